@@ -1,0 +1,309 @@
+"""The database harness: one PostgreSQL for tests, the demo, benchmarks and the CLI.
+
+``DATABASE_URL`` when set (nothing is started); else a testcontainers PostgreSQL where a Docker
+engine answers; else a throw-away local cluster from the server binaries on this machine, run
+as the ``postgres`` user when we are root (PostgreSQL refuses to run as root). Every cluster
+has ``shared_preload_libraries = 'pg_cron'`` and ``wal_level = logical``. ``apply_schema``
+applies ``sql/compat`` (plain PostgreSQL only), the migrations in filename order, and the seed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+
+PG_BIN = Path(os.environ.get("CLUBBOOKING_PG_BIN", "/usr/lib/postgresql/15/bin"))
+CONTAINER_IMAGE = os.environ.get("CLUBBOOKING_PG_IMAGE", "supabase/postgres:15.8.1.085")
+SERVER_SETTINGS = {
+    "shared_preload_libraries": "pg_cron",
+    "cron.database_name": "postgres",
+    "wal_level": "logical",
+    "max_connections": "300",
+    "shared_buffers": "256MB",
+    "listen_addresses": "127.0.0.1",
+}
+
+
+def project_root() -> Path:
+    """The repository root: ``$CLUBBOOKING_ROOT``, else the nearest parent with supabase/migrations."""
+    if env := os.environ.get("CLUBBOOKING_ROOT"):
+        return Path(env)
+    for start in (Path.cwd(), Path(__file__).resolve()):
+        for folder in (start, *start.parents):
+            if (folder / "supabase" / "migrations").is_dir():
+                return folder
+    raise RuntimeError("cannot find the clubbooking repository (set CLUBBOOKING_ROOT)")
+
+
+@dataclass
+class Database:
+    """A running PostgreSQL: its superuser DSN, how it was started, and how to stop it."""
+
+    dsn: str
+    kind: str  # "external", "container" or "local"
+    stopper: Callable[[], None] | None = field(default=None, repr=False)
+    state: dict[str, str] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        """Stop what this harness started; an external database is left alone."""
+        if self.stopper is not None:
+            self.stopper()
+            self.stopper = None
+
+
+def docker_available() -> bool:
+    """Whether a Docker engine answers (not merely whether the client is installed)."""
+    if shutil.which("docker") is None:
+        return False
+    try:
+        result = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"],
+                                capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0 and bool(result.stdout.strip())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    """Run server binaries as the postgres user when we are root."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *cmd]
+    return cmd
+
+
+def start_local_cluster(datadir: Path | None = None, port: int | None = None) -> Database:
+    """initdb and start a cluster on loopback; stop() removes it unless datadir was given."""
+    owned = datadir is None
+    base = Path(tempfile.mkdtemp(prefix="clubbooking-pg-")) if datadir is None else datadir
+    base.mkdir(parents=True, exist_ok=True)
+    data = base / "data"
+    port = port or free_port()
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")
+    if not (data / "PG_VERSION").exists():
+        subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres",
+                                     "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"]),
+                       check=True, capture_output=True)
+        settings = {**SERVER_SETTINGS, "port": str(port), "unix_socket_directories": f"'{base}'"}
+        with open(data / "postgresql.conf", "a") as conf:
+            for key, value in settings.items():
+                quoted = value if value.startswith("'") or value.isdigit() else f"'{value}'"
+                conf.write(f"{key} = {quoted}\n")
+    else:
+        port = _configured_port(data) or port
+    subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"),
+                                 "-w", "-t", "60", "start"]), check=True, capture_output=True)
+    dsn = url("127.0.0.1", port, "postgres", "postgres")
+
+    def stop() -> None:
+        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+                       capture_output=True)
+        if owned:
+            shutil.rmtree(base, ignore_errors=True)
+
+    return Database(dsn, "local", stop, {"datadir": str(base), "port": str(port)})
+
+
+def _configured_port(data: Path) -> int | None:
+    port = None
+    for line in (data / "postgresql.conf").read_text().splitlines():
+        if line.startswith("port = "):
+            port = int(line.split("=")[1].strip())
+    return port
+
+
+def start_container() -> Database:
+    """A PostgreSQL with pg_cron and pgTAP in Docker, through testcontainers."""
+    from testcontainers.postgres import PostgresContainer  # optional extra: clubbooking[docker]
+
+    flags = " ".join(f"-c {k}={v}" for k, v in SERVER_SETTINGS.items() if k != "listen_addresses")
+    container = PostgresContainer(CONTAINER_IMAGE, username="postgres", password="postgres", dbname="postgres")
+    container.with_command(f"postgres -c listen_addresses=* {flags}")
+    container.start()
+    dsn = url(container.get_container_host_ip(), container.get_exposed_port(5432), "postgres", "postgres",
+              password="postgres")
+    return Database(dsn, "container", container.stop, {"container_id": container.get_wrapped_container().id})
+
+
+def start_database() -> Database:
+    """DATABASE_URL if set; else testcontainers where Docker answers; else a local cluster."""
+    if url := os.environ.get("DATABASE_URL"):
+        return Database(url, "external")
+    if docker_available():
+        return start_container()
+    return start_local_cluster()
+
+
+def wait_ready(dsn: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with psycopg.connect(dsn, connect_timeout=3):
+                return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def url(host: str, port: int | str, user: str, dbname: str, password: str | None = None) -> str:
+    """A postgresql:// URL (what DATABASE_URL conventionally holds, and psql and pg_prove accept)."""
+    auth = quote(user) + (f":{quote(password)}" if password else "")
+    return f"postgresql://{auth}@{host}:{port}/{quote(dbname)}"
+
+
+def dsn_with_db(dsn: str, dbname: str) -> str:
+    """The same server and user, another database."""
+    params = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
+    extra = {k: v for k, v in params.items() if k not in ("host", "port", "user", "password", "dbname")}
+    base = url(params.get("host", "127.0.0.1"), params.get("port", "5432"), params.get("user", "postgres"),
+               dbname, params.get("password"))
+    return base + ("?" + urlencode(extra) if extra else "")
+
+
+def _psql_file(dsn: str, path: Path) -> None:
+    result = subprocess.run(["psql", dsn, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(path)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{path.name} failed:\n{result.stderr.strip()}")
+
+
+def is_supabase(dsn: str) -> bool:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("select exists (select 1 from pg_roles where rolname = 'supabase_admin')").fetchone()
+    return bool(row and row[0])
+
+
+def migrate(dsn: str) -> list[str]:
+    """Apply sql/compat (plain PostgreSQL only) and the migrations not applied yet, in order.
+
+    Applied migrations are recorded where the Supabase CLI records them
+    (supabase_migrations.schema_migrations), so `supabase db push` and this agree.
+    """
+    root = project_root()
+    if not is_supabase(dsn):
+        for path in sorted((root / "sql" / "compat").glob("*.sql")):
+            _psql_file(dsn, path)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("create schema if not exists supabase_migrations")
+        conn.execute("create table if not exists supabase_migrations.schema_migrations "
+                     "(version text primary key, statements text[], name text)")
+        done = {r[0] for r in conn.execute("select version from supabase_migrations.schema_migrations")}
+    applied = []
+    for path in sorted((root / "supabase" / "migrations").glob("*.sql")):
+        version, _, name = path.stem.partition("_")
+        if version in done:
+            continue
+        _psql_file(dsn, path)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("insert into supabase_migrations.schema_migrations (version, name) values (%s, %s)",
+                         (version, name))
+        applied.append(path.name)
+    return applied
+
+
+def seed(dsn: str) -> None:
+    """Load supabase/seed.sql (the Leeds club)."""
+    _psql_file(dsn, project_root() / "supabase" / "seed.sql")
+
+
+def apply_schema(dsn: str, *, with_seed: bool = True) -> None:
+    """Migrate and (unless already seeded) seed a database."""
+    migrate(dsn)
+    if with_seed:
+        with psycopg.connect(dsn) as conn:
+            row = conn.execute("select count(*) from public.clubs").fetchone()
+        if row and row[0] == 0:
+            seed(dsn)
+
+
+def create_database(dsn: str, name: str, template: str | None = None) -> str:
+    """Create (or re-create) a database on the server of ``dsn``; returns its DSN."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        if template:
+            conn.execute(sql.SQL("create database {} template {}").format(
+                sql.Identifier(name), sql.Identifier(template)))
+        else:
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    return dsn_with_db(dsn, name)
+
+
+def drop_database(dsn: str, name: str) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+
+
+# ---------- `clubbooking up` / `down`: one database kept running between commands ----------
+
+def state_file() -> Path:
+    return project_root() / ".clubbooking" / "up.json"
+
+
+def up() -> Database:
+    """Start (or find) the kept database, migrate and seed it; its DSN is saved for `down`."""
+    path = state_file()
+    if path.exists():
+        saved = json.loads(path.read_text())
+        with contextlib.suppress(psycopg.OperationalError):
+            wait_ready(saved["dsn"], timeout=2)
+            return Database(saved["dsn"], saved["kind"], None, saved)
+    if os.environ.get("DATABASE_URL"):
+        db = start_database()
+    elif docker_available():
+        db = start_container()
+    else:
+        db = start_local_cluster(datadir=project_root() / ".clubbooking" / "pg", port=free_port())
+    wait_ready(db.dsn)
+    apply_schema(db.dsn)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"dsn": db.dsn, "kind": db.kind, **db.state}))
+    return db
+
+
+def down() -> bool:
+    """Stop the kept database and forget it; False if none was running."""
+    path = state_file()
+    if not path.exists():
+        return False
+    saved = json.loads(path.read_text())
+    if saved["kind"] == "local":
+        data = Path(saved["datadir"]) / "data"
+        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(saved["datadir"], ignore_errors=True)
+    elif saved["kind"] == "container":
+        subprocess.run(["docker", "rm", "-f", saved["container_id"]], capture_output=True)
+    path.unlink()
+    return True
+
+
+@contextlib.contextmanager
+def throwaway_database() -> Iterator[Database]:
+    """A migrated, seeded database for the length of a block (demo, bench, tests)."""
+    db = start_database()
+    try:
+        wait_ready(db.dsn)
+        apply_schema(db.dsn)
+        yield db
+    finally:
+        db.stop()

@@ -1,0 +1,55 @@
+"""The RPCs the client calls, with their SQL argument names and types.
+
+This table is the client's half of the contract; tests check it against the live catalogue
+(``pg_proc``), so renaming an argument in SQL breaks a test rather than a user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rpc:
+    name: str
+    args: tuple[tuple[str, str], ...]  # (argument name, SQL type)
+    returns_rows: bool = False         # a set-returning function (one JSON object per row)
+
+    def arg_type(self, arg: str) -> str:
+        return dict(self.args)[arg]
+
+
+def _rpc(name: str, *args: str, rows: bool = False) -> Rpc:
+    pairs = tuple((a.split(":")[0], a.split(":")[1]) for a in args)
+    return Rpc(name, pairs, rows)
+
+
+RPCS: dict[str, Rpc] = {r.name: r for r in (
+    _rpc("get_availability", "p_venue_id:uuid", "p_date:date", "p_slot_id:text"),
+    _rpc("get_availability_events", "p_channel:text", "p_after_version:bigint", rows=True),
+    _rpc("hold_tables", "p_venue_id:uuid", "p_date:date", "p_slot_id:text", "p_table_ids:uuid[]",
+         "p_party_size:integer", "p_idempotency_key:text", "p_special_requests:text", "p_occasion:text",
+         "p_promoter_code:text", "p_customer_id:uuid"),
+    _rpc("submit_booking", "p_booking_id:uuid", "p_payment_reference:text"),
+    _rpc("approve_booking", "p_booking_id:uuid", "p_reason:text"),
+    _rpc("reject_booking", "p_booking_id:uuid", "p_reason:text"),
+    _rpc("cancel_booking", "p_booking_id:uuid", "p_reason:text"),
+    _rpc("check_in_booking", "p_booking_id:uuid"),
+    _rpc("mark_no_show", "p_booking_id:uuid"),
+    _rpc("block_tables", "p_venue_id:uuid", "p_date:date", "p_table_ids:uuid[]", "p_slot_id:text", "p_kind:text",
+         "p_reason:text", "p_release_at:timestamp with time zone", "p_force:boolean"),
+    _rpc("unblock_tables", "p_block_ids:uuid[]", "p_reason:text"),
+    _rpc("join_waitlist", "p_venue_id:uuid", "p_date:date", "p_slot_id:text", "p_party_size:integer",
+         "p_occasion:text"),
+    _rpc("expire_holds"),
+    _rpc("check_table_availability", "table_id:uuid", "booking_date:date", "start_time:time without time zone",
+         "end_time:time without time zone", "exclude_booking_id:uuid"),
+    _rpc("create_booking_atomic", "venue_id:uuid", "customer_email:text", "customer_phone:text",
+         "customer_name:text", "table_ids:uuid[]", "booking_date:date", "start_time:time without time zone",
+         "end_time:time without time zone", "party_size:integer", "customer_id:uuid", "special_requests:text",
+         "occasion:text", "stripe_payment_intent_id:text", rows=True),
+    _rpc("get_optimal_table_combinations", "venue_id:uuid", "booking_date:date",
+         "start_time:time without time zone", "end_time:time without time zone", "party_size:integer", rows=True),
+    _rpc("get_user_role", "user_id:uuid", "venue_id:uuid"),
+    _rpc("booking_system_health"),
+)}

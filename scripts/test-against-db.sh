@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The test suites, run by `make test` with DATABASE_URL pointing at a migrated, seeded database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${DATABASE_URL:?DATABASE_URL must name the database under test}"
+
+echo "== pgTAP (sql/tests)"
+pg_prove --dbname "$DATABASE_URL" --failures sql/tests/*.sql
+
+echo "== pytest (tests/)"
+.venv/bin/pytest tests -q -p no:cacheprovider

@@ -1,0 +1,29 @@
+-- =====================================================================================
+-- People: customers (guests, with or without an account) and venue staff
+-- =====================================================================================
+
+create table public.customers (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid unique references auth.users (id) on delete set null,
+  email text,
+  phone text,
+  full_name text,
+  date_of_birth date,
+  created_at timestamptz not null default now(),
+  forgotten_at timestamptz
+);
+comment on table public.customers is
+  'A guest. user_id links a Supabase Auth account; guests booked by staff may have none. PII: email, phone, full_name, date_of_birth.';
+create unique index customers_email_key on public.customers (lower(email)) where email is not null;
+
+create table public.staff_members (
+  id uuid primary key default gen_random_uuid(),
+  venue_id uuid not null references public.venues (id),
+  user_id uuid not null references auth.users (id) on delete cascade,
+  role text not null check (role in ('door', 'host', 'manager', 'admin')),
+  created_at timestamptz not null default now(),
+  unique (user_id, venue_id)
+);
+comment on table public.staff_members is
+  'Venue staff and their role there: door < host < manager < admin.';
+create index staff_members_venue_id_idx on public.staff_members (venue_id);

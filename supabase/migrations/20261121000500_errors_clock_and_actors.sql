@@ -1,0 +1,213 @@
+-- =====================================================================================
+-- The error contract, the clock, night and slot time ranges, and who is calling
+-- =====================================================================================
+
+-- ---------- errors ----------
+create table private.error_codes (
+  code text primary key,
+  sqlstate text not null check (sqlstate ~ '^PT[0-9]{3}$'),
+  description text not null
+);
+comment on table private.error_codes is
+  'The contract''s error codes: MESSAGE is the code, SQLSTATE PTxyz makes PostgREST answer HTTP xyz.';
+insert into private.error_codes (code, sqlstate, description) values
+  ('SECTION_NOT_AVAILABLE',   'PT409', 'The table or section is taken, held or blocked for that time; DETAIL carries alternatives as JSON.'),
+  ('TABLE_NOT_FOUND',         'PT404', 'A table id is not a table of that venue.'),
+  ('CAPACITY_MISMATCH',       'PT422', 'The party does not fit the tables'' capacity range.'),
+  ('INVALID_PARTY_SIZE',      'PT422', 'Party size outside 1-50.'),
+  ('DATE_OUT_OF_RANGE',       'PT422', 'The night is in the past or beyond the booking horizon (6 months).'),
+  ('OUTSIDE_OPERATING_HOURS', 'PT422', 'The time range is not inside the venue''s opening hours, or the venue is closed that night.'),
+  ('UNDERAGE',                'PT422', 'The guest is younger than the venue''s minimum age (18) on the night.'),
+  ('MAX_TABLES_EXCEEDED',     'PT409', 'The guest would hold or book more tables than the venue allows.'),
+  ('HOLD_EXPIRED',            'PT409', 'The hold ran out before it was submitted.'),
+  ('INVALID_TRANSITION',      'PT409', 'The booking''s status does not allow that action.'),
+  ('NOT_AUTHORIZED',          'PT403', 'The caller may not do that (PT401 when there is no user at all).'),
+  ('MFA_REQUIRED',            'PT403', 'The action is a manager override or admin change and needs aal2.'),
+  ('INVALID_INPUT',           'PT422', 'Malformed or missing input (PT404 when it names an unknown venue, slot or booking).');
+
+-- Raise a contract error: MESSAGE = code, DETAIL for humans (or JSON), SQLSTATE from the table
+-- unless p_sqlstate overrides it (PT401 for no user, PT404 for unknown ids).
+create function private.raise_error(p_code text, p_detail text default null, p_sqlstate text default null)
+returns void
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  v_state text := p_sqlstate;
+begin
+  if v_state is null then
+    select e.sqlstate into v_state from private.error_codes e where e.code = p_code;
+  end if;
+  raise exception using message = p_code, detail = coalesce(p_detail, ''), errcode = coalesce(v_state, 'PT500');
+end;
+$$;
+
+-- ---------- the clock ----------
+-- now(), or the instant in clubbooking.now when a superuser session sets it: the test hook for
+-- expiry (freeze time without touching the system clock). API roles can't move it.
+create function private.now() returns timestamptz
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  v_fake text := current_setting('clubbooking.now', true);
+begin
+  if v_fake is null or v_fake = '' then
+    return now();
+  end if;
+  if (select r.rolsuper from pg_catalog.pg_roles r where r.rolname = session_user) then
+    return v_fake::timestamptz;
+  end if;
+  return now();
+end;
+$$;
+
+-- ---------- time ranges ----------
+-- A local wall-clock time on a night, as an instant: times before the venue opens belong to
+-- the next morning. Interval arithmetic happens on local timestamps so DST is honoured.
+create function private.local_instant(p_tz text, p_night date, p_opens time, p_at time)
+returns timestamptz
+language sql immutable
+set search_path = ''
+as $$
+  select ((p_night + p_at + case when p_at < p_opens then interval '1 day' else interval '0' end)::timestamp)
+         at time zone p_tz
+$$;
+
+-- The venue's opening hours on a night, or null when it is closed that night.
+create function private.night_range(p_venue_id uuid, p_night date)
+returns tstzrange
+language sql stable
+set search_path = ''
+as $$
+  select tstzrange(
+           private.local_instant(v.timezone, p_night, v.opens_at, v.opens_at),
+           private.local_instant(v.timezone, p_night, v.opens_at, v.closes_at),
+           '[)')
+  from public.venues v
+  where v.id = p_venue_id
+    and extract(isodow from p_night)::int = any (v.open_days)
+$$;
+
+-- The slots of a night that a time range touches, earliest first (all of them for a null
+-- range). A slot's length is elapsed time, so a 4-hour slot on the night the clocks go back
+-- still lasts 4 hours; a slot never runs past closing (on the night the clocks go forward it
+-- is cut at closing time).
+create function private.slots_overlapping(p_venue_id uuid, p_night date, p_period tstzrange)
+returns table (slot_id text, slot_period tstzrange)
+language sql stable
+set search_path = ''
+as $$
+  select vs.slot_id, r.period
+  from public.venue_slots vs
+  join public.venues v on v.id = vs.venue_id
+  cross join lateral (select private.local_instant(v.timezone, p_night, v.opens_at, vs.starts_at) as start,
+                             private.local_instant(v.timezone, p_night, v.opens_at, v.closes_at) as closing) s
+  cross join lateral (
+    select tstzrange(s.start,
+                     case when s.closing > s.start then least(s.start + vs.duration, s.closing)
+                          else s.start + vs.duration end, '[)') as period) r
+  where vs.venue_id = p_venue_id and (p_period is null or r.period && p_period)
+  order by lower(r.period), vs.slot_id
+$$;
+
+-- A named slot's instants on a night, or null if the venue has no such slot.
+create function private.slot_range(p_venue_id uuid, p_night date, p_slot_id text)
+returns tstzrange
+language sql stable
+set search_path = ''
+as $$
+  select s.slot_period from private.slots_overlapping(p_venue_id, p_night, null) s where s.slot_id = p_slot_id
+$$;
+
+-- ---------- who is calling ----------
+-- The API role of the caller: the role PostgREST (or a local client) switched to with
+-- SET ROLE, read from the setting so that forged claims cannot raise it. A session with no
+-- SET ROLE is its login user (postgres in Studio and migrations).
+create function private.api_role() returns text
+language sql stable
+set search_path = ''
+as $$
+  select case
+    when current_setting('role') = 'none' then
+      case when session_user in ('authenticator') then 'anon' else session_user::text end
+    else current_setting('role')
+  end
+$$;
+
+-- True for trusted back-office callers: service_role, or a superuser session (Studio, psql).
+create function private.is_trusted() returns boolean
+language sql stable
+set search_path = ''
+as $$
+  select private.api_role() = 'service_role'
+      or coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = private.api_role()), false)
+$$;
+
+-- Numeric rank of a staff role: door 1 < host 2 < manager 3 < admin 4.
+create function private.staff_rank(p_role text) returns int
+language sql immutable
+set search_path = ''
+as $$
+  select case p_role when 'door' then 1 when 'host' then 2 when 'manager' then 3 when 'admin' then 4 else 0 end
+$$;
+
+-- The caller's staff role at a venue, from staff_members and the JWT's sub; null if none.
+create function private.staff_role(p_venue_id uuid) returns text
+language sql stable
+security definer
+set search_path = ''
+as $$
+  select sm.role from public.staff_members sm
+  where sm.venue_id = p_venue_id
+    and sm.user_id = (select auth.uid())
+    and private.api_role() = 'authenticated'
+$$;
+
+-- Whether the caller is staff of the venue with at least p_min_role.
+create function private.is_venue_staff(p_venue_id uuid, p_min_role text default 'door') returns boolean
+language sql stable
+security definer
+set search_path = ''
+as $$
+  select private.staff_rank(private.staff_role(p_venue_id)) >= private.staff_rank(p_min_role)
+$$;
+
+-- Raise NOT_AUTHORIZED (PT401 without a user) unless the caller is trusted or staff of the
+-- venue with at least p_min_role; with p_needs_aal2, also MFA_REQUIRED below aal2.
+create function private.require_staff(p_venue_id uuid, p_min_role text, p_needs_aal2 boolean default false)
+returns text
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  v_role text;
+begin
+  if private.is_trusted() then
+    return 'service_role';
+  end if;
+  if (select auth.uid()) is null then
+    perform private.raise_error('NOT_AUTHORIZED', 'sign in first', 'PT401');
+  end if;
+  v_role := private.staff_role(p_venue_id);
+  if private.staff_rank(v_role) < private.staff_rank(p_min_role) then
+    perform private.raise_error('NOT_AUTHORIZED',
+      format('needs the %s role at this venue', p_min_role));
+  end if;
+  if p_needs_aal2 and coalesce((select auth.jwt()) ->> 'aal', 'aal1') <> 'aal2' then
+    perform private.raise_error('MFA_REQUIRED', 'this override needs a session verified with MFA (aal2)');
+  end if;
+  return v_role;
+end;
+$$;
+
+-- The role to record in the audit log for the current caller at a venue.
+create function private.actor_role(p_venue_id uuid) returns text
+language sql stable
+set search_path = ''
+as $$
+  select coalesce(private.staff_role(p_venue_id),
+                  case when private.is_trusted() then private.api_role()
+                       when (select auth.uid()) is not null then 'customer'
+                       else 'anon' end)
+$$;

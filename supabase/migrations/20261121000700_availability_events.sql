@@ -1,0 +1,236 @@
+-- =====================================================================================
+-- Availability events: versioned per channel, written by the committing transaction
+-- =====================================================================================
+-- Channel availability:{club_id}:{venue_id}:{date}:{slot_id}. Every change of what a slot
+-- shows writes one event per affected table and channel, with the next version of that
+-- channel. Versions come from one counter row per channel, bumped by deferred triggers at
+-- commit time: concurrent writers on a channel queue on that row for the shortest possible
+-- time, so versions are gap-free and in commit order, and no other lock is taken after it.
+-- Three ways out, all in the same transaction: availability_events (replay and
+-- postgres_changes), realtime.send() to a public and a private staff Broadcast channel.
+-- Local listeners are woken by private.relay_events(), never by a NOTIFY per commit.
+
+create table private.channel_versions (
+  channel text primary key,
+  version bigint not null,
+  updated_at timestamptz not null default now()
+);
+comment on table private.channel_versions is 'The current version of each availability channel.';
+create index channel_versions_updated_at_idx on private.channel_versions (updated_at);
+
+create table public.availability_events (
+  id bigint generated always as identity primary key,
+  channel text not null,
+  venue_id uuid not null references public.venues (id),
+  booking_date date not null,
+  slot_id text not null,
+  version bigint not null,
+  table_id uuid not null,
+  payload jsonb not null,        -- the public shape (the seed's payload)
+  staff_payload jsonb not null,  -- the true states plus the actor
+  created_at timestamptz not null default now(),
+  unique (channel, version)
+);
+comment on table public.availability_events is
+  'Replayable availability.updated events; payload is the public shape, staff_payload the true state and actor.';
+create index availability_events_venue_night_idx on public.availability_events (venue_id, booking_date);
+create index availability_events_created_at_idx on public.availability_events (created_at);
+
+-- The state a booking status gives its tables.
+create function private.table_state(p_status text) returns text
+language sql immutable
+set search_path = ''
+as $$
+  select case when p_status in ('held', 'pending_approval', 'confirmed', 'checked_in') then p_status
+              else 'available' end
+$$;
+
+-- What the public sees of a state: holds and pending requests are just "unavailable".
+create function private.public_state(p_state text) returns text
+language sql immutable
+set search_path = ''
+as $$
+  select case p_state
+    when 'held' then 'unavailable'
+    when 'pending_approval' then 'unavailable'
+    when 'checked_in' then 'confirmed'
+    else p_state end
+$$;
+
+-- The channel name of a venue's slot on a night.
+create function private.channel_name(p_club_id uuid, p_venue_id uuid, p_night date, p_slot_id text)
+returns text
+language sql immutable
+set search_path = ''
+as $$
+  select format('availability:%s:%s:%s:%s', p_club_id, p_venue_id, to_char(p_night, 'YYYY-MM-DD'), p_slot_id)
+$$;
+
+-- Emit one availability.updated event per slot channel that a table's changed range touches.
+create function private.emit_table_event(
+  p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange,
+  p_previous text, p_new text, p_reason text)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_club_id uuid;
+  v_slot record;
+  v_channel text;
+  v_version bigint;
+  v_public jsonb;
+  v_staff jsonb;
+  v_at text := to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+begin
+  select v.club_id into v_club_id from public.venues v where v.id = p_venue_id;
+  for v_slot in select * from private.slots_overlapping(p_venue_id, p_night, p_period) loop
+    v_channel := private.channel_name(v_club_id, p_venue_id, p_night, v_slot.slot_id);
+    insert into private.channel_versions as cv (channel, version)
+    values (v_channel, 1)
+    on conflict (channel) do update set version = cv.version + 1, updated_at = now()
+    returning cv.version into v_version;
+    v_public := jsonb_build_object(
+      'eventType', 'availability.updated',
+      'sectionId', p_table_id,
+      'slotId', v_slot.slot_id,
+      'date', to_char(p_night, 'YYYY-MM-DD'),
+      'previousState', private.public_state(p_previous),
+      'newState', private.public_state(p_new),
+      'reason', p_reason,
+      'updatedAt', v_at,
+      'version', v_version);
+    v_staff := v_public || jsonb_build_object(
+      'previousState', p_previous,
+      'newState', p_new,
+      'actor', jsonb_build_object('id', (select auth.uid()), 'role', private.actor_role(p_venue_id)));
+    insert into public.availability_events
+      (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
+    values (v_channel, p_venue_id, p_night, v_slot.slot_id, v_version, p_table_id, v_public, v_staff);
+    perform realtime.send(v_public, 'availability.updated', v_channel, false);
+    perform realtime.send(v_staff, 'availability.updated', v_channel, true);
+  end loop;
+end;
+$$;
+
+-- Deferred (commit-time) trigger on booking_tables: a new claim makes its table held or blocked;
+-- a block claim switched off makes it available again.
+create function private.claim_changed_event() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' and new.is_active then
+    perform private.emit_table_event(new.venue_id, new.table_id, new.booking_date, new.period, 'available',
+      case when new.block_id is not null then 'blocked' else 'held' end,
+      case when new.block_id is not null then 'table_blocked' else 'hold_created' end);
+  elsif tg_op = 'UPDATE' and new.block_id is not null and old.is_active and not new.is_active then
+    perform private.emit_table_event(new.venue_id, new.table_id, new.booking_date, new.period,
+      'blocked', 'available', 'table_unblocked');
+  end if;
+  return null;
+end;
+$$;
+
+create constraint trigger booking_tables_emit_events
+  after insert or update of is_active on public.booking_tables
+  deferrable initially deferred
+  for each row execute function private.claim_changed_event();
+
+-- Deferred trigger on bookings: a status change moves each of its tables from the old state
+-- to the new one, with the booking's status_reason as the event's reason.
+create function private.booking_status_event() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_claim record;
+begin
+  for v_claim in
+    select bt.table_id, bt.period from public.booking_tables bt
+    where bt.booking_id = new.id order by bt.table_id
+  loop
+    perform private.emit_table_event(new.venue_id, v_claim.table_id, new.booking_date, v_claim.period,
+      private.table_state(old.status), private.table_state(new.status),
+      coalesce(new.status_reason, 'booking_' || new.status));
+  end loop;
+  return null;
+end;
+$$;
+
+create constraint trigger bookings_emit_events
+  after update of status on public.bookings
+  deferrable initially deferred
+  for each row when (old.status is distinct from new.status)
+  execute function private.booking_status_event();
+
+-- Events of a channel after a version, oldest first, in the caller's shape: venue staff get
+-- the true states and actor, everyone else the public payload. Replays a client's gap.
+create function private.get_availability_events(p_channel text, p_after_version bigint)
+returns table (version bigint, payload jsonb)
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_venue_id uuid;
+  v_is_staff boolean;
+begin
+  if p_channel is null or p_channel !~ '^availability:[0-9a-f-]{36}:[0-9a-f-]{36}:\d{4}-\d{2}-\d{2}:[a-z0-9_]{1,40}$' then
+    perform private.raise_error('INVALID_INPUT', 'channel must be availability:{club_id}:{venue_id}:{date}:{slot_id}');
+  end if;
+  v_venue_id := split_part(p_channel, ':', 3)::uuid;
+  v_is_staff := private.is_trusted() or private.is_venue_staff(v_venue_id, 'door');
+  return query
+    select e.version, case when v_is_staff then e.staff_payload else e.payload end
+    from public.availability_events e
+    where e.channel = p_channel and e.version > coalesce(p_after_version, 0)
+    order by e.version;
+end;
+$$;
+
+-- The relay that wakes local LISTENers: it tails availability_events and sends one NOTIFY
+-- per batch (payload: JSON object channel -> newest version, or "*" when too long), so
+-- booking commits never queue on the NOTIFY lock. Event ids come from a sequence, so a slow
+-- transaction can commit an id lower than one already seen: the relay re-reads a window of
+-- the last p_window ids and remembers which of them it has sent. Runs for p_run_for,
+-- committing between polls; pg_cron starts it every minute, tests and tools may CALL it.
+create procedure private.relay_events(p_run_for interval default interval '58 seconds',
+                                      p_poll interval default interval '3 milliseconds',
+                                      p_window int default 256)
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_until timestamptz := clock_timestamp() + p_run_for;
+  v_max bigint;
+  v_sent bigint[] := '{}';
+  v_new_ids bigint[];
+  v_changed jsonb;
+  v_payload text;
+begin
+  select coalesce(max(e.id), 0) into v_max from public.availability_events e;
+  commit;
+  while clock_timestamp() < v_until loop
+    select array_agg(x.id), jsonb_object_agg(x.channel, x.version) filter (where x.newest = 1)
+      into v_new_ids, v_changed
+    from (select e.id, e.channel, e.version,
+                 row_number() over (partition by e.channel order by e.version desc) as newest
+          from public.availability_events e
+          where e.id > v_max - p_window and e.id <> all (v_sent)) x;
+    if v_new_ids is not null then
+      v_payload := v_changed::text;
+      perform pg_notify('clubbooking_availability', case when length(v_payload) < 7900 then v_payload else '*' end);
+      v_max := greatest(v_max, (select max(i) from unnest(v_new_ids) i));
+      v_sent := array(select i from unnest(v_sent || v_new_ids) i where i > v_max - p_window);
+    end if;
+    commit;
+    perform pg_sleep(extract(epoch from p_poll));
+  end loop;
+end;
+$$;
+comment on procedure private.relay_events is
+  'Wakes LISTEN clubbooking_availability once per batch of new events; pg_cron keeps one running.';

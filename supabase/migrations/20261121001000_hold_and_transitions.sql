@@ -1,0 +1,354 @@
+-- =====================================================================================
+-- Holding tables and moving bookings through their states (security definer, private)
+-- =====================================================================================
+
+-- Hold tables for a party: the one booking path under every RPC that creates a booking.
+-- A slot (p_slot_id) or an explicit range (p_period) on the night p_date. All tables or
+-- none. Repeating a call with the same p_idempotency_key returns the first booking.
+create function private.hold_tables(
+  p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size int,
+  p_idempotency_key text default null, p_special_requests text default null, p_occasion text default null,
+  p_promoter_code text default null, p_customer_id uuid default null, p_period tstzrange default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_venue public.venues;
+  v_customer_id uuid;
+  v_period tstzrange;
+  v_tables uuid[];
+  v_found int;
+  v_cap_min int;
+  v_cap_max int;
+  v_deposit numeric;
+  v_spend numeric;
+  v_booking public.bookings;
+  v_now timestamptz := private.now();
+  v_count int;
+begin
+  if p_venue_id is null or p_date is null or p_party_size is null
+     or p_table_ids is null or cardinality(p_table_ids) = 0 or (p_slot_id is null) = (p_period is null) then
+    perform private.raise_error('INVALID_INPUT', 'venue, date, slot, tables and party size are required');
+  end if;
+  select * into v_venue from public.venues v where v.id = p_venue_id;
+  if not found then
+    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
+  end if;
+  v_customer_id := private.resolve_customer(p_venue_id, p_customer_id);
+
+  if p_idempotency_key is not null then
+    select * into v_booking from public.bookings b
+    where b.customer_id = v_customer_id and b.idempotency_key = p_idempotency_key;
+    if found then
+      return private.booking_result(v_booking);
+    end if;
+  end if;
+
+  if p_party_size not between 1 and 50 then
+    perform private.raise_error('INVALID_PARTY_SIZE', format('party size must be 1-50, got %s', p_party_size));
+  end if;
+  v_period := coalesce(p_period, private.slot_range(p_venue_id, p_date, p_slot_id));
+  if v_period is null then
+    perform private.raise_error('INVALID_INPUT', format('unknown slot %s', p_slot_id), 'PT404');
+  end if;
+  v_tables := array(select distinct t from unnest(p_table_ids) t where t is not null order by 1);
+  if cardinality(v_tables) <> cardinality(p_table_ids) then
+    perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
+  end if;
+  if cardinality(v_tables) > v_venue.max_tables_per_customer_night then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s tables per guest per night', v_venue.max_tables_per_customer_night));
+  end if;
+  select count(*), sum(t.deposit), sum(t.minimum_spend)
+    into v_found, v_deposit, v_spend
+  from public.venue_tables t
+  where t.venue_id = p_venue_id and t.id = any (v_tables) and t.is_active;
+  if v_found <> cardinality(v_tables) then
+    perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
+  end if;
+  if cardinality(v_tables) > 1 then
+    select c.capacity_min, c.capacity_max into v_cap_min, v_cap_max
+    from private.combination_capacity(p_venue_id, v_tables) c;
+    if not found then
+      perform private.raise_error('INVALID_INPUT', 'these tables cannot be combined: pick a listed combination or neighbouring tables on one floor');
+    end if;
+  else
+    select case when t.is_shared then 1 else t.capacity_min end, t.capacity_max
+      into v_cap_min, v_cap_max from public.venue_tables t where t.id = v_tables[1];
+  end if;
+  if p_party_size not between v_cap_min and v_cap_max then
+    perform private.raise_error('CAPACITY_MISMATCH', jsonb_build_object(
+      'party_size', p_party_size, 'capacity_min', v_cap_min, 'capacity_max', v_cap_max)::text);
+  end if;
+
+  -- Serialise per guest (for the per-guest limits), then per table and night, in that order.
+  perform pg_catalog.pg_advisory_xact_lock(private.lock_key(v_customer_id), private.night_key(p_date));
+  perform private.lock_tables(v_tables, p_date);
+  perform private.expire_dead_holds(p_venue_id, v_tables, v_period);
+
+  select count(*) into v_count
+  from public.bookings b
+  join public.booking_tables bt on bt.booking_id = b.id
+  where b.customer_id = v_customer_id and b.venue_id = p_venue_id and b.booking_date = p_date
+    and private.is_live(bt.is_active, bt.expires_at);
+  if v_count + cardinality(v_tables) > v_venue.max_tables_per_customer_night then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s tables per guest per night; %s already booked or held', v_venue.max_tables_per_customer_night, v_count));
+  end if;
+  select count(*) into v_count
+  from public.bookings b
+  join public.booking_tables bt on bt.booking_id = b.id
+  where b.customer_id = v_customer_id and b.venue_id = p_venue_id and b.status = 'held'
+    and private.is_live(bt.is_active, bt.expires_at);
+  if v_count + cardinality(v_tables) > v_venue.max_held_tables_per_customer then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s tables held at once; %s held now', v_venue.max_held_tables_per_customer, v_count));
+  end if;
+
+  if exists (select 1 from public.booking_tables bt
+             where bt.venue_id = p_venue_id and bt.table_id = any (v_tables) and bt.is_exclusive
+               and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period)
+     or exists (select 1 from public.venue_tables t
+                where t.id = any (v_tables) and t.is_shared
+                  and p_party_size + coalesce((select sum(bt.party_size) from public.booking_tables bt
+                        where bt.venue_id = p_venue_id and bt.table_id = t.id and not bt.is_exclusive
+                          and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period), 0)
+                      > t.capacity_max) then
+    perform private.raise_error('SECTION_NOT_AVAILABLE',
+      private.alternatives(p_venue_id, p_date, p_slot_id, v_period, p_party_size)::text);
+  end if;
+
+  insert into public.bookings (venue_id, customer_id, reference, status, booking_date, period, party_size,
+                               deposit_total, minimum_spend_total, hold_expires_at, status_reason,
+                               special_requests, occasion, promoter_code, idempotency_key, created_by)
+  values (p_venue_id, v_customer_id, private.new_reference(p_date), 'held', p_date, v_period, p_party_size,
+          v_deposit, v_spend, v_now + v_venue.hold_ttl, 'hold_created',
+          left(p_special_requests, 2000), left(p_occasion, 200), left(p_promoter_code, 64), p_idempotency_key,
+          (select auth.uid()))
+  returning * into v_booking;
+
+  insert into public.booking_tables (venue_id, table_id, booking_id, booking_date, period, party_size,
+                                     is_exclusive, expires_at)
+  select p_venue_id, t.id, v_booking.id, p_date, v_period, p_party_size, not t.is_shared, v_booking.hold_expires_at
+  from public.venue_tables t where t.id = any (v_tables);
+
+  return private.booking_result(v_booking);
+end;
+$$;
+
+-- Lock a booking row for a transition and check the caller may act on it: the guest who owns
+-- it (when p_guest_may), staff of its venue with at least p_min_role, or a trusted caller.
+create function private.booking_for_transition(p_booking_id uuid, p_guest_may boolean, p_min_role text,
+                                               p_needs_aal2 boolean default false)
+returns public.bookings
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_booking public.bookings;
+begin
+  if p_booking_id is null then
+    perform private.raise_error('INVALID_INPUT', 'booking id is required');
+  end if;
+  select * into v_booking from public.bookings b where b.id = p_booking_id for update;
+  if not found then
+    perform private.raise_error('INVALID_INPUT', 'unknown booking', 'PT404');
+  end if;
+  if p_guest_may and v_booking.customer_id is not distinct from private.my_customer_id()
+     and private.api_role() = 'authenticated' then
+    return v_booking;
+  end if;
+  perform private.require_staff(v_booking.venue_id, p_min_role, p_needs_aal2);
+  return v_booking;
+end;
+$$;
+
+-- Move a locked booking to a new status (the trigger checks the state machine, writes the
+-- audit row and keeps claims in step; events follow at commit).
+create function private.set_status(p_booking public.bookings, p_status text, p_reason text,
+                                   p_extra jsonb default '{}'::jsonb)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_booking public.bookings;
+begin
+  update public.bookings b
+     set status = p_status,
+         status_reason = p_reason,
+         hold_expires_at = case when p_status = 'held' then b.hold_expires_at end,
+         payment_reference = coalesce(p_extra ->> 'payment_reference', b.payment_reference),
+         deposit_paid_at = case when p_extra ? 'payment_reference' then private.now() else b.deposit_paid_at end
+   where b.id = p_booking.id
+  returning * into v_booking;
+  return private.booking_result(v_booking);
+end;
+$$;
+
+-- held -> pending_approval (or confirmed where the venue auto-confirms), once the deposit is
+-- paid (p_payment_reference) or none is due. Repeating it returns the same result.
+create function private.submit_booking(p_booking_id uuid, p_payment_reference text default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_booking public.bookings := private.booking_for_transition(p_booking_id, true, 'host');
+  v_auto boolean;
+begin
+  if v_booking.status in ('pending_approval', 'confirmed', 'checked_in')
+     and (p_payment_reference is null or p_payment_reference is not distinct from v_booking.payment_reference) then
+    return private.booking_result(v_booking);
+  end if;
+  if v_booking.status = 'expired' or (v_booking.status = 'held' and v_booking.hold_expires_at <= private.now()) then
+    perform private.raise_error('HOLD_EXPIRED', format('the hold ran out at %s', v_booking.hold_expires_at));
+  end if;
+  if v_booking.status <> 'held' then
+    perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be submitted', v_booking.status));
+  end if;
+  if v_booking.deposit_total > 0 and coalesce(p_payment_reference, v_booking.payment_reference) is null then
+    perform private.raise_error('INVALID_TRANSITION',
+      format('a deposit of %s is due before the request can be submitted', v_booking.deposit_total));
+  end if;
+  select not v.requires_approval into v_auto from public.venues v where v.id = v_booking.venue_id;
+  return private.set_status(v_booking,
+    case when v_auto then 'confirmed' else 'pending_approval' end,
+    case when v_auto then 'booking_confirmed' else 'booking_requested' end,
+    case when p_payment_reference is null then '{}'::jsonb
+         else jsonb_build_object('payment_reference', left(p_payment_reference, 200)) end);
+end;
+$$;
+
+-- Staff transitions share one shape: lock, authorise, return early if already done, check
+-- the source status, move. p_from lists the statuses the action applies to.
+create function private.staff_transition(p_booking_id uuid, p_to text, p_from text[], p_min_role text,
+                                         p_reason text, p_guest_may boolean default false)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_booking public.bookings := private.booking_for_transition(p_booking_id, p_guest_may, p_min_role);
+begin
+  if v_booking.status = p_to then
+    return private.booking_result(v_booking);
+  end if;
+  if not v_booking.status = any (p_from) then
+    perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', v_booking.status, p_to));
+  end if;
+  return private.set_status(v_booking, p_to, p_reason);
+end;
+$$;
+
+-- pending_approval -> confirmed, by a manager.
+create function private.approve_booking(p_booking_id uuid, p_reason text default null) returns jsonb
+language sql
+security definer
+set search_path = ''
+as $$
+  select private.staff_transition(p_booking_id, 'confirmed', array['pending_approval'], 'manager',
+                                  coalesce(left(p_reason, 500), 'booking_approved'))
+$$;
+
+-- pending_approval -> rejected, by a manager.
+create function private.reject_booking(p_booking_id uuid, p_reason text default null) returns jsonb
+language sql
+security definer
+set search_path = ''
+as $$
+  select private.staff_transition(p_booking_id, 'rejected', array['pending_approval'], 'manager',
+                                  coalesce(left(p_reason, 500), 'booking_rejected'))
+$$;
+
+-- Any open booking -> cancelled, by its guest or by staff (host+). The result says whether a
+-- paid deposit is refundable: always when the venue cancels, else only before the venue's
+-- cancellation window.
+create function private.cancel_booking(p_booking_id uuid, p_reason text default null) returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_result jsonb;
+  v_booking public.bookings;
+  v_window interval;
+  v_by_guest boolean;
+begin
+  v_result := private.staff_transition(p_booking_id, 'cancelled', array['held', 'pending_approval', 'confirmed'],
+                                       'host', coalesce(left(p_reason, 500), 'booking_cancelled'), true);
+  select * into v_booking from public.bookings b where b.id = p_booking_id;
+  select v.cancellation_window into v_window from public.venues v where v.id = v_booking.venue_id;
+  v_by_guest := private.staff_role(v_booking.venue_id) is null and not private.is_trusted();
+  return v_result || jsonb_build_object('refund_eligible',
+    v_booking.deposit_paid_at is not null
+    and (not v_by_guest or private.now() < lower(v_booking.period) - v_window));
+end;
+$$;
+
+-- confirmed -> checked_in at the door, from an hour before the booking until its end.
+create function private.check_in_booking(p_booking_id uuid) returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_period tstzrange;
+begin
+  select b.period into v_period from public.bookings b where b.id = p_booking_id;
+  if v_period is not null and not (private.now() >= lower(v_period) - interval '1 hour' and private.now() < upper(v_period)) then
+    perform private.booking_for_transition(p_booking_id, false, 'door');
+    perform private.raise_error('INVALID_TRANSITION',
+      format('check-in is open from an hour before %s until %s', lower(v_period), upper(v_period)));
+  end if;
+  return private.staff_transition(p_booking_id, 'checked_in', array['confirmed'], 'door', 'guest_checked_in');
+end;
+$$;
+
+-- confirmed -> no_show, by a host, once the booking has started; the table is freed.
+create function private.mark_no_show(p_booking_id uuid) returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_period tstzrange;
+begin
+  select b.period into v_period from public.bookings b where b.id = p_booking_id;
+  if v_period is not null and private.now() < lower(v_period) then
+    perform private.booking_for_transition(p_booking_id, false, 'host');
+    perform private.raise_error('INVALID_TRANSITION', format('the booking starts at %s', lower(v_period)));
+  end if;
+  return private.staff_transition(p_booking_id, 'no_show', array['confirmed'], 'host', 'guest_no_show');
+end;
+$$;
+
+-- The sweeper: expire every hold past its expiry (in batches, skipping rows another
+-- transaction is working on). Idempotent; returns how many it expired. Correctness never
+-- depends on it: dead holds are already ignored and expired lazily by the booking path.
+create function private.expire_holds(p_batch int default 10000) returns int
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_id uuid;
+  v_count int := 0;
+begin
+  for v_id in
+    select b.id from public.bookings b
+    where b.status = 'held' and b.hold_expires_at <= private.now()
+    order by b.venue_id, b.booking_date, lower(b.period)
+    limit p_batch
+    for update skip locked
+  loop
+    update public.bookings b set status = 'expired', status_reason = 'hold_expired'
+    where b.id = v_id;
+    v_count := v_count + 1;
+  end loop;
+  return v_count;
+end;
+$$;

@@ -1,0 +1,250 @@
+-- =====================================================================================
+-- The availability snapshot, availability checks, staff blocks and the waitlist
+-- =====================================================================================
+
+-- The snapshot of a slot: every table with its state, and the channel's current version,
+-- read in one statement (one snapshot) so state and version agree. The public sees
+-- available / unavailable / confirmed / blocked; venue staff see the true state, the booking
+-- and who changed it, with guest details by role (door: name and party size; host: phone
+-- and email too; manager and admin: payments too).
+create function private.get_availability(p_venue_id uuid, p_date date, p_slot_id text)
+returns jsonb
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_club_id uuid;
+  v_period tstzrange;
+  v_channel text;
+  v_rank int;
+begin
+  if p_venue_id is null or p_date is null or p_slot_id is null then
+    perform private.raise_error('INVALID_INPUT', 'venue, date and slot are required');
+  end if;
+  select v.club_id into v_club_id from public.venues v where v.id = p_venue_id;
+  if v_club_id is null then
+    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
+  end if;
+  v_period := private.slot_range(p_venue_id, p_date, p_slot_id);
+  if v_period is null then
+    perform private.raise_error('INVALID_INPUT', format('unknown slot %s', p_slot_id), 'PT404');
+  end if;
+  v_channel := private.channel_name(v_club_id, p_venue_id, p_date, p_slot_id);
+  v_rank := case when private.is_trusted() then 4 else private.staff_rank(private.staff_role(p_venue_id)) end;
+
+  return (
+    select jsonb_build_object(
+      'venue_id', p_venue_id, 'club_id', v_club_id, 'date', to_char(p_date, 'YYYY-MM-DD'), 'slot_id', p_slot_id,
+      'channel', v_channel,
+      'version', coalesce((select cv.version from private.channel_versions cv where cv.channel = v_channel), 0),
+      'starts_at', lower(v_period), 'ends_at', upper(v_period),
+      'view', case when v_rank > 0 then 'staff' else 'public' end,
+      'tables', coalesce(jsonb_agg(
+        jsonb_build_object(
+          'table_id', t.id, 'table_number', t.table_number, 'name', t.name, 'floor', f.name,
+          'capacity_min', t.capacity_min, 'capacity_max', t.capacity_max, 'is_vip', t.is_vip,
+          'minimum_spend', t.minimum_spend, 'deposit', t.deposit, 'is_shared', t.is_shared,
+          'state', case when v_rank > 0 then s.state else private.public_state(s.state) end)
+        || case when t.is_shared then jsonb_build_object('remaining_capacity', t.capacity_max - s.guests) else '{}'::jsonb end
+        || case when v_rank > 0 and s.state <> 'available' then jsonb_strip_nulls(jsonb_build_object(
+             'booking_id', s.booking_id, 'reference', b.reference, 'party_size', b.party_size,
+             'customer_name', c.full_name, 'hold_expires_at', b.hold_expires_at,
+             'block_id', s.block_id, 'block_kind', blk.kind, 'block_reason', blk.reason,
+             'release_at', blk.release_at,
+             'changed_by', coalesce(b.updated_by, blk.created_by),
+             'phone', case when v_rank >= 2 then c.phone end,
+             'email', case when v_rank >= 2 then c.email end,
+             'deposit_paid', case when v_rank >= 3 then b.deposit_paid_at is not null end,
+             'payment_reference', case when v_rank >= 3 then b.payment_reference end))
+           else '{}'::jsonb end
+        order by t.table_number), '[]'::jsonb))
+    from public.venue_tables t
+    join public.floors f on f.id = t.floor_id
+    cross join lateral (
+      select coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held' else 'available' end) as state,
+             top.booking_id, top.block_id, coalesce(shared.guests, 0) as guests
+      from (select 1) one
+      left join lateral (
+        select case when bt.block_id is not null then 'blocked' else private.table_state(bk.status) end as state,
+               bt.booking_id, bt.block_id
+        from public.booking_tables bt
+        left join public.bookings bk on bk.id = bt.booking_id
+        where bt.venue_id = p_venue_id and bt.table_id = t.id and bt.booking_date = p_date and bt.is_exclusive
+          and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period
+        order by case when bt.block_id is not null then 0 else 1 end,
+                 array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'], bk.status)
+        limit 1) top on true
+      left join lateral (
+        select sum(bt.party_size)::int as guests from public.booking_tables bt
+        where t.is_shared and bt.venue_id = p_venue_id and bt.table_id = t.id and bt.booking_date = p_date
+          and not bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period) shared on true
+    ) s
+    left join public.bookings b on b.id = s.booking_id
+    left join public.customers c on c.id = b.customer_id
+    left join public.table_blocks blk on blk.id = s.block_id
+    where t.venue_id = p_venue_id and t.is_active);
+end;
+$$;
+
+-- Is a table free for a local time range of a night (an end before the start means the next
+-- morning)? Ignores dead holds and, optionally, one booking (when changing it).
+create function private.check_table_availability(p_table_id uuid, p_booking_date date, p_start_time time,
+                                                 p_end_time time, p_exclude_booking_id uuid default null)
+returns boolean
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_period tstzrange := private.local_period(
+    (select t.venue_id from public.venue_tables t where t.id = p_table_id), p_booking_date, p_start_time, p_end_time);
+begin
+  return not exists (
+    select 1 from public.booking_tables bt
+    where bt.table_id = p_table_id and bt.is_exclusive
+      and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period
+      and bt.booking_id is distinct from p_exclude_booking_id);
+end;
+$$;
+
+-- A night's local start and end times as a range: the start is on the night's date (or the
+-- next morning if before opening), an end at or before the start is on the next day.
+create function private.local_period(p_venue_id uuid, p_night date, p_start time, p_end time)
+returns tstzrange
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  v_tz text;
+  v_opens time;
+  v_start timestamptz;
+  v_end timestamptz;
+begin
+  if p_night is null or p_start is null or p_end is null then
+    perform private.raise_error('INVALID_INPUT', 'date, start and end times are required');
+  end if;
+  select v.timezone, v.opens_at into v_tz, v_opens from public.venues v where v.id = p_venue_id;
+  if v_tz is null then
+    perform private.raise_error('TABLE_NOT_FOUND', 'unknown venue or table');
+  end if;
+  v_start := private.local_instant(v_tz, p_night, v_opens, p_start);
+  v_end := ((((v_start at time zone v_tz)::date + p_end)
+            + case when p_end <= (v_start at time zone v_tz)::time then interval '1 day' else interval '0' end)
+           at time zone v_tz);
+  return tstzrange(v_start, v_end, '[)');
+end;
+$$;
+
+-- Staff block tables for a slot (or the whole night when p_slot_id is null). A block over a
+-- live booking fails with SECTION_NOT_AVAILABLE unless a manager with aal2 forces it: the
+-- bookings are then cancelled with the reason (audited and broadcast by the triggers).
+create function private.block_tables(p_venue_id uuid, p_date date, p_table_ids uuid[], p_slot_id text default null,
+                                     p_kind text default 'maintenance', p_reason text default null,
+                                     p_release_at timestamptz default null, p_force boolean default false)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_period tstzrange;
+  v_tables uuid[];
+  v_conflicts uuid[];
+  v_booking_id uuid;
+  v_block_ids uuid[];
+begin
+  if p_venue_id is null or p_date is null or p_table_ids is null or cardinality(p_table_ids) = 0
+     or p_kind is null or p_kind not in ('maintenance', 'vip_override', 'private_event', 'other') then
+    perform private.raise_error('INVALID_INPUT', 'venue, date, tables and a kind (maintenance, vip_override, private_event, other) are required');
+  end if;
+  if not exists (select 1 from public.venues v where v.id = p_venue_id) then
+    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
+  end if;
+  perform private.require_staff(p_venue_id, case when coalesce(p_force, false) then 'manager' else 'host' end,
+                                coalesce(p_force, false));
+  v_period := case when p_slot_id is null then private.night_range(p_venue_id, p_date)
+                   else private.slot_range(p_venue_id, p_date, p_slot_id) end;
+  if v_period is null then
+    if p_slot_id is null then
+      perform private.raise_error('OUTSIDE_OPERATING_HOURS', format('the venue is closed on %s', p_date));
+    end if;
+    perform private.raise_error('INVALID_INPUT', format('unknown slot %s', p_slot_id), 'PT404');
+  end if;
+  if upper(v_period) <= private.now() then
+    perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is in the past', p_date));
+  end if;
+  v_tables := array(select distinct t from unnest(p_table_ids) t where t is not null order by 1);
+  if cardinality(v_tables) <> cardinality(p_table_ids)
+     or (select count(*) from public.venue_tables t where t.venue_id = p_venue_id and t.id = any (v_tables)) <> cardinality(v_tables) then
+    perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
+  end if;
+
+  perform private.lock_tables(v_tables, p_date);
+  perform private.expire_dead_holds(p_venue_id, v_tables, v_period);
+  if exists (select 1 from public.booking_tables bt
+             where bt.venue_id = p_venue_id and bt.table_id = any (v_tables) and bt.block_id is not null
+               and bt.is_active and bt.period && v_period) then
+    perform private.raise_error('SECTION_NOT_AVAILABLE', jsonb_build_object('reason', 'already_blocked')::text);
+  end if;
+  v_conflicts := array(select distinct bt.booking_id from public.booking_tables bt
+                       where bt.venue_id = p_venue_id and bt.table_id = any (v_tables) and bt.booking_id is not null
+                         and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period);
+  if cardinality(v_conflicts) > 0 and not coalesce(p_force, false) then
+    perform private.raise_error('SECTION_NOT_AVAILABLE',
+      jsonb_build_object('reason', 'live_bookings', 'booking_ids', to_jsonb(v_conflicts))::text);
+  end if;
+  foreach v_booking_id in array v_conflicts loop
+    update public.bookings b set status = 'cancelled',
+           status_reason = 'forced_block: ' || coalesce(left(p_reason, 400), p_kind)
+    where b.id = v_booking_id;
+  end loop;
+
+  with inserted as (
+    insert into public.table_blocks (venue_id, table_id, booking_date, period, kind, reason, release_at, created_by)
+    select p_venue_id, t, p_date, v_period, p_kind, left(p_reason, 500), p_release_at, (select auth.uid())
+    from unnest(v_tables) t
+    returning id, table_id
+  ), claims as (
+    insert into public.booking_tables (venue_id, table_id, block_id, booking_date, period)
+    select p_venue_id, i.table_id, i.id, p_date, v_period from inserted i
+    returning block_id
+  )
+  select array_agg(c.block_id) into v_block_ids from claims c;
+
+  return jsonb_build_object('block_ids', to_jsonb(v_block_ids), 'cancelled_booking_ids', to_jsonb(v_conflicts),
+                            'starts_at', lower(v_period), 'ends_at', upper(v_period));
+end;
+$$;
+
+-- Lift blocks (host+ at each block's venue). Already lifted blocks are left as they are.
+create function private.unblock_tables(p_block_ids uuid[], p_reason text default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_block record;
+  v_lifted uuid[] := '{}';
+begin
+  if p_block_ids is null or cardinality(p_block_ids) = 0 then
+    perform private.raise_error('INVALID_INPUT', 'block ids are required');
+  end if;
+  for v_block in
+    select blk.* from public.table_blocks blk where blk.id = any (p_block_ids) order by blk.table_id for update
+  loop
+    perform private.require_staff(v_block.venue_id, 'host');
+    if v_block.is_active then
+      update public.table_blocks blk
+         set is_active = false, released_at = private.now(), reason = coalesce(left(p_reason, 500), blk.reason)
+       where blk.id = v_block.id;
+      v_lifted := v_lifted || v_block.id;
+    end if;
+  end loop;
+  if (select count(*) from public.table_blocks blk where blk.id = any (p_block_ids)) <> cardinality(p_block_ids) then
+    perform private.raise_error('INVALID_INPUT', 'unknown block', 'PT404');
+  end if;
+  return jsonb_build_object('unblocked_ids', to_jsonb(v_lifted));
+end;
+$$;

@@ -1,0 +1,268 @@
+-- =====================================================================================
+-- The waitlist, and the seeds' functions as thin wrappers over the one booking core
+-- =====================================================================================
+
+-- The seed's waitlist priority: loyalty (10 per past booking kept), timing (10 per day the
+-- guest asks ahead, up to 100), occasion (+100), capped at 1000.
+create function private.waitlist_priority(p_customer_id uuid, p_venue_id uuid, p_date date, p_occasion text)
+returns int
+language sql stable
+set search_path = ''
+as $$
+  select least(1000,
+    10 * (select count(*)::int from public.bookings b
+          where b.customer_id = p_customer_id and b.venue_id = p_venue_id and b.status in ('confirmed', 'checked_in'))
+    + least(100, greatest(0, p_date - (private.now() at time zone v.timezone)::date) * 10)
+    + case when nullif(trim(p_occasion), '') is not null then 100 else 0 end)
+  from public.venues v where v.id = p_venue_id
+$$;
+
+-- Join the waitlist for a slot; returns the entry, its priority score and its position.
+-- Joining twice for one slot returns the existing entry.
+create function private.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size int,
+                                      p_occasion text default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_customer_id uuid;
+  v_entry public.waitlist_entries;
+begin
+  if p_venue_id is null or p_date is null or p_slot_id is null or p_party_size is null then
+    perform private.raise_error('INVALID_INPUT', 'venue, date, slot and party size are required');
+  end if;
+  if not exists (select 1 from public.venues v where v.id = p_venue_id) then
+    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
+  end if;
+  if p_party_size not between 1 and 50 then
+    perform private.raise_error('INVALID_PARTY_SIZE', format('party size must be 1-50, got %s', p_party_size));
+  end if;
+  if private.slot_range(p_venue_id, p_date, p_slot_id) is null then
+    perform private.raise_error('INVALID_INPUT', format('unknown slot %s', p_slot_id), 'PT404');
+  end if;
+  if upper(private.slot_range(p_venue_id, p_date, p_slot_id)) <= private.now()
+     or p_date > (private.now() + (select v.booking_horizon from public.venues v where v.id = p_venue_id))::date then
+    perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is outside the booking window', p_date));
+  end if;
+  v_customer_id := private.resolve_customer(p_venue_id, null);
+  select * into v_entry from public.waitlist_entries w
+  where w.customer_id = v_customer_id and w.venue_id = p_venue_id and w.booking_date = p_date
+    and w.slot_id = p_slot_id and w.status in ('waiting', 'offered');
+  if not found then
+    insert into public.waitlist_entries (venue_id, customer_id, booking_date, slot_id, party_size, occasion, priority_score)
+    values (p_venue_id, v_customer_id, p_date, p_slot_id, p_party_size, left(p_occasion, 200),
+            private.waitlist_priority(v_customer_id, p_venue_id, p_date, p_occasion))
+    returning * into v_entry;
+    perform private.write_audit(p_venue_id, 'waitlist', v_entry.id, 'waitlist_joined', null, 'waiting', null,
+                                jsonb_build_object('priority_score', v_entry.priority_score));
+  end if;
+  return jsonb_build_object(
+    'waitlist_entry_id', v_entry.id, 'status', v_entry.status, 'priority_score', v_entry.priority_score,
+    'position', (select count(*) from public.waitlist_entries w
+                 where w.venue_id = p_venue_id and w.booking_date = p_date and w.slot_id = p_slot_id
+                   and w.status = 'waiting'
+                   and (w.priority_score, v_entry.created_at) > (v_entry.priority_score, w.created_at)) + 1);
+end;
+$$;
+
+-- The seed's create_booking_atomic: a hold through the booking core, submitted at once
+-- (pending approval, or confirmed where the venue auto-confirms). Staff and trusted callers
+-- book for a guest named by email (created if new); a signed-in guest books for themselves.
+-- Domain errors come back as success = false with error_message 'CODE: detail'.
+create function private.create_booking_atomic(
+  p_venue_id uuid, p_customer_email text, p_customer_phone text, p_customer_name text, p_table_ids uuid[],
+  p_booking_date date, p_start_time time, p_end_time time, p_party_size int, p_customer_id uuid default null,
+  p_special_requests text default null, p_occasion text default null, p_stripe_payment_intent_id text default null)
+returns table (booking_id uuid, booking_reference text, total_deposit numeric, success boolean, error_message text)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_customer_id uuid := p_customer_id;
+  v_hold jsonb;
+  v_booking jsonb;
+  v_detail text;
+begin
+  if v_customer_id is null and p_customer_email is not null
+     and (private.is_trusted() or private.is_venue_staff(p_venue_id, 'host')) then
+    insert into public.customers (email, phone, full_name)
+    values (lower(trim(p_customer_email)), p_customer_phone, p_customer_name)
+    on conflict (lower(email)) where email is not null do update set email = excluded.email
+    returning id into v_customer_id;
+  end if;
+  v_hold := private.hold_tables(p_venue_id, p_booking_date, null, p_table_ids, p_party_size,
+              null, p_special_requests, p_occasion, null, v_customer_id,
+              private.local_period(p_venue_id, p_booking_date, p_start_time, p_end_time));
+  v_booking := v_hold;
+  if (v_hold ->> 'deposit')::numeric = 0 or p_stripe_payment_intent_id is not null then
+    v_booking := private.submit_booking((v_hold ->> 'booking_id')::uuid, p_stripe_payment_intent_id);
+  end if;
+  return query select (v_booking ->> 'booking_id')::uuid, v_booking ->> 'reference',
+                      (v_booking ->> 'deposit')::numeric, true, null::text;
+exception
+  when sqlstate 'PT401' or sqlstate 'PT403' or sqlstate 'PT404' or sqlstate 'PT409' or sqlstate 'PT422' then
+    get stacked diagnostics v_detail = pg_exception_detail;
+    return query select null::uuid, null::text, null::numeric, false,
+                        sqlerrm || coalesce(': ' || nullif(v_detail, ''), '');
+end;
+$$;
+
+-- The seed's get_optimal_table_combinations: table sets free for the whole range that fit the
+-- party, best first (fewest wasted seats, lowest minimum spend, singles first, lower floor).
+create function private.get_optimal_table_combinations(p_venue_id uuid, p_booking_date date, p_start_time time,
+                                                       p_end_time time, p_party_size int)
+returns table (combination_id int, table_ids uuid[], table_names text[], total_capacity int,
+               total_min_spend numeric, total_deposit numeric, is_optimal boolean, combination_type text)
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+begin
+  if p_party_size is null or p_party_size not between 1 and 50 then
+    perform private.raise_error('INVALID_PARTY_SIZE', 'party size must be 1-50');
+  end if;
+  if not exists (select 1 from public.venues v where v.id = p_venue_id) then
+    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
+  end if;
+  return query
+    select o.rank, o.table_ids, o.table_names, o.total_capacity, o.total_min_spend, o.total_deposit,
+           o.rank = 1, o.combination_type
+    from private.free_options(p_venue_id, private.local_period(p_venue_id, p_booking_date, p_start_time, p_end_time),
+                              p_party_size) o
+    order by o.rank;
+end;
+$$;
+
+-- The seed's advisory lock pair, on the same (table, night) key the booking core locks, so a
+-- script holding it keeps bookings of that table that night waiting. Session-level, as the
+-- seed documents (released by release_booking_lock or when the connection drops): for
+-- trusted back-office sessions only, never through a pooled API connection.
+create function private.acquire_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time)
+returns boolean
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if not private.is_trusted() then
+    perform private.raise_error('NOT_AUTHORIZED', 'session locks are for trusted back-office sessions');
+  end if;
+  if p_table_id is null or p_booking_date is null then
+    perform private.raise_error('INVALID_INPUT', 'table and date are required');
+  end if;
+  return pg_catalog.pg_try_advisory_lock(private.lock_key(p_table_id), private.night_key(p_booking_date));
+end;
+$$;
+
+create function private.release_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time)
+returns boolean
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if not private.is_trusted() then
+    perform private.raise_error('NOT_AUTHORIZED', 'session locks are for trusted back-office sessions');
+  end if;
+  return pg_catalog.pg_advisory_unlock(private.lock_key(p_table_id), private.night_key(p_booking_date));
+end;
+$$;
+
+-- The seed's acquire_table_lock: may this table be taken right now? Tries the (table,
+-- tonight) lock without waiting for the rest of the caller's transaction and reports the live
+-- claim that holds the table, if any. It reserves nothing: holds are what reserve a table.
+create function private.acquire_table_lock(p_table_id uuid, p_user_id uuid, p_duration_ms int default 30000)
+returns table (acquired boolean, lock_id uuid, version int, existing_lock jsonb)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_table public.venue_tables;
+  v_night date;
+  v_claim jsonb;
+begin
+  select * into v_table from public.venue_tables t where t.id = p_table_id;
+  if not found then
+    perform private.raise_error('TABLE_NOT_FOUND', 'unknown table');
+  end if;
+  -- Tonight: after midnight but before closing, the night that started yesterday.
+  select ((private.now() at time zone v.timezone)
+          - case when v.closes_at < v.opens_at then v.closes_at::interval else interval '0' end)::date
+    into v_night from public.venues v where v.id = v_table.venue_id;
+  select to_jsonb(x) into v_claim from (
+    select bt.booking_id, bt.block_id, bt.period::text as period, bt.expires_at
+    from public.booking_tables bt
+    where bt.table_id = p_table_id and bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at)
+      and bt.period @> private.now()
+    limit 1) x;
+  if v_claim is null and pg_catalog.pg_try_advisory_xact_lock(private.lock_key(p_table_id), private.night_key(v_night)) then
+    return query select true, extensions.gen_random_uuid(), 1, null::jsonb;
+  else
+    return query select false, null::uuid, null::int, coalesce(v_claim, jsonb_build_object('reason', 'ADVISORY_LOCK_FAILED'));
+  end if;
+end;
+$$;
+
+-- The seed's cleanup_expired_locks: the hold sweeper under its old name.
+create function private.cleanup_expired_locks() returns void
+language sql
+security definer
+set search_path = ''
+as $$ select private.expire_holds(); $$;
+
+-- The seed's get_user_role: the caller's role from the JWT and staff_members ('admin',
+-- 'manager', 'host', 'door', 'customer', 'anon' or 'service_role'); at one venue when given,
+-- else the highest. Only trusted callers may ask about another user.
+create function private.get_user_role(p_user_id uuid default null, p_venue_id uuid default null)
+returns text
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_uid uuid := coalesce(p_user_id, (select auth.uid()));
+  v_role text;
+begin
+  if p_user_id is not null and p_user_id is distinct from (select auth.uid()) and not private.is_trusted() then
+    perform private.raise_error('NOT_AUTHORIZED', 'you may only ask for your own role');
+  end if;
+  if p_user_id is null and private.is_trusted() then
+    return 'service_role';
+  end if;
+  if v_uid is null then
+    return 'anon';
+  end if;
+  select sm.role into v_role from public.staff_members sm
+  where sm.user_id = v_uid and (p_venue_id is null or sm.venue_id = p_venue_id)
+  order by private.staff_rank(sm.role) desc limit 1;
+  return coalesce(v_role, 'customer');
+end;
+$$;
+
+-- The seed's booking_system_health, for managers and trusted callers.
+create function private.booking_system_health() returns json
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+begin
+  if not private.is_trusted()
+     and not exists (select 1 from public.staff_members sm
+                     where sm.user_id = (select auth.uid()) and private.staff_rank(sm.role) >= 3) then
+    perform private.raise_error('NOT_AUTHORIZED', 'managers only');
+  end if;
+  return json_build_object(
+    'active_connections', (select count(*) from pg_catalog.pg_stat_activity a where a.state = 'active'),
+    'pending_bookings', (select count(*) from public.bookings b where b.status = 'pending_approval'),
+    'held_bookings', (select count(*) from public.bookings b where b.status = 'held'),
+    'expired_holds_unswept', (select count(*) from public.bookings b
+                              where b.status = 'held' and b.hold_expires_at <= private.now()),
+    'realtime_channels', (select count(*) from private.channel_versions cv
+                          where cv.updated_at > now() - interval '1 day'),
+    'events_last_hour', (select count(*) from public.availability_events e
+                         where e.created_at > now() - interval '1 hour'),
+    'checked_at', now());
+end;
+$$;
