@@ -21,8 +21,9 @@ stamp=.venv/.installed
 if [ ! -f "$stamp" ] || [ python_client/pyproject.toml -nt "$stamp" ]; then
   echo "bootstrap: creating .venv with the Python client"
   python3 -m venv .venv
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e 'python_client[test,supabase]'
+  # (pip's notes about this machine's optional local package mirrors are noise: filtered)
+  .venv/bin/pip install -q --upgrade pip 2> >(grep -v '^WARNING: Location' >&2)
+  .venv/bin/pip install -q -e 'python_client[test,supabase]' 2> >(grep -v '^WARNING: Location' >&2)
   touch "$stamp"
 fi
 
