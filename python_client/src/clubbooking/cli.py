@@ -175,3 +175,4 @@ def approve(booking_id: uuid.UUID, dsn: DsnOption = None, actor: AsOption = "man
 
 def main() -> None:
     sys.exit(app())
+app.command("watch")(__import__("clubbooking.board", fromlist=["watch_command"]).watch_command)
