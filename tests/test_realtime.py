@@ -8,10 +8,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import random
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -376,3 +379,13 @@ def test_the_board_shows_both_floors_states_in_colour_and_who_changed_them(
     coloured = render_text(board, color=True)
     assert "\x1b[1;32mavailable" in coloured and "\x1b[33mheld" in coloured
     assert booking.status == "held"
+
+
+def test_clubbooking_watch_draws_the_board_from_the_real_cli(db_dsn: str) -> None:
+    night = leeds.next_open_night(weeks_ahead=7)
+    cli = Path(sys.executable).parent / "clubbooking"
+    result = subprocess.run([str(cli), "watch", str(night), "slot_23_30",
+                             "--dsn", db_dsn, "--as", "door", "--updates", "1"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "upstairs" in result.stdout and "downstairs" in result.stdout and "staff view" in result.stdout
