@@ -49,7 +49,9 @@ select is(
 select is(
   (select array_agg(n.nspname || '.' || p.proname order by 1) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname in ('public', 'private') and p.prokind in ('f', 'p')
-     and not coalesce(p.proconfig @> array['search_path=""'], false)),
+     and not coalesce(p.proconfig @> array['search_path=""'], false)
+     -- a procedure that COMMITs may not have a SET clause (20261121004200 says why)
+     and (n.nspname, p.proname) <> ('private', 'relay_events')),
   null, 'every function in public and private runs with search_path fixed to empty');
 
 select is(
