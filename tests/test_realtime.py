@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 import pytest
@@ -38,6 +38,7 @@ from conftest import sql_file
 
 SLOTS = leeds.SLOTS
 WAIT = 30.0  # an upper bound for a condition to come true, never a speed assertion
+L = TypeVar("L", bound=Listener)
 
 
 def states(snap: Availability) -> tuple[int, tuple[tuple[int, str], ...]]:
@@ -251,15 +252,22 @@ def hold_one(client: BookingClient, guest: dict[str, Any], night: dt.date, slot:
                              [leeds.TABLE_IDS[table]], 4)
 
 
+def recorded(make: Callable[[], L]) -> tuple[list[L], Callable[[], Listener]]:
+    """A listener factory for the watcher that keeps every listener it made (to inspect or kill)."""
+    made: list[L] = []
+
+    def listen() -> Listener:
+        made.append(make())
+        return made[-1]
+
+    return made, listen
+
+
 def test_the_watcher_replays_a_gap_left_by_a_skipped_notification(
         db_dsn: str, admin: psycopg.Connection[Any], client: BookingClient, relay: None) -> None:
     night = leeds.next_open_night(weeks_ahead=3)
     guests = leeds.create_guests(admin, 2, prefix="gap")
-    listeners: list[DroppingListener] = []
-
-    def listen() -> Listener:
-        listeners.append(DroppingListener(PsycopgListener(db_dsn)))
-        return listeners[-1]
+    listeners, listen = recorded(lambda: DroppingListener(PsycopgListener(db_dsn)))
 
     async def script(seen: list[Update]) -> None:
         await until(lambda: listeners[0].polls > 0)  # listening, and caught up once
@@ -281,11 +289,7 @@ def test_the_watcher_reconnects_and_resumes_after_its_connection_is_killed(
         db_dsn: str, admin: psycopg.Connection[Any], client: BookingClient, relay: None) -> None:
     night = leeds.next_open_night(weeks_ahead=4)
     guests = leeds.create_guests(admin, 2, prefix="killed")
-    listeners: list[PsycopgListener] = []
-
-    def listen() -> Listener:
-        listeners.append(PsycopgListener(db_dsn))
-        return listeners[-1]
+    listeners, listen = recorded(lambda: PsycopgListener(db_dsn))
 
     async def script(seen: list[Update]) -> None:
         await until(lambda: listeners[0].backend_pid is not None)
