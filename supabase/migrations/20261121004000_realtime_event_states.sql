@@ -131,6 +131,7 @@ declare
   v_channel text;
   v_version bigint;
   v_previous text;
+  v_ours boolean;
   v_new text;
   v_public jsonb;
   v_staff jsonb;
@@ -139,27 +140,23 @@ begin
   select v.club_id into v_club_id from public.venues v where v.id = p_venue_id;
   for v_slot in select * from private.slots_overlapping(p_venue_id, p_night, p_period) loop
     v_channel := private.channel_name(v_club_id, p_venue_id, p_night, v_slot.slot_id);
-    -- A second change of the table in this transaction announces nothing new when the state
-    -- is the one this transaction already announced (its channel lock is ours already).
-    if exists (select 1 from public.availability_events e
-               where e.channel = v_channel and e.table_id = p_table_id
-                 and e.xmin = pg_catalog.pg_current_xact_id()::xid
-                 and e.staff_payload ->> 'newState' = (select s.state from private.table_slot_state(
-                       p_venue_id, p_table_id, p_night, v_slot.slot_period) s)
-                 and e.version = (select max(e2.version) from public.availability_events e2
-                                  where e2.channel = v_channel and e2.table_id = p_table_id)) then
-      continue;
-    end if;
     insert into private.channel_versions as cv (channel, version)
     values (v_channel, 1)
     on conflict (channel) do update set version = cv.version + 1, updated_at = now()
     returning cv.version into v_version;
-    select s.state into v_new
-    from private.table_slot_state(p_venue_id, p_table_id, p_night, v_slot.slot_period) s;
-    select e.staff_payload ->> 'newState' into v_previous
+    select e.staff_payload ->> 'newState', e.xmin = pg_catalog.pg_current_xact_id()::xid
+      into v_previous, v_ours
     from public.availability_events e
     where e.channel = v_channel and e.table_id = p_table_id
     order by e.version desc limit 1;
+    select s.state into v_new
+    from private.table_slot_state(p_venue_id, p_table_id, p_night, v_slot.slot_period) s;
+    -- A second change of the table in this transaction that leaves the state this transaction
+    -- already announced announces nothing: give the version back (no one else has seen it).
+    if v_ours and v_new = v_previous then
+      update private.channel_versions cv set version = cv.version - 1 where cv.channel = v_channel;
+      continue;
+    end if;
     v_previous := coalesce(v_previous, 'available');
     v_public := jsonb_build_object(
       'eventType', 'availability.updated',

@@ -81,6 +81,9 @@ $publication$;
 
 -- ---------- retention ----------
 
+-- Pruning goes by the night now (a daily scan): one index fewer to write on every event.
+drop index public.availability_events_created_at_idx;
+
 -- Delete the events of nights more than p_keep (at least a day) in the past: last night's
 -- events and those of every night still to come stay replayable. The pg_cron job
 -- clubbooking-prune-events (20261121001600) runs it daily. Channel versions are kept, so a
