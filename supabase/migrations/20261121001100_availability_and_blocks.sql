@@ -184,7 +184,7 @@ begin
   perform private.expire_dead_holds(p_venue_id, v_tables, v_period);
   if exists (select 1 from public.booking_tables bt
              where bt.venue_id = p_venue_id and bt.table_id = any (v_tables) and bt.block_id is not null
-               and bt.is_active and bt.period && v_period) then
+               and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period) then
     perform private.raise_error('SECTION_NOT_AVAILABLE', jsonb_build_object('reason', 'already_blocked')::text);
   end if;
   v_conflicts := array(select distinct bt.booking_id from public.booking_tables bt
@@ -206,8 +206,8 @@ begin
     from unnest(v_tables) t
     returning id, table_id
   ), claims as (
-    insert into public.booking_tables (venue_id, table_id, block_id, booking_date, period)
-    select p_venue_id, i.table_id, i.id, p_date, v_period from inserted i
+    insert into public.booking_tables (venue_id, table_id, block_id, booking_date, period, expires_at)
+    select p_venue_id, i.table_id, i.id, p_date, v_period, p_release_at from inserted i
     returning block_id
   )
   select array_agg(c.block_id) into v_block_ids from claims c;
