@@ -53,9 +53,9 @@ select is(
   null, 'every function in public and private runs with search_path fixed to empty');
 
 select is(
-  (select array_agg(p.proname::text order by 1) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname = 'public' and has_function_privilege('public', p.oid, 'execute')),
-  null, 'PUBLIC may execute no function in public: every grant is explicit');
+  (select array_agg(n.nspname || '.' || p.proname order by 1) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'private') and has_function_privilege('public', p.oid, 'execute')),
+  null, 'PUBLIC may execute no function in public or private: every grant is explicit');
 
 select is((select count(*)::int from private.error_codes), 13, 'the contract''s 13 error codes are defined');
 select is(

@@ -117,5 +117,6 @@ begin
 end;
 $$;
 
-grant execute on function private.record_deposit_payment(uuid, text), private.record_deposit_failure(uuid, text, text)
-  to service_role;
+revoke execute on all functions in schema public, private from public;
+grant execute on function private.record_deposit_payment(uuid, text) to service_role;
+grant execute on function private.record_deposit_failure(uuid, text, text) to service_role;
