@@ -6,7 +6,7 @@ select plan(33);
 
 select tables_are('public', array['clubs', 'venues', 'floors', 'venue_tables', 'table_combinations', 'venue_slots',
   'customers', 'staff_members', 'bookings', 'booking_tables', 'table_blocks', 'waitlist_entries', 'audit_log',
-  'availability_events', 'notifications'], 'public has the contract''s tables, and notifications for guests');
+  'availability_events', 'notifications', 'promoters'], 'public has the contract''s tables, plus notifications and promoters');
 
 select is(
   (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace

@@ -81,6 +81,10 @@ begin
     perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
   end if;
   v_customer_id := private.resolve_customer(p_venue_id, p_customer_id);
+  if p_promoter_code is not null
+     and not exists (select 1 from public.promoters p where p.venue_id = p_venue_id and p.code = p_promoter_code) then
+    perform private.raise_error('INVALID_INPUT', format('unknown promoter code %s', left(p_promoter_code, 64)));
+  end if;
 
   if p_idempotency_key is not null then
     select * into v_booking from public.bookings b
@@ -151,6 +155,7 @@ begin
   end if;
 
   if not private.tables_free(p_venue_id, v_tables, v_period, p_party_size) then
+    perform private.count_conflict(p_venue_id);
     perform private.raise_error('SECTION_NOT_AVAILABLE',
       private.alternatives(p_venue_id, p_date, p_slot_id, v_period, p_party_size)::text);
   end if;
