@@ -2,7 +2,7 @@
 -- still free, else flagged for refund with alternatives; never lost, never applied twice.
 begin;
 \ir helpers/test_helpers.sql
-select plan(12);
+select plan(19);
 
 insert into ids values ('sam', tests.create_user('sam')), ('tia', tests.create_user('tia')), ('uma', tests.create_user('uma'));
 insert into ids values ('live', tests.hold_for((select id from ids where name = 'sam'), 3, 4));
@@ -48,6 +48,58 @@ select is((select count(*)::int from audit_log where entity_id = (select id from
 select tests.authenticate_as((select id from ids where name = 'sam'));
 select throws_ok(format('select private.record_deposit_payment(%L, %L)', (select id from ids where name = 'lost'), 'pi_forged'),
   '42501', null, 'a guest cannot record a payment');
+select tests.clear_authentication();
+
+-- Idempotent holds: the same request twice is one booking.
+insert into ids values ('vic', tests.create_user('vic'));
+select tests.authenticate_as((select id from ids where name = 'vic'));
+select is(
+  public.hold_tables(tests.venue(), tests.night(2), 'slot_21_00', array[tests.tbl(10)], 2, 'req-42') ->> 'booking_id',
+  public.hold_tables(tests.venue(), tests.night(2), 'slot_21_00', array[tests.tbl(10)], 2, 'req-42') ->> 'booking_id',
+  'a hold repeated with the same idempotency key returns the same booking');
+select tests.clear_authentication();
+
+-- Refunds: a guest cancelling before the 48-hour window gets the deposit back, inside it not;
+-- when the venue cancels, always.
+insert into ids select 'vb', id from bookings where idempotency_key = 'req-42';
+select tests.authenticate_as((select id from ids where name = 'vic'));
+select public.submit_booking((select id from ids where name = 'vb'), 'pi_vic');
+select is((public.cancel_booking((select id from ids where name = 'vb')) ->> 'refund_eligible')::boolean, true,
+  'cancelling days ahead refunds the deposit');
+select tests.clear_authentication();
+insert into ids values ('vb2', tests.hold_for((select id from ids where name = 'vic'), 11, 4, 'slot_21_00', tests.night(2)));
+select tests.authenticate_as((select id from ids where name = 'vic'));
+select public.submit_booking((select id from ids where name = 'vb2'), 'pi_vic2');
+select tests.clear_authentication();
+select tests.freeze_time((tests.night(2) + time '12:00')::timestamp at time zone 'Europe/London');
+select tests.authenticate_as((select id from ids where name = 'vic'));
+select is((public.cancel_booking((select id from ids where name = 'vb2')) ->> 'refund_eligible')::boolean, false,
+  'cancelling on the day (inside the 48-hour window) keeps the deposit');
+select tests.clear_authentication();
+select tests.freeze_time(null);
+insert into ids values ('vb3', tests.hold_for((select id from ids where name = 'vic'), 12, 4, 'slot_23_30', tests.night(2)));
+select tests.authenticate_as((select id from ids where name = 'vic'));
+select public.submit_booking((select id from ids where name = 'vb3'), 'pi_vic3');
+select tests.clear_authentication();
+select tests.freeze_time((tests.night(2) + time '12:00')::timestamp at time zone 'Europe/London');
+select tests.authenticate_as_staff('host');
+select is((public.cancel_booking((select id from ids where name = 'vb3'), 'flood') ->> 'refund_eligible')::boolean, true,
+  'when the venue cancels, the deposit is always refundable');
+select tests.clear_authentication();
+select tests.freeze_time(null);
+
+-- Auto-confirm: a venue that needs no approval confirms on submit.
+update venues set requires_approval = false where id = tests.venue();
+insert into ids values ('auto', tests.hold_for((select id from ids where name = 'tia'), 14, 8, 'slot_21_00', tests.night(3)));
+select tests.authenticate_as((select id from ids where name = 'tia'));
+select is(public.submit_booking((select id from ids where name = 'auto'), 'pi_auto') ->> 'status', 'confirmed',
+  'where the venue auto-confirms, a paid request is confirmed at once');
+select tests.clear_authentication();
+select tests.authenticate_as_anon();
+select is((select t ->> 'state' from jsonb_array_elements(public.get_availability(tests.venue(), tests.night(3), 'slot_21_00') -> 'tables') t
+           where t ->> 'table_number' = '14'), 'confirmed', 'the public sees a confirmed table as confirmed');
+select is((select t ->> 'state' from jsonb_array_elements(public.get_availability(tests.venue(), tests.night(), 'slot_21_00') -> 'tables') t
+           where t ->> 'table_number' = '3'), 'unavailable', 'and a pending request as merely unavailable');
 select tests.clear_authentication();
 
 select * from finish();
