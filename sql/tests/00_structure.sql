@@ -2,7 +2,7 @@
 -- RPCs with their signatures, the error table, security definer functions kept private.
 begin;
 \ir helpers/test_helpers.sql
-select plan(33);
+select plan(34);
 
 select tables_are('public', array['clubs', 'venues', 'floors', 'venue_tables', 'table_combinations', 'venue_slots',
   'customers', 'staff_members', 'bookings', 'booking_tables', 'table_blocks', 'waitlist_entries', 'audit_log',
@@ -48,9 +48,14 @@ select is(
 
 select is(
   (select array_agg(n.nspname || '.' || p.proname order by 1) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname in ('public', 'private') and p.prokind in ('f', 'p')
+   where n.nspname in ('public', 'private') and p.prokind = 'f'
      and not coalesce(p.proconfig @> array['search_path=""'], false)),
   null, 'every function in public and private runs with search_path fixed to empty');
+select is(
+  (select array_agg(p.proname::text order by 1) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'private') and p.prokind = 'p'
+     and (p.prosecdef or p.prosrc not like '%set_config(''search_path'', '''', false)%')),
+  null, 'procedures (which commit, so cannot carry a SET clause) are invoker and pin search_path in their body');
 
 select is(
   (select array_agg(n.nspname || '.' || p.proname order by 1) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
