@@ -58,11 +58,9 @@ def relay(db_dsn: str, admin: psycopg.Connection[Any]) -> Iterator[None]:
     pid: list[int] = []
 
     def run() -> None:
-        with psycopg.connect(db_dsn, autocommit=True) as conn:
+        with psycopg.connect(db_dsn, autocommit=True) as conn, contextlib.suppress(psycopg.OperationalError):
             pid.append(conn.info.backend_pid)
-            # The simple query protocol: over the extended one (psycopg's execute) a procedure
-            # may not COMMIT ("invalid transaction termination").
-            conn.pgconn.exec_(b"call private.relay_events(interval '60 seconds', interval '20 milliseconds')")
+            conn.execute("call private.relay_events(interval '60 seconds', interval '20 milliseconds')")
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

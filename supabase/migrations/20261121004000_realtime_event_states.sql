@@ -234,3 +234,5 @@ begin
   return null;
 end;
 $$;
+
+revoke execute on all functions in schema public, private from public;

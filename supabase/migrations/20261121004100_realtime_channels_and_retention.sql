@@ -99,3 +99,5 @@ as $$
     returning 1)
   select count(*)::int from gone
 $$;
+
+revoke execute on all functions in schema public, private from public;

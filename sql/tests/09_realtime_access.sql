@@ -9,8 +9,6 @@ set constraints all immediate;
 -- A second club and venue with a door member of its own.
 insert into clubs (id, name, slug) values ('11111111-1111-4111-8111-1111111111aa', 'Other Club', 'other-club');
 insert into venues (id, club_id, name) values ('22222222-2222-4222-8222-2222222222aa', '11111111-1111-4111-8111-1111111111aa', 'Other Venue');
-create temp table ids (name text primary key, id uuid);
-grant all on ids to authenticated, service_role;
 insert into ids values ('guest', tests.create_user('guest')), ('other_door', tests.create_user('otherdoor'));
 insert into staff_members (venue_id, user_id, role)
 values ('22222222-2222-4222-8222-2222222222aa', (select id from ids where name = 'other_door'), 'door');

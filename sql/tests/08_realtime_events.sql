@@ -40,8 +40,6 @@ begin
 end;
 $$;
 
-create temp table ids (name text primary key, id uuid);
-grant all on ids to authenticated, service_role;
 insert into ids select n, tests.create_user(n) from unnest(array['ann', 'bob', 'cat', 'dan', 'eve', 'fay']) n;
 create function tests.uid(p_name text) returns uuid language sql stable as $$ select id from ids where name = p_name $$;
 
