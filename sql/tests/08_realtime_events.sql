@@ -150,8 +150,9 @@ select tests.staff_act('manager', format('select public.block_tables(%L, %L, arr
   tests.venue(), tests.night(), tests.tbl(10), 'slot_21_00', 'vip_override', 'artist'), 'aal2');
 select is(tests.events_of(10), '{}'::text[], 'nothing is emitted before commit');
 set constraints all immediate;  -- fires the deferred triggers as a commit would
-select is(tests.events_of(10), array['available>blocked hold_created'],
-  'at commit a hold cancelled by a forced block in the same transaction is announced once, as blocked');
+select is(tests.events_of(10), array['available>blocked hold_created', 'blocked>blocked forced_block: artist',
+  'blocked>blocked table_blocked'],
+  'at commit every change of one transaction announces the committed state: the table was never seen held');
 
 -- ---------- the waitlist hook: a held booking's status_reason is its event's reason ----------
 set constraints all deferred;

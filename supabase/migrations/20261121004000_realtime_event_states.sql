@@ -1,17 +1,18 @@
 -- =====================================================================================
--- Realtime, completed: events carry the committed state, bad channels are contract errors
+-- Realtime events that carry the committed state
 -- =====================================================================================
 -- Replaces functions of 20261121000700 and 20261121001100 (create or replace, same
 -- signatures). Why: an event used to announce the transition's old and new state, but a
 -- table's state in a slot is what the claim ledger says after the commit, and the two differ
 -- when a slot holds several claims on one table (bookings by time range), when one
--- transaction changes a table twice (a forced block cancels the booking under it; a new hold
--- lazily expires a dead one), or for split-capacity sections. Now each event reads the
--- table's state in the slot after it has taken the channel's version (so every commit before
--- it on that channel is visible), and previousState is what the channel's previous event for
--- that table announced (a transaction that changes a table twice announces a state once).
--- Replaying a channel's events over a snapshot therefore gives exactly
--- the snapshot a fresh read returns, and each table's events form an unbroken chain.
+-- transaction changes a table twice (a forced block cancels the booking under it; a
+-- cancellation hands the table to the waitlist; a new hold lazily expires a dead one), or for
+-- split-capacity sections. Now each event reads the table's state in the slot after it has
+-- taken the channel's version (so every commit before it on that channel is visible), and
+-- previousState is what the channel's previous event for that table announced. Every
+-- transition still writes its own event, with its own reason. Replaying a channel's events
+-- over a snapshot therefore gives exactly the snapshot a fresh read returns, and each
+-- table's events form an unbroken chain.
 
 -- ---------- one definition of a table's state in a slot ----------
 
@@ -131,7 +132,6 @@ declare
   v_channel text;
   v_version bigint;
   v_previous text;
-  v_ours boolean;
   v_new text;
   v_public jsonb;
   v_staff jsonb;
@@ -144,19 +144,12 @@ begin
     values (v_channel, 1)
     on conflict (channel) do update set version = cv.version + 1, updated_at = now()
     returning cv.version into v_version;
-    select e.staff_payload ->> 'newState', e.xmin = pg_catalog.pg_current_xact_id()::xid
-      into v_previous, v_ours
+    select e.staff_payload ->> 'newState' into v_previous
     from public.availability_events e
     where e.channel = v_channel and e.table_id = p_table_id
     order by e.version desc limit 1;
     select s.state into v_new
     from private.table_slot_state(p_venue_id, p_table_id, p_night, v_slot.slot_period) s;
-    -- A second change of the table in this transaction that leaves the state this transaction
-    -- already announced announces nothing: give the version back (no one else has seen it).
-    if v_ours and v_new = v_previous then
-      update private.channel_versions cv set version = cv.version - 1 where cv.channel = v_channel;
-      continue;
-    end if;
     v_previous := coalesce(v_previous, 'available');
     v_public := jsonb_build_object(
       'eventType', 'availability.updated',
