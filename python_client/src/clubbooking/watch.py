@@ -26,13 +26,15 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import psycopg
 import psycopg_pool
 
-from clubbooking.client import BookingClient
 from clubbooking.models import Availability, AvailabilityEvent
+
+if TYPE_CHECKING:  # the client may import this module (AsyncBookingClient.watch_availability)
+    from clubbooking.client import BookingClient
 
 NOTIFY_CHANNEL = "clubbooking_availability"
 
