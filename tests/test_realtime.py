@@ -28,6 +28,7 @@ from clubbooking.watch import (
     Backoff,
     BroadcastListener,
     Listener,
+    PollingListener,
     PsycopgListener,
     Signal,
     ThreadedSource,
@@ -301,6 +302,21 @@ def test_the_watcher_reconnects_and_resumes_after_its_connection_is_killed(
     kinds = [u.kind for u in seen]
     assert "refreshing" in kinds, kinds
     assert [u.event.version for u in seen if u.event is not None] == [1, 2], "no event lost or repeated"
+    assert states(shown(seen)) == states(client.get_availability(leeds.VENUE_ID, night, "slot_21_00"))
+
+
+def test_without_a_listener_the_watcher_polls_and_still_misses_nothing(
+        admin: psycopg.Connection[Any], client: BookingClient) -> None:
+    night = leeds.next_open_night(weeks_ahead=8)
+    guests = leeds.create_guests(admin, 2, prefix="poll")
+
+    async def script(seen: list[Update]) -> None:
+        await hold_one(client, guests[0], night, "slot_21_00", 1)
+        await hold_one(client, guests[1], night, "slot_21_00", 2)
+        await until(lambda: shown(seen).version >= 2)
+
+    seen = asyncio.run(watch_while(ThreadedSource(client), night, "slot_21_00", PollingListener, script))
+    assert [u.event.version for u in seen if u.event is not None] == [1, 2]
     assert states(shown(seen)) == states(client.get_availability(leeds.VENUE_ID, night, "slot_21_00"))
 
 

@@ -121,18 +121,21 @@ async def catch_up(source: AvailabilitySource, current: Availability) -> list[Up
 
 
 async def watch_availability(source: AvailabilitySource, venue_id: uuid.UUID, date: dt.date, slot_id: str, *,
-                             listen: Callable[[], Listener], idle_resync: float = 30.0,
+                             listen: Callable[[], Listener] | None = None, idle_resync: float = 30.0,
                              backoff: Backoff | None = None,
                              transient: tuple[type[BaseException], ...] = TRANSIENT_ERRORS,
                              sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> AsyncIterator[Update]:
     """Yield the slot's snapshot, then an update per event, forever (until the consumer stops).
 
-    ``listen`` makes a new listener for each connection (``lambda: PsycopgListener(dsn)``).
+    ``listen`` makes a new listener for each connection (``lambda: PsycopgListener(dsn)``, or a
+    ``BroadcastListener``); without one the watcher polls the source every second
+    (``PollingListener``): never stale by more than that, with no realtime connection at all.
     Errors in ``transient`` (a dropped connection, a database restarting) yield ``refreshing``
     and are retried with ``backoff``; any other error (a contract error such as an unknown
     slot) is raised.
     """
     backoff = backoff or Backoff()
+    listen = listen or PollingListener
     current: Availability | None = None
     attempt = 0
     while True:
@@ -190,6 +193,23 @@ def parse_relay_payload(payload: str, channel: str) -> Hint | None:
     if not isinstance(versions, dict) or channel not in versions:
         return None
     return Hint(int(versions[channel]))
+
+
+class PollingListener:
+    """No push at all: every ``interval`` seconds, a hint that makes the watcher ask the source."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+
+    async def open(self, channel: str) -> None:
+        return None
+
+    async def signals(self, timeout: float) -> list[Signal]:
+        await asyncio.sleep(min(self.interval, timeout))
+        return [Hint(None)]
+
+    async def close(self) -> None:
+        return None
 
 
 class PsycopgListener:
