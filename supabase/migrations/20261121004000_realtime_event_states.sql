@@ -18,7 +18,8 @@
 
 -- A table's state in a time range of a night, as the snapshot shows it to staff: the strongest
 -- live exclusive claim (a block first, then checked_in > confirmed > pending_approval > held),
--- else for a split-capacity section 'held' when full, else 'available'.
+-- else for a split-capacity section 'held' when full, else 'available'. (`bt.is_active` is
+-- spelled out beside is_live so the planner uses the partial index booking_tables_night_idx.)
 create function private.table_slot_state(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange)
 returns table (state text, booking_id uuid, block_id uuid, guests int)
 language sql stable
@@ -32,15 +33,16 @@ as $$
            bt.booking_id, bt.block_id
     from public.booking_tables bt
     left join public.bookings bk on bk.id = bt.booking_id
-    where bt.venue_id = p_venue_id and bt.table_id = t.id and bt.booking_date = p_night and bt.is_exclusive
-      and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period
+    where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id and bt.is_active
+      and bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period
     order by case when bt.block_id is not null then 0 else 1 end,
              array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'], bk.status)
     limit 1) top on true
   left join lateral (
     select sum(bt.party_size)::int as guests from public.booking_tables bt
-    where t.is_shared and bt.venue_id = p_venue_id and bt.table_id = t.id and bt.booking_date = p_night
-      and not bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period) shared on true
+    where t.is_shared and bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
+      and bt.is_active and not bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at)
+      and bt.period && p_period) shared on true
   where t.id = p_table_id and t.venue_id = p_venue_id
 $$;
 comment on function private.table_slot_state is
@@ -136,6 +138,8 @@ declare
   v_public jsonb;
   v_staff jsonb;
   v_at text := to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+  v_actor jsonb := jsonb_build_object('actor', jsonb_build_object('id', (select auth.uid()),
+                                                                  'role', private.actor_role(p_venue_id)));
 begin
   select v.club_id into v_club_id from public.venues v where v.id = p_venue_id;
   for v_slot in select * from private.slots_overlapping(p_venue_id, p_night, p_period) loop
@@ -161,10 +165,7 @@ begin
       'reason', p_reason,
       'updatedAt', v_at,
       'version', v_version);
-    v_staff := v_public || jsonb_build_object(
-      'previousState', v_previous,
-      'newState', v_new,
-      'actor', jsonb_build_object('id', (select auth.uid()), 'role', private.actor_role(p_venue_id)));
+    v_staff := v_public || jsonb_build_object('previousState', v_previous, 'newState', v_new) || v_actor;
     insert into public.availability_events
       (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
     values (v_channel, p_venue_id, p_night, v_slot.slot_id, v_version, p_table_id, v_public, v_staff);
