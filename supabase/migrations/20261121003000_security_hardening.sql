@@ -1,0 +1,156 @@
+-- =====================================================================================
+-- Security hardening: trusted callers, channel names, the audit log's request id and its
+-- GDPR escape hatch, and tighter grants (issue 5)
+-- =====================================================================================
+-- Replaces (create or replace) four functions of earlier migrations, each for a reason
+-- stated above it: private.is_trusted, private.may_join_staff_channel,
+-- private.get_availability_events, private.refuse_audit_change, private.write_audit.
+
+-- ---------- trusted callers ----------
+-- Trusted = a role that row level security does not apply to anyway: service_role, and the
+-- database owner in Studio or psql. Before, only superusers counted, but on Supabase
+-- `postgres` is not a superuser (it has BYPASSRLS), so staff work from the SQL editor failed
+-- with NOT_AUTHORIZED. API roles (anon, authenticated) never have BYPASSRLS.
+create or replace function private.is_trusted() returns boolean
+language sql stable
+set search_path = ''
+as $$
+  select private.api_role() = 'service_role'
+      or coalesce((select r.rolsuper or r.rolbypassrls from pg_catalog.pg_roles r
+                   where r.rolname = private.api_role()), false)
+$$;
+
+-- ---------- channel names ----------
+-- The venue of an availability channel name, or null when the name is not exactly
+-- availability:{club uuid}:{venue uuid}:{YYYY-MM-DD}:{slot_id}. The old checks accepted any
+-- 36 characters of [0-9a-f-] and then cast them to uuid, so a malformed name gave an
+-- internal error (22P02) instead of INVALID_INPUT, and broke the Broadcast join policy.
+create function private.channel_venue_id(p_channel text) returns uuid
+language sql immutable
+set search_path = ''
+as $$
+  select case
+    when p_channel ~ ('^availability:' || u.re || ':' || u.re || ':\d{4}-\d{2}-\d{2}:[a-z0-9_]{1,40}$')
+      then pg_catalog.split_part(p_channel, ':', 3)::uuid
+  end
+  from (select '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'::text as re) u
+$$;
+comment on function private.channel_venue_id is
+  'The venue id of a well-formed availability channel name, else null (never an error).';
+
+create or replace function private.may_join_staff_channel(p_topic text) returns boolean
+language sql stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(private.channel_venue_id(p_topic) = any (private.staff_venue_ids('door')), false)
+$$;
+
+create or replace function private.get_availability_events(p_channel text, p_after_version bigint)
+returns table (version bigint, payload jsonb)
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_venue_id uuid := private.channel_venue_id(p_channel);
+  v_is_staff boolean;
+begin
+  if v_venue_id is null then
+    perform private.raise_error('INVALID_INPUT', 'channel must be availability:{club_id}:{venue_id}:{date}:{slot_id}');
+  end if;
+  v_is_staff := private.is_trusted() or private.is_venue_staff(v_venue_id, 'door');
+  return query
+    select e.version, case when v_is_staff then e.staff_payload else e.payload end
+    from public.availability_events e
+    where e.channel = p_channel and e.version > coalesce(p_after_version, 0)
+    order by e.version;
+end;
+$$;
+
+-- ---------- the audit log ----------
+-- The request an audit row belongs to: PostgREST's x-request-id header (set by the API
+-- gateway or an Edge Function), else the clubbooking.request_id setting (local clients,
+-- pg_cron jobs), else the transaction's id, so that every row has one and the rows of one
+-- request share it. Headers are client input: cut to 128 characters.
+create function private.request_id() returns text
+language sql volatile
+set search_path = ''
+as $$
+  select left(coalesce(
+    nullif(pg_catalog.current_setting('request.headers', true), '')::jsonb ->> 'x-request-id',
+    nullif(pg_catalog.current_setting('clubbooking.request_id', true), ''),
+    'txn:' || pg_catalog.pg_current_xact_id()::text), 128)
+$$;
+comment on function private.request_id is
+  'The request id recorded in audit rows: x-request-id header, else clubbooking.request_id, else txn:<transaction id>.';
+
+create or replace function private.write_audit(
+  p_venue_id uuid, p_entity text, p_entity_id uuid, p_action text,
+  p_old text, p_new text, p_reason text, p_detail jsonb default '{}'::jsonb)
+returns void
+language sql
+set search_path = ''
+as $$
+  insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
+                                actor_id, actor_role, request_id, detail)
+  values (p_venue_id, p_entity, p_entity_id, p_action, p_old, p_new, p_reason,
+          (select auth.uid()), private.actor_role(p_venue_id), private.request_id(),
+          coalesce(p_detail, '{}'::jsonb))
+$$;
+
+-- Append-only for everyone. The one exception is GDPR erasure: code running as the table's
+-- owner (private.forget_customer, security definer) with clubbooking.gdpr_redaction on may
+-- rewrite `detail` and `reason`, nothing else. The old check asked for a superuser, which
+-- `postgres` is not on Supabase, and let request_id change too. A role that is not the owner
+-- (service_role) cannot pass by setting the flag itself.
+create or replace function private.refuse_audit_change() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if tg_op = 'UPDATE'
+     and current_setting('clubbooking.gdpr_redaction', true) = 'on'
+     and (pg_catalog.pg_has_role(current_user,
+            (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'USAGE')
+          or (select r.rolsuper from pg_catalog.pg_roles r where r.rolname = current_user))
+     and (to_jsonb(new) - array['detail', 'reason']) = (to_jsonb(old) - array['detail', 'reason']) then
+    return new;
+  end if;
+  raise exception using message = 'NOT_AUTHORIZED', detail = 'audit_log is append-only', errcode = 'PT403';
+end;
+$$;
+
+-- Overrides, admin changes and erasure are audited against the venue or the customer too.
+alter table public.audit_log drop constraint audit_log_entity_check;
+alter table public.audit_log add constraint audit_log_entity_check
+  check (entity in ('booking', 'block', 'waitlist', 'venue', 'customer'));
+
+-- ---------- grants ----------
+-- Audit rows and availability events are written only by triggers and security definer
+-- functions (as the owner). service_role could insert forged audit rows and events before.
+revoke insert, update, delete, truncate on public.audit_log from service_role;
+revoke insert, update, delete, truncate on public.availability_events from service_role;
+
+-- PII by role: signed-in users read bookings and customers through RLS, but never a
+-- booking's payment reference or a guest's date of birth from the tables (managers see
+-- payments in get_availability's staff view; guests see both in export_customer_data).
+-- Column grants are computed from the catalogue so columns added later stay readable.
+do $columns$
+declare
+  v_hidden record;
+begin
+  for v_hidden in
+    select * from (values ('bookings', array['payment_reference']),
+                          ('customers', array['date_of_birth'])) as h(table_name, columns)
+  loop
+    execute format('revoke select on public.%I from authenticated', v_hidden.table_name);
+    execute format('grant select (%s) on public.%I to authenticated',
+      (select string_agg(quote_ident(a.attname), ', ' order by a.attnum)
+       from pg_catalog.pg_attribute a
+       where a.attrelid = format('public.%I', v_hidden.table_name)::regclass
+         and a.attnum > 0 and not a.attisdropped and a.attname <> all (v_hidden.columns)),
+      v_hidden.table_name);
+  end loop;
+end
+$columns$;
