@@ -6,6 +6,17 @@
 -- stated above it: private.is_trusted, private.may_join_staff_channel,
 -- private.get_availability_events, private.refuse_audit_change, private.write_audit.
 
+-- ---------- default privileges ----------
+-- 20261121000100 revoked PUBLIC's execute only `in schema public/private`, which PostgreSQL
+-- ignores for PUBLIC (per-schema defaults can only add to the global default): every function
+-- created since was executable by PUBLIC (found by sql/tests/32_catalogue_lints.sql), e.g.
+-- private.prune_events, a security definer delete. And on Supabase, `postgres` has default
+-- grants of execute on new public functions to anon, authenticated and service_role. Both
+-- closed here for every later function; the ones already made are swept at the end.
+alter default privileges revoke execute on functions from public;
+alter default privileges in schema public revoke execute on functions from anon, authenticated, service_role;
+alter default privileges in schema public revoke all on sequences from anon, authenticated;
+
 -- ---------- trusted callers ----------
 -- Trusted = a role that row level security does not apply to anyway: service_role, and the
 -- database owner in Studio or psql. Before, only superusers counted, but on Supabase
@@ -162,3 +173,32 @@ $columns$;
 grant execute on function private.is_valid_timezone(text) to service_role;
 grant execute on function private.lock_key(uuid) to service_role;
 grant execute on function private.night_key(date) to service_role;
+
+-- ---------- sweep: explicit grants only ----------
+-- PUBLIC executes nothing of ours. A public RPC wrapper is executable by exactly the API
+-- roles that may execute its private implementation (the pairs are granted together, one
+-- grant per signature per role): this removes what Supabase's default grants added to the
+-- wrappers made before this migration, and changes nothing where grants were explicit.
+revoke execute on all functions in schema public from public;
+revoke execute on all functions in schema private from public;
+revoke all on all sequences in schema public from anon, authenticated;
+
+do $wrappers$
+declare
+  v_excess record;
+begin
+  for v_excess in
+    select w.oid::regprocedure as wrapper, r.rolname
+    from pg_catalog.pg_proc w
+    join pg_catalog.pg_namespace n on n.oid = w.pronamespace and n.nspname = 'public'
+    cross join (values ('anon'), ('authenticated'), ('service_role')) r(rolname)
+    where exists (select 1 from pg_catalog.pg_proc i where i.pronamespace = 'private'::regnamespace and i.proname = w.proname)
+      and pg_catalog.has_function_privilege(r.rolname, w.oid, 'execute')
+      and not exists (select 1 from pg_catalog.pg_proc i
+                      where i.pronamespace = 'private'::regnamespace and i.proname = w.proname
+                        and pg_catalog.has_function_privilege(r.rolname, i.oid, 'execute'))
+  loop
+    execute format('revoke execute on function %s from %I', v_excess.wrapper, v_excess.rolname);
+  end loop;
+end
+$wrappers$;

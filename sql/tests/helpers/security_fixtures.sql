@@ -104,6 +104,8 @@ begin
 end;
 $$;
 
+grant execute on all functions in schema tests to anon, authenticated, service_role;
+
 -- ---------- data in every table, at both venues ----------
 create function tests.fixture_booking(p_user text, p_venue uuid, p_table uuid, p_party int,
                                       p_slot text default 'slot_21_00') returns uuid
