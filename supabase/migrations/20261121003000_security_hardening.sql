@@ -202,3 +202,27 @@ begin
   end loop;
 end
 $wrappers$;
+
+-- ---------- pg_cron out of public ----------
+-- 20261121001600 created pg_cron without a schema, so where it was installed its extension
+-- lands in public (splinter 0014 extension_in_public, found by 32_catalogue_lints.sql).
+-- pg_cron can't be relocated: re-create it in pg_catalog (as Supabase installs it) and put
+-- back the jobs it had, whatever they are.
+do $cron$
+declare
+  v_jobs jsonb;
+  v_job record;
+begin
+  if not exists (select 1 from pg_catalog.pg_extension e
+                 where e.extname = 'pg_cron' and e.extnamespace = 'public'::regnamespace) then
+    return;
+  end if;
+  execute 'select coalesce(jsonb_agg(jsonb_build_object(''name'', j.jobname, ''schedule'', j.schedule, ''command'', j.command)), ''[]'')
+           from cron.job j' into v_jobs;
+  drop extension pg_cron;
+  create extension pg_cron with schema pg_catalog;
+  for v_job in select * from jsonb_to_recordset(v_jobs) as j(name text, schedule text, command text) loop
+    perform cron.schedule(v_job.name, v_job.schedule, v_job.command);
+  end loop;
+end
+$cron$;
