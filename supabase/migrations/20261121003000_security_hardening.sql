@@ -4,7 +4,7 @@
 -- =====================================================================================
 -- Replaces (create or replace) four functions of earlier migrations, each for a reason
 -- stated above it: private.is_trusted, private.may_join_staff_channel,
--- private.get_availability_events, private.refuse_audit_change, private.write_audit.
+-- public.get_availability_events, private.refuse_audit_change.
 
 -- ---------- default privileges ----------
 -- 20261121000100 revoked PUBLIC's execute only `in schema public/private`, which PostgreSQL
@@ -57,58 +57,37 @@ as $$
   select coalesce(private.channel_venue_id(p_topic) = any (private.staff_venue_ids('door')), false)
 $$;
 
-create or replace function private.get_availability_events(p_channel text, p_after_version bigint)
+-- The API wrapper hands the implementation only well-formed names (a malformed one becomes
+-- null, which private.get_availability_events answers with INVALID_INPUT).
+create or replace function public.get_availability_events(p_channel text, p_after_version bigint default 0)
 returns table (version bigint, payload jsonb)
-language plpgsql stable
-security definer
-set search_path = ''
+language sql stable set search_path = ''
 as $$
-declare
-  v_venue_id uuid := private.channel_venue_id(p_channel);
-  v_is_staff boolean;
-begin
-  if v_venue_id is null then
-    perform private.raise_error('INVALID_INPUT', 'channel must be availability:{club_id}:{venue_id}:{date}:{slot_id}');
-  end if;
-  v_is_staff := private.is_trusted() or private.is_venue_staff(v_venue_id, 'door');
-  return query
-    select e.version, case when v_is_staff then e.staff_payload else e.payload end
-    from public.availability_events e
-    where e.channel = p_channel and e.version > coalesce(p_after_version, 0)
-    order by e.version;
-end;
+  select * from private.get_availability_events(
+    case when private.channel_venue_id(p_channel) is not null then p_channel end, p_after_version)
 $$;
+grant execute on function private.channel_venue_id(text) to anon;
+grant execute on function private.channel_venue_id(text) to authenticated;
+grant execute on function private.channel_venue_id(text) to service_role;
 
 -- ---------- the audit log ----------
--- The request an audit row belongs to: PostgREST's x-request-id header (set by the API
--- gateway or an Edge Function), else the clubbooking.request_id setting (local clients,
--- pg_cron jobs), else the transaction's id, so that every row has one and the rows of one
--- request share it. Headers are client input: cut to 128 characters.
-create function private.request_id() returns text
-language sql volatile
+-- Every audit row has a request id: write_audit records PostgREST's x-request-id header or
+-- the clubbooking.request_id setting; without either (pg_cron, psql) the transaction's id
+-- stands in, so the rows of one request share it. Headers are client input: cut to 128.
+create function private.fill_request_id() returns trigger
+language plpgsql
 set search_path = ''
 as $$
-  select left(coalesce(
-    nullif(pg_catalog.current_setting('request.headers', true), '')::jsonb ->> 'x-request-id',
-    nullif(pg_catalog.current_setting('clubbooking.request_id', true), ''),
-    'txn:' || pg_catalog.pg_current_xact_id()::text), 128)
+begin
+  new.request_id := left(coalesce(nullif(new.request_id, ''), 'txn:' || pg_catalog.pg_current_xact_id()::text), 128);
+  return new;
+end;
 $$;
-comment on function private.request_id is
-  'The request id recorded in audit rows: x-request-id header, else clubbooking.request_id, else txn:<transaction id>.';
+comment on function private.fill_request_id is 'BEFORE INSERT on audit_log: request_id, or txn:<transaction id>.';
 
-create or replace function private.write_audit(
-  p_venue_id uuid, p_entity text, p_entity_id uuid, p_action text,
-  p_old text, p_new text, p_reason text, p_detail jsonb default '{}'::jsonb)
-returns void
-language sql
-set search_path = ''
-as $$
-  insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
-                                actor_id, actor_role, request_id, detail)
-  values (p_venue_id, p_entity, p_entity_id, p_action, p_old, p_new, p_reason,
-          (select auth.uid()), private.actor_role(p_venue_id), private.request_id(),
-          coalesce(p_detail, '{}'::jsonb))
-$$;
+create trigger audit_log_request_id
+  before insert on public.audit_log
+  for each row execute function private.fill_request_id();
 
 -- Append-only for everyone. The one exception is GDPR erasure: code running as the table's
 -- owner (private.forget_customer, security definer) with clubbooking.gdpr_redaction on may

@@ -27,6 +27,32 @@ end;
 $$;
 comment on function private.required_reason is 'The trimmed reason an override must give, else INVALID_INPUT.';
 
+-- The booking a manager override acts on, locked, once the caller is a manager of its venue
+-- with aal2 (or the back office) and has given a reason.
+create function private.override_booking(p_booking_id uuid, p_reason text) returns public.bookings
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_booking public.bookings := private.booking_for_transition(p_booking_id, false, 'manager', true);
+begin
+  perform private.required_reason(p_reason);
+  return v_booking;
+end;
+$$;
+comment on function private.override_booking is 'Lock and authorise (manager + aal2, with a reason) a booking for an override.';
+
+-- The audit row of an override of a booking (its status unchanged).
+create function private.audit_override(p_booking public.bookings, p_action text, p_reason text, p_detail jsonb)
+returns void
+language sql
+set search_path = ''
+as $$
+  select private.write_audit(p_booking.venue_id, 'booking', p_booking.id, p_action, p_booking.status,
+                             p_booking.status, private.required_reason(p_reason), p_detail)
+$$;
+comment on function private.audit_override is 'One audit row for a manager override of a booking.';
+
 -- ---------- approving beyond capacity ----------
 -- A manager (aal2) approves a booking for a party its tables' capacity rules would refuse
 -- (1-50 still holds): the party size is changed, the claims follow, an audit row records
@@ -38,8 +64,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_booking public.bookings := private.booking_for_transition(p_booking_id, false, 'manager', true);
-  v_reason text := private.required_reason(p_reason);
+  v_booking public.bookings := private.override_booking(p_booking_id, p_reason);
 begin
   if p_party_size is null or p_party_size not between 1 and 50 then
     perform private.raise_error('INVALID_PARTY_SIZE', format('party size must be 1-50, got %s', coalesce(p_party_size::text, 'none')));
@@ -49,8 +74,7 @@ begin
   end if;
   update public.bookings b set party_size = p_party_size where b.id = v_booking.id;
   update public.booking_tables bt set party_size = p_party_size where bt.booking_id = v_booking.id;
-  perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id, 'capacity_override',
-    v_booking.status, v_booking.status, v_reason,
+  perform private.audit_override(v_booking, 'capacity_override', p_reason,
     jsonb_build_object('party_size_before', v_booking.party_size, 'party_size_after', p_party_size));
   select * into v_booking from public.bookings b where b.id = v_booking.id;
   if v_booking.status = 'pending_approval' then
@@ -67,13 +91,10 @@ comment on function private.approve_booking_over_capacity is
 -- the back office (service_role, e.g. the payment webhook) may record one too. Only a paid
 -- deposit can be refunded, once; repeating the call returns the same result.
 create function private.refund_deposit(p_booking_id uuid, p_reason text) returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 declare
-  v_booking public.bookings := private.booking_for_transition(p_booking_id, false, 'manager', true);
-  v_reason text := private.required_reason(p_reason);
+  v_booking public.bookings := private.override_booking(p_booking_id, p_reason);
 begin
   if v_booking.deposit_refunded_at is null then
     if v_booking.deposit_paid_at is null or v_booking.deposit_total = 0 then
@@ -81,8 +102,7 @@ begin
     end if;
     update public.bookings b set deposit_refunded_at = private.now() where b.id = v_booking.id
     returning * into v_booking;
-    perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id, 'deposit_refunded',
-      v_booking.status, v_booking.status, v_reason,
+    perform private.audit_override(v_booking, 'deposit_refunded', p_reason,
       jsonb_build_object('amount', v_booking.deposit_total, 'payment_reference', v_booking.payment_reference));
   end if;
   return private.booking_result(v_booking)
