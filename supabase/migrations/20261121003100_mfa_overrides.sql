@@ -59,9 +59,7 @@ comment on function private.audit_override is 'One audit row for a manager overr
 -- old and new sizes, and a pending request is confirmed. A confirmed booking keeps its status.
 create function private.approve_booking_over_capacity(p_booking_id uuid, p_party_size int, p_reason text)
 returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 declare
   v_booking public.bookings := private.override_booking(p_booking_id, p_reason);
@@ -128,9 +126,7 @@ comment on function private.venue_setting_names is 'The venues columns update_ve
 -- values and values the table's checks refuse are INVALID_INPUT; nothing changes then.
 -- Returns the venue's settings; one audit row holds the old and new values.
 create function private.update_venue_settings(p_venue_id uuid, p_settings jsonb) returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 declare
   v_before public.venues;

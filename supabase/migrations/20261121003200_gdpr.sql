@@ -72,9 +72,7 @@ comment on function private.gdpr_subject is
 
 -- ---------- erasure ----------
 create function private.forget_customer(p_customer_id uuid) returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 declare
   v_id uuid;
