@@ -5,7 +5,7 @@
 begin;
 \ir helpers/test_helpers.sql
 \ir helpers/security_fixtures.sql
-select plan(32);
+select plan(34);
 
 -- A token for a user with made-up claims, as PostgREST would pass it on.
 create function tests.authenticate_with_claims(p_role text, p_claims jsonb) returns void
@@ -27,6 +27,12 @@ select throws_ok($$ select public.block_tables(tests.venue(), tests.night(), arr
 select throws_ok($$ select public.cancel_booking(tests.fx('bob_held')) $$, 'PT403', 'NOT_AUTHORIZED',
   'a customer cannot cancel another guest''s booking');
 select throws_ok($$ select public.expire_holds() $$, '42501', null, 'a customer cannot run the sweeper');
+select is((select array(select jsonb_object_keys(existing_lock) order by 1)
+           from public.acquire_table_lock(tests.tbl(7), tests.fx('ann'))),
+          array['expires_at', 'period'], 'acquire_table_lock tells a guest a table is held, not by which booking');
+select tests.act_as('host');
+select is((select existing_lock ->> 'booking_id' from public.acquire_table_lock(tests.tbl(7), tests.staff('host'))),
+          tests.fx('bob_held')::text, 'while the venue''s staff see the booking');
 
 -- ---------- forged claims ----------
 select tests.clear_authentication();

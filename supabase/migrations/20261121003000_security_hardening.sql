@@ -2,9 +2,9 @@
 -- Security hardening: trusted callers, channel names, the audit log's request id and its
 -- GDPR escape hatch, and tighter grants (issue 5)
 -- =====================================================================================
--- Replaces (create or replace) four functions of earlier migrations, each for a reason
+-- Replaces (create or replace) five functions of earlier migrations, each for a reason
 -- stated above it: private.is_trusted, private.may_join_staff_channel,
--- public.get_availability_events, private.refuse_audit_change.
+-- public.get_availability_events, public.acquire_table_lock, private.refuse_audit_change.
 
 -- ---------- default privileges ----------
 -- 20261121000100 revoked PUBLIC's execute only `in schema public/private`, which PostgreSQL
@@ -69,6 +69,23 @@ $$;
 grant execute on function private.channel_venue_id(text) to anon;
 grant execute on function private.channel_venue_id(text) to authenticated;
 grant execute on function private.channel_venue_id(text) to service_role;
+
+-- ---------- seed API: acquire_table_lock ----------
+-- It reports the live claim holding a table; the claim's booking and block ids are staff
+-- information (the public view of a table is only its state), so other callers get the
+-- claim without them. Before, any signed-in guest learnt other guests' booking ids.
+create or replace function public.acquire_table_lock(p_table_id uuid, p_user_id uuid, p_duration_ms int default 30000)
+returns table (acquired boolean, lock_id uuid, version int, existing_lock jsonb)
+language sql set search_path = ''
+as $$
+  select l.acquired, l.lock_id, l.version,
+         case when private.is_trusted()
+                   or (select t.venue_id from public.venue_tables t where t.id = p_table_id)
+                      = any (private.staff_venue_ids('door'))
+              then l.existing_lock
+              else l.existing_lock - array['booking_id', 'block_id'] end
+  from private.acquire_table_lock(p_table_id, p_user_id, p_duration_ms) l
+$$;
 
 -- ---------- the audit log ----------
 -- Every audit row has a request id: write_audit records PostgREST's x-request-id header or
