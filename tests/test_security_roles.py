@@ -1,17 +1,21 @@
 """Security through a real login role and the Python client.
 
-pgTAP runs as a superuser that switches roles; these tests log in as ``authenticator`` (the
-non-superuser PostgREST connects as) so that what only a superuser session may do, like moving
-the test clock, is checked from where the API really stands.
+pgTAP runs as a superuser that switches roles; these tests log in as a non-superuser that,
+like PostgREST's ``authenticator``, may only switch to the API roles, so that what only a
+superuser session may do, like moving the test clock, is checked from where the API stands.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import secrets
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg
+import psycopg.sql
 import pytest
 from clubbooking import leeds
 from clubbooking.client import BookingClient
@@ -20,6 +24,16 @@ from psycopg.conninfo import make_conninfo
 
 HOLD_SQL = ("select (public.hold_tables(%s, %s, 'slot_23_30', array[%s]::uuid[], 3) ->> 'hold_expires_at')"
             "::timestamptz")
+
+
+@pytest.fixture
+def api_login(db_dsn: str, admin: psycopg.Connection[Any]) -> Iterator[str]:
+    """A DSN for a throw-away login role with PostgREST's rights: noinherit, member of the API roles."""
+    name, password = f"cb_api_login_{os.getpid()}", secrets.token_hex(16)
+    admin.execute(psycopg.sql.SQL("create role {} login noinherit password {} in role authenticated, anon").format(
+        psycopg.sql.Identifier(name), psycopg.sql.Literal(password)))
+    yield make_conninfo(db_dsn, user=name, password=password)
+    admin.execute(psycopg.sql.SQL("drop role {}").format(psycopg.sql.Identifier(name)))
 
 
 def hold_with_fake_clock(conn: psycopg.Connection[Any], claims: dict[str, Any], table: int,
@@ -33,10 +47,10 @@ def hold_with_fake_clock(conn: psycopg.Connection[Any], claims: dict[str, Any], 
     return row[0]  # type: ignore[no-any-return]
 
 
-def test_only_superuser_sessions_can_move_the_booking_clock(db_dsn: str, admin: psycopg.Connection[Any]) -> None:
+def test_only_superuser_sessions_can_move_the_booking_clock(api_login: str, admin: psycopg.Connection[Any]) -> None:
     guest, other = leeds.create_guests(admin, 2, prefix="clock")
     tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
-    with psycopg.connect(make_conninfo(db_dsn, user="authenticator"), autocommit=True) as api:
+    with psycopg.connect(api_login, autocommit=True) as api:
         via_api = hold_with_fake_clock(api, guest, 1, tomorrow)
     via_superuser = hold_with_fake_clock(admin, other, 2, tomorrow)
     assert via_api < tomorrow, "an API session's clubbooking.now must be ignored"
