@@ -3,7 +3,7 @@
 begin;
 \ir helpers/test_helpers.sql
 \ir helpers/security_fixtures.sql
-select plan(42);
+select plan(43);
 
 create temp view ann_audit as
   select a.* from public.audit_log a
@@ -39,8 +39,8 @@ select lives_ok($$ select public.refund_deposit(tests.fx('ann_pending'), 'again'
 select tests.clear_authentication();
 select is((select count(*)::int from public.audit_log where entity_id = tests.fx('ann_pending') and action = 'deposit_refunded'), 1,
   'and is audited once');
-select isnt((select deposit_refunded_at from public.bookings where id = tests.fx('ann_pending')), null,
-  'the booking records when its deposit was refunded');
+select is((select refund_status from public.bookings where id = tests.fx('ann_pending')), 'refunded',
+  'the booking records that its deposit was refunded');
 
 -- ---------- admin configuration ----------
 select tests.act_as('admin_mfa');
@@ -113,8 +113,9 @@ select is((select doc -> 'customer' ->> 'email' from export_before), 'ann@test.e
 select is((select array_agg(b ->> 'booking_id' order by b ->> 'booking_id') from export_before, jsonb_array_elements(doc -> 'bookings') b),
           (select array_agg(id::text order by id::text) from public.bookings where customer_id = tests.fx('ann_customer')),
   'with all their bookings and no one else''s');
-select is((select (jsonb_array_length(doc -> 'waitlist_entries'), jsonb_array_length(doc -> 'history') > 0) from export_before),
-          (1, true), 'their waitlist entry and the history of each');
+select is((select (jsonb_array_length(doc -> 'waitlist_entries'), jsonb_array_length(doc -> 'notifications'),
+                   jsonb_array_length(doc -> 'history') > 0) from export_before),
+          (1, 1, true), 'their waitlist entry, their notification and the history of each');
 select throws_ok($$ select public.export_customer_data(tests.fx('bob_customer')) $$,
   'PT403', 'NOT_AUTHORIZED', 'a customer cannot export another guest''s data');
 
@@ -138,6 +139,9 @@ select is((select count(*)::int from public.bookings where customer_id = tests.f
 select is((select (a.detail, a.reason) from public.audit_log a where a.action = 'note_added'),
           ('{"table_id": "t1", "redacted": true}'::jsonb, '[redacted]'::text),
   'audit detail loses its personal keys and free-text reasons, keeping the rest');
+select is((select payload from public.notifications where customer_id = tests.fx('ann_customer')),
+          '{"reference": "BR-000000-AAAAAA", "reason": "[redacted]"}'::jsonb,
+  'and so do their notifications');
 select is((select (count(*), sum(party_size), sum(deposit_total), (select count(*) from public.waitlist_entries),
                    (select count(*) from public.audit_log) - 1) from public.bookings),
           (select (bookings, guests, deposits, waitlist, audit) from stats_before),

@@ -5,13 +5,6 @@
 -- booking beyond its tables' capacity, refunding a deposit, and changing a venue's settings.
 -- Every one writes an audit row with the reason.
 
--- ---------- columns ----------
-alter table public.bookings add column deposit_refunded_at timestamptz;
-comment on column public.bookings.deposit_refunded_at is
-  'When a manager (aal2) or the back office refunded the paid deposit; null if never.';
--- bookings' select grant is per column (see 20261121003000): the new column is readable too.
-grant select (deposit_refunded_at) on public.bookings to authenticated;
-
 -- ---------- shared checks ----------
 -- A required free-text reason for an override: trimmed, at most 500 characters.
 create function private.required_reason(p_reason text) returns text
@@ -85,26 +78,28 @@ comment on function private.approve_booking_over_capacity is
   'Manager override (aal2): set a party size beyond the tables'' capacity and confirm the booking.';
 
 -- ---------- refunds ----------
--- Record a deposit refund: staff need manager + aal2 (a refund is money leaving the venue);
--- the back office (service_role, e.g. the payment webhook) may record one too. Only a paid
--- deposit can be refunded, once; repeating the call returns the same result.
+-- Record a deposit refund (bookings.refund_status = 'refunded'; the audit row says when, who
+-- and why): staff need manager + aal2 (a refund is money leaving the venue); the back office
+-- (service_role, e.g. the payment webhook) may record one too. Only a paid deposit, or a
+-- payment flagged refund_due by the reconciliation, can be refunded, once; repeating the
+-- call returns the same result.
 create function private.refund_deposit(p_booking_id uuid, p_reason text) returns jsonb
 language plpgsql security definer set search_path = ''
 as $$
 declare
   v_booking public.bookings := private.override_booking(p_booking_id, p_reason);
 begin
-  if v_booking.deposit_refunded_at is null then
-    if v_booking.deposit_paid_at is null or v_booking.deposit_total = 0 then
+  if v_booking.refund_status is distinct from 'refunded' then
+    if v_booking.refund_status is null and (v_booking.deposit_paid_at is null or v_booking.deposit_total = 0) then
       perform private.raise_error('INVALID_TRANSITION', 'no paid deposit to refund');
     end if;
-    update public.bookings b set deposit_refunded_at = private.now() where b.id = v_booking.id
+    update public.bookings b set refund_status = 'refunded' where b.id = v_booking.id
     returning * into v_booking;
     perform private.audit_override(v_booking, 'deposit_refunded', p_reason,
       jsonb_build_object('amount', v_booking.deposit_total, 'payment_reference', v_booking.payment_reference));
   end if;
   return private.booking_result(v_booking)
-      || jsonb_build_object('refunded_amount', v_booking.deposit_total, 'refunded_at', v_booking.deposit_refunded_at);
+      || jsonb_build_object('refunded_amount', v_booking.deposit_total, 'refund_status', v_booking.refund_status);
 end;
 $$;
 comment on function private.refund_deposit is 'Manager override (aal2) or back office: record a paid deposit as refunded.';

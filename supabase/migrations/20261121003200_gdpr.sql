@@ -3,7 +3,8 @@
 -- =====================================================================================
 -- What is personal data here: customers.email, phone, full_name, date_of_birth and the link
 -- to the Supabase Auth account; what guests typed into bookings and waitlist entries
--- (special requests, occasion, free-text reasons); the same keys inside audit detail.
+-- (special requests, occasion, free-text reasons); the same keys inside audit detail and
+-- the guest's notifications.
 -- What stays after erasure: the customer row's id (so counts per guest still add up), every
 -- booking's venue, night, tables, party size, status, amounts and payment reference (kept for
 -- the accounts), waitlist entries' sizes and statuses, and every audit row's who/what/when.
@@ -101,6 +102,12 @@ begin
   with changed as (
     update public.waitlist_entries w set occasion = null where w.customer_id = v_id returning w.id)
   select coalesce(array_agg(changed.id), '{}') into v_waitlist from changed;
+  update public.notifications n
+     set payload = (n.payload - private.pii_keys())
+                   || case when n.payload ? 'reason'
+                           then jsonb_build_object('reason', private.redact_text(n.payload ->> 'reason'))
+                           else '{}'::jsonb end
+   where n.customer_id = v_id;
 
   -- The audit log's one escape hatch (private.refuse_audit_change): as the table owner, with
   -- the flag on for this statement only, detail and reason may be redacted.
@@ -132,8 +139,9 @@ comment on function private.forget_customer is
 
 -- ---------- export ----------
 -- Everything held about one customer (the caller by default), as one JSON document:
--- profile, bookings with tables and payments, waitlist entries, and the history of each
--- (action, statuses, reason, role and time; staff members' ids are theirs, so left out).
+-- profile, bookings with tables and payments, waitlist entries, notifications, and the
+-- history of each (action, statuses, reason, role and time; staff members' ids are theirs,
+-- so left out).
 create function private.export_customer_data(p_customer_id uuid default null) returns jsonb
 language plpgsql stable
 security definer
@@ -149,12 +157,14 @@ begin
       select jsonb_agg(private.booking_result(b) || jsonb_build_object(
                'special_requests', b.special_requests, 'occasion', b.occasion, 'promoter_code', b.promoter_code,
                'status_reason', b.status_reason, 'deposit_paid_at', b.deposit_paid_at,
-               'deposit_refunded_at', b.deposit_refunded_at, 'created_at', b.created_at)
+               'refund_status', b.refund_status, 'created_at', b.created_at)
              order by b.created_at)
       from public.bookings b where b.customer_id = v_id), '[]'::jsonb),
     'waitlist_entries', coalesce((
       select jsonb_agg(to_jsonb(w) order by w.created_at) from public.waitlist_entries w where w.customer_id = v_id),
       '[]'::jsonb),
+    'notifications', coalesce((
+      select jsonb_agg(to_jsonb(n) order by n.id) from public.notifications n where n.customer_id = v_id), '[]'::jsonb),
     'history', coalesce((
       select jsonb_agg(jsonb_build_object('entity', a.entity, 'entity_id', a.entity_id, 'action', a.action,
                                           'old_status', a.old_status, 'new_status', a.new_status, 'reason', a.reason,

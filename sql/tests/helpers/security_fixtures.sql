@@ -1,5 +1,5 @@
 -- Security fixtures, included after test_helpers.sql by the security tests: a second venue
--- with its own staff, eleven personas, and data in every table at both venues, made on a
+-- with its own staff and promoter, twelve personas, and data in every table at both venues, made on a
 -- frozen clock (the night's 21:30, so holds are live, check-in is open and the early slot
 -- has started). tests.act_as(persona) acts as one; tests.attempt(persona, sql) runs a
 -- statement as one in a subtransaction that is always rolled back, and reports what happened.
@@ -29,9 +29,12 @@ as $$ select id from fx where name = p_name $$;
 
 insert into fx values ('ann', tests.create_user('ann')), ('bob', tests.create_user('bob')),
                       ('carol', tests.create_user('carol')), ('vic', tests.create_user('vic')),
-                      ('wes', tests.create_user('wes'));
+                      ('wes', tests.create_user('wes')), ('pia', tests.create_user('pia')),
+                      ('pat', tests.create_user('pat'));
 insert into public.staff_members (venue_id, user_id, role)
 values (tests.venue_b(), tests.fx('vic'), 'admin'), (tests.venue_b(), tests.fx('wes'), 'door');
+insert into public.promoters (venue_id, user_id, code, name)
+values (tests.venue(), tests.fx('pia'), 'PIA', 'Pia Promotes'), (tests.venue_b(), tests.fx('pat'), 'PAT', 'Pat Promotes');
 
 -- Who each persona is: a user (or none) with an aal, and the venue whose staff it is.
 create temp table personas (name text primary key, user_id uuid, aal text, home_venue uuid, ord int);
@@ -47,7 +50,8 @@ insert into personas values
   ('admin',        tests.staff('admin'),   'aal1', tests.venue(),     8),
   ('admin_mfa',    tests.staff('admin'),   'aal2', tests.venue(),     9),
   ('other_admin',  tests.fx('vic'),        'aal2', tests.venue_b(),  10),
-  ('service_role', null,                   null,   null,             11);
+  ('service_role', null,                   null,   null,             11),
+  ('promoter',     tests.fx('pia'),        'aal1', null,             12);
 
 create function tests.act_as(p_persona text) returns void
 language plpgsql
@@ -131,6 +135,12 @@ select public.submit_booking(tests.fx('ann_pending'), 'pi_ann_pending');
 select public.submit_booking(tests.fx('ann_confirmed'), 'pi_ann_confirmed');
 select public.approve_booking(tests.fx('ann_confirmed'));
 insert into fx values ('ann_customer', (select customer_id from public.bookings where id = tests.fx('ann_held')));
+update public.bookings set promoter_code = 'PIA' where id = tests.fx('bob_held');
+insert into public.notifications (venue_id, customer_id, kind, payload)
+select tests.venue(), tests.fx('ann_customer'), 'booking_cancelled_by_venue',
+       '{"reference": "BR-000000-AAAAAA", "reason": "forced_block: Ann asked to move"}'::jsonb
+union all
+select b.venue_id, b.customer_id, 'waitlist_offer', '{}'::jsonb from public.bookings b where b.id = tests.fx('carol_held');
 
 select tests.authenticate_as(tests.fx('ann'));
 select public.join_waitlist(tests.venue(), tests.night(), 'slot_23_30', 4);
