@@ -5,7 +5,7 @@
 begin;
 \ir helpers/test_helpers.sql
 \ir helpers/security_fixtures.sql
-select plan(34);
+select plan(35);
 
 -- A token for a user with made-up claims, as PostgREST would pass it on.
 create function tests.authenticate_with_claims(p_role text, p_claims jsonb) returns void
@@ -114,6 +114,8 @@ select is((select count(*)::int from public.customers), 0, 'door staff read no c
 select tests.act_as('host');
 select throws_ok($$ select payment_reference from public.bookings $$, '42501', null,
   'hosts cannot read payment references from the bookings table');
+select throws_ok($$ select reconciliation from public.bookings $$, '42501', null,
+  'nor the reconciliation record that repeats them');
 select tests.act_as('customer');
 select throws_ok($$ select date_of_birth from public.customers $$, '42501', null,
   'dates of birth are not readable from the customers table');

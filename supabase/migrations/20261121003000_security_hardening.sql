@@ -140,7 +140,8 @@ revoke insert, update, delete, truncate on public.audit_log from service_role;
 revoke insert, update, delete, truncate on public.availability_events from service_role;
 
 -- PII by role: signed-in users read bookings and customers through RLS, but never a
--- booking's payment reference or a guest's date of birth from the tables (managers see
+-- booking's payment reference (nor the late-payment reconciliation that repeats it) or a
+-- guest's date of birth from the tables (managers see
 -- payments in get_availability's staff view; guests see both in export_customer_data).
 -- Column grants are computed from the catalogue so columns added later stay readable.
 do $columns$
@@ -148,7 +149,7 @@ declare
   v_hidden record;
 begin
   for v_hidden in
-    select * from (values ('bookings', array['payment_reference']),
+    select * from (values ('bookings', array['payment_reference', 'reconciliation']),
                           ('customers', array['date_of_birth'])) as h(table_name, columns)
   loop
     execute format('revoke select on public.%I from authenticated', v_hidden.table_name);

@@ -157,7 +157,8 @@ begin
       select jsonb_agg(private.booking_result(b) || jsonb_build_object(
                'special_requests', b.special_requests, 'occasion', b.occasion, 'promoter_code', b.promoter_code,
                'status_reason', b.status_reason, 'deposit_paid_at', b.deposit_paid_at,
-               'refund_status', b.refund_status, 'created_at', b.created_at)
+               'refund_status', b.refund_status, 'reconciliation', b.reconciliation,
+               'created_at', b.created_at)
              order by b.created_at)
       from public.bookings b where b.customer_id = v_id), '[]'::jsonb),
     'waitlist_entries', coalesce((
