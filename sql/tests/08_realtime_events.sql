@@ -42,6 +42,7 @@ $$;
 
 insert into ids select n, tests.create_user(n) from unnest(array['ann', 'bob', 'cat', 'dan', 'eve', 'fay']) n;
 create function tests.uid(p_name text) returns uuid language sql stable as $$ select id from ids where name = p_name $$;
+grant execute on all functions in schema tests to anon, authenticated, service_role;
 
 -- ---------- hold ----------
 insert into ids values ('b_ann', tests.hold_for(tests.uid('ann'), 1));

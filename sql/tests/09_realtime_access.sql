@@ -33,6 +33,8 @@ begin
 end;
 $$;
 
+grant execute on all functions in schema tests to anon, authenticated, service_role;
+
 select tests.authenticate_as_staff('door');
 select ok(tests.sees_probe('own'), 'venue staff may join their venue''s private channel');
 select ok(not tests.sees_probe('other'), 'but not another venue''s');
