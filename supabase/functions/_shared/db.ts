@@ -1,7 +1,8 @@
 // The database: one small pool per isolate, straight to Postgres (SUPABASE_DB_URL on
 // Supabase, DATABASE_URL locally). Every call runs in one transaction that first becomes the
 // caller exactly as PostgREST does (transaction-local role and request.jwt.claims), so the
-// RPCs, grants and RLS see the same caller they would see through /rpc.
+// RPCs, grants and RLS see the same caller they would see through /rpc. JSON goes in as text
+// cast to jsonb (`${text}::text::jsonb`): a bare jsonb parameter would be encoded twice.
 import postgres from "postgres";
 import { ApiError } from "./http.ts";
 import type { Claims } from "./auth.ts";
@@ -36,7 +37,7 @@ export async function asCaller<T>(claims: Claims, fn: (tx: Tx) => Promise<T>): P
       return await fn(tx);
     }) as T;
   } catch (error) {
-    throw contractError(error);
+    throw contractError(error, claims.role === "anon");
   }
 }
 
@@ -61,9 +62,10 @@ function parseDetail(detail: string | undefined): unknown {
  * A database error as a contract error. The contract's errors carry the HTTP status in their
  * SQLSTATE (PTxyz) and the code in MESSAGE; DETAIL is for humans, or JSON with data.
  * Errors outside the contract that bad input could still cause map to the nearest code;
- * anything else stays an internal error.
+ * anything else stays an internal error. As PostgREST does, a missing privilege is 401 for
+ * anon (sign in first) and 403 for everyone else.
  */
-export function contractError(error: unknown): unknown {
+export function contractError(error: unknown, anonymous: boolean): unknown {
   if (!(error instanceof postgres.PostgresError)) return error;
   const state = error.code;
   const detail = parseDetail(error.detail);
@@ -73,7 +75,9 @@ export function contractError(error: unknown): unknown {
     return new ApiError(Number(ptStatus), error.message, message, detail);
   }
   if (state.startsWith("22")) return new ApiError(422, "INVALID_INPUT", "malformed input", error.message);
-  if (state === "42501") return new ApiError(403, "NOT_AUTHORIZED", "not allowed", null);
+  if (state === "42501") {
+    return new ApiError(anonymous ? 401 : 403, "NOT_AUTHORIZED", anonymous ? "sign in first" : "not allowed", null);
+  }
   if (state === "23P01") return new ApiError(409, "SECTION_NOT_AVAILABLE", "the table was taken", null);
   return error;
 }

@@ -26,12 +26,12 @@ export async function idempotentCall(
   const { outcome, replayed } = await asCaller(claims, async (tx) => {
     if (keyed) {
       const [{ replay }] = await tx`select private.idempotency_begin(${key}, ${route},
-                                                                    ${JSON.stringify(request)}::jsonb) as replay`;
+                                                                    ${JSON.stringify(request)}::text::jsonb) as replay`;
       if (replay) return { outcome: replay as Outcome, replayed: true };
     }
     const fresh = await run(tx);
     if (keyed) {
-      await tx`select private.idempotency_finish(${key}, ${fresh.status}, ${JSON.stringify(fresh.body)}::jsonb)`;
+      await tx`select private.idempotency_finish(${key}, ${fresh.status}, ${JSON.stringify(fresh.body)}::text::jsonb)`;
     }
     return { outcome: fresh, replayed: false };
   });
