@@ -39,18 +39,27 @@ language sql stable
 set search_path = ''
 as $$ select p_is_active and (p_expires_at is null or p_expires_at > private.now()) $$;
 
--- Expire the dead holds on some tables that overlap a range (caller holds the table locks).
+-- Expire the dead holds, and lift the blocks past their release_at, on some tables that
+-- overlap a range (the caller holds the table locks): what is dead must not block a booking.
 create function private.expire_dead_holds(p_venue_id uuid, p_table_ids uuid[], p_period tstzrange)
 returns void
-language sql
+language plpgsql
 set search_path = ''
 as $$
+begin
   update public.bookings b
      set status = 'expired', status_reason = 'hold_expired'
    where b.status = 'held'
      and b.id in (select bt.booking_id from public.booking_tables bt
-                  where bt.venue_id = p_venue_id and bt.table_id = any (p_table_ids)
-                    and bt.is_active and bt.expires_at <= private.now() and bt.period && p_period)
+                  where bt.venue_id = p_venue_id and bt.table_id = any (p_table_ids) and bt.booking_id is not null
+                    and bt.is_active and bt.expires_at <= private.now() and bt.period && p_period);
+  update public.table_blocks blk
+     set is_active = false, released_at = private.now()
+   where blk.is_active
+     and blk.id in (select bt.block_id from public.booking_tables bt
+                    where bt.venue_id = p_venue_id and bt.table_id = any (p_table_ids) and bt.block_id is not null
+                      and bt.is_active and bt.expires_at <= private.now() and bt.period && p_period);
+end;
 $$;
 
 -- The customer a request is for: p_customer_id when staff (host+) or a trusted caller books
