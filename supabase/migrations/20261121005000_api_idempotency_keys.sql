@@ -100,7 +100,11 @@ $$;
 comment on function private.prune_idempotency_keys is 'Delete Idempotency-Keys older than p_keep; returns how many.';
 
 -- ---------- grants ----------
+-- RLS on with no policy: only the security definer functions above (the owner) touch it.
+alter table private.api_idempotency_keys enable row level security;
 revoke all on private.api_idempotency_keys from public, anon, authenticated, service_role;
+revoke execute on function private.idempotency_scope(), private.idempotency_begin(text, text, jsonb, interval),
+  private.idempotency_finish(text, int, jsonb), private.prune_idempotency_keys(interval) from public;
 grant execute on function private.idempotency_scope() to authenticated, service_role;
 grant execute on function private.idempotency_begin(text, text, jsonb, interval) to authenticated, service_role;
 grant execute on function private.idempotency_finish(text, int, jsonb) to authenticated, service_role;

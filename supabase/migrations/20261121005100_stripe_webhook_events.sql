@@ -116,5 +116,9 @@ comment on function private.handle_stripe_event is
   'Apply a verified Stripe event once per event id; a repeat returns the first outcome and changes nothing.';
 
 -- ---------- grants ----------
+-- RLS on with no policy: only the security definer functions above (the owner) touch it.
+alter table private.stripe_events enable row level security;
 revoke all on private.stripe_events from public, anon, authenticated, service_role;
+revoke execute on function private.apply_payment_intent_event(text, jsonb), private.handle_stripe_event(jsonb)
+  from public;
 grant execute on function private.handle_stripe_event(jsonb) to service_role;
