@@ -35,8 +35,10 @@ export const handler = handle(async (req) => {
   if (!slotId) throw invalid("slotId is required");
 
   const claims = await authenticate(req);
-  const [{ snapshot }] = await asCaller(claims, (tx) =>
-    tx`select public.get_availability(${venueId}::uuid, ${date}::date, ${slotId}) as snapshot`);
+  const [{ snapshot }] = await asCaller(
+    claims,
+    (tx) => tx`select public.get_availability(${venueId}::uuid, ${date}::date, ${slotId}) as snapshot`,
+  );
   if (String(snapshot.club_id).toLowerCase() !== clubId.toLowerCase()) {
     throw invalid("unknown venue", 404);
   }

@@ -8,8 +8,8 @@ import {
   assertChangesNothing,
   assertError,
   call,
-  CLUB_ID,
   closePools,
+  CLUB_ID,
   dbTest,
   guest,
   night,
@@ -108,7 +108,11 @@ dbTest("a token that is forged, expired or not for an API role is 401", async ()
   for (const bad of [forged, expired, superuser, "not-a-jwt"]) {
     await assertError(await call(handler, "GET", path(), { token: bad }), 401, "NOT_AUTHORIZED");
   }
-  await assertError(await call(handler, "GET", path(), { headers: { Authorization: "Basic abc" } }), 401, "NOT_AUTHORIZED");
+  await assertError(
+    await call(handler, "GET", path(), { headers: { Authorization: "Basic abc" } }),
+    401,
+    "NOT_AUTHORIZED",
+  );
 });
 
 closePools();

@@ -42,17 +42,21 @@ dbTest("a guest holds, submits and cancels a booking as themselves", async () =>
                              where b.id = ${body.booking_id}`;
   assert.equal(owner.user_id, ada.id);
 
-  const submitted = await answer(await call(handler, "POST", `/bookings/${body.booking_id}/submit`, {
-    token: ada.token,
-    body: { payment_reference: "pi_test_ada" },
-  }));
+  const submitted = await answer(
+    await call(handler, "POST", `/bookings/${body.booking_id}/submit`, {
+      token: ada.token,
+      body: { payment_reference: "pi_test_ada" },
+    }),
+  );
   assert.equal(submitted.status, 200);
   assert.equal(submitted.body.status, "pending_approval");
 
-  const cancelled = await answer(await call(handler, "POST", `/bookings/${body.booking_id}/cancel`, {
-    token: ada.token,
-    body: { reason: "plans changed" },
-  }));
+  const cancelled = await answer(
+    await call(handler, "POST", `/bookings/${body.booking_id}/cancel`, {
+      token: ada.token,
+      body: { reason: "plans changed" },
+    }),
+  );
   assert.equal(cancelled.status, 200);
   assert.equal(cancelled.body.status, "cancelled");
   assert.equal((await booking(body.booking_id)).status, "cancelled");
@@ -61,15 +65,24 @@ dbTest("a guest holds, submits and cancels a booking as themselves", async () =>
 dbTest("a repeated Idempotency-Key replays the first answer and books once", async () => {
   const bo = await guest("bo");
   const key = crypto.randomUUID();
-  const first = await call(handler, "POST", "/bookings", { token: bo.token, body: holdBody(3, 4), headers: { "Idempotency-Key": key } });
+  const first = await call(handler, "POST", "/bookings", {
+    token: bo.token,
+    body: holdBody(3, 4),
+    headers: { "Idempotency-Key": key },
+  });
   assert.equal(first.headers.get("Idempotent-Replayed"), "false");
   const firstBody = (await answer(first)).body;
   await assertChangesNothing(async () => {
-    const again = await call(handler, "POST", "/bookings", { token: bo.token, body: holdBody(3, 4), headers: { "Idempotency-Key": key } });
+    const again = await call(handler, "POST", "/bookings", {
+      token: bo.token,
+      body: holdBody(3, 4),
+      headers: { "Idempotency-Key": key },
+    });
     assert.equal(again.headers.get("Idempotent-Replayed"), "true");
     assert.deepEqual(await answer(again), { status: 201, body: firstBody });
   });
-  const [{ count }] = await db()`select count(*)::int from public.bookings b join public.customers c on c.id = b.customer_id
+  const [{ count }] =
+    await db()`select count(*)::int from public.bookings b join public.customers c on c.id = b.customer_id
                                  where c.user_id = ${bo.id}`;
   assert.equal(count, 1);
 });
@@ -130,8 +143,16 @@ dbTest("an unknown venue, table or booking is 404", async () => {
   const hal = await guest("hal");
   await assertChangesNothing(async () => {
     const post = (path: string, body: unknown) => call(handler, "POST", path, { token: hal.token, body });
-    await assertError(await post("/bookings", { ...holdBody(12), venue_id: crypto.randomUUID() }), 404, "INVALID_INPUT");
-    await assertError(await post("/bookings", { ...holdBody(12), table_ids: [crypto.randomUUID()] }), 404, "TABLE_NOT_FOUND");
+    await assertError(
+      await post("/bookings", { ...holdBody(12), venue_id: crypto.randomUUID() }),
+      404,
+      "INVALID_INPUT",
+    );
+    await assertError(
+      await post("/bookings", { ...holdBody(12), table_ids: [crypto.randomUUID()] }),
+      404,
+      "TABLE_NOT_FOUND",
+    );
     await assertError(await post(`/bookings/${crypto.randomUUID()}/submit`, {}), 404, "INVALID_INPUT");
     await assertError(await post("/bookings/BR-123/cancel", {}), 404, "INVALID_INPUT");
     await assertError(await post("/bookings/x/y/z", {}), 404, "INVALID_INPUT");
@@ -144,7 +165,10 @@ dbTest("no token is 401, another guest's booking is 403", async () => {
   assert.equal(held.status, 201);
   await assertChangesNothing(async () => {
     await assertError(await call(handler, "POST", "/bookings", { body: holdBody(14, 6) }), 401, "NOT_AUTHORIZED");
-    const theirs = await call(handler, "POST", `/bookings/${held.body.booking_id}/cancel`, { token: jo.token, body: {} });
+    const theirs = await call(handler, "POST", `/bookings/${held.body.booking_id}/cancel`, {
+      token: jo.token,
+      body: {},
+    });
     await assertError(theirs, 403, "NOT_AUTHORIZED");
     const noSignIn = await call(handler, "POST", `/bookings/${held.body.booking_id}/cancel`, { body: {} });
     await assertError(noSignIn, 401, "NOT_AUTHORIZED");
@@ -155,12 +179,17 @@ dbTest("no token is 401, another guest's booking is 403", async () => {
 dbTest("staff cancel a guest's booking; a door role may not", async () => {
   const kit = await guest("kit");
   const held = await hold(kit.token, 15);
-  const door = await call(handler, "POST", `/bookings/${held.body.booking_id}/cancel`, { token: await staffToken("door"), body: {} });
-  await assertError(door, 403, "NOT_AUTHORIZED");
-  const host = await answer(await call(handler, "POST", `/bookings/${held.body.booking_id}/cancel`, {
-    token: await staffToken("host"),
+  const door = await call(handler, "POST", `/bookings/${held.body.booking_id}/cancel`, {
+    token: await staffToken("door"),
     body: {},
-  }));
+  });
+  await assertError(door, 403, "NOT_AUTHORIZED");
+  const host = await answer(
+    await call(handler, "POST", `/bookings/${held.body.booking_id}/cancel`, {
+      token: await staffToken("host"),
+      body: {},
+    }),
+  );
   assert.equal(host.status, 200);
   assert.equal(host.body.status, "cancelled");
 });

@@ -92,14 +92,18 @@ export function call(
   return handler(new Request(`http://127.0.0.1${path}`, { method, headers: all, body: text }));
 }
 
+/** A JSON answer body, read field by field in assertions (an assertion failure is the type error). */
+// deno-lint-ignore no-explicit-any
+export type Body = any;
+
 /** The status and JSON body of an answer (null body for none). */
-export async function answer(response: Response): Promise<{ status: number; body: any }> {
+export async function answer(response: Response): Promise<{ status: number; body: Body }> {
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
 
 /** Assert an error answer: its status and contract code. */
-export async function assertError(response: Response, status: number, code: string): Promise<any> {
+export async function assertError(response: Response, status: number, code: string): Promise<Body> {
   const { status: got, body } = await answer(response);
   assert.equal(got, status, JSON.stringify(body));
   assert.equal(body.code, code);

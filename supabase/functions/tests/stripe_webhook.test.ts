@@ -93,7 +93,9 @@ dbTest("a replayed event id is answered 200 with the first outcome and changes n
 dbTest("concurrent deliveries of one event are applied once", async () => {
   const bookingId = await heldBooking(11);
   const payload = paymentEvent("payment_intent.succeeded", bookingId);
-  const answers = await Promise.all([deliver(payload), deliver(payload), deliver(payload)].map(async (r) => answer(await r)));
+  const answers = await Promise.all(
+    [deliver(payload), deliver(payload), deliver(payload)].map(async (r) => answer(await r)),
+  );
   assert.deepEqual(answers.map((a) => a.status), [200, 200, 200]);
   assert.equal(answers.filter((a) => !a.body.duplicate).length, 1);
   const [{ count }] = await db()`select count(*)::int from public.audit_log
@@ -116,11 +118,13 @@ dbTest("a failed payment is recorded and the hold stays", async () => {
 });
 
 dbTest("an event for no booking, or another type, is acknowledged and ignored", async () => {
-  for (const payload of [
-    paymentEvent("payment_intent.succeeded", null),
-    paymentEvent("payment_intent.succeeded", "not-a-uuid"),
-    paymentEvent("charge.refunded", crypto.randomUUID()),
-  ]) {
+  for (
+    const payload of [
+      paymentEvent("payment_intent.succeeded", null),
+      paymentEvent("payment_intent.succeeded", "not-a-uuid"),
+      paymentEvent("charge.refunded", crypto.randomUUID()),
+    ]
+  ) {
     const { status, body } = await answer(await deliver(payload));
     assert.equal(status, 200);
     assert.equal(body.outcome.status, "ignored");
@@ -139,16 +143,18 @@ dbTest("a bad, stale or missing signature is 401 and changes nothing", async () 
   const payload = paymentEvent("payment_intent.succeeded", bookingId);
   const now = Math.floor(Date.now() / 1000);
   await assertChangesNothing(async () => {
-    for (const signature of [
-      stripeSignature(payload, { secret: "whsec_wrong" }),
-      stripeSignature(payload, { at: now - 301 }),
-      stripeSignature(payload, { at: now + 301 }),
-      stripeSignature(payload.replace('"amount":5000', '"amount":1')),
-      `t=${now},v1=${stripeV1(payload.replace("5000", "1"), now)}`,
-      `t=${now},v0=${stripeV1(payload, now)}`,
-      `v1=${stripeV1(payload, now)}`,
-      "garbage",
-    ]) {
+    for (
+      const signature of [
+        stripeSignature(payload, { secret: "whsec_wrong" }),
+        stripeSignature(payload, { at: now - 301 }),
+        stripeSignature(payload, { at: now + 301 }),
+        stripeSignature(payload.replace('"amount":5000', '"amount":1')),
+        `t=${now},v1=${stripeV1(payload.replace("5000", "1"), now)}`,
+        `t=${now},v0=${stripeV1(payload, now)}`,
+        `v1=${stripeV1(payload, now)}`,
+        "garbage",
+      ]
+    ) {
       await assertError(await deliver(payload, signature), 401, "NOT_AUTHORIZED");
     }
     const unsigned = await call(handler, "POST", "/stripe-webhook", { body: payload });
@@ -173,14 +179,16 @@ dbTest("any one of several v1 signatures may match, and a rolled secret still ve
 
 dbTest("a signed but malformed body is 422 and changes nothing", async () => {
   await assertChangesNothing(async () => {
-    for (const payload of [
-      "{not json",
-      "[]",
-      JSON.stringify({ id: "evt_1", type: "payment_intent.succeeded" }),
-      JSON.stringify({ id: "not-an-event", type: "payment_intent.succeeded", data: { object: {} } }),
-      JSON.stringify({ id: 7, type: "payment_intent.succeeded", data: { object: {} } }),
-      JSON.stringify({ id: "evt_nul", type: "x\u0000", data: { object: {} } }),
-    ]) {
+    for (
+      const payload of [
+        "{not json",
+        "[]",
+        JSON.stringify({ id: "evt_1", type: "payment_intent.succeeded" }),
+        JSON.stringify({ id: "not-an-event", type: "payment_intent.succeeded", data: { object: {} } }),
+        JSON.stringify({ id: 7, type: "payment_intent.succeeded", data: { object: {} } }),
+        JSON.stringify({ id: "evt_nul", type: "x\u0000", data: { object: {} } }),
+      ]
+    ) {
       await assertError(await deliver(payload), 422, "INVALID_INPUT");
     }
   });
