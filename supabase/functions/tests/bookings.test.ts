@@ -31,6 +31,11 @@ async function hold(token: string, n: number, headers: Record<string, string> = 
   return await answer(await call(handler, "POST", "/bookings", { token, body: holdBody(n), headers }));
 }
 
+/** POST /bookings/:id/submit or /cancel as a caller (none: no token). */
+function transition(token: string | undefined, bookingId: string, action: "submit" | "cancel", body = {}) {
+  return call(handler, "POST", `/bookings/${bookingId}/${action}`, { token, body });
+}
+
 dbTest("a guest holds, submits and cancels a booking as themselves", async () => {
   const ada = await guest("ada");
   const held = await call(handler, "POST", "/bookings", { token: ada.token, body: holdBody(2) });
@@ -43,20 +48,12 @@ dbTest("a guest holds, submits and cancels a booking as themselves", async () =>
   assert.equal(owner.user_id, ada.id);
 
   const submitted = await answer(
-    await call(handler, "POST", `/bookings/${body.booking_id}/submit`, {
-      token: ada.token,
-      body: { payment_reference: "pi_test_ada" },
-    }),
+    await transition(ada.token, body.booking_id, "submit", { payment_reference: "pi_test_ada" }),
   );
   assert.equal(submitted.status, 200);
   assert.equal(submitted.body.status, "pending_approval");
 
-  const cancelled = await answer(
-    await call(handler, "POST", `/bookings/${body.booking_id}/cancel`, {
-      token: ada.token,
-      body: { reason: "plans changed" },
-    }),
-  );
+  const cancelled = await answer(await transition(ada.token, body.booking_id, "cancel", { reason: "plans changed" }));
   assert.equal(cancelled.status, 200);
   assert.equal(cancelled.body.status, "cancelled");
   assert.equal((await booking(body.booking_id)).status, "cancelled");
@@ -65,19 +62,13 @@ dbTest("a guest holds, submits and cancels a booking as themselves", async () =>
 dbTest("a repeated Idempotency-Key replays the first answer and books once", async () => {
   const bo = await guest("bo");
   const key = crypto.randomUUID();
-  const first = await call(handler, "POST", "/bookings", {
-    token: bo.token,
-    body: holdBody(3, 4),
-    headers: { "Idempotency-Key": key },
-  });
+  const send = () =>
+    call(handler, "POST", "/bookings", { token: bo.token, body: holdBody(3, 4), headers: { "Idempotency-Key": key } });
+  const first = await send();
   assert.equal(first.headers.get("Idempotent-Replayed"), "false");
   const firstBody = (await answer(first)).body;
   await assertChangesNothing(async () => {
-    const again = await call(handler, "POST", "/bookings", {
-      token: bo.token,
-      body: holdBody(3, 4),
-      headers: { "Idempotency-Key": key },
-    });
+    const again = await send();
     assert.equal(again.headers.get("Idempotent-Replayed"), "true");
     assert.deepEqual(await answer(again), { status: 201, body: firstBody });
   });
@@ -165,13 +156,8 @@ dbTest("no token is 401, another guest's booking is 403", async () => {
   assert.equal(held.status, 201);
   await assertChangesNothing(async () => {
     await assertError(await call(handler, "POST", "/bookings", { body: holdBody(14, 6) }), 401, "NOT_AUTHORIZED");
-    const theirs = await call(handler, "POST", `/bookings/${held.body.booking_id}/cancel`, {
-      token: jo.token,
-      body: {},
-    });
-    await assertError(theirs, 403, "NOT_AUTHORIZED");
-    const noSignIn = await call(handler, "POST", `/bookings/${held.body.booking_id}/cancel`, { body: {} });
-    await assertError(noSignIn, 401, "NOT_AUTHORIZED");
+    await assertError(await transition(jo.token, held.body.booking_id, "cancel"), 403, "NOT_AUTHORIZED");
+    await assertError(await transition(undefined, held.body.booking_id, "cancel"), 401, "NOT_AUTHORIZED");
   });
   assert.equal((await booking(held.body.booking_id)).status, "held");
 });
@@ -179,17 +165,9 @@ dbTest("no token is 401, another guest's booking is 403", async () => {
 dbTest("staff cancel a guest's booking; a door role may not", async () => {
   const kit = await guest("kit");
   const held = await hold(kit.token, 15);
-  const door = await call(handler, "POST", `/bookings/${held.body.booking_id}/cancel`, {
-    token: await staffToken("door"),
-    body: {},
-  });
+  const door = await transition(await staffToken("door"), held.body.booking_id, "cancel");
   await assertError(door, 403, "NOT_AUTHORIZED");
-  const host = await answer(
-    await call(handler, "POST", `/bookings/${held.body.booking_id}/cancel`, {
-      token: await staffToken("host"),
-      body: {},
-    }),
-  );
+  const host = await answer(await transition(await staffToken("host"), held.body.booking_id, "cancel"));
   assert.equal(host.status, 200);
   assert.equal(host.body.status, "cancelled");
 });
