@@ -21,4 +21,5 @@ cd supabase/functions
 deno=../../.tools/node_modules/.bin/deno
 "$deno" fmt --check --quiet
 "$deno" lint --quiet
+"$deno" check --quiet serve.ts ./*/index.ts
 DATABASE_URL="$dsn" "$deno" test --quiet --allow-env --allow-net --allow-read tests/ "$@"

@@ -28,12 +28,16 @@ export async function closeDatabase(): Promise<void> {
   await open?.end({ timeout: 5 });
 }
 
-/** Run fn in one transaction as the caller; database errors become contract errors. */
-export async function asCaller<T>(claims: Claims, fn: (tx: Tx) => Promise<T>): Promise<T> {
+/**
+ * Run fn in one transaction as the caller; database errors become contract errors. The
+ * request id goes where PostgREST puts request headers, so audit rows name the request.
+ */
+export async function asCaller<T>(claims: Claims, requestId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   try {
     return await database().begin(async (tx) => {
       await tx`select set_config('role', ${claims.role}, true),
-                      set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
+                      set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
+                      set_config('request.headers', ${JSON.stringify({ "x-request-id": requestId })}, true)`;
       return await fn(tx);
     }) as T;
   } catch (error) {
@@ -42,8 +46,8 @@ export async function asCaller<T>(claims: Claims, fn: (tx: Tx) => Promise<T>): P
 }
 
 /** Run fn as service_role (the trusted back office: the Stripe webhook). */
-export function asService<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return asCaller({ role: "service_role" }, fn);
+export function asService<T>(requestId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return asCaller({ role: "service_role" }, requestId, fn);
 }
 
 function parseDetail(detail: string | undefined): unknown {

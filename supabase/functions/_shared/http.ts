@@ -16,8 +16,9 @@ export class ApiError extends Error {
 
 export const corsHeaders: Record<string, string> = {
   "Access-Control-Allow-Origin": "*",
-  "Access-Control-Allow-Headers": "authorization, x-client-info, apikey, content-type, idempotency-key, if-none-match",
-  "Access-Control-Expose-Headers": "etag, idempotent-replayed, location",
+  "Access-Control-Allow-Headers":
+    "authorization, x-client-info, apikey, content-type, idempotency-key, if-none-match, x-request-id",
+  "Access-Control-Expose-Headers": "etag, idempotent-replayed, x-request-id",
 };
 
 /** A JSON answer (with CORS headers). */
@@ -53,14 +54,34 @@ export function checkMethod(req: Request, allowed: string[]): Response | null {
   return null;
 }
 
-/** Serve a handler, turning thrown errors into contract error answers. */
+const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
+
+/** The request's id: its X-Request-Id (set by `handle` when the client sent none). */
+export function requestId(req: Request): string {
+  return req.headers.get("X-Request-Id") ?? "";
+}
+
+/**
+ * Serve a handler: give the request an id (the client's X-Request-Id, else a new UUID) that
+ * the audit log records and the answer echoes, and turn thrown errors into contract answers.
+ */
 export function handle(fn: (req: Request) => Promise<Response>): (req: Request) => Promise<Response> {
   return async (req) => {
-    try {
-      return await fn(req);
-    } catch (error) {
-      return errorResponse(error);
+    let id = req.headers.get("X-Request-Id");
+    if (id === null || !REQUEST_ID.test(id)) {
+      id = crypto.randomUUID();
+      const headers = new Headers(req.headers);
+      headers.set("X-Request-Id", id);
+      req = new Request(req, { headers });
     }
+    let response: Response;
+    try {
+      response = await fn(req);
+    } catch (error) {
+      response = errorResponse(error);
+    }
+    response.headers.set("X-Request-Id", id);
+    return response;
   };
 }
 

@@ -3,7 +3,7 @@
 // for a different request is INVALID_INPUT. anon callers have no key space (they can't book).
 import type { Claims } from "./auth.ts";
 import { asCaller, type Tx } from "./db.ts";
-import { json } from "./http.ts";
+import { json, requestId } from "./http.ts";
 
 export interface Outcome {
   status: number;
@@ -23,7 +23,7 @@ export async function idempotentCall(
 ): Promise<Response> {
   const key = req.headers.get("Idempotency-Key");
   const keyed = key !== null && claims.role !== "anon";
-  const { outcome, replayed } = await asCaller(claims, async (tx) => {
+  const { outcome, replayed } = await asCaller(claims, requestId(req), async (tx) => {
     if (keyed) {
       const [{ replay }] = await tx`select private.idempotency_begin(${key}, ${route},
                                                                     ${JSON.stringify(request)}::text::jsonb) as replay`;

@@ -5,7 +5,7 @@
 // version when a hold lapses before the sweeper runs, and differs by role.
 import { authenticate } from "../_shared/auth.ts";
 import { asCaller } from "../_shared/db.ts";
-import { checkMethod, corsHeaders, handle, invalid, isUuid, parseDate } from "../_shared/http.ts";
+import { checkMethod, corsHeaders, handle, invalid, isUuid, parseDate, requestId } from "../_shared/http.ts";
 
 const ROUTE = /\/clubs\/([^/]+)\/venues\/([^/]+)\/availability\/?$/;
 const MAX_AGE_SECONDS = 5;
@@ -37,6 +37,7 @@ export const handler = handle(async (req) => {
   const claims = await authenticate(req);
   const [{ snapshot }] = await asCaller(
     claims,
+    requestId(req),
     (tx) => tx`select public.get_availability(${venueId}::uuid, ${date}::date, ${slotId}) as snapshot`,
   );
   if (String(snapshot.club_id).toLowerCase() !== clubId.toLowerCase()) {

@@ -29,8 +29,9 @@ export const handler = handle(async (req) => {
   if (typeof event.id !== "string" || typeof event.type !== "string") {
     throw invalid("a Stripe event needs string id and type");
   }
-  const [{ result }] = await asService((tx) =>
-    tx`select private.handle_stripe_event(${payload}::text::jsonb) as result`
+  const [{ result }] = await asService(
+    `stripe:${event.id}`,
+    (tx) => tx`select private.handle_stripe_event(${payload}::text::jsonb) as result`,
   );
   return json(200, { received: true, ...result });
 });

@@ -1,6 +1,7 @@
 // The availability endpoint: the seed's snapshot contract, realtime channel and version,
 // ETag / 304, caching by audience, and every bad request answered without a change.
 import assert from "node:assert/strict";
+import * as jose from "jose";
 import { handler } from "../availability/handler.ts";
 import { handler as bookings } from "../bookings/handler.ts";
 import {
@@ -12,6 +13,7 @@ import {
   CLUB_ID,
   dbTest,
   guest,
+  JWT_SECRET,
   night,
   staffToken,
   table,
@@ -113,6 +115,26 @@ dbTest("a token that is forged, expired or not for an API role is 401", async ()
     401,
     "NOT_AUTHORIZED",
   );
+});
+
+dbTest("a token signed with a key of SUPABASE_JWKS is verified without the JWT secret", async () => {
+  const { publicKey, privateKey } = await jose.generateKeyPair("ES256");
+  const jwk = { ...(await jose.exportJWK(publicKey)), kid: "key-1", alg: "ES256" };
+  const sign = (key: jose.CryptoKey) =>
+    new jose.SignJWT({ sub: "55555555-5555-4555-8555-555555555503", role: "authenticated" })
+      .setProtectedHeader({ alg: "ES256", kid: "key-1" }).setExpirationTime("1h").sign(key);
+  Deno.env.delete("SUPABASE_JWT_SECRET");
+  Deno.env.set("SUPABASE_JWKS", JSON.stringify({ keys: [jwk] }));
+  try {
+    const { status, body } = await answer(await call(handler, "GET", path(), { token: await sign(privateKey) }));
+    assert.equal(status, 200);
+    assert.equal(body.view, "staff");
+    const stranger = (await jose.generateKeyPair("ES256")).privateKey;
+    await assertError(await call(handler, "GET", path(), { token: await sign(stranger) }), 401, "NOT_AUTHORIZED");
+  } finally {
+    Deno.env.delete("SUPABASE_JWKS");
+    Deno.env.set("SUPABASE_JWT_SECRET", JWT_SECRET);
+  }
 });
 
 closePools();

@@ -38,9 +38,16 @@ function transition(token: string | undefined, bookingId: string, action: "submi
 
 dbTest("a guest holds, submits and cancels a booking as themselves", async () => {
   const ada = await guest("ada");
-  const held = await call(handler, "POST", "/bookings", { token: ada.token, body: holdBody(2) });
+  const held = await call(handler, "POST", "/bookings", {
+    token: ada.token,
+    body: holdBody(2),
+    headers: { "X-Request-Id": "req-ada-hold" },
+  });
+  assert.equal(held.headers.get("X-Request-Id"), "req-ada-hold");
   const { status, body } = await answer(held);
   assert.equal(status, 201);
+  const [audit] = await db()`select request_id from public.audit_log where entity_id = ${body.booking_id}`;
+  assert.equal(audit.request_id, "req-ada-hold", "the audit row names the HTTP request");
   assert.equal(body.status, "held");
   assert.deepEqual(body.table_ids, [table(2)]);
   const [owner] = await db()`select c.user_id from public.bookings b join public.customers c on c.id = b.customer_id
@@ -126,7 +133,8 @@ dbTest("validation errors are 422 with their own code and change nothing", async
     await assertError(await post({ ...holdBody(11), slot_id: 7 }), 422, "INVALID_INPUT");
     await assertError(await post("{not json"), 422, "INVALID_INPUT");
     await assertError(await post("[1, 2]"), 422, "INVALID_INPUT");
-    await assertError(await post(`{"special_requests": "\\u0000"}`), 422, "INVALID_INPUT");
+    await assertError(await post({ ...holdBody(11, 4), special_requests: "nul \u0000" }), 422, "INVALID_INPUT");
+    await assertError(await post({ ...holdBody(11, 4), special_requests: "x".repeat(70_000) }), 413, "INVALID_INPUT");
   });
 });
 

@@ -75,6 +75,9 @@ dbTest("a succeeded payment submits the held booking with the PaymentIntent as i
   assert.equal(body.outcome.result.outcome, "submitted");
   const intent = JSON.parse(payload).data.object.id;
   assert.deepEqual(await booking(bookingId), { status: "pending_approval", payment_reference: intent });
+  const [audit] = await db()`select request_id from public.audit_log
+                             where entity_id = ${bookingId} and new_status = 'pending_approval'`;
+  assert.equal(audit.request_id, `stripe:${JSON.parse(payload).id}`, "the audit row names the Stripe event");
 });
 
 dbTest("a replayed event id is answered 200 with the first outcome and changes nothing", async () => {
