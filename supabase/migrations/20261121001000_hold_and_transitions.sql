@@ -4,18 +4,20 @@
 
 -- Are these tables free for a range (caller holds their locks)? Exclusive tables: no live
 -- claim overlaps. Shared sections: the party fits in what live claims leave of capacity_max.
-create function private.tables_free(p_venue_id uuid, p_table_ids uuid[], p_period tstzrange, p_party_size int)
+create function private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange,
+                                    p_party_size int)
 returns boolean
 language sql stable
 set search_path = ''
 as $$
   select not exists (select 1 from public.booking_tables bt
-                     where bt.venue_id = p_venue_id and bt.table_id = any (p_table_ids) and bt.is_exclusive
-                       and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period)
+                     where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = any (p_table_ids)
+                       and bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period)
      and not exists (select 1 from public.venue_tables t
                      where t.id = any (p_table_ids) and t.is_shared
                        and p_party_size + coalesce((select sum(bt.party_size) from public.booking_tables bt
-                             where bt.venue_id = p_venue_id and bt.table_id = t.id and not bt.is_exclusive
+                             where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
+                               and not bt.is_exclusive
                                and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period), 0)
                            > t.capacity_max)
 $$;
@@ -46,6 +48,21 @@ begin
   select p_venue.id, t.id, v_booking.id, p_date, p_period, p_party_size, not t.is_shared, v_booking.hold_expires_at
   from public.venue_tables t where t.id = any (p_table_ids);
   return v_booking;
+end;
+$$;
+
+-- Refuse a request for taken tables: count the conflict (outside the rolled-back work) and
+-- raise SECTION_NOT_AVAILABLE with the alternatives as JSON.
+create function private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange,
+                                     p_party_size int)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform private.count_conflict(p_venue_id);
+  perform private.raise_error('SECTION_NOT_AVAILABLE',
+    private.alternatives(p_venue_id, p_night, p_slot_id, p_period, p_party_size)::text);
 end;
 $$;
 
@@ -130,10 +147,16 @@ begin
       'party_size', p_party_size, 'capacity_min', v_cap_min, 'capacity_max', v_cap_max)::text);
   end if;
 
+  -- A table already taken (a live claim committed before we looked) fails fast, before any
+  -- lock: in a rush the losers never queue behind the winner's lock.
+  if not private.tables_free(p_venue_id, p_date, v_tables, v_period, p_party_size) then
+    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size);
+  end if;
+
   -- Serialise per guest (for the per-guest limits), then per table and night, in that order.
   perform pg_catalog.pg_advisory_xact_lock(private.lock_key(v_customer_id), private.night_key(p_date));
   perform private.lock_tables(v_tables, p_date);
-  perform private.expire_dead_holds(p_venue_id, v_tables, v_period);
+  perform private.expire_dead_holds(p_venue_id, p_date, v_tables, v_period);
 
   select count(*) into v_count
   from public.bookings b
@@ -154,10 +177,8 @@ begin
       format('at most %s tables held at once; %s held now', v_venue.max_held_tables_per_customer, v_count));
   end if;
 
-  if not private.tables_free(p_venue_id, v_tables, v_period, p_party_size) then
-    perform private.count_conflict(p_venue_id);
-    perform private.raise_error('SECTION_NOT_AVAILABLE',
-      private.alternatives(p_venue_id, p_date, p_slot_id, v_period, p_party_size)::text);
+  if not private.tables_free(p_venue_id, p_date, v_tables, v_period, p_party_size) then
+    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size);
   end if;
 
   v_booking := private.insert_hold(v_venue, v_customer_id, p_date, v_period, v_tables, p_party_size,

@@ -102,7 +102,7 @@ declare
 begin
   return not exists (
     select 1 from public.booking_tables bt
-    where bt.table_id = p_table_id and bt.is_exclusive
+    where bt.table_id = p_table_id and bt.booking_date = p_booking_date and bt.is_exclusive
       and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period
       and bt.booking_id is distinct from p_exclude_booking_id);
 end;
@@ -183,14 +183,16 @@ begin
   end if;
 
   perform private.lock_tables(v_tables, p_date);
-  perform private.expire_dead_holds(p_venue_id, v_tables, v_period);
+  perform private.expire_dead_holds(p_venue_id, p_date, v_tables, v_period);
   if exists (select 1 from public.booking_tables bt
-             where bt.venue_id = p_venue_id and bt.table_id = any (v_tables) and bt.block_id is not null
+             where bt.venue_id = p_venue_id and bt.booking_date = p_date and bt.table_id = any (v_tables)
+               and bt.block_id is not null
                and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period) then
     perform private.raise_error('SECTION_NOT_AVAILABLE', jsonb_build_object('reason', 'already_blocked')::text);
   end if;
   v_conflicts := array(select distinct bt.booking_id from public.booking_tables bt
-                       where bt.venue_id = p_venue_id and bt.table_id = any (v_tables) and bt.booking_id is not null
+                       where bt.venue_id = p_venue_id and bt.booking_date = p_date and bt.table_id = any (v_tables)
+                         and bt.booking_id is not null
                          and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period);
   if cardinality(v_conflicts) > 0 and not coalesce(p_force, false) then
     perform private.raise_error('SECTION_NOT_AVAILABLE',

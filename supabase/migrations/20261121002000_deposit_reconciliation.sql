@@ -63,8 +63,9 @@ begin
 
   if v_booking.status in ('held', 'expired') then
     perform private.lock_tables(v_tables, v_booking.booking_date);
-    perform private.expire_dead_holds(v_booking.venue_id, v_tables, v_booking.period);
-    if private.tables_free(v_booking.venue_id, v_tables, v_booking.period, v_booking.party_size) then
+    perform private.expire_dead_holds(v_booking.venue_id, v_booking.booking_date, v_tables, v_booking.period);
+    if private.tables_free(v_booking.venue_id, v_booking.booking_date, v_tables, v_booking.period,
+                           v_booking.party_size) then
       v_new := private.insert_hold(v_venue, v_booking.customer_id, v_booking.booking_date, v_booking.period,
                  v_tables, v_booking.party_size, v_venue.hold_ttl,
                  jsonb_build_object('reason', 'late_deposit_re_held', 'special_requests', v_booking.special_requests,

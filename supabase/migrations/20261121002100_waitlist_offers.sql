@@ -79,10 +79,11 @@ begin
       for update skip locked
     loop
       for v_option in
-        select * from private.free_options(p_venue_id, v_slot.slot_period, v_entry.party_size) o order by o.rank limit 3
+        select * from private.free_options(p_venue_id, p_night, v_slot.slot_period, v_entry.party_size) o
+        order by o.rank limit 3
       loop
         if private.try_lock_tables(v_option.table_ids, p_night)
-           and private.tables_free(p_venue_id, v_option.table_ids, v_slot.slot_period, v_entry.party_size) then
+           and private.tables_free(p_venue_id, p_night, v_option.table_ids, v_slot.slot_period, v_entry.party_size) then
           v_booking := private.insert_hold(v_venue, v_entry.customer_id, p_night, v_slot.slot_period,
                          v_option.table_ids, v_entry.party_size, v_venue.waitlist_offer_ttl,
                          jsonb_build_object('reason', 'waitlist_offer', 'occasion', v_entry.occasion));
