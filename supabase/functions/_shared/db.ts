@@ -28,6 +28,11 @@ export async function closeDatabase(): Promise<void> {
   await open?.end({ timeout: 5 });
 }
 
+// Supabase gives the API roles an 8 s statement_timeout at login; SET ROLE does not apply it,
+// so the transaction sets it (CLUBBOOKING_STATEMENT_TIMEOUT overrides): a request stuck behind
+// a lock answers 503 rather than hanging.
+const statementTimeout = () => Deno.env.get("CLUBBOOKING_STATEMENT_TIMEOUT") ?? "8s";
+
 /**
  * Run fn in one transaction as the caller; database errors become contract errors. The
  * request id goes where PostgREST puts request headers, so audit rows name the request.
@@ -37,7 +42,8 @@ export async function asCaller<T>(claims: Claims, requestId: string, fn: (tx: Tx
     return await database().begin(async (tx) => {
       await tx`select set_config('role', ${claims.role}, true),
                       set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
-                      set_config('request.headers', ${JSON.stringify({ "x-request-id": requestId })}, true)`;
+                      set_config('request.headers', ${JSON.stringify({ "x-request-id": requestId })}, true),
+                      set_config('statement_timeout', ${statementTimeout()}, true)`;
       return await fn(tx);
     }) as T;
   } catch (error) {
@@ -66,8 +72,9 @@ function parseDetail(detail: string | undefined): unknown {
  * A database error as a contract error. The contract's errors carry the HTTP status in their
  * SQLSTATE (PTxyz) and the code in MESSAGE; DETAIL is for humans, or JSON with data.
  * Errors outside the contract that bad input could still cause map to the nearest code;
- * anything else stays an internal error. As PostgREST does, a missing privilege is 401 for
- * anon (sign in first) and 403 for everyone else.
+ * a timeout, serialization failure or deadlock is 503 (retry); anything else stays an
+ * internal error. As PostgREST does, a missing privilege is 401 for anon (sign in first) and
+ * 403 for everyone else.
  */
 export function contractError(error: unknown, anonymous: boolean): unknown {
   if (!(error instanceof postgres.PostgresError)) return error;
@@ -83,5 +90,8 @@ export function contractError(error: unknown, anonymous: boolean): unknown {
     return new ApiError(anonymous ? 401 : 403, "NOT_AUTHORIZED", anonymous ? "sign in first" : "not allowed", null);
   }
   if (state === "23P01") return new ApiError(409, "SECTION_NOT_AVAILABLE", "the table was taken", null);
+  if (["57014", "40001", "40P01"].includes(state)) {
+    return new ApiError(503, "INTERNAL_ERROR", "busy: retry shortly", state, { "Retry-After": "1" });
+  }
   return error;
 }

@@ -180,6 +180,23 @@ dbTest("staff cancel a guest's booking; a door role may not", async () => {
   assert.equal(host.body.status, "cancelled");
 });
 
+dbTest("a request stuck behind a lock past the statement timeout is 503 and changes nothing", async () => {
+  const lu = await guest("lu");
+  const held = await hold(lu.token, 16);
+  Deno.env.set("CLUBBOOKING_STATEMENT_TIMEOUT", "200ms");
+  try {
+    await db().begin(async (tx) => {
+      await tx`select 1 from public.bookings where id = ${held.body.booking_id} for update`;
+      const stuck = await transition(lu.token, held.body.booking_id, "cancel");
+      assert.equal(stuck.headers.get("Retry-After"), "1");
+      await assertError(stuck, 503, "INTERNAL_ERROR");
+    });
+  } finally {
+    Deno.env.delete("CLUBBOOKING_STATEMENT_TIMEOUT");
+  }
+  assert.equal((await booking(held.body.booking_id)).status, "held");
+});
+
 dbTest("a wrong method is 405 and changes nothing", async () => {
   await assertChangesNothing(async () => {
     for (const method of ["GET", "PUT", "DELETE", "PATCH"]) {
