@@ -28,8 +28,7 @@ create index api_idempotency_keys_created_at_idx on private.api_idempotency_keys
 -- The key scope of the caller: the JWT's sub for a user, 'service_role' for a trusted caller,
 -- null for anon (anon may not book, so its keys are never stored).
 create function private.idempotency_scope() returns text
-language sql stable
-set search_path = ''
+language sql stable set search_path = ''
 as $$
   select coalesce((select auth.uid())::text, case when private.is_trusted() then 'service_role' end)
 $$;
@@ -42,9 +41,7 @@ comment on function private.idempotency_scope is 'Whose namespace an Idempotency
 create function private.idempotency_begin(p_key text, p_route text, p_request jsonb,
                                           p_ttl interval default interval '24 hours')
 returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 declare
   v_scope text := private.idempotency_scope();
@@ -78,9 +75,7 @@ comment on function private.idempotency_begin is
 
 -- Record the answer to a request whose key idempotency_begin let through (same transaction).
 create function private.idempotency_finish(p_key text, p_status int, p_body jsonb) returns void
-language sql
-security definer
-set search_path = ''
+language sql security definer set search_path = ''
 as $$
   update private.api_idempotency_keys k
      set response_status = p_status, response_body = p_body
@@ -90,9 +85,7 @@ comment on function private.idempotency_finish is 'Store the answer to replay fo
 
 -- Forget keys older than p_keep (pg_cron runs it nightly where it is installed).
 create function private.prune_idempotency_keys(p_keep interval default interval '24 hours') returns int
-language sql
-security definer
-set search_path = ''
+language sql security definer set search_path = ''
 as $$
   with gone as (delete from private.api_idempotency_keys k where k.created_at < now() - p_keep returning 1)
   select count(*)::int from gone

@@ -32,8 +32,7 @@ create index stripe_events_booking_id_idx on private.stripe_events (booking_id) 
 -- functions is the event's outcome (status 'rejected', nothing else changed), not a failure
 -- of the delivery: Stripe would only retry it for days. Returns the outcome.
 create function private.apply_payment_intent_event(p_type text, p_intent jsonb) returns jsonb
-language plpgsql
-set search_path = ''
+language plpgsql set search_path = ''
 as $$
 declare
   v_booking_text text := p_intent -> 'metadata' ->> 'booking_id';
@@ -71,9 +70,7 @@ comment on function private.apply_payment_intent_event is
 -- outcome}. A repeat returns the first outcome and changes nothing. Security definer: the
 -- webhook acts as service_role, which has no rights on the ledger; it may only call this.
 create function private.handle_stripe_event(p_event jsonb) returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+language plpgsql security definer set search_path = ''
 as $$
 declare
   v_id text := p_event ->> 'id';
