@@ -27,3 +27,18 @@ up: bootstrap
 
 down: bootstrap
 	@$(CB) down
+
+## make bench: every benchmark scenario, ours beside its baselines, on one throw-away server (or
+## $$DATABASE_URL's): bench/results/latest.{json,md,png} and latest-plans.txt (under 10 minutes)
+bench: bootstrap bench-lint
+	@$(VENV)/bin/python -m bench
+
+## make bench-quick: the same scenarios, small (under a minute): bench/results/quick.*
+bench-quick: bootstrap bench-lint
+	@$(VENV)/bin/python -m bench --quick
+
+bench-lint: bootstrap
+	@$(VENV)/bin/ruff check --config python_client/pyproject.toml bench
+	@$(VENV)/bin/mypy --config-file python_client/pyproject.toml bench
+
+lint: bench-lint

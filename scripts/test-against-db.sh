@@ -9,3 +9,5 @@ pg_prove --dbname "$DATABASE_URL" --failures sql/tests/*.sql
 
 echo "== pytest (tests/)"
 .venv/bin/pytest tests -q -p no:cacheprovider
+
+echo "== bench-quick (bench/, correctness figures must hold)" && BENCH_STRICT=1 .venv/bin/python -m bench --quick
