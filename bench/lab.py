@@ -12,8 +12,8 @@ import os
 import re
 import shutil
 import statistics
-import sys
 import subprocess
+import sys
 import tempfile
 import threading
 import time

@@ -7,6 +7,7 @@ Latency runs from the moment COMMIT is sent to the moment the listener has the n
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -14,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from psycopg import sql
 from clubbooking import leeds
+from psycopg import sql
 
 from bench.lab import Lab, percentiles
 from bench.rush import guest_id
@@ -108,8 +109,10 @@ def run(lab: Lab, *, probes: int, load_clients: int, step: Callable[[str], None]
             load: dict[str, Any] = {}
             loader = None
             if phase == "under_load":
-                loader = threading.Thread(target=lambda: load.update(lab.pgbench(
-                    dsn, "hold.pgbench", clients=load_clients, seconds=load_seconds).summary()), daemon=True)
+                def book(into: dict[str, Any] = load) -> None:
+                    into.update(lab.pgbench(dsn, "hold.pgbench", clients=load_clients, seconds=load_seconds).summary())
+
+                loader = threading.Thread(target=book, daemon=True)
                 loader.start()
                 time.sleep(0.5)
             latencies: list[float] = []
@@ -154,12 +157,11 @@ def make_relay_runnable(dsn: str) -> str | None:
 def _relay(dsn: str, seconds: float) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("set application_name = 'bench-relay'")
-        try:
-            # A procedure that commits needs the simple query protocol: a client-side cursor.
+        # A procedure that commits needs the simple query protocol: a client-side cursor. It ends
+        # when _stop_relay terminates it at the end of the scenario.
+        with contextlib.suppress(psycopg.OperationalError):
             psycopg.ClientCursor(conn).execute(
                 sql.SQL("call private.relay_events({}::interval)").format(sql.Literal(f"{seconds} seconds")))
-        except psycopg.OperationalError:
-            pass  # stopped by _stop_relay at the end of the scenario
 
 
 def _stop_relay(dsn: str) -> None:

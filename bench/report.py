@@ -62,7 +62,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
             Row("rush", "ours: double bookings (independent check)", ours["double_bookings"], "", "0",
                 ours["double_bookings"] == 0),
         ]
-        for name in ("naive", "seed_advisory", "serializable"):
+        for name in ("ours_no_alternatives", "naive", "seed_advisory", "serializable"):
             if v := variants.get(name):
                 out.append(Row("rush", f"{name}: attempts/s (x ours)", v["attempts_per_s"], "/s", "", None,
                                f"x{v['attempts_per_s_vs_ours']}; p95 {v['db_latency_ms']['p95']} ms; "

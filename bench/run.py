@@ -36,20 +36,21 @@ class Plan:
     shape: Shape
     rush_clients: int = 200
     rush_pool: int = 16
-    rush_rounds: int = 5
+    rush_rounds: int = 2
     throughput_clients: int = 16
     throughput_seconds: float = 15
     scale_levels: list[int] = field(default_factory=lambda: [10_000, 100_000, 1_000_000])
     scale_seconds: float = 5
     realtime_probes: int = 100
     realtime_load_clients: int = 8
-    expiry_holds: int = 100_000
+    expiry_holds: int = 5_000
     expiry_seconds: float = 5
 
 
 FULL = Plan(Shape(venues=100, nights=40))
-QUICK = Plan(Shape(venues=10, nights=40), rush_clients=40, rush_rounds=1, throughput_seconds=2, scale_levels=[1_000, 10_000],
-             scale_seconds=1, realtime_probes=15, realtime_load_clients=4, expiry_holds=500, expiry_seconds=1)
+QUICK = Plan(Shape(venues=10, nights=40), rush_clients=40, rush_rounds=1, throughput_seconds=2,
+             scale_levels=[1_000, 10_000], scale_seconds=1, realtime_probes=15, realtime_load_clients=4,
+             expiry_holds=500, expiry_seconds=1)
 
 
 def scenario_runners(plan: Plan, stem: str) -> dict[str, Callable[[Lab, Callable[[str], None]], dict[str, Any]]]:
@@ -95,8 +96,13 @@ def main(argv: list[str] | None = None) -> int:
             task = bar.add_task("building the template database", total=len(chosen) + 1)
             lab.build_template()
             bar.advance(task)
+            def step(text: str) -> None:
+                bar.update(task, description=text)
+                if not console.is_terminal:  # a log (make test): one line per step instead of a live bar
+                    console.log(text)
+
             for name in chosen:
-                results["scenarios"][name] = runners[name](lab, lambda text: bar.update(task, description=text))
+                results["scenarios"][name] = runners[name](lab, step)
                 bar.advance(task)
     finally:
         if lab is not None:

@@ -7,7 +7,9 @@ all taken. Our booking path against three baselines, each in its own clone of th
 - ``seed_advisory``: the seeds' design: ``acquire_booking_lock`` (a session try-lock), then
   ``check_table_availability``, insert, ``release_booking_lock`` (constraint dropped);
 - ``serializable``: check then insert in one SERIALIZABLE transaction, retried on
-  serialization failures (constraint dropped).
+  serialization failures (constraint dropped);
+- ``ours_no_alternatives`` (a diagnostic, not a baseline): our path with the alternatives of
+  SECTION_NOT_AVAILABLE switched off, to show what they cost under the table's lock.
 
 Double bookings are counted afterwards by ``clubbooking.checks.count_double_bookings``.
 """
@@ -36,7 +38,7 @@ from clubbooking.transport import PsycopgTransport
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from bench.lab import Lab, ServerSampler, percentiles, test_sql_file
+from bench.lab import Lab, ServerSampler, percentiles, sql_file, test_sql_file
 
 SLOT = "slot_23_30"
 SLOT_TIMES = (dt.time(23, 30), dt.time(4, 0))
@@ -80,6 +82,7 @@ class Variant:
 
     name = ""
     drops_constraint = True
+    prepare_sql: str | None = None  # bench/sql file applied to the clone first
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -166,7 +169,14 @@ class Serializable(Variant):
         return "gave_up"
 
 
-VARIANTS: list[Callable[[], Variant]] = [Ours, Naive, SeedAdvisory, Serializable]
+class OursWithoutAlternatives(Ours):
+    """Diagnostic: our path with SECTION_NOT_AVAILABLE's alternatives switched off."""
+
+    name = "ours_no_alternatives"
+    prepare_sql = "no_alternatives.sql"
+
+
+VARIANTS: list[Callable[[], Variant]] = [Ours, OursWithoutAlternatives, Naive, SeedAdvisory, Serializable]
 
 
 def classify(error: psycopg.Error) -> str:
@@ -186,6 +196,8 @@ def run_variant(lab: Lab, variant: Variant, *, clients: int, pool_size: int, rou
     admin = psycopg.connect(dsn, autocommit=True)
     if variant.drops_constraint:
         admin.execute("alter table booking_tables drop constraint booking_tables_no_overlap")
+    if variant.prepare_sql:
+        admin.execute(sql_file(variant.prepare_sql).encode())
     capacity_min = {leeds.TABLE_IDS[n]: int(r[0]) for n in leeds.TABLE_IDS
                     if (r := admin.execute("select capacity_min from venue_tables where id = %s",
                                            (leeds.TABLE_IDS[n],)).fetchone())}
@@ -223,13 +235,14 @@ def run_variant(lab: Lab, variant: Variant, *, clients: int, pool_size: int, rou
         if sampler is not None:
             stack.enter_context(sampler.running())
         with ThreadPoolExecutor(clients) as threads:
-            for r in range(rounds):
-                night = leeds.next_open_night(weeks_ahead=1 + r)
-                row = admin.execute("select private.slot_range(%s, %s, %s)::text",
-                                    (leeds.VENUE_ID, night, SLOT)).fetchone()
-                assert row is not None
+            for round_no in range(rounds):
+                night = leeds.next_open_night(weeks_ahead=1 + round_no)
+                slot_row = admin.execute("select private.slot_range(%s, %s, %s)::text",
+                                         (leeds.VENUE_ID, night, SLOT)).fetchone()
+                assert slot_row is not None
                 start = threading.Barrier(clients + 1)
-                futures = [threads.submit(client, k, night, row[0], r * clients + k, start) for k in range(clients)]
+                futures = [threads.submit(client, k, night, slot_row[0], round_no * clients + k, start)
+                           for k in range(clients)]
                 start.wait()
                 t_start = time.perf_counter()
                 for f in futures:

@@ -61,7 +61,7 @@ def scans(plan_texts: list[str]) -> dict[str, int]:
 def run(lab: Lab, *, levels: list[int], seconds: float, plans_path: Path,
         step: Callable[[str], None]) -> dict[str, Any]:
     dsn = lab.clone("scale")
-    results = []
+    results: list[dict[str, Any]] = []
     have = 0
     plan_log: list[str] = []
     share = lab.shape.tasks // (len(levels) + 1)

@@ -27,9 +27,10 @@ def disable_events(dsn: str) -> None:
 
 def bookings_made(dsn: str) -> tuple[int, int]:
     """Held bookings written by the run, and double bookings found by the independent check."""
+    conn: psycopg.Connection[Any]
     with psycopg.connect(dsn) as conn:
         row = conn.execute("select count(*) from public.bookings where status = 'held'").fetchone()
-        return (int(row[0]) if row else 0), count_double_bookings(conn)  # type: ignore[arg-type]
+        return (int(row[0]) if row else 0), count_double_bookings(conn)
 
 
 def run(lab: Lab, *, clients: int, seconds: float, step: Callable[[str], None]) -> dict[str, Any]:
