@@ -36,7 +36,7 @@ class Plan:
     shape: Shape
     rush_clients: int = 200
     rush_pool: int = 16
-    rush_rounds: int = 2
+    rush_rounds: int = 1
     throughput_clients: int = 16
     throughput_seconds: float = 15
     scale_levels: list[int] = field(default_factory=lambda: [10_000, 100_000, 1_000_000])

@@ -41,6 +41,7 @@ select h.venue_id, h.table_id, md5('bench-history-' || h.k)::uuid, h.night,
        tstzrange((h.night + h.starts_at) at time zone 'Europe/London',
                  (h.night + h.starts_at + h.duration) at time zone 'Europe/London', '[)'),
        2, h.status in ('checked_in', 'confirmed')
-from history h;
+from history h
+order by h.venue_id, h.table_id, h.night;  -- neighbours in the GiST indexes arrive together
 
 set session_replication_role = origin;
