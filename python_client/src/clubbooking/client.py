@@ -178,3 +178,27 @@ class BookingClient:
 
     def booking_system_health(self) -> dict[str, Any]:
         return dict(self.transport.call("booking_system_health", {}))
+
+    # ---------- security: overrides (manager/admin with aal2) and GDPR ----------
+    def approve_booking_over_capacity(self, booking_id: Id, party_size: int, reason: str) -> Booking:
+        """Manager override (aal2): confirm a party size beyond the tables' capacity rules."""
+        return Booking.from_json(self.transport.call("approve_booking_over_capacity", {
+            "p_booking_id": booking_id, "p_party_size": party_size, "p_reason": reason}))
+
+    def refund_deposit(self, booking_id: Id, reason: str) -> Booking:
+        """Manager override (aal2) or back office: record a paid deposit as refunded."""
+        return Booking.from_json(self.transport.call("refund_deposit",
+                                                     {"p_booking_id": booking_id, "p_reason": reason}))
+
+    def update_venue_settings(self, venue_id: Id, settings: Mapping[str, Any]) -> dict[str, Any]:
+        """Admin (aal2): change venue settings, e.g. ``{"max_held_tables_per_customer": 3}``."""
+        return dict(self.transport.call("update_venue_settings",
+                                        {"p_venue_id": venue_id, "p_settings": dict(settings)}))
+
+    def forget_customer(self, customer_id: Id) -> dict[str, Any]:
+        """GDPR erasure (the customer, service_role, or an aal2 admin of every venue involved)."""
+        return dict(self.transport.call("forget_customer", {"p_customer_id": customer_id}))
+
+    def export_customer_data(self, customer_id: Id | None = None) -> dict[str, Any]:
+        """GDPR access: everything held about a customer (the caller by default), as one document."""
+        return dict(self.transport.call("export_customer_data", _args({}, customer_id=customer_id)))

@@ -53,3 +53,12 @@ RPCS: dict[str, Rpc] = {r.name: r for r in (
     _rpc("get_user_role", "user_id:uuid", "venue_id:uuid"),
     _rpc("booking_system_health"),
 )}
+
+# Security (issue 5): manager overrides and admin configuration (aal2), GDPR erasure and export.
+RPCS.update({r.name: r for r in (
+    _rpc("approve_booking_over_capacity", "p_booking_id:uuid", "p_party_size:integer", "p_reason:text"),
+    _rpc("refund_deposit", "p_booking_id:uuid", "p_reason:text"),
+    _rpc("update_venue_settings", "p_venue_id:uuid", "p_settings:jsonb"),
+    _rpc("forget_customer", "p_customer_id:uuid"),
+    _rpc("export_customer_data", "p_customer_id:uuid"),
+)})

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from clubbooking.errors import from_database, from_postgrest
@@ -74,7 +75,8 @@ class PsycopgTransport:
                 if role is not None:
                     conn.execute("select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
                                  (role, json.dumps(self.claims)))
-                rows: list[dict[str, Any]] = conn.execute(query, dict(args)).fetchall()  # type: ignore[assignment]
+                params = {k: Jsonb(v) if isinstance(v, dict) else v for k, v in args.items()}
+                rows: list[dict[str, Any]] = conn.execute(query, params).fetchall()  # type: ignore[assignment]
         except psycopg.Error as error:
             mapped = from_database(error)
             if mapped is not None:
