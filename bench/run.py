@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"mode": mode, "started": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
                                "machine": machine(), "plan": {**plan.__dict__, "shape": plan.shape.__dict__},
                                "scenarios": {}}
+    # A SIGTERM (a timeout, a Ctrl-C'd make) still drops the clones and stops the server we started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     db = harness.start_database()
     lab = None
     try:
