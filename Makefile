@@ -38,3 +38,18 @@ serve: bootstrap
 	  SUPABASE_JWT_SECRET="$${SUPABASE_JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long}" \
 	  STRIPE_WEBHOOK_SECRET="$${STRIPE_WEBHOOK_SECRET:-whsec_local}" \
 	  ../../.tools/node_modules/.bin/deno serve --allow-env --allow-net --host 127.0.0.1 --port $(SERVE_PORT) serve.ts
+
+## make bench: every benchmark scenario, ours beside its baselines, on one throw-away server (or
+## $$DATABASE_URL's): bench/results/latest.{json,md,png} and latest-plans.txt (under 10 minutes)
+bench: bootstrap bench-lint
+	@$(VENV)/bin/python -m bench
+
+## make bench-quick: the same scenarios, small (under a minute): bench/results/quick.*
+bench-quick: bootstrap bench-lint
+	@$(VENV)/bin/python -m bench --quick
+
+bench-lint: bootstrap
+	@$(VENV)/bin/ruff check --config python_client/pyproject.toml bench
+	@$(VENV)/bin/mypy --config-file python_client/pyproject.toml bench
+
+lint: bench-lint

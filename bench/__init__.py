@@ -1,0 +1,1 @@
+"""clubbooking benchmarks: ``python -m bench`` (``make bench``, ``make bench-quick``)."""

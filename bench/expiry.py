@@ -1,0 +1,78 @@
+"""Expiry: how long ``expire_holds()`` takes to sweep many expired holds (it expires up to
+10,000 per call, as pg_cron calls it, so the sweep is repeated calls until one finds none), and
+what the sweep does to the latency of bookings made at the same time (pgbench, 2 clients,
+other tables) compared with the same bookings without a sweep."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+
+from bench.lab import Lab, PgbenchRun, percentiles, sql_file
+
+LOAD_CLIENTS = 2
+
+
+def write_expired_holds(dsn: str, start: int, stop: int) -> None:
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for key, value in (("expired_from", start), ("expired_to", stop)):
+            conn.execute("select set_config(%s, %s, false)", (f"bench.{key}", str(value)))
+        with conn.transaction():
+            conn.execute(sql_file("expired_holds.sql").encode())
+        conn.execute("vacuum analyze public.bookings, public.booking_tables")
+
+
+def sweep(dsn: str) -> dict[str, Any]:
+    """Call expire_holds() until it finds nothing; wall-clock window and calls."""
+    calls, expired = 0, 0
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        start_epoch, start = time.time(), time.perf_counter()
+        while True:
+            row = conn.execute("select public.expire_holds()").fetchone()
+            calls += 1
+            got = int(row[0]) if row else 0
+            expired += got
+            if got == 0:
+                break
+        seconds = time.perf_counter() - start
+    return {"expired": expired, "calls": calls, "seconds": round(seconds, 2),
+            "holds_per_s": round(expired / seconds, 1), "window": (start_epoch, start_epoch + seconds)}
+
+
+def run(lab: Lab, *, holds: int, seconds: float, step: Callable[[str], None]) -> dict[str, Any]:
+    dsn = lab.clone("expiry")
+    step(f"expiry: writing {holds:,} expired holds")
+    write_expired_holds(dsn, lab.shape.tasks - holds, lab.shape.tasks)
+    step("expiry: bookings without a sweep")
+    quiet = lab.pgbench(dsn, "hold.pgbench", clients=LOAD_CLIENTS, seconds=seconds)
+    step(f"expiry: sweeping {holds:,} holds under bookings")
+    loaded: dict[str, PgbenchRun] = {}
+    share = (lab.shape.tasks - holds) // 2
+    load_seconds = seconds * 4
+
+    def book() -> None:
+        loaded["run"] = lab.pgbench(dsn, "hold.pgbench", clients=LOAD_CLIENTS, seconds=load_seconds,
+                                    variables={"base": share})
+
+    loader = threading.Thread(target=book, daemon=True)
+    loader.start()
+    time.sleep(1.0)
+    swept = sweep(dsn)
+    loader.join()
+    lo, hi = swept.pop("window")
+    during = [lat for end, lat in loaded["run"].ends if lo <= end <= hi]
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("select count(*) from public.bookings where status = 'held' "
+                           "and hold_expires_at <= now()").fetchone()
+    during_stats = percentiles(during)
+    return {
+        "holds": holds, "sweep": swept, "left_unswept": int(row[0]) if row else -1,
+        "booking_latency_without_sweep_ms": quiet.latency_ms,
+        "booking_latency_during_sweep_ms": during_stats,
+        "p95_during_vs_without": round((during_stats["p95"] or 0) / (quiet.latency_ms["p95"] or 1), 2),
+        "sweep_covered_by_load": hi - lo <= load_seconds - 1.0,
+    }

@@ -1,0 +1,188 @@
+"""The results: JSON (everything), a Markdown table (figures against goals, with ratios), and
+a PNG chart."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Row:
+    scenario: str
+    figure: str
+    value: float | int | None
+    unit: str
+    goal: str = ""
+    met: bool | None = None
+    note: str = ""
+
+
+def _fmt(value: float | int | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float) and not value.is_integer():
+        text = f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+    else:
+        text = f"{int(value):,}"
+    return f"{text} {unit}".strip()
+
+
+def _at_least(value: float | int | None, goal: float) -> bool | None:
+    return None if value is None else value >= goal
+
+
+def _at_most(value: float | int | None, goal: float) -> bool | None:
+    return None if value is None else value <= goal
+
+
+def rows(results: dict[str, Any]) -> list[Row]:
+    """The table: one row per figure, goals where the issue sets one."""
+    out: list[Row] = []
+    s = results["scenarios"]
+    if rush := s.get("rush"):
+        variants = {v["variant"]: v for v in rush["variants"]}
+        ours = variants["ours"]
+        out += [
+            Row("rush", "ours: attempts/s", ours["attempts_per_s"], "/s", ">= 2,000",
+                _at_least(ours["attempts_per_s"], 2000),
+                f"{ours['clients']} clients, pool of {ours['pool_size']}, {ours['rounds']} round(s)"),
+            Row("rush", "ours: p50 / p95 / p99 in the database", ours["db_latency_ms"]["p95"], "ms", "p95 <= 20 ms",
+                _at_most(ours["db_latency_ms"]["p95"], 20),
+                "p50 {p50} / p95 {p95} / p99 {p99} ms".format(**ours["db_latency_ms"])),
+            Row("rush", "ours: p95 incl. wait for a pooled connection", ours["latency_ms"]["p95"], "ms", "", None,
+                "p50 {p50} / p99 {p99} ms".format(**ours["latency_ms"])),
+            Row("rush", "ours: deadlocks + serialization failures",
+                ours["deadlocks"] + ours["serialization_failures"], "", "0",
+                ours["deadlocks"] + ours["serialization_failures"] == 0),
+            Row("rush", "ours: winners per round", ours["winners_per_round"], "", f"= {ours['tables']} tables",
+                ours["winners_per_round"] == ours["tables"]),
+            Row("rush", "ours: double bookings (independent check)", ours["double_bookings"], "", "0",
+                ours["double_bookings"] == 0),
+        ]
+        for name in ("ours_no_alternatives", "naive", "seed_advisory", "serializable"):
+            if v := variants.get(name):
+                out.append(Row("rush", f"{name}: attempts/s (x ours)", v["attempts_per_s"], "/s", "", None,
+                               f"x{v['attempts_per_s_vs_ours']}; p95 {v['db_latency_ms']['p95']} ms; "
+                               f"winners/round {v['winners_per_round']}; doubles {v['double_bookings']}; "
+                               f"serialization failures {v['serialization_failures']}; "
+                               f"lock busy {v['outcomes'].get('lock_busy', 0)}"))
+        if peak := rush["footprint"].get("peak"):
+            before = rush["footprint"]["before"]
+            out += [Row("memory", "server memory (PSS) peak during the rush", peak["memory_mb"], "MB", "", None,
+                        f"{before['memory_mb']} MB before"),
+                    Row("connections", "client connections peak during the rush", peak["connections"], "", "", None,
+                        f"{peak['active']} active at most; {before['connections']} before")]
+    if tp := s.get("throughput"):
+        out += [
+            Row("throughput", f"bookings/s at {tp['clients']} clients", tp["bookings_per_s"], "/s", ">= 2,500",
+                _at_least(tp["bookings_per_s"], 2500),
+                "p95 {p95} ms".format(**tp["events_on"]["latency_ms"])),
+            Row("throughput", "physical limit (single-row insert tps)", tp["limit"]["tps"], "/s", "", None,
+                "same server, durability and clients"),
+            Row("throughput", "share of the limit", round(tp["share_of_limit"] * 100, 1), "%", ">= 30 %",
+                _at_least(tp["share_of_limit"], 0.30)),
+            Row("throughput", "events off: bookings/s", tp["events_off"]["tps"], "/s", "", None,
+                f"events on / off = {tp['events_on_vs_off']}"),
+            Row("throughput", "double bookings (independent check)",
+                tp["events_on"]["double_bookings"] + tp["events_off"]["double_bookings"], "", "0",
+                tp["events_on"]["double_bookings"] + tp["events_off"]["double_bookings"] == 0),
+        ]
+    if sc := s.get("scale"):
+        for level in sc["levels"]:
+            out.append(Row("scale", f"snapshot p95, {level['history_bookings']:,} bookings, 4 readers",
+                           level["snapshot"]["latency_ms"]["p95"], "ms", "<= 2 ms",
+                           _at_most(level["snapshot"]["latency_ms"]["p95"], 2),
+                           "hold p95 {} ms".format(level["hold"]["latency_ms"]["p95"])))
+        out.append(Row("scale", "p95 growth, smallest to largest level", sc["snapshot_p95_growth"], "x", "flat (~1x)",
+                       None, f"hold: x{sc['hold_p95_growth']}"))
+    if rt := s.get("realtime"):
+        for phase in ("idle", "under_load"):
+            lat = rt[phase]["latency_ms"]
+            load = rt[phase].get("load")
+            out.append(Row("realtime", f"commit-to-listener p95, {phase.replace('_', ' ')}", lat["p95"], "ms",
+                           "", None, "p50 {p50} / p99 {p99} ms, missed {m}".format(m=rt[phase]["missed"], **lat)
+                           + (f"; load {load['tps']} bookings/s" if load else "")))
+    if ex := s.get("expiry"):
+        out += [
+            Row("expiry", f"sweep of {ex['holds']:,} expired holds", ex["sweep"]["seconds"], "s", "", None,
+                f"{ex['sweep']['holds_per_s']:,} holds/s in {ex['sweep']['calls']} calls"),
+            Row("expiry", "booking p95 during the sweep (x without)",
+                ex["booking_latency_during_sweep_ms"]["p95"], "ms", "", None,
+                f"x{ex['p95_during_vs_without']}; without: {ex['booking_latency_without_sweep_ms']['p95']} ms"),
+        ]
+    return out
+
+
+def markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    lines = [
+        f"Run {results['started']} ({results['mode']}, {results['seconds']:.0f} s) on {m['cpus']} x {m['cpu']}, "
+        f"{m['memory_gb']} GB; {results['server']}; load average at start {m['load_average_at_start']}.",
+        "",
+        "| scenario | figure | value | goal | met | notes |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows(results):
+        met = "" if r.met is None else ("yes" if r.met else "**no**")
+        lines.append(f"| {r.scenario} | {r.figure} | {_fmt(r.value, r.unit)} | {r.goal} | {met} | {r.note} |")
+    return "\n".join(lines) + "\n"
+
+
+def chart(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = results["scenarios"]
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8))
+    ax = axes[0][0]
+    if rush := s.get("rush"):
+        names = [v["variant"] for v in rush["variants"]]
+        ax.bar(names, [v["attempts_per_s"] for v in rush["variants"]], color="tab:blue")
+        for i, v in enumerate(rush["variants"]):
+            ax.annotate(f"p95 {v['db_latency_ms']['p95']} ms\ndoubles {v['double_bookings']}", (i, 0),
+                        xytext=(0, 4), textcoords="offset points", ha="center", fontsize=8, color="white")
+    ax.set_title("Rush: hold attempts/s (16 tables, one slot)")
+    ax = axes[0][1]
+    if tp := s.get("throughput"):
+        labels = ["limit\n(1-row insert)", "bookings\nevents on", "bookings\nevents off"]
+        ax.bar(labels, [tp["limit"]["tps"], tp["events_on"]["tps"], tp["events_off"]["tps"]],
+               color=["grey", "tab:green", "tab:olive"])
+        ax.axhline(2500, color="red", linestyle="--", linewidth=1, label="goal 2,500/s")
+        ax.legend()
+    ax.set_title("Throughput: transactions/s at 16 clients")
+    ax = axes[1][0]
+    if sc := s.get("scale"):
+        xs = [lv["history_bookings"] for lv in sc["levels"]]
+        ax.plot(xs, [lv["snapshot"]["latency_ms"]["p95"] for lv in sc["levels"]], marker="o", label="snapshot p95")
+        ax.plot(xs, [lv["hold"]["latency_ms"]["p95"] for lv in sc["levels"]], marker="o", label="hold p95")
+        ax.set_xscale("log")
+        ax.axhline(2, color="red", linestyle="--", linewidth=1, label="snapshot goal 2 ms")
+        ax.legend()
+    ax.set_title("Scale: p95 ms vs historical bookings")
+    ax = axes[1][1]
+    if rt := s.get("realtime"):
+        keys = ["p50", "p95", "p99"]
+        for offset, phase in ((-0.2, "idle"), (0.2, "under_load")):
+            ax.bar([i + offset for i in range(3)], [rt[phase]["latency_ms"][k] or 0 for k in keys], width=0.4,
+                   label=phase.replace("_", " "))
+        ax.set_xticks(range(3), keys)
+        ax.legend()
+    ax.set_title("Realtime: commit-to-listener ms")
+    fig.suptitle(f"clubbooking benchmarks ({results['mode']}, {results['started']})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def write(results: dict[str, Any], folder: Path, stem: str) -> dict[str, Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"json": folder / f"{stem}.json", "markdown": folder / f"{stem}.md", "chart": folder / f"{stem}.png"}
+    paths["json"].write_text(json.dumps(results, indent=2, default=str) + "\n")
+    paths["markdown"].write_text(markdown(results))
+    chart(results, paths["chart"])
+    return paths

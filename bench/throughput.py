@@ -1,0 +1,56 @@
+"""Throughput: many venues and nights, low contention. Successful bookings per second through
+the whole booking transaction (locks, booking, claims, audit, events) at 16 clients, against
+the physical limit measured in the same run on the same server: pgbench's smallest durable
+transaction (one single-row insert and its commit), and against the same workload with the
+event triggers disabled (events on vs off). All three with pgbench, so no client language
+sits between the database and the figure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from clubbooking.checks import count_double_bookings
+
+from bench.lab import Lab
+
+EVENT_TRIGGERS = (("booking_tables", "booking_tables_emit_events"), ("bookings", "bookings_emit_events"))
+
+
+def disable_events(dsn: str) -> None:
+    """Switch off the commit-time event triggers (a scratch clone only)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for table, trigger in EVENT_TRIGGERS:
+            conn.execute(f"alter table public.{table} disable trigger {trigger}")
+
+
+def bookings_made(dsn: str) -> tuple[int, int]:
+    """Held bookings written by the run, and double bookings found by the independent check."""
+    conn: psycopg.Connection[Any]
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("select count(*) from public.bookings where status = 'held'").fetchone()
+        return (int(row[0]) if row else 0), count_double_bookings(conn)
+
+
+def run(lab: Lab, *, clients: int, seconds: float, step: Callable[[str], None]) -> dict[str, Any]:
+    step("throughput: physical limit (pgbench single-row insert)")
+    dsn = lab.clone("throughput")
+    limit = lab.pgbench(dsn, "limit.pgbench", clients=clients, seconds=seconds)
+    step("throughput: bookings, events on")
+    on = lab.pgbench(dsn, "hold.pgbench", clients=clients, seconds=seconds)
+    made_on, doubles_on = bookings_made(dsn)
+    step("throughput: bookings, events off")
+    dsn_off = lab.clone("throughput_no_events")
+    disable_events(dsn_off)
+    off = lab.pgbench(dsn_off, "hold.pgbench", clients=clients, seconds=seconds)
+    made_off, doubles_off = bookings_made(dsn_off)
+    return {
+        "clients": clients, "seconds": seconds,
+        "limit": limit.summary(),
+        "events_on": {**on.summary(), "bookings_in_database": made_on, "double_bookings": doubles_on},
+        "events_off": {**off.summary(), "bookings_in_database": made_off, "double_bookings": doubles_off},
+        "bookings_per_s": round(on.tps, 1),
+        "share_of_limit": round(on.tps / limit.tps, 3),
+        "events_on_vs_off": round(on.tps / off.tps, 3),
+    }
