@@ -77,16 +77,19 @@ $$;
 -- The venue's opening hours on a night, or null when it is closed that night.
 create function private.night_range(p_venue_id uuid, p_night date)
 returns tstzrange
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
+begin
+  return (
   select tstzrange(
            private.local_instant(v.timezone, p_night, v.opens_at, v.opens_at),
            private.local_instant(v.timezone, p_night, v.opens_at, v.closes_at),
            '[)')
   from public.venues v
   where v.id = p_venue_id
-    and extract(isodow from p_night)::int = any (v.open_days)
+    and extract(isodow from p_night)::int = any (v.open_days));
+end;
 $$;
 
 -- The slots of a night that a time range touches, earliest first (all of them for a null
@@ -95,9 +98,12 @@ $$;
 -- is cut at closing time).
 create function private.slots_overlapping(p_venue_id uuid, p_night date, p_period tstzrange)
 returns table (slot_id text, slot_period tstzrange)
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
+#variable_conflict use_column
+begin
+  return query
   select vs.slot_id, r.period
   from public.venue_slots vs
   join public.venues v on v.id = vs.venue_id
@@ -108,16 +114,20 @@ as $$
                      case when s.closing > s.start then least(s.start + vs.duration, s.closing)
                           else s.start + vs.duration end, '[)') as period) r
   where vs.venue_id = p_venue_id and (p_period is null or r.period && p_period)
-  order by lower(r.period), vs.slot_id
+  order by lower(r.period), vs.slot_id;
+end;
 $$;
 
 -- A named slot's instants on a night, or null if the venue has no such slot.
 create function private.slot_range(p_venue_id uuid, p_night date, p_slot_id text)
 returns tstzrange
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select s.slot_period from private.slots_overlapping(p_venue_id, p_night, null) s where s.slot_id = p_slot_id
+begin
+  return (
+  select s.slot_period from private.slots_overlapping(p_venue_id, p_night, null) s where s.slot_id = p_slot_id);
+end;
 $$;
 
 -- ---------- who is calling ----------
@@ -137,11 +147,14 @@ $$;
 
 -- True for trusted back-office callers: service_role, or a superuser session (Studio, psql).
 create function private.is_trusted() returns boolean
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
+begin
+  return (
   select private.api_role() = 'service_role'
-      or coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = private.api_role()), false)
+      or coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = private.api_role()), false));
+end;
 $$;
 
 -- Numeric rank of a staff role: door 1 < host 2 < manager 3 < admin 4.
@@ -154,14 +167,17 @@ $$;
 
 -- The caller's staff role at a venue, from staff_members and the JWT's sub; null if none.
 create function private.staff_role(p_venue_id uuid) returns text
-language sql stable
+language plpgsql stable
 security definer
 set search_path = ''
 as $$
+begin
+  return (
   select sm.role from public.staff_members sm
   where sm.venue_id = p_venue_id
     and sm.user_id = (select auth.uid())
-    and private.api_role() = 'authenticated'
+    and private.api_role() = 'authenticated');
+end;
 $$;
 
 -- Whether the caller is staff of the venue with at least p_min_role.
@@ -203,11 +219,14 @@ $$;
 
 -- The role to record in the audit log for the current caller at a venue.
 create function private.actor_role(p_venue_id uuid) returns text
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
+begin
+  return (
   select coalesce(private.staff_role(p_venue_id),
                   case when private.is_trusted() then private.api_role()
                        when (select auth.uid()) is not null then 'customer'
-                       else 'anon' end)
+                       else 'anon' end));
+end;
 $$;

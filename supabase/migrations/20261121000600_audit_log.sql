@@ -57,14 +57,16 @@ create function private.write_audit(
   p_venue_id uuid, p_entity text, p_entity_id uuid, p_action text,
   p_old text, p_new text, p_reason text, p_detail jsonb default '{}'::jsonb)
 returns void
-language sql
+language plpgsql
 set search_path = ''
 as $$
+begin
   insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
                                 actor_id, actor_role, request_id, detail)
   values (p_venue_id, p_entity, p_entity_id, p_action, p_old, p_new, p_reason,
           (select auth.uid()), private.actor_role(p_venue_id),
           coalesce(nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-request-id',
                    nullif(current_setting('clubbooking.request_id', true), '')),
-          coalesce(p_detail, '{}'::jsonb))
+          coalesce(p_detail, '{}'::jsonb));
+end;
 $$;

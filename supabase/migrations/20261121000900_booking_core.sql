@@ -33,11 +33,10 @@ begin
 end;
 $$;
 
--- A claim is live while it is active and, for a hold, not yet past its expiry.
-create function private.is_live(p_is_active boolean, p_expires_at timestamptz) returns boolean
-language sql stable
-set search_path = ''
-as $$ select p_is_active and (p_expires_at is null or p_expires_at > private.now()) $$;
+-- A claim is live while it is active and, for a hold, not yet past its expiry: every query
+-- spells that out as `bt.is_active and coalesce(bt.expires_at > (select private.now()), true)`
+-- (inline, so the planner sees is_active and uses the partial indexes, and the clock is read
+-- once per statement).
 
 -- Expire the dead holds, and lift the blocks past their release_at, on some tables that
 -- overlap a range (the caller holds the table locks): what is dead must not block a booking.
@@ -112,18 +111,25 @@ $$;
 
 -- The caller's customer id, or null (used by RLS policies).
 create function private.my_customer_id() returns uuid
-language sql stable
+language plpgsql stable
 security definer
 set search_path = ''
-as $$ select c.id from public.customers c where c.user_id = (select auth.uid()) $$;
+as $$
+begin
+  return (select c.id from public.customers c where c.user_id = (select auth.uid()));
+end;
+$$;
 
 -- Can these tables be sold together? A predefined combination, or one floor whose tables
 -- form a chain of neighbours. Returns the capacity range to sell them at, or no row.
 create function private.combination_capacity(p_venue_id uuid, p_table_ids uuid[])
 returns table (capacity_min int, capacity_max int)
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
+#variable_conflict use_column
+begin
+  return query
   select tc.capacity_min, tc.capacity_max
   from public.table_combinations tc
   where tc.venue_id = p_venue_id
@@ -140,14 +146,17 @@ as $$
      and bool_and(exists (select 1 from public.venue_tables n
                           where n.venue_id = p_venue_id and n.id = any (p_table_ids)
                             and n.table_number = any (t.adjacent_numbers)))
-  limit 1
+  limit 1;
+end;
 $$;
 
 -- A booking as the RPCs return it.
 create function private.booking_result(p_booking public.bookings) returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
+begin
+  return (
   select jsonb_build_object(
     'booking_id', p_booking.id,
     'reference', p_booking.reference,
@@ -162,17 +171,21 @@ as $$
     'hold_expires_at', p_booking.hold_expires_at,
     'deposit', p_booking.deposit_total,
     'minimum_spend', p_booking.minimum_spend_total,
-    'payment_reference', p_booking.payment_reference)
+    'payment_reference', p_booking.payment_reference));
+end;
 $$;
 
 -- An unguessable reference BR-YYMMDD-XXXXXX (night's date, 6 random characters A-Z0-9).
 create function private.new_reference(p_night date) returns text
-language sql volatile
+language plpgsql volatile
 set search_path = ''
 as $$
+begin
+  return (
   select 'BR-' || to_char(p_night, 'YYMMDD') || '-' ||
          string_agg(substr('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', (get_byte(r.b, i) % 36) + 1, 1), '' order by i)
-  from (select extensions.gen_random_bytes(6) as b) r, generate_series(0, 5) i
+  from (select extensions.gen_random_bytes(6) as b) r, generate_series(0, 5) i);
+end;
 $$;
 
 -- The table sets free for a whole time range that fit a party, best first: fewest wasted
@@ -182,21 +195,26 @@ $$;
 create function private.free_options(p_venue_id uuid, p_night date, p_period tstzrange, p_party_size int)
 returns table (rank int, table_ids uuid[], table_numbers int[], table_names text[], total_capacity int,
                total_min_spend numeric, total_deposit numeric, floor_name text, combination_type text)
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  with free as (
+#variable_conflict use_column
+begin
+  return query
+  with live as materialized (
+    -- the night's live claims over the range, read once
+    select bt.table_id, bt.is_exclusive, bt.party_size
+    from public.booking_tables bt
+    where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.is_active
+      and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
+  ), free as (
     select t.*, f.name as floor_name, f.level,
-           t.capacity_max - coalesce((
-             select sum(bt.party_size) from public.booking_tables bt
-             where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id and not bt.is_exclusive
-               and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period), 0) as room
+           t.capacity_max - coalesce((select sum(l.party_size) from live l
+                                      where l.table_id = t.id and not l.is_exclusive), 0) as room
     from public.venue_tables t
     join public.floors f on f.id = t.floor_id
     where t.venue_id = p_venue_id and t.is_active
-      and not exists (select 1 from public.booking_tables bt
-                      where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
-                        and bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period)
+      and not exists (select 1 from live l where l.table_id = t.id and l.is_exclusive)
   ), sets as (
     select array[t.id] as table_ids, array[t.table_number] as table_numbers, array[t.name] as table_names,
            case when t.is_shared then t.room else t.capacity_max end as cap_max,
@@ -224,12 +242,13 @@ as $$
                       where tc.venue_id = p_venue_id and tc.table_ids @> array[a.id, b.id]
                         and tc.table_ids <@ array[a.id, b.id])
   )
-  select (row_number() over w)::int, s.table_ids, s.table_numbers, s.table_names, s.cap_max,
-         s.spend, s.deposit, s.floor_name, s.kind
+  select (row_number() over w)::int, s.table_ids, s.table_numbers, s.table_names, s.cap_max::int,
+         s.spend::numeric, s.deposit::numeric, s.floor_name::text, s.kind::text
   from sets s
   where p_party_size between s.cap_min and s.cap_max
   window w as (order by s.cap_max - p_party_size, s.spend, s.kind_rank, s.level, s.table_numbers)
-  order by 1
+  order by 1;
+end;
 $$;
 
 -- Alternatives for a request that can't be met: free single tables and combinations that fit
@@ -238,9 +257,11 @@ $$;
 create function private.alternatives(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange,
                                      p_party_size int, p_limit int default 5)
 returns jsonb
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
+begin
+  return (
   with slots as (
     select s.slot_id, s.slot_period,
            case when p_slot_id is not null and s.slot_id = p_slot_id then 0
@@ -260,5 +281,6 @@ as $$
         'capacity_max', a.total_capacity, 'minimum_spend', a.total_min_spend, 'deposit', a.total_deposit,
         'combination_type', a.combination_type)
       order by a.distance, a.gap, a.rank), '[]'::jsonb))
-  from (select * from options order by distance, gap, rank limit p_limit) a
+  from (select * from options order by distance, gap, rank limit p_limit) a);
+end;
 $$;

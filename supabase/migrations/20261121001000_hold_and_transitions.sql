@@ -7,19 +7,22 @@
 create function private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange,
                                     p_party_size int)
 returns boolean
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
+begin
+  return (
   select not exists (select 1 from public.booking_tables bt
                      where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = any (p_table_ids)
-                       and bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period)
+                       and bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period)
      and not exists (select 1 from public.venue_tables t
                      where t.id = any (p_table_ids) and t.is_shared
                        and p_party_size + coalesce((select sum(bt.party_size) from public.booking_tables bt
                              where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
                                and not bt.is_exclusive
-                               and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period), 0)
-                           > t.capacity_max)
+                               and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period), 0)
+                           > t.capacity_max));
+end;
 $$;
 
 -- Write a held booking and its claims (the caller has checked everything under the locks).
@@ -162,7 +165,7 @@ begin
   from public.bookings b
   join public.booking_tables bt on bt.booking_id = b.id
   where b.customer_id = v_customer_id and b.venue_id = p_venue_id and b.booking_date = p_date
-    and private.is_live(bt.is_active, bt.expires_at);
+    and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
   if v_count + cardinality(v_tables) > v_venue.max_tables_per_customer_night then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
       format('at most %s tables per guest per night; %s already booked or held', v_venue.max_tables_per_customer_night, v_count));
@@ -171,7 +174,7 @@ begin
   from public.bookings b
   join public.booking_tables bt on bt.booking_id = b.id
   where b.customer_id = v_customer_id and b.venue_id = p_venue_id and b.status = 'held'
-    and private.is_live(bt.is_active, bt.expires_at);
+    and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
   if v_count + cardinality(v_tables) > v_venue.max_held_tables_per_customer then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
       format('at most %s tables held at once; %s held now', v_venue.max_held_tables_per_customer, v_count));

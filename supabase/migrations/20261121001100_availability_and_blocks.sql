@@ -71,14 +71,14 @@ begin
         from public.booking_tables bt
         left join public.bookings bk on bk.id = bt.booking_id
         where bt.venue_id = p_venue_id and bt.table_id = t.id and bt.booking_date = p_date and bt.is_exclusive
-          and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period
+          and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && v_period
         order by case when bt.block_id is not null then 0 else 1 end,
                  array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'], bk.status)
         limit 1) top on true
       left join lateral (
         select sum(bt.party_size)::int as guests from public.booking_tables bt
         where t.is_shared and bt.venue_id = p_venue_id and bt.table_id = t.id and bt.booking_date = p_date
-          and not bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period) shared on true
+          and not bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && v_period) shared on true
     ) s
     left join public.bookings b on b.id = s.booking_id
     left join public.customers c on c.id = b.customer_id
@@ -103,7 +103,7 @@ begin
   return not exists (
     select 1 from public.booking_tables bt
     where bt.table_id = p_table_id and bt.booking_date = p_booking_date and bt.is_exclusive
-      and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period
+      and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && v_period
       and bt.booking_id is distinct from p_exclude_booking_id);
 end;
 $$;
@@ -187,13 +187,13 @@ begin
   if exists (select 1 from public.booking_tables bt
              where bt.venue_id = p_venue_id and bt.booking_date = p_date and bt.table_id = any (v_tables)
                and bt.block_id is not null
-               and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period) then
+               and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && v_period) then
     perform private.raise_error('SECTION_NOT_AVAILABLE', jsonb_build_object('reason', 'already_blocked')::text);
   end if;
   v_conflicts := array(select distinct bt.booking_id from public.booking_tables bt
                        where bt.venue_id = p_venue_id and bt.booking_date = p_date and bt.table_id = any (v_tables)
                          and bt.booking_id is not null
-                         and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period);
+                         and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && v_period);
   if cardinality(v_conflicts) > 0 and not coalesce(p_force, false) then
     perform private.raise_error('SECTION_NOT_AVAILABLE',
       jsonb_build_object('reason', 'live_bookings', 'booking_ids', to_jsonb(v_conflicts))::text);

@@ -6,15 +6,18 @@
 -- guest asks ahead, up to 100), occasion (+100), capped at 1000.
 create function private.waitlist_priority(p_customer_id uuid, p_venue_id uuid, p_date date, p_occasion text)
 returns int
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
+begin
+  return (
   select least(1000,
     10 * (select count(*)::int from public.bookings b
           where b.customer_id = p_customer_id and b.venue_id = p_venue_id and b.status in ('confirmed', 'checked_in'))
     + least(100, greatest(0, p_date - (private.now() at time zone v.timezone)::date) * 10)
     + case when nullif(trim(p_occasion), '') is not null then 100 else 0 end)
-  from public.venues v where v.id = p_venue_id
+  from public.venues v where v.id = p_venue_id);
+end;
 $$;
 
 -- Join the waitlist for a slot; returns the entry, its priority score and its position.
@@ -195,7 +198,7 @@ begin
   select to_jsonb(x) into v_claim from (
     select bt.booking_id, bt.block_id, bt.period::text as period, bt.expires_at
     from public.booking_tables bt
-    where bt.table_id = p_table_id and bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at)
+    where bt.table_id = p_table_id and bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true)
       and bt.period @> private.now()
     limit 1) x;
   if v_claim is null and pg_catalog.pg_try_advisory_xact_lock(private.lock_key(p_table_id), private.night_key(v_night)) then

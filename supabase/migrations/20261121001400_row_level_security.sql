@@ -7,14 +7,17 @@
 
 -- The venues where the caller is staff with at least p_min_role.
 create function private.staff_venue_ids(p_min_role text) returns uuid[]
-language sql stable
+language plpgsql stable
 security definer
 set search_path = ''
 as $$
+begin
+  return (
   select coalesce(array_agg(sm.venue_id), '{}')
   from public.staff_members sm
   where sm.user_id = (select auth.uid())
-    and private.staff_rank(sm.role) >= private.staff_rank(p_min_role)
+    and private.staff_rank(sm.role) >= private.staff_rank(p_min_role));
+end;
 $$;
 
 alter table public.clubs enable row level security;

@@ -23,12 +23,15 @@ alter default privileges in schema public revoke all on sequences from anon, aut
 -- `postgres` is not a superuser (it has BYPASSRLS), so staff work from the SQL editor failed
 -- with NOT_AUTHORIZED. API roles (anon, authenticated) never have BYPASSRLS.
 create or replace function private.is_trusted() returns boolean
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
+begin
+  return (
   select private.api_role() = 'service_role'
       or coalesce((select r.rolsuper or r.rolbypassrls from pg_catalog.pg_roles r
-                   where r.rolname = private.api_role()), false)
+                   where r.rolname = private.api_role()), false));
+end;
 $$;
 
 -- ---------- channel names ----------
@@ -37,14 +40,17 @@ $$;
 -- 36 characters of [0-9a-f-] and then cast them to uuid, so a malformed name gave an
 -- internal error (22P02) instead of INVALID_INPUT, and broke the Broadcast join policy.
 create function private.channel_venue_id(p_channel text) returns uuid
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
+begin
+  return (
   select case
     when p_channel ~ ('^availability:' || u.re || ':' || u.re || ':\d{4}-\d{2}-\d{2}:[a-z0-9_]{1,40}$')
       then pg_catalog.split_part(p_channel, ':', 3)::uuid
   end
-  from (select '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'::text as re) u
+  from (select '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'::text as re) u);
+end;
 $$;
 comment on function private.channel_venue_id is
   'The venue id of a well-formed availability channel name, else null (never an error).';

@@ -18,13 +18,15 @@
 
 -- A table's state in a time range of a night, as the snapshot shows it to staff: the strongest
 -- live exclusive claim (a block first, then checked_in > confirmed > pending_approval > held),
--- else for a split-capacity section 'held' when full, else 'available'. (`bt.is_active` is
--- spelled out beside is_live so the planner uses the partial index booking_tables_night_idx.)
+-- else for a split-capacity section 'held' when full, else 'available'.
 create function private.table_slot_state(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange)
 returns table (state text, booking_id uuid, block_id uuid, guests int)
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
+#variable_conflict use_column
+begin
+  return query
   select coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held' else 'available' end),
          top.booking_id, top.block_id, coalesce(shared.guests, 0)
   from public.venue_tables t
@@ -34,16 +36,17 @@ as $$
     from public.booking_tables bt
     left join public.bookings bk on bk.id = bt.booking_id
     where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id and bt.is_active
-      and bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period
+      and bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
     order by case when bt.block_id is not null then 0 else 1 end,
              array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'], bk.status)
     limit 1) top on true
   left join lateral (
     select sum(bt.party_size)::int as guests from public.booking_tables bt
     where t.is_shared and bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
-      and bt.is_active and not bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at)
+      and not bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true)
       and bt.period && p_period) shared on true
-  where t.id = p_table_id and t.venue_id = p_venue_id
+  where t.id = p_table_id and t.venue_id = p_venue_id;
+end;
 $$;
 comment on function private.table_slot_state is
   'A table''s true state in a time range of a night; the snapshot and the events both read it.';
