@@ -1,9 +1,10 @@
-"""Two ways to call the RPCs, with the same results and the same exceptions.
+"""Two ways to call the RPCs, each sync and async, with the same results and exceptions.
 
-``PsycopgTransport`` acts as a user exactly as PostgREST does: in one transaction per call,
-``set_config('role', ...)`` and ``set_config('request.jwt.claims', ...)`` (both local), then
-the function. ``SupabaseTransport`` calls ``rpc()`` of supabase-py against a Supabase project
-and maps PostgREST's error JSON to the same exceptions.
+``PsycopgTransport`` / ``AsyncPsycopgTransport`` act as a user exactly as PostgREST does: in
+one transaction per call, ``set_config('role', ...)`` (``set local role``) and
+``set_config('request.jwt.claims', ...)``, both transaction-local, then the function.
+``SupabaseTransport`` / ``AsyncSupabaseTransport`` call ``rpc()`` of supabase-py (PostgREST
+``/rpc/<name>``) and map PostgREST's error JSON to the same exceptions.
 """
 
 from __future__ import annotations
@@ -17,20 +18,32 @@ from typing import Any, Protocol
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 
-from clubbooking.errors import from_database, from_postgrest
+from clubbooking.errors import DatabaseUnavailable, from_database, from_postgrest
 from clubbooking.rpc import RPCS
+
+Claims = Mapping[str, Any] | None
+"""JWT claims to act with (``sub``, ``role``, ``aal``, ...); None: the connection's own role."""
 
 
 class Transport(Protocol):
-    def call(self, name: str, args: Mapping[str, Any]) -> Any:
-        """Call RPC ``name`` with named arguments; JSON-like result (rows: a list of dicts)."""
+    """Runs an RPC and returns its JSON-like result (set-returning functions: a list of dicts)."""
+
+    def call(self, name: str, args: Mapping[str, Any]) -> Any: ...
 
     def close(self) -> None: ...
 
 
-def role_of(claims: Mapping[str, Any] | None) -> str | None:
+class AsyncTransport(Protocol):
+    """``Transport``, awaited."""
+
+    async def call(self, name: str, args: Mapping[str, Any]) -> Any: ...
+
+    async def close(self) -> None: ...
+
+
+def role_of(claims: Claims) -> str | None:
     """The database role for a set of JWT claims (None: keep the connection's own role)."""
     if claims is None:
         return None
@@ -40,6 +53,7 @@ def role_of(claims: Mapping[str, Any] | None) -> str | None:
 def rpc_query(name: str, args: Mapping[str, Any]) -> sql.Composed:
     """``select public.name(arg => %(arg)s::type, ...)`` (or rows as JSON objects)."""
     rpc = RPCS[name]
+    rpc.check(args)
     named = sql.SQL(", ").join(
         sql.SQL("{} => {}::{}").format(sql.Identifier(a), sql.Placeholder(a), sql.SQL(rpc.arg_type(a)))
         for a in args)
@@ -49,81 +63,195 @@ def rpc_query(name: str, args: Mapping[str, Any]) -> sql.Composed:
     return sql.SQL("select {} as result").format(call)
 
 
+# What PostgREST sets in each request's transaction (all transaction-local).
+ACT_AS = sql.SQL("select set_config('role', %(role)s, true), set_config('request.jwt.claims', %(claims)s, true), "
+                 "set_config('request.method', 'POST', true), set_config('request.path', %(path)s, true)")
+
+
+def act_as_params(name: str, claims: Claims) -> dict[str, str] | None:
+    """Parameters of ``ACT_AS`` for a call, or None to keep the connection's role."""
+    role = role_of(claims)
+    if role is None:
+        return None
+    return {"role": role, "claims": json.dumps(dict(claims or {})), "path": f"/rpc/{name}"}
+
+
+def shape(name: str, rows: list[dict[str, Any]]) -> Any:
+    """The RPC's result as PostgREST returns it: a list of rows or one value."""
+    if RPCS[name].returns_rows:
+        return [r["result"] for r in rows]
+    return rows[0]["result"] if rows else None
+
+
+def database_error(error: psycopg.Error, claims: Claims) -> Exception:
+    """The contract exception for a psycopg error (or the error itself when it is none)."""
+    if isinstance(error, psycopg.OperationalError) and error.sqlstate is None:
+        return DatabaseUnavailable(str(error))
+    return from_database(error, anonymous=role_of(claims) == "anon") or error
+
+
+POOL_KWARGS: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
+
+
 class PsycopgTransport:
     """RPCs over a psycopg connection pool, acting as the user of ``claims``."""
 
-    def __init__(self, pool: ConnectionPool, claims: Mapping[str, Any] | None, *, owns_pool: bool) -> None:
+    def __init__(self, pool: ConnectionPool, claims: Claims, *, owns_pool: bool) -> None:
         self.pool = pool
         self.claims = dict(claims) if claims is not None else None
         self.owns_pool = owns_pool
 
     @classmethod
-    def open(cls, dsn: str, claims: Mapping[str, Any] | None = None, *, pool_size: int = 4) -> PsycopgTransport:
-        pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=True,
-                              kwargs={"autocommit": True, "row_factory": dict_row})
+    def open(cls, dsn: str, claims: Claims = None, *, pool_size: int = 4,
+             timeout: float = 30.0) -> PsycopgTransport:
+        """A pool of up to ``pool_size`` connections; DatabaseUnavailable if none opens within ``timeout``."""
+        pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=False, timeout=timeout, kwargs=POOL_KWARGS)
+        pool.open()
+        try:
+            pool.wait(timeout)
+        except PoolTimeout as error:
+            pool.close()
+            raise DatabaseUnavailable(f"no connection to the database within {timeout:g} s") from error
         return cls(pool, claims, owns_pool=True)
 
-    def with_claims(self, claims: Mapping[str, Any] | None) -> PsycopgTransport:
+    def with_claims(self, claims: Claims) -> PsycopgTransport:
         return PsycopgTransport(self.pool, claims, owns_pool=False)
 
     def call(self, name: str, args: Mapping[str, Any]) -> Any:
-        query = rpc_query(name, args)
+        query, act_as = rpc_query(name, args), act_as_params(name, self.claims)
         try:
             with self.pool.connection() as conn, conn.transaction(), conn.pipeline():
-                role = role_of(self.claims)
-                if role is not None:
-                    conn.execute("select set_config('role', %s, true), set_config('request.jwt.claims', %s, true)",
-                                 (role, json.dumps(self.claims)))
+                if act_as is not None:
+                    conn.execute(ACT_AS, act_as)
                 rows: list[dict[str, Any]] = conn.execute(query, dict(args)).fetchall()  # type: ignore[assignment]
         except psycopg.Error as error:
-            mapped = from_database(error)
-            if mapped is not None:
-                raise mapped from error
-            raise
-        if RPCS[name].returns_rows:
-            return [r["result"] for r in rows]
-        return rows[0]["result"] if rows else None
+            raise database_error(error, self.claims) from error
+        return shape(name, rows)
 
     def close(self) -> None:
         if self.owns_pool:
             self.pool.close()
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, uuid.UUID | dt.date | dt.datetime | dt.time):
-        return str(value) if isinstance(value, uuid.UUID) else value.isoformat()
+class AsyncPsycopgTransport:
+    """``PsycopgTransport`` over an ``AsyncConnectionPool``."""
+
+    def __init__(self, pool: AsyncConnectionPool, claims: Claims, *, owns_pool: bool) -> None:
+        self.pool = pool
+        self.claims = dict(claims) if claims is not None else None
+        self.owns_pool = owns_pool
+
+    @classmethod
+    async def open(cls, dsn: str, claims: Claims = None, *, pool_size: int = 4,
+                   timeout: float = 30.0) -> AsyncPsycopgTransport:
+        """``PsycopgTransport.open``, awaited."""
+        pool = AsyncConnectionPool(dsn, min_size=1, max_size=pool_size, open=False, timeout=timeout,
+                                   kwargs=POOL_KWARGS)
+        await pool.open()
+        try:
+            await pool.wait(timeout)
+        except PoolTimeout as error:
+            await pool.close()
+            raise DatabaseUnavailable(f"no connection to the database within {timeout:g} s") from error
+        return cls(pool, claims, owns_pool=True)
+
+    def with_claims(self, claims: Claims) -> AsyncPsycopgTransport:
+        return AsyncPsycopgTransport(self.pool, claims, owns_pool=False)
+
+    async def call(self, name: str, args: Mapping[str, Any]) -> Any:
+        query, act_as = rpc_query(name, args), act_as_params(name, self.claims)
+        try:
+            async with self.pool.connection() as conn, conn.transaction(), conn.pipeline():
+                if act_as is not None:
+                    await conn.execute(ACT_AS, act_as)
+                cursor = await conn.execute(query, dict(args))
+                rows: list[dict[str, Any]] = await cursor.fetchall()  # type: ignore[assignment]
+        except psycopg.Error as error:
+            raise database_error(error, self.claims) from error
+        return shape(name, rows)
+
+    async def close(self) -> None:
+        if self.owns_pool:
+            await self.pool.close()
+
+
+# ---------- supabase-py ----------
+
+def jsonable(value: Any) -> Any:
+    """An argument as PostgREST's JSON body carries it (uuids, dates and times as text)."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
+
+
+def rpc_body(name: str, args: Mapping[str, Any]) -> dict[str, Any]:
+    RPCS[name].check(args)
+    return {k: jsonable(v) for k, v in args.items()}
+
+
+def postgrest_error(error: Exception, anonymous: bool) -> Exception:
+    """The contract exception for postgrest-py's APIError (or the error itself when it is none)."""
+    body = error.json() if hasattr(error, "json") else {}
+    return from_postgrest(body if isinstance(body, dict) else {}, anonymous=anonymous) or error
+
+
+def supabase_options(access_token: str | None, options_class: Any) -> Any:
+    """Client options that send the user's access token (not the project key) as the bearer."""
+    headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
+    return options_class(headers=headers)
 
 
 class SupabaseTransport:
     """RPCs through supabase-py (PostgREST ``/rpc/<name>``) under the caller's access token."""
 
-    def __init__(self, postgrest: Any) -> None:
+    def __init__(self, postgrest: Any, *, anonymous: bool = False) -> None:
         self.postgrest = postgrest
+        self.anonymous = anonymous
 
     @classmethod
     def open(cls, url: str, key: str, access_token: str | None = None) -> SupabaseTransport:
-        from supabase import create_client  # optional extra: clubbooking[supabase]
+        from supabase import Client, ClientOptions  # optional extra: clubbooking[supabase]
 
-        client = create_client(url, key)
-        if access_token:
-            client.postgrest.auth(access_token)
-        return cls(client.postgrest)
+        client = Client(url, key, supabase_options(access_token, ClientOptions))
+        return cls(client.postgrest, anonymous=access_token is None)
 
     def call(self, name: str, args: Mapping[str, Any]) -> Any:
         from postgrest.exceptions import APIError
 
         try:
-            response = self.postgrest.rpc(name, {k: _jsonable(v) for k, v in args.items()}).execute()
+            return self.postgrest.rpc(name, rpc_body(name, args)).execute().data
         except APIError as error:
-            body = error.json() if hasattr(error, "json") else {}
-            mapped = from_postgrest(body if isinstance(body, dict) else {})
-            if mapped is not None:
-                raise mapped from error
-            raise
-        return response.data
+            raise postgrest_error(error, self.anonymous) from error
 
     def close(self) -> None:
+        return None
+
+
+class AsyncSupabaseTransport:
+    """``SupabaseTransport`` over supabase-py's ``AsyncClient``."""
+
+    def __init__(self, postgrest: Any, *, anonymous: bool = False) -> None:
+        self.postgrest = postgrest
+        self.anonymous = anonymous
+
+    @classmethod
+    def open(cls, url: str, key: str, access_token: str | None = None) -> AsyncSupabaseTransport:
+        from supabase import AsyncClient, AsyncClientOptions  # optional extra: clubbooking[supabase]
+
+        client = AsyncClient(url, key, supabase_options(access_token, AsyncClientOptions))
+        return cls(client.postgrest, anonymous=access_token is None)
+
+    async def call(self, name: str, args: Mapping[str, Any]) -> Any:
+        from postgrest.exceptions import APIError
+
+        try:
+            return (await self.postgrest.rpc(name, rpc_body(name, args)).execute()).data
+        except APIError as error:
+            raise postgrest_error(error, self.anonymous) from error
+
+    async def close(self) -> None:
         return None
