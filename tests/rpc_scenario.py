@@ -49,6 +49,7 @@ class Step:
     args: Callable[[dt.date, dict[str, Any]], Args]
     expect: type[Any]
     check: Callable[[Any], bool] = lambda result: True
+    malformed: bool = False  # sends a value its SQL type refuses, on purpose
 
 
 def a(*args: Any, **kwargs: Any) -> Args:
@@ -104,7 +105,7 @@ STEPS = (
          lambda error: error.status == 401),
     Step("bad_party", "guest", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(8)], 0), InvalidPartySize,
          lambda error: error.status == 422),
-    Step("bad_uuid", "guest", "cancel_booking", lambda n, r: a("not-a-uuid"), InvalidInput),
+    Step("bad_uuid", "guest", "cancel_booking", lambda n, r: a("not-a-uuid"), InvalidInput, malformed=True),
 )
 
 
