@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from clubbooking.errors import DatabaseUnavailable, from_database, from_postgrest
 from clubbooking.rpc import RPCS
@@ -104,14 +104,12 @@ class PsycopgTransport:
     @classmethod
     def open(cls, dsn: str, claims: Claims = None, *, pool_size: int = 4,
              timeout: float = 30.0) -> PsycopgTransport:
-        """A pool of up to ``pool_size`` connections; DatabaseUnavailable if none opens within ``timeout``."""
-        pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=False, timeout=timeout, kwargs=POOL_KWARGS)
-        pool.open()
-        try:
-            pool.wait(timeout)
-        except PoolTimeout as error:
-            pool.close()
-            raise DatabaseUnavailable(f"no connection to the database within {timeout:g} s") from error
+        """A pool of up to ``pool_size`` connections; DatabaseUnavailable if the database cannot be reached."""
+        try:  # one direct connection first: a wrong DSN fails now, not after the pool's retries
+            psycopg.connect(dsn, connect_timeout=max(1, round(timeout))).close()
+        except psycopg.OperationalError as error:
+            raise DatabaseUnavailable(str(error).strip()) from error
+        pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=True, timeout=timeout, kwargs=POOL_KWARGS)
         return cls(pool, claims, owns_pool=True)
 
     def with_claims(self, claims: Claims) -> PsycopgTransport:
@@ -145,14 +143,13 @@ class AsyncPsycopgTransport:
     async def open(cls, dsn: str, claims: Claims = None, *, pool_size: int = 4,
                    timeout: float = 30.0) -> AsyncPsycopgTransport:
         """``PsycopgTransport.open``, awaited."""
+        try:
+            await (await psycopg.AsyncConnection.connect(dsn, connect_timeout=max(1, round(timeout)))).close()
+        except psycopg.OperationalError as error:
+            raise DatabaseUnavailable(str(error).strip()) from error
         pool = AsyncConnectionPool(dsn, min_size=1, max_size=pool_size, open=False, timeout=timeout,
                                    kwargs=POOL_KWARGS)
         await pool.open()
-        try:
-            await pool.wait(timeout)
-        except PoolTimeout as error:
-            await pool.close()
-            raise DatabaseUnavailable(f"no connection to the database within {timeout:g} s") from error
         return cls(pool, claims, owns_pool=True)
 
     def with_claims(self, claims: Claims) -> AsyncPsycopgTransport:
