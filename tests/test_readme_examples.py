@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 README = Path(__file__).resolve().parents[1] / "README.md"
 NEEDS_SUPABASE = "# needs a Supabase project"
 # What each runnable example must print (in README order).

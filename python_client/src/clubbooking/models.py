@@ -164,6 +164,8 @@ class AvailabilityEvent:
 
 @dataclass(frozen=True)
 class BlockResult:
+    """Staff blocks made by ``block_tables``, and the bookings a forced block cancelled."""
+
     block_ids: tuple[uuid.UUID, ...]
     cancelled_booking_ids: tuple[uuid.UUID, ...]
 
@@ -175,6 +177,8 @@ class BlockResult:
 
 @dataclass(frozen=True)
 class WaitlistEntry:
+    """A waitlist entry: its priority score and position in the slot's queue."""
+
     waitlist_entry_id: uuid.UUID
     status: str
     priority_score: int
@@ -188,6 +192,8 @@ class WaitlistEntry:
 
 @dataclass(frozen=True)
 class TableCombination:
+    """A set of free tables that fits a party (seed API), best first."""
+
     combination_id: int
     table_ids: tuple[uuid.UUID, ...]
     table_names: tuple[str, ...]
@@ -206,6 +212,8 @@ class TableCombination:
 
 @dataclass(frozen=True)
 class AtomicBookingResult:
+    """The seeds' one-call booking: its id and reference, or ``success`` False and why."""
+
     booking_id: uuid.UUID | None
     booking_reference: str | None
     total_deposit: float | None
