@@ -196,10 +196,14 @@ def postgrest_error(error: Exception, anonymous: bool) -> Exception:
     return from_postgrest(body if isinstance(body, dict) else {}, anonymous=anonymous) or error
 
 
-def supabase_options(access_token: str | None, options_class: Any) -> Any:
-    """Client options that send the user's access token (not the project key) as the bearer."""
+# How long one RPC through PostgREST may take (the httpx client's timeout).
+SUPABASE_TIMEOUT_SECONDS = 30.0
+
+
+def supabase_options(access_token: str | None, options_class: Any, http_client: Any) -> Any:
+    """Client options: the user's access token (not the project key) as the bearer, our own httpx client."""
     headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
-    return options_class(headers=headers)
+    return options_class(headers=headers, httpx_client=http_client)
 
 
 class SupabaseTransport:
@@ -211,9 +215,11 @@ class SupabaseTransport:
 
     @classmethod
     def open(cls, url: str, key: str, access_token: str | None = None) -> SupabaseTransport:
+        import httpx
         from supabase import Client, ClientOptions  # optional extra: clubbooking[supabase]
 
-        client = Client(url, key, supabase_options(access_token, ClientOptions))
+        http = httpx.Client(timeout=SUPABASE_TIMEOUT_SECONDS)
+        client = Client(url, key, supabase_options(access_token, ClientOptions, http))
         return cls(client.postgrest, anonymous=access_token is None)
 
     def call(self, name: str, args: Mapping[str, Any]) -> Any:
@@ -237,9 +243,11 @@ class AsyncSupabaseTransport:
 
     @classmethod
     def open(cls, url: str, key: str, access_token: str | None = None) -> AsyncSupabaseTransport:
+        import httpx
         from supabase import AsyncClient, AsyncClientOptions  # optional extra: clubbooking[supabase]
 
-        client = AsyncClient(url, key, supabase_options(access_token, AsyncClientOptions))
+        http = httpx.AsyncClient(timeout=SUPABASE_TIMEOUT_SECONDS)
+        client = AsyncClient(url, key, supabase_options(access_token, AsyncClientOptions, http))
         return cls(client.postgrest, anonymous=access_token is None)
 
     async def call(self, name: str, args: Mapping[str, Any]) -> Any:
