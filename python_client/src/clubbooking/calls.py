@@ -14,15 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from clubbooking.models import (
-    AtomicBookingResult,
-    Availability,
-    AvailabilityEvent,
-    BlockResult,
-    Booking,
-    TableCombination,
-    WaitlistEntry,
-)
+from clubbooking import models
 
 T = TypeVar("T")
 Id = uuid.UUID | str
@@ -52,22 +44,22 @@ def _p(**optional: Any) -> dict[str, Any]:
     return {f"p_{k}": v for k, v in optional.items()}
 
 
-def _booking(name: str, args: dict[str, Any]) -> Call[Booking]:
-    return Call(name, args, Booking.from_json)
+def _booking(name: str, args: dict[str, Any]) -> Call[models.Booking]:
+    return Call(name, args, models.Booking.from_json)
 
 
 # ---------- availability ----------
 
-def get_availability(venue_id: Id, date: dt.date, slot_id: str) -> Call[Availability]:
+def get_availability(venue_id: Id, date: dt.date, slot_id: str) -> Call[models.Availability]:
     """The slot's snapshot (every table's state), shaped by the caller's role, with the channel's version."""
     return Call("get_availability", {"p_venue_id": venue_id, "p_date": date, "p_slot_id": slot_id},
-                Availability.from_json)
+                models.Availability.from_json)
 
 
-def get_availability_events(channel: str, after_version: int = 0) -> Call[list[AvailabilityEvent]]:
+def get_availability_events(channel: str, after_version: int = 0) -> Call[list[models.AvailabilityEvent]]:
     """The channel's ``availability.updated`` events after a version, oldest first (replay after a gap)."""
     return Call("get_availability_events", {"p_channel": channel, "p_after_version": after_version},
-                lambda rows: [AvailabilityEvent.from_payload(r["payload"]) for r in rows])
+                lambda rows: [models.AvailabilityEvent.from_payload(r["payload"]) for r in rows])
 
 
 def check_table_availability(table_id: Id, booking_date: dt.date, start_time: dt.time, end_time: dt.time,
@@ -79,11 +71,11 @@ def check_table_availability(table_id: Id, booking_date: dt.date, start_time: dt
 
 
 def get_optimal_table_combinations(venue_id: Id, booking_date: dt.date, start_time: dt.time, end_time: dt.time,
-                                   party_size: int) -> Call[list[TableCombination]]:
+                                   party_size: int) -> Call[list[models.TableCombination]]:
     """Seed API: free table sets that fit the party, best first."""
     return Call("get_optimal_table_combinations", {
         "venue_id": venue_id, "booking_date": booking_date, "start_time": start_time, "end_time": end_time,
-        "party_size": party_size}, lambda rows: [TableCombination.from_json(r) for r in rows])
+        "party_size": party_size}, lambda rows: [models.TableCombination.from_json(r) for r in rows])
 
 
 # ---------- bookings ----------
@@ -91,7 +83,7 @@ def get_optimal_table_combinations(venue_id: Id, booking_date: dt.date, start_ti
 def hold_tables(venue_id: Id, date: dt.date, slot_id: str, table_ids: Sequence[Id], party_size: int, *,
                 idempotency_key: str | None = None, special_requests: str | None = None,
                 occasion: str | None = None, promoter_code: str | None = None,
-                customer_id: Id | None = None) -> Call[Booking]:
+                customer_id: Id | None = None) -> Call[models.Booking]:
     """Hold tables (all or none) for a slot; the hold lives the venue's TTL (5 minutes).
 
     ``customer_id`` books for another customer (host and up); the same ``idempotency_key``
@@ -104,36 +96,36 @@ def hold_tables(venue_id: Id, date: dt.date, slot_id: str, table_ids: Sequence[I
              promoter_code=promoter_code, customer_id=customer_id)))
 
 
-def submit_booking(booking_id: Id, payment_reference: str | None = None) -> Call[Booking]:
+def submit_booking(booking_id: Id, payment_reference: str | None = None) -> Call[models.Booking]:
     """held -> pending_approval (or confirmed where the venue auto-confirms); the deposit must be paid."""
     return _booking("submit_booking", _args({"p_booking_id": booking_id}, **_p(payment_reference=payment_reference)))
 
 
-def _with_reason(name: str, booking_id: Id, reason: str | None) -> Call[Booking]:
+def _with_reason(name: str, booking_id: Id, reason: str | None) -> Call[models.Booking]:
     return _booking(name, _args({"p_booking_id": booking_id}, **_p(reason=reason)))
 
 
-def approve_booking(booking_id: Id, reason: str | None = None) -> Call[Booking]:
+def approve_booking(booking_id: Id, reason: str | None = None) -> Call[models.Booking]:
     """pending_approval -> confirmed (manager)."""
     return _with_reason("approve_booking", booking_id, reason)
 
 
-def reject_booking(booking_id: Id, reason: str | None = None) -> Call[Booking]:
+def reject_booking(booking_id: Id, reason: str | None = None) -> Call[models.Booking]:
     """pending_approval -> rejected (manager)."""
     return _with_reason("reject_booking", booking_id, reason)
 
 
-def cancel_booking(booking_id: Id, reason: str | None = None) -> Call[Booking]:
+def cancel_booking(booking_id: Id, reason: str | None = None) -> Call[models.Booking]:
     """Cancel an open booking (its guest, or host and up); ``refund_eligible``: a paid deposit comes back."""
     return _with_reason("cancel_booking", booking_id, reason)
 
 
-def check_in_booking(booking_id: Id) -> Call[Booking]:
+def check_in_booking(booking_id: Id) -> Call[models.Booking]:
     """confirmed -> checked_in (door and up)."""
     return _booking("check_in_booking", {"p_booking_id": booking_id})
 
 
-def mark_no_show(booking_id: Id) -> Call[Booking]:
+def mark_no_show(booking_id: Id) -> Call[models.Booking]:
     """confirmed -> no_show (host and up), once the booking has started."""
     return _booking("mark_no_show", {"p_booking_id": booking_id})
 
@@ -143,25 +135,26 @@ def create_booking_atomic(venue_id: Id, customer_email: str | None, customer_pho
                           start_time: dt.time, end_time: dt.time, party_size: int, *,
                           customer_id: Id | None = None, special_requests: str | None = None,
                           occasion: str | None = None,
-                          stripe_payment_intent_id: str | None = None) -> Call[AtomicBookingResult]:
+                          stripe_payment_intent_id: str | None = None) -> Call[models.AtomicBookingResult]:
     """Seed API: hold and submit in one call; errors come back in the result, not as exceptions."""
     return Call("create_booking_atomic", _args(
         {"venue_id": venue_id, "customer_email": customer_email, "customer_phone": customer_phone,
          "customer_name": customer_name, "table_ids": _ids(table_ids), "booking_date": booking_date,
          "start_time": start_time, "end_time": end_time, "party_size": party_size},
         customer_id=customer_id, special_requests=special_requests, occasion=occasion,
-        stripe_payment_intent_id=stripe_payment_intent_id), lambda rows: AtomicBookingResult.from_json(rows[0]))
+        stripe_payment_intent_id=stripe_payment_intent_id), lambda rows: models.AtomicBookingResult.from_json(rows[0]))
 
 
 # ---------- staff ----------
 
 def block_tables(venue_id: Id, date: dt.date, table_ids: Sequence[Id], slot_id: str | None = None, *,
                  kind: str | None = None, reason: str | None = None, release_at: dt.datetime | None = None,
-                 force: bool | None = None) -> Call[BlockResult]:
+                 force: bool | None = None) -> Call[models.BlockResult]:
     """Block tables for a slot (or the whole night); ``force`` (manager, aal2) cancels live bookings."""
     return Call("block_tables", _args(
         {"p_venue_id": venue_id, "p_date": date, "p_table_ids": _ids(table_ids)},
-        **_p(slot_id=slot_id, kind=kind, reason=reason, release_at=release_at, force=force)), BlockResult.from_json)
+        **_p(slot_id=slot_id, kind=kind, reason=reason, release_at=release_at, force=force)),
+        models.BlockResult.from_json)
 
 
 def unblock_tables(block_ids: Sequence[Id], reason: str | None = None) -> Call[list[uuid.UUID]]:
@@ -171,11 +164,11 @@ def unblock_tables(block_ids: Sequence[Id], reason: str | None = None) -> Call[l
 
 
 def join_waitlist(venue_id: Id, date: dt.date, slot_id: str, party_size: int,
-                  occasion: str | None = None) -> Call[WaitlistEntry]:
+                  occasion: str | None = None) -> Call[models.WaitlistEntry]:
     """Join a slot's waitlist: the entry with its priority score and position."""
     return Call("join_waitlist", _args(
         {"p_venue_id": venue_id, "p_date": date, "p_slot_id": slot_id, "p_party_size": party_size},
-        **_p(occasion=occasion)), WaitlistEntry.from_json)
+        **_p(occasion=occasion)), models.WaitlistEntry.from_json)
 
 
 def expire_holds() -> Call[int]:

@@ -214,25 +214,18 @@ def submit(booking_id: BookingArg,
     _transition("submit_booking", booking_id, dsn, actor, aal2, payment)
 
 
-@app.command()
-def approve(booking_id: BookingArg, reason: ReasonOption = None, dsn: DsnOption = None,
-            actor: AsOption = "manager", aal2: Aal2Option = False) -> None:
-    """Approve a pending booking (as a manager by default)."""
-    _transition("approve_booking", booking_id, dsn, actor, aal2, reason)
+def _reasoned_transition(name: str, method: str, default_actor: str, doc: str) -> None:
+    """Register a command that moves a booking on, with a reason for the audit log."""
+    def command(booking_id: BookingArg, reason: ReasonOption = None, dsn: DsnOption = None,
+                actor: AsOption = default_actor, aal2: Aal2Option = False) -> None:
+        _transition(method, booking_id, dsn, actor, aal2, reason)
+    command.__doc__ = doc
+    app.command(name)(command)
 
 
-@app.command()
-def reject(booking_id: BookingArg, reason: ReasonOption = None, dsn: DsnOption = None,
-           actor: AsOption = "manager", aal2: Aal2Option = False) -> None:
-    """Reject a pending booking (as a manager by default)."""
-    _transition("reject_booking", booking_id, dsn, actor, aal2, reason)
-
-
-@app.command()
-def cancel(booking_id: BookingArg, reason: ReasonOption = None, dsn: DsnOption = None,
-           actor: AsOption = "host", aal2: Aal2Option = False) -> None:
-    """Cancel an open booking (as a host by default)."""
-    _transition("cancel_booking", booking_id, dsn, actor, aal2, reason)
+_reasoned_transition("approve", "approve_booking", "manager", "Approve a pending booking (as a manager by default).")
+_reasoned_transition("reject", "reject_booking", "manager", "Reject a pending booking (as a manager by default).")
+_reasoned_transition("cancel", "cancel_booking", "host", "Cancel an open booking (as a host by default).")
 
 
 @app.command()

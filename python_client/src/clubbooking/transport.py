@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -93,13 +93,24 @@ def database_error(error: psycopg.Error, claims: Claims) -> Exception:
 POOL_KWARGS: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
 
 
-class PsycopgTransport:
-    """RPCs over a psycopg connection pool, acting as the user of ``claims``."""
+PoolT = TypeVar("PoolT", "ConnectionPool[Any]", "AsyncConnectionPool[Any]")
 
-    def __init__(self, pool: ConnectionPool, claims: Claims, *, owns_pool: bool) -> None:
-        self.pool = pool
+
+class _ActingAs(Generic[PoolT]):
+    """What the sync and async psycopg transports share: a pool, and the user to act as on it."""
+
+    def __init__(self, pool: PoolT, claims: Claims, *, owns_pool: bool) -> None:
+        self.pool: PoolT = pool
         self.claims = dict(claims) if claims is not None else None
         self.owns_pool = owns_pool
+
+    def with_claims(self, claims: Claims) -> Self:
+        """The same pool, acting as another user."""
+        return type(self)(self.pool, claims, owns_pool=False)
+
+
+class PsycopgTransport(_ActingAs["ConnectionPool[Any]"]):
+    """RPCs over a psycopg connection pool, acting as the user of ``claims``."""
 
     @classmethod
     def open(cls, dsn: str, claims: Claims = None, *, pool_size: int = 4,
@@ -112,16 +123,13 @@ class PsycopgTransport:
         pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=True, timeout=timeout, kwargs=POOL_KWARGS)
         return cls(pool, claims, owns_pool=True)
 
-    def with_claims(self, claims: Claims) -> PsycopgTransport:
-        return PsycopgTransport(self.pool, claims, owns_pool=False)
-
     def call(self, name: str, args: Mapping[str, Any]) -> Any:
         query, act_as = rpc_query(name, args), act_as_params(name, self.claims)
         try:
             with self.pool.connection() as conn, conn.transaction(), conn.pipeline():
                 if act_as is not None:
                     conn.execute(ACT_AS, act_as)
-                rows: list[dict[str, Any]] = conn.execute(query, dict(args)).fetchall()  # type: ignore[assignment]
+                rows: list[dict[str, Any]] = conn.execute(query, dict(args)).fetchall()
         except psycopg.Error as error:
             raise database_error(error, self.claims) from error
         return shape(name, rows)
@@ -131,13 +139,8 @@ class PsycopgTransport:
             self.pool.close()
 
 
-class AsyncPsycopgTransport:
+class AsyncPsycopgTransport(_ActingAs["AsyncConnectionPool[Any]"]):
     """``PsycopgTransport`` over an ``AsyncConnectionPool``."""
-
-    def __init__(self, pool: AsyncConnectionPool, claims: Claims, *, owns_pool: bool) -> None:
-        self.pool = pool
-        self.claims = dict(claims) if claims is not None else None
-        self.owns_pool = owns_pool
 
     @classmethod
     async def open(cls, dsn: str, claims: Claims = None, *, pool_size: int = 4,
@@ -152,9 +155,6 @@ class AsyncPsycopgTransport:
         await pool.open()
         return cls(pool, claims, owns_pool=True)
 
-    def with_claims(self, claims: Claims) -> AsyncPsycopgTransport:
-        return AsyncPsycopgTransport(self.pool, claims, owns_pool=False)
-
     async def call(self, name: str, args: Mapping[str, Any]) -> Any:
         query, act_as = rpc_query(name, args), act_as_params(name, self.claims)
         try:
@@ -162,7 +162,7 @@ class AsyncPsycopgTransport:
                 if act_as is not None:
                     await conn.execute(ACT_AS, act_as)
                 cursor = await conn.execute(query, dict(args))
-                rows: list[dict[str, Any]] = await cursor.fetchall()  # type: ignore[assignment]
+                rows: list[dict[str, Any]] = await cursor.fetchall()
         except psycopg.Error as error:
             raise database_error(error, self.claims) from error
         return shape(name, rows)
@@ -200,27 +200,37 @@ def postgrest_error(error: Exception, anonymous: bool) -> Exception:
 SUPABASE_TIMEOUT_SECONDS = 30.0
 
 
-def supabase_options(access_token: str | None, options_class: Any, http_client: Any) -> Any:
-    """Client options: the user's access token (not the project key) as the bearer, our own httpx client."""
-    headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
-    return options_class(headers=headers, httpx_client=http_client)
+class _SupabaseClient:
+    """What the sync and async supabase-py transports share: how they are opened."""
 
-
-class SupabaseTransport:
-    """RPCs through supabase-py (PostgREST ``/rpc/<name>``) under the caller's access token."""
+    is_async: ClassVar[bool] = False
 
     def __init__(self, postgrest: Any, *, anonymous: bool = False) -> None:
         self.postgrest = postgrest
         self.anonymous = anonymous
 
     @classmethod
-    def open(cls, url: str, key: str, access_token: str | None = None) -> SupabaseTransport:
+    def open(cls, url: str, key: str, access_token: str | None = None) -> Self:
+        """A supabase-py client of the project sending the user's access token (not the key) as the bearer."""
         import httpx
-        from supabase import Client, ClientOptions  # optional extra: clubbooking[supabase]
+        import supabase  # optional extra: clubbooking[supabase]
 
-        http = httpx.Client(timeout=SUPABASE_TIMEOUT_SECONDS)
-        client = Client(url, key, supabase_options(access_token, ClientOptions, http))
+        client_class: Any
+        options_class: Any
+        http: Any
+        if cls.is_async:
+            client_class, options_class, http = (supabase.AsyncClient, supabase.AsyncClientOptions,
+                                                 httpx.AsyncClient(timeout=SUPABASE_TIMEOUT_SECONDS))
+        else:
+            client_class, options_class, http = (supabase.Client, supabase.ClientOptions,
+                                                 httpx.Client(timeout=SUPABASE_TIMEOUT_SECONDS))
+        headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
+        client = client_class(url, key, options_class(headers=headers, httpx_client=http))
         return cls(client.postgrest, anonymous=access_token is None)
+
+
+class SupabaseTransport(_SupabaseClient):
+    """RPCs through supabase-py (PostgREST ``/rpc/<name>``) under the caller's access token."""
 
     def call(self, name: str, args: Mapping[str, Any]) -> Any:
         from postgrest.exceptions import APIError
@@ -234,21 +244,10 @@ class SupabaseTransport:
         return None
 
 
-class AsyncSupabaseTransport:
+class AsyncSupabaseTransport(_SupabaseClient):
     """``SupabaseTransport`` over supabase-py's ``AsyncClient``."""
 
-    def __init__(self, postgrest: Any, *, anonymous: bool = False) -> None:
-        self.postgrest = postgrest
-        self.anonymous = anonymous
-
-    @classmethod
-    def open(cls, url: str, key: str, access_token: str | None = None) -> AsyncSupabaseTransport:
-        import httpx
-        from supabase import AsyncClient, AsyncClientOptions  # optional extra: clubbooking[supabase]
-
-        http = httpx.AsyncClient(timeout=SUPABASE_TIMEOUT_SECONDS)
-        client = AsyncClient(url, key, supabase_options(access_token, AsyncClientOptions, http))
-        return cls(client.postgrest, anonymous=access_token is None)
+    is_async = True
 
     async def call(self, name: str, args: Mapping[str, Any]) -> Any:
         from postgrest.exceptions import APIError
