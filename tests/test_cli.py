@@ -132,7 +132,8 @@ def double_book(dsn: str) -> None:
                 "reference": f"BR-000000-{uuid.uuid4().hex[:6].upper()}", "night": night,
                 "period": period[0] if period else None, "table_id": leeds.TABLE_IDS[1]})
         # Holds that outlive the rush's sweeper (it runs six minutes ahead).
-        admin.execute("update bookings set hold_expires_at = now() + interval '1 day' where booking_date = %s", (night,))
+        admin.execute("update bookings set hold_expires_at = now() + interval '1 day' where booking_date = %s",
+                      (night,))
 
 
 def test_rush_plays_a_peak_night_and_exits_4_only_on_a_double_booking(scratch_dsn: str) -> None:
