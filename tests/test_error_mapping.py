@@ -14,7 +14,7 @@ import httpx
 import psycopg
 import pytest
 import respx
-from clubbooking import BookingClient, BookingError, NotAuthorized
+from clubbooking import BookingClient, BookingError, InvalidInput, NotAuthorized
 from clubbooking.errors import ERRORS, from_database
 from postgrest.exceptions import APIError
 from postgrest_emulator import ANON_KEY, BASE_URL, status_of
@@ -82,3 +82,9 @@ def test_an_error_outside_the_contract_stays_postgrests() -> None:
     with pytest.raises(APIError) as raised:
         reply(404, body).get_user_role()
     assert raised.value.code == "PGRST202"
+
+
+def test_a_malformed_id_is_invalid_input_before_anything_is_sent(db_dsn: str) -> None:
+    with BookingClient.connect(db_dsn, claims={"role": "anon"}) as client, pytest.raises(InvalidInput) as raised:
+        client.unblock_tables(["44444444-4444-4444-8444-444444444401", "table 2"])
+    assert (raised.value.detail, raised.value.status) == ("not a uuid: 'table 2'", 400)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from clubbooking import models
+from clubbooking.errors import InvalidInput
 
 T = TypeVar("T")
 Id = uuid.UUID | str
@@ -36,7 +37,14 @@ def _args(required: Mapping[str, Any], **optional: Any) -> dict[str, Any]:
 
 
 def _ids(values: Iterable[Id]) -> list[uuid.UUID]:
-    return [v if isinstance(v, uuid.UUID) else uuid.UUID(str(v)) for v in values]
+    """Ids as uuids; a malformed one is the caller's INVALID_INPUT, as the database would say."""
+    ids = []
+    for value in values:
+        try:
+            ids.append(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+        except ValueError:
+            raise InvalidInput(f"not a uuid: {value!r}", sqlstate="PT400") from None
+    return ids
 
 
 def _p(**optional: Any) -> dict[str, Any]:
