@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import functools
 import importlib
+import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
@@ -38,6 +39,14 @@ class _Rpc(Generic[P, T]):
     def __init__(self, build: Callable[P, Call[T]]) -> None:
         self.build = build
         self.__doc__ = build.__doc__
+        # What introspection (help(), IDEs) shows for the bound method: the arguments, not the Call.
+        self.signature = inspect.signature(build).replace(return_annotation=inspect.Signature.empty)
+
+    def bind(self, method: Callable[..., Any]) -> None:
+        """Give a bound method the name, docstring and signature of its ``calls`` function."""
+        for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(method, attribute, getattr(self.build, attribute))
+        method.__signature__ = self.signature  # type: ignore[attr-defined]
 
 
 class SyncRpc(_Rpc[P, T]):
@@ -52,9 +61,9 @@ class SyncRpc(_Rpc[P, T]):
         if client is None:
             return self
 
-        @functools.wraps(self.build)
         def method(*args: P.args, **kwargs: P.kwargs) -> T:
             return client.run(self.build(*args, **kwargs))
+        self.bind(method)
         return method
 
 
@@ -71,9 +80,9 @@ class AsyncRpc(_Rpc[P, T]):
         if client is None:
             return self
 
-        @functools.wraps(self.build)
         async def method(*args: P.args, **kwargs: P.kwargs) -> T:
             return await client.run(self.build(*args, **kwargs))
+        self.bind(method)
         return method
 
 
