@@ -2,11 +2,11 @@
 -- RPCs with their signatures, the error table, security definer functions kept private.
 begin;
 \ir helpers/test_helpers.sql
-select plan(33);
+select plan(34);
 
 select tables_are('public', array['clubs', 'venues', 'floors', 'venue_tables', 'table_combinations', 'venue_slots',
   'customers', 'staff_members', 'bookings', 'booking_tables', 'table_blocks', 'waitlist_entries', 'audit_log',
-  'availability_events'], 'public has exactly the contract''s tables');
+  'availability_events', 'notifications', 'promoters'], 'public has the contract''s tables, plus notifications and promoters');
 
 select is(
   (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -48,14 +48,19 @@ select is(
 
 select is(
   (select array_agg(n.nspname || '.' || p.proname order by 1) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname in ('public', 'private') and p.prokind in ('f', 'p')
+   where n.nspname in ('public', 'private') and p.prokind = 'f'
      and not coalesce(p.proconfig @> array['search_path=""'], false)),
   null, 'every function in public and private runs with search_path fixed to empty');
-
 select is(
   (select array_agg(p.proname::text order by 1) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname = 'public' and has_function_privilege('public', p.oid, 'execute')),
-  null, 'PUBLIC may execute no function in public: every grant is explicit');
+   where n.nspname in ('public', 'private') and p.prokind = 'p'
+     and (p.prosecdef or p.prosrc not like '%set_config(''search_path'', '''', false)%')),
+  null, 'procedures (which commit, so cannot carry a SET clause) are invoker and pin search_path in their body');
+
+select is(
+  (select array_agg(n.nspname || '.' || p.proname order by 1) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'private') and has_function_privilege('public', p.oid, 'execute')),
+  null, 'PUBLIC may execute no function in public or private: every grant is explicit');
 
 select is((select count(*)::int from private.error_codes), 13, 'the contract''s 13 error codes are defined');
 select is(

@@ -7,8 +7,6 @@ select plan(33);
 -- Events are emitted by deferred (commit-time) triggers; fire them per statement here.
 set constraints all immediate;
 
-create temp table ids (name text primary key, id uuid);
-grant all on ids to authenticated, anon;
 insert into ids values ('ana', tests.create_user('ana')), ('ben', tests.create_user('ben')), ('cat', tests.create_user('cat'));
 
 -- ---------- hold ----------

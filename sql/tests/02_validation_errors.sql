@@ -4,8 +4,6 @@ begin;
 \ir helpers/test_helpers.sql
 select plan(22);
 
-create temp table ids (name text primary key, id uuid);
-grant all on ids to authenticated;
 insert into ids values ('eve', tests.create_user('eve')), ('kid', tests.create_user('kid', (current_date - interval '17 years')::date));
 
 select tests.authenticate_as((select id from ids where name = 'eve'));

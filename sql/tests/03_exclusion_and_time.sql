@@ -4,7 +4,6 @@ begin;
 \ir helpers/test_helpers.sql
 select plan(14);
 
-create temp table ids (name text primary key, id uuid);
 insert into ids values ('ola', tests.create_user('ola')), ('pia', tests.create_user('pia'));
 insert into ids values ('b1', tests.hold_for((select id from ids where name = 'ola'), 5, 6));
 

@@ -5,8 +5,6 @@ begin;
 select plan(30);
 set constraints all immediate;
 
-create temp table ids (name text primary key, id uuid);
-grant all on ids to authenticated, service_role;
 insert into ids values ('quin', tests.create_user('quin')), ('rae', tests.create_user('rae'));
 
 -- ---------- create_booking_atomic ----------

@@ -13,8 +13,9 @@ comment on schema private is
   'clubbooking internals: security definer implementations and bookkeeping; not exposed by the API.';
 
 -- Nothing is executable by PUBLIC unless granted explicitly, one grant per signature per role.
-alter default privileges in schema public revoke execute on functions from public;
-alter default privileges in schema private revoke execute on functions from public;
+-- PostgreSQL grants EXECUTE to PUBLIC on every new function, and a per-schema default can't
+-- take a global grant away, so every migration that adds functions ends with
+-- `revoke execute on all functions in schema public, private from public` (a pgTAP test checks).
 alter default privileges in schema public revoke all on tables from anon, authenticated;
 revoke all on schema private from public;
 grant usage on schema private to anon, authenticated, service_role;

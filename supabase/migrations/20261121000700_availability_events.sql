@@ -202,7 +202,8 @@ create procedure private.relay_events(p_run_for interval default interval '58 se
                                       p_poll interval default interval '3 milliseconds',
                                       p_window int default 256)
 language plpgsql
-set search_path = ''
+-- No `set search_path` clause: PostgreSQL forbids COMMIT in a procedure that has one. The
+-- body pins the (dedicated) session's search_path instead, and every name is qualified.
 as $$
 declare
   v_until timestamptz := clock_timestamp() + p_run_for;
@@ -212,6 +213,7 @@ declare
   v_changed jsonb;
   v_payload text;
 begin
+  perform pg_catalog.set_config('search_path', '', false);
   select coalesce(max(e.id), 0) into v_max from public.availability_events e;
   commit;
   while clock_timestamp() < v_until loop

@@ -39,18 +39,29 @@ language sql stable
 set search_path = ''
 as $$ select p_is_active and (p_expires_at is null or p_expires_at > private.now()) $$;
 
--- Expire the dead holds on some tables that overlap a range (caller holds the table locks).
-create function private.expire_dead_holds(p_venue_id uuid, p_table_ids uuid[], p_period tstzrange)
+-- Expire the dead holds, and lift the blocks past their release_at, on some tables that
+-- overlap a range (the caller holds the table locks): what is dead must not block a booking.
+create function private.expire_dead_holds(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange)
 returns void
-language sql
+language plpgsql
 set search_path = ''
 as $$
+begin
   update public.bookings b
      set status = 'expired', status_reason = 'hold_expired'
    where b.status = 'held'
      and b.id in (select bt.booking_id from public.booking_tables bt
-                  where bt.venue_id = p_venue_id and bt.table_id = any (p_table_ids)
-                    and bt.is_active and bt.expires_at <= private.now() and bt.period && p_period)
+                  where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = any (p_table_ids)
+                    and bt.booking_id is not null and bt.is_active and bt.expires_at <= private.now()
+                    and bt.period && p_period);
+  update public.table_blocks blk
+     set is_active = false, released_at = private.now()
+   where blk.is_active
+     and blk.id in (select bt.block_id from public.booking_tables bt
+                    where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = any (p_table_ids)
+                      and bt.block_id is not null and bt.is_active and bt.expires_at <= private.now()
+                      and bt.period && p_period);
+end;
 $$;
 
 -- The customer a request is for: p_customer_id when staff (host+) or a trusted caller books
@@ -168,7 +179,7 @@ $$;
 -- seats, then lowest minimum spend, singles before combinations, lower floor first. Sets are
 -- single tables (or shared sections with room left), predefined combinations, and pairs of
 -- neighbouring tables on one floor.
-create function private.free_options(p_venue_id uuid, p_period tstzrange, p_party_size int)
+create function private.free_options(p_venue_id uuid, p_night date, p_period tstzrange, p_party_size int)
 returns table (rank int, table_ids uuid[], table_numbers int[], table_names text[], total_capacity int,
                total_min_spend numeric, total_deposit numeric, floor_name text, combination_type text)
 language sql stable
@@ -178,14 +189,14 @@ as $$
     select t.*, f.name as floor_name, f.level,
            t.capacity_max - coalesce((
              select sum(bt.party_size) from public.booking_tables bt
-             where bt.venue_id = p_venue_id and bt.table_id = t.id and not bt.is_exclusive
+             where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id and not bt.is_exclusive
                and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period), 0) as room
     from public.venue_tables t
     join public.floors f on f.id = t.floor_id
     where t.venue_id = p_venue_id and t.is_active
       and not exists (select 1 from public.booking_tables bt
-                      where bt.venue_id = p_venue_id and bt.table_id = t.id and bt.is_exclusive
-                        and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period)
+                      where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
+                        and bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period)
   ), sets as (
     select array[t.id] as table_ids, array[t.table_number] as table_numbers, array[t.name] as table_names,
            case when t.is_shared then t.room else t.capacity_max end as cap_max,
@@ -240,7 +251,7 @@ as $$
   ), options as (
     select s.slot_id, s.distance, s.gap, o.*
     from slots s
-    cross join lateral private.free_options(p_venue_id, s.slot_period, p_party_size) o
+    cross join lateral private.free_options(p_venue_id, p_night, s.slot_period, p_party_size) o
   )
   select jsonb_build_object(
     'reason', 'taken',

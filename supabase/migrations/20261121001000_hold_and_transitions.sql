@@ -2,6 +2,70 @@
 -- Holding tables and moving bookings through their states (security definer, private)
 -- =====================================================================================
 
+-- Are these tables free for a range (caller holds their locks)? Exclusive tables: no live
+-- claim overlaps. Shared sections: the party fits in what live claims leave of capacity_max.
+create function private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange,
+                                    p_party_size int)
+returns boolean
+language sql stable
+set search_path = ''
+as $$
+  select not exists (select 1 from public.booking_tables bt
+                     where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = any (p_table_ids)
+                       and bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period)
+     and not exists (select 1 from public.venue_tables t
+                     where t.id = any (p_table_ids) and t.is_shared
+                       and p_party_size + coalesce((select sum(bt.party_size) from public.booking_tables bt
+                             where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
+                               and not bt.is_exclusive
+                               and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period), 0)
+                           > t.capacity_max)
+$$;
+
+-- Write a held booking and its claims (the caller has checked everything under the locks).
+-- p_extra: reason, special_requests, occasion, promoter_code, idempotency_key.
+create function private.insert_hold(p_venue public.venues, p_customer_id uuid, p_date date, p_period tstzrange,
+                                    p_table_ids uuid[], p_party_size int, p_ttl interval, p_extra jsonb)
+returns public.bookings
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_booking public.bookings;
+begin
+  insert into public.bookings (venue_id, customer_id, reference, status, booking_date, period, party_size,
+                               deposit_total, minimum_spend_total, hold_expires_at, status_reason,
+                               special_requests, occasion, promoter_code, idempotency_key, created_by)
+  select p_venue.id, p_customer_id, private.new_reference(p_date), 'held', p_date, p_period, p_party_size,
+         sum(t.deposit), sum(t.minimum_spend), private.now() + p_ttl, coalesce(p_extra ->> 'reason', 'hold_created'),
+         left(p_extra ->> 'special_requests', 2000), left(p_extra ->> 'occasion', 200),
+         left(p_extra ->> 'promoter_code', 64), p_extra ->> 'idempotency_key', (select auth.uid())
+  from public.venue_tables t where t.id = any (p_table_ids)
+  returning * into v_booking;
+
+  insert into public.booking_tables (venue_id, table_id, booking_id, booking_date, period, party_size,
+                                     is_exclusive, expires_at)
+  select p_venue.id, t.id, v_booking.id, p_date, p_period, p_party_size, not t.is_shared, v_booking.hold_expires_at
+  from public.venue_tables t where t.id = any (p_table_ids);
+  return v_booking;
+end;
+$$;
+
+-- Refuse a request for taken tables: count the conflict (outside the rolled-back work) and
+-- raise SECTION_NOT_AVAILABLE with the alternatives as JSON.
+create function private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange,
+                                     p_party_size int)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform private.count_conflict(p_venue_id);
+  perform private.raise_error('SECTION_NOT_AVAILABLE',
+    private.alternatives(p_venue_id, p_night, p_slot_id, p_period, p_party_size)::text);
+end;
+$$;
+
 -- Hold tables for a party: the one booking path under every RPC that creates a booking.
 -- A slot (p_slot_id) or an explicit range (p_period) on the night p_date. All tables or
 -- none. Repeating a call with the same p_idempotency_key returns the first booking.
@@ -22,10 +86,7 @@ declare
   v_found int;
   v_cap_min int;
   v_cap_max int;
-  v_deposit numeric;
-  v_spend numeric;
   v_booking public.bookings;
-  v_now timestamptz := private.now();
   v_count int;
 begin
   if p_venue_id is null or p_date is null or p_party_size is null
@@ -37,6 +98,10 @@ begin
     perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
   end if;
   v_customer_id := private.resolve_customer(p_venue_id, p_customer_id);
+  if p_promoter_code is not null
+     and not exists (select 1 from public.promoters p where p.venue_id = p_venue_id and p.code = p_promoter_code) then
+    perform private.raise_error('INVALID_INPUT', format('unknown promoter code %s', left(p_promoter_code, 64)));
+  end if;
 
   if p_idempotency_key is not null then
     select * into v_booking from public.bookings b
@@ -61,8 +126,7 @@ begin
     perform private.raise_error('MAX_TABLES_EXCEEDED',
       format('at most %s tables per guest per night', v_venue.max_tables_per_customer_night));
   end if;
-  select count(*), sum(t.deposit), sum(t.minimum_spend)
-    into v_found, v_deposit, v_spend
+  select count(*) into v_found
   from public.venue_tables t
   where t.venue_id = p_venue_id and t.id = any (v_tables) and t.is_active;
   if v_found <> cardinality(v_tables) then
@@ -83,10 +147,16 @@ begin
       'party_size', p_party_size, 'capacity_min', v_cap_min, 'capacity_max', v_cap_max)::text);
   end if;
 
+  -- A table already taken (a live claim committed before we looked) fails fast, before any
+  -- lock: in a rush the losers never queue behind the winner's lock.
+  if not private.tables_free(p_venue_id, p_date, v_tables, v_period, p_party_size) then
+    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size);
+  end if;
+
   -- Serialise per guest (for the per-guest limits), then per table and night, in that order.
   perform pg_catalog.pg_advisory_xact_lock(private.lock_key(v_customer_id), private.night_key(p_date));
   perform private.lock_tables(v_tables, p_date);
-  perform private.expire_dead_holds(p_venue_id, v_tables, v_period);
+  perform private.expire_dead_holds(p_venue_id, p_date, v_tables, v_period);
 
   select count(*) into v_count
   from public.bookings b
@@ -107,33 +177,13 @@ begin
       format('at most %s tables held at once; %s held now', v_venue.max_held_tables_per_customer, v_count));
   end if;
 
-  if exists (select 1 from public.booking_tables bt
-             where bt.venue_id = p_venue_id and bt.table_id = any (v_tables) and bt.is_exclusive
-               and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period)
-     or exists (select 1 from public.venue_tables t
-                where t.id = any (v_tables) and t.is_shared
-                  and p_party_size + coalesce((select sum(bt.party_size) from public.booking_tables bt
-                        where bt.venue_id = p_venue_id and bt.table_id = t.id and not bt.is_exclusive
-                          and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period), 0)
-                      > t.capacity_max) then
-    perform private.raise_error('SECTION_NOT_AVAILABLE',
-      private.alternatives(p_venue_id, p_date, p_slot_id, v_period, p_party_size)::text);
+  if not private.tables_free(p_venue_id, p_date, v_tables, v_period, p_party_size) then
+    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size);
   end if;
 
-  insert into public.bookings (venue_id, customer_id, reference, status, booking_date, period, party_size,
-                               deposit_total, minimum_spend_total, hold_expires_at, status_reason,
-                               special_requests, occasion, promoter_code, idempotency_key, created_by)
-  values (p_venue_id, v_customer_id, private.new_reference(p_date), 'held', p_date, v_period, p_party_size,
-          v_deposit, v_spend, v_now + v_venue.hold_ttl, 'hold_created',
-          left(p_special_requests, 2000), left(p_occasion, 200), left(p_promoter_code, 64), p_idempotency_key,
-          (select auth.uid()))
-  returning * into v_booking;
-
-  insert into public.booking_tables (venue_id, table_id, booking_id, booking_date, period, party_size,
-                                     is_exclusive, expires_at)
-  select p_venue_id, t.id, v_booking.id, p_date, v_period, p_party_size, not t.is_shared, v_booking.hold_expires_at
-  from public.venue_tables t where t.id = any (v_tables);
-
+  v_booking := private.insert_hold(v_venue, v_customer_id, p_date, v_period, v_tables, p_party_size,
+    v_venue.hold_ttl, jsonb_build_object('special_requests', p_special_requests, 'occasion', p_occasion,
+                                         'promoter_code', p_promoter_code, 'idempotency_key', p_idempotency_key));
   return private.booking_result(v_booking);
 end;
 $$;
@@ -327,7 +377,7 @@ end;
 $$;
 
 -- The sweeper: expire every hold past its expiry (in batches, skipping rows another
--- transaction is working on). Idempotent; returns how many it expired. Correctness never
+-- transaction is working on) and lift blocks past their release_at. Idempotent; returns how many it expired. Correctness never
 -- depends on it: dead holds are already ignored and expired lazily by the booking path.
 create function private.expire_holds(p_batch int default 10000) returns int
 language plpgsql
@@ -349,6 +399,9 @@ begin
     where b.id = v_id;
     v_count := v_count + 1;
   end loop;
+  -- Blocks with a release_at (VIP tables that open to the public if unsold) lift themselves.
+  update public.table_blocks blk set is_active = false, released_at = private.now()
+  where blk.is_active and blk.release_at <= private.now();
   return v_count;
 end;
 $$;

@@ -102,7 +102,7 @@ declare
 begin
   return not exists (
     select 1 from public.booking_tables bt
-    where bt.table_id = p_table_id and bt.is_exclusive
+    where bt.table_id = p_table_id and bt.booking_date = p_booking_date and bt.is_exclusive
       and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period
       and bt.booking_id is distinct from p_exclude_booking_id);
 end;
@@ -138,7 +138,9 @@ $$;
 
 -- Staff block tables for a slot (or the whole night when p_slot_id is null). A block over a
 -- live booking fails with SECTION_NOT_AVAILABLE unless a manager with aal2 forces it: the
--- bookings are then cancelled with the reason (audited and broadcast by the triggers).
+-- bookings are then cancelled with the reason (audited and broadcast by the triggers), and
+-- their guests go to the head of the waitlist for that night and are offered what is free.
+-- p_release_at lifts the block by itself at that time (VIP tables that open if unsold).
 create function private.block_tables(p_venue_id uuid, p_date date, p_table_ids uuid[], p_slot_id text default null,
                                      p_kind text default 'maintenance', p_reason text default null,
                                      p_release_at timestamptz default null, p_force boolean default false)
@@ -181,24 +183,39 @@ begin
   end if;
 
   perform private.lock_tables(v_tables, p_date);
-  perform private.expire_dead_holds(p_venue_id, v_tables, v_period);
+  perform private.expire_dead_holds(p_venue_id, p_date, v_tables, v_period);
   if exists (select 1 from public.booking_tables bt
-             where bt.venue_id = p_venue_id and bt.table_id = any (v_tables) and bt.block_id is not null
-               and bt.is_active and bt.period && v_period) then
+             where bt.venue_id = p_venue_id and bt.booking_date = p_date and bt.table_id = any (v_tables)
+               and bt.block_id is not null
+               and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period) then
     perform private.raise_error('SECTION_NOT_AVAILABLE', jsonb_build_object('reason', 'already_blocked')::text);
   end if;
   v_conflicts := array(select distinct bt.booking_id from public.booking_tables bt
-                       where bt.venue_id = p_venue_id and bt.table_id = any (v_tables) and bt.booking_id is not null
+                       where bt.venue_id = p_venue_id and bt.booking_date = p_date and bt.table_id = any (v_tables)
+                         and bt.booking_id is not null
                          and private.is_live(bt.is_active, bt.expires_at) and bt.period && v_period);
   if cardinality(v_conflicts) > 0 and not coalesce(p_force, false) then
     perform private.raise_error('SECTION_NOT_AVAILABLE',
       jsonb_build_object('reason', 'live_bookings', 'booking_ids', to_jsonb(v_conflicts))::text);
   end if;
+  -- Freed tables are about to be blocked: no waitlist offers for them meanwhile.
+  perform set_config('clubbooking.offers_paused', 'on', true);
   foreach v_booking_id in array v_conflicts loop
     update public.bookings b set status = 'cancelled',
            status_reason = 'forced_block: ' || coalesce(left(p_reason, 400), p_kind)
     where b.id = v_booking_id;
   end loop;
+  -- The displaced guests go to the head of that night's waitlist, and are told.
+  insert into public.waitlist_entries (venue_id, customer_id, booking_date, slot_id, party_size, occasion, priority_score)
+  select b.venue_id, b.customer_id, b.booking_date, s.slot_id, b.party_size, b.occasion, 1000
+  from public.bookings b
+  cross join lateral private.slots_overlapping(b.venue_id, b.booking_date, b.period) s
+  where b.id = any (v_conflicts);
+  insert into public.notifications (venue_id, customer_id, kind, payload)
+  select b.venue_id, b.customer_id, 'booking_cancelled_by_venue',
+         jsonb_build_object('booking_id', b.id, 'reference', b.reference, 'reason', b.status_reason,
+                            'waitlisted', true)
+  from public.bookings b where b.id = any (v_conflicts);
 
   with inserted as (
     insert into public.table_blocks (venue_id, table_id, booking_date, period, kind, reason, release_at, created_by)
@@ -206,11 +223,15 @@ begin
     from unnest(v_tables) t
     returning id, table_id
   ), claims as (
-    insert into public.booking_tables (venue_id, table_id, block_id, booking_date, period)
-    select p_venue_id, i.table_id, i.id, p_date, v_period from inserted i
+    insert into public.booking_tables (venue_id, table_id, block_id, booking_date, period, expires_at)
+    select p_venue_id, i.table_id, i.id, p_date, v_period, p_release_at from inserted i
     returning block_id
   )
   select array_agg(c.block_id) into v_block_ids from claims c;
+  perform set_config('clubbooking.offers_paused', '', true);
+  if cardinality(v_conflicts) > 0 then
+    perform private.offer_to_waitlist(p_venue_id, p_date, v_period);
+  end if;
 
   return jsonb_build_object('block_ids', to_jsonb(v_block_ids), 'cancelled_booking_ids', to_jsonb(v_conflicts),
                             'starts_at', lower(v_period), 'ends_at', upper(v_period));

@@ -130,7 +130,8 @@ begin
   return query
     select o.rank, o.table_ids, o.table_names, o.total_capacity, o.total_min_spend, o.total_deposit,
            o.rank = 1, o.combination_type
-    from private.free_options(p_venue_id, private.local_period(p_venue_id, p_booking_date, p_start_time, p_end_time),
+    from private.free_options(p_venue_id, p_booking_date,
+                              private.local_period(p_venue_id, p_booking_date, p_start_time, p_end_time),
                               p_party_size) o
     order by o.rank;
 end;

@@ -16,8 +16,7 @@ revoke update, delete, truncate on public.audit_log from service_role;
 grant usage, select on all sequences in schema public to service_role;
 
 -- Functions: nothing for PUBLIC; then each RPC wrapper and the private function it calls.
-revoke execute on all functions in schema public from public;
-revoke execute on all functions in schema private from public;
+revoke execute on all functions in schema public, private from public;
 revoke all on all procedures in schema private from public;
 
 do $grants$

@@ -73,3 +73,7 @@ end;
 $$;
 
 grant execute on all functions in schema tests to anon, authenticated, service_role;
+
+-- Named ids a test collects as it goes (readable by whatever role the test acts as).
+create temp table ids (name text primary key, id uuid);
+grant all on ids to anon, authenticated, service_role;
