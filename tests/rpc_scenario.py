@@ -25,6 +25,7 @@ from clubbooking.models import (
     Availability,
     BlockResult,
     Booking,
+    NightMetrics,
     TableCombination,
     WaitlistEntry,
 )
@@ -99,6 +100,10 @@ STEPS = (
     Step("sweep", "service", "expire_holds", lambda n, r: a(), int),
     Step("role", "manager", "get_user_role", lambda n, r: a(venue_id=VENUE), str, lambda role: role == "manager"),
     Step("health", "manager", "booking_system_health", lambda n, r: a(), dict),
+    Step("metrics", "manager", "get_venue_metrics", lambda n, r: a(VENUE, n, n), list,
+         lambda nights: len(nights) == 1 and isinstance(nights[0], NightMetrics) and nights[0].holds >= 4),
+    Step("promoter", "guest", "get_promoter_bookings", lambda n, r: a(VENUE), NotAuthorized,
+         lambda error: error.status == 403),
     Step("events", "anon", "get_availability_events", lambda n, r: a(r["snapshot"].channel, 0), list,
          lambda events: len(events) >= 5 and [e.version for e in events] == list(range(1, len(events) + 1))),
     Step("anon_hold", "anon", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(8)], 4), NotAuthorized,

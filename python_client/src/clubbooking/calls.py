@@ -192,3 +192,18 @@ def get_user_role(user_id: Id | None = None, venue_id: Id | None = None) -> Call
 def booking_system_health() -> Call[dict[str, Any]]:
     """Seed API: health figures for managers."""
     return Call("booking_system_health", {}, dict)
+
+
+# ---------- reports ----------
+
+def get_promoter_bookings(venue_id: Id, date_from: dt.date | None = None,
+                          date_to: dt.date | None = None) -> Call[list[models.PromoterBooking]]:
+    """The calling promoter's own bookings at a venue, optionally within nights ``date_from``-``date_to``."""
+    return Call("get_promoter_bookings", _args({"p_venue_id": venue_id}, **_p(**{"from": date_from, "to": date_to})),
+                lambda rows: [models.PromoterBooking.from_json(r) for r in rows])
+
+
+def get_venue_metrics(venue_id: Id, date_from: dt.date, date_to: dt.date) -> Call[list[models.NightMetrics]]:
+    """Per-night conversion, expiry, no-show and conflict figures, ``date_from`` to ``date_to`` (manager+)."""
+    return Call("get_venue_metrics", {"p_venue_id": venue_id, "p_from": date_from, "p_to": date_to},
+                lambda rows: [models.NightMetrics.from_json(r) for r in rows])

@@ -149,6 +149,8 @@ class BookingClient:
     expire_holds = SyncRpc(calls.expire_holds)
     get_user_role = SyncRpc(calls.get_user_role)
     booking_system_health = SyncRpc(calls.booking_system_health)
+    get_promoter_bookings = SyncRpc(calls.get_promoter_bookings)
+    get_venue_metrics = SyncRpc(calls.get_venue_metrics)
 
 
 class AsyncBookingClient:
@@ -234,6 +236,8 @@ class AsyncBookingClient:
     expire_holds = AsyncRpc(calls.expire_holds)
     get_user_role = AsyncRpc(calls.get_user_role)
     booking_system_health = AsyncRpc(calls.booking_system_health)
+    get_promoter_bookings = AsyncRpc(calls.get_promoter_bookings)
+    get_venue_metrics = AsyncRpc(calls.get_venue_metrics)
 
 
 def rpc_methods() -> dict[str, Callable[..., Call[Any]]]:

@@ -62,4 +62,6 @@ RPCS: dict[str, Rpc] = {r.name: r for r in (
          "start_time:time without time zone", "end_time:time without time zone", "party_size:integer", rows=True),
     _rpc("get_user_role", "user_id:uuid", "venue_id:uuid"),
     _rpc("booking_system_health"),
+    _rpc("get_promoter_bookings", "p_venue_id:uuid", "p_from:date", "p_to:date"),
+    _rpc("get_venue_metrics", "p_venue_id:uuid", "p_from:date", "p_to:date"),
 )}
