@@ -45,7 +45,7 @@ Args = tuple[tuple[Any, ...], dict[str, Any]]
 @dataclass(frozen=True)
 class Step:
     label: str
-    actor: str  # anon, guest, guest2, door, host, manager, service
+    actor: str  # anon, guest, guest2, door, host, manager, admin, service
     method: str
     args: Callable[[dt.date, dict[str, Any]], Args]
     expect: type[Any]
@@ -79,6 +79,12 @@ STEPS = (
          Booking, status("confirmed")),
     Step("check_in_early", "door", "check_in_booking", lambda n, r: a(booking_id("hold")(r)), InvalidTransition),
     Step("no_show_early", "host", "mark_no_show", lambda n, r: a(booking_id("hold")(r)), InvalidTransition),
+    Step("over_capacity", "manager", "approve_booking_over_capacity",
+         lambda n, r: a(booking_id("hold")(r), 8, "birthday crowd"), Booking,
+         lambda booking: booking.party_size == 8 and booking.status == "confirmed"),
+    Step("refund", "manager", "refund_deposit", lambda n, r: a(booking_id("hold")(r), "goodwill"), Booking),
+    Step("settings", "admin", "update_venue_settings", lambda n, r: a(VENUE, {"waitlist_offer_ttl": "15 minutes"}),
+         dict, lambda settings: settings["waitlist_offer_ttl"] == "00:15:00"),
     Step("taken", "guest2", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(3)], 4), Taken,
          lambda error: error.status == 409 and bool(error.alternatives)),
     Step("hold2", "guest2", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(4)], 4), Booking, status("held")),
@@ -106,6 +112,9 @@ STEPS = (
          lambda error: error.status == 403),
     Step("events", "anon", "get_availability_events", lambda n, r: a(r["snapshot"].channel, 0), list,
          lambda events: len(events) >= 5 and [e.version for e in events] == list(range(1, len(events) + 1))),
+    Step("export", "guest2", "export_customer_data", lambda n, r: a(), dict,
+         lambda export: len(export["bookings"]) == 2),
+    Step("forget", "guest2", "forget_customer", lambda n, r: a(r["export"]["customer"]["id"]), dict),
     Step("anon_hold", "anon", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(8)], 4), NotAuthorized,
          lambda error: error.status == 401),
     Step("bad_party", "guest", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(8)], 0), InvalidPartySize,
@@ -118,7 +127,7 @@ def actor_claims(admin: psycopg.Connection[Any], label: str) -> dict[str, dict[s
     """JWT claims of every actor of the scenario (two new guests per run)."""
     guest, guest2 = leeds.create_guests(admin, 2, prefix=label)
     return {"anon": {"role": "anon"}, "guest": guest, "guest2": guest2, "service": {"role": "service_role"},
-            **{role: leeds.staff_claims(role, aal="aal2") for role in ("door", "host", "manager")}}
+            **{role: leeds.staff_claims(role, aal="aal2") for role in ("door", "host", "manager", "admin")}}
 
 
 def outcome(step: Step, result: Any) -> str:

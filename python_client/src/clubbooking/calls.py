@@ -207,3 +207,31 @@ def get_venue_metrics(venue_id: Id, date_from: dt.date, date_to: dt.date) -> Cal
     """Per-night conversion, expiry, no-show and conflict figures, ``date_from`` to ``date_to`` (manager+)."""
     return Call("get_venue_metrics", {"p_venue_id": venue_id, "p_from": date_from, "p_to": date_to},
                 lambda rows: [models.NightMetrics.from_json(r) for r in rows])
+
+
+# ---------- security: overrides (manager/admin with aal2) and GDPR ----------
+
+def approve_booking_over_capacity(booking_id: Id, party_size: int, reason: str) -> Call[models.Booking]:
+    """Manager override (aal2): confirm a party size beyond the tables' capacity rules."""
+    return _booking("approve_booking_over_capacity",
+                    {"p_booking_id": booking_id, "p_party_size": party_size, "p_reason": reason})
+
+
+def refund_deposit(booking_id: Id, reason: str) -> Call[models.Booking]:
+    """Manager override (aal2) or back office: record a paid deposit as refunded."""
+    return _booking("refund_deposit", {"p_booking_id": booking_id, "p_reason": reason})
+
+
+def update_venue_settings(venue_id: Id, settings: Mapping[str, Any]) -> Call[dict[str, Any]]:
+    """Admin (aal2): change venue settings, e.g. ``{"max_held_tables_per_customer": 3}``; the settings after."""
+    return Call("update_venue_settings", {"p_venue_id": venue_id, "p_settings": dict(settings)}, dict)
+
+
+def forget_customer(customer_id: Id) -> Call[dict[str, Any]]:
+    """GDPR erasure (the customer, service_role, or an aal2 admin of every venue involved)."""
+    return Call("forget_customer", {"p_customer_id": customer_id}, dict)
+
+
+def export_customer_data(customer_id: Id | None = None) -> Call[dict[str, Any]]:
+    """GDPR access: everything held about a customer (the caller by default), as one document."""
+    return Call("export_customer_data", _args({}, **_p(customer_id=customer_id)), dict)

@@ -151,6 +151,11 @@ class BookingClient:
     booking_system_health = SyncRpc(calls.booking_system_health)
     get_promoter_bookings = SyncRpc(calls.get_promoter_bookings)
     get_venue_metrics = SyncRpc(calls.get_venue_metrics)
+    approve_booking_over_capacity = SyncRpc(calls.approve_booking_over_capacity)
+    refund_deposit = SyncRpc(calls.refund_deposit)
+    update_venue_settings = SyncRpc(calls.update_venue_settings)
+    forget_customer = SyncRpc(calls.forget_customer)
+    export_customer_data = SyncRpc(calls.export_customer_data)
 
 
 class AsyncBookingClient:
@@ -238,6 +243,11 @@ class AsyncBookingClient:
     booking_system_health = AsyncRpc(calls.booking_system_health)
     get_promoter_bookings = AsyncRpc(calls.get_promoter_bookings)
     get_venue_metrics = AsyncRpc(calls.get_venue_metrics)
+    approve_booking_over_capacity = AsyncRpc(calls.approve_booking_over_capacity)
+    refund_deposit = AsyncRpc(calls.refund_deposit)
+    update_venue_settings = AsyncRpc(calls.update_venue_settings)
+    forget_customer = AsyncRpc(calls.forget_customer)
+    export_customer_data = AsyncRpc(calls.export_customer_data)
 
 
 def rpc_methods() -> dict[str, Callable[..., Call[Any]]]:

@@ -65,3 +65,12 @@ RPCS: dict[str, Rpc] = {r.name: r for r in (
     _rpc("get_promoter_bookings", "p_venue_id:uuid", "p_from:date", "p_to:date"),
     _rpc("get_venue_metrics", "p_venue_id:uuid", "p_from:date", "p_to:date"),
 )}
+
+# Security (issue 5): manager overrides and admin configuration (aal2), GDPR erasure and export.
+RPCS.update({r.name: r for r in (
+    _rpc("approve_booking_over_capacity", "p_booking_id:uuid", "p_party_size:integer", "p_reason:text"),
+    _rpc("refund_deposit", "p_booking_id:uuid", "p_reason:text"),
+    _rpc("update_venue_settings", "p_venue_id:uuid", "p_settings:jsonb"),
+    _rpc("forget_customer", "p_customer_id:uuid"),
+    _rpc("export_customer_data", "p_customer_id:uuid"),
+)})

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from clubbooking.errors import DatabaseUnavailable, from_database, from_postgrest
@@ -76,6 +77,11 @@ def act_as_params(name: str, claims: Claims) -> dict[str, str] | None:
     return {"role": role, "claims": json.dumps(dict(claims or {})), "path": f"/rpc/{name}"}
 
 
+def query_params(args: Mapping[str, Any]) -> dict[str, Any]:
+    """Arguments as psycopg sends them: a dict (a jsonb argument) as JSON."""
+    return {k: Jsonb(v) if isinstance(v, dict) else v for k, v in args.items()}
+
+
 def shape(name: str, rows: list[dict[str, Any]]) -> Any:
     """The RPC's result as PostgREST returns it: a list of rows or one value."""
     if RPCS[name].returns_rows:
@@ -129,7 +135,7 @@ class PsycopgTransport(_ActingAs["ConnectionPool[Any]"]):
             with self.pool.connection() as conn, conn.transaction(), conn.pipeline():
                 if act_as is not None:
                     conn.execute(ACT_AS, act_as)
-                rows: list[dict[str, Any]] = conn.execute(query, dict(args)).fetchall()
+                rows: list[dict[str, Any]] = conn.execute(query, query_params(args)).fetchall()
         except psycopg.Error as error:
             raise database_error(error, self.claims) from error
         return shape(name, rows)
@@ -161,7 +167,7 @@ class AsyncPsycopgTransport(_ActingAs["AsyncConnectionPool[Any]"]):
             async with self.pool.connection() as conn, conn.transaction(), conn.pipeline():
                 if act_as is not None:
                     await conn.execute(ACT_AS, act_as)
-                cursor = await conn.execute(query, dict(args))
+                cursor = await conn.execute(query, query_params(args))
                 rows: list[dict[str, Any]] = await cursor.fetchall()
         except psycopg.Error as error:
             raise database_error(error, self.claims) from error
