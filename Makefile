@@ -27,3 +27,14 @@ up: bootstrap
 
 down: bootstrap
 	@$(CB) down
+
+## make serve: the Edge Functions on http://127.0.0.1:$(SERVE_PORT) (deno serve), over
+## $$DATABASE_URL or the database `make up` keeps; local secrets default to the Supabase CLI's
+## well-known local JWT secret and a local Stripe signing secret.
+SERVE_PORT ?= 8000
+serve: bootstrap
+	@cd supabase/functions && \
+	  DATABASE_URL="$${DATABASE_URL:-$$(../../$(CB) up | tail -n 1)}" \
+	  SUPABASE_JWT_SECRET="$${SUPABASE_JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long}" \
+	  STRIPE_WEBHOOK_SECRET="$${STRIPE_WEBHOOK_SECRET:-whsec_local}" \
+	  ../../.tools/node_modules/.bin/deno serve --allow-env --allow-net --host 127.0.0.1 --port $(SERVE_PORT) serve.ts

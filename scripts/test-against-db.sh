@@ -9,3 +9,5 @@ pg_prove --dbname "$DATABASE_URL" --failures sql/tests/*.sql
 
 echo "== pytest (tests/)"
 .venv/bin/pytest tests -q -p no:cacheprovider
+
+echo "== Edge Functions (supabase/functions/tests)"; bash scripts/test-edge-functions.sh

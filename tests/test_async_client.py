@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import sys
-import types
 from typing import Any
 
 import pytest
@@ -46,14 +43,23 @@ def test_contract_errors_are_raised_from_the_coroutine(db_dsn: str) -> None:
     assert (raised.value.code, raised.value.status) == ("INVALID_INPUT", 404)
 
 
-def test_watch_availability_hands_this_client_to_clubbooking_watch(db_dsn: str,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """The delegation only (clubbooking.watch is the realtime part's; its own tests cover it)."""
-    seen: list[tuple[Any, ...]] = []
-    stand_in = types.ModuleType("clubbooking.watch")
-    stand_in.watch_availability = lambda *args, **options: seen.append((*args, options)) or "watching"  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "clubbooking.watch", stand_in)
-    client = AsyncBookingClient.connect(db_dsn)
-    night = dt.date(2026, 12, 4)
-    assert client.watch_availability(leeds.VENUE_ID, night, "slot_23_30", max_backoff=5) == "watching"
-    assert seen == [(client, leeds.VENUE_ID, night, "slot_23_30", {"max_backoff": 5})]
+def test_watch_availability_follows_the_slot_through_this_client(db_dsn: str) -> None:
+    """The snapshot first, then the hold another guest makes (polling this client: no listener)."""
+    night = leeds.next_open_night(weeks_ahead=6)
+
+    async def watch_a_hold() -> tuple[Any, Any]:
+        async with AsyncBookingClient.connect(db_dsn, claims={"role": "anon"}) as client, \
+                AsyncBookingClient.connect(db_dsn, claims=leeds.staff_claims("host")) as host:
+            updates = client.watch_availability(leeds.VENUE_ID, night, "slot_23_30")
+            first = await anext(updates)
+            await host.hold_tables(leeds.VENUE_ID, night, "slot_23_30", [leeds.TABLE_IDS[9]], 2)
+            async for update in updates:
+                if update.kind == "event":
+                    await updates.aclose()
+                    return first, update
+        raise AssertionError("the watcher stopped")
+
+    first, update = asyncio.run(asyncio.wait_for(watch_a_hold(), timeout=60))  # a bound, not a speed check
+    assert first.kind == "snapshot" and first.availability.version == 0
+    assert update.event.section_id == leeds.TABLE_IDS[9] and update.event.new_state == "unavailable"
+    assert update.availability.version == first.availability.version + 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 
 JOBS = {"clubbooking-expire-holds", "clubbooking-event-relay", "clubbooking-prune-events",
-        "clubbooking-sample-conflicts"}
+        "clubbooking-sample-conflicts", "clubbooking-prune-idempotency-keys"}
 
 
 def test_migrations_schedule_the_sweeper_relay_and_retention_jobs(server_dsn: str) -> None:

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import psycopg
 import typer
@@ -95,14 +95,19 @@ def describe(error: BookingError) -> str:
     return "\n".join(lines)
 
 
+def fail(error: BookingError) -> NoReturn:
+    """Print a contract error's message and exit 1 (for commands that catch errors themselves)."""
+    errors.print(describe(error))
+    raise typer.Exit(EXIT_BOOKING_ERROR) from error
+
+
 @contextlib.contextmanager
 def handled() -> Iterator[None]:
     """Contract errors and an unreachable database become a message and their exit code."""
     try:
         yield
     except BookingError as error:
-        errors.print(describe(error))
-        raise typer.Exit(EXIT_BOOKING_ERROR) from error
+        fail(error)
     except (DatabaseUnavailable, psycopg.OperationalError) as error:
         errors.print(f"[red]no database[/]: {error}")
         raise typer.Exit(EXIT_NO_DATABASE) from error
@@ -252,3 +257,4 @@ def rush(guests: Annotated[int, typer.Option(min=1, max=500, help="guests racing
 
 def main() -> None:
     sys.exit(app())
+app.command("watch")(__import__("clubbooking.board", fromlist=["watch_command"]).watch_command)

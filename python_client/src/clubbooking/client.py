@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-import importlib
 import inspect
-from collections.abc import Callable, Coroutine
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from clubbooking import calls
 from clubbooking.calls import Call, Id
+from clubbooking.models import _uuid
 from clubbooking.transport import (
     AsyncPsycopgTransport,
     AsyncSupabaseTransport,
@@ -28,6 +28,9 @@ from clubbooking.transport import (
     SupabaseTransport,
     Transport,
 )
+
+if TYPE_CHECKING:
+    from clubbooking import watch
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -218,10 +221,17 @@ class AsyncBookingClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    def watch_availability(self, venue_id: Id, date: dt.date, slot_id: str, **options: Any) -> Any:
-        """Snapshot, then live events of a slot (``clubbooking.watch.watch_availability`` on this client)."""
-        watch = importlib.import_module("clubbooking.watch")  # imported late: the realtime part is optional
-        return watch.watch_availability(self, venue_id, date, slot_id, **options)
+    def watch_availability(self, venue_id: Id, date: dt.date, slot_id: str,
+                           **options: Any) -> AsyncIterator[watch.Update]:
+        """The slot's snapshot, then an update per event, forever: ``clubbooking.watch.watch_availability``
+        with this client as the source (``options``: ``listen``, ``idle_resync``, ``backoff``, ...).
+
+        >>> async for update in client.watch_availability(venue_id, night, "slot_23_30"):
+        ...     print(update.kind, update.availability.version)
+        """
+        from clubbooking import watch as watching  # imported late: watch imports the models, not the client
+
+        return watching.watch_availability(self, _uuid(venue_id), date, slot_id, **options)
 
     get_availability = AsyncRpc(calls.get_availability)
     get_availability_events = AsyncRpc(calls.get_availability_events)

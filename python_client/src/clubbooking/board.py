@@ -1,0 +1,156 @@
+"""``clubbooking watch``: the live floor board (both floors, each table's state in colour, and for
+staff who changed it), redrawn as ``watch_availability`` yields updates."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import typer
+from rich.columns import Columns
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from clubbooking import leeds
+from clubbooking.models import Availability, AvailabilityEvent
+from clubbooking.watch import AvailabilitySource, Listener, Update, watch_availability
+
+STATE_STYLES = {
+    "available": "bold green",
+    "unavailable": "yellow",
+    "held": "yellow",
+    "pending_approval": "magenta",
+    "confirmed": "bold red",
+    "checked_in": "bold blue",
+    "blocked": "dim",
+}
+
+
+def actor_label(actor: dict[str, Any] | None) -> str:
+    """Who caused an event, as staff read it: the role, and for guests a short id."""
+    if not actor:
+        return ""
+    return f"{actor.get('role') or '?'} {str(actor.get('id') or '')[:8]}".strip()
+
+
+@dataclass
+class Board:
+    """What the board shows: the slot as it stands, who last changed each table, the link's state."""
+
+    availability: Availability
+    changed_by: dict[uuid.UUID, str] = field(default_factory=dict)
+    status: str = "live"
+    last_event: AvailabilityEvent | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.availability.view == "staff"
+
+    def apply(self, update: Update) -> None:
+        if update.kind == "refreshing":
+            self.status = f"refreshing ({type(update.error).__name__})"
+            return
+        self.status = "live"
+        if update.availability is not None:
+            self.availability = update.availability
+        if update.kind == "snapshot":
+            self.changed_by = {t.table_id: f"{str(t.extra['changed_by'])[:8]}"
+                               for t in self.availability.tables if t.extra.get("changed_by")}
+        if update.event is not None:
+            self.last_event = update.event
+            self.changed_by[update.event.section_id] = actor_label(update.event.actor)
+
+
+def render(board: Board) -> RenderableType:
+    """Both floors side by side (upstairs first), a row per table with its state in colour."""
+    snap = board.availability
+    floors: dict[str, list[Any]] = {}
+    for table in sorted(snap.tables, key=lambda t: t.table_number):
+        floors.setdefault(table.floor, []).append(table)
+    panels = []
+    for floor, tables in floors.items():
+        grid = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        grid.add_column("table")
+        grid.add_column("seats", justify="right")
+        grid.add_column("state")
+        if board.is_staff:
+            grid.add_column("changed by")
+        for table in tables:
+            row: list[RenderableType] = [
+                f"{table.table_number:>2} {table.name}", f"{table.capacity_min}-{table.capacity_max}",
+                Text(table.state.replace("_", " "), style=STATE_STYLES.get(table.state, ""))]
+            if board.is_staff:
+                row.append(board.changed_by.get(table.table_id, ""))
+            grid.add_row(*row)
+        panels.append(Panel(grid, title=floor))
+    last = board.last_event
+    footer = (f"last: table {_number(snap, last.section_id)} {last.previous_state} -> {last.new_state} ({last.reason})"
+              if last else "waiting for changes")
+    title = Text.assemble((f"{snap.date} {snap.slot_id}", "bold"), f"  version {snap.version}  {snap.view} view  ",
+                          (board.status, "green" if board.status == "live" else "yellow"))
+    return Group(title, Columns(panels), Text(footer, style="dim"))
+
+
+def _number(snap: Availability, table_id: uuid.UUID) -> str:
+    return next((str(t.table_number) for t in snap.tables if t.table_id == table_id), "?")
+
+
+def render_text(board: Board, *, width: int = 120, color: bool = False) -> str:
+    """The board as a string (plain, or with ANSI colours)."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=color, color_system="standard" if color else None)
+    console.print(render(board))
+    return buffer.getvalue()
+
+
+async def run_board(source: AvailabilitySource, venue_id: uuid.UUID, date: dt.date, slot_id: str, *,
+                    listen: Callable[[], Listener], console: Console, updates: int | None = None,
+                    idle_resync: float = 2.0) -> Board | None:
+    """Draw the board live until interrupted (or after ``updates`` updates); returns the last board."""
+    board: Board | None = None
+    seen = 0
+    with Live(console=console, auto_refresh=False, transient=False) as live:
+        async for update in watch_availability(source, venue_id, date, slot_id, listen=listen,
+                                               idle_resync=idle_resync):
+            if board is None:
+                if update.availability is None:
+                    continue
+                board = Board(update.availability)
+            board.apply(update)
+            live.update(render(board), refresh=True)
+            seen += 1
+            if updates is not None and seen >= updates:
+                break
+    return board
+
+
+def watch_command(date: Annotated[dt.datetime, typer.Argument(formats=["%Y-%m-%d"])],
+                  slot: Annotated[str, typer.Argument()] = "slot_23_30",
+                  venue: Annotated[uuid.UUID, typer.Option()] = leeds.VENUE_ID,
+                  dsn: Annotated[str | None, typer.Option("--dsn", help="PostgreSQL DSN")] = None,
+                  actor: Annotated[str, typer.Option("--as", help="anon, door, host, manager, admin, service, "
+                                                                  "or user:<uuid>")] = "host",
+                  aal2: Annotated[bool, typer.Option("--aal2")] = False,
+                  updates: Annotated[int | None, typer.Option(help="stop after this many updates")] = None) -> None:
+    """A live floor board of a slot: both floors, each table's state in colour, who changed it (staff)."""
+    from clubbooking.cli import client_for, console, fail, resolve_dsn
+    from clubbooking.errors import BookingError
+    from clubbooking.watch import PsycopgListener, ThreadedSource
+
+    url = resolve_dsn(dsn)
+    with client_for(url, actor, aal2) as client:
+        try:
+            asyncio.run(run_board(ThreadedSource(client), venue, date.date(), slot,
+                                  listen=lambda: PsycopgListener(url), console=console, updates=updates))
+        except BookingError as error:
+            fail(error)
+        except KeyboardInterrupt:
+            pass

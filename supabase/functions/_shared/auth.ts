@@ -1,0 +1,57 @@
+// Who is calling: the Supabase JWT in `Authorization: Bearer`, verified here because the
+// functions talk to Postgres directly (there is no PostgREST in between to do it). Legacy
+// projects sign with the JWT secret (HS256, SUPABASE_JWT_SECRET); newer ones with asymmetric
+// keys published as SUPABASE_JWKS. No token at all means anon, as with PostgREST.
+import * as jose from "jose";
+import { ApiError, isUuid } from "./http.ts";
+
+export type ApiRole = "anon" | "authenticated" | "service_role";
+
+/** Verified JWT claims; `role` is one of the API roles. */
+export interface Claims {
+  role: ApiRole;
+  sub?: string;
+  aal?: string;
+  [claim: string]: unknown;
+}
+
+const API_ROLES: readonly string[] = ["anon", "authenticated", "service_role"];
+
+export const ANON: Claims = { role: "anon" };
+
+function unauthorized(message: string): ApiError {
+  return new ApiError(401, "NOT_AUTHORIZED", message, null, { "WWW-Authenticate": 'Bearer error="invalid_token"' });
+}
+
+type KeyInput = Parameters<typeof jose.jwtVerify>[1];
+
+/** The verification key from the environment (read per request so secrets can rotate). */
+function verificationKey(): KeyInput {
+  const secret = Deno.env.get("SUPABASE_JWT_SECRET") ?? Deno.env.get("JWT_SECRET");
+  if (secret) return new TextEncoder().encode(secret);
+  const jwks = Deno.env.get("SUPABASE_JWKS");
+  if (jwks) return jose.createLocalJWKSet(JSON.parse(jwks));
+  throw new Error("no JWT verification key: set SUPABASE_JWT_SECRET or SUPABASE_JWKS");
+}
+
+/** The caller's verified claims: anon without a token, 401 NOT_AUTHORIZED for a bad one. */
+export async function authenticate(req: Request): Promise<Claims> {
+  const header = req.headers.get("Authorization");
+  if (header === null || header.trim() === "") return ANON;
+  const token = header.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (!token) throw unauthorized("Authorization must be `Bearer <jwt>`");
+  let payload: jose.JWTPayload;
+  try {
+    ({ payload } = await jose.jwtVerify(token, verificationKey(), {
+      algorithms: ["HS256", "RS256", "ES256", "EdDSA"],
+      requiredClaims: ["exp", "role"],
+    }));
+  } catch (error) {
+    if (error instanceof jose.errors.JOSEError) throw unauthorized(`invalid token: ${error.code}`);
+    throw error;
+  }
+  const role = payload.role;
+  if (typeof role !== "string" || !API_ROLES.includes(role)) throw unauthorized("the token's role is not an API role");
+  if (role === "authenticated" && !isUuid(payload.sub)) throw unauthorized("the token's subject is not a user id");
+  return { ...payload, role: role as ApiRole };
+}

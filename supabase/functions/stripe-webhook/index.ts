@@ -1,0 +1,4 @@
+// The stripe-webhook Edge Function (Supabase runs this file; the logic is in handler.ts).
+import { handler } from "./handler.ts";
+
+Deno.serve(handler);

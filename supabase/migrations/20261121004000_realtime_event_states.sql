@@ -1,0 +1,232 @@
+-- =====================================================================================
+-- Realtime events that carry the committed state
+-- =====================================================================================
+-- Replaces functions of 20261121000700 and 20261121001100 (create or replace, same
+-- signatures). Why: an event used to announce the transition's old and new state, but a
+-- table's state in a slot is what the claim ledger says after the commit, and the two differ
+-- when a slot holds several claims on one table (bookings by time range), when one
+-- transaction changes a table twice (a forced block cancels the booking under it; a
+-- cancellation hands the table to the waitlist; a new hold lazily expires a dead one), or for
+-- split-capacity sections. Now each event reads the table's state in the slot after it has
+-- taken the channel's version (so every commit before it on that channel is visible), and
+-- previousState is what the channel's previous event for that table announced. Every
+-- transition still writes its own event, with its own reason. Replaying a channel's events
+-- over a snapshot therefore gives exactly the snapshot a fresh read returns, and each
+-- table's events form an unbroken chain.
+
+-- ---------- one definition of a table's state in a slot ----------
+
+-- A table's state in a time range of a night, as the snapshot shows it to staff: the strongest
+-- live exclusive claim (a block first, then checked_in > confirmed > pending_approval > held),
+-- else for a split-capacity section 'held' when full, else 'available'. (`bt.is_active` is
+-- spelled out beside is_live so the planner uses the partial index booking_tables_night_idx.)
+create function private.table_slot_state(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange)
+returns table (state text, booking_id uuid, block_id uuid, guests int)
+language sql stable
+set search_path = ''
+as $$
+  select coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held' else 'available' end),
+         top.booking_id, top.block_id, coalesce(shared.guests, 0)
+  from public.venue_tables t
+  left join lateral (
+    select case when bt.block_id is not null then 'blocked' else private.table_state(bk.status) end as state,
+           bt.booking_id, bt.block_id
+    from public.booking_tables bt
+    left join public.bookings bk on bk.id = bt.booking_id
+    where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id and bt.is_active
+      and bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at) and bt.period && p_period
+    order by case when bt.block_id is not null then 0 else 1 end,
+             array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'], bk.status)
+    limit 1) top on true
+  left join lateral (
+    select sum(bt.party_size)::int as guests from public.booking_tables bt
+    where t.is_shared and bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
+      and bt.is_active and not bt.is_exclusive and private.is_live(bt.is_active, bt.expires_at)
+      and bt.period && p_period) shared on true
+  where t.id = p_table_id and t.venue_id = p_venue_id
+$$;
+comment on function private.table_slot_state is
+  'A table''s true state in a time range of a night; the snapshot and the events both read it.';
+
+-- The snapshot, now reading each table's state through private.table_slot_state (unchanged
+-- otherwise: states and the channel's version come from one statement, so they agree).
+create or replace function private.get_availability(p_venue_id uuid, p_date date, p_slot_id text)
+returns jsonb
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_club_id uuid;
+  v_period tstzrange;
+  v_channel text;
+  v_rank int;
+begin
+  if p_venue_id is null or p_date is null or p_slot_id is null then
+    perform private.raise_error('INVALID_INPUT', 'venue, date and slot are required');
+  end if;
+  select v.club_id into v_club_id from public.venues v where v.id = p_venue_id;
+  if v_club_id is null then
+    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
+  end if;
+  v_period := private.slot_range(p_venue_id, p_date, p_slot_id);
+  if v_period is null then
+    perform private.raise_error('INVALID_INPUT', format('unknown slot %s', p_slot_id), 'PT404');
+  end if;
+  v_channel := private.channel_name(v_club_id, p_venue_id, p_date, p_slot_id);
+  v_rank := case when private.is_trusted() then 4 else private.staff_rank(private.staff_role(p_venue_id)) end;
+
+  return (
+    select jsonb_build_object(
+      'venue_id', p_venue_id, 'club_id', v_club_id, 'date', to_char(p_date, 'YYYY-MM-DD'), 'slot_id', p_slot_id,
+      'channel', v_channel,
+      'version', coalesce((select cv.version from private.channel_versions cv where cv.channel = v_channel), 0),
+      'starts_at', lower(v_period), 'ends_at', upper(v_period),
+      'view', case when v_rank > 0 then 'staff' else 'public' end,
+      'tables', coalesce(jsonb_agg(
+        jsonb_build_object(
+          'table_id', t.id, 'table_number', t.table_number, 'name', t.name, 'floor', f.name,
+          'capacity_min', t.capacity_min, 'capacity_max', t.capacity_max, 'is_vip', t.is_vip,
+          'minimum_spend', t.minimum_spend, 'deposit', t.deposit, 'is_shared', t.is_shared,
+          'state', case when v_rank > 0 then s.state else private.public_state(s.state) end)
+        || case when t.is_shared then jsonb_build_object('remaining_capacity', t.capacity_max - s.guests) else '{}'::jsonb end
+        || case when v_rank > 0 and s.state <> 'available' then jsonb_strip_nulls(jsonb_build_object(
+             'booking_id', s.booking_id, 'reference', b.reference, 'party_size', b.party_size,
+             'customer_name', c.full_name, 'hold_expires_at', b.hold_expires_at,
+             'block_id', s.block_id, 'block_kind', blk.kind, 'block_reason', blk.reason,
+             'release_at', blk.release_at,
+             'changed_by', coalesce(b.updated_by, blk.created_by),
+             'phone', case when v_rank >= 2 then c.phone end,
+             'email', case when v_rank >= 2 then c.email end,
+             'deposit_paid', case when v_rank >= 3 then b.deposit_paid_at is not null end,
+             'payment_reference', case when v_rank >= 3 then b.payment_reference end))
+           else '{}'::jsonb end
+        order by t.table_number), '[]'::jsonb))
+    from public.venue_tables t
+    join public.floors f on f.id = t.floor_id
+    cross join lateral private.table_slot_state(p_venue_id, t.id, p_date, v_period) s
+    left join public.bookings b on b.id = s.booking_id
+    left join public.customers c on c.id = b.customer_id
+    left join public.table_blocks blk on blk.id = s.block_id
+    where t.venue_id = p_venue_id and t.is_active);
+end;
+$$;
+
+-- ---------- events ----------
+
+-- Finds a table's previous event on a channel (the newest one) quickly.
+create index availability_events_channel_table_idx on public.availability_events (channel, table_id, version);
+
+-- Emit one availability.updated event per slot channel that a table's changed range touches.
+-- Order matters: the channel's version first (its row lock queues later writers of the
+-- channel until this transaction commits), then the state, read after every earlier commit
+-- on the channel. p_reason says why; the actor is the caller.
+create function private.emit_slot_events(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange,
+                                         p_reason text)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_club_id uuid;
+  v_slot record;
+  v_channel text;
+  v_version bigint;
+  v_previous text;
+  v_new text;
+  v_public jsonb;
+  v_staff jsonb;
+  v_at text := to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+  v_actor jsonb := jsonb_build_object('actor', jsonb_build_object('id', (select auth.uid()),
+                                                                  'role', private.actor_role(p_venue_id)));
+begin
+  select v.club_id into v_club_id from public.venues v where v.id = p_venue_id;
+  for v_slot in select * from private.slots_overlapping(p_venue_id, p_night, p_period) loop
+    v_channel := private.channel_name(v_club_id, p_venue_id, p_night, v_slot.slot_id);
+    insert into private.channel_versions as cv (channel, version)
+    values (v_channel, 1)
+    on conflict (channel) do update set version = cv.version + 1, updated_at = now()
+    returning cv.version into v_version;
+    select e.staff_payload ->> 'newState' into v_previous
+    from public.availability_events e
+    where e.channel = v_channel and e.table_id = p_table_id
+    order by e.version desc limit 1;
+    select s.state into v_new
+    from private.table_slot_state(p_venue_id, p_table_id, p_night, v_slot.slot_period) s;
+    v_previous := coalesce(v_previous, 'available');
+    v_public := jsonb_build_object(
+      'eventType', 'availability.updated',
+      'sectionId', p_table_id,
+      'slotId', v_slot.slot_id,
+      'date', to_char(p_night, 'YYYY-MM-DD'),
+      'previousState', private.public_state(v_previous),
+      'newState', private.public_state(v_new),
+      'reason', p_reason,
+      'updatedAt', v_at,
+      'version', v_version);
+    v_staff := v_public || jsonb_build_object('previousState', v_previous, 'newState', v_new) || v_actor;
+    insert into public.availability_events
+      (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
+    values (v_channel, p_venue_id, p_night, v_slot.slot_id, v_version, p_table_id, v_public, v_staff);
+    perform realtime.send(v_public, 'availability.updated', v_channel, false);
+    perform realtime.send(v_staff, 'availability.updated', v_channel, true);
+  end loop;
+end;
+$$;
+comment on function private.emit_slot_events is
+  'Writes the availability.updated events (table, Broadcast public + staff) of a table''s changed range; call at commit.';
+
+-- The old entry point keeps its signature for callers written against it; the states it was
+-- given are ignored because the ledger is the truth.
+create or replace function private.emit_table_event(
+  p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange,
+  p_previous text, p_new text, p_reason text)
+returns void
+language sql
+security definer
+set search_path = ''
+as $$ select private.emit_slot_events(p_venue_id, p_table_id, p_night, p_period, p_reason) $$;
+
+-- Deferred claim trigger. A new claim's reason is its booking's status_reason while the booking
+-- is held: the hook for holds made for a reason other than a guest's request (a waitlist offer
+-- sets status_reason = 'waitlist_offer' on the held booking it creates, and its event says so).
+create or replace function private.claim_changed_event() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' and new.is_active then
+    perform private.emit_slot_events(new.venue_id, new.table_id, new.booking_date, new.period,
+      case when new.block_id is not null then 'table_blocked'
+           else coalesce((select b.status_reason from public.bookings b
+                          where b.id = new.booking_id and b.status = 'held'), 'hold_created') end);
+  elsif tg_op = 'UPDATE' and new.block_id is not null and old.is_active and not new.is_active then
+    perform private.emit_slot_events(new.venue_id, new.table_id, new.booking_date, new.period, 'table_unblocked');
+  end if;
+  return null;
+end;
+$$;
+
+-- Deferred status trigger: every table of the booking, with the booking's status_reason.
+create or replace function private.booking_status_event() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_claim record;
+begin
+  for v_claim in
+    select bt.table_id, bt.period from public.booking_tables bt
+    where bt.booking_id = new.id order by bt.table_id
+  loop
+    perform private.emit_slot_events(new.venue_id, v_claim.table_id, new.booking_date, v_claim.period,
+      coalesce(new.status_reason, 'booking_' || new.status));
+  end loop;
+  return null;
+end;
+$$;
+
+revoke execute on all functions in schema public, private from public;
