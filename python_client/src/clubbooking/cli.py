@@ -1,34 +1,55 @@
-"""The ``clubbooking`` command: run a database, book tables, watch the floor.
+"""The ``clubbooking`` command: run a database, book tables, watch the floor, play a rush.
 
-Exit codes: 0 success; 1 a contract error (its code is printed); 2 bad usage; 3 no database.
+Every command that talks to the database takes ``--dsn`` (default: ``$DATABASE_URL``, else
+the database ``clubbooking up`` keeps running) and ``--as`` (who to act as: ``service``,
+``anon``, ``door``, ``host``, ``manager``, ``admin`` or ``user:<uuid>``; ``--aal2`` for an
+MFA-verified session), and acts as that user exactly as PostgREST would.
+
+Exit codes:
+  0  success
+  1  the booking service refused: a contract error (its code, HTTP status, advice and detail are printed)
+  2  bad usage (unknown option, malformed argument)
+  3  no database: none configured, or it cannot be reached
+  4  ``rush`` found double bookings (must never happen)
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import subprocess
 import sys
 import uuid
-from typing import Annotated, Any
+from collections.abc import Iterator
+from typing import Annotated, Any, NoReturn
 
+import psycopg
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from clubbooking import harness, leeds
+from clubbooking.checks import count_double_bookings
 from clubbooking.client import BookingClient
-from clubbooking.errors import BookingError
+from clubbooking.errors import BookingError, DatabaseUnavailable, SectionNotAvailable
+from clubbooking.models import Booking
 
-app = typer.Typer(help="clubbooking: table bookings for nightclubs, on PostgreSQL.", no_args_is_help=True)
+EXIT_BOOKING_ERROR, EXIT_USAGE, EXIT_NO_DATABASE, EXIT_DOUBLE_BOOKINGS = 1, 2, 3, 4
+
+app = typer.Typer(help="clubbooking: table bookings for nightclubs, on PostgreSQL.", no_args_is_help=True,
+                  epilog="Exit codes: 0 success; 1 a contract error (code printed); 2 bad usage; "
+                         "3 no database; 4 rush found double bookings.")
 console = Console()
-EXIT_BOOKING_ERROR, EXIT_NO_DATABASE = 1, 3
+errors = Console(stderr=True)
 
 DsnOption = Annotated[str | None, typer.Option("--dsn", help="PostgreSQL DSN (default: $DATABASE_URL, else `up`'s)")]
 AsOption = Annotated[str, typer.Option("--as", help="act as: service (no JWT), anon, door, host, manager, admin, "
                                                      "or user:<uuid> (a customer)")]
 Aal2Option = Annotated[bool, typer.Option("--aal2", help="the session passed MFA (aal2)")]
+Night = Annotated[dt.datetime, typer.Argument(formats=["%Y-%m-%d"], help="the night (YYYY-MM-DD)")]
+VenueOption = Annotated[uuid.UUID, typer.Option(help="venue id (default: the seeded Leeds club)")]
 
 
 def resolve_dsn(dsn: str | None) -> str:
@@ -40,7 +61,7 @@ def resolve_dsn(dsn: str | None) -> str:
     state = harness.state_file()
     if state.exists():
         return str(json.loads(state.read_text())["dsn"])
-    console.print("[red]no database[/]: run `clubbooking up` (or `make up`), or pass --dsn / set DATABASE_URL")
+    errors.print("[red]no database[/]: run `clubbooking up` (or `make up`), or pass --dsn / set DATABASE_URL")
     raise typer.Exit(EXIT_NO_DATABASE)
 
 
@@ -54,17 +75,50 @@ def claims_for(actor: str, aal2: bool) -> dict[str, Any] | None:
     if actor in leeds.STAFF_IDS:
         return leeds.staff_claims(actor, aal=aal)
     if actor.startswith("user:"):
-        return {"sub": str(uuid.UUID(actor[5:])), "role": "authenticated", "aal": aal}
+        try:
+            return {"sub": str(uuid.UUID(actor[5:])), "role": "authenticated", "aal": aal}
+        except ValueError:
+            pass
     raise typer.BadParameter(f"unknown actor {actor!r}", param_hint="--as")
 
 
-def client_for(dsn: str | None, actor: str, aal2: bool = False) -> BookingClient:
-    return BookingClient.connect(resolve_dsn(dsn), claims_for(actor, aal2), pool_size=2)
+def describe(error: BookingError) -> str:
+    """The message for a contract error: code, HTTP status, what it means, and the detail."""
+    lines = [f"[red]{error.code}[/] (HTTP {error.status}): {error.advice}"]
+    if error.detail and error.data is None:
+        lines.append(f"  detail: {error.detail}")
+    elif isinstance(error.data, dict):
+        lines += [f"  {key}: {value}" for key, value in error.data.items() if key != "alternatives"]
+    if isinstance(error, SectionNotAvailable):
+        lines += [f"  alternative: tables {', '.join(map(str, alt.get('table_numbers', alt.get('table_ids', []))))}"
+                  for alt in error.alternatives[:3]]
+    return "\n".join(lines)
 
 
-def fail(error: BookingError) -> None:
-    console.print(f"[red]{error.code}[/] (HTTP {error.status}): {error.detail or '-'}")
-    raise typer.Exit(EXIT_BOOKING_ERROR)
+def fail(error: BookingError) -> NoReturn:
+    """Print a contract error's message and exit 1 (for commands that catch errors themselves)."""
+    errors.print(describe(error))
+    raise typer.Exit(EXIT_BOOKING_ERROR) from error
+
+
+@contextlib.contextmanager
+def handled() -> Iterator[None]:
+    """Contract errors and an unreachable database become a message and their exit code."""
+    try:
+        yield
+    except BookingError as error:
+        fail(error)
+    except (DatabaseUnavailable, psycopg.OperationalError) as error:
+        errors.print(f"[red]no database[/]: {error}")
+        raise typer.Exit(EXIT_NO_DATABASE) from error
+
+
+@contextlib.contextmanager
+def client_for(dsn: str | None, actor: str, aal2: bool = False) -> Iterator[BookingClient]:
+    """A client acting as --as, with errors handled as the exit codes say."""
+    claims = claims_for(actor, aal2)
+    with handled(), BookingClient.connect(resolve_dsn(dsn), claims, pool_size=1, timeout=10) as client:
+        yield client
 
 
 @app.command()
@@ -84,14 +138,16 @@ def down() -> None:
 @app.command()
 def migrate(dsn: DsnOption = None) -> None:
     """Apply sql/compat (plain PostgreSQL) and the migrations not applied yet."""
-    applied = harness.migrate(resolve_dsn(dsn))
+    with handled():
+        applied = harness.migrate(resolve_dsn(dsn))
     console.print(f"applied {len(applied)} migration(s)" + "".join(f"\n  {m}" for m in applied))
 
 
 @app.command()
 def seed(dsn: DsnOption = None) -> None:
     """Load the demo data (the Leeds club)."""
-    harness.seed(resolve_dsn(dsn))
+    with handled():
+        harness.seed(resolve_dsn(dsn))
     console.print("seeded The Backroom Leeds")
 
 
@@ -113,16 +169,12 @@ def demo() -> None:
 
 
 @app.command()
-def availability(date: Annotated[dt.datetime, typer.Argument(formats=["%Y-%m-%d"])],
-                 slot: Annotated[str, typer.Argument()] = "slot_23_30",
-                 venue: Annotated[uuid.UUID, typer.Option()] = leeds.VENUE_ID,
-                 dsn: DsnOption = None, actor: AsOption = "anon", aal2: Aal2Option = False) -> None:
-    """Show a slot's tables and their states."""
+def availability(date: Night, slot: Annotated[str, typer.Argument()] = "slot_23_30",
+                 venue: VenueOption = leeds.VENUE_ID, dsn: DsnOption = None, actor: AsOption = "anon",
+                 aal2: Aal2Option = False) -> None:
+    """Show a slot's tables and their states (staff see who holds what)."""
     with client_for(dsn, actor, aal2) as client:
-        try:
-            snap = client.get_availability(venue, date.date(), slot)
-        except BookingError as error:
-            fail(error)
+        snap = client.get_availability(venue, date.date(), slot)
     table = Table(title=f"{snap.date} {snap.slot_id} (version {snap.version}, {snap.view} view)")
     for column in ("table", "floor", "seats", "min spend", "state"):
         table.add_column(column)
@@ -133,44 +185,74 @@ def availability(date: Annotated[dt.datetime, typer.Argument(formats=["%Y-%m-%d"
 
 
 @app.command()
-def hold(date: Annotated[dt.datetime, typer.Argument(formats=["%Y-%m-%d"])],
-         slot: Annotated[str, typer.Argument()],
+def hold(date: Night, slot: Annotated[str, typer.Argument()],
          tables: Annotated[list[int], typer.Argument(help="table numbers")],
          party: Annotated[int, typer.Option(help="party size")] = 4,
-         venue: Annotated[uuid.UUID, typer.Option()] = leeds.VENUE_ID,
-         dsn: DsnOption = None, actor: AsOption = "service", aal2: Aal2Option = False) -> None:
-    """Hold tables (by number) for a slot."""
+         customer: Annotated[uuid.UUID | None, typer.Option(help="book for this customer (host and up)")] = None,
+         venue: VenueOption = leeds.VENUE_ID,
+         dsn: DsnOption = None, actor: AsOption = "host", aal2: Aal2Option = False) -> None:
+    """Hold tables (by number) for a slot; prints the booking's id and reference."""
+    if unknown := [n for n in tables if n not in leeds.TABLE_IDS]:
+        raise typer.BadParameter(f"no table {unknown[0]} at the Leeds club (1-16)", param_hint="TABLES")
     with client_for(dsn, actor, aal2) as client:
-        try:
-            booking = client.hold_tables(venue, date.date(), slot, [leeds.TABLE_IDS[n] for n in tables], party)
-        except BookingError as error:
-            fail(error)
-    console.print(f"held {booking.reference} ({booking.booking_id}) until {booking.hold_expires_at:%H:%M:%S}, "
-                  f"deposit {booking.deposit:.2f}")
+        booking = client.hold_tables(venue, date.date(), slot, [leeds.TABLE_IDS[n] for n in tables], party,
+                                     customer_id=customer)
+    console.print(f"held {booking.reference} until {booking.hold_expires_at:%H:%M:%S}, deposit {booking.deposit:.2f}")
+    print(booking.booking_id)
 
 
-def _transition(method: str, booking_id: uuid.UUID, dsn: str | None, actor: str, aal2: bool,
-                *args: Any) -> None:
+def _transition(method: str, booking_id: uuid.UUID, dsn: str | None, actor: str, aal2: bool, *args: Any) -> None:
     with client_for(dsn, actor, aal2) as client:
-        try:
-            booking = getattr(client, method)(booking_id, *args)
-        except BookingError as error:
-            fail(error)
+        booking: Booking = getattr(client, method)(booking_id, *args)
     console.print(f"{booking.reference}: {booking.status}")
 
 
-@app.command()
-def cancel(booking_id: uuid.UUID, reason: Annotated[str | None, typer.Option()] = None,
-           dsn: DsnOption = None, actor: AsOption = "service", aal2: Aal2Option = False) -> None:
-    """Cancel a booking."""
-    _transition("cancel_booking", booking_id, dsn, actor, aal2, reason)
+BookingArg = Annotated[uuid.UUID, typer.Argument(help="the booking's id")]
+ReasonOption = Annotated[str | None, typer.Option(help="why (kept in the audit log)")]
 
 
 @app.command()
-def approve(booking_id: uuid.UUID, dsn: DsnOption = None, actor: AsOption = "manager",
-            aal2: Aal2Option = False) -> None:
-    """Approve a pending booking (as a manager by default)."""
-    _transition("approve_booking", booking_id, dsn, actor, aal2)
+def submit(booking_id: BookingArg,
+           payment: Annotated[str | None, typer.Option(help="the deposit's payment reference")] = None,
+           dsn: DsnOption = None, actor: AsOption = "host", aal2: Aal2Option = False) -> None:
+    """Submit a held booking for approval (its deposit paid)."""
+    _transition("submit_booking", booking_id, dsn, actor, aal2, payment)
+
+
+def _reasoned_transition(name: str, method: str, default_actor: str, doc: str) -> None:
+    """Register a command that moves a booking on, with a reason for the audit log."""
+    def command(booking_id: BookingArg, reason: ReasonOption = None, dsn: DsnOption = None,
+                actor: AsOption = default_actor, aal2: Aal2Option = False) -> None:
+        _transition(method, booking_id, dsn, actor, aal2, reason)
+    command.__doc__ = doc
+    app.command(name)(command)
+
+
+_reasoned_transition("approve", "approve_booking", "manager", "Approve a pending booking (as a manager by default).")
+_reasoned_transition("reject", "reject_booking", "manager", "Reject a pending booking (as a manager by default).")
+_reasoned_transition("cancel", "cancel_booking", "host", "Cancel an open booking (as a host by default).")
+
+
+@app.command()
+def rush(guests: Annotated[int, typer.Option(min=1, max=500, help="guests racing for the tables")] = 48,
+         workers: Annotated[int, typer.Option(min=1, max=32, help="guests booking at the same time")] = 8,
+         seed: Annotated[int, typer.Option(help="random seed (same seed, same crowd)")] = 7,
+         dsn: DsnOption = None) -> None:
+    """A simulated peak night on this database: a crowd races for one slot, then a summary.
+
+    Needs a superuser DSN (it creates the crowd's accounts and moves the clock for the sweeper).
+    Exits 4 if the independent SQL check finds a double booking.
+    """
+    from clubbooking import demo as night
+
+    with handled():
+        target = resolve_dsn(dsn)
+        stats = night.run_night(target, console, guests=guests, workers=workers, seed=seed)
+        with psycopg.connect(target) as conn:
+            doubles = count_double_bookings(conn)
+    console.print(night.summary_table(stats, doubles))
+    if doubles:
+        raise typer.Exit(EXIT_DOUBLE_BOOKINGS)
 
 
 def main() -> None:

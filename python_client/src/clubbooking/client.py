@@ -1,65 +1,131 @@
-"""``BookingClient``: one method per RPC of the contract, typed results, contract exceptions."""
+"""``BookingClient`` (sync) and ``AsyncBookingClient`` (async): one method per RPC of the contract.
+
+Both have the same methods with the same arguments and typed results (``clubbooking.models``);
+the async one's are coroutines. Either runs over psycopg (``connect``) or supabase-py
+(``from_supabase``). Every method raises the contract's exception (``SectionNotAvailable``,
+...; all ``BookingError``) on a domain error. The methods are written once, in
+``clubbooking.calls``; the descriptors below bind them to a client.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
-from clubbooking.models import (
-    AtomicBookingResult,
-    Availability,
-    AvailabilityEvent,
-    BlockResult,
-    Booking,
-    TableCombination,
-    WaitlistEntry,
+from clubbooking import calls
+from clubbooking.calls import Call, Id
+from clubbooking.models import _uuid
+from clubbooking.transport import (
+    AsyncPsycopgTransport,
+    AsyncSupabaseTransport,
+    AsyncTransport,
+    Claims,
+    PsycopgTransport,
+    SupabaseTransport,
+    Transport,
 )
-from clubbooking.transport import PsycopgTransport, SupabaseTransport, Transport
 
-Id = uuid.UUID | str
+if TYPE_CHECKING:
+    from clubbooking import watch
 
-
-def _args(required: Mapping[str, Any], **optional: Any) -> dict[str, Any]:
-    """Required arguments always (None reaches SQL as NULL); optional ones only when given."""
-    return {**required, **{f"p_{k}": v for k, v in optional.items() if v is not None}}
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
-def _ids(values: Iterable[Id]) -> list[uuid.UUID]:
-    return [v if isinstance(v, uuid.UUID) else uuid.UUID(str(v)) for v in values]
+class _Rpc(Generic[P, T]):
+    """A method built from a ``calls`` function; ``bind`` decides how a client runs the call."""
+
+    def __init__(self, build: Callable[P, Call[T]]) -> None:
+        self.build = build
+        self.__doc__ = build.__doc__
+        # What introspection (help(), IDEs) shows for the bound method: the arguments, not the Call.
+        self.signature = inspect.signature(build).replace(return_annotation=inspect.Signature.empty)
+
+    def bind(self, method: Callable[..., Any]) -> None:
+        """Give a bound method the name, docstring and signature of its ``calls`` function."""
+        for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(method, attribute, getattr(self.build, attribute))
+        method.__signature__ = self.signature  # type: ignore[attr-defined]
+
+
+class SyncRpc(_Rpc[P, T]):
+    """``client.name(...)`` runs the call and returns its typed result."""
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> SyncRpc[P, T]: ...
+    @overload
+    def __get__(self, client: BookingClient, owner: type[Any]) -> Callable[P, T]: ...
+
+    def __get__(self, client: BookingClient | None, owner: type[Any]) -> SyncRpc[P, T] | Callable[P, T]:
+        if client is None:
+            return self
+
+        def method(*args: P.args, **kwargs: P.kwargs) -> T:
+            return client.run(self.build(*args, **kwargs))
+        self.bind(method)
+        return method
+
+
+class AsyncRpc(_Rpc[P, T]):
+    """``await client.name(...)`` runs the call and returns its typed result."""
+
+    @overload
+    def __get__(self, client: None, owner: type[Any]) -> AsyncRpc[P, T]: ...
+    @overload
+    def __get__(self, client: AsyncBookingClient, owner: type[Any]) -> Callable[P, Coroutine[Any, Any, T]]: ...
+
+    def __get__(self, client: AsyncBookingClient | None,
+                owner: type[Any]) -> AsyncRpc[P, T] | Callable[P, Coroutine[Any, Any, T]]:
+        if client is None:
+            return self
+
+        async def method(*args: P.args, **kwargs: P.kwargs) -> T:
+            return await client.run(self.build(*args, **kwargs))
+        self.bind(method)
+        return method
 
 
 class BookingClient:
-    """The clubbooking API for Python.
+    """The clubbooking API for Python (synchronous).
 
     >>> client = BookingClient.connect(dsn, claims={"sub": user_id, "role": "authenticated"})
     >>> booking = client.hold_tables(venue_id, night, "slot_21_00", [table_id], party_size=4)
 
-    Every method raises the contract's exception (``SectionNotAvailable``, ...) on a domain
-    error; all of them are ``BookingError``.
+    Thread-safe: calls from many threads share the connection pool.
     """
 
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
 
     @classmethod
-    def connect(cls, dsn: str, claims: Mapping[str, Any] | None = None, *, pool_size: int = 4) -> BookingClient:
-        """Over psycopg: act as the user of ``claims`` (None: the DSN's own role, e.g. a trusted script)."""
-        return cls(PsycopgTransport.open(dsn, claims, pool_size=pool_size))
+    def connect(cls, dsn: str, claims: Claims = None, *, pool_size: int = 4, timeout: float = 30.0) -> BookingClient:
+        """Over psycopg: act as the user of ``claims`` (None: the DSN's own role, e.g. a trusted script).
+
+        Raises ``DatabaseUnavailable`` when no connection opens within ``timeout`` seconds.
+        """
+        return cls(PsycopgTransport.open(dsn, claims, pool_size=pool_size, timeout=timeout))
 
     @classmethod
     def from_supabase(cls, url: str, key: str, access_token: str | None = None) -> BookingClient:
-        """Over supabase-py: RPCs through PostgREST with the project's key and the user's token."""
+        """Over supabase-py: RPCs through PostgREST with the project's key and the user's access token."""
         return cls(SupabaseTransport.open(url, key, access_token))
 
-    def as_user(self, claims: Mapping[str, Any] | None) -> BookingClient:
+    def as_user(self, claims: Claims) -> BookingClient:
         """The same pool, acting as another user (psycopg transport only)."""
         if not isinstance(self.transport, PsycopgTransport):
             raise TypeError("as_user needs the psycopg transport; use from_supabase with another token")
         return BookingClient(self.transport.with_claims(claims))
 
+    def run(self, call: Call[T]) -> T:
+        """Run one ``Call`` (what every RPC method does)."""
+        return call.parse(self.transport.call(call.name, call.args))
+
     def close(self) -> None:
+        """Close the pool (a client from ``as_user`` leaves its parent's pool open)."""
         self.transport.close()
 
     def __enter__(self) -> BookingClient:
@@ -68,137 +134,132 @@ class BookingClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # ---------- availability ----------
-    def get_availability(self, venue_id: Id, date: dt.date, slot_id: str) -> Availability:
-        """The slot's snapshot, shaped by the caller's role, with the channel's version."""
-        data = self.transport.call("get_availability",
-                                   {"p_venue_id": venue_id, "p_date": date, "p_slot_id": slot_id})
-        return Availability.from_json(data)
+    get_availability = SyncRpc(calls.get_availability)
+    get_availability_events = SyncRpc(calls.get_availability_events)
+    check_table_availability = SyncRpc(calls.check_table_availability)
+    get_optimal_table_combinations = SyncRpc(calls.get_optimal_table_combinations)
+    hold_tables = SyncRpc(calls.hold_tables)
+    submit_booking = SyncRpc(calls.submit_booking)
+    approve_booking = SyncRpc(calls.approve_booking)
+    reject_booking = SyncRpc(calls.reject_booking)
+    cancel_booking = SyncRpc(calls.cancel_booking)
+    check_in_booking = SyncRpc(calls.check_in_booking)
+    mark_no_show = SyncRpc(calls.mark_no_show)
+    create_booking_atomic = SyncRpc(calls.create_booking_atomic)
+    block_tables = SyncRpc(calls.block_tables)
+    unblock_tables = SyncRpc(calls.unblock_tables)
+    join_waitlist = SyncRpc(calls.join_waitlist)
+    expire_holds = SyncRpc(calls.expire_holds)
+    get_user_role = SyncRpc(calls.get_user_role)
+    booking_system_health = SyncRpc(calls.booking_system_health)
+    get_promoter_bookings = SyncRpc(calls.get_promoter_bookings)
+    get_venue_metrics = SyncRpc(calls.get_venue_metrics)
+    approve_booking_over_capacity = SyncRpc(calls.approve_booking_over_capacity)
+    refund_deposit = SyncRpc(calls.refund_deposit)
+    update_venue_settings = SyncRpc(calls.update_venue_settings)
+    forget_customer = SyncRpc(calls.forget_customer)
+    export_customer_data = SyncRpc(calls.export_customer_data)
 
-    def get_availability_events(self, channel: str, after_version: int = 0) -> list[AvailabilityEvent]:
-        """The channel's events after a version, oldest first."""
-        rows = self.transport.call("get_availability_events",
-                                   {"p_channel": channel, "p_after_version": after_version})
-        return [AvailabilityEvent.from_payload(r["payload"]) for r in rows]
 
-    def check_table_availability(self, table_id: Id, booking_date: dt.date, start_time: dt.time,
-                                 end_time: dt.time, exclude_booking_id: Id | None = None) -> bool:
-        args: dict[str, Any] = {"table_id": table_id, "booking_date": booking_date, "start_time": start_time,
-                                "end_time": end_time}
-        if exclude_booking_id is not None:
-            args["exclude_booking_id"] = exclude_booking_id
-        return bool(self.transport.call("check_table_availability", args))
+class AsyncBookingClient:
+    """The clubbooking API for asyncio: ``BookingClient``'s methods, as coroutines.
 
-    def get_optimal_table_combinations(self, venue_id: Id, booking_date: dt.date, start_time: dt.time,
-                                       end_time: dt.time, party_size: int) -> list[TableCombination]:
-        rows = self.transport.call("get_optimal_table_combinations", {
-            "venue_id": venue_id, "booking_date": booking_date, "start_time": start_time, "end_time": end_time,
-            "party_size": party_size})
-        return [TableCombination.from_json(r) for r in rows]
+    >>> async with AsyncBookingClient.connect(dsn, claims=claims) as client:
+    ...     snapshot = await client.get_availability(venue_id, night, "slot_23_30")
 
-    # ---------- bookings ----------
-    def hold_tables(self, venue_id: Id, date: dt.date, slot_id: str, table_ids: Sequence[Id], party_size: int, *,
-                    idempotency_key: str | None = None, special_requests: str | None = None,
-                    occasion: str | None = None, promoter_code: str | None = None,
-                    customer_id: Id | None = None) -> Booking:
-        """Hold tables (all or none) for a slot; the hold lives the venue's TTL (5 minutes)."""
-        return Booking.from_json(self.transport.call("hold_tables", _args(
-            {"p_venue_id": venue_id, "p_date": date, "p_slot_id": slot_id, "p_table_ids": _ids(table_ids),
-             "p_party_size": party_size},
-            idempotency_key=idempotency_key, special_requests=special_requests, occasion=occasion,
-            promoter_code=promoter_code, customer_id=customer_id)))
+    ``connect`` and ``from_supabase`` return at once; the pool opens on ``async with`` (or the
+    first call) and closes on leaving it (or ``await client.aclose()``).
+    """
 
-    def submit_booking(self, booking_id: Id, payment_reference: str | None = None) -> Booking:
-        """held -> pending_approval (or confirmed where the venue auto-confirms)."""
-        return Booking.from_json(self.transport.call(
-            "submit_booking", _args({"p_booking_id": booking_id}, payment_reference=payment_reference)))
+    def __init__(self, transport: AsyncTransport | None = None, *,
+                 opener: Callable[[], Coroutine[Any, Any, AsyncTransport]] | None = None) -> None:
+        self._transport = transport
+        self._opener = opener
+        self._opening = asyncio.Lock()
 
-    def approve_booking(self, booking_id: Id, reason: str | None = None) -> Booking:
-        return self._transition("approve_booking", booking_id, reason)
+    @classmethod
+    def connect(cls, dsn: str, claims: Claims = None, *, pool_size: int = 4,
+                timeout: float = 30.0) -> AsyncBookingClient:
+        """Over psycopg's ``AsyncConnectionPool``, acting as the user of ``claims`` (None: the DSN's role)."""
+        return cls(opener=functools.partial(AsyncPsycopgTransport.open, dsn, claims, pool_size=pool_size,
+                                            timeout=timeout))
 
-    def reject_booking(self, booking_id: Id, reason: str | None = None) -> Booking:
-        return self._transition("reject_booking", booking_id, reason)
+    @classmethod
+    def from_supabase(cls, url: str, key: str, access_token: str | None = None) -> AsyncBookingClient:
+        """Over supabase-py's ``AsyncClient``: RPCs through PostgREST under the user's access token."""
+        return cls(AsyncSupabaseTransport.open(url, key, access_token))
 
-    def cancel_booking(self, booking_id: Id, reason: str | None = None) -> Booking:
-        """Cancel an open booking; ``refund_eligible`` says whether a paid deposit comes back."""
-        return self._transition("cancel_booking", booking_id, reason)
+    async def transport(self) -> AsyncTransport:
+        """The transport, opened on first use."""
+        if self._transport is None:
+            async with self._opening:
+                if self._transport is None:
+                    assert self._opener is not None
+                    self._transport = await self._opener()
+        return self._transport
 
-    def check_in_booking(self, booking_id: Id) -> Booking:
-        return Booking.from_json(self.transport.call("check_in_booking", {"p_booking_id": booking_id}))
+    async def as_user(self, claims: Claims) -> AsyncBookingClient:
+        """The same pool, acting as another user (psycopg transport only)."""
+        transport = await self.transport()
+        if not isinstance(transport, AsyncPsycopgTransport):
+            raise TypeError("as_user needs the psycopg transport; use from_supabase with another token")
+        return AsyncBookingClient(transport.with_claims(claims))
 
-    def mark_no_show(self, booking_id: Id) -> Booking:
-        return Booking.from_json(self.transport.call("mark_no_show", {"p_booking_id": booking_id}))
+    async def run(self, call: Call[T]) -> T:
+        """Run one ``Call`` (what every RPC method does)."""
+        return call.parse(await (await self.transport()).call(call.name, call.args))
 
-    def _transition(self, name: str, booking_id: Id, reason: str | None) -> Booking:
-        return Booking.from_json(self.transport.call(name, _args({"p_booking_id": booking_id}, reason=reason)))
+    async def aclose(self) -> None:
+        """Close the pool (a client from ``as_user`` leaves its parent's pool open)."""
+        if self._transport is not None:
+            await self._transport.close()
 
-    def create_booking_atomic(self, venue_id: Id, customer_email: str | None, customer_phone: str | None,
-                              customer_name: str | None, table_ids: Sequence[Id], booking_date: dt.date,
-                              start_time: dt.time, end_time: dt.time, party_size: int, *,
-                              customer_id: Id | None = None, special_requests: str | None = None,
-                              occasion: str | None = None,
-                              stripe_payment_intent_id: str | None = None) -> AtomicBookingResult:
-        """The seeds' one-call booking (hold and submit); errors come back in the result."""
-        args: dict[str, Any] = {
-            "venue_id": venue_id, "customer_email": customer_email, "customer_phone": customer_phone,
-            "customer_name": customer_name, "table_ids": _ids(table_ids), "booking_date": booking_date,
-            "start_time": start_time, "end_time": end_time, "party_size": party_size}
-        optional = {"customer_id": customer_id, "special_requests": special_requests, "occasion": occasion,
-                    "stripe_payment_intent_id": stripe_payment_intent_id}
-        args.update({k: v for k, v in optional.items() if v is not None})
-        rows = self.transport.call("create_booking_atomic", args)
-        return AtomicBookingResult.from_json(rows[0])
+    async def __aenter__(self) -> AsyncBookingClient:
+        await self.transport()
+        return self
 
-    # ---------- staff ----------
-    def block_tables(self, venue_id: Id, date: dt.date, table_ids: Sequence[Id], slot_id: str | None = None, *,
-                     kind: str | None = None, reason: str | None = None, release_at: dt.datetime | None = None,
-                     force: bool | None = None) -> BlockResult:
-        """Block tables for a slot (or the whole night); ``force`` (manager, aal2) cancels bookings."""
-        return BlockResult.from_json(self.transport.call("block_tables", _args(
-            {"p_venue_id": venue_id, "p_date": date, "p_table_ids": _ids(table_ids)},
-            slot_id=slot_id, kind=kind, reason=reason, release_at=release_at, force=force)))
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
-    def unblock_tables(self, block_ids: Sequence[Id], reason: str | None = None) -> list[uuid.UUID]:
-        data = self.transport.call("unblock_tables", _args({"p_block_ids": _ids(block_ids)}, reason=reason))
-        return _ids(data.get("unblocked_ids") or [])
+    def watch_availability(self, venue_id: Id, date: dt.date, slot_id: str,
+                           **options: Any) -> AsyncIterator[watch.Update]:
+        """The slot's snapshot, then an update per event, forever: ``clubbooking.watch.watch_availability``
+        with this client as the source (``options``: ``listen``, ``idle_resync``, ``backoff``, ...).
 
-    def join_waitlist(self, venue_id: Id, date: dt.date, slot_id: str, party_size: int,
-                      occasion: str | None = None) -> WaitlistEntry:
-        return WaitlistEntry.from_json(self.transport.call("join_waitlist", _args(
-            {"p_venue_id": venue_id, "p_date": date, "p_slot_id": slot_id, "p_party_size": party_size},
-            occasion=occasion)))
+        >>> async for update in client.watch_availability(venue_id, night, "slot_23_30"):
+        ...     print(update.kind, update.availability.version)
+        """
+        from clubbooking import watch as watching  # imported late: watch imports the models, not the client
 
-    def expire_holds(self) -> int:
-        """Run the hold sweeper now (service_role); returns how many holds it expired."""
-        return int(self.transport.call("expire_holds", {}))
+        return watching.watch_availability(self, _uuid(venue_id), date, slot_id, **options)
 
-    def get_user_role(self, user_id: Id | None = None, venue_id: Id | None = None) -> str:
-        args = {k: v for k, v in {"user_id": user_id, "venue_id": venue_id}.items() if v is not None}
-        return str(self.transport.call("get_user_role", args))
+    get_availability = AsyncRpc(calls.get_availability)
+    get_availability_events = AsyncRpc(calls.get_availability_events)
+    check_table_availability = AsyncRpc(calls.check_table_availability)
+    get_optimal_table_combinations = AsyncRpc(calls.get_optimal_table_combinations)
+    hold_tables = AsyncRpc(calls.hold_tables)
+    submit_booking = AsyncRpc(calls.submit_booking)
+    approve_booking = AsyncRpc(calls.approve_booking)
+    reject_booking = AsyncRpc(calls.reject_booking)
+    cancel_booking = AsyncRpc(calls.cancel_booking)
+    check_in_booking = AsyncRpc(calls.check_in_booking)
+    mark_no_show = AsyncRpc(calls.mark_no_show)
+    create_booking_atomic = AsyncRpc(calls.create_booking_atomic)
+    block_tables = AsyncRpc(calls.block_tables)
+    unblock_tables = AsyncRpc(calls.unblock_tables)
+    join_waitlist = AsyncRpc(calls.join_waitlist)
+    expire_holds = AsyncRpc(calls.expire_holds)
+    get_user_role = AsyncRpc(calls.get_user_role)
+    booking_system_health = AsyncRpc(calls.booking_system_health)
+    get_promoter_bookings = AsyncRpc(calls.get_promoter_bookings)
+    get_venue_metrics = AsyncRpc(calls.get_venue_metrics)
+    approve_booking_over_capacity = AsyncRpc(calls.approve_booking_over_capacity)
+    refund_deposit = AsyncRpc(calls.refund_deposit)
+    update_venue_settings = AsyncRpc(calls.update_venue_settings)
+    forget_customer = AsyncRpc(calls.forget_customer)
+    export_customer_data = AsyncRpc(calls.export_customer_data)
 
-    def booking_system_health(self) -> dict[str, Any]:
-        return dict(self.transport.call("booking_system_health", {}))
 
-    # ---------- security: overrides (manager/admin with aal2) and GDPR ----------
-    def approve_booking_over_capacity(self, booking_id: Id, party_size: int, reason: str) -> Booking:
-        """Manager override (aal2): confirm a party size beyond the tables' capacity rules."""
-        return Booking.from_json(self.transport.call("approve_booking_over_capacity", {
-            "p_booking_id": booking_id, "p_party_size": party_size, "p_reason": reason}))
-
-    def refund_deposit(self, booking_id: Id, reason: str) -> Booking:
-        """Manager override (aal2) or back office: record a paid deposit as refunded."""
-        return Booking.from_json(self.transport.call("refund_deposit",
-                                                     {"p_booking_id": booking_id, "p_reason": reason}))
-
-    def update_venue_settings(self, venue_id: Id, settings: Mapping[str, Any]) -> dict[str, Any]:
-        """Admin (aal2): change venue settings, e.g. ``{"max_held_tables_per_customer": 3}``."""
-        return dict(self.transport.call("update_venue_settings",
-                                        {"p_venue_id": venue_id, "p_settings": dict(settings)}))
-
-    def forget_customer(self, customer_id: Id) -> dict[str, Any]:
-        """GDPR erasure (the customer, service_role, or an aal2 admin of every venue involved)."""
-        return dict(self.transport.call("forget_customer", {"p_customer_id": customer_id}))
-
-    def export_customer_data(self, customer_id: Id | None = None) -> dict[str, Any]:
-        """GDPR access: everything held about a customer (the caller by default), as one document."""
-        return dict(self.transport.call("export_customer_data", _args({}, customer_id=customer_id)))
+def rpc_methods() -> dict[str, Callable[..., Call[Any]]]:
+    """Every RPC method of the clients, by name, with the ``calls`` function behind it."""
+    return {name: attr.build for name, attr in vars(BookingClient).items() if isinstance(attr, SyncRpc)}

@@ -164,6 +164,8 @@ class AvailabilityEvent:
 
 @dataclass(frozen=True)
 class BlockResult:
+    """Staff blocks made by ``block_tables``, and the bookings a forced block cancelled."""
+
     block_ids: tuple[uuid.UUID, ...]
     cancelled_booking_ids: tuple[uuid.UUID, ...]
 
@@ -175,6 +177,8 @@ class BlockResult:
 
 @dataclass(frozen=True)
 class WaitlistEntry:
+    """A waitlist entry: its priority score and position in the slot's queue."""
+
     waitlist_entry_id: uuid.UUID
     status: str
     priority_score: int
@@ -188,6 +192,8 @@ class WaitlistEntry:
 
 @dataclass(frozen=True)
 class TableCombination:
+    """A set of free tables that fits a party (seed API), best first."""
+
     combination_id: int
     table_ids: tuple[uuid.UUID, ...]
     table_names: tuple[str, ...]
@@ -206,6 +212,8 @@ class TableCombination:
 
 @dataclass(frozen=True)
 class AtomicBookingResult:
+    """The seeds' one-call booking: its id and reference, or ``success`` False and why."""
+
     booking_id: uuid.UUID | None
     booking_reference: str | None
     total_deposit: float | None
@@ -217,3 +225,46 @@ class AtomicBookingResult:
         return cls(_uuid(data["booking_id"]) if data.get("booking_id") else None, data.get("booking_reference"),
                    float(data["total_deposit"]) if data.get("total_deposit") is not None else None,
                    bool(data["success"]), data.get("error_message"))
+
+
+@dataclass(frozen=True)
+class PromoterBooking:
+    """A booking under the calling promoter's code (first name only, no contact details)."""
+
+    reference: str
+    booking_date: dt.date
+    status: str
+    party_size: int
+    guest: str
+    minimum_spend: float
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PromoterBooking:
+        return cls(data["reference"], _date(data["booking_date"]), data["status"], int(data["party_size"]),
+                   data["guest"], float(data.get("minimum_spend") or 0))
+
+
+@dataclass(frozen=True)
+class NightMetrics:
+    """One night's figures for managers; rates are None where their denominator is 0."""
+
+    night: dt.date
+    holds: int
+    submitted: int
+    hold_to_booking_conversion: float | None
+    expired: int
+    expiry_rate: float | None
+    confirmed: int
+    checked_in: int
+    no_shows: int
+    no_show_rate: float | None
+    cancelled: int
+    conflicts_rejected: int | None  # None where the pg_cron samples do not cover the night
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NightMetrics:
+        known = _fields(cls, data)
+        known["night"] = _date(known["night"])
+        for rate in ("hold_to_booking_conversion", "expiry_rate", "no_show_rate"):
+            known[rate] = None if known.get(rate) is None else float(known[rate])
+        return cls(**known)

@@ -6,17 +6,27 @@ This table is the client's half of the contract; tests check it against the live
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class Rpc:
+    """An RPC of schema public: its name, its arguments as (name, SQL type), and its result shape."""
+
     name: str
     args: tuple[tuple[str, str], ...]  # (argument name, SQL type)
     returns_rows: bool = False         # a set-returning function (one JSON object per row)
 
     def arg_type(self, arg: str) -> str:
+        """The SQL type of an argument."""
         return dict(self.args)[arg]
+
+    def check(self, args: Mapping[str, object]) -> None:
+        """TypeError for an argument this RPC does not have (a client bug, caught before sending)."""
+        unknown = set(args) - {a for a, _ in self.args}
+        if unknown:
+            raise TypeError(f"{self.name} has no argument(s) {', '.join(sorted(unknown))}")
 
 
 def _rpc(name: str, *args: str, rows: bool = False) -> Rpc:
@@ -52,6 +62,8 @@ RPCS: dict[str, Rpc] = {r.name: r for r in (
          "start_time:time without time zone", "end_time:time without time zone", "party_size:integer", rows=True),
     _rpc("get_user_role", "user_id:uuid", "venue_id:uuid"),
     _rpc("booking_system_health"),
+    _rpc("get_promoter_bookings", "p_venue_id:uuid", "p_from:date", "p_to:date"),
+    _rpc("get_venue_metrics", "p_venue_id:uuid", "p_from:date", "p_to:date"),
 )}
 
 # Security (issue 5): manager overrides and admin configuration (aal2), GDPR erasure and export.

@@ -1,0 +1,237 @@
+"""One function per RPC of the contract: its arguments in, a ``Call`` out.
+
+A ``Call`` names the RPC, carries the arguments exactly as the SQL function names them, and
+knows how to turn the JSON result into a typed model. ``BookingClient`` runs calls
+synchronously and ``AsyncBookingClient`` awaits them, so the API is written once and both
+clients (over either transport) send the same arguments and return the same types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from clubbooking import models
+from clubbooking.errors import InvalidInput
+
+T = TypeVar("T")
+Id = uuid.UUID | str
+"""A uuid, as ``uuid.UUID`` or its text."""
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """An RPC to run: ``name``, SQL-named ``args``, and ``parse`` for its JSON result."""
+
+    name: str
+    args: dict[str, Any]
+    parse: Callable[[Any], T]
+
+
+def _args(required: Mapping[str, Any], **optional: Any) -> dict[str, Any]:
+    """Required arguments always (None reaches SQL as NULL); optional ones only when given."""
+    return {**required, **{k: v for k, v in optional.items() if v is not None}}
+
+
+def _ids(values: Iterable[Id]) -> list[uuid.UUID]:
+    """Ids as uuids; a malformed one is the caller's INVALID_INPUT, as the database would say."""
+    ids = []
+    for value in values:
+        try:
+            ids.append(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+        except ValueError:
+            raise InvalidInput(f"not a uuid: {value!r}", sqlstate="PT400") from None
+    return ids
+
+
+def _p(**optional: Any) -> dict[str, Any]:
+    """Optional arguments of the product's RPCs, whose SQL names carry a ``p_`` prefix."""
+    return {f"p_{k}": v for k, v in optional.items()}
+
+
+def _booking(name: str, args: dict[str, Any]) -> Call[models.Booking]:
+    return Call(name, args, models.Booking.from_json)
+
+
+# ---------- availability ----------
+
+def get_availability(venue_id: Id, date: dt.date, slot_id: str) -> Call[models.Availability]:
+    """The slot's snapshot (every table's state), shaped by the caller's role, with the channel's version."""
+    return Call("get_availability", {"p_venue_id": venue_id, "p_date": date, "p_slot_id": slot_id},
+                models.Availability.from_json)
+
+
+def get_availability_events(channel: str, after_version: int = 0) -> Call[list[models.AvailabilityEvent]]:
+    """The channel's ``availability.updated`` events after a version, oldest first (replay after a gap)."""
+    return Call("get_availability_events", {"p_channel": channel, "p_after_version": after_version},
+                lambda rows: [models.AvailabilityEvent.from_payload(r["payload"]) for r in rows])
+
+
+def check_table_availability(table_id: Id, booking_date: dt.date, start_time: dt.time, end_time: dt.time,
+                             exclude_booking_id: Id | None = None) -> Call[bool]:
+    """Seed API: is the table free for that local time range of the night?"""
+    return Call("check_table_availability", _args(
+        {"table_id": table_id, "booking_date": booking_date, "start_time": start_time, "end_time": end_time},
+        exclude_booking_id=exclude_booking_id), bool)
+
+
+def get_optimal_table_combinations(venue_id: Id, booking_date: dt.date, start_time: dt.time, end_time: dt.time,
+                                   party_size: int) -> Call[list[models.TableCombination]]:
+    """Seed API: free table sets that fit the party, best first."""
+    return Call("get_optimal_table_combinations", {
+        "venue_id": venue_id, "booking_date": booking_date, "start_time": start_time, "end_time": end_time,
+        "party_size": party_size}, lambda rows: [models.TableCombination.from_json(r) for r in rows])
+
+
+# ---------- bookings ----------
+
+def hold_tables(venue_id: Id, date: dt.date, slot_id: str, table_ids: Sequence[Id], party_size: int, *,
+                idempotency_key: str | None = None, special_requests: str | None = None,
+                occasion: str | None = None, promoter_code: str | None = None,
+                customer_id: Id | None = None) -> Call[models.Booking]:
+    """Hold tables (all or none) for a slot; the hold lives the venue's TTL (5 minutes).
+
+    ``customer_id`` books for another customer (host and up); the same ``idempotency_key``
+    returns the first booking instead of a second one.
+    """
+    return _booking("hold_tables", _args(
+        {"p_venue_id": venue_id, "p_date": date, "p_slot_id": slot_id, "p_table_ids": _ids(table_ids),
+         "p_party_size": party_size},
+        **_p(idempotency_key=idempotency_key, special_requests=special_requests, occasion=occasion,
+             promoter_code=promoter_code, customer_id=customer_id)))
+
+
+def submit_booking(booking_id: Id, payment_reference: str | None = None) -> Call[models.Booking]:
+    """held -> pending_approval (or confirmed where the venue auto-confirms); the deposit must be paid."""
+    return _booking("submit_booking", _args({"p_booking_id": booking_id}, **_p(payment_reference=payment_reference)))
+
+
+def _with_reason(name: str, booking_id: Id, reason: str | None) -> Call[models.Booking]:
+    return _booking(name, _args({"p_booking_id": booking_id}, **_p(reason=reason)))
+
+
+def approve_booking(booking_id: Id, reason: str | None = None) -> Call[models.Booking]:
+    """pending_approval -> confirmed (manager)."""
+    return _with_reason("approve_booking", booking_id, reason)
+
+
+def reject_booking(booking_id: Id, reason: str | None = None) -> Call[models.Booking]:
+    """pending_approval -> rejected (manager)."""
+    return _with_reason("reject_booking", booking_id, reason)
+
+
+def cancel_booking(booking_id: Id, reason: str | None = None) -> Call[models.Booking]:
+    """Cancel an open booking (its guest, or host and up); ``refund_eligible``: a paid deposit comes back."""
+    return _with_reason("cancel_booking", booking_id, reason)
+
+
+def check_in_booking(booking_id: Id) -> Call[models.Booking]:
+    """confirmed -> checked_in (door and up)."""
+    return _booking("check_in_booking", {"p_booking_id": booking_id})
+
+
+def mark_no_show(booking_id: Id) -> Call[models.Booking]:
+    """confirmed -> no_show (host and up), once the booking has started."""
+    return _booking("mark_no_show", {"p_booking_id": booking_id})
+
+
+def create_booking_atomic(venue_id: Id, customer_email: str | None, customer_phone: str | None,
+                          customer_name: str | None, table_ids: Sequence[Id], booking_date: dt.date,
+                          start_time: dt.time, end_time: dt.time, party_size: int, *,
+                          customer_id: Id | None = None, special_requests: str | None = None,
+                          occasion: str | None = None,
+                          stripe_payment_intent_id: str | None = None) -> Call[models.AtomicBookingResult]:
+    """Seed API: hold and submit in one call; errors come back in the result, not as exceptions."""
+    return Call("create_booking_atomic", _args(
+        {"venue_id": venue_id, "customer_email": customer_email, "customer_phone": customer_phone,
+         "customer_name": customer_name, "table_ids": _ids(table_ids), "booking_date": booking_date,
+         "start_time": start_time, "end_time": end_time, "party_size": party_size},
+        customer_id=customer_id, special_requests=special_requests, occasion=occasion,
+        stripe_payment_intent_id=stripe_payment_intent_id), lambda rows: models.AtomicBookingResult.from_json(rows[0]))
+
+
+# ---------- staff ----------
+
+def block_tables(venue_id: Id, date: dt.date, table_ids: Sequence[Id], slot_id: str | None = None, *,
+                 kind: str | None = None, reason: str | None = None, release_at: dt.datetime | None = None,
+                 force: bool | None = None) -> Call[models.BlockResult]:
+    """Block tables for a slot (or the whole night); ``force`` (manager, aal2) cancels live bookings."""
+    return Call("block_tables", _args(
+        {"p_venue_id": venue_id, "p_date": date, "p_table_ids": _ids(table_ids)},
+        **_p(slot_id=slot_id, kind=kind, reason=reason, release_at=release_at, force=force)),
+        models.BlockResult.from_json)
+
+
+def unblock_tables(block_ids: Sequence[Id], reason: str | None = None) -> Call[list[uuid.UUID]]:
+    """Lift staff blocks (host and up); returns the ids it lifted."""
+    return Call("unblock_tables", _args({"p_block_ids": _ids(block_ids)}, **_p(reason=reason)),
+                lambda data: _ids(data.get("unblocked_ids") or []))
+
+
+def join_waitlist(venue_id: Id, date: dt.date, slot_id: str, party_size: int,
+                  occasion: str | None = None) -> Call[models.WaitlistEntry]:
+    """Join a slot's waitlist: the entry with its priority score and position."""
+    return Call("join_waitlist", _args(
+        {"p_venue_id": venue_id, "p_date": date, "p_slot_id": slot_id, "p_party_size": party_size},
+        **_p(occasion=occasion)), models.WaitlistEntry.from_json)
+
+
+def expire_holds() -> Call[int]:
+    """Run the hold sweeper now (service_role); returns how many holds it expired."""
+    return Call("expire_holds", {}, int)
+
+
+def get_user_role(user_id: Id | None = None, venue_id: Id | None = None) -> Call[str]:
+    """Seed API: admin, manager, host, door, customer, anon or service_role."""
+    return Call("get_user_role", _args({}, user_id=user_id, venue_id=venue_id), str)
+
+
+def booking_system_health() -> Call[dict[str, Any]]:
+    """Seed API: health figures for managers."""
+    return Call("booking_system_health", {}, dict)
+
+
+# ---------- reports ----------
+
+def get_promoter_bookings(venue_id: Id, date_from: dt.date | None = None,
+                          date_to: dt.date | None = None) -> Call[list[models.PromoterBooking]]:
+    """The calling promoter's own bookings at a venue, optionally within nights ``date_from``-``date_to``."""
+    return Call("get_promoter_bookings", _args({"p_venue_id": venue_id}, **_p(**{"from": date_from, "to": date_to})),
+                lambda rows: [models.PromoterBooking.from_json(r) for r in rows])
+
+
+def get_venue_metrics(venue_id: Id, date_from: dt.date, date_to: dt.date) -> Call[list[models.NightMetrics]]:
+    """Per-night conversion, expiry, no-show and conflict figures, ``date_from`` to ``date_to`` (manager+)."""
+    return Call("get_venue_metrics", {"p_venue_id": venue_id, "p_from": date_from, "p_to": date_to},
+                lambda rows: [models.NightMetrics.from_json(r) for r in rows])
+
+
+# ---------- security: overrides (manager/admin with aal2) and GDPR ----------
+
+def approve_booking_over_capacity(booking_id: Id, party_size: int, reason: str) -> Call[models.Booking]:
+    """Manager override (aal2): confirm a party size beyond the tables' capacity rules."""
+    return _booking("approve_booking_over_capacity",
+                    {"p_booking_id": booking_id, "p_party_size": party_size, "p_reason": reason})
+
+
+def refund_deposit(booking_id: Id, reason: str) -> Call[models.Booking]:
+    """Manager override (aal2) or back office: record a paid deposit as refunded."""
+    return _booking("refund_deposit", {"p_booking_id": booking_id, "p_reason": reason})
+
+
+def update_venue_settings(venue_id: Id, settings: Mapping[str, Any]) -> Call[dict[str, Any]]:
+    """Admin (aal2): change venue settings, e.g. ``{"max_held_tables_per_customer": 3}``; the settings after."""
+    return Call("update_venue_settings", {"p_venue_id": venue_id, "p_settings": dict(settings)}, dict)
+
+
+def forget_customer(customer_id: Id) -> Call[dict[str, Any]]:
+    """GDPR erasure (the customer, service_role, or an aal2 admin of every venue involved)."""
+    return Call("forget_customer", {"p_customer_id": customer_id}, dict)
+
+
+def export_customer_data(customer_id: Id | None = None) -> Call[dict[str, Any]]:
+    """GDPR access: everything held about a customer (the caller by default), as one document."""
+    return Call("export_customer_data", _args({}, **_p(customer_id=customer_id)), dict)
