@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -147,3 +149,18 @@ def test_rush_plays_a_peak_night_and_exits_4_only_on_a_double_booking(scratch_ds
     broken = clubbooking("rush", "--guests", "1", "--workers", "1", dsn=scratch_dsn)
     assert broken.returncode == cli.EXIT_DOUBLE_BOOKINGS == 4
     assert summary_of(broken.stdout)["double bookings (independent SQL check)"] == "1"
+
+
+def test_the_relay_worker_wakes_listeners_once_per_batch_and_stops_by_itself(db_dsn: str, night: str) -> None:
+    """`clubbooking relay` (the worker that replaces a pg_cron job) sends a NOTIFY naming the
+    channel of a committed hold."""
+    with psycopg.connect(db_dsn, autocommit=True) as listener:
+        listener.execute("listen clubbooking_availability")
+        worker = threading.Thread(target=clubbooking, args=("relay", "--minutes", "0.05"), kwargs={"dsn": db_dsn})
+        worker.start()
+        time.sleep(0.5)  # the relay starts from the newest event; commit after it is running
+        held = clubbooking("hold", night, SLOT, "7", "--party", "3", dsn=db_dsn)
+        assert held.returncode == 0, held.stderr
+        notices = [n.payload for n in listener.notifies(timeout=10, stop_after=1)]
+        worker.join()
+    assert notices and f"{night}:{SLOT}" in notices[0]

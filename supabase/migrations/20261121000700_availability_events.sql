@@ -197,7 +197,7 @@ $$;
 -- booking commits never queue on the NOTIFY lock. Event ids come from a sequence, so a slow
 -- transaction can commit an id lower than one already seen: the relay re-reads a window of
 -- the last p_window ids and remembers which of them it has sent. Runs for p_run_for,
--- committing between polls; pg_cron starts it every minute, tests and tools may CALL it.
+-- committing between polls; `clubbooking relay` keeps one running, tests may CALL it.
 create procedure private.relay_events(p_run_for interval default interval '58 seconds',
                                       p_poll interval default interval '3 milliseconds',
                                       p_window int default 256)
@@ -235,4 +235,4 @@ begin
 end;
 $$;
 comment on procedure private.relay_events is
-  'Wakes LISTEN clubbooking_availability once per batch of new events; pg_cron keeps one running.';
+  'Wakes LISTEN clubbooking_availability once per batch of new events; `clubbooking relay` keeps one running.';

@@ -1,5 +1,8 @@
 -- =====================================================================================
--- Scheduled jobs (pg_cron): the hold sweeper, the event relay, event retention
+-- Scheduled jobs (pg_cron): the hold sweeper and event retention
+-- (Not the event relay: a pg_cron job that runs for most of a minute holds up DROP DATABASE
+-- cluster-wide, pg_cron issue #318. `clubbooking relay` runs it as a worker process instead;
+-- Supabase clients hear Broadcast and need no relay.)
 -- =====================================================================================
 -- Only where pg_cron can live (its cron.database_name, `postgres` on Supabase). The sweeper
 -- runs every 5 seconds where pg_cron has second schedules (1.5+), else every minute; holds
@@ -31,7 +34,6 @@ begin
   exception when others then
     perform cron.schedule('clubbooking-expire-holds', '* * * * *', 'select private.expire_holds()');
   end;
-  perform cron.schedule('clubbooking-event-relay', '* * * * *', 'call private.relay_events()');
   perform cron.schedule('clubbooking-prune-events', '17 4 * * *', 'select private.prune_events()');
 end
 $cron$;

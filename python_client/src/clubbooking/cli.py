@@ -21,6 +21,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any, NoReturn
@@ -253,6 +254,28 @@ def rush(guests: Annotated[int, typer.Option(min=1, max=500, help="guests racing
     console.print(night.summary_table(stats, doubles))
     if doubles:
         raise typer.Exit(EXIT_DOUBLE_BOOKINGS)
+
+
+@app.command()
+def relay(dsn: DsnOption = None,
+          minutes: Annotated[float, typer.Option(help="stop after this long (0: run until interrupted)")] = 0) -> None:
+    """Run the event relay: wakes `LISTEN clubbooking_availability` once per batch of new events.
+
+    A worker process rather than a pg_cron job (a long pg_cron job holds up DROP DATABASE,
+    pg_cron issue #318). Reconnects after a dropped connection.
+    """
+    url = resolve_dsn(dsn)
+    deadline = time.monotonic() + minutes * 60 if minutes else None
+    console.print("relay running (Ctrl-C to stop)")
+    while deadline is None or time.monotonic() < deadline:
+        run_for = 58.0 if deadline is None else max(0.01, min(58.0, deadline - time.monotonic()))
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                psycopg.ClientCursor(conn).execute(  # simple protocol: the procedure commits
+                    "call private.relay_events(make_interval(secs => %s))", (run_for,))
+        except psycopg.OperationalError as error:
+            console.print(f"[yellow]relay: {error}; reconnecting[/]")
+            time.sleep(1)
 
 
 def main() -> None:
