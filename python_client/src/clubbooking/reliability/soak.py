@@ -1,0 +1,129 @@
+"""A bounded soak on loopback: the real client (its connection pool) cycling bookings through
+hold -> submit -> approve -> cancel for minutes, while a sampler records the server's
+connections and the private memory of the server's backends and of this process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from clubbooking import leeds
+from clubbooking.client import BookingClient
+from clubbooking.errors import BookingError
+from clubbooking.reliability.runner import first_friday
+
+SAMPLE_EVERY = 5.0
+
+
+def rss_anon_kb(pid: int | str) -> int:
+    """Private resident memory of a process (shared buffers excluded), 0 if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    except OSError:
+        return 0
+    return 0
+
+
+@dataclass
+class Sample:
+    at: float
+    cycles: int
+    connections: int
+    server_kb: int
+    client_kb: int
+
+
+@dataclass
+class SoakResult:
+    seconds: float
+    workers: int
+    samples: list[Sample] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def connection_growth(self) -> int:
+        return max(s.connections for s in self.samples) - self.samples[0].connections if self.samples else 0
+
+    @property
+    def healthy(self) -> bool:
+        """Connections bounded by the pool, and no unexplained errors."""
+        return bool(self.samples) and max(s.connections for s in self.samples) <= self.workers + 2 \
+            and "internal" not in self.errors
+
+    def print(self) -> None:
+        table = Table(title=f"Soak: {self.seconds:.0f} s, {self.workers} workers")
+        for name in ("t (s)", "cycles", "server connections", "server private MB", "client private MB"):
+            table.add_column(name, justify="right")
+        for s in self.samples:
+            table.add_row(f"{s.at:.0f}", str(s.cycles), str(s.connections), f"{s.server_kb / 1024:.1f}",
+                          f"{s.client_kb / 1024:.1f}")
+        console = Console()
+        console.print(table)
+        if self.samples:
+            first, last = self.samples[0], self.samples[-1]
+            console.print(f"growth: connections {last.connections - first.connections:+d}, server "
+                          f"{(last.server_kb - first.server_kb) / 1024:+.1f} MB, client "
+                          f"{(last.client_kb - first.client_kb) / 1024:+.1f} MB; errors {self.errors}")
+
+
+def _sample(conn: psycopg.Connection[Any], began: float, cycles: int) -> Sample:
+    pids = [r[0] for r in conn.execute("select pid from pg_stat_activity")]
+    row = conn.execute("select count(*) from pg_stat_activity where datname = current_database() "
+                       "and pid <> pg_backend_pid()").fetchone()
+    return Sample(time.monotonic() - began, cycles, int(row[0]) if row else 0,
+                  sum(rss_anon_kb(p) for p in pids), rss_anon_kb("self"))
+
+
+def soak(dsn: str, seconds: float, *, workers: int = 4) -> SoakResult:
+    result = SoakResult(seconds, workers)
+    stop = threading.Event()
+    night = first_friday(dt.date.today() + dt.timedelta(weeks=3))
+    cycles = [0]
+    lock = threading.Lock()
+    with psycopg.connect(dsn, autocommit=True) as admin:
+        guests = leeds.create_guests(admin, workers, prefix="soak")
+    client = BookingClient.connect(dsn, pool_size=workers)
+    manager = client.as_user(leeds.staff_claims("manager"))
+
+    def cycle(i: int) -> None:
+        guest = client.as_user(guests[i])
+        table = leeds.TABLE_IDS[1 + i % 16]
+        while not stop.is_set():
+            try:
+                held = guest.hold_tables(leeds.VENUE_ID, night, leeds.SLOTS[i % 2], [table], 2 if i % 16 < 4 else 4)
+                guest.submit_booking(held.booking_id, payment_reference=f"pi_soak_{i}_{cycles[0]}")
+                manager.approve_booking(held.booking_id)
+                guest.cancel_booking(held.booking_id)
+                with lock:
+                    cycles[0] += 1
+            except BookingError as error:
+                with lock:
+                    result.errors[error.code] = result.errors.get(error.code, 0) + 1
+            except psycopg.Error:
+                with lock:
+                    result.errors["internal"] = result.errors.get("internal", 0) + 1
+
+    threads = [threading.Thread(target=cycle, args=(i,), daemon=True) for i in range(workers)]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    with psycopg.connect(dsn, autocommit=True) as sampler:
+        while time.monotonic() - began < seconds:
+            result.samples.append(_sample(sampler, began, cycles[0]))
+            time.sleep(min(SAMPLE_EVERY, max(0.0, seconds - (time.monotonic() - began))))
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+        result.samples.append(_sample(sampler, began, cycles[0]))
+    client.close()
+    return result
