@@ -11,7 +11,7 @@ from clubbooking import harness
 from clubbooking.reliability import faults, runner
 from conftest import sql_file
 
-SHORT_RUN = runner.RunConfig(seconds=45, workers=8, crash_every=12, kill_every=0.7, jump_every=1.0, seed=9)
+SHORT_RUN = runner.RunConfig(seconds=52, workers=8, crash_every=12, kill_every=0.7, jump_every=1.0, seed=9)
 # Broken variants: everyone fights over two tables of one night with holds and cancels only.
 RACE = runner.RunConfig(seconds=6, workers=8, crash_every=0, kill_every=0, hot_tables=(1, 2), seed=3,
                         mix={"hold_tables": 10, "cancel_booking": 3, "submit_booking": 2, "expire_holds": 1})
