@@ -158,7 +158,8 @@ def run(dsn: str, config: RunConfig, server: nemesis.ServerControl | None = None
         server.restart()
     harness.wait_ready(dsn)
     return RunReport(config, elapsed, {k: dict(v) for k, v in history.tally().items()}, dict(faults.counts),
-                     dict(history.failure_codes()), check(dsn, history, clock.now(), watch), [e for t in threads for e in t.errors])
+                     dict(history.failure_codes()), check(dsn, history, clock.now(), watch),
+                     [e for t in threads for e in t.errors])
 
 
 def check(dsn: str, history: History, final_clock: dt.datetime, watch: inv.SweepWatch) -> list[inv.Invariant]:
