@@ -17,6 +17,19 @@ as $$ select p_night between date '0001-01-01' and date '9999-12-31' $$;
 comment on function private.is_calendar_night is
   'Whether a night is a real calendar date (years 1-9999), not infinity or beyond timestamp arithmetic.';
 
+-- Raise DATE_OUT_OF_RANGE for a night off the calendar (a null night passes: callers check).
+create function private.require_calendar_night(p_night date) returns void
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  if not private.is_calendar_night(p_night) then
+    perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is not a night the venue can open', p_night));
+  end if;
+end;
+$$;
+comment on function private.require_calendar_night is 'DATE_OUT_OF_RANGE unless the night is a calendar date.';
+
 -- A local wall-clock time on a night, as an instant (see migration 0500); a night outside
 -- the calendar raises DATE_OUT_OF_RANGE. A null night still gives null.
 create or replace function private.local_instant(p_tz text, p_night date, p_opens time, p_at time)
@@ -25,9 +38,7 @@ language plpgsql immutable
 set search_path = ''
 as $$
 begin
-  if not private.is_calendar_night(p_night) then
-    perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is not a night the venue can open', p_night));
-  end if;
+  perform private.require_calendar_night(p_night);
   return ((p_night + p_at + case when p_at < p_opens then interval '1 day' else interval '0' end)::timestamp)
          at time zone p_tz;
 end;
@@ -41,9 +52,7 @@ language plpgsql immutable
 set search_path = ''
 as $$
 begin
-  if not private.is_calendar_night(p_night) then
-    perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is not a night the venue can open', p_night));
-  end if;
+  perform private.require_calendar_night(p_night);
   return p_night - date '2000-01-01';
 end;
 $$;

@@ -54,6 +54,7 @@ class History:
         self._lock = threading.Lock()
         self.rng = random.Random(seed)
         self.bookings: dict[str, dict[str, Any]] = {}   # booking id -> {status, guest, ...} as last acked
+        self._by_status: dict[str, dict[str, None]] = {}  # status -> booking ids (insertion-ordered set)
         self.blocks: list[str] = []                      # acked active block ids
 
     def begin(self, kind: str, actor: str, args: dict[str, Any], clock: dt.datetime) -> Op:
@@ -68,16 +69,19 @@ class History:
 
     def learn_booking(self, booking_id: str, **facts: Any) -> None:
         with self._lock:
-            self.bookings.setdefault(booking_id, {}).update(facts)
+            known = self.bookings.setdefault(booking_id, {})
+            self._by_status.get(known.get("status", ""), {}).pop(booking_id, None)
+            known.update(facts)
+            self._by_status.setdefault(known.get("status", ""), {})[booking_id] = None
 
     def pick_booking(self, rng: random.Random, statuses: tuple[str, ...]) -> tuple[str, dict[str, Any]] | None:
-        """A known booking last seen in one of ``statuses`` (recent ones more likely)."""
+        """A known booking last seen in one of ``statuses`` (the most recent ones more likely)."""
         with self._lock:
-            recent = list(itertools.islice(reversed(self.bookings.items()), 400))
-        candidates = [(k, v) for k, v in recent if v.get("status") in statuses]
-        if not candidates:
-            return None
-        return candidates[min(int(rng.expovariate(1 / 12)), len(candidates) - 1)]
+            candidates = [b for s in statuses for b in itertools.islice(reversed(self._by_status.get(s, {})), 50)]
+            if not candidates:
+                return None
+            picked = candidates[min(int(rng.expovariate(1 / 12)), len(candidates) - 1)]
+            return picked, dict(self.bookings[picked])
 
     def learn_blocks(self, added: list[str], removed: list[str]) -> None:
         with self._lock:

@@ -85,6 +85,8 @@ def _sample(conn: psycopg.Connection[Any], began: float, cycles: int) -> Sample:
 
 
 def soak(dsn: str, seconds: float, *, workers: int = 4) -> SoakResult:
+    """Cycle bookings with ``workers`` threads (at most 8) for ``seconds``, sampling as it goes."""
+    workers = min(workers, 8)
     result = SoakResult(seconds, workers)
     stop = threading.Event()
     night = first_friday(dt.date.today() + dt.timedelta(weeks=3))
@@ -97,10 +99,11 @@ def soak(dsn: str, seconds: float, *, workers: int = 4) -> SoakResult:
 
     def cycle(i: int) -> None:
         guest = client.as_user(guests[i])
-        table = leeds.TABLE_IDS[1 + i % 16]
+        # Tables 1-4 all seat 4: each worker cycles its own (table, slot), so they never conflict.
+        table, slot = leeds.TABLE_IDS[1 + i % 4], leeds.SLOTS[(i // 4) % 2]
         while not stop.is_set():
             try:
-                held = guest.hold_tables(leeds.VENUE_ID, night, leeds.SLOTS[i % 2], [table], 2 if i % 16 < 4 else 4)
+                held = guest.hold_tables(leeds.VENUE_ID, night, slot, [table], 4)
                 guest.submit_booking(held.booking_id, payment_reference=f"pi_soak_{i}_{cycles[0]}")
                 manager.approve_booking(held.booking_id)
                 guest.cancel_booking(held.booking_id)

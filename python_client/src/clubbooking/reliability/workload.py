@@ -123,7 +123,7 @@ class Workload:
         args = {k: v for k, v in op.args.items() if not k.startswith("_")}
         timeout = rng.randint(1, 4) if rng.random() < self.timeout_rate else SAFETY_TIMEOUT_MS
         try:
-            with conn.transaction():
+            with conn.transaction(), conn.pipeline():   # one round trip for settings and call
                 conn.execute(SETUP, (role, json.dumps(claims), op.clock.isoformat(), op.request_id, f"{timeout}ms"))
                 rows = conn.execute(rpc_query(op.kind, args), args).fetchall()
         except psycopg.errors.QueryCanceled:
@@ -187,8 +187,10 @@ def _booking_plan(rpc: str, statuses: tuple[str, ...], actors: tuple[str, ...]) 
     def plan(w: Workload, rng: random.Random) -> Plan | None:
         picked = w.history.pick_booking(rng, statuses)
         facts: dict[str, Any] = {}
-        if picked is None or rng.random() < 0.02:
-            booking_id = str(uuid.uuid4())
+        if rng.random() < 0.02:
+            booking_id = str(uuid.uuid4())   # now and then a booking that does not exist
+        elif picked is None:
+            return None
         else:
             booking_id, facts = picked
         actor = rng.choice(actors)
