@@ -20,6 +20,7 @@ from typing import Any
 
 OK, FAIL, INFO = "ok", "fail", "info"
 TIMEOUT = "STATEMENT_TIMEOUT"
+SEATED = ("pending_approval", "confirmed", "checked_in")  # statuses that keep a table until cancelled
 CONNECTION_LOST = "CONNECTION_LOST"
 
 
@@ -55,6 +56,7 @@ class History:
         self.rng = random.Random(seed)
         self.bookings: dict[str, dict[str, Any]] = {}   # booking id -> {status, guest, ...} as last acked
         self._by_status: dict[str, dict[str, None]] = {}  # status -> booking ids (insertion-ordered set)
+        self._taken: dict[tuple[Any, ...], str] = {}     # (table, night, slot) -> booking sitting there
         self.blocks: list[str] = []                      # acked active block ids
 
     def begin(self, kind: str, actor: str, args: dict[str, Any], clock: dt.datetime) -> Op:
@@ -73,6 +75,16 @@ class History:
             self._by_status.get(known.get("status", ""), {}).pop(booking_id, None)
             known.update(facts)
             self._by_status.setdefault(known.get("status", ""), {})[booking_id] = None
+            for spot in known.get("spots", ()):
+                if known["status"] in SEATED:
+                    self._taken[spot] = booking_id
+                elif self._taken.get(spot) == booking_id:
+                    del self._taken[spot]
+
+    def looks_taken(self, spot: tuple[Any, ...]) -> bool:
+        """Whether an acked booking that is not a hold sits on (table, night, slot), as far as we know."""
+        with self._lock:
+            return spot in self._taken
 
     def pick_booking(self, rng: random.Random, statuses: tuple[str, ...]) -> tuple[str, dict[str, Any]] | None:
         """A known booking last seen in one of ``statuses`` (the most recent ones more likely)."""

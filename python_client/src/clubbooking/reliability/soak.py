@@ -20,8 +20,6 @@ from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError
 from clubbooking.reliability.runner import first_friday
 
-SAMPLE_EVERY = 5.0
-
 
 def rss_anon_kb(pid: int | str) -> int:
     """Private resident memory of a process (shared buffers excluded), 0 if it is gone."""
@@ -51,10 +49,6 @@ class SoakResult:
     errors: dict[str, int] = field(default_factory=dict)
 
     @property
-    def connection_growth(self) -> int:
-        return max(s.connections for s in self.samples) - self.samples[0].connections if self.samples else 0
-
-    @property
     def healthy(self) -> bool:
         """Connections bounded by the pool, and no unexplained errors."""
         return bool(self.samples) and max(s.connections for s in self.samples) <= self.workers + 2 \
@@ -69,11 +63,12 @@ class SoakResult:
                           f"{s.client_kb / 1024:.1f}")
         console = Console()
         console.print(table)
-        if self.samples:
-            first, last = self.samples[0], self.samples[-1]
-            console.print(f"growth: connections {last.connections - first.connections:+d}, server "
-                          f"{(last.server_kb - first.server_kb) / 1024:+.1f} MB, client "
-                          f"{(last.client_kb - first.client_kb) / 1024:+.1f} MB; errors {self.errors}")
+        if len(self.samples) > 1:
+            warm, last = self.samples[1], self.samples[-1]   # growth after the first interval's warm-up
+            server_mb, client_mb = (last.server_kb - warm.server_kb) / 1024, (last.client_kb - warm.client_kb) / 1024
+            console.print(f"growth after warm-up ({warm.at:.0f}-{last.at:.0f} s): connections "
+                          f"{last.connections - warm.connections:+d}, server {server_mb:+.1f} MB, "
+                          f"client {client_mb:+.1f} MB; errors {self.errors}")
 
 
 def _sample(conn: psycopg.Connection[Any], began: float, cycles: int) -> Sample:
@@ -84,7 +79,7 @@ def _sample(conn: psycopg.Connection[Any], began: float, cycles: int) -> Sample:
                   sum(rss_anon_kb(p) for p in pids), rss_anon_kb("self"))
 
 
-def soak(dsn: str, seconds: float, *, workers: int = 4) -> SoakResult:
+def soak(dsn: str, seconds: float, *, workers: int = 4, sample_every: float = 5.0) -> SoakResult:
     """Cycle bookings with ``workers`` threads (at most 8) for ``seconds``, sampling as it goes."""
     workers = min(workers, 8)
     result = SoakResult(seconds, workers)
@@ -123,7 +118,7 @@ def soak(dsn: str, seconds: float, *, workers: int = 4) -> SoakResult:
     with psycopg.connect(dsn, autocommit=True) as sampler:
         while time.monotonic() - began < seconds:
             result.samples.append(_sample(sampler, began, cycles[0]))
-            time.sleep(min(SAMPLE_EVERY, max(0.0, seconds - (time.monotonic() - began))))
+            time.sleep(min(sample_every, max(0.0, seconds - (time.monotonic() - began))))
         stop.set()
         for t in threads:
             t.join(timeout=60)

@@ -123,13 +123,13 @@ class Workload:
         args = {k: v for k, v in op.args.items() if not k.startswith("_")}
         timeout = rng.randint(1, 4) if rng.random() < self.timeout_rate else SAFETY_TIMEOUT_MS
         try:
-            with conn.transaction(), conn.pipeline():   # one round trip for settings and call
+            with conn.transaction():
                 conn.execute(SETUP, (role, json.dumps(claims), op.clock.isoformat(), op.request_id, f"{timeout}ms"))
                 rows = conn.execute(rpc_query(op.kind, args), args).fetchall()
         except psycopg.errors.QueryCanceled:
             op.outcome, op.code = FAIL, TIMEOUT
             self.faults.add("statement timeout")
-            return True
+            return self._idle(conn)
         except psycopg.Error as error:
             state = error.sqlstate
             if conn.broken or conn.closed or state is None or state in LOST_STATES or state.startswith("08"):
@@ -138,17 +138,27 @@ class Workload:
             op.outcome, op.error = FAIL, str(error).splitlines()[0][:300]
             op.code = error.diag.message_primary if state.startswith("PT") else f"SQLSTATE {state}"
             self._learn_failure(op)
-            return True
+            return self._idle(conn)
         op.outcome, op.result = OK, rows[0][0] if rows else None
         self._learn_success(op)
         return True
+
+    @staticmethod
+    def _idle(conn: psycopg.Connection[Any]) -> bool:
+        """Whether the connection is usable after a failure. On a loaded machine a 1 ms statement
+        timeout can cancel the ROLLBACK too, leaving the session in an aborted transaction
+        (SQLSTATE 25P02 for whatever comes next): such a connection is closed, which rolls back."""
+        return conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
 
     # ---------- what acks teach the workload (for choosing what to act on next) ----------
     def _learn_success(self, op: Op) -> None:
         result = op.result
         if isinstance(result, dict) and "booking_id" in result:
-            self.history.learn_booking(result["booking_id"], status=result["status"],
-                                       **({"guest": op.args.get("_guest")} if op.kind == "hold_tables" else {}))
+            facts = {"status": result["status"]}
+            if op.kind == "hold_tables":
+                facts["guest"] = op.args["_guest"]
+                facts["spots"] = [(t, op.args["p_date"], op.args["p_slot_id"]) for t in op.args["p_table_ids"]]
+            self.history.learn_booking(result["booking_id"], **facts)
         elif op.kind == "block_tables" and isinstance(result, dict):
             self.history.learn_blocks([str(b) for b in result.get("block_ids") or []], [])
             for booking_id in result.get("cancelled_booking_ids") or []:
@@ -167,13 +177,18 @@ def _slot(w: Workload, rng: random.Random) -> tuple[dt.date, str]:
 
 
 def plan_hold(w: Workload, rng: random.Random) -> Plan:
+    """Mostly tables the workload does not know to be booked (everyone races for those), now
+    and then one it does (the SECTION_NOT_AVAILABLE path, which computes alternatives)."""
     night, slot = _slot(w, rng)
     roll = rng.random()
-    if roll < 0.1 and w.floor.combinations:
-        tables, low, high = rng.choice(w.floor.combinations)
-    else:
-        table = rng.choice(list(w.floor.tables))
-        tables, (low, high) = [table], w.floor.tables[table]
+    for _ in range(4):
+        if roll < 0.1 and w.floor.combinations:
+            tables, low, high = rng.choice(w.floor.combinations)
+        else:
+            table = rng.choice(list(w.floor.tables))
+            tables, (low, high) = [table], w.floor.tables[table]
+        if rng.random() < 0.2 or not any(w.history.looks_taken((t, night, slot)) for t in tables):
+            break
     party = rng.randint(low, high) if roll < 0.97 else rng.choice([0, high + 1, 51])
     guest_index = rng.randrange(len(w.floor.guests))
     args = {"p_venue_id": w.floor.venue_id, "p_date": night, "p_slot_id": slot, "p_table_ids": tables,
