@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 
@@ -25,15 +26,15 @@ from clubbooking import harness
 from clubbooking.reliability.history import FaultLog
 
 WORKER_APP = "clubbooking-reliability-worker"
+LONDON = ZoneInfo("Europe/London")
 
 
 class FakeClock:
     """A frozen instant that jumps forward: time passes for holds only when the nemesis says so."""
 
-    def __init__(self, start: dt.datetime, limit: dt.datetime) -> None:
+    def __init__(self, start: dt.datetime) -> None:
         self._now = start
         self.start = start
-        self.limit = limit
         self._lock = threading.Lock()
 
     def now(self) -> dt.datetime:
@@ -42,7 +43,7 @@ class FakeClock:
 
     def jump(self, by: dt.timedelta) -> dt.datetime:
         with self._lock:
-            self._now = min(self._now + by, self.limit)
+            self._now += by
             return self._now
 
 
@@ -103,14 +104,31 @@ def crash_and_restart(server: ServerControl, faults: FaultLog, rng: random.Rando
     server.restart()
 
 
-def clock_jump(clock: FakeClock, faults: FaultLog, rng: random.Random, mean: dt.timedelta) -> None:
-    """Mostly jumps around a hold's lifetime (5 minutes); now and then a long one."""
+def clock_jump(clock: FakeClock, faults: FaultLog, rng: random.Random) -> None:
+    """Mostly jumps around a hold's lifetime (5 minutes), now and then a long one (45 minutes
+    on average); from Sunday morning the clock leaps to the next Friday evening, so that a
+    long run keeps booking weekend after weekend."""
     if rng.random() < 0.8:
         by = dt.timedelta(seconds=rng.uniform(10, 400))
     else:
-        by = dt.timedelta(seconds=rng.expovariate(1 / max(mean.total_seconds(), 1)))
-    clock.jump(by)
+        by = dt.timedelta(seconds=rng.expovariate(1 / 2700))
+    now = clock.jump(by)
+    weekend = weekend_nights(now)[0]
+    opening = dt.datetime.combine(weekend, dt.time(19, 30), LONDON)
+    if now < opening - dt.timedelta(days=1):
+        clock.jump(opening - now)
     faults.add("clock jump")
+
+
+def weekend_nights(at: dt.datetime) -> list[dt.date]:
+    """The Friday and Saturday nights of the weekend the clock is in, else of the next one
+    (a night lasts until 04:00 the next morning)."""
+    night_of = (at.astimezone(LONDON) - dt.timedelta(hours=4)).date()
+    if night_of.weekday() == 5:
+        friday = night_of - dt.timedelta(days=1)
+    else:
+        friday = night_of + dt.timedelta(days=(4 - night_of.weekday()) % 7)
+    return [friday, friday + dt.timedelta(days=1)]
 
 
 def describe(faults: FaultLog) -> dict[str, Any]:

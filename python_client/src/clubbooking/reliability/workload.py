@@ -20,7 +20,7 @@ from typing import Any
 import psycopg
 
 from clubbooking import leeds
-from clubbooking.reliability.faults import WORKER_APP, FakeClock
+from clubbooking.reliability.faults import WORKER_APP, FakeClock, weekend_nights
 from clubbooking.reliability.history import CONNECTION_LOST, FAIL, INFO, OK, TIMEOUT, FaultLog, History, Op
 from clubbooking.transport import rpc_query
 
@@ -40,7 +40,6 @@ class Floor:
     """The hot slots and tables the workload fights over, and who plays the guests."""
 
     venue_id: uuid.UUID
-    nights: list[dt.date]
     slots: list[str]
     tables: dict[uuid.UUID, tuple[int, int]]          # table -> (capacity_min, capacity_max)
     combinations: list[tuple[list[uuid.UUID], int, int]]
@@ -173,7 +172,8 @@ class Workload:
 
 # ---------- plans: what to call, as whom, with which arguments ----------
 def _slot(w: Workload, rng: random.Random) -> tuple[dt.date, str]:
-    return rng.choice(w.floor.nights), rng.choice(w.floor.slots)
+    """A hot slot: the Friday or Saturday of the weekend the test clock is in."""
+    return rng.choice(weekend_nights(w.clock.now())), rng.choice(w.floor.slots)
 
 
 def plan_hold(w: Workload, rng: random.Random) -> Plan:
@@ -187,7 +187,7 @@ def plan_hold(w: Workload, rng: random.Random) -> Plan:
         else:
             table = rng.choice(list(w.floor.tables))
             tables, (low, high) = [table], w.floor.tables[table]
-        if rng.random() < 0.2 or not any(w.history.looks_taken((t, night, slot)) for t in tables):
+        if rng.random() < 0.1 or not any(w.history.looks_taken((t, night, slot)) for t in tables):
             break
     party = rng.randint(low, high) if roll < 0.97 else rng.choice([0, high + 1, 51])
     guest_index = rng.randrange(len(w.floor.guests))
