@@ -53,3 +53,13 @@ bench-lint: bootstrap
 	@$(VENV)/bin/mypy --config-file python_client/pyproject.toml bench
 
 lint: bench-lint
+
+## make reliability: the fault-injecting checker at full size (>= 100k operations with crash, kill,
+## timeout and clock faults, on a cluster of its own), the bad-input property tests with more
+## examples, and a bounded soak; each prints its table (about 15-20 minutes, then stops)
+reliability: bootstrap
+	@$(VENV)/bin/python -m clubbooking.reliability run --operations 100000 --seconds 1150 --workers 12 --crash-every 30 \
+		--json-out .clubbooking/reliability/run.json
+	@CLUBBOOKING_BAD_INPUT_EXAMPLES=300 $(CB) with-db -- $(VENV)/bin/pytest tests/test_reliability_bad_input.py \
+		-q -p no:cacheprovider
+	@$(VENV)/bin/python -m clubbooking.reliability soak --minutes 2

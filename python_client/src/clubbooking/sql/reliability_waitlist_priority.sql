@@ -1,0 +1,13 @@
+-- Waitlist offers that skipped a better-placed guest: an entry offered a hold while an entry
+-- for the same slot with a higher priority score, waiting since before the offer, was passed
+-- over. Must return no rows (and returns none where no offers have been made).
+select offered.id as offered_entry, passed.id as passed_over_entry,
+       offered.priority_score as offered_priority, passed.priority_score as passed_priority
+from public.waitlist_entries offered
+join public.bookings offer on offer.id = offered.offered_booking_id
+join public.waitlist_entries passed
+  on passed.venue_id = offered.venue_id and passed.booking_date = offered.booking_date
+ and passed.slot_id = offered.slot_id and passed.status = 'waiting'
+ and passed.priority_score > offered.priority_score and passed.created_at < offer.created_at
+where offered.venue_id = %(venue_id)s and offered.status in ('offered', 'accepted')
+limit 50
