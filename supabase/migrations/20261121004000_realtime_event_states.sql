@@ -144,6 +144,11 @@ declare
   v_actor jsonb := jsonb_build_object('actor', jsonb_build_object('id', (select auth.uid()),
                                                                   'role', private.actor_role(p_venue_id)));
 begin
+  -- One committer at a time per venue and night takes that night's channel counters: a
+  -- transaction touching two channels (a forced block, an unblock across both slots) would
+  -- otherwise lock them in the order its rows changed and could deadlock with another.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('events:' || p_venue_id::text),
+                                           private.night_key(p_night));
   select v.club_id into v_club_id from public.venues v where v.id = p_venue_id;
   for v_slot in select * from private.slots_overlapping(p_venue_id, p_night, p_period) loop
     v_channel := private.channel_name(v_club_id, p_venue_id, p_night, v_slot.slot_id);

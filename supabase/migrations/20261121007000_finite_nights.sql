@@ -57,3 +57,6 @@ begin
 end;
 $$;
 comment on function private.night_key is 'The advisory lock key of a night: days since 2000-01-01.';
+
+-- night_key runs with the caller's rights inside the trusted seed lock functions.
+grant execute on function private.require_calendar_night(date) to service_role;
