@@ -71,6 +71,11 @@ def strategies(known: list[Any]) -> dict[str, st.SearchStrategy[Any]]:
             st.datetimes(timezones=st.just(dt.UTC)), st.sampled_from(["infinity", "-infinity", "yesterday", "nope"])),
         "time without time zone": st.one_of(
             st.times(), st.sampled_from(["24:00", "00:00", "23:59:59.999999", "allballs", "25:61", "21:00"])),
+        "jsonb": st.one_of(
+            st.dictionaries(st.sampled_from(["hold_ttl", "requires_approval", "min_age", "opens_at", "nope",
+                                             *INJECTIONS]),
+                            st.one_of(st.none(), st.booleans(), st.integers(), _texts()), max_size=3).map(json.dumps),
+            _texts()),
     }
 
 

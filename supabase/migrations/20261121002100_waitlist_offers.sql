@@ -70,7 +70,8 @@ begin
     return 0;
   end if;
   select * into v_venue from public.venues v where v.id = p_venue_id;
-  for v_slot in select * from private.slots_overlapping(p_venue_id, p_night, p_period) loop
+  for v_slot in select * from private.slots_overlapping(p_venue_id, p_night, p_period)
+                where upper(slot_period) > private.now() loop    -- a slot that is over offers nothing
     for v_entry in
       select * from public.waitlist_entries w
       where w.venue_id = p_venue_id and w.booking_date = p_night and w.slot_id = v_slot.slot_id and w.status = 'waiting'
@@ -82,11 +83,21 @@ begin
         select * from private.free_options(p_venue_id, p_night, v_slot.slot_period, v_entry.party_size) o
         order by o.rank limit 3
       loop
+        -- Offered only where no claim is still active, not even a dead hold the sweeper has not
+        -- reached yet (its expiry will offer the table in its turn).
         if private.try_lock_tables(v_option.table_ids, p_night)
-           and private.tables_free(p_venue_id, p_night, v_option.table_ids, v_slot.slot_period, v_entry.party_size) then
-          v_booking := private.insert_hold(v_venue, v_entry.customer_id, p_night, v_slot.slot_period,
-                         v_option.table_ids, v_entry.party_size, v_venue.waitlist_offer_ttl,
-                         jsonb_build_object('reason', 'waitlist_offer', 'occasion', v_entry.occasion));
+           and private.tables_free(p_venue_id, p_night, v_option.table_ids, v_slot.slot_period, v_entry.party_size)
+           and not exists (select 1 from public.booking_tables bt
+                           where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.is_active
+                             and bt.is_exclusive and bt.table_id = any (v_option.table_ids)
+                             and bt.period && v_slot.slot_period) then
+          begin
+            v_booking := private.insert_hold(v_venue, v_entry.customer_id, p_night, v_slot.slot_period,
+                           v_option.table_ids, v_entry.party_size, v_venue.waitlist_offer_ttl,
+                           jsonb_build_object('reason', 'waitlist_offer', 'occasion', v_entry.occasion));
+          exception when sqlstate 'PT409' or sqlstate 'PT422' or exclusion_violation then
+            continue;  -- the guest can't hold this now (e.g. now underage, or at the night's limit): next option
+          end;
           update public.waitlist_entries w
              set status = 'offered', offered_booking_id = v_booking.id, offer_expires_at = v_booking.hold_expires_at
            where w.id = v_entry.id;
