@@ -63,6 +63,8 @@ declare
   v_option record;
   v_booking public.bookings;
   v_count int := 0;
+  v_contended boolean;
+  v_offered boolean;
 begin
   if current_setting('clubbooking.offers_paused', true) = 'on'
      or not exists (select 1 from public.waitlist_entries w
@@ -77,20 +79,23 @@ begin
       where w.venue_id = p_venue_id and w.booking_date = p_night and w.slot_id = v_slot.slot_id and w.status = 'waiting'
       order by w.priority_score desc, w.created_at
       limit 20
-      for update skip locked
+      for update skip locked  -- an entry another offer is working on is theirs to offer
     loop
+      v_contended := false;
+      v_offered := false;
       for v_option in
         select * from private.free_options(p_venue_id, p_night, v_slot.slot_period, v_entry.party_size) o
-        order by o.rank limit 3
+        order by o.rank
       loop
         -- Offered only where no claim is still active, not even a dead hold the sweeper has not
-        -- reached yet (its expiry will offer the table in its turn).
-        if private.try_lock_tables(v_option.table_ids, p_night)
-           and private.tables_free(p_venue_id, p_night, v_option.table_ids, v_slot.slot_period, v_entry.party_size)
-           and not exists (select 1 from public.booking_tables bt
-                           where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.is_active
-                             and bt.is_exclusive and bt.table_id = any (v_option.table_ids)
-                             and bt.period && v_slot.slot_period) then
+        -- reached yet (its expiry will offer the table in its turn), and no one is booking now.
+        if not private.try_lock_tables(v_option.table_ids, p_night)
+           or exists (select 1 from public.booking_tables bt
+                      where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.is_active
+                        and bt.is_exclusive and bt.table_id = any (v_option.table_ids)
+                        and bt.period && v_slot.slot_period) then
+          v_contended := true;
+        elsif private.tables_free(p_venue_id, p_night, v_option.table_ids, v_slot.slot_period, v_entry.party_size) then
           begin
             v_booking := private.insert_hold(v_venue, v_entry.customer_id, p_night, v_slot.slot_period,
                            v_option.table_ids, v_entry.party_size, v_venue.waitlist_offer_ttl,
@@ -109,9 +114,13 @@ begin
           perform private.write_audit(p_venue_id, 'waitlist', v_entry.id, 'waitlist_offered', 'waiting', 'offered',
             'table_freed', jsonb_build_object('booking_id', v_booking.id));
           v_count := v_count + 1;
+          v_offered := true;
           exit;
         end if;
       end loop;
+      -- A table this guest could have had is busy: offer nothing to anyone below them now;
+      -- whoever holds it frees or books it, and that offers again.
+      exit when v_contended and not v_offered;
     end loop;
   end loop;
   return v_count;
