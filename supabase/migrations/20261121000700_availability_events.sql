@@ -35,6 +35,8 @@ comment on table public.availability_events is
   'Replayable availability.updated events; payload is the public shape, staff_payload the true state and actor.';
 create index availability_events_venue_night_idx on public.availability_events (venue_id, booking_date);
 create index availability_events_created_at_idx on public.availability_events (created_at);
+-- Finds a table's previous event on a channel (the newest one) quickly.
+create index availability_events_channel_table_idx on public.availability_events (channel, table_id, version);
 
 -- The state a booking status gives its tables.
 create function private.table_state(p_status text) returns text
@@ -66,10 +68,17 @@ as $$
   select format('availability:%s:%s:%s:%s', p_club_id, p_venue_id, to_char(p_night, 'YYYY-MM-DD'), p_slot_id)
 $$;
 
+-- An event announces the table's state in the slot as the claim ledger has it after the
+-- commit (not the transition's own old and new state, which differ when a slot holds several
+-- claims on one table or one transaction changes a table twice), and previousState is what
+-- the channel's previous event for that table announced: replaying a channel's events over a
+-- snapshot gives exactly a fresh snapshot.
 -- Emit one availability.updated event per slot channel that a table's changed range touches.
-create function private.emit_table_event(
-  p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange,
-  p_previous text, p_new text, p_reason text)
+-- Order matters: the channel's version first (its row lock queues later writers of the
+-- channel until this transaction commits), then the state, read after every earlier commit
+-- on the channel. p_reason says why; the actor is the caller.
+create function private.emit_slot_events(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange,
+                                         p_reason text)
 returns void
 language plpgsql
 security definer
@@ -80,10 +89,19 @@ declare
   v_slot record;
   v_channel text;
   v_version bigint;
+  v_previous text;
+  v_new text;
   v_public jsonb;
   v_staff jsonb;
   v_at text := to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+  v_actor jsonb := jsonb_build_object('actor', jsonb_build_object('id', (select auth.uid()),
+                                                                  'role', private.actor_role(p_venue_id)));
 begin
+  -- One committer at a time per venue and night takes that night's channel counters: a
+  -- transaction touching two channels (a forced block, an unblock across both slots) would
+  -- otherwise lock them in the order its rows changed and could deadlock with another.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('events:' || p_venue_id::text),
+                                           private.night_key(p_night));
   select v.club_id into v_club_id from public.venues v where v.id = p_venue_id;
   for v_slot in select * from private.slots_overlapping(p_venue_id, p_night, p_period) loop
     v_channel := private.channel_name(v_club_id, p_venue_id, p_night, v_slot.slot_id);
@@ -91,20 +109,24 @@ begin
     values (v_channel, 1)
     on conflict (channel) do update set version = cv.version + 1, updated_at = now()
     returning cv.version into v_version;
+    select e.staff_payload ->> 'newState' into v_previous
+    from public.availability_events e
+    where e.channel = v_channel and e.table_id = p_table_id
+    order by e.version desc limit 1;
+    select s.state into v_new
+    from private.table_slot_state(p_venue_id, p_table_id, p_night, v_slot.slot_period) s;
+    v_previous := coalesce(v_previous, 'available');
     v_public := jsonb_build_object(
       'eventType', 'availability.updated',
       'sectionId', p_table_id,
       'slotId', v_slot.slot_id,
       'date', to_char(p_night, 'YYYY-MM-DD'),
-      'previousState', private.public_state(p_previous),
-      'newState', private.public_state(p_new),
+      'previousState', private.public_state(v_previous),
+      'newState', private.public_state(v_new),
       'reason', p_reason,
       'updatedAt', v_at,
       'version', v_version);
-    v_staff := v_public || jsonb_build_object(
-      'previousState', p_previous,
-      'newState', p_new,
-      'actor', jsonb_build_object('id', (select auth.uid()), 'role', private.actor_role(p_venue_id)));
+    v_staff := v_public || jsonb_build_object('previousState', v_previous, 'newState', v_new) || v_actor;
     insert into public.availability_events
       (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
     values (v_channel, p_venue_id, p_night, v_slot.slot_id, v_version, p_table_id, v_public, v_staff);
@@ -113,9 +135,12 @@ begin
   end loop;
 end;
 $$;
+comment on function private.emit_slot_events is
+  'Writes the availability.updated events (table, Broadcast public + staff) of a table''s changed range; call at commit.';
 
--- Deferred (commit-time) trigger on booking_tables: a new claim makes its table held or blocked;
--- a block claim switched off makes it available again.
+-- Deferred claim trigger. A new claim's reason is its booking's status_reason while the booking
+-- is held: the hook for holds made for a reason other than a guest's request (a waitlist offer
+-- sets status_reason = 'waitlist_offer' on the held booking it creates, and its event says so).
 create function private.claim_changed_event() returns trigger
 language plpgsql
 security definer
@@ -123,24 +148,24 @@ set search_path = ''
 as $$
 begin
   if tg_op = 'INSERT' and new.is_active then
-    perform private.emit_table_event(new.venue_id, new.table_id, new.booking_date, new.period, 'available',
-      case when new.block_id is not null then 'blocked' else 'held' end,
-      case when new.block_id is not null then 'table_blocked' else 'hold_created' end);
+    perform private.emit_slot_events(new.venue_id, new.table_id, new.booking_date, new.period,
+      case when new.block_id is not null then 'table_blocked'
+           else coalesce((select b.status_reason from public.bookings b
+                          where b.id = new.booking_id and b.status = 'held'), 'hold_created') end);
   elsif tg_op = 'UPDATE' and new.block_id is not null and old.is_active and not new.is_active then
-    perform private.emit_table_event(new.venue_id, new.table_id, new.booking_date, new.period,
-      'blocked', 'available', 'table_unblocked');
+    perform private.emit_slot_events(new.venue_id, new.table_id, new.booking_date, new.period, 'table_unblocked');
   end if;
   return null;
 end;
 $$;
+
 
 create constraint trigger booking_tables_emit_events
   after insert or update of is_active on public.booking_tables
   deferrable initially deferred
   for each row execute function private.claim_changed_event();
 
--- Deferred trigger on bookings: a status change moves each of its tables from the old state
--- to the new one, with the booking's status_reason as the event's reason.
+-- Deferred status trigger: every table of the booking, with the booking's status_reason.
 create function private.booking_status_event() returns trigger
 language plpgsql
 security definer
@@ -153,8 +178,7 @@ begin
     select bt.table_id, bt.period from public.booking_tables bt
     where bt.booking_id = new.id order by bt.table_id
   loop
-    perform private.emit_table_event(new.venue_id, v_claim.table_id, new.booking_date, v_claim.period,
-      private.table_state(old.status), private.table_state(new.status),
+    perform private.emit_slot_events(new.venue_id, v_claim.table_id, new.booking_date, v_claim.period,
       coalesce(new.status_reason, 'booking_' || new.status));
   end loop;
   return null;
