@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-JOBS = {"clubbooking-expire-holds", "clubbooking-prune-events",
+JOBS = {"clubbooking-expire-holds", "clubbooking-retry-waitlist-offers", "clubbooking-prune-events",
         "clubbooking-sample-conflicts", "clubbooking-prune-idempotency-keys"}
 
 
@@ -17,6 +17,7 @@ def test_migrations_schedule_the_sweeper_and_retention_jobs(server_dsn: str) -> 
     major, minor = (int(p) for p in version[0].replace("-", ".").split(".")[:2])  # '1.4-1', '1.6'
     second_schedules = (major, minor) >= (1, 5)
     assert jobs["clubbooking-expire-holds"] == ("5 seconds" if second_schedules else "* * * * *")
+    assert jobs["clubbooking-retry-waitlist-offers"] == jobs["clubbooking-expire-holds"], "runs with the sweeper"
 
 
 def test_every_scheduled_command_runs(server_dsn: str) -> None:

@@ -59,6 +59,63 @@ as $$
     else p_state end
 $$;
 
+-- One committer at a time per venue and night: the channel counters of the night are taken
+-- under it, and so are the night's waitlist offers; deferred triggers take it at commit. A
+-- transaction that touched several venue-nights (the sweeper, an unblock across nights) takes
+-- all of them at its first, in (venue, night) order, so two committers never wait on each
+-- other: the rows it changed noted each one (private.note_venue_night) as it went.
+create function private.lock_venue_night(p_venue_id uuid, p_night date) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_night record;
+begin
+  if current_setting('clubbooking.nights_locked', true) is distinct from 'on' then
+    for v_night in
+      select distinct split_part(k, '/', 1)::uuid as venue_id, split_part(k, '/', 2)::date as night
+      from pg_catalog.unnest(pg_catalog.string_to_array(
+             coalesce(current_setting('clubbooking.nights', true), '') || p_venue_id || '/'
+             || to_char(p_night, 'YYYY-MM-DD'), ',')) k
+      order by 1, 2
+    loop
+      perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('events:' || v_night.venue_id::text),
+                                               private.night_key(v_night.night));
+    end loop;
+    perform pg_catalog.set_config('clubbooking.nights_locked', 'on', true);
+  else
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('events:' || p_venue_id::text),
+                                             private.night_key(p_night));
+  end if;
+end;
+$$;
+
+-- AFTER ROW on the tables whose changes take the venue-night lock at commit (bookings,
+-- claims, blocks, waitlist entries): note the row's venue-night for the transaction.
+create function private.note_venue_night() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_key text := new.venue_id || '/' || to_char(new.booking_date, 'YYYY-MM-DD') || ',';
+  v_nights text := coalesce(current_setting('clubbooking.nights', true), '');
+begin
+  if pg_catalog.strpos(v_nights, v_key) = 0 then
+    perform pg_catalog.set_config('clubbooking.nights', v_nights || v_key, true);
+  end if;
+  return null;
+end;
+$$;
+
+create trigger bookings_note_venue_night after insert or update of status on public.bookings
+  for each row execute function private.note_venue_night();
+create trigger booking_tables_note_venue_night after insert or update of is_active on public.booking_tables
+  for each row execute function private.note_venue_night();
+create trigger table_blocks_note_venue_night after insert or update of is_active on public.table_blocks
+  for each row execute function private.note_venue_night();
+create trigger waitlist_entries_note_venue_night after insert on public.waitlist_entries
+  for each row execute function private.note_venue_night();
+
 -- The channel name of a venue's slot on a night.
 create function private.channel_name(p_club_id uuid, p_venue_id uuid, p_night date, p_slot_id text)
 returns text
@@ -97,11 +154,7 @@ declare
   v_actor jsonb := jsonb_build_object('actor', jsonb_build_object('id', (select auth.uid()),
                                                                   'role', private.actor_role(p_venue_id)));
 begin
-  -- One committer at a time per venue and night takes that night's channel counters: a
-  -- transaction touching two channels (a forced block, an unblock across both slots) would
-  -- otherwise lock them in the order its rows changed and could deadlock with another.
-  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('events:' || p_venue_id::text),
-                                           private.night_key(p_night));
+  perform private.lock_venue_night(p_venue_id, p_night);
   select v.club_id into v_club_id from public.venues v where v.id = p_venue_id;
   for v_slot in select * from private.slots_overlapping(p_venue_id, p_night, p_period) loop
     v_channel := private.channel_name(v_club_id, p_venue_id, p_night, v_slot.slot_id);

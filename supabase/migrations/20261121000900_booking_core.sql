@@ -6,7 +6,8 @@
 -- different tables never wait on each other. Under the lock it expires dead holds (lazily:
 -- an expired hold never blocks anyone, sweeper or not), checks, then inserts. The exclusion
 -- constraint on booking_tables is the backstop for every other path. Locks are always taken
--- in the order customer -> tables -> booking rows -> channel counters (at commit).
+-- in the order customer -> tables -> booking rows -> venue-night (at commit); waitlist offers,
+-- made at commit under the venue-night lock, only try-lock guests, tables and entries.
 
 -- The advisory lock keys: a 32-bit hash of the thing, and the night as days since 2000.
 create function private.lock_key(p_id uuid) returns int

@@ -54,6 +54,37 @@ begin
 end;
 $$;
 
+-- The per-guest limits (the caller holds the guest's lock for the night): MAX_TABLES_EXCEEDED
+-- when p_tables more tables would take the guest past the night's limit or the held limit.
+create function private.check_guest_limits(p_venue public.venues, p_customer_id uuid, p_night date, p_tables int)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_count int;
+begin
+  select count(*) into v_count
+  from public.bookings b
+  join public.booking_tables bt on bt.booking_id = b.id
+  where b.customer_id = p_customer_id and b.venue_id = p_venue.id and b.booking_date = p_night
+    and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
+  if v_count + p_tables > p_venue.max_tables_per_customer_night then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s tables per guest per night; %s already booked or held', p_venue.max_tables_per_customer_night, v_count));
+  end if;
+  select count(*) into v_count
+  from public.bookings b
+  join public.booking_tables bt on bt.booking_id = b.id
+  where b.customer_id = p_customer_id and b.venue_id = p_venue.id and b.status = 'held'
+    and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
+  if v_count + p_tables > p_venue.max_held_tables_per_customer then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s tables held at once; %s held now', p_venue.max_held_tables_per_customer, v_count));
+  end if;
+end;
+$$;
+
 -- Refuse a request for taken tables: count the conflict (outside the rolled-back work) and
 -- raise SECTION_NOT_AVAILABLE with the alternatives as JSON.
 create function private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange,
@@ -90,7 +121,6 @@ declare
   v_cap_min int;
   v_cap_max int;
   v_booking public.bookings;
-  v_count int;
 begin
   if p_venue_id is null or p_date is null or p_party_size is null
      or p_table_ids is null or cardinality(p_table_ids) = 0 or (p_slot_id is null) = (p_period is null) then
@@ -161,24 +191,7 @@ begin
   perform private.lock_tables(v_tables, p_date);
   perform private.expire_dead_holds(p_venue_id, p_date, v_tables, v_period);
 
-  select count(*) into v_count
-  from public.bookings b
-  join public.booking_tables bt on bt.booking_id = b.id
-  where b.customer_id = v_customer_id and b.venue_id = p_venue_id and b.booking_date = p_date
-    and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
-  if v_count + cardinality(v_tables) > v_venue.max_tables_per_customer_night then
-    perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables per guest per night; %s already booked or held', v_venue.max_tables_per_customer_night, v_count));
-  end if;
-  select count(*) into v_count
-  from public.bookings b
-  join public.booking_tables bt on bt.booking_id = b.id
-  where b.customer_id = v_customer_id and b.venue_id = p_venue_id and b.status = 'held'
-    and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
-  if v_count + cardinality(v_tables) > v_venue.max_held_tables_per_customer then
-    perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables held at once; %s held now', v_venue.max_held_tables_per_customer, v_count));
-  end if;
+  perform private.check_guest_limits(v_venue, v_customer_id, p_date, cardinality(v_tables));
 
   if not private.tables_free(p_venue_id, p_date, v_tables, v_period, p_party_size) then
     perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size);

@@ -245,10 +245,8 @@ begin
     returning block_id
   )
   select array_agg(c.block_id) into v_block_ids from claims c;
+  -- At commit the cancellations and the new entries offer what is still free (waitlist offers).
   perform set_config('clubbooking.offers_paused', '', true);
-  if cardinality(v_conflicts) > 0 then
-    perform private.offer_to_waitlist(p_venue_id, p_date, v_period);
-  end if;
 
   return jsonb_build_object('block_ids', to_jsonb(v_block_ids), 'cancelled_booking_ids', to_jsonb(v_conflicts),
                             'starts_at', lower(v_period), 'ends_at', upper(v_period));

@@ -1,13 +1,18 @@
 -- =====================================================================================
 -- Waitlist offers: a freed table goes to the best waiting guest, in the same transaction
 -- =====================================================================================
--- When a booking stops holding its tables (cancelled, expired, rejected, no-show) or a block
--- is lifted, the best matching waiting entries of each slot it touches are offered an
--- automatic hold with the venue's waitlist_offer_ttl, with a notification row; the hold's
--- event and audit row come from the usual triggers. An offer that is not taken up expires
--- like any hold, which frees the table again and so moves it to the next entry.
--- Offers only try-lock tables (never wait), so they cannot deadlock with a booking in flight:
--- a table someone is booking right now is not free to offer anyway.
+-- When a booking stops holding its tables (cancelled, expired, rejected, no-show), a block is
+-- lifted or a guest joins the waitlist, the best matching waiting entries of each slot it
+-- touches are offered an automatic hold with the venue's waitlist_offer_ttl, with a
+-- notification row; the hold's event and audit row come from the usual triggers. An offer
+-- that is not taken up expires like any hold, which frees the table again and so moves it to
+-- the next entry.
+-- Offers are made at commit (deferred triggers), one committer at a time per venue and night
+-- (private.lock_venue_night, the lock the events take): each offer sees every offer and every
+-- freed table committed before it, so two offers made at once can never pass a better-placed
+-- guest between them. Under that lock an offer never waits: tables, guests and entries are
+-- only try-locked, and anything busy stops the offers for that slot (whoever is busy with it
+-- commits and offers again, and the sweeper retries the slot).
 
 create table public.notifications (
   id bigint generated always as identity primary key,
@@ -30,6 +35,17 @@ create policy "Hosts can read their venues' notifications" on public.notificatio
 grant select on public.notifications to authenticated;
 grant select, insert, update, delete on public.notifications to service_role;
 
+-- Slots whose offers stopped at something busy, for the sweeper to try again.
+create table private.waitlist_retries (
+  venue_id uuid not null references public.venues (id),
+  booking_date date not null,
+  slot_id text not null,
+  primary key (venue_id, booking_date, slot_id)
+);
+comment on table private.waitlist_retries is
+  'Slots whose waitlist offers stopped at a busy entry, guest or table; private.retry_waitlist_offers empties it.';
+alter table private.waitlist_retries enable row level security;
+
 -- Try to lock tables for a night without waiting; true only if every lock was taken.
 create function private.try_lock_tables(p_table_ids uuid[], p_night date) returns boolean
 language plpgsql
@@ -47,9 +63,82 @@ begin
 end;
 $$;
 
--- Offer what is free in the slots a range touches to the best waiting entries (priority,
--- then first come). Returns how many offers were made. Paused inside a forced block, whose
--- freed tables are about to be blocked (clubbooking.offers_paused, transaction-local).
+-- Offer one waiting entry the best free option for its party in a slot (the caller holds the
+-- venue-night lock). Returns 'offered'; 'no_room' when nothing free fits the party; 'busy'
+-- when a table that fits, the guest or the entry is locked by a transaction in flight (or a
+-- dead hold the sweeper has not reached still claims it: its expiry offers the table in its
+-- turn); 'passed_over' when the guest can't take a hold now (at a per-guest limit,
+-- underage), audited on the entry with the contract code; 'gone' when it stopped waiting.
+create function private.offer_to_entry(p_venue public.venues, p_entry public.waitlist_entries,
+                                       p_slot_id text, p_slot_period tstzrange)
+returns text
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_status text;
+  v_option record;
+  v_booking public.bookings;
+  v_busy boolean := false;
+  v_refusal text;
+begin
+  select w.status into v_status from public.waitlist_entries w where w.id = p_entry.id for update skip locked;
+  if not found or not pg_catalog.pg_try_advisory_xact_lock(private.lock_key(p_entry.customer_id),
+                                                            private.night_key(p_entry.booking_date)) then
+    return 'busy';
+  elsif v_status <> 'waiting' then
+    return 'gone';
+  end if;
+  for v_option in
+    select * from private.free_options(p_venue.id, p_entry.booking_date, p_slot_period, p_entry.party_size) o
+    order by o.rank
+  loop
+    if not private.try_lock_tables(v_option.table_ids, p_entry.booking_date)
+       or exists (select 1 from public.booking_tables bt
+                  where bt.venue_id = p_venue.id and bt.booking_date = p_entry.booking_date and bt.is_active
+                    and bt.is_exclusive and bt.table_id = any (v_option.table_ids)
+                    and bt.period && p_slot_period) then
+      v_busy := true;
+      continue;
+    end if;
+    begin
+      perform private.check_guest_limits(p_venue, p_entry.customer_id, p_entry.booking_date,
+                                         cardinality(v_option.table_ids));
+      v_booking := private.insert_hold(p_venue, p_entry.customer_id, p_entry.booking_date, p_slot_period,
+                     v_option.table_ids, p_entry.party_size, p_venue.waitlist_offer_ttl,
+                     jsonb_build_object('reason', 'waitlist_offer', 'occasion', p_entry.occasion));
+    exception when sqlstate 'PT409' or sqlstate 'PT422' then
+      v_refusal := sqlerrm;  -- the contract code: MAX_TABLES_EXCEEDED, UNDERAGE, ...
+      continue;              -- a smaller option may still be within the guest's limits
+    end;
+    update public.waitlist_entries w
+       set status = 'offered', offered_booking_id = v_booking.id, offer_expires_at = v_booking.hold_expires_at
+     where w.id = p_entry.id;
+    insert into public.notifications (venue_id, customer_id, kind, payload)
+    values (p_venue.id, p_entry.customer_id, 'waitlist_offer', jsonb_build_object(
+      'waitlist_entry_id', p_entry.id, 'booking_id', v_booking.id, 'reference', v_booking.reference,
+      'slot_id', p_slot_id, 'date', p_entry.booking_date, 'table_ids', to_jsonb(v_option.table_ids),
+      'expires_at', v_booking.hold_expires_at));
+    perform private.write_audit(p_venue.id, 'waitlist', p_entry.id, 'waitlist_offered', 'waiting', 'offered',
+      'table_freed', jsonb_build_object('booking_id', v_booking.id));
+    return 'offered';
+  end loop;
+  if v_busy then
+    return 'busy';
+  elsif v_refusal is not null then
+    perform private.write_audit(p_venue.id, 'waitlist', p_entry.id, 'waitlist_passed_over', 'waiting', 'waiting',
+      v_refusal, jsonb_build_object('slot_id', p_slot_id));
+    return 'passed_over';
+  end if;
+  return 'no_room';
+end;
+$$;
+
+-- Offer what is free in the slots a range touches to the waiting entries, best first (priority,
+-- then first come), under the venue-night lock; returns how many offers were made. A busy
+-- entry stops the slot's offers (nobody below a guest who might yet get a table is offered
+-- one first) and queues the slot for the sweeper. Paused inside a forced block, whose freed
+-- tables are about to be blocked (clubbooking.offers_paused, transaction-local).
 create function private.offer_to_waitlist(p_venue_id uuid, p_night date, p_period tstzrange)
 returns int
 language plpgsql
@@ -60,117 +149,137 @@ declare
   v_venue public.venues;
   v_slot record;
   v_entry public.waitlist_entries;
-  v_option record;
-  v_booking public.bookings;
+  v_no_room int[];  -- party sizes nothing free fits in this slot (offers only take tables)
   v_count int := 0;
-  v_contended boolean;
-  v_offered boolean;
 begin
   if current_setting('clubbooking.offers_paused', true) = 'on'
      or not exists (select 1 from public.waitlist_entries w
                     where w.venue_id = p_venue_id and w.booking_date = p_night and w.status = 'waiting') then
     return 0;
   end if;
+  perform private.lock_venue_night(p_venue_id, p_night);
   select * into v_venue from public.venues v where v.id = p_venue_id;
   for v_slot in select * from private.slots_overlapping(p_venue_id, p_night, p_period)
                 where upper(slot_period) > private.now() loop    -- a slot that is over offers nothing
+    v_no_room := '{}';
     for v_entry in
       select * from public.waitlist_entries w
       where w.venue_id = p_venue_id and w.booking_date = p_night and w.slot_id = v_slot.slot_id and w.status = 'waiting'
       order by w.priority_score desc, w.created_at
-      limit 20
-      for update skip locked  -- an entry another offer is working on is theirs to offer
     loop
-      v_contended := false;
-      v_offered := false;
-      for v_option in
-        select * from private.free_options(p_venue_id, p_night, v_slot.slot_period, v_entry.party_size) o
-        order by o.rank
-      loop
-        -- Offered only where no claim is still active, not even a dead hold the sweeper has not
-        -- reached yet (its expiry will offer the table in its turn), and no one is booking now.
-        if not private.try_lock_tables(v_option.table_ids, p_night)
-           or exists (select 1 from public.booking_tables bt
-                      where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.is_active
-                        and bt.is_exclusive and bt.table_id = any (v_option.table_ids)
-                        and bt.period && v_slot.slot_period) then
-          v_contended := true;
-        elsif private.tables_free(p_venue_id, p_night, v_option.table_ids, v_slot.slot_period, v_entry.party_size) then
-          begin
-            v_booking := private.insert_hold(v_venue, v_entry.customer_id, p_night, v_slot.slot_period,
-                           v_option.table_ids, v_entry.party_size, v_venue.waitlist_offer_ttl,
-                           jsonb_build_object('reason', 'waitlist_offer', 'occasion', v_entry.occasion));
-          exception when sqlstate 'PT409' or sqlstate 'PT422' or exclusion_violation then
-            continue;  -- the guest can't hold this now (e.g. now underage, or at the night's limit): next option
-          end;
-          update public.waitlist_entries w
-             set status = 'offered', offered_booking_id = v_booking.id, offer_expires_at = v_booking.hold_expires_at
-           where w.id = v_entry.id;
-          insert into public.notifications (venue_id, customer_id, kind, payload)
-          values (p_venue_id, v_entry.customer_id, 'waitlist_offer', jsonb_build_object(
-            'waitlist_entry_id', v_entry.id, 'booking_id', v_booking.id, 'reference', v_booking.reference,
-            'slot_id', v_slot.slot_id, 'date', p_night, 'table_ids', to_jsonb(v_option.table_ids),
-            'expires_at', v_booking.hold_expires_at));
-          perform private.write_audit(p_venue_id, 'waitlist', v_entry.id, 'waitlist_offered', 'waiting', 'offered',
-            'table_freed', jsonb_build_object('booking_id', v_booking.id));
-          v_count := v_count + 1;
-          v_offered := true;
+      continue when v_entry.party_size = any (v_no_room);
+      case private.offer_to_entry(v_venue, v_entry, v_slot.slot_id, v_slot.slot_period)
+        when 'offered' then v_count := v_count + 1;
+        when 'no_room' then v_no_room := v_no_room || v_entry.party_size;
+        when 'busy' then
+          insert into private.waitlist_retries (venue_id, booking_date, slot_id)
+          values (p_venue_id, p_night, v_slot.slot_id) on conflict do nothing;
           exit;
-        end if;
-      end loop;
-      -- A table this guest could have had is busy: offer nothing to anyone below them now;
-      -- whoever holds it frees or books it, and that offers again.
-      exit when v_contended and not v_offered;
+        else null;  -- passed over, or no longer waiting: the next entry
+      end case;
     end loop;
   end loop;
   return v_count;
 end;
 $$;
 
--- AFTER UPDATE OF status on bookings (fires after bookings_status_changed has released the
--- claims): an offered entry follows its hold (accepted, expired or cancelled), and freed
--- tables are offered to the waitlist.
-create function private.booking_freed_tables() returns trigger
+-- The sweeper's pass (pg_cron, with the hold sweeper): offer again in the slots whose offers
+-- stopped at something busy, night by night under the venue-night lock (a queued slot is only
+-- written under it). Returns how many offers were made.
+create function private.retry_waitlist_offers() returns int
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_night record;
+  v_slot_id text;
+  v_count int := 0;
+begin
+  for v_night in
+    select distinct r.venue_id, r.booking_date from private.waitlist_retries r order by 1, 2
+  loop
+    perform private.lock_venue_night(v_night.venue_id, v_night.booking_date);
+    for v_slot_id in
+      delete from private.waitlist_retries r
+      where r.venue_id = v_night.venue_id and r.booking_date = v_night.booking_date
+      returning r.slot_id
+    loop
+      v_count := v_count + private.offer_to_waitlist(v_night.venue_id, v_night.booking_date,
+                   private.slot_range(v_night.venue_id, v_night.booking_date, v_slot_id));
+    end loop;
+  end loop;
+  return v_count;
+end;
+$$;
+
+-- AFTER UPDATE OF status on bookings (after bookings_status_changed has released the claims):
+-- an offered entry follows its hold (accepted, expired or cancelled).
+create function private.offered_entry_follows_hold() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-  if old.status is not distinct from new.status then
-    return null;
-  end if;
   update public.waitlist_entries w
-     set status = case when new.status in ('expired', 'cancelled', 'rejected') then
-                         case new.status when 'expired' then 'expired' else 'cancelled' end
-                       else 'accepted' end
+     set status = case new.status when 'expired' then 'expired'
+                                  when 'cancelled' then 'cancelled'
+                                  when 'rejected' then 'cancelled'
+                                  else 'accepted' end
    where w.offered_booking_id = new.id and w.status = 'offered';
-  if private.table_state(old.status) <> 'available' and private.table_state(new.status) = 'available' then
-    perform private.offer_to_waitlist(new.venue_id, new.booking_date, new.period);
-  end if;
   return null;
 end;
 $$;
 
-create trigger bookings_waitlist_offer
+create trigger bookings_waitlist_follow
   after update of status on public.bookings
-  for each row execute function private.booking_freed_tables();
+  for each row when (old.status is distinct from new.status)
+  execute function private.offered_entry_follows_hold();
 
--- AFTER UPDATE OF is_active on table_blocks: a lifted block offers its table to the waitlist.
-create function private.block_freed_table() returns trigger
+-- At commit: what a change freed (a booking that stopped holding its tables, a lifted block),
+-- or a slot a guest just joined the waitlist for, is offered to the waitlist.
+create function private.offer_at_commit() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-  if old.is_active and not new.is_active then
+  if tg_table_name = 'waitlist_entries' then
+    perform private.offer_to_waitlist(new.venue_id, new.booking_date,
+                                      private.slot_range(new.venue_id, new.booking_date, new.slot_id));
+  else
     perform private.offer_to_waitlist(new.venue_id, new.booking_date, new.period);
   end if;
   return null;
 end;
 $$;
 
-create trigger table_blocks_waitlist_offer
+create constraint trigger bookings_waitlist_offer
+  after update of status on public.bookings
+  deferrable initially deferred
+  for each row when (private.table_state(old.status) <> 'available' and private.table_state(new.status) = 'available')
+  execute function private.offer_at_commit();
+
+create constraint trigger table_blocks_waitlist_offer
   after update of is_active on public.table_blocks
-  for each row execute function private.block_freed_table();
+  deferrable initially deferred
+  for each row when (old.is_active and not new.is_active)
+  execute function private.offer_at_commit();
+
+create constraint trigger waitlist_entries_offer
+  after insert on public.waitlist_entries
+  deferrable initially deferred
+  for each row when (new.status = 'waiting')
+  execute function private.offer_at_commit();
+
+do $cron$
+begin
+  if exists (select 1 from pg_catalog.pg_extension where extname = 'pg_cron') then
+    perform cron.schedule('clubbooking-retry-waitlist-offers',
+      (select j.schedule from cron.job j where j.jobname = 'clubbooking-expire-holds'),
+      'select private.retry_waitlist_offers()');
+  end if;
+end
+$cron$;
 
 revoke execute on all functions in schema public, private from public;

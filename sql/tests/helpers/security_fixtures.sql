@@ -142,12 +142,15 @@ select tests.venue(), tests.fx('ann_customer'), 'booking_cancelled_by_venue',
 union all
 select b.venue_id, b.customer_id, 'waitlist_offer', '{}'::jsonb from public.bookings b where b.id = tests.fx('carol_held');
 
+-- Entries that stay waiting (a join offers what is free at once; these fixtures want them waiting).
+select set_config('clubbooking.offers_paused', 'on', true);
 select tests.authenticate_as(tests.fx('ann'));
 select public.join_waitlist(tests.venue(), tests.night(), 'slot_23_30', 4);
 select tests.clear_authentication();
 select tests.authenticate_as(tests.fx('carol'));
 select public.join_waitlist(tests.venue_b(), tests.night(), 'slot_21_00', 2);
 select tests.clear_authentication();
+select set_config('clubbooking.offers_paused', '', true);
 
 insert into fx values
   ('block_a', (public.block_tables(tests.venue(), tests.night(), array[tests.tbl(14)], 'slot_23_30') -> 'block_ids' ->> 0)::uuid),

@@ -39,12 +39,20 @@ def _as_clock(conn: psycopg.Connection[Any], clock: dt.datetime) -> None:
     conn.execute("select set_config('clubbooking.now', %s, false)", (clock.isoformat(),))
 
 
+def _as_sweeper(conn: psycopg.Connection[Any], clock: dt.datetime, request_id: str) -> None:
+    conn.execute("select set_config('clubbooking.now', %s, true), set_config('clubbooking.request_id', %s, true)",
+                 (clock.isoformat(), request_id))
+
+
 def sweep(conn: psycopg.Connection[Any], clock: dt.datetime, request_id: str) -> int:
-    """Run the hold sweeper at the test clock (as the pg_cron job does, a trusted caller)."""
+    """Run a sweep's pg_cron jobs at the test clock as pg_cron does (a trusted caller, a
+    transaction each): the hold sweeper, then the waitlist's pass. Returns how many holds expired."""
     with conn.transaction():
-        conn.execute("select set_config('clubbooking.now', %s, true), set_config('clubbooking.request_id', %s, true)",
-                     (clock.isoformat(), request_id))
+        _as_sweeper(conn, clock, request_id)
         row = conn.execute("select public.expire_holds()").fetchone()
+    with conn.transaction():
+        _as_sweeper(conn, clock, request_id)
+        conn.execute("select private.retry_waitlist_offers()")
     return int(row[0]) if row else 0
 
 
