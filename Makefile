@@ -58,7 +58,7 @@ lint: bench-lint
 ## timeout and clock faults, on a cluster of its own), the bad-input property tests with more
 ## examples, and a bounded soak; each prints its table (about 15-20 minutes, then stops)
 reliability: bootstrap
-	@$(VENV)/bin/python -m clubbooking.reliability run --operations 100000 --seconds 1150 --workers 12 --crash-every 30 \
+	@$(VENV)/bin/python -m clubbooking.reliability run --operations 100000 --seconds 1150 --workers 12 --crash-every 15 \
 		--json-out .clubbooking/reliability/run.json
 	@CLUBBOOKING_BAD_INPUT_EXAMPLES=300 $(CB) with-db -- $(VENV)/bin/pytest tests/test_reliability_bad_input.py \
 		-q -p no:cacheprovider

@@ -5,7 +5,7 @@
 begin;
 \ir helpers/test_helpers.sql
 \ir helpers/security_fixtures.sql
-select plan(35);
+select plan(38);
 
 -- A token for a user with made-up claims, as PostgREST would pass it on.
 create function tests.authenticate_with_claims(p_role text, p_claims jsonb) returns void
@@ -119,6 +119,14 @@ select throws_ok($$ select reconciliation from public.bookings $$, '42501', null
 select tests.act_as('customer');
 select throws_ok($$ select date_of_birth from public.customers $$, '42501', null,
   'dates of birth are not readable from the customers table');
+
+-- ---------- health figures: a manager sees their own venues' ----------
+select tests.act_as('other_admin');
+select is(public.booking_system_health() ->> 'venue_ids', json_build_array(tests.venue_b())::text,
+  'venue B''s admin reads the health figures of venue B only');
+select is((public.booking_system_health() ->> 'held_bookings')::int, 1, 'its one held booking (Carol''s), not venue A''s');
+select is(public.booking_system_health() ->> 'active_connections', null, 'and not the server''s connections');
+select tests.clear_authentication();
 
 -- ---------- rate limit: one script cannot hold the whole floor ----------
 select tests.act_as('admin_mfa');

@@ -2,7 +2,7 @@
 -- reused key; Stripe events apply once per event id; neither ledger is open to API roles.
 begin;
 \ir helpers/test_helpers.sql
-select plan(16);
+select plan(19);
 
 -- ---------- privileges ----------
 select table_privs_are('private', 'api_idempotency_keys', 'authenticated', array[]::text[],
@@ -53,6 +53,21 @@ select is((select count(*)::int from audit_log where entity_id = (select id from
            and new_status = 'pending_approval'), 1, 'the booking moved on once');
 select is((select payment_intent_id || ' ' || amount || ' ' || currency from private.stripe_events where event_id = 'evt_test_1'),
   'pi_test_1 5000 gbp', 'the ledger keeps the payment intent, amount and currency');
+
+-- A payment short of the deposit (table 7: 50.00 GBP), or in another currency, moves nothing.
+insert into ids values ('short', tests.hold_for((select id from ids where name = 'yas'), 7, 3));
+select tests.authenticate_as_service_role();
+select is(private.handle_stripe_event(jsonb_build_object('id', 'evt_short', 'type', 'payment_intent.succeeded',
+  'data', jsonb_build_object('object', jsonb_build_object('id', 'pi_short', 'object', 'payment_intent',
+    'amount', 4999, 'currency', 'gbp', 'metadata', jsonb_build_object('booking_id', (select id from ids where name = 'short'))))))
+  -> 'outcome' ->> 'code', 'INVALID_INPUT', 'a payment a penny short of the deposit is rejected (for staff to refund)');
+select is(private.handle_stripe_event(jsonb_build_object('id', 'evt_euro', 'type', 'payment_intent.succeeded',
+  'data', jsonb_build_object('object', jsonb_build_object('id', 'pi_euro', 'object', 'payment_intent',
+    'amount', 9000, 'currency', 'eur', 'metadata', jsonb_build_object('booking_id', (select id from ids where name = 'short'))))))
+  -> 'outcome' -> 'detail', to_jsonb('{"paid": "9000", "reason": "deposit_not_covered", "currency": "gbp", "deposit_due": 5000, "paid_currency": "eur"}'::text),
+  'so is one in another currency, and the outcome says why');
+select tests.clear_authentication();
+select is((select status from bookings where id = (select id from ids where name = 'short')), 'held', 'the booking stays held');
 
 select * from finish();
 rollback;

@@ -172,6 +172,7 @@ declare
   v_conflicts uuid[];
   v_booking_id uuid;
   v_block_ids uuid[];
+  v_entry public.waitlist_entries;
 begin
   if p_venue_id is null or p_date is null or p_table_ids is null or cardinality(p_table_ids) = 0
      or p_kind is null or p_kind not in ('maintenance', 'vip_override', 'private_event', 'other') then
@@ -223,11 +224,17 @@ begin
     where b.id = v_booking_id;
   end loop;
   -- The displaced guests go to the head of that night's waitlist, and are told.
-  insert into public.waitlist_entries (venue_id, customer_id, booking_date, slot_id, party_size, occasion, priority_score)
-  select b.venue_id, b.customer_id, b.booking_date, s.slot_id, b.party_size, b.occasion, 1000
-  from public.bookings b
-  cross join lateral private.slots_overlapping(b.venue_id, b.booking_date, b.period) s
-  where b.id = any (v_conflicts);
+  for v_entry in
+    insert into public.waitlist_entries (venue_id, customer_id, booking_date, slot_id, party_size, occasion, priority_score)
+    select b.venue_id, b.customer_id, b.booking_date, s.slot_id, b.party_size, b.occasion, 1000
+    from public.bookings b
+    cross join lateral private.slots_overlapping(b.venue_id, b.booking_date, b.period) s
+    where b.id = any (v_conflicts)
+    returning *
+  loop
+    perform private.write_audit(v_entry.venue_id, 'waitlist', v_entry.id, 'waitlist_joined', null, 'waiting',
+                                'forced_block', jsonb_build_object('priority_score', v_entry.priority_score));
+  end loop;
   insert into public.notifications (venue_id, customer_id, kind, payload)
   select b.venue_id, b.customer_id, 'booking_cancelled_by_venue',
          jsonb_build_object('booking_id', b.id, 'reference', b.reference, 'reason', b.status_reason,

@@ -245,28 +245,44 @@ begin
 end;
 $$;
 
--- The seed's booking_system_health, for managers and trusted callers.
+-- The seed's booking_system_health, for managers and trusted callers. A manager sees the
+-- figures of the venues they manage (a club's managers never see another club's); trusted
+-- callers (pg_cron, Studio, service_role) see every venue, and the server's connections.
 create function private.booking_system_health() returns json
 language plpgsql stable
 security definer
 set search_path = ''
 as $$
+declare
+  v_venues uuid[];  -- null: every venue
 begin
-  if not private.is_trusted()
-     and not exists (select 1 from public.staff_members sm
-                     where sm.user_id = (select auth.uid()) and private.staff_rank(sm.role) >= 3) then
-    perform private.raise_error('NOT_AUTHORIZED', 'managers only');
+  if not private.is_trusted() then
+    v_venues := private.staff_venue_ids('manager');
+    if cardinality(v_venues) = 0 then
+      perform private.raise_error('NOT_AUTHORIZED', 'managers only');
+    end if;
   end if;
   return json_build_object(
-    'active_connections', (select count(*) from pg_catalog.pg_stat_activity a where a.state = 'active'),
-    'pending_bookings', (select count(*) from public.bookings b where b.status = 'pending_approval'),
-    'held_bookings', (select count(*) from public.bookings b where b.status = 'held'),
+    'venue_ids', v_venues,
+    'active_connections', case when v_venues is null then
+                            (select count(*) from pg_catalog.pg_stat_activity a where a.state = 'active') end,
+    'pending_bookings', (select count(*) from public.bookings b
+                         where b.status = 'pending_approval' and (v_venues is null or b.venue_id = any (v_venues))),
+    'held_bookings', (select count(*) from public.bookings b
+                      where b.status = 'held' and (v_venues is null or b.venue_id = any (v_venues))),
     'expired_holds_unswept', (select count(*) from public.bookings b
-                              where b.status = 'held' and b.hold_expires_at <= private.now()),
+                              where b.status = 'held' and b.hold_expires_at <= private.now()
+                                and (v_venues is null or b.venue_id = any (v_venues))),
+    'waitlist_waiting', (select count(*) from public.waitlist_entries w
+                         where w.status = 'waiting' and (v_venues is null or w.venue_id = any (v_venues))),
+    'waitlist_slots_to_retry', (select count(*) from private.waitlist_retries r
+                                where v_venues is null or r.venue_id = any (v_venues)),
     'realtime_channels', (select count(*) from private.channel_versions cv
-                          where cv.updated_at > now() - interval '1 day'),
+                          where cv.updated_at > now() - interval '1 day'
+                            and (v_venues is null or cv.venue_id = any (v_venues))),
     'events_last_hour', (select count(*) from public.availability_events e
-                         where e.created_at > now() - interval '1 hour'),
+                         where e.created_at > now() - interval '1 hour'
+                           and (v_venues is null or e.venue_id = any (v_venues))),
     'checked_at', now());
 end;
 $$;

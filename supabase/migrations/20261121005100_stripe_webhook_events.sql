@@ -26,17 +26,49 @@ comment on table private.stripe_events is
   'Every Stripe event the webhook accepted, once per event id, with what it did (the dedupe ledger).';
 create index stripe_events_booking_id_idx on private.stripe_events (booking_id) where booking_id is not null;
 
+-- The currency a venue takes deposits in (Stripe's lower-case ISO code); amounts from Stripe
+-- are in its minor unit (pence).
+alter table public.venues
+  add column currency text not null default 'gbp' check (currency ~ '^[a-z]{3}$');
+comment on column public.venues.currency is 'Deposits are charged in this currency (ISO 4217, lower case, as Stripe).';
+
 -- ---------- functions ----------
+-- Does a succeeded PaymentIntent pay a booking's deposit: the venue's currency, and at least
+-- the deposit (amount_received, else amount, in minor units)? Null when it does (or the
+-- booking is unknown: the deposit functions refuse that), else why not, as JSON.
+create function private.payment_shortfall(p_booking_id uuid, p_intent jsonb) returns jsonb
+language plpgsql stable set search_path = ''
+as $$
+declare
+  v_due bigint;
+  v_currency text;
+  v_paid text := coalesce(p_intent ->> 'amount_received', p_intent ->> 'amount');
+begin
+  select round(b.deposit_total * 100)::bigint, v.currency into v_due, v_currency
+  from public.bookings b join public.venues v on v.id = b.venue_id where b.id = p_booking_id;
+  if not found or v_due = 0 then
+    return null;
+  elsif lower(p_intent ->> 'currency') is distinct from v_currency
+        or v_paid is null or v_paid !~ '^[0-9]{1,15}$' or v_paid::bigint < v_due then
+    return jsonb_build_object('reason', 'deposit_not_covered', 'deposit_due', v_due, 'currency', v_currency,
+                              'paid', v_paid, 'paid_currency', p_intent ->> 'currency');
+  end if;
+  return null;
+end;
+$$;
+
 -- Move the booking a PaymentIntent event names (metadata.booking_id) on: a succeeded payment
--- records the deposit, a failed one records the failure. A contract error from the deposit
--- functions is the event's outcome (status 'rejected', nothing else changed), not a failure
--- of the delivery: Stripe would only retry it for days. Returns the outcome.
+-- that covers the deposit records it, a failed one records the failure. A contract error from
+-- the deposit functions, or a payment short of the deposit or in another currency
+-- (INVALID_INPUT, for staff to refund), is the event's outcome (status 'rejected', nothing
+-- else changed), not a failure of the delivery: Stripe would only retry it for days.
 create function private.apply_payment_intent_event(p_type text, p_intent jsonb) returns jsonb
 language plpgsql set search_path = ''
 as $$
 declare
   v_booking_text text := p_intent -> 'metadata' ->> 'booking_id';
   v_booking_id uuid;
+  v_shortfall jsonb;
   v_result jsonb;
   v_error text;
   v_detail text;
@@ -45,6 +77,11 @@ begin
     return jsonb_build_object('status', 'ignored', 'reason', 'the payment intent has no metadata.booking_id');
   end if;
   v_booking_id := v_booking_text::uuid;
+  v_shortfall := case when p_type = 'payment_intent.succeeded' then private.payment_shortfall(v_booking_id, p_intent) end;
+  if v_shortfall is not null then
+    return jsonb_build_object('status', 'rejected', 'booking_id', v_booking_id, 'code', 'INVALID_INPUT',
+                              'detail', v_shortfall::text);
+  end if;
   begin
     if p_type = 'payment_intent.succeeded' then
       v_result := private.record_deposit_payment(v_booking_id, p_intent ->> 'id');
@@ -116,6 +153,6 @@ comment on function private.handle_stripe_event is
 -- RLS on with no policy: only the security definer functions above (the owner) touch it.
 alter table private.stripe_events enable row level security;
 revoke all on private.stripe_events from public, anon, authenticated, service_role;
-revoke execute on function private.apply_payment_intent_event(text, jsonb), private.handle_stripe_event(jsonb)
-  from public;
+revoke execute on function private.apply_payment_intent_event(text, jsonb), private.handle_stripe_event(jsonb),
+  private.payment_shortfall(uuid, jsonb) from public;
 grant execute on function private.handle_stripe_event(jsonb) to service_role;

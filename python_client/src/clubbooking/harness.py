@@ -35,6 +35,7 @@ SERVER_SETTINGS = {
     "max_connections": "300",
     "shared_buffers": "256MB",
     "listen_addresses": "127.0.0.1",
+    "track_commit_timestamp": "on",  # the reliability checker orders commits by it
 }
 
 

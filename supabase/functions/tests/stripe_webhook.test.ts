@@ -106,6 +106,16 @@ dbTest("concurrent deliveries of one event are applied once", async () => {
   assert.equal(count, 1);
 });
 
+dbTest("a payment short of the deposit is rejected for staff to refund, and the hold stays", async () => {
+  const bookingId = await heldBooking(8); // deposit 100.00 GBP; the event pays 50.00
+  const { status, body } = await answer(await deliver(paymentEvent("payment_intent.succeeded", bookingId)));
+  assert.equal(status, 200);
+  assert.equal(body.outcome.status, "rejected");
+  assert.equal(body.outcome.code, "INVALID_INPUT");
+  assert.equal(JSON.parse(body.outcome.detail).deposit_due, 10000);
+  assert.equal((await booking(bookingId)).status, "held");
+});
+
 dbTest("a failed payment is recorded and the hold stays", async () => {
   const bookingId = await heldBooking(12);
   const payload = paymentEvent("payment_intent.payment_failed", bookingId, {

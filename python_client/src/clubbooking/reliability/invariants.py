@@ -85,8 +85,8 @@ def audit_matches_transitions(conn: psycopg.Connection[Any], venue_id: uuid.UUID
 
 def waitlist_priority(conn: psycopg.Connection[Any], venue_id: uuid.UUID) -> Invariant:
     inv = Invariant("waitlist offers respect priority")
-    inv.checked = _count(conn, "select count(*) from public.waitlist_entries where venue_id = %s "
-                               "and status in ('offered', 'accepted')", venue_id)
+    inv.checked = _count(conn, "select count(*) from public.audit_log where venue_id = %s "
+                               "and action = 'waitlist_offered'", venue_id)
     for row in conn.execute(sql_text("reliability_waitlist_priority"), {"venue_id": venue_id}):
         inv.violate(f"entry {row[0]} (priority {row[2]}) offered before {row[1]} (priority {row[3]})")
     return inv
