@@ -56,7 +56,8 @@ lint: bench-lint
 
 ## make reliability: the fault-injecting checker at full size (>= 100k operations with crash, kill,
 ## timeout and clock faults, on a cluster of its own), the bad-input property tests with more
-## examples, and a bounded soak; each prints its table (about 15-20 minutes, then stops)
+## examples, and a bounded soak; each prints its table (about 8 minutes here; the run stops at
+## 100k operations or 1150 s, whichever comes first)
 reliability: bootstrap
 	@$(VENV)/bin/python -m clubbooking.reliability run --operations 100000 --seconds 1150 --workers 12 --crash-every 15 \
 		--json-out .clubbooking/reliability/run.json

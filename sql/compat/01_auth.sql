@@ -14,6 +14,7 @@ begin
     email text unique,
     phone text,
     raw_user_meta_data jsonb not null default '{}'::jsonb,
+    email_confirmed_at timestamptz default now(),  -- GoTrue sets it once the address is confirmed
     created_at timestamptz not null default now()
   );
 

@@ -2,7 +2,7 @@
 -- the events and Broadcast rows every transition writes.
 begin;
 \ir helpers/test_helpers.sql
-select plan(30);
+select plan(32);
 set constraints all immediate;
 
 insert into ids values ('quin', tests.create_user('quin')), ('rae', tests.create_user('rae'));
@@ -24,6 +24,25 @@ create temp table atomic2 as
 select is((select success from atomic2), false, 'a conflicting create_booking_atomic reports failure');
 select matches((select error_message from atomic2), '^SECTION_NOT_AVAILABLE', 'with the contract code in error_message');
 select tests.clear_authentication();
+
+-- ---------- a guest record staff made is the guest's once Auth has confirmed their email ----------
+insert into ids values ('walkin', tests.create_user('walkin'));
+update auth.users set email_confirmed_at = null where id = (select id from ids where name = 'walkin');
+select tests.authenticate_as((select id from ids where name = 'walkin'));
+select public.join_waitlist(tests.venue(), tests.night(), 'slot_23_30', 2);
+select tests.clear_authentication();
+select is((select user_id from customers where email = 'walkin@test.example'), null,
+  'an account whose email is not confirmed does not take over the walk-in''s guest record');
+select tests.authenticate_as_staff('host');
+select public.create_booking_atomic(tests.venue(), 'later@test.example', null, 'Later', array[tests.tbl(9)],
+  tests.night(), '22:00', '23:30', 2);
+select tests.clear_authentication();
+insert into ids values ('later', tests.create_user('later'));
+select tests.authenticate_as((select id from ids where name = 'later'));
+select public.join_waitlist(tests.venue(), tests.night(), 'slot_23_30', 2);
+select tests.clear_authentication();
+select is((select user_id from customers where email = 'later@test.example'), (select id from ids where name = 'later'),
+  'a confirmed one does: the guest sees their history');
 
 -- ---------- check_table_availability, combinations ----------
 select ok(not public.check_table_availability(tests.tbl(7), tests.night(), '22:30', '23:00'), 'a booked table is not available');

@@ -65,7 +65,9 @@ end;
 $$;
 
 -- The customer a request is for: p_customer_id when staff (host+) or a trusted caller books
--- for a guest; else the caller's own customer row, created or linked from the JWT on first use.
+-- for a guest; else the caller's own customer row, created from the JWT on first use, or the
+-- guest record staff made for the caller's email (their walk-in history) when Supabase Auth
+-- has confirmed that the address is theirs (auth.users.email_confirmed_at).
 create function private.resolve_customer(p_venue_id uuid, p_customer_id uuid) returns uuid
 language plpgsql
 set search_path = ''
@@ -91,6 +93,8 @@ begin
   end if;
   update public.customers c set user_id = v_uid
    where lower(c.email) = lower(v_claims ->> 'email') and c.user_id is null
+     and exists (select 1 from auth.users u
+                 where u.id = v_uid and u.email_confirmed_at is not null and lower(u.email) = lower(c.email))
   returning c.id into v_id;
   if v_id is null then
     insert into public.customers (user_id, email, phone, full_name, date_of_birth)

@@ -126,3 +126,7 @@ class FaultLog:
     def add(self, kind: str, n: int = 1) -> None:
         with self._lock:
             self.counts[kind] += n
+
+    def summary(self) -> str:
+        with self._lock:
+            return ", ".join(f"{kind} {count}" for kind, count in sorted(self.counts.items()))

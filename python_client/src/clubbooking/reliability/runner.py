@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from clubbooking import harness, leeds
@@ -134,15 +135,26 @@ def run(dsn: str, config: RunConfig, server: nemesis.ServerControl | None = None
         "clock": (config.jump_every, lambda: nemesis.clock_jump(clock, faults, rng)),
         "sweeper": (config.sweep_every, watch.tick),
     }
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        TextColumn("{task.fields[faults]}"), console=Console(stderr=True), transient=True)
+    ops_task = progress.add_task("operations", total=min(config.max_ops, 1_000_000), faults="")
+    clock_task = progress.add_task("seconds", total=int(config.seconds), faults="")
+    began = time.monotonic()
+
+    def show_progress() -> None:
+        progress.update(ops_task, completed=len(history.ops), faults=faults.summary())
+        progress.update(clock_task, completed=int(time.monotonic() - began))
+
+    actions["progress"] = (0.5, show_progress)
     threads = [nemesis.Periodic(name, every, action, stop, random.Random(rng.random()))
                for name, (every, action) in actions.items() if every]
-    began = time.monotonic()
     timer = threading.Timer(config.seconds, stop.set)
     timer.start()
     for t in threads:
         t.start()
     try:
-        workload.run()
+        with progress:
+            workload.run()
     finally:
         stop.set()
         timer.cancel()
