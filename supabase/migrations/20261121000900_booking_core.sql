@@ -47,20 +47,22 @@ language plpgsql
 set search_path = ''
 as $$
 begin
+  -- `= any (array(...))`: the dead claims are found first (usually none) and their rows by
+  -- primary key; an `in (subquery)` lets the planner scan every held booking instead.
   update public.bookings b
      set status = 'expired', status_reason = 'hold_expired'
    where b.status = 'held'
-     and b.id in (select bt.booking_id from public.booking_tables bt
-                  where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = any (p_table_ids)
-                    and bt.booking_id is not null and bt.is_active and bt.expires_at <= private.now()
-                    and bt.period && p_period);
+     and b.id = any (array(select bt.booking_id from public.booking_tables bt
+                           where bt.venue_id = p_venue_id and bt.booking_date = p_night
+                             and bt.table_id = any (p_table_ids) and bt.booking_id is not null and bt.is_active
+                             and bt.expires_at <= private.now() and bt.period && p_period));
   update public.table_blocks blk
      set is_active = false, released_at = private.now()
    where blk.is_active
-     and blk.id in (select bt.block_id from public.booking_tables bt
-                    where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = any (p_table_ids)
-                      and bt.block_id is not null and bt.is_active and bt.expires_at <= private.now()
-                      and bt.period && p_period);
+     and blk.id = any (array(select bt.block_id from public.booking_tables bt
+                             where bt.venue_id = p_venue_id and bt.booking_date = p_night
+                               and bt.table_id = any (p_table_ids) and bt.block_id is not null and bt.is_active
+                               and bt.expires_at <= private.now() and bt.period && p_period));
 end;
 $$;
 

@@ -22,15 +22,19 @@ alter default privileges in schema public revoke all on sequences from anon, aut
 -- database owner in Studio or psql. Before, only superusers counted, but on Supabase
 -- `postgres` is not a superuser (it has BYPASSRLS), so staff work from the SQL editor failed
 -- with NOT_AUTHORIZED. API roles (anon, authenticated) never have BYPASSRLS.
+-- The API roles answer without a catalogue lookup (every guest request asks twice).
 create or replace function private.is_trusted() returns boolean
 language plpgsql stable
 set search_path = ''
 as $$
+declare
+  v_role text := private.api_role();
 begin
-  return (
-  select private.api_role() = 'service_role'
-      or coalesce((select r.rolsuper or r.rolbypassrls from pg_catalog.pg_roles r
-                   where r.rolname = private.api_role()), false));
+  if v_role in ('anon', 'authenticated') then
+    return false;
+  end if;
+  return v_role = 'service_role'
+      or coalesce((select r.rolsuper or r.rolbypassrls from pg_catalog.pg_roles r where r.rolname = v_role), false);
 end;
 $$;
 
