@@ -2,7 +2,7 @@
 -- reused key; Stripe events apply once per event id; neither ledger is open to API roles.
 begin;
 \ir helpers/test_helpers.sql
-select plan(19);
+select plan(20);
 
 -- ---------- privileges ----------
 select table_privs_are('private', 'api_idempotency_keys', 'authenticated', array[]::text[],
@@ -68,6 +68,9 @@ select is(private.handle_stripe_event(jsonb_build_object('id', 'evt_euro', 'type
   'so is one in another currency, and the outcome says why');
 select tests.clear_authentication();
 select is((select status from bookings where id = (select id from ids where name = 'short')), 'held', 'the booking stays held');
+update venues set currency = 'jpy' where id = tests.venue();
+select is(private.payment_shortfall((select id from ids where name = 'short'),
+  '{"amount": 50, "currency": "jpy"}'), null, 'a zero-decimal currency is compared in whole units (50 yen pays 50.00)');
 
 select * from finish();
 rollback;

@@ -27,7 +27,7 @@ comment on table private.stripe_events is
 create index stripe_events_booking_id_idx on private.stripe_events (booking_id) where booking_id is not null;
 
 -- The currency a venue takes deposits in (Stripe's lower-case ISO code); amounts from Stripe
--- are in its minor unit (pence).
+-- are in its smallest unit (pence; yen are whole).
 alter table public.venues
   add column currency text not null default 'gbp' check (currency ~ '^[a-z]{3}$');
 comment on column public.venues.currency is 'Deposits are charged in this currency (ISO 4217, lower case, as Stripe).';
@@ -44,7 +44,11 @@ declare
   v_currency text;
   v_paid text := coalesce(p_intent ->> 'amount_received', p_intent ->> 'amount');
 begin
-  select round(b.deposit_total * 100)::bigint, v.currency into v_due, v_currency
+  -- Stripe's zero-decimal currencies are charged in whole units, every other one in hundredths.
+  select round(b.deposit_total * case when v.currency in ('bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga',
+                                                          'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf')
+                                      then 1 else 100 end)::bigint, v.currency
+    into v_due, v_currency
   from public.bookings b join public.venues v on v.id = b.venue_id where b.id = p_booking_id;
   if not found or v_due = 0 then
     return null;
