@@ -107,8 +107,11 @@ begin
   select vs.slot_id, r.period
   from public.venue_slots vs
   join public.venues v on v.id = vs.venue_id
+  -- offset 0 keeps the two instants computed once per slot: flattened, the planner copies
+  -- the calls into every expression that uses them (a dozen calls per slot).
   cross join lateral (select private.local_instant(v.timezone, p_night, v.opens_at, vs.starts_at) as start,
-                             private.local_instant(v.timezone, p_night, v.opens_at, v.closes_at) as closing) s
+                             private.local_instant(v.timezone, p_night, v.opens_at, v.closes_at) as closing
+                      offset 0) s
   cross join lateral (
     select tstzrange(s.start,
                      case when s.closing > s.start then least(s.start + vs.duration, s.closing)
