@@ -2,7 +2,7 @@
 -- on every RPC that takes a night, never an internal error and never a change.
 begin;
 \ir helpers/test_helpers.sql
-select plan(8);
+select plan(9);
 
 select tests.authenticate_as(tests.create_user('ivy'));
 select throws_ok($$ select public.hold_tables(tests.venue(), 'infinity', 'slot_21_00', array[tests.tbl(1)], 2) $$,
@@ -26,6 +26,11 @@ select tests.clear_authentication();
 select is((select count(*) from public.bookings where not private.is_calendar_night(booking_date)), 0::bigint,
   'no booking was written for a night off the calendar');
 select is(private.night_key(date '2000-01-02'), 1, 'a calendar night keeps its lock key');
+
+select tests.clear_authentication();
+select tests.authenticate_as_staff('manager');
+select throws_ok($$ select public.get_venue_metrics(tests.venue(), '-infinity', tests.night()) $$,
+  'PT422', 'DATE_OUT_OF_RANGE', 'metrics from -infinity are out of range (found by the 300-example property run)');
 
 select * from finish();
 rollback;

@@ -127,6 +127,9 @@ security definer
 set search_path = ''
 as $$
 begin
+  if not isfinite(p_from) or not isfinite(p_to) then  -- found by the bad-input property tests
+    perform private.raise_error('DATE_OUT_OF_RANGE', 'the range must be calendar dates');
+  end if;
   if p_venue_id is null or p_from is null or p_to is null or p_to < p_from or p_to - p_from > 366 then
     perform private.raise_error('INVALID_INPUT', 'venue and a range of at most a year are required');
   end if;
