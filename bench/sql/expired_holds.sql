@@ -10,12 +10,12 @@ select md5('bench-expired-' || i)::uuid, t.venue_id, md5('bench-customer-' || i)
        'held', t.night, private.slot_range(t.venue_id, t.night, t.slot_id), t.party_size,
        now() - interval '1 minute', 'hold_created'
 from generate_series(current_setting('bench.expired_from')::int, current_setting('bench.expired_to')::int - 1) i
-cross join lateral bench.task(i) t;
+join bench.tasks t on t.i = i;
 
 insert into public.booking_tables (venue_id, table_id, booking_id, booking_date, period, party_size, expires_at)
 select b.venue_id, t.table_id, b.id, b.booking_date, b.period, b.party_size, b.hold_expires_at
 from generate_series(current_setting('bench.expired_from')::int, current_setting('bench.expired_to')::int - 1) i
-cross join lateral bench.task(i) t
+join bench.tasks t on t.i = i
 join public.bookings b on b.id = md5('bench-expired-' || i)::uuid;
 
 set session_replication_role = origin;
