@@ -50,6 +50,16 @@ def rows(results: dict[str, Any]) -> list[Row]:
     """The table: one row per figure, goals where the issue sets one."""
     out: list[Row] = []
     s = results["scenarios"]
+    if pr := s.get("profile"):
+        top = ", ".join(f"{f['function']} {f['calls_per_booking']:g}" for f in pr["top_functions"][:6])
+        out += [
+            Row("profile", "nested SQL statements per booking", pr["statements_per_booking"], "", "", None,
+                f"one client, {pr['bookings']} bookings, {pr['ms_per_booking']} ms each"),
+            Row("profile", "function calls per booking", pr["function_calls_per_booking"], "", "", None,
+                f"most called: {top}"),
+            Row("profile", "subtransactions per booking", pr["subtransactions_per_booking"], "", "", None),
+            Row("profile", "WAL bytes per booking", pr["wal_bytes_per_booking"], "B", "", None),
+        ]
     if rush := s.get("rush"):
         variants = {v["variant"]: v for v in rush["variants"]}
         ours = variants["ours"]

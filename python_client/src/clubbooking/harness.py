@@ -29,7 +29,7 @@ from psycopg.conninfo import conninfo_to_dict
 PG_BIN = Path(os.environ.get("CLUBBOOKING_PG_BIN", "/usr/lib/postgresql/15/bin"))
 CONTAINER_IMAGE = os.environ.get("CLUBBOOKING_PG_IMAGE", "supabase/postgres:15.8.1.085")
 SERVER_SETTINGS = {
-    "shared_preload_libraries": "pg_cron",
+    "shared_preload_libraries": "pg_cron,pg_stat_statements",  # the bench's per-booking statement count
     "cron.database_name": "postgres",
     "wal_level": "logical",
     "max_connections": "300",
