@@ -157,7 +157,38 @@ begin
 end;
 $$;
 
--- A booking as the RPCs return it.
+-- The capacity range a set of tables is sold at: one table's own (from 1 for a shared
+-- section), else the combination's; no row when the tables can't be sold together.
+create function private.tables_capacity(p_venue_id uuid, p_table_ids uuid[])
+returns table (capacity_min int, capacity_max int)
+language plpgsql stable
+set search_path = ''
+as $$
+#variable_conflict use_column
+begin
+  if cardinality(p_table_ids) = 1 then
+    return query select case when t.is_shared then 1 else t.capacity_min end, t.capacity_max
+                 from public.venue_tables t where t.id = p_table_ids[1] and t.venue_id = p_venue_id;
+  else
+    return query select c.capacity_min, c.capacity_max from private.combination_capacity(p_venue_id, p_table_ids) c;
+  end if;
+end;
+$$;
+
+-- May the caller see a booking's payment reference? Its guest, managers and admins of its
+-- venue, and trusted callers (the webhook, the back office); hosts and door staff may not.
+create function private.may_see_payment(p_booking public.bookings) returns boolean
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return private.is_trusted()
+      or (private.api_role() = 'authenticated' and p_booking.customer_id = private.my_customer_id())
+      or private.is_venue_staff(p_booking.venue_id, 'manager');
+end;
+$$;
+
+-- A booking as the RPCs return it (the payment reference only to those who may see it).
 create function private.booking_result(p_booking public.bookings) returns jsonb
 language plpgsql stable
 set search_path = ''
@@ -178,7 +209,13 @@ begin
     'hold_expires_at', p_booking.hold_expires_at,
     'deposit', p_booking.deposit_total,
     'minimum_spend', p_booking.minimum_spend_total,
-    'payment_reference', p_booking.payment_reference));
+    'deposit_paid', p_booking.deposit_total = 0 or p_booking.deposit_paid_at is not null,
+    'awaiting_payment', p_booking.status = 'held' and p_booking.deposit_total > 0
+                        and p_booking.deposit_paid_at is null and p_booking.payment_intent_id is not null)
+    || case when private.may_see_payment(p_booking)
+            then jsonb_build_object('payment_reference', p_booking.payment_reference,
+                                    'payment_intent_id', p_booking.payment_intent_id)
+            else '{}'::jsonb end);
 end;
 $$;
 
