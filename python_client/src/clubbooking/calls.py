@@ -111,7 +111,7 @@ def submit_booking(booking_id: Id, payment_reference: str | None = None) -> Call
 
 
 def record_payment(booking_id: Id, method: str, reason: str) -> Call[models.Booking]:
-    """Host+: a deposit taken at the venue (``cash``, ``card_terminal``, ``bank_transfer``), audited; submits the hold."""
+    """Host+: a deposit taken at the venue (``cash``, ``card_terminal``, ``bank_transfer``); submits the hold."""
     return _booking("record_payment", {"p_booking_id": booking_id, "p_method": method, "p_reason": reason})
 
 
