@@ -66,10 +66,24 @@ begin
 end;
 $$;
 
+-- Does a club know a guest: a record its staff made, or a booking or waitlist entry at one of
+-- its venues? Clubs are tenants: staff act only for the guests their club knows.
+create function private.club_knows_customer(p_club_id uuid, p_customer_id uuid) returns boolean
+language sql stable
+set search_path = ''
+as $$
+  select exists (select 1 from public.customers c where c.id = p_customer_id and c.club_id = p_club_id)
+      or exists (select 1 from public.bookings b join public.venues v on v.id = b.venue_id
+                 where b.customer_id = p_customer_id and v.club_id = p_club_id)
+      or exists (select 1 from public.waitlist_entries w join public.venues v on v.id = w.venue_id
+                 where w.customer_id = p_customer_id and v.club_id = p_club_id)
+$$;
+
 -- The customer a request is for: p_customer_id when staff (host+) or a trusted caller books
--- for a guest; else the caller's own customer row, created from the JWT on first use, or the
--- guest record staff made for the caller's email (their walk-in history) when Supabase Auth
--- has confirmed that the address is theirs (auth.users.email_confirmed_at).
+-- for a guest their club knows (any other id is "unknown customer", whether it exists or
+-- not); else the caller's own customer row, created from the JWT on first use, or a guest
+-- record staff made for the caller's email (their walk-in history) when Supabase Auth has
+-- confirmed that the address is theirs (auth.users.email_confirmed_at).
 create function private.resolve_customer(p_venue_id uuid, p_customer_id uuid) returns uuid
 language plpgsql
 set search_path = ''
@@ -81,7 +95,7 @@ declare
 begin
   if p_customer_id is not null then
     perform private.require_staff(p_venue_id, 'host');
-    if not exists (select 1 from public.customers c where c.id = p_customer_id) then
+    if not private.club_knows_customer((select v.club_id from public.venues v where v.id = p_venue_id), p_customer_id) then
       perform private.raise_error('INVALID_INPUT', 'unknown customer', 'PT404');
     end if;
     return p_customer_id;
@@ -94,14 +108,17 @@ begin
     return v_id;
   end if;
   update public.customers c set user_id = v_uid
-   where lower(c.email) = lower(v_claims ->> 'email') and c.user_id is null
-     and exists (select 1 from auth.users u
-                 where u.id = v_uid and u.email_confirmed_at is not null and lower(u.email) = lower(c.email))
+   where c.id = (select g.id from public.customers g
+                 where lower(g.email) = lower(v_claims ->> 'email') and g.user_id is null
+                   and exists (select 1 from auth.users u
+                               where u.id = v_uid and u.email_confirmed_at is not null and lower(u.email) = lower(g.email))
+                 order by g.created_at limit 1)
   returning c.id into v_id;
   if v_id is null then
     insert into public.customers (user_id, email, phone, full_name, date_of_birth)
     values (v_uid,
-            case when not exists (select 1 from public.customers c where lower(c.email) = lower(v_claims ->> 'email'))
+            case when not exists (select 1 from public.customers c
+                                  where c.club_id is null and lower(c.email) = lower(v_claims ->> 'email'))
                  then v_claims ->> 'email' end,
             v_claims ->> 'phone',
             v_claims -> 'user_metadata' ->> 'full_name',

@@ -70,9 +70,12 @@ begin
 end;
 $$;
 
--- The seed's create_booking_atomic: a hold through the booking core, submitted at once
--- (pending approval, or confirmed where the venue auto-confirms). Staff and trusted callers
--- book for a guest named by email (created if new); a signed-in guest books for themselves.
+-- The seed's create_booking_atomic: a hold through the booking core, submitted at once when no
+-- deposit is due (pending approval, or confirmed where the venue auto-confirms); with a
+-- deposit, a PaymentIntent id only waits for the payment, as submit_booking says. Staff and
+-- trusted callers book for a guest named by email: their own club's record of that email
+-- (made if new, belonging to the club), never another club's guest or an account holder's
+-- profile; p_customer_id only a guest the club knows. A signed-in guest books for themselves.
 -- Domain errors come back as success = false with error_message 'CODE: detail'.
 create function private.create_booking_atomic(
   p_venue_id uuid, p_customer_email text, p_customer_phone text, p_customer_name text, p_table_ids uuid[],
@@ -91,9 +94,12 @@ declare
 begin
   if v_customer_id is null and p_customer_email is not null
      and (private.is_trusted() or private.is_venue_staff(p_venue_id, 'host')) then
-    insert into public.customers (email, phone, full_name)
-    values (lower(trim(p_customer_email)), p_customer_phone, p_customer_name)
-    on conflict (lower(email)) where email is not null do update set email = excluded.email
+    insert into public.customers (club_id, email, phone, full_name)
+    select v.club_id, lower(private.text_arg('customer_email', p_customer_email, 254)),
+           private.text_arg('customer_phone', p_customer_phone, 40), private.text_arg('customer_name', p_customer_name, 200)
+    from public.venues v where v.id = p_venue_id
+    on conflict (club_id, lower(email)) where email is not null and club_id is not null
+      do update set email = excluded.email
     returning id into v_customer_id;
   end if;
   v_hold := private.hold_tables(p_venue_id, p_booking_date, null, p_table_ids, p_party_size,
