@@ -3,7 +3,7 @@
 -- codes, and hand edits (Studio as postgres, service_role) go through the same rules.
 begin;
 \ir helpers/test_helpers.sql
-select plan(37);
+select plan(41);
 set constraints all immediate;
 
 insert into ids values ('mal', tests.create_user('mal')), ('nia', tests.create_user('nia')), ('oz', tests.create_user('oz'));
@@ -153,6 +153,28 @@ select is((select party_size from booking_tables where booking_id = (select id f
 select throws_ok(format($$update bookings set period = tstzrange(lower(period) + interval '1 hour', upper(period)) where id = %L$$,
                         (select id from ids where name = 'live')),
   'PT409', 'INVALID_TRANSITION', 'a booking keeps its night and time when edited by hand');
+
+-- ---------- 6. inputs: contract errors, never 54000 or 22007; no caller setting changes behaviour ----------
+select tests.authenticate_as((select id from ids where name = 'nia'));
+select throws_ok(format($$select public.hold_tables(%L, %L, 'slot_21_00', array[%L]::uuid[], 2, %L)$$,
+                        tests.venue(), tests.night(3), tests.tbl(9), repeat('k', 9600)),
+  'PT422', 'INVALID_INPUT', 'every text argument has a length limit: a 9.6 kB idempotency key is INVALID_INPUT');
+select throws_ok(format($$select public.cancel_booking(%L, %L)$$, (select id from ids where name = 'live'), repeat('r', 501)),
+  'PT422', 'INVALID_INPUT', 'every text argument has a length limit: a reason too');
+select tests.clear_authentication();
+insert into ids values ('bad_dob', tests.create_user('bad_dob'));
+update auth.users set raw_user_meta_data = raw_user_meta_data || '{"date_of_birth": "1999-02-30"}'
+ where id = (select id from ids where name = 'bad_dob');
+select tests.authenticate_as((select id from ids where name = 'bad_dob'));
+select throws_ok(format($$select public.hold_tables(%L, %L, 'slot_21_00', array[%L]::uuid[], 2)$$,
+                        tests.venue(), tests.night(3), tests.tbl(9)),
+  'PT422', 'INVALID_INPUT', 'a malformed date of birth is a contract error, not 22007');
+select tests.clear_authentication();
+select tests.authenticate_as((select id from ids where name = 'nia'));
+select set_config('clubbooking.offers_paused', 'on', true);
+select tests.clear_authentication();
+select ok(not private.has_transaction_flag('offers_paused'), 'a caller-set clubbooking.offers_paused does not pause waitlist offers');
+select set_config('clubbooking.offers_paused', '', true);
 
 select * from finish();
 rollback;

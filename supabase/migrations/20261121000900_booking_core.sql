@@ -122,7 +122,7 @@ begin
                  then v_claims ->> 'email' end,
             v_claims ->> 'phone',
             v_claims -> 'user_metadata' ->> 'full_name',
-            (v_claims -> 'user_metadata' ->> 'date_of_birth')::date)
+            private.date_of_birth(v_claims -> 'user_metadata' ->> 'date_of_birth'))
     on conflict (user_id) do nothing
     returning id into v_id;
     if v_id is null then
@@ -130,6 +130,33 @@ begin
     end if;
   end if;
   return v_id;
+end;
+$$;
+
+-- A date of birth from the sign-up metadata: YYYY-MM-DD of a real past date, else
+-- INVALID_INPUT (a contract error, never SQLSTATE 22007/22008); none is null. The age gate
+-- trusts this date (the guest's own statement at sign-up, or staff's record), nothing more.
+create function private.date_of_birth(p_text text) returns date
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_date date;
+begin
+  if p_text is null then
+    return null;
+  end if;
+  if p_text ~ '^\d{4}-\d{2}-\d{2}$' then
+    begin
+      v_date := p_text::date;
+    exception when datetime_field_overflow or invalid_datetime_format then
+      v_date := null;  -- e.g. 2001-02-30: refused below like any malformed date
+    end;
+  end if;
+  if v_date is null or v_date < date '1900-01-01' then
+    perform private.raise_error('INVALID_INPUT', 'date_of_birth must be a date YYYY-MM-DD');
+  end if;
+  return v_date;
 end;
 $$;
 

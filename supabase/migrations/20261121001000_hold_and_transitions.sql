@@ -128,6 +128,10 @@ begin
      or p_table_ids is null or cardinality(p_table_ids) = 0 or (p_slot_id is null) = (p_period is null) then
     perform private.raise_error('INVALID_INPUT', 'venue, date, slot, tables and party size are required');
   end if;
+  -- Every text argument within its limit (INVALID_INPUT, never an index row too large).
+  perform private.text_arg('slot_id', p_slot_id, 40), private.text_arg('idempotency_key', p_idempotency_key, 255),
+          private.text_arg('special_requests', p_special_requests, 2000), private.text_arg('occasion', p_occasion, 200),
+          private.text_arg('promoter_code', p_promoter_code, 64);
   select * into v_venue from public.venues v where v.id = p_venue_id;
   if not found then
     perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
