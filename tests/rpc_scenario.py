@@ -104,7 +104,7 @@ STEPS = (
          lambda result: len(result.block_ids) == 1),
     Step("unblock", "host", "unblock_tables", lambda n, r: a(r["block"].block_ids, reason="mopped"), list,
          lambda ids: len(ids) == 1),
-    Step("waitlist", "guest2", "join_waitlist", lambda n, r: a(VENUE, n, SLOT, 6, occasion="stag"), WaitlistEntry,
+    Step("waitlist", "guest2", "join_waitlist", lambda n, r: a(VENUE, n, SLOT, 6, occasion="stag_party"), WaitlistEntry,
          lambda entry: entry.position >= 1),
     Step("sweep", "service", "expire_holds", lambda n, r: a(), int),
     Step("role", "manager", "get_user_role", lambda n, r: a(venue_id=VENUE), str, lambda role: role == "manager"),

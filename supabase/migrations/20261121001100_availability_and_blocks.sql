@@ -228,7 +228,8 @@ begin
   -- The displaced guests go to the head of that night's waitlist, and are told.
   for v_entry in
     insert into public.waitlist_entries (venue_id, customer_id, booking_date, slot_id, party_size, occasion, priority_score)
-    select b.venue_id, b.customer_id, b.booking_date, s.slot_id, b.party_size, b.occasion, 1000
+    select b.venue_id, b.customer_id, b.booking_date, s.slot_id, b.party_size,
+           case when b.occasion = any (private.occasion_codes()) then b.occasion end, 1000
     from public.bookings b
     cross join lateral private.slots_overlapping(b.venue_id, b.booking_date, b.period) s
     where b.id = any (v_conflicts)

@@ -18,7 +18,7 @@ set search_path = ''
 as $$
 declare
   v_booking public.bookings := private.booking_for_transition(p_booking_id, false, 'host');
-  v_reason text := private.required_reason(private.text_arg('reason', p_reason, 500));
+  v_reason text := private.required_reason(p_reason);
 begin
   if p_method is null or p_method not in ('cash', 'card_terminal', 'bank_transfer') then
     perform private.raise_error('INVALID_INPUT', 'method must be cash, card_terminal or bank_transfer');
