@@ -155,7 +155,8 @@ $$;
 -- Order matters: the channel's version first (its row lock queues later writers of the
 -- channel until this transaction commits), then the state, read after every earlier commit
 -- on the channel. p_reason says why (a code; anything else is announced as status_changed);
--- the actor is the caller. Staff payloads also carry the booking and the free-text note.
+-- the actor is the caller. Staff payloads also carry the booking and (in the events table
+-- only) the free-text note.
 create function private.emit_slot_events(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange,
                                          p_reason text, p_booking_id uuid default null, p_note text default null)
 returns void
@@ -207,7 +208,10 @@ begin
       (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
     values (v_channel, p_venue_id, p_night, v_slot.slot_id, v_version, p_table_id, v_public, v_staff);
     perform realtime.send(v_public, 'availability.updated', v_channel, false);
-    perform realtime.send(v_staff, 'availability.updated', v_channel, true);
+    -- The note stays out of Broadcast: Realtime keeps its messages for days in a table our code
+    -- cannot redact on Supabase (postgres only reads realtime.messages), so no guest's words go
+    -- there; staff read the note in the events table and the booking.
+    perform realtime.send(v_staff - 'note', 'availability.updated', v_channel, true);
   end loop;
 end;
 $$;

@@ -109,14 +109,11 @@ begin
                            else '{}'::jsonb end
    where n.customer_id = v_id;
 
-  -- Their bookings' notes also travelled in the staff payloads of events (public payloads
-  -- carry codes only): in the events table and in the Broadcast messages Realtime keeps.
+  -- Their bookings' notes are also in the staff payloads of the events table (public payloads
+  -- and every Broadcast message, which realtime.messages keeps, carry codes only).
   update public.availability_events e
      set staff_payload = e.staff_payload || jsonb_build_object('note', '[redacted]')
    where e.staff_payload ->> 'bookingId' = any (v_bookings::text[]) and e.staff_payload ? 'note';
-  update realtime.messages m
-     set payload = m.payload || jsonb_build_object('note', '[redacted]')
-   where m.payload ->> 'bookingId' = any (v_bookings::text[]) and m.payload ? 'note';
 
   -- The audit log's one escape hatch (private.refuse_audit_change): as the table owner, with
   -- the flag on for this statement only, detail and reason may be redacted.
