@@ -58,7 +58,9 @@ def test_a_booking_goes_from_hold_to_confirmed_to_cancelled(db_dsn: str, night: 
     assert held.returncode == 0, held.stderr
     booking_id = str(uuid.UUID(held.stdout.split()[-1]))
     submitted = clubbooking("submit", booking_id, "--payment", "pi_cli", "--as", guest, dsn=db_dsn)
-    assert (submitted.returncode, submitted.stdout.split()[-1]) == (0, "pending_approval"), submitted.stderr
+    assert (submitted.returncode, submitted.stdout.split()[-1]) == (0, "held"), submitted.stderr  # waits for the money
+    paid = clubbooking("pay", booking_id, "--method", "cash", "--reason", "paid at the door", dsn=db_dsn)
+    assert (paid.returncode, paid.stdout.split()[-1]) == (0, "pending_approval"), paid.stderr
     approved = clubbooking("approve", booking_id, dsn=db_dsn)
     assert (approved.returncode, approved.stdout.split()[-1]) == (0, "confirmed"), approved.stderr
     staff_view = clubbooking("availability", night, SLOT, "--as", "host", dsn=db_dsn)

@@ -143,7 +143,7 @@ def random_workload(db_dsn: str, guests: list[dict[str, Any]], party: dict[uuid.
                 elif action == "advance" and mine:
                     booking_id = rng.choice(mine)
                     if rng.random() < 0.5:
-                        trusted.submit_booking(booking_id, "pi_w")
+                        host.record_payment(booking_id, "cash", "paid at the door")
                     else:
                         rng.choice([manager.approve_booking, manager.reject_booking])(booking_id)
                 elif action == "cancel" and mine:

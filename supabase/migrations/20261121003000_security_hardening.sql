@@ -159,7 +159,7 @@ declare
   v_hidden record;
 begin
   for v_hidden in
-    select * from (values ('bookings', array['payment_reference', 'reconciliation']),
+    select * from (values ('bookings', array['payment_reference', 'payment_intent_id', 'reconciliation']),
                           ('customers', array['date_of_birth'])) as h(table_name, columns)
   loop
     execute format('revoke select on public.%I from authenticated', v_hidden.table_name);

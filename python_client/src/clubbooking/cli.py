@@ -216,8 +216,17 @@ ReasonOption = Annotated[str | None, typer.Option(help="why (kept in the audit l
 def submit(booking_id: BookingArg,
            payment: Annotated[str | None, typer.Option(help="the deposit's payment reference")] = None,
            dsn: DsnOption = None, actor: AsOption = "host", aal2: Aal2Option = False) -> None:
-    """Submit a held booking for approval (its deposit paid)."""
+    """Submit a held booking for approval (its deposit paid; a PaymentIntent id waits for the payment)."""
     _transition("submit_booking", booking_id, dsn, actor, aal2, payment)
+
+
+@app.command()
+def pay(booking_id: BookingArg,
+        method: Annotated[str, typer.Option(help="cash, card_terminal or bank_transfer")] = "card_terminal",
+        reason: Annotated[str, typer.Option(help="why (kept in the audit log)")] = "paid at the venue",
+        dsn: DsnOption = None, actor: AsOption = "host", aal2: Aal2Option = False) -> None:
+    """Record a deposit taken at the venue (host and above); submits the hold."""
+    _transition("record_payment", booking_id, dsn, actor, aal2, method, reason)
 
 
 def _reasoned_transition(name: str, method: str, default_actor: str, doc: str) -> None:

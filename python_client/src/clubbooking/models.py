@@ -48,6 +48,8 @@ class Booking:
     hold_expires_at: dt.datetime | None = None
     payment_reference: str | None = None
     refund_eligible: bool | None = None
+    deposit_paid: bool | None = None
+    awaiting_payment: bool | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Booking:
@@ -66,6 +68,8 @@ class Booking:
             hold_expires_at=_ts(data.get("hold_expires_at")),
             payment_reference=data.get("payment_reference"),
             refund_eligible=data.get("refund_eligible"),
+            deposit_paid=data.get("deposit_paid"),
+            awaiting_payment=data.get("awaiting_payment"),
         )
 
 

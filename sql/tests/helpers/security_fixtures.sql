@@ -131,8 +131,8 @@ insert into fx values
   ('ann_confirmed', tests.fixture_booking('ann', tests.venue(), tests.tbl(5), 6)),
   ('bob_held', tests.fixture_booking('bob', tests.venue(), tests.tbl(7), 2)),
   ('carol_held', tests.fixture_booking('carol', tests.venue_b(), '33333333-3333-4333-8333-333333333301', 2));
-select public.submit_booking(tests.fx('ann_pending'), 'pi_ann_pending');
-select public.submit_booking(tests.fx('ann_confirmed'), 'pi_ann_confirmed');
+select tests.pay(tests.fx('ann_pending'), 'pi_ann_pending');
+select tests.pay(tests.fx('ann_confirmed'), 'pi_ann_confirmed');
 select public.approve_booking(tests.fx('ann_confirmed'));
 insert into fx values ('ann_customer', (select customer_id from public.bookings where id = tests.fx('ann_held')));
 update public.bookings set promoter_code = 'PIA' where id = tests.fx('bob_held');
@@ -143,14 +143,14 @@ union all
 select b.venue_id, b.customer_id, 'waitlist_offer', '{}'::jsonb from public.bookings b where b.id = tests.fx('carol_held');
 
 -- Entries that stay waiting (a join offers what is free at once; these fixtures want them waiting).
-select set_config('clubbooking.offers_paused', 'on', true);
+select private.set_transaction_flag('offers_paused', true);
 select tests.authenticate_as(tests.fx('ann'));
 select public.join_waitlist(tests.venue(), tests.night(), 'slot_23_30', 4);
 select tests.clear_authentication();
 select tests.authenticate_as(tests.fx('carol'));
 select public.join_waitlist(tests.venue_b(), tests.night(), 'slot_21_00', 2);
 select tests.clear_authentication();
-select set_config('clubbooking.offers_paused', '', true);
+select private.set_transaction_flag('offers_paused', false);
 
 insert into fx values
   ('block_a', (public.block_tables(tests.venue(), tests.night(), array[tests.tbl(14)], 'slot_23_30') -> 'block_ids' ->> 0)::uuid),

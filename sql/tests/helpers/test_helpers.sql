@@ -74,6 +74,18 @@ begin
 end;
 $$;
 
+-- The payment webhook's work for a booking (Stripe confirmed a PaymentIntent that covers the
+-- deposit): the deposit is paid and a live hold submitted. Run as the trusted back office; the
+-- caller acts as nobody afterwards.
+create function tests.pay(p_booking uuid, p_payment_intent text default 'pi_test') returns jsonb
+language plpgsql
+as $$
+begin
+  perform tests.clear_authentication();
+  return private.record_deposit_payment(p_booking, p_payment_intent);
+end;
+$$;
+
 grant execute on all functions in schema tests to anon, authenticated, service_role;
 
 -- Named ids a test collects as it goes (readable by whatever role the test acts as).
