@@ -20,13 +20,16 @@ as $$ select ('55555555-5555-4555-8555-55555555550' || case p_role when 'admin' 
 create function tests.night(p_weeks int default 1) returns date language sql stable
 as $$ select d + ((5 - extract(isodow from d)::int + 7) % 7) from (select current_date + 7 * p_weeks as d) x $$;
 
--- A new Supabase Auth user (an adult unless told otherwise); returns its id.
+-- A new Supabase Auth user who signed up with email and confirmed it (an adult unless told
+-- otherwise); returns its id. The row is what GoTrue writes: SQL gets no defaults for these.
 create function tests.create_user(p_name text, p_date_of_birth date default '1995-06-15') returns uuid
 language sql
 as $$
-  insert into auth.users (id, email, raw_user_meta_data)
-  values (gen_random_uuid(), p_name || '@test.example',
-          jsonb_build_object('full_name', initcap(p_name), 'date_of_birth', p_date_of_birth))
+  insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+                          raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+  values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',
+          p_name || '@test.example', '', now(), '{"provider": "email", "providers": ["email"]}',
+          jsonb_build_object('full_name', initcap(p_name), 'date_of_birth', p_date_of_birth), now(), now())
   returning id
 $$;
 
