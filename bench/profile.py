@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
+from clubbooking import harness
 
 from bench.lab import Lab, sql_file
 
@@ -46,13 +47,17 @@ def _counters(conn: psycopg.Connection[Any], has_statements: bool) -> dict[str, 
 def run(lab: Lab, *, bookings: int, step: Callable[[str], None]) -> dict[str, Any]:
     step("profile: one client, per-booking counts")
     dsn = lab.clone("profile")
-    with psycopg.connect(dsn, autocommit=True) as admin, psycopg.connect(dsn, autocommit=True) as conn:
+    with psycopg.connect(harness.admin_dsn(dsn), autocommit=True) as admin:
+        database = dsn.rsplit("/", 1)[-1].split("?")[0]
+        for setting in ("track_functions = 'all'", "pg_stat_statements.track = 'all'"):
+            admin.execute(f"alter database {database} set {setting}")
+    with psycopg.connect(harness.admin_dsn(dsn), autocommit=True) as admin, \
+            psycopg.connect(dsn, autocommit=True) as conn:
         has_statements = admin.execute(
             "select exists (select 1 from pg_settings where name = 'shared_preload_libraries' "
             "and setting ~ 'pg_stat_statements')").fetchone() == (True,)
         if has_statements:
             admin.execute("create extension if not exists pg_stat_statements")
-        conn.execute("set track_functions = 'all'")
         for i in range(20):  # warm the plan caches of this backend
             _booking(conn, i)
         conn.execute("select pg_stat_force_next_flush()")
