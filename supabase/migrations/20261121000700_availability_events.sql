@@ -40,23 +40,27 @@ create index availability_events_channel_table_idx on public.availability_events
 
 -- The state a booking status gives its tables.
 create function private.table_state(p_status text) returns text
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select case when p_status in ('held', 'pending_approval', 'confirmed', 'checked_in') then p_status
-              else 'available' end
+begin
+  return case when p_status in ('held', 'pending_approval', 'confirmed', 'checked_in') then p_status
+                else 'available' end;
+end;
 $$;
 
 -- What the public sees of a state: holds and pending requests are just "unavailable".
 create function private.public_state(p_state text) returns text
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select case p_state
-    when 'held' then 'unavailable'
-    when 'pending_approval' then 'unavailable'
-    when 'checked_in' then 'confirmed'
-    else p_state end
+begin
+  return case p_state
+      when 'held' then 'unavailable'
+      when 'pending_approval' then 'unavailable'
+      when 'checked_in' then 'confirmed'
+      else p_state end;
+end;
 $$;
 
 -- The reasons a booking's status (bookings.status_reason) and a public event may carry: a
@@ -64,21 +68,27 @@ $$;
 -- guest's cancel reason, a forced block's reason) goes to bookings.status_note, the audit log
 -- and the staff payload only.
 create function private.reason_codes() returns text[]
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select array['hold_created', 'waitlist_offer', 'late_deposit_re_held', 'booking_requested', 'booking_confirmed',
-               'booking_approved', 'approved_over_capacity', 'booking_rejected', 'booking_cancelled', 'forced_block',
-               'hold_expired', 'guest_checked_in', 'guest_no_show', 'table_blocked', 'table_unblocked',
-               'manual_change', 'status_changed']
+begin
+  return array['hold_created', 'waitlist_offer', 'late_deposit_re_held', 'booking_requested', 'booking_confirmed',
+                 'booking_approved', 'approved_over_capacity', 'booking_rejected', 'booking_cancelled', 'forced_block',
+                 'hold_expired', 'guest_checked_in', 'guest_no_show', 'table_blocked', 'table_unblocked',
+                 'manual_change', 'status_changed'];
+end;
 $$;
 comment on function private.reason_codes is 'The reason codes of booking statuses and public events.';
 
 -- What a public event says of a reason: the code itself, else status_changed (never free text).
 create function private.public_reason(p_reason text) returns text
-language sql immutable
+language plpgsql immutable
 set search_path = ''
-as $$ select case when p_reason = any (private.reason_codes()) then p_reason else 'status_changed' end $$;
+as $$
+begin
+  return case when p_reason = any (private.reason_codes()) then p_reason else 'status_changed' end;
+end;
+$$;
 
 -- One committer at a time per venue and night: the channel counters of the night are taken
 -- under it, and so are the night's waitlist offers; deferred triggers take it at commit. A
@@ -140,10 +150,12 @@ create trigger waitlist_entries_note_venue_night after insert on public.waitlist
 -- The channel name of a venue's slot on a night.
 create function private.channel_name(p_club_id uuid, p_venue_id uuid, p_night date, p_slot_id text)
 returns text
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select format('availability:%s:%s:%s:%s', p_club_id, p_venue_id, to_char(p_night, 'YYYY-MM-DD'), p_slot_id)
+begin
+  return format('availability:%s:%s:%s:%s', p_club_id, p_venue_id, to_char(p_night, 'YYYY-MM-DD'), p_slot_id);
+end;
 $$;
 
 -- An event announces the table's state in the slot as the claim ledger has it after the

@@ -11,14 +11,28 @@
 
 -- The advisory lock keys: a 32-bit hash of the thing, and the night as days since 2000.
 create function private.lock_key(p_id uuid) returns int
-language sql immutable
+language plpgsql immutable
 set search_path = ''
-as $$ select pg_catalog.hashtext(p_id::text) $$;
+as $$
+begin
+  return pg_catalog.hashtext(p_id::text);
+end;
+$$;
 
+-- The advisory lock key of a night (days since 2000); DATE_OUT_OF_RANGE off the calendar (as
+-- private.local_instant).
 create function private.night_key(p_night date) returns int
-language sql immutable
+language plpgsql immutable
 set search_path = ''
-as $$ select (p_night - date '2000-01-01')::int $$;
+as $$
+begin
+  if not p_night between date '0001-01-01' and date '9999-12-31' then
+    perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is not a night the venue can open', p_night));
+  end if;
+  return p_night - date '2000-01-01';
+end;
+$$;
+comment on function private.night_key is 'The advisory lock key of a night: days since 2000-01-01.';
 
 -- Lock tables for a night, in a fixed order (sorted ids) so that lockers never deadlock.
 create function private.lock_tables(p_table_ids uuid[], p_night date) returns void
