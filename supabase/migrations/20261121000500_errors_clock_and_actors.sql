@@ -114,6 +114,7 @@ $$;
 create function private.slots_overlapping(p_venue_id uuid, p_night date, p_period tstzrange)
 returns table (slot_id text, slot_period tstzrange)
 language plpgsql stable
+rows 2  -- a night has a few slots: the planner's default (1000) makes callers' plans look expensive
 set search_path = ''
 as $$
 #variable_conflict use_column
