@@ -64,25 +64,25 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v_count int;
+  v_night int;
+  v_open int;
 begin
-  select count(*) into v_count
+  -- both counts in one read of the guest's live claims at the venue
+  select count(*) filter (where b.booking_date = p_night),
+         count(*) filter (where b.status in ('held', 'pending_approval'))
+    into v_night, v_open
   from public.bookings b
   join public.booking_tables bt on bt.booking_id = b.id
-  where b.customer_id = p_customer_id and b.venue_id = p_venue.id and b.booking_date = p_night
+  where b.customer_id = p_customer_id and b.venue_id = p_venue.id
+    and (b.booking_date = p_night or b.status in ('held', 'pending_approval'))
     and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
-  if v_count + p_tables > p_venue.max_tables_per_customer_night then
+  if v_night + p_tables > p_venue.max_tables_per_customer_night then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables per guest per night; %s already booked or held', p_venue.max_tables_per_customer_night, v_count));
+      format('at most %s tables per guest per night; %s already booked or held', p_venue.max_tables_per_customer_night, v_night));
   end if;
-  select count(*) into v_count
-  from public.bookings b
-  join public.booking_tables bt on bt.booking_id = b.id
-  where b.customer_id = p_customer_id and b.venue_id = p_venue.id and b.status in ('held', 'pending_approval')
-    and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
-  if v_count + p_tables > p_venue.max_held_tables_per_customer then
+  if v_open + p_tables > p_venue.max_held_tables_per_customer then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables held or awaiting approval at once; %s now', p_venue.max_held_tables_per_customer, v_count));
+      format('at most %s tables held or awaiting approval at once; %s now', p_venue.max_held_tables_per_customer, v_open));
   end if;
 end;
 $$;
@@ -187,8 +187,13 @@ begin
   end if;
 
   -- Serialise per guest (for the per-guest limits), then per table and night, in that order.
-  perform pg_catalog.pg_advisory_xact_lock(private.lock_key(v_customer_id), private.night_key(p_date));
-  perform private.lock_tables(v_tables, p_date);
+  -- One statement: the guest's key first, then the tables' in id order (the subquery's order,
+  -- kept by the scan over it, is the order the locks are taken in).
+  perform pg_catalog.pg_advisory_xact_lock(k.key, private.night_key(p_date))
+  from (select l.key from (select 0 as ord, null::uuid as id, private.lock_key(v_customer_id) as key
+                           union all
+                           select 1, t, private.lock_key(t) from unnest(v_tables) t) l
+        order by l.ord, l.id offset 0) k;
   perform private.expire_dead_holds(p_venue_id, p_date, v_tables, v_period);
 
   perform private.check_guest_limits(v_venue, v_customer_id, p_date, cardinality(v_tables));
