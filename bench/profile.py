@@ -32,16 +32,20 @@ def _counters(conn: psycopg.Connection[Any], has_statements: bool) -> dict[str, 
         "select pg_current_wal_insert_lsn(), txid_current(), "
         "(select coalesce(sum(calls), 0) from pg_stat_user_functions)").fetchone()
     assert row is not None
-    statements = None
+    statements = plans = None
+    replanned: list[tuple[str, int]] = []
     if has_statements:
-        got = conn.execute("select coalesce(sum(calls), 0) from pg_stat_statements "
-                           "where dbid = (select oid from pg_database where datname = current_database()) "
-                           "and not toplevel").fetchone()
-        statements = int(got[0]) if got else None
+        where = "where dbid = (select oid from pg_database where datname = current_database()) and not toplevel"
+        got = conn.execute(f"select coalesce(sum(calls), 0), coalesce(sum(plans), 0) from pg_stat_statements {where}"
+                           ).fetchone()
+        statements, plans = (int(got[0]), int(got[1])) if got else (None, None)
+        replanned = [(str(r[0]), int(r[1])) for r in conn.execute(
+            f"select left(regexp_replace(query, '\\s+', ' ', 'g'), 100), plans from pg_stat_statements {where} "
+            "and plans > 0 order by plans desc limit 8").fetchall()]
     functions = {r[0]: int(r[1]) for r in conn.execute(
         "select schemaname || '.' || funcname, calls from pg_stat_user_functions").fetchall()}
-    return {"lsn": row[0], "xid": int(row[1]), "calls": int(row[2]), "statements": statements,
-            "functions": functions}
+    return {"lsn": row[0], "xid": int(row[1]), "calls": int(row[2]), "statements": statements, "plans": plans,
+            "replanned": replanned, "functions": functions}
 
 
 def run(lab: Lab, *, bookings: int, step: Callable[[str], None]) -> dict[str, Any]:
@@ -49,7 +53,8 @@ def run(lab: Lab, *, bookings: int, step: Callable[[str], None]) -> dict[str, An
     dsn = lab.clone("profile")
     with psycopg.connect(harness.admin_dsn(dsn), autocommit=True) as admin:
         database = dsn.rsplit("/", 1)[-1].split("?")[0]
-        for setting in ("track_functions = 'all'", "pg_stat_statements.track = 'all'"):
+        for setting in ("track_functions = 'all'", "pg_stat_statements.track = 'all'",
+                        "pg_stat_statements.track_planning = on"):
             admin.execute(f"alter database {database} set {setting}")
     with psycopg.connect(harness.admin_dsn(dsn), autocommit=True) as admin, \
             psycopg.connect(dsn, autocommit=True) as conn:
@@ -83,6 +88,8 @@ def run(lab: Lab, *, bookings: int, step: Callable[[str], None]) -> dict[str, An
         "ms_per_booking": round(seconds * 1000 / bookings, 3),
         "statements_per_booking": None if after["statements"] is None
         else round(after["statements"] / bookings, 1),
+        "plans_per_booking": None if after["plans"] is None else round(after["plans"] / bookings, 1),
+        "replanned": [{"statement": q, "plans_per_booking": round(n / bookings, 2)} for q, n in after["replanned"]],
         "function_calls_per_booking": round((after["calls"] - before["calls"]) / bookings, 1),
         "subtransactions_per_booking": round(xids / bookings - 1, 2),
         "wal_bytes_per_booking": round(float(wal[0]) / bookings) if wal else None,

@@ -55,6 +55,8 @@ def rows(results: dict[str, Any]) -> list[Row]:
         out += [
             Row("profile", "nested SQL statements per booking", pr["statements_per_booking"], "", "", None,
                 f"one client, {pr['bookings']} bookings, {pr['ms_per_booking']} ms each"),
+            Row("profile", "statements planned per booking", pr.get("plans_per_booking"), "", "", None,
+                "plans the plan cache could not reuse (custom plans, invalidations)"),
             Row("profile", "function calls per booking", pr["function_calls_per_booking"], "", "", None,
                 f"most called: {top}"),
             Row("profile", "subtransactions per booking", pr["subtransactions_per_booking"], "", "", None),

@@ -9,6 +9,7 @@ create function private.tables_free(p_venue_id uuid, p_night date, p_table_ids u
 returns boolean
 language plpgsql stable
 set search_path = ''
+set plan_cache_mode = force_generic_plan  -- else re-planned on every call (see emit_slot_events)
 as $$
 begin
   return (

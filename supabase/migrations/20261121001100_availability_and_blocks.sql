@@ -5,8 +5,8 @@
 -- The tables' states in a time range of a night, as the snapshot shows them to staff: for each
 -- table, the strongest live exclusive claim (a block first, then checked_in > confirmed >
 -- pending_approval > held), else for a split-capacity section 'held' when full, else
--- 'available'. Every active table of the venue, or only p_table_ids: one statement for a whole
--- floor (the snapshot) or the tables an event announces.
+-- 'available'. Every table of the venue, or only p_table_ids: one statement for a whole floor
+-- (the snapshot) or the tables an event announces.
 create function private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange,
                                           p_table_ids uuid[] default null)
 returns table (table_id uuid, state text, booking_id uuid, block_id uuid, guests int)
@@ -38,12 +38,12 @@ begin
     where t.is_shared and bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
       and not bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true)
       and bt.period && p_period) shared on true
-  where t.venue_id = p_venue_id
-    and case when p_table_ids is null then t.is_active else t.id = any (p_table_ids) end;
+  -- (a plain condition, so that the one generic plan reads the venue's tables by index)
+  where t.venue_id = p_venue_id and (p_table_ids is null or t.id = any (p_table_ids));
 end;
 $$;
 comment on function private.table_slot_states is
-  'The tables'' true states in a time range of a night (all active tables, or the given ones); the snapshot and the events both read it.';
+  'The tables'' true states in a time range of a night (all tables, or the given ones); the snapshot and the events both read it.';
 
 -- The snapshot of a slot: every table with its state, and the channel's current version,
 -- read in one statement (one snapshot) so state and version agree. The public sees
