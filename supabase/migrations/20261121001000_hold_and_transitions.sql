@@ -418,20 +418,19 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_id uuid;
-  v_count int := 0;
+  v_count int;
 begin
-  for v_id in
+  -- One statement for the batch (rows locked in (venue, night, start) order, the order their
+  -- venue-nights are locked in at commit).
+  with batch as (
     select b.id from public.bookings b
-    where b.status = 'held' and b.hold_expires_at <= private.now()
+    where b.status = 'held' and b.hold_expires_at <= (select private.now())
     order by b.venue_id, b.booking_date, lower(b.period)
     limit p_batch
-    for update skip locked
-  loop
-    update public.bookings b set status = 'expired', status_reason = 'hold_expired'
-    where b.id = v_id;
-    v_count := v_count + 1;
-  end loop;
+    for update skip locked)
+  update public.bookings b set status = 'expired', status_reason = 'hold_expired'
+  from batch where b.id = batch.id;
+  get diagnostics v_count = row_count;
   -- Blocks with a release_at (VIP tables that open to the public if unsold) lift themselves.
   update public.table_blocks blk set is_active = false, released_at = private.now()
   where blk.is_active and blk.release_at <= private.now();
