@@ -127,10 +127,13 @@ set search_path = ''
 as $$
 declare
   v_id uuid;
+  -- The date of birth the guest gave at sign-up: in the token, else in their Auth user.
+  v_dob text := coalesce(p_claims -> 'user_metadata' ->> 'date_of_birth',
+                         (select u.raw_user_meta_data ->> 'date_of_birth' from auth.users u where u.id = p_uid));
 begin
   update public.customers c
      set user_id = p_uid,
-         date_of_birth = coalesce(c.date_of_birth, private.date_of_birth(p_claims -> 'user_metadata' ->> 'date_of_birth'))
+         date_of_birth = coalesce(c.date_of_birth, private.date_of_birth(v_dob))
    where c.id = (select g.id from public.customers g
                  where lower(g.email) = lower(p_claims ->> 'email') and g.user_id is null
                    and exists (select 1 from auth.users u
@@ -145,7 +148,7 @@ begin
                  then p_claims ->> 'email' end,
             p_claims ->> 'phone',
             p_claims -> 'user_metadata' ->> 'full_name',
-            private.date_of_birth(p_claims -> 'user_metadata' ->> 'date_of_birth'))
+            private.date_of_birth(v_dob))
     on conflict (user_id) do nothing
     returning id into v_id;
     if v_id is null then
