@@ -3,7 +3,7 @@
 -- codes, and hand edits (Studio as postgres, service_role) go through the same rules.
 begin;
 \ir helpers/test_helpers.sql
-select plan(41);
+select plan(42);
 set constraints all immediate;
 
 insert into ids values ('mal', tests.create_user('mal')), ('nia', tests.create_user('nia')), ('oz', tests.create_user('oz'));
@@ -169,6 +169,12 @@ select tests.authenticate_as((select id from ids where name = 'bad_dob'));
 select throws_ok(format($$select public.hold_tables(%L, %L, 'slot_21_00', array[%L]::uuid[], 2)$$,
                         tests.venue(), tests.night(3), tests.tbl(9)),
   'PT422', 'INVALID_INPUT', 'a malformed date of birth is a contract error, not 22007');
+select tests.clear_authentication();
+insert into ids values ('no_dob', tests.create_user('no_dob', null));
+select tests.authenticate_as((select id from ids where name = 'no_dob'));
+select throws_ok(format($$select public.hold_tables(%L, %L, 'slot_21_00', array[%L]::uuid[], 2)$$,
+                        tests.venue(), tests.night(3), tests.tbl(9)),
+  'PT422', 'INVALID_INPUT', 'a missing date of birth is a contract error: the age gate never passes a guest it cannot check');
 select tests.clear_authentication();
 select tests.authenticate_as((select id from ids where name = 'nia'));
 select set_config('clubbooking.offers_paused', 'on', true);

@@ -2,7 +2,7 @@
 -- returns or attaches another club's guest or an account holder's profile.
 begin;
 \ir helpers/test_helpers.sql
-select plan(8);
+select plan(9);
 set constraints all immediate;
 
 -- ---------- another club, with a venue and a host ----------
@@ -61,6 +61,10 @@ select tests.authenticate_as_staff('host');
 select is(public.hold_tables(tests.venue(), tests.night(2), 'slot_21_00', array[tests.tbl(3)], 4,
             p_customer_id => (select customer_id from bookings where id = (select id from ids where name = 'holder_booking'))) ->> 'status',
   'held', 'a guest who booked at the club is one it knows');
+select tests.clear_authentication();
+select tests.authenticate_as_staff('host');
+select throws_ok($$select user_id from public.customers$$, '42501', null,
+  'staff read a guest''s fields only through a booking at their venue, and never the account behind it');
 select tests.clear_authentication();
 select is((select count(*)::int from customers where lower(email) = 'victim@test.example'), 2,
   'each club keeps its own record of one email');

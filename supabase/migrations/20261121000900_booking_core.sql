@@ -123,29 +123,55 @@ begin
     perform private.raise_error('NOT_AUTHORIZED', 'sign in to book', 'PT401');
   end if;
   select c.id into v_id from public.customers c where c.user_id = v_uid;
-  if v_id is not null then
-    return v_id;
+  if v_id is null then
+    v_id := private.new_account_customer(v_uid, v_claims);
   end if;
-  update public.customers c set user_id = v_uid
+  -- The age gate needs a date of birth for a guest booking for themselves (staff and trusted
+  -- callers booking for a walk-in check ID at the door instead).
+  if not private.is_trusted() and private.staff_role(p_venue_id) is null
+     and (select c.date_of_birth from public.customers c where c.id = v_id) is null then
+    perform private.raise_error('INVALID_INPUT',
+      'a date of birth (user_metadata.date_of_birth, YYYY-MM-DD) is needed to book: the venue checks age');
+  end if;
+  return v_id;
+end;
+$$;
+
+-- The customer record of an account on its first request: the guest record staff made for its
+-- email (the oldest, once Auth has confirmed the address; it gains the account's date of
+-- birth if it had none), else a new profile from the JWT.
+create function private.new_account_customer(p_uid uuid, p_claims jsonb) returns uuid
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_id uuid;
+  -- The date of birth the guest gave at sign-up: in the token, else in their Auth user.
+  v_dob text := coalesce(p_claims -> 'user_metadata' ->> 'date_of_birth',
+                         (select u.raw_user_meta_data ->> 'date_of_birth' from auth.users u where u.id = p_uid));
+begin
+  update public.customers c
+     set user_id = p_uid,
+         date_of_birth = coalesce(c.date_of_birth, private.date_of_birth(v_dob))
    where c.id = (select g.id from public.customers g
-                 where lower(g.email) = lower(v_claims ->> 'email') and g.user_id is null
+                 where lower(g.email) = lower(p_claims ->> 'email') and g.user_id is null
                    and exists (select 1 from auth.users u
-                               where u.id = v_uid and u.email_confirmed_at is not null and lower(u.email) = lower(g.email))
+                               where u.id = p_uid and u.email_confirmed_at is not null and lower(u.email) = lower(g.email))
                  order by g.created_at limit 1)
   returning c.id into v_id;
   if v_id is null then
     insert into public.customers (user_id, email, phone, full_name, date_of_birth)
-    values (v_uid,
+    values (p_uid,
             case when not exists (select 1 from public.customers c
-                                  where c.club_id is null and lower(c.email) = lower(v_claims ->> 'email'))
-                 then v_claims ->> 'email' end,
-            v_claims ->> 'phone',
-            v_claims -> 'user_metadata' ->> 'full_name',
-            private.date_of_birth(v_claims -> 'user_metadata' ->> 'date_of_birth'))
+                                  where c.club_id is null and lower(c.email) = lower(p_claims ->> 'email'))
+                 then p_claims ->> 'email' end,
+            p_claims ->> 'phone',
+            p_claims -> 'user_metadata' ->> 'full_name',
+            private.date_of_birth(v_dob))
     on conflict (user_id) do nothing
     returning id into v_id;
     if v_id is null then
-      select c.id into v_id from public.customers c where c.user_id = v_uid;
+      select c.id into v_id from public.customers c where c.user_id = p_uid;
     end if;
   end if;
   return v_id;

@@ -260,6 +260,21 @@ begin
 end;
 $$;
 
+-- HOLD_EXPIRED unless a booking is a live hold (INVALID_TRANSITION when it is no hold at all).
+create function private.require_live_hold(p_booking public.bookings, p_action text) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if p_booking.status = 'expired' or (p_booking.status = 'held' and p_booking.hold_expires_at <= private.now()) then
+    perform private.raise_error('HOLD_EXPIRED', format('the hold ran out at %s', p_booking.hold_expires_at));
+  end if;
+  if p_booking.status <> 'held' then
+    perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be %s', p_booking.status, p_action));
+  end if;
+end;
+$$;
+
 -- held -> pending_approval (or confirmed where the venue auto-confirms) once the deposit is
 -- paid or none is due. Only money pays a deposit: the payment webhook (or staff taking it in
 -- person, record_payment) marks it paid and submits the request. A guest's PaymentIntent id
@@ -281,12 +296,7 @@ begin
   if v_booking.status in ('pending_approval', 'confirmed', 'checked_in') then
     return private.booking_result(v_booking);
   end if;
-  if v_booking.status = 'expired' or (v_booking.status = 'held' and v_booking.hold_expires_at <= private.now()) then
-    perform private.raise_error('HOLD_EXPIRED', format('the hold ran out at %s', v_booking.hold_expires_at));
-  end if;
-  if v_booking.status <> 'held' then
-    perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be submitted', v_booking.status));
-  end if;
+  perform private.require_live_hold(v_booking, 'submitted');
   if v_booking.deposit_total > 0 and v_booking.deposit_paid_at is null then
     if v_intent is null then
       perform private.raise_error('INVALID_TRANSITION', format(

@@ -17,7 +17,7 @@ language sql immutable
 set search_path = ''
 as $$
   select array['email', 'phone', 'full_name', 'customer_name', 'name', 'date_of_birth',
-               'special_requests', 'occasion', 'notes']
+               'special_requests', 'occasion', 'notes', 'note']
 $$;
 comment on function private.pii_keys is 'Keys removed from audit detail when a customer is forgotten.';
 

@@ -29,12 +29,7 @@ begin
   if v_booking.deposit_total = 0 then
     perform private.raise_error('INVALID_TRANSITION', 'no deposit is due on this booking');
   end if;
-  if v_booking.status = 'expired' or (v_booking.status = 'held' and v_booking.hold_expires_at <= private.now()) then
-    perform private.raise_error('HOLD_EXPIRED', format('the hold ran out at %s: hold the tables again', v_booking.hold_expires_at));
-  end if;
-  if v_booking.status <> 'held' then
-    perform private.raise_error('INVALID_TRANSITION', format('a %s booking takes no deposit', v_booking.status));
-  end if;
+  perform private.require_live_hold(v_booking, 'paid for');
   v_booking := private.mark_deposit_paid(v_booking.id, null, p_method);
   perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id, 'deposit_paid_in_person',
     v_booking.status, v_booking.status, v_reason,

@@ -138,7 +138,7 @@ insert into fx values ('ann_customer', (select customer_id from public.bookings 
 update public.bookings set promoter_code = 'PIA' where id = tests.fx('bob_held');
 insert into public.notifications (venue_id, customer_id, kind, payload)
 select tests.venue(), tests.fx('ann_customer'), 'booking_cancelled_by_venue',
-       '{"reference": "BR-000000-AAAAAA", "reason": "forced_block: Ann asked to move"}'::jsonb
+       '{"reference": "BR-000000-AAAAAA", "reason": "forced_block", "note": "Ann asked to move"}'::jsonb
 union all
 select b.venue_id, b.customer_id, 'waitlist_offer', '{}'::jsonb from public.bookings b where b.id = tests.fx('carol_held');
 
