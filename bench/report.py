@@ -55,11 +55,13 @@ def rows(results: dict[str, Any]) -> list[Row]:
         out += [
             Row("profile", "nested SQL statements per booking", pr["statements_per_booking"], "", "", None,
                 f"one client, {pr['bookings']} bookings, {pr['ms_per_booking']} ms each"),
-            Row("profile", "statements planned per booking", pr.get("plans_per_booking"), "", "", None,
+            Row("profile", "statements planned per booking", pr.get("plans_per_booking"), "", "0",
+                None if pr.get("plans_per_booking") is None else pr["plans_per_booking"] == 0,
                 "plans the plan cache could not reuse (custom plans, invalidations)"),
             Row("profile", "function calls per booking", pr["function_calls_per_booking"], "", "", None,
                 f"most called: {top}"),
-            Row("profile", "subtransactions per booking", pr["subtransactions_per_booking"], "", "", None),
+            Row("profile", "subtransactions per booking", pr["subtransactions_per_booking"], "", "0",
+                pr["subtransactions_per_booking"] == 0),
             Row("profile", "WAL bytes per booking", pr["wal_bytes_per_booking"], "B", "", None),
         ]
     if rush := s.get("rush"):
