@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 # The goals of issue 15, each against a baseline measured in the same run where it has one.
 RUSH_P95_GOAL_MS = 10
 SHARE_GOAL = 0.06
@@ -158,7 +157,7 @@ def markdown(results: dict[str, Any]) -> str:
 
 def _correct(variant: dict[str, Any]) -> bool:
     """A rush variant kept the invariant: no double booking, every table won once."""
-    return variant["double_bookings"] == 0 and variant["winners_per_round"] == variant["tables"]
+    return bool(variant["double_bookings"] == 0 and variant["winners_per_round"] == variant["tables"])
 
 
 def chart(results: dict[str, Any], path: Path) -> None:
