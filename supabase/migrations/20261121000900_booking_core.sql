@@ -34,17 +34,21 @@ end;
 $$;
 comment on function private.night_key is 'The advisory lock key of a night: days since 2000-01-01.';
 
--- Lock tables for a night, in a fixed order (sorted ids) so that lockers never deadlock.
-create function private.lock_tables(p_table_ids uuid[], p_night date) returns void
+-- Lock a guest (when given) and tables for a night, in a fixed order (the guest first, then
+-- the tables by sorted id) so that lockers never deadlock. One statement: the subquery's order,
+-- kept by the scan over it, is the order the locks are taken in.
+create function private.lock_tables(p_table_ids uuid[], p_night date, p_customer_id uuid default null)
+returns void
 language plpgsql
 set search_path = ''
 as $$
-declare
-  v_id uuid;
 begin
-  foreach v_id in array (select array_agg(t order by t) from unnest(p_table_ids) t) loop
-    perform pg_catalog.pg_advisory_xact_lock(private.lock_key(v_id), private.night_key(p_night));
-  end loop;
+  perform pg_catalog.pg_advisory_xact_lock(k.key, private.night_key(p_night))
+  from (select l.key from (select 0 as ord, null::uuid as id, private.lock_key(p_customer_id) as key
+                           where p_customer_id is not null
+                           union all
+                           select 1, t, private.lock_key(t) from unnest(p_table_ids) t) l
+        order by l.ord, l.id offset 0) k;
 end;
 $$;
 

@@ -188,13 +188,7 @@ begin
   end if;
 
   -- Serialise per guest (for the per-guest limits), then per table and night, in that order.
-  -- One statement: the guest's key first, then the tables' in id order (the subquery's order,
-  -- kept by the scan over it, is the order the locks are taken in).
-  perform pg_catalog.pg_advisory_xact_lock(k.key, private.night_key(p_date))
-  from (select l.key from (select 0 as ord, null::uuid as id, private.lock_key(v_customer_id) as key
-                           union all
-                           select 1, t, private.lock_key(t) from unnest(v_tables) t) l
-        order by l.ord, l.id offset 0) k;
+  perform private.lock_tables(v_tables, p_date, v_customer_id);
   perform private.expire_dead_holds(p_venue_id, p_date, v_tables, v_period);
 
   perform private.check_guest_limits(v_venue, v_customer_id, p_date, cardinality(v_tables));
