@@ -33,6 +33,7 @@ create function private.insert_hold(p_venue public.venues, p_customer_id uuid, p
 returns public.bookings
 language plpgsql
 set search_path = ''
+set plan_cache_mode = force_generic_plan  -- as private.hold_tables (also called by waitlist offers)
 as $$
 declare
   v_booking public.bookings;
@@ -114,6 +115,10 @@ returns jsonb
 language plpgsql
 security definer
 set search_path = ''
+-- One plan per statement for the session, everything it calls included: with a one-element
+-- array a custom plan always looks cheaper than the generic one, so the plan cache re-planned
+-- the table lookups and both inserts on every booking.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_venue public.venues;
