@@ -54,21 +54,19 @@ def client(db_dsn: str) -> Iterator[BookingClient]:
 
 
 @pytest.fixture
-def relay(db_dsn: str, admin: psycopg.Connection[Any]) -> Iterator[None]:
-    """private.relay_events running in a background connection, as pg_cron keeps it running."""
-    pid: list[int] = []
+def relay(db_dsn: str) -> Iterator[None]:
+    """The event relay (`clubbooking relay`) running in a background thread."""
+    stop = threading.Event()
 
     def run() -> None:
-        with psycopg.connect(db_dsn, autocommit=True) as conn, contextlib.suppress(psycopg.OperationalError):
-            pid.append(conn.info.backend_pid)
-            conn.execute("call private.relay_events(interval '60 seconds', interval '20 milliseconds')")
+        with psycopg.connect(db_dsn, autocommit=True) as conn:
+            run_relay(conn, poll=0.02, stop=stop)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     yield
-    while thread.is_alive() and pid:
-        admin.execute("select pg_terminate_backend(%s)", (pid[0],))
-        thread.join(5)
+    stop.set()
+    thread.join(10)
 
 
 def smallest_party(admin: psycopg.Connection[Any]) -> dict[uuid.UUID, int]:
