@@ -23,7 +23,8 @@ def run_relay(conn: psycopg.Connection[Any], *, seconds: float | None = None, po
     if not conn.autocommit:
         raise ValueError("the relay needs an autocommit connection: each pass's NOTIFY goes out at its commit")
     deadline = None if seconds is None else time.monotonic() + seconds
-    last_id, sent = None, []
+    last_id: int | None = None
+    sent: list[int] = []
     passes = 0
     while True:
         row = conn.execute(PASS_SQL, (last_id, sent, window)).fetchone()
