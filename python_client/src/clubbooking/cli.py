@@ -36,6 +36,7 @@ from clubbooking.checks import count_double_bookings
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError, DatabaseUnavailable, SectionNotAvailable
 from clubbooking.models import Booking
+from clubbooking.relay import run_relay
 
 EXIT_BOOKING_ERROR, EXIT_USAGE, EXIT_NO_DATABASE, EXIT_DOUBLE_BOOKINGS = 1, 2, 3, 4
 
@@ -250,7 +251,7 @@ def rush(guests: Annotated[int, typer.Option(min=1, max=500, help="guests racing
          dsn: DsnOption = None) -> None:
     """A simulated peak night on this database: a crowd races for one slot, then a summary.
 
-    Needs a superuser DSN (it creates the crowd's accounts and moves the clock for the sweeper).
+    Needs the schema owner's DSN (postgres: it creates the crowd's accounts and moves the clock for the sweeper).
     Exits 4 if the independent SQL check finds a double booking.
     """
     from clubbooking import demo as night
@@ -280,8 +281,7 @@ def relay(dsn: DsnOption = None,
         run_for = 58.0 if deadline is None else max(0.01, min(58.0, deadline - time.monotonic()))
         try:
             with psycopg.connect(url, autocommit=True) as conn:
-                psycopg.ClientCursor(conn).execute(  # simple protocol: the procedure commits
-                    "call private.relay_events(make_interval(secs => %s))", (run_for,))
+                run_relay(conn, seconds=run_for)
         except psycopg.OperationalError as error:
             console.print(f"[yellow]relay: {error}; reconnecting[/]")
             time.sleep(1)
