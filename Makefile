@@ -18,8 +18,8 @@ test: bootstrap lint
 	@$(CB) with-db -- bash scripts/test-against-db.sh
 
 lint: bootstrap
-	@$(VENV)/bin/ruff check --config python_client/pyproject.toml python_client tests
-	@$(VENV)/bin/mypy --config-file python_client/pyproject.toml python_client/src
+	@$(VENV)/bin/ruff check --config python_client/pyproject.toml python_client devtools tests
+	@$(VENV)/bin/mypy --config-file python_client/pyproject.toml python_client/src devtools/src
 
 ## make up / make down: keep one database running between commands (prints its DSN)
 up: bootstrap
@@ -59,8 +59,8 @@ lint: bench-lint
 ## examples, and a bounded soak; each prints its table (about 8 minutes here; the run stops at
 ## 100k operations or 1150 s, whichever comes first)
 reliability: bootstrap
-	@$(VENV)/bin/python -m clubbooking.reliability run --operations 100000 --seconds 1150 --workers 12 --crash-every 15 \
+	@$(VENV)/bin/python -m clubbooking_dev.reliability run --operations 100000 --seconds 1150 --workers 12 --crash-every 15 \
 		--json-out .clubbooking/reliability/run.json
 	@CLUBBOOKING_BAD_INPUT_EXAMPLES=300 $(CB) with-db -- $(VENV)/bin/pytest tests/test_reliability_bad_input.py \
 		-q -p no:cacheprovider
-	@$(VENV)/bin/python -m clubbooking.reliability soak --minutes 2
+	@$(VENV)/bin/python -m clubbooking_dev.reliability soak --minutes 2

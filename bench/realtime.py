@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from clubbooking import leeds
+from clubbooking_dev import leeds
 from psycopg import sql
 
 from bench.lab import Lab, percentiles

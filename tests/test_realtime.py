@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 import psycopg
 import pytest
-from clubbooking import leeds
 from clubbooking.board import Board, render_text
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError
@@ -35,6 +34,7 @@ from clubbooking.watch import (
     Update,
     watch_availability,
 )
+from clubbooking_dev import leeds
 from conftest import sql_file
 
 SLOTS = leeds.SLOTS

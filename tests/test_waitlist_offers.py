@@ -11,10 +11,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from clubbooking import leeds
-from clubbooking.checks import sql_text
 from clubbooking.client import BookingClient
-from clubbooking.reliability import runner
+from clubbooking_dev import leeds
+from clubbooking_dev.checks import sql_text
+from clubbooking_dev.reliability import runner
 
 MIGRATION = Path(__file__).parents[1] / "supabase/migrations/20261121002100_waitlist_offers.sql"
 SLOT = "slot_21_00"
