@@ -4,7 +4,7 @@ VENV := .venv
 CB := $(VENV)/bin/clubbooking
 export CLUBBOOKING_ROOT := $(CURDIR)
 
-.PHONY: bootstrap demo test lint pgtap pytest bench bench-quick up down serve reliability
+.PHONY: bootstrap demo test lint pgtap pytest bench bench-quick up down serve reliability schema
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -20,6 +20,11 @@ test: bootstrap lint
 lint: bootstrap
 	@$(VENV)/bin/ruff check --config python_client/pyproject.toml python_client devtools tests
 	@$(VENV)/bin/mypy --config-file python_client/pyproject.toml python_client/src devtools/src
+
+## make schema: supabase/schema.sql (the whole schema, pg_dump of public and private after migrating)
+## and docs/functions.md (every function, its file, one line), from the migrations; commit both
+schema: bootstrap
+	@$(VENV)/bin/python -m clubbooking_dev.schema write
 
 ## make up / make down: keep one database running between commands (prints its DSN)
 up: bootstrap
