@@ -3,7 +3,7 @@
 create extension if not exists pgtap with schema extensions;
 set local search_path = public, extensions;
 grant usage on schema extensions to anon, authenticated, service_role;
--- New functions get no PUBLIC execute here (20261121003000): pgTAP's must be callable while acting as a user.
+-- New functions get no PUBLIC execute here (the migrations' default privileges): pgTAP's must be callable while acting as a user.
 grant execute on all functions in schema extensions to anon, authenticated, service_role;
 
 create schema tests;
