@@ -65,10 +65,13 @@ def test_the_installed_cli_has_the_booking_commands_and_no_dev_commands(installe
     assert not commands & set(DEV_COMMANDS)
 
 
-def test_the_installed_cli_has_no_default_venue(installed: Path, db_dsn: str) -> None:
-    result = run(installed, "availability", "2030-01-04", "--dsn", db_dsn)
-    assert result.returncode == 2
-    assert "--venue" in result.stderr
+def test_the_installed_cli_has_no_default_venue_or_slot(installed: Path, db_dsn: str) -> None:
+    no_venue = run(installed, "availability", "2030-01-04", "slot_23_30", "--dsn", db_dsn)
+    assert no_venue.returncode == 2
+    assert "--venue" in no_venue.stderr
+    no_slot = run(installed, "availability", "2030-01-04", "--venue", VENUE_ID, "--dsn", db_dsn)
+    assert no_slot.returncode == 2
+    assert "CLUBBOOKING_SLOT" in no_slot.stderr
 
 
 def test_the_installed_cli_reads_a_slot_from_the_database(installed: Path, db_dsn: str) -> None:

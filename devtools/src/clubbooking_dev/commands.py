@@ -1,6 +1,7 @@
 """The dev commands of ``clubbooking`` (a plugin, entry point group ``clubbooking.cli``): a kept or
 throw-away database from the repository's migrations and seed, the demo and the rush; and the seeded
-Leeds club as the CLI's default venue, with its staff as ``--as door/host/manager/admin``.
+Leeds club as the CLI's default venue (its late slot the default slot), with its staff as
+``--as door/host/manager/admin``.
 
 Exit code 4: ``rush`` found double bookings (must never happen).
 """
@@ -97,5 +98,6 @@ def register(app: typer.Typer, extensions: cli.Extensions) -> None:
     app.command("with-db", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(with_db)
     extensions.actors.update({role: leeds.staff_claims(role) for role in leeds.STAFF_IDS})
     extensions.default_venue = leeds.VENUE_ID
+    extensions.default_slot = leeds.SLOTS[-1]  # the late slot, the busy one
     extensions.kept_dsn = kept_dsn
     extensions.no_database_hint = "run `clubbooking up` (or `make up`), or pass --dsn / set DATABASE_URL"

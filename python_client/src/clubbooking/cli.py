@@ -56,15 +56,18 @@ AsOption = Annotated[str, typer.Option("--as", help="act as: service (no JWT), a
 Aal2Option = Annotated[bool, typer.Option("--aal2", help="the session passed MFA (aal2)")]
 Night = Annotated[dt.datetime, typer.Argument(formats=["%Y-%m-%d"], help="the night (YYYY-MM-DD)")]
 VenueOption = Annotated[uuid.UUID | None, typer.Option(help="venue id (default: $CLUBBOOKING_VENUE)")]
+DefaultSlot = Annotated[str | None, typer.Argument(help="the slot id (default: $CLUBBOOKING_SLOT)")]
 
 
 @dataclass
 class Extensions:
     """What plugins add besides commands: named ``--as`` actors (their JWT claims, without ``aal``),
-    a default venue, where a kept database's DSN is found, and what to suggest when there is none."""
+    a default venue and slot, where a kept database's DSN is found, and what to suggest when there
+    is none."""
 
     actors: dict[str, dict[str, Any]] = field(default_factory=dict)
     default_venue: uuid.UUID | None = None
+    default_slot: str | None = None
     kept_dsn: Callable[[], str | None] = lambda: None
     no_database_hint: str = "pass --dsn or set DATABASE_URL"
 
@@ -92,6 +95,13 @@ def resolve_venue(venue: uuid.UUID | None) -> uuid.UUID:
     if extensions.default_venue is not None:
         return extensions.default_venue
     raise typer.BadParameter("which venue? pass --venue or set CLUBBOOKING_VENUE", param_hint="--venue")
+
+
+def resolve_slot(slot: str | None) -> str:
+    """SLOT, else $CLUBBOOKING_SLOT, else a plugin's default slot."""
+    if found := slot or os.environ.get("CLUBBOOKING_SLOT") or extensions.default_slot:
+        return found
+    raise typer.BadParameter("which slot? pass SLOT or set CLUBBOOKING_SLOT", param_hint="SLOT")
 
 
 def claims_for(actor: str, aal2: bool) -> dict[str, Any] | None:
@@ -151,13 +161,13 @@ def client_for(dsn: str | None, actor: str, aal2: bool = False) -> Iterator[Book
 
 
 @app.command()
-def availability(date: Night, slot: Annotated[str, typer.Argument()] = "slot_23_30",
+def availability(date: Night, slot: DefaultSlot = None,
                  venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "anon",
                  aal2: Aal2Option = False) -> None:
     """Show a slot's tables and their states (staff see who holds what)."""
-    venue_id = resolve_venue(venue)
+    venue_id, slot_id = resolve_venue(venue), resolve_slot(slot)
     with client_for(dsn, actor, aal2) as client:
-        snap = client.get_availability(venue_id, date.date(), slot)
+        snap = client.get_availability(venue_id, date.date(), slot_id)
     table = Table(title=f"{snap.date} {snap.slot_id} (version {snap.version}, {snap.view} view)")
     for column in ("table", "floor", "seats", "min spend", "state"):
         table.add_column(column)
@@ -242,15 +252,15 @@ def relay(dsn: DsnOption = None,
 
 
 @app.command()
-def watch(date: Night, slot: Annotated[str, typer.Argument()] = "slot_23_30", venue: VenueOption = None,
+def watch(date: Night, slot: DefaultSlot = None, venue: VenueOption = None,
           dsn: DsnOption = None, actor: AsOption = "host", aal2: Aal2Option = False,
           updates: Annotated[int | None, typer.Option(help="stop after this many updates")] = None) -> None:
     """A live floor board of a slot: both floors, each table's state in colour, who changed it (staff)."""
-    venue_id = resolve_venue(venue)
+    venue_id, slot_id = resolve_venue(venue), resolve_slot(slot)
     url = resolve_dsn(dsn)
     with client_for(url, actor, aal2) as client:
         try:
-            asyncio.run(run_board(ThreadedSource(client), venue_id, date.date(), slot,
+            asyncio.run(run_board(ThreadedSource(client), venue_id, date.date(), slot_id,
                                   listen=lambda: PsycopgListener(url), console=console, updates=updates))
         except BookingError as error:
             fail(error)
