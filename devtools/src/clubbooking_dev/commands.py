@@ -77,7 +77,7 @@ def rush(guests: Annotated[int, typer.Option(min=1, max=500, help="guests racing
          dsn: cli.DsnOption = None) -> None:
     """A simulated peak night on this database: a crowd races for one slot, then a summary.
 
-    Needs a superuser DSN (it creates the crowd's accounts and moves the clock for the sweeper).
+    Needs the schema owner's DSN (postgres: it creates the crowd's accounts and moves the clock for the sweeper).
     Exits 4 if the independent SQL check finds a double booking.
     """
     with cli.handled():

@@ -40,6 +40,7 @@ from clubbooking.board import run_board
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError, DatabaseUnavailable, SectionNotAvailable
 from clubbooking.models import Booking
+from clubbooking.relay import run_relay
 from clubbooking.watch import PsycopgListener, ThreadedSource
 
 EXIT_BOOKING_ERROR, EXIT_USAGE, EXIT_NO_DATABASE = 1, 2, 3
@@ -244,8 +245,7 @@ def relay(dsn: DsnOption = None,
         run_for = 58.0 if deadline is None else max(0.01, min(58.0, deadline - time.monotonic()))
         try:
             with psycopg.connect(url, autocommit=True) as conn:
-                psycopg.ClientCursor(conn).execute(  # simple protocol: the procedure commits
-                    "call private.relay_events(make_interval(secs => %s))", (run_for,))
+                run_relay(conn, seconds=run_for)
         except psycopg.OperationalError as error:
             console.print(f"[yellow]relay: {error}; reconnecting[/]")
             time.sleep(1)
