@@ -10,15 +10,25 @@ CREATE SCHEMA public;
 COMMENT ON SCHEMA public IS 'standard public schema';
 
 CREATE FUNCTION private.acquire_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) RETURNS boolean
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+  v_venue public.venues;
 begin
   if not private.is_trusted() then
     perform private.raise_error('NOT_AUTHORIZED', 'session locks are for trusted back-office sessions');
   end if;
-  if p_table_id is null or p_booking_date is null then
-    perform private.raise_error('INVALID_INPUT', 'table and date are required');
+  if p_table_id is null or p_booking_date is null or p_start_time is null then
+    perform private.raise_error('INVALID_INPUT', 'table, date and start time are required');
+  end if;
+  select v.* into v_venue from public.venues v join public.venue_tables t on t.venue_id = v.id where t.id = p_table_id;
+  if not found then
+    perform private.raise_error('TABLE_NOT_FOUND', 'unknown table');
+  end if;
+  if not coalesce(private.local_instant(v_venue.timezone, p_booking_date, v_venue.opens_at, p_start_time)
+                  <@ private.night_range(v_venue.id, p_booking_date), false) then
+    perform private.raise_error('OUTSIDE_OPERATING_HOURS', 'the venue is not open at that time that night');
   end if;
   return pg_catalog.pg_try_advisory_lock(private.lock_key(p_table_id), private.night_key(p_booking_date));
 end;
@@ -31,12 +41,21 @@ CREATE FUNCTION private.acquire_table_lock(p_table_id uuid, p_user_id uuid, p_du
 declare
   v_table public.venue_tables;
   v_night date;
+  v_window tstzrange;
   v_claim jsonb;
 begin
+  if p_duration_ms is null or p_duration_ms not between 1 and 3600000 then
+    perform private.raise_error('INVALID_INPUT', 'p_duration_ms must be between 1 and 3600000');
+  end if;
   select * into v_table from public.venue_tables t where t.id = p_table_id;
   if not found then
     perform private.raise_error('TABLE_NOT_FOUND', 'unknown table');
   end if;
+  if p_user_id is distinct from (select auth.uid()) and not private.is_trusted()
+     and not private.is_venue_staff(v_table.venue_id, 'door') then
+    perform private.raise_error('NOT_AUTHORIZED', 'a guest may only ask for themselves');
+  end if;
+  v_window := tstzrange(private.now(), private.now() + p_duration_ms * interval '1 millisecond', '[)');
   -- Tonight: after midnight but before closing, the night that started yesterday.
   select ((private.now() at time zone v.timezone)
           - case when v.closes_at < v.opens_at then v.closes_at::interval else interval '0' end)::date
@@ -45,7 +64,8 @@ begin
     select bt.booking_id, bt.block_id, bt.period::text as period, bt.expires_at
     from public.booking_tables bt
     where bt.table_id = p_table_id and bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true)
-      and bt.period @> private.now()
+      and bt.period && v_window
+    order by lower(bt.period)
     limit 1) x;
   if v_claim is null and pg_catalog.pg_try_advisory_xact_lock(private.lock_key(p_table_id), private.night_key(v_night)) then
     return query select true, extensions.gen_random_uuid(), 1, null::jsonb;
@@ -1732,7 +1752,8 @@ begin
   if v_fake is null or v_fake = '' then
     return now();
   end if;
-  if (select r.rolsuper from pg_catalog.pg_roles r where r.rolname = session_user) then
+  if pg_catalog.pg_has_role(session_user,
+       (select n.nspowner from pg_catalog.pg_namespace n where n.nspname = 'private'), 'MEMBER') then
     return v_fake::timestamptz;
   end if;
   return now();
@@ -2151,40 +2172,38 @@ CREATE FUNCTION private.reject_booking(p_booking_id uuid, p_reason text DEFAULT 
                                   coalesce(left(p_reason, 500), 'booking_rejected'))
 $$;
 
-CREATE PROCEDURE private.relay_events(IN p_run_for interval DEFAULT '00:00:58'::interval, IN p_poll interval DEFAULT '00:00:00.003'::interval, IN p_window integer DEFAULT 256)
+CREATE FUNCTION private.relay_events(p_last_id bigint DEFAULT NULL::bigint, p_sent bigint[] DEFAULT '{}'::bigint[], p_window integer DEFAULT 256) RETURNS TABLE(last_id bigint, sent bigint[])
     LANGUAGE plpgsql
+    SET search_path TO ''
     AS $$
 declare
-  v_until timestamptz := clock_timestamp() + p_run_for;
-  v_max bigint;
-  v_sent bigint[] := '{}';
+  v_max bigint := p_last_id;
+  v_sent bigint[] := coalesce(p_sent, '{}'::bigint[]);
   v_new_ids bigint[];
   v_changed jsonb;
   v_payload text;
 begin
-  perform pg_catalog.set_config('search_path', '', false);
-  select coalesce(max(e.id), 0) into v_max from public.availability_events e;
-  commit;
-  while clock_timestamp() < v_until loop
-    select array_agg(x.id), jsonb_object_agg(x.channel, x.version) filter (where x.newest = 1)
-      into v_new_ids, v_changed
-    from (select e.id, e.channel, e.version,
-                 row_number() over (partition by e.channel order by e.version desc) as newest
-          from public.availability_events e
-          where e.id > v_max - p_window and e.id <> all (v_sent)) x;
-    if v_new_ids is not null then
-      v_payload := v_changed::text;
-      perform pg_notify('clubbooking_availability', case when length(v_payload) < 7900 then v_payload else '*' end);
-      v_max := greatest(v_max, (select max(i) from unnest(v_new_ids) i));
-      v_sent := array(select i from unnest(v_sent || v_new_ids) i where i > v_max - p_window);
-    end if;
-    commit;
-    perform pg_sleep(extract(epoch from p_poll));
-  end loop;
+  if v_max is null then
+    return query select coalesce(max(e.id), 0), '{}'::bigint[] from public.availability_events e;
+    return;
+  end if;
+  select array_agg(x.id), jsonb_object_agg(x.channel, x.version) filter (where x.newest = 1)
+    into v_new_ids, v_changed
+  from (select e.id, e.channel, e.version,
+               row_number() over (partition by e.channel order by e.version desc) as newest
+        from public.availability_events e
+        where e.id > v_max - p_window and e.id <> all (v_sent)) x;
+  if v_new_ids is not null then
+    v_payload := v_changed::text;
+    perform pg_catalog.pg_notify('clubbooking_availability', case when length(v_payload) < 7900 then v_payload else '*' end);
+    v_max := greatest(v_max, (select max(i) from unnest(v_new_ids) i));
+    v_sent := array(select i from unnest(v_sent || v_new_ids) i where i > v_max - p_window);
+  end if;
+  return query select v_max, v_sent;
 end;
 $$;
 
-COMMENT ON PROCEDURE private.relay_events(IN p_run_for interval, IN p_poll interval, IN p_window integer) IS 'Wakes LISTEN clubbooking_availability once per batch of new events; `clubbooking relay` keeps one running.';
+COMMENT ON FUNCTION private.relay_events(p_last_id bigint, p_sent bigint[], p_window integer) IS 'One relay pass: a NOTIFY clubbooking_availability for the events new since the last; `clubbooking relay` calls it in a loop.';
 
 CREATE FUNCTION private.release_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) RETURNS boolean
     LANGUAGE plpgsql
@@ -2193,6 +2212,9 @@ CREATE FUNCTION private.release_booking_lock(p_table_id uuid, p_booking_date dat
 begin
   if not private.is_trusted() then
     perform private.raise_error('NOT_AUTHORIZED', 'session locks are for trusted back-office sessions');
+  end if;
+  if p_table_id is null or p_booking_date is null or p_start_time is null then
+    perform private.raise_error('INVALID_INPUT', 'table, date and start time are required');
   end if;
   return pg_catalog.pg_advisory_unlock(private.lock_key(p_table_id), private.night_key(p_booking_date));
 end;
@@ -2553,7 +2575,7 @@ CREATE FUNCTION private.unblock_tables(p_block_ids uuid[], p_reason text DEFAULT
     AS $$
 declare
   v_block record;
-  v_lifted uuid[] := '{}';
+  v_lifted uuid[] := '{}'::uuid[];
 begin
   if p_block_ids is null or cardinality(p_block_ids) = 0 then
     perform private.raise_error('INVALID_INPUT', 'block ids are required');
@@ -3538,41 +3560,27 @@ CREATE POLICY "Anyone can read tables" ON public.venue_tables FOR SELECT TO anon
 
 CREATE POLICY "Anyone can read venues" ON public.venues FOR SELECT TO anon, authenticated USING (true);
 
-CREATE POLICY "Customers can read their own bookings" ON public.bookings FOR SELECT TO authenticated USING ((customer_id = ( SELECT private.my_customer_id() AS my_customer_id)));
-
-CREATE POLICY "Customers can read their own bookings' tables" ON public.booking_tables FOR SELECT TO authenticated USING ((booking_id IN ( SELECT b.id
+CREATE POLICY "Guests read their bookings' tables; staff, their venues' claims" ON public.booking_tables FOR SELECT TO authenticated USING (((booking_id IN ( SELECT b.id
    FROM public.bookings b
-  WHERE (b.customer_id = ( SELECT private.my_customer_id() AS my_customer_id)))));
+  WHERE (b.customer_id = ( SELECT private.my_customer_id() AS my_customer_id)))) OR (venue_id = ANY (( SELECT private.staff_venue_ids('door'::text) AS staff_venue_ids)::uuid[]))));
 
-CREATE POLICY "Customers can read their own notifications" ON public.notifications FOR SELECT TO authenticated USING ((customer_id = ( SELECT private.my_customer_id() AS my_customer_id)));
+CREATE POLICY "Guests read their own bookings; hosts, their venues' bookings" ON public.bookings FOR SELECT TO authenticated USING (((customer_id = ( SELECT private.my_customer_id() AS my_customer_id)) OR (venue_id = ANY (( SELECT private.staff_venue_ids('host'::text) AS staff_venue_ids)::uuid[]))));
 
-CREATE POLICY "Customers can read their own profile" ON public.customers FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+CREATE POLICY "Guests read their own notifications; hosts, their venues'" ON public.notifications FOR SELECT TO authenticated USING (((customer_id = ( SELECT private.my_customer_id() AS my_customer_id)) OR (venue_id = ANY (( SELECT private.staff_venue_ids('host'::text) AS staff_venue_ids)::uuid[]))));
 
-CREATE POLICY "Customers can read their own waitlist entries" ON public.waitlist_entries FOR SELECT TO authenticated USING ((customer_id = ( SELECT private.my_customer_id() AS my_customer_id)));
-
-CREATE POLICY "Hosts can read the guests booked at their venues" ON public.customers FOR SELECT TO authenticated USING ((id IN ( SELECT b.customer_id
+CREATE POLICY "Guests read their own profile; hosts, the guests they booked" ON public.customers FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR (id IN ( SELECT b.customer_id
    FROM public.bookings b
-  WHERE (b.venue_id = ANY (( SELECT private.staff_venue_ids('host'::text) AS staff_venue_ids)::uuid[])))));
+  WHERE (b.venue_id = ANY (( SELECT private.staff_venue_ids('host'::text) AS staff_venue_ids)::uuid[]))))));
 
-CREATE POLICY "Hosts can read their venues' bookings" ON public.bookings FOR SELECT TO authenticated USING ((venue_id = ANY (( SELECT private.staff_venue_ids('host'::text) AS staff_venue_ids)::uuid[])));
-
-CREATE POLICY "Hosts can read their venues' notifications" ON public.notifications FOR SELECT TO authenticated USING ((venue_id = ANY (( SELECT private.staff_venue_ids('host'::text) AS staff_venue_ids)::uuid[])));
-
-CREATE POLICY "Hosts can read their venues' waitlist" ON public.waitlist_entries FOR SELECT TO authenticated USING ((venue_id = ANY (( SELECT private.staff_venue_ids('host'::text) AS staff_venue_ids)::uuid[])));
+CREATE POLICY "Guests read their own waitlist entries; hosts, their venues'" ON public.waitlist_entries FOR SELECT TO authenticated USING (((customer_id = ( SELECT private.my_customer_id() AS my_customer_id)) OR (venue_id = ANY (( SELECT private.staff_venue_ids('host'::text) AS staff_venue_ids)::uuid[]))));
 
 CREATE POLICY "Managers can read their venues' audit log" ON public.audit_log FOR SELECT TO authenticated USING ((venue_id = ANY (( SELECT private.staff_venue_ids('manager'::text) AS staff_venue_ids)::uuid[])));
 
-CREATE POLICY "Managers can read their venues' promoters" ON public.promoters FOR SELECT TO authenticated USING ((venue_id = ANY (( SELECT private.staff_venue_ids('manager'::text) AS staff_venue_ids)::uuid[])));
-
-CREATE POLICY "Managers can read their venues' staff" ON public.staff_members FOR SELECT TO authenticated USING ((venue_id = ANY (( SELECT private.staff_venue_ids('manager'::text) AS staff_venue_ids)::uuid[])));
-
-CREATE POLICY "Promoters can read their own promoter profile" ON public.promoters FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
-
-CREATE POLICY "Staff can read their own memberships" ON public.staff_members FOR SELECT TO authenticated USING ((user_id = ( SELECT auth.uid() AS uid)));
+CREATE POLICY "Promoters read their own profile; managers, their venues'" ON public.promoters FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR (venue_id = ANY (( SELECT private.staff_venue_ids('manager'::text) AS staff_venue_ids)::uuid[]))));
 
 CREATE POLICY "Staff can read their venues' blocks" ON public.table_blocks FOR SELECT TO authenticated USING ((venue_id = ANY (( SELECT private.staff_venue_ids('door'::text) AS staff_venue_ids)::uuid[])));
 
-CREATE POLICY "Staff can read their venues' table claims" ON public.booking_tables FOR SELECT TO authenticated USING ((venue_id = ANY (( SELECT private.staff_venue_ids('door'::text) AS staff_venue_ids)::uuid[])));
+CREATE POLICY "Staff read their own memberships; managers, their venues' staff" ON public.staff_members FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR (venue_id = ANY (( SELECT private.staff_venue_ids('manager'::text) AS staff_venue_ids)::uuid[]))));
 
 ALTER TABLE public.audit_log ENABLE ROW LEVEL SECURITY;
 
@@ -3919,7 +3927,7 @@ REVOKE ALL ON FUNCTION private.reject_booking(p_booking_id uuid, p_reason text) 
 GRANT ALL ON FUNCTION private.reject_booking(p_booking_id uuid, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION private.reject_booking(p_booking_id uuid, p_reason text) TO service_role;
 
-REVOKE ALL ON PROCEDURE private.relay_events(IN p_run_for interval, IN p_poll interval, IN p_window integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.relay_events(p_last_id bigint, p_sent bigint[], p_window integer) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.release_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.release_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) TO service_role;
