@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 import psycopg
 import psycopg.sql
 import pytest
-from clubbooking import leeds
 from clubbooking.board import Board, render_text
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError
@@ -37,6 +36,7 @@ from clubbooking.watch import (
     Update,
     watch_availability,
 )
+from clubbooking_dev import leeds
 from conftest import sql_file
 
 SLOTS = leeds.SLOTS
