@@ -175,7 +175,7 @@ CREATE FUNCTION private.approve_booking(p_booking_id uuid, p_reason text DEFAULT
     SET search_path TO ''
     AS $$
   select private.staff_transition(p_booking_id, 'confirmed', array['pending_approval'], 'manager',
-                                  coalesce(left(p_reason, 500), 'booking_approved'))
+                                  'booking_approved', false, private.text_arg('reason', p_reason, 500))
 $$;
 
 CREATE FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, p_party_size integer, p_reason text) RETURNS jsonb
@@ -191,8 +191,11 @@ begin
   if v_booking.status not in ('pending_approval', 'confirmed') then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be approved', v_booking.status));
   end if;
+  -- The one path past the tables' capacity (the booking trigger checks every other change);
+  -- the claims follow the booking's party size (private.booking_status_changed).
+  perform private.set_transaction_flag('capacity_override', true);
   update public.bookings b set party_size = p_party_size where b.id = v_booking.id;
-  update public.booking_tables bt set party_size = p_party_size where bt.booking_id = v_booking.id;
+  perform private.set_transaction_flag('capacity_override', false);
   perform private.audit_override(v_booking, 'capacity_override', p_reason,
     jsonb_build_object('party_size_before', v_booking.party_size, 'party_size_after', p_party_size));
   select * into v_booking from public.bookings b where b.id = v_booking.id;
@@ -218,8 +221,11 @@ CREATE TABLE public.bookings (
     minimum_spend_total numeric(10,2) DEFAULT 0 NOT NULL,
     payment_reference text,
     deposit_paid_at timestamp with time zone,
+    payment_method text,
+    payment_intent_id text,
     hold_expires_at timestamp with time zone,
     status_reason text,
+    status_note text,
     special_requests text,
     occasion text,
     promoter_code text,
@@ -231,6 +237,7 @@ CREATE TABLE public.bookings (
     reconciled_from uuid,
     refund_status text,
     reconciliation jsonb,
+    CONSTRAINT bookings_payment_method_check CHECK ((payment_method = ANY (ARRAY['stripe'::text, 'cash'::text, 'card_terminal'::text, 'bank_transfer'::text]))),
     CONSTRAINT bookings_period_check CHECK (((NOT isempty(period)) AND lower_inc(period) AND (NOT upper_inc(period)))),
     CONSTRAINT bookings_reference_check CHECK ((reference ~ '^BR-[0-9]{6}-[A-Z0-9]{6}$'::text)),
     CONSTRAINT bookings_refund_status_check CHECK ((refund_status = ANY (ARRAY['refund_due'::text, 'refunded'::text]))),
@@ -238,6 +245,10 @@ CREATE TABLE public.bookings (
 );
 
 COMMENT ON TABLE public.bookings IS 'A booking of one or more tables for a time range of one night. Status machine: held -> pending_approval -> confirmed -> checked_in | no_show; held -> expired; open -> cancelled; pending_approval -> rejected.';
+
+COMMENT ON COLUMN public.bookings.status_reason IS 'Why the booking has its status: a code from private.reason_codes (public events carry it).';
+
+COMMENT ON COLUMN public.bookings.status_note IS 'Free text given with the last transition (a reject or cancel reason, a hand edit''s clubbooking.reason): staff and the guest only.';
 
 COMMENT ON COLUMN public.bookings.reconciled_from IS 'The expired hold whose late deposit this booking took over.';
 
@@ -285,6 +296,7 @@ declare
   v_booking_id uuid;
   v_block_ids uuid[];
   v_entry public.waitlist_entries;
+  v_reason text := private.text_arg('reason', p_reason, 500);
 begin
   if p_venue_id is null or p_date is null or p_table_ids is null or cardinality(p_table_ids) = 0
      or p_kind is null or p_kind not in ('maintenance', 'vip_override', 'private_event', 'other') then
@@ -328,17 +340,19 @@ begin
     perform private.raise_error('SECTION_NOT_AVAILABLE',
       jsonb_build_object('reason', 'live_bookings', 'booking_ids', to_jsonb(v_conflicts))::text);
   end if;
-  -- Freed tables are about to be blocked: no waitlist offers for them meanwhile.
-  perform set_config('clubbooking.offers_paused', 'on', true);
+  -- Freed tables are about to be blocked: no waitlist offers for them meanwhile (a flag of
+  -- this transaction that only our code can set, private.transaction_flags).
+  perform private.set_transaction_flag('offers_paused', true);
   foreach v_booking_id in array v_conflicts loop
-    update public.bookings b set status = 'cancelled',
-           status_reason = 'forced_block: ' || coalesce(left(p_reason, 400), p_kind)
+    update public.bookings b set status = 'cancelled', status_reason = 'forced_block',
+           status_note = coalesce(v_reason, p_kind)
     where b.id = v_booking_id;
   end loop;
   -- The displaced guests go to the head of that night's waitlist, and are told.
   for v_entry in
     insert into public.waitlist_entries (venue_id, customer_id, booking_date, slot_id, party_size, occasion, priority_score)
-    select b.venue_id, b.customer_id, b.booking_date, s.slot_id, b.party_size, b.occasion, 1000
+    select b.venue_id, b.customer_id, b.booking_date, s.slot_id, b.party_size,
+           case when b.occasion = any (private.occasion_codes()) then b.occasion end, 1000
     from public.bookings b
     cross join lateral private.slots_overlapping(b.venue_id, b.booking_date, b.period) s
     where b.id = any (v_conflicts)
@@ -350,12 +364,12 @@ begin
   insert into public.notifications (venue_id, customer_id, kind, payload)
   select b.venue_id, b.customer_id, 'booking_cancelled_by_venue',
          jsonb_build_object('booking_id', b.id, 'reference', b.reference, 'reason', b.status_reason,
-                            'waitlisted', true)
+                            'note', b.status_note, 'waitlisted', true)
   from public.bookings b where b.id = any (v_conflicts);
 
   with inserted as (
     insert into public.table_blocks (venue_id, table_id, booking_date, period, kind, reason, release_at, created_by)
-    select p_venue_id, t, p_date, v_period, p_kind, left(p_reason, 500), p_release_at, (select auth.uid())
+    select p_venue_id, t, p_date, v_period, p_kind, v_reason, p_release_at, (select auth.uid())
     from unnest(v_tables) t
     returning id, table_id
   ), claims as (
@@ -365,7 +379,7 @@ begin
   )
   select array_agg(c.block_id) into v_block_ids from claims c;
   -- At commit the cancellations and the new entries offer what is still free (waitlist offers).
-  perform set_config('clubbooking.offers_paused', '', true);
+  perform private.set_transaction_flag('offers_paused', false);
 
   return jsonb_build_object('block_ids', to_jsonb(v_block_ids), 'cancelled_booking_ids', to_jsonb(v_conflicts),
                             'starts_at', lower(v_period), 'ends_at', upper(v_period));
@@ -415,7 +429,13 @@ begin
     'hold_expires_at', p_booking.hold_expires_at,
     'deposit', p_booking.deposit_total,
     'minimum_spend', p_booking.minimum_spend_total,
-    'payment_reference', p_booking.payment_reference));
+    'deposit_paid', p_booking.deposit_total = 0 or p_booking.deposit_paid_at is not null,
+    'awaiting_payment', p_booking.status = 'held' and p_booking.deposit_total > 0
+                        and p_booking.deposit_paid_at is null and p_booking.payment_intent_id is not null)
+    || case when private.may_see_payment(p_booking)
+            then jsonb_build_object('payment_reference', p_booking.payment_reference,
+                                    'payment_intent_id', p_booking.payment_intent_id)
+            else '{}'::jsonb end);
 end;
 $$;
 
@@ -424,19 +444,23 @@ CREATE FUNCTION private.booking_status_changed() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if tg_op = 'UPDATE' and old.status is not distinct from new.status then
-    return null;
-  end if;
   if tg_op = 'UPDATE' then
     update public.booking_tables bt
        set is_active = private.table_state(new.status) <> 'available',
-           expires_at = case when new.status = 'held' then new.hold_expires_at end
-     where bt.booking_id = new.id;
+           expires_at = case when new.status = 'held' then new.hold_expires_at end,
+           party_size = new.party_size
+     where bt.booking_id = new.id
+       and (bt.is_active, bt.expires_at, bt.party_size)
+           is distinct from (private.table_state(new.status) <> 'available',
+                             case when new.status = 'held' then new.hold_expires_at end, new.party_size);
+    if old.status is not distinct from new.status then
+      return null;
+    end if;
   end if;
   perform private.write_audit(new.venue_id, 'booking', new.id,
     case when tg_op = 'INSERT' then 'hold_created' else 'status_changed' end,
     case when tg_op = 'INSERT' then null else old.status end, new.status,
-    new.status_reason,
+    coalesce(new.status_note, new.status_reason),
     case when tg_op = 'INSERT'
          then jsonb_build_object('reference', new.reference, 'party_size', new.party_size,
                                  'period', new.period::text, 'hold_expires_at', new.hold_expires_at)
@@ -457,7 +481,7 @@ begin
     where bt.booking_id = new.id order by bt.table_id
   loop
     perform private.emit_slot_events(new.venue_id, v_claim.table_id, new.booking_date, v_claim.period,
-      coalesce(new.status_reason, 'booking_' || new.status));
+      coalesce(new.status_reason, 'booking_' || new.status), new.id, new.status_note);
   end loop;
   return null;
 end;
@@ -512,7 +536,7 @@ declare
   v_by_guest boolean;
 begin
   v_result := private.staff_transition(p_booking_id, 'cancelled', array['held', 'pending_approval', 'confirmed'],
-                                       'host', coalesce(left(p_reason, 500), 'booking_cancelled'), true);
+                                       'host', 'booking_cancelled', true, private.text_arg('reason', p_reason, 500));
   select * into v_booking from public.bookings b where b.id = p_booking_id;
   select v.cancellation_window into v_window from public.venues v where v.id = v_booking.venue_id;
   v_by_guest := private.staff_role(v_booking.venue_id) is null and not private.is_trusted();
@@ -571,6 +595,8 @@ CREATE TABLE public.venues (
     min_age integer DEFAULT 18 NOT NULL,
     max_tables_per_customer_night integer DEFAULT 2 NOT NULL,
     max_held_tables_per_customer integer DEFAULT 4 NOT NULL,
+    max_waitlist_entries_per_night integer DEFAULT 2 NOT NULL,
+    max_open_waitlist_entries integer DEFAULT 4 NOT NULL,
     cancellation_window interval DEFAULT '48:00:00'::interval NOT NULL,
     waitlist_offer_ttl interval DEFAULT '00:10:00'::interval NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
@@ -578,7 +604,9 @@ CREATE TABLE public.venues (
     CONSTRAINT venues_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
     CONSTRAINT venues_hold_ttl_check CHECK (((hold_ttl >= '00:00:30'::interval) AND (hold_ttl <= '01:00:00'::interval))),
     CONSTRAINT venues_max_held_tables_per_customer_check CHECK ((max_held_tables_per_customer >= 1)),
+    CONSTRAINT venues_max_open_waitlist_entries_check CHECK ((max_open_waitlist_entries >= 1)),
     CONSTRAINT venues_max_tables_per_customer_night_check CHECK ((max_tables_per_customer_night >= 1)),
+    CONSTRAINT venues_max_waitlist_entries_per_night_check CHECK ((max_waitlist_entries_per_night >= 1)),
     CONSTRAINT venues_min_age_check CHECK (((min_age >= 0) AND (min_age <= 99))),
     CONSTRAINT venues_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
     CONSTRAINT venues_timezone_check CHECK (private.is_valid_timezone(timezone))
@@ -607,11 +635,11 @@ begin
   select count(*) into v_count
   from public.bookings b
   join public.booking_tables bt on bt.booking_id = b.id
-  where b.customer_id = p_customer_id and b.venue_id = p_venue.id and b.status = 'held'
+  where b.customer_id = p_customer_id and b.venue_id = p_venue.id and b.status in ('held', 'pending_approval')
     and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
   if v_count + p_tables > p_venue.max_held_tables_per_customer then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables held at once; %s held now', p_venue.max_held_tables_per_customer, v_count));
+      format('at most %s tables held or awaiting approval at once; %s now', p_venue.max_held_tables_per_customer, v_count));
   end if;
 end;
 $$;
@@ -633,6 +661,38 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.check_status_change(p_old public.bookings, INOUT p_new public.bookings) RETURNS public.bookings
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_note text := nullif(trim(current_setting('clubbooking.reason', true)), '');
+begin
+  if not private.is_valid_transition(p_old.status, p_new.status) then
+    perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', p_old.status, p_new.status));
+  end if;
+  if p_new.status_reason is not distinct from p_old.status_reason then
+    if v_note is null then
+      perform private.raise_error('INVALID_INPUT',
+        'a status change needs a reason: set status_reason, or clubbooking.reason in the same transaction');
+    end if;
+    p_new.status_reason := 'manual_change';
+    p_new.status_note := left(v_note, 500);
+  elsif p_new.status_reason is null or not p_new.status_reason = any (private.reason_codes()) then
+    p_new.status_note := left(coalesce(p_new.status_reason, v_note), 500);
+    p_new.status_reason := 'manual_change';
+  end if;
+  if p_new.status in ('pending_approval', 'confirmed') and p_new.deposit_total > 0 and p_new.deposit_paid_at is null then
+    perform private.raise_error('INVALID_TRANSITION',
+      format('a deposit of %s is due: only a payment that arrived (or one staff took) pays it', p_new.deposit_total));
+  end if;
+  if p_old.status = 'held' and p_new.status = 'confirmed'
+     and (select v.requires_approval from public.venues v where v.id = p_new.venue_id) then
+    perform private.raise_error('INVALID_TRANSITION', 'this venue approves requests: submit it, then approve it');
+  end if;
+end;
+$$;
+
 CREATE FUNCTION private.check_table_availability(p_table_id uuid, p_booking_date date, p_start_time time without time zone, p_end_time time without time zone, p_exclude_booking_id uuid DEFAULT NULL::uuid) RETURNS boolean
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
@@ -649,6 +709,30 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.check_waitlist_caps(p_venue_id uuid, p_customer_id uuid, p_night date) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_venue public.venues;
+  v_night int;
+  v_open int;
+begin
+  select * into v_venue from public.venues v where v.id = p_venue_id;
+  select count(*) filter (where w.booking_date = p_night), count(*) into v_night, v_open
+  from public.waitlist_entries w
+  where w.customer_id = p_customer_id and w.venue_id = p_venue_id and w.status in ('waiting', 'offered');
+  if v_night >= v_venue.max_waitlist_entries_per_night then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s waitlist entries per guest per night', v_venue.max_waitlist_entries_per_night));
+  end if;
+  if v_open >= v_venue.max_open_waitlist_entries then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s open waitlist entries per guest', v_venue.max_open_waitlist_entries));
+  end if;
+end;
+$$;
+
 CREATE FUNCTION private.claim_changed_event() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -658,7 +742,8 @@ begin
     perform private.emit_slot_events(new.venue_id, new.table_id, new.booking_date, new.period,
       case when new.block_id is not null then 'table_blocked'
            else coalesce((select b.status_reason from public.bookings b
-                          where b.id = new.booking_id and b.status = 'held'), 'hold_created') end);
+                          where b.id = new.booking_id and b.status = 'held'), 'hold_created') end,
+      new.booking_id);
   elsif tg_op = 'UPDATE' and new.block_id is not null and old.is_active and not new.is_active then
     perform private.emit_slot_events(new.venue_id, new.table_id, new.booking_date, new.period, 'table_unblocked');
   end if;
@@ -666,10 +751,45 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.claim_follows_owner() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_active boolean;
+  v_expires timestamptz;
+begin
+  if new.booking_id is not null then
+    select private.table_state(b.status) <> 'available', case when b.status = 'held' then b.hold_expires_at end
+      into v_active, v_expires
+    from public.bookings b where b.id = new.booking_id;
+  else
+    select blk.is_active, new.expires_at into v_active, v_expires from public.table_blocks blk where blk.id = new.block_id;
+  end if;
+  if (new.is_active, new.expires_at) is distinct from (v_active, v_expires) then
+    perform private.raise_error('INVALID_TRANSITION', format(
+      'a claim is active exactly while its booking holds the table (or its block stands): expected active %s, expiring %s',
+      v_active, coalesce(v_expires::text, 'never')));
+  end if;
+  return new;
+end;
+$$;
+
 CREATE FUNCTION private.cleanup_expired_locks() RETURNS void
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
     AS $$ select private.expire_holds(); $$;
+
+CREATE FUNCTION private.club_knows_customer(p_club_id uuid, p_customer_id uuid) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select exists (select 1 from public.customers c where c.id = p_customer_id and c.club_id = p_club_id)
+      or exists (select 1 from public.bookings b join public.venues v on v.id = b.venue_id
+                 where b.customer_id = p_customer_id and v.club_id = p_club_id)
+      or exists (select 1 from public.waitlist_entries w join public.venues v on v.id = w.venue_id
+                 where w.customer_id = p_customer_id and v.club_id = p_club_id)
+$$;
 
 CREATE FUNCTION private.combination_capacity(p_venue_id uuid, p_table_ids uuid[]) RETURNS TABLE(capacity_min integer, capacity_max integer)
     LANGUAGE plpgsql STABLE
@@ -720,9 +840,12 @@ declare
 begin
   if v_customer_id is null and p_customer_email is not null
      and (private.is_trusted() or private.is_venue_staff(p_venue_id, 'host')) then
-    insert into public.customers (email, phone, full_name)
-    values (lower(trim(p_customer_email)), p_customer_phone, p_customer_name)
-    on conflict (lower(email)) where email is not null do update set email = excluded.email
+    insert into public.customers (club_id, email, phone, full_name)
+    select v.club_id, lower(private.text_arg('customer_email', p_customer_email, 254)),
+           private.text_arg('customer_phone', p_customer_phone, 40), private.text_arg('customer_name', p_customer_name, 200)
+    from public.venues v where v.id = p_venue_id
+    on conflict (club_id, lower(email)) where email is not null and club_id is not null
+      do update set email = excluded.email
     returning id into v_customer_id;
   end if;
   v_hold := private.hold_tables(p_venue_id, p_booking_date, null, p_table_ids, p_party_size,
@@ -752,7 +875,31 @@ begin
 end;
 $$;
 
-CREATE FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange, p_reason text) RETURNS void
+CREATE FUNCTION private.date_of_birth(p_text text) RETURNS date
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+declare
+  v_date date;
+begin
+  if p_text is null then
+    return null;
+  end if;
+  if p_text ~ '^\d{4}-\d{2}-\d{2}$' then
+    begin
+      v_date := p_text::date;
+    exception when datetime_field_overflow or invalid_datetime_format then
+      v_date := null;  -- e.g. 2001-02-30: refused below like any malformed date
+    end;
+  end if;
+  if v_date is null or v_date < date '1900-01-01' then
+    perform private.raise_error('INVALID_INPUT', 'date_of_birth must be a date YYYY-MM-DD');
+  end if;
+  return v_date;
+end;
+$_$;
+
+CREATE FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange, p_reason text, p_booking_id uuid DEFAULT NULL::uuid, p_note text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -791,20 +938,24 @@ begin
       'date', to_char(p_night, 'YYYY-MM-DD'),
       'previousState', private.public_state(v_previous),
       'newState', private.public_state(v_new),
-      'reason', p_reason,
+      'reason', private.public_reason(p_reason),
       'updatedAt', v_at,
       'version', v_version);
-    v_staff := v_public || jsonb_build_object('previousState', v_previous, 'newState', v_new) || v_actor;
+    v_staff := v_public || jsonb_build_object('previousState', v_previous, 'newState', v_new) || v_actor
+               || jsonb_strip_nulls(jsonb_build_object('bookingId', p_booking_id, 'note', p_note));
     insert into public.availability_events
       (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
     values (v_channel, p_venue_id, p_night, v_slot.slot_id, v_version, p_table_id, v_public, v_staff);
     perform realtime.send(v_public, 'availability.updated', v_channel, false);
-    perform realtime.send(v_staff, 'availability.updated', v_channel, true);
+    -- The note stays out of Broadcast: Realtime keeps its messages for days in a table our code
+    -- cannot redact on Supabase (postgres only reads realtime.messages), so no guest's words go
+    -- there; staff read the note in the events table and the booking.
+    perform realtime.send(v_staff - 'note', 'availability.updated', v_channel, true);
   end loop;
 end;
 $$;
 
-COMMENT ON FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange, p_reason text) IS 'Writes the availability.updated events (table, Broadcast public + staff) of a table''s changed range; call at commit.';
+COMMENT ON FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange, p_reason text, p_booking_id uuid, p_note text) IS 'Writes the availability.updated events (table, Broadcast public + staff) of a table''s changed range; call at commit.';
 
 CREATE FUNCTION private.expire_dead_holds(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange) RETURNS void
     LANGUAGE plpgsql
@@ -929,7 +1080,7 @@ begin
   with changed as (
     update public.bookings b
        set special_requests = null, occasion = null, idempotency_key = null,
-           status_reason = private.redact_text(b.status_reason)
+           status_note = private.redact_text(b.status_note)
      where b.customer_id = v_id
     returning b.id)
   select coalesce(array_agg(changed.id), '{}') into v_bookings from changed;
@@ -942,6 +1093,12 @@ begin
                            then jsonb_build_object('reason', private.redact_text(n.payload ->> 'reason'))
                            else '{}'::jsonb end
    where n.customer_id = v_id;
+
+  -- Their bookings' notes are also in the staff payloads of the events table (public payloads
+  -- and every Broadcast message, which realtime.messages keeps, carry codes only).
+  update public.availability_events e
+     set staff_payload = e.staff_payload || jsonb_build_object('note', '[redacted]')
+   where e.staff_payload ->> 'bookingId' = any (v_bookings::text[]) and e.staff_payload ? 'note';
 
   -- The audit log's one escape hatch (private.refuse_audit_change): as the table owner, with
   -- the flag on for this statement only, detail and reason may be redacted.
@@ -1314,6 +1471,14 @@ $_$;
 
 COMMENT ON FUNCTION private.handle_stripe_event(p_event jsonb) IS 'Apply a verified Stripe event once per event id; a repeat returns the first outcome and changes nothing.';
 
+CREATE FUNCTION private.has_transaction_flag(p_flag text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select exists (select 1 from private.transaction_flags f
+                 where f.txid = pg_catalog.pg_current_xact_id_if_assigned() and f.flag = p_flag)
+$$;
+
 CREATE FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text DEFAULT NULL::text, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_promoter_code text DEFAULT NULL::text, p_customer_id uuid DEFAULT NULL::uuid, p_period tstzrange DEFAULT NULL::tstzrange) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -1332,6 +1497,10 @@ begin
      or p_table_ids is null or cardinality(p_table_ids) = 0 or (p_slot_id is null) = (p_period is null) then
     perform private.raise_error('INVALID_INPUT', 'venue, date, slot, tables and party size are required');
   end if;
+  -- Every text argument within its limit (INVALID_INPUT, never an index row too large).
+  perform private.text_arg('slot_id', p_slot_id, 40), private.text_arg('idempotency_key', p_idempotency_key, 255),
+          private.text_arg('special_requests', p_special_requests, 2000), private.text_arg('occasion', p_occasion, 200),
+          private.text_arg('promoter_code', p_promoter_code, 64);
   select * into v_venue from public.venues v where v.id = p_venue_id;
   if not found then
     perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
@@ -1371,15 +1540,9 @@ begin
   if v_found <> cardinality(v_tables) then
     perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
   end if;
-  if cardinality(v_tables) > 1 then
-    select c.capacity_min, c.capacity_max into v_cap_min, v_cap_max
-    from private.combination_capacity(p_venue_id, v_tables) c;
-    if not found then
-      perform private.raise_error('INVALID_INPUT', 'these tables cannot be combined: pick a listed combination or neighbouring tables on one floor');
-    end if;
-  else
-    select case when t.is_shared then 1 else t.capacity_min end, t.capacity_max
-      into v_cap_min, v_cap_max from public.venue_tables t where t.id = v_tables[1];
+  select c.capacity_min, c.capacity_max into v_cap_min, v_cap_max from private.tables_capacity(p_venue_id, v_tables) c;
+  if not found then
+    perform private.raise_error('INVALID_INPUT', 'these tables cannot be combined: pick a listed combination or neighbouring tables on one floor');
   end if;
   if p_party_size not between v_cap_min and v_cap_max then
     perform private.raise_error('CAPACITY_MISMATCH', jsonb_build_object(
@@ -1552,13 +1715,20 @@ begin
      or p_date > (private.now() + (select v.booking_horizon from public.venues v where v.id = p_venue_id))::date then
     perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is outside the booking window', p_date));
   end if;
+  if p_occasion is not null and not p_occasion = any (private.occasion_codes()) then
+    perform private.raise_error('INVALID_INPUT',
+      format('occasion must be one of %s', array_to_string(private.occasion_codes(), ', ')));
+  end if;
   v_customer_id := private.resolve_customer(p_venue_id, null);
+  -- The guest's lock for the night (as a hold takes it): the caps hold under concurrent joins.
+  perform pg_catalog.pg_advisory_xact_lock(private.lock_key(v_customer_id), private.night_key(p_date));
   select * into v_entry from public.waitlist_entries w
   where w.customer_id = v_customer_id and w.venue_id = p_venue_id and w.booking_date = p_date
     and w.slot_id = p_slot_id and w.status in ('waiting', 'offered');
   if not found then
+    perform private.check_waitlist_caps(p_venue_id, v_customer_id, p_date);
     insert into public.waitlist_entries (venue_id, customer_id, booking_date, slot_id, party_size, occasion, priority_score)
-    values (p_venue_id, v_customer_id, p_date, p_slot_id, p_party_size, left(p_occasion, 200),
+    values (p_venue_id, v_customer_id, p_date, p_slot_id, p_party_size, p_occasion,
             private.waitlist_priority(v_customer_id, p_venue_id, p_date, p_occasion))
     returning * into v_entry;
     perform private.write_audit(p_venue_id, 'waitlist', v_entry.id, 'waitlist_joined', null, 'waiting', null,
@@ -1655,6 +1825,23 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.mark_deposit_paid(p_booking_id uuid, p_payment_reference text, p_method text) RETURNS public.bookings
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_booking public.bookings;
+begin
+  perform private.set_transaction_flag('deposit_payment', true);
+  update public.bookings b
+     set deposit_paid_at = private.now(), payment_reference = p_payment_reference, payment_method = p_method
+   where b.id = p_booking_id
+  returning * into v_booking;
+  perform private.set_transaction_flag('deposit_payment', false);
+  return v_booking;
+end;
+$$;
+
 CREATE FUNCTION private.mark_no_show(p_booking_id uuid) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -1678,12 +1865,61 @@ CREATE FUNCTION private.may_join_staff_channel(p_topic text) RETURNS boolean
   select coalesce(private.channel_venue_id(p_topic) = any (private.staff_venue_ids('door')), false)
 $$;
 
+CREATE FUNCTION private.may_see_payment(p_booking public.bookings) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  return private.is_trusted()
+      or (private.api_role() = 'authenticated' and p_booking.customer_id = private.my_customer_id())
+      or private.is_venue_staff(p_booking.venue_id, 'manager');
+end;
+$$;
+
 CREATE FUNCTION private.my_customer_id() RETURNS uuid
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
   return (select c.id from public.customers c where c.user_id = (select auth.uid()));
+end;
+$$;
+
+CREATE FUNCTION private.new_account_customer(p_uid uuid, p_claims jsonb) RETURNS uuid
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_id uuid;
+  -- The date of birth the guest gave at sign-up: in the token, else in their Auth user.
+  v_dob text := coalesce(p_claims -> 'user_metadata' ->> 'date_of_birth',
+                         (select u.raw_user_meta_data ->> 'date_of_birth' from auth.users u where u.id = p_uid));
+begin
+  update public.customers c
+     set user_id = p_uid,
+         date_of_birth = coalesce(c.date_of_birth, private.date_of_birth(v_dob))
+   where c.id = (select g.id from public.customers g
+                 where lower(g.email) = lower(p_claims ->> 'email') and g.user_id is null
+                   and exists (select 1 from auth.users u
+                               where u.id = p_uid and u.email_confirmed_at is not null and lower(u.email) = lower(g.email))
+                 order by g.created_at limit 1)
+  returning c.id into v_id;
+  if v_id is null then
+    insert into public.customers (user_id, email, phone, full_name, date_of_birth)
+    values (p_uid,
+            case when not exists (select 1 from public.customers c
+                                  where c.club_id is null and lower(c.email) = lower(p_claims ->> 'email'))
+                 then p_claims ->> 'email' end,
+            p_claims ->> 'phone',
+            p_claims -> 'user_metadata' ->> 'full_name',
+            private.date_of_birth(v_dob))
+    on conflict (user_id) do nothing
+    returning id into v_id;
+    if v_id is null then
+      select c.id into v_id from public.customers c where c.user_id = p_uid;
+    end if;
+  end if;
+  return v_id;
 end;
 $$;
 
@@ -1759,6 +1995,16 @@ begin
   return now();
 end;
 $$;
+
+CREATE FUNCTION private.occasion_codes() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select array['birthday', 'anniversary', 'engagement', 'wedding', 'graduation', 'hen_party', 'stag_party',
+               'leaving_party', 'corporate']
+$$;
+
+COMMENT ON FUNCTION private.occasion_codes() IS 'The occasions join_waitlist accepts (each earns the +100 of seed 004).';
 
 CREATE FUNCTION private.offer_at_commit() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1869,7 +2115,7 @@ declare
   v_no_room int[];  -- party sizes nothing free fits in this slot (offers only take tables)
   v_count int := 0;
 begin
-  if current_setting('clubbooking.offers_paused', true) = 'on'
+  if private.has_transaction_flag('offers_paused')
      or not exists (select 1 from public.waitlist_entries w
                     where w.venue_id = p_venue_id and w.booking_date = p_night and w.status = 'waiting') then
     return 0;
@@ -1960,7 +2206,7 @@ CREATE FUNCTION private.pii_keys() RETURNS text[]
     SET search_path TO ''
     AS $$
   select array['email', 'phone', 'full_name', 'customer_name', 'name', 'date_of_birth',
-               'special_requests', 'occasion', 'notes']
+               'special_requests', 'occasion', 'notes', 'note']
 $$;
 
 COMMENT ON FUNCTION private.pii_keys() IS 'Keys removed from audit detail when a customer is forgotten.';
@@ -1986,6 +2232,11 @@ $$;
 
 COMMENT ON FUNCTION private.prune_idempotency_keys(p_keep interval) IS 'Delete Idempotency-Keys older than p_keep; returns how many.';
 
+CREATE FUNCTION private.public_reason(p_reason text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select case when p_reason = any (private.reason_codes()) then p_reason else 'status_changed' end $$;
+
 CREATE FUNCTION private.public_state(p_state text) RETURNS text
     LANGUAGE sql IMMUTABLE
     SET search_path TO ''
@@ -2010,6 +2261,18 @@ begin
   raise exception using message = p_code, detail = coalesce(p_detail, ''), errcode = coalesce(v_state, 'PT500');
 end;
 $$;
+
+CREATE FUNCTION private.reason_codes() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select array['hold_created', 'waitlist_offer', 'late_deposit_re_held', 'booking_requested', 'booking_confirmed',
+               'booking_approved', 'approved_over_capacity', 'booking_rejected', 'booking_cancelled', 'forced_block',
+               'hold_expired', 'guest_checked_in', 'guest_no_show', 'table_blocked', 'table_unblocked',
+               'manual_change', 'status_changed']
+$$;
+
+COMMENT ON FUNCTION private.reason_codes() IS 'The reason codes of booking statuses and public events.';
 
 CREATE FUNCTION private.record_deposit_failure(p_booking_id uuid, p_payment_reference text, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2056,15 +2319,17 @@ begin
 
   -- Already recorded, here or on the booking that took this payment over.
   select * into v_new from public.bookings b
-  where b.payment_reference = p_payment_reference and (b.id = p_booking_id or b.reconciled_from = p_booking_id)
+  where (b.payment_reference = p_payment_reference or b.reconciliation ->> 'payment_reference' = p_payment_reference)
+    and (b.id = p_booking_id or b.reconciled_from = p_booking_id)
   order by b.created_at desc limit 1;
   if found then
     return private.booking_result(v_new) || jsonb_build_object('outcome', 'already_recorded',
       'refund_status', v_new.refund_status);
   end if;
 
-  if v_booking.status = 'held' and v_booking.hold_expires_at > private.now() then
-    return private.submit_booking(p_booking_id, p_payment_reference) || jsonb_build_object('outcome', 'submitted');
+  if v_booking.status = 'held' and v_booking.hold_expires_at > private.now() and v_booking.deposit_paid_at is null then
+    perform private.mark_deposit_paid(p_booking_id, p_payment_reference, 'stripe');
+    return private.submit_booking(p_booking_id) || jsonb_build_object('outcome', 'submitted');
   end if;
 
   if v_booking.status = 'held' then
@@ -2083,17 +2348,18 @@ begin
                  jsonb_build_object('reason', 'late_deposit_re_held', 'special_requests', v_booking.special_requests,
                                     'occasion', v_booking.occasion, 'promoter_code', v_booking.promoter_code));
       update public.bookings b set reconciled_from = p_booking_id where b.id = v_new.id;
-      return private.submit_booking(v_new.id, p_payment_reference)
+      perform private.mark_deposit_paid(v_new.id, p_payment_reference, 'stripe');
+      return private.submit_booking(v_new.id)
              || jsonb_build_object('outcome', 're_held', 'reconciled_from', p_booking_id);
     end if;
   end if;
 
-  -- Nothing can keep this payment: flag it for refund and say what is free instead.
+  -- Nothing can keep this payment (its hold's tables went to someone else, or the deposit was
+  -- already paid): flag it for refund and say what is free instead.
   v_alternatives := private.alternatives(v_booking.venue_id, v_booking.booking_date, null, v_booking.period,
                                          v_booking.party_size) -> 'alternatives';
   update public.bookings b
      set refund_status = 'refund_due',
-         payment_reference = coalesce(b.payment_reference, p_payment_reference),
          reconciliation = jsonb_build_object('payment_reference', p_payment_reference, 'at', private.now(),
                                              'alternatives', v_alternatives)
    where b.id = p_booking_id
@@ -2105,6 +2371,34 @@ begin
          || jsonb_build_object('outcome', 'refund_due', 'refund_status', 'refund_due', 'alternatives', v_alternatives);
 end;
 $$;
+
+CREATE FUNCTION private.record_payment(p_booking_id uuid, p_method text, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_booking public.bookings := private.booking_for_transition(p_booking_id, false, 'host');
+  v_reason text := private.required_reason(p_reason);
+begin
+  if p_method is null or p_method not in ('cash', 'card_terminal', 'bank_transfer') then
+    perform private.raise_error('INVALID_INPUT', 'method must be cash, card_terminal or bank_transfer');
+  end if;
+  if v_booking.deposit_paid_at is not null then
+    return private.booking_result(v_booking) || jsonb_build_object('outcome', 'already_paid');
+  end if;
+  if v_booking.deposit_total = 0 then
+    perform private.raise_error('INVALID_TRANSITION', 'no deposit is due on this booking');
+  end if;
+  perform private.require_live_hold(v_booking, 'paid for');
+  v_booking := private.mark_deposit_paid(v_booking.id, null, p_method);
+  perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id, 'deposit_paid_in_person',
+    v_booking.status, v_booking.status, v_reason,
+    jsonb_build_object('method', p_method, 'amount', v_booking.deposit_total));
+  return private.submit_booking(v_booking.id) || jsonb_build_object('outcome', 'submitted');
+end;
+$$;
+
+COMMENT ON FUNCTION private.record_payment(p_booking_id uuid, p_method text, p_reason text) IS 'Host+: record a deposit taken in person (method, reason; audited) and submit the hold.';
 
 CREATE FUNCTION private.redact_text(p_text text) RETURNS text
     LANGUAGE sql IMMUTABLE
@@ -2153,6 +2447,16 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.refuse_claim_delete() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  raise exception using message = 'NOT_AUTHORIZED',
+    detail = 'claims are not deleted: cancel the booking or lift the block', errcode = 'PT403';
+end;
+$$;
+
 CREATE FUNCTION private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange, p_party_size integer) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -2169,7 +2473,7 @@ CREATE FUNCTION private.reject_booking(p_booking_id uuid, p_reason text DEFAULT 
     SET search_path TO ''
     AS $$
   select private.staff_transition(p_booking_id, 'rejected', array['pending_approval'], 'manager',
-                                  coalesce(left(p_reason, 500), 'booking_rejected'))
+                                  'booking_rejected', false, private.text_arg('reason', p_reason, 500))
 $$;
 
 CREATE FUNCTION private.relay_events(p_last_id bigint DEFAULT NULL::bigint, p_sent bigint[] DEFAULT '{}'::bigint[], p_window integer DEFAULT 256) RETURNS TABLE(last_id bigint, sent bigint[])
@@ -2233,6 +2537,20 @@ $$;
 
 COMMENT ON FUNCTION private.require_calendar_night(p_night date) IS 'DATE_OUT_OF_RANGE unless the night is a calendar date.';
 
+CREATE FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if p_booking.status = 'expired' or (p_booking.status = 'held' and p_booking.hold_expires_at <= private.now()) then
+    perform private.raise_error('HOLD_EXPIRED', format('the hold ran out at %s', p_booking.hold_expires_at));
+  end if;
+  if p_booking.status <> 'held' then
+    perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be %s', p_booking.status, p_action));
+  end if;
+end;
+$$;
+
 CREATE FUNCTION private.require_staff(p_venue_id uuid, p_min_role text, p_needs_aal2 boolean DEFAULT false) RETURNS text
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -2262,11 +2580,13 @@ CREATE FUNCTION private.required_reason(p_reason text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
+declare
+  v_reason text := private.text_arg('reason', p_reason, 500);
 begin
-  if nullif(trim(p_reason), '') is null then
+  if v_reason is null then
     perform private.raise_error('INVALID_INPUT', 'an override needs a reason');
   end if;
-  return left(trim(p_reason), 500);
+  return v_reason;
 end;
 $$;
 
@@ -2283,7 +2603,7 @@ declare
 begin
   if p_customer_id is not null then
     perform private.require_staff(p_venue_id, 'host');
-    if not exists (select 1 from public.customers c where c.id = p_customer_id) then
+    if not private.club_knows_customer((select v.club_id from public.venues v where v.id = p_venue_id), p_customer_id) then
       perform private.raise_error('INVALID_INPUT', 'unknown customer', 'PT404');
     end if;
     return p_customer_id;
@@ -2292,27 +2612,15 @@ begin
     perform private.raise_error('NOT_AUTHORIZED', 'sign in to book', 'PT401');
   end if;
   select c.id into v_id from public.customers c where c.user_id = v_uid;
-  if v_id is not null then
-    return v_id;
-  end if;
-  update public.customers c set user_id = v_uid
-   where lower(c.email) = lower(v_claims ->> 'email') and c.user_id is null
-     and exists (select 1 from auth.users u
-                 where u.id = v_uid and u.email_confirmed_at is not null and lower(u.email) = lower(c.email))
-  returning c.id into v_id;
   if v_id is null then
-    insert into public.customers (user_id, email, phone, full_name, date_of_birth)
-    values (v_uid,
-            case when not exists (select 1 from public.customers c where lower(c.email) = lower(v_claims ->> 'email'))
-                 then v_claims ->> 'email' end,
-            v_claims ->> 'phone',
-            v_claims -> 'user_metadata' ->> 'full_name',
-            (v_claims -> 'user_metadata' ->> 'date_of_birth')::date)
-    on conflict (user_id) do nothing
-    returning id into v_id;
-    if v_id is null then
-      select c.id into v_id from public.customers c where c.user_id = v_uid;
-    end if;
+    v_id := private.new_account_customer(v_uid, v_claims);
+  end if;
+  -- The age gate needs a date of birth for a guest booking for themselves (staff and trusted
+  -- callers booking for a walk-in check ID at the door instead).
+  if not private.is_trusted() and private.staff_role(p_venue_id) is null
+     and (select c.date_of_birth from public.customers c where c.id = v_id) is null then
+    perform private.raise_error('INVALID_INPUT',
+      'a date of birth (user_metadata.date_of_birth, YYYY-MM-DD) is needed to book: the venue checks age');
   end if;
   return v_id;
 end;
@@ -2361,7 +2669,7 @@ begin
 end;
 $$;
 
-CREATE FUNCTION private.set_status(p_booking public.bookings, p_status text, p_reason text, p_extra jsonb DEFAULT '{}'::jsonb) RETURNS jsonb
+CREATE FUNCTION private.set_status(p_booking public.bookings, p_status text, p_reason text, p_note text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -2371,12 +2679,24 @@ begin
   update public.bookings b
      set status = p_status,
          status_reason = p_reason,
-         hold_expires_at = case when p_status = 'held' then b.hold_expires_at end,
-         payment_reference = coalesce(p_extra ->> 'payment_reference', b.payment_reference),
-         deposit_paid_at = case when p_extra ? 'payment_reference' then private.now() else b.deposit_paid_at end
+         status_note = p_note,
+         hold_expires_at = case when p_status = 'held' then b.hold_expires_at end
    where b.id = p_booking.id
   returning * into v_booking;
   return private.booking_result(v_booking);
+end;
+$$;
+
+CREATE FUNCTION private.set_transaction_flag(p_flag text, p_on boolean) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if p_on then
+    insert into private.transaction_flags (flag) values (p_flag) on conflict do nothing;
+  else
+    delete from private.transaction_flags f where f.txid = pg_catalog.pg_current_xact_id() and f.flag = p_flag;
+  end if;
 end;
 $$;
 
@@ -2434,7 +2754,7 @@ begin
 end;
 $$;
 
-CREATE FUNCTION private.staff_transition(p_booking_id uuid, p_to text, p_from text[], p_min_role text, p_reason text, p_guest_may boolean DEFAULT false) RETURNS jsonb
+CREATE FUNCTION private.staff_transition(p_booking_id uuid, p_to text, p_from text[], p_min_role text, p_reason text, p_guest_may boolean DEFAULT false, p_note text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -2447,7 +2767,7 @@ begin
   if not v_booking.status = any (p_from) then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', v_booking.status, p_to));
   end if;
-  return private.set_status(v_booking, p_to, p_reason);
+  return private.set_status(v_booking, p_to, p_reason, p_note);
 end;
 $$;
 
@@ -2467,33 +2787,34 @@ $$;
 CREATE FUNCTION private.submit_booking(p_booking_id uuid, p_payment_reference text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
-    AS $$
+    AS $_$
 declare
   v_booking public.bookings := private.booking_for_transition(p_booking_id, true, 'host');
+  v_intent text := private.text_arg('payment_reference', p_payment_reference, 255);
   v_auto boolean;
 begin
-  if v_booking.status in ('pending_approval', 'confirmed', 'checked_in')
-     and (p_payment_reference is null or p_payment_reference is not distinct from v_booking.payment_reference) then
+  if v_booking.status in ('pending_approval', 'confirmed', 'checked_in') then
     return private.booking_result(v_booking);
   end if;
-  if v_booking.status = 'expired' or (v_booking.status = 'held' and v_booking.hold_expires_at <= private.now()) then
-    perform private.raise_error('HOLD_EXPIRED', format('the hold ran out at %s', v_booking.hold_expires_at));
-  end if;
-  if v_booking.status <> 'held' then
-    perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be submitted', v_booking.status));
-  end if;
-  if v_booking.deposit_total > 0 and coalesce(p_payment_reference, v_booking.payment_reference) is null then
-    perform private.raise_error('INVALID_TRANSITION',
-      format('a deposit of %s is due before the request can be submitted', v_booking.deposit_total));
+  perform private.require_live_hold(v_booking, 'submitted');
+  if v_booking.deposit_total > 0 and v_booking.deposit_paid_at is null then
+    if v_intent is null then
+      perform private.raise_error('INVALID_TRANSITION', format(
+        'a deposit of %s is due: the payment submits the request when it arrives', v_booking.deposit_total));
+    end if;
+    if v_intent !~ '^pi_[A-Za-z0-9_]{1,250}$' then
+      perform private.raise_error('INVALID_INPUT', 'payment_reference must be a Stripe PaymentIntent id (pi_...)');
+    end if;
+    update public.bookings b set payment_intent_id = v_intent where b.id = v_booking.id
+    returning * into v_booking;
+    return private.booking_result(v_booking);
   end if;
   select not v.requires_approval into v_auto from public.venues v where v.id = v_booking.venue_id;
   return private.set_status(v_booking,
     case when v_auto then 'confirmed' else 'pending_approval' end,
-    case when v_auto then 'booking_confirmed' else 'booking_requested' end,
-    case when p_payment_reference is null then '{}'::jsonb
-         else jsonb_build_object('payment_reference', left(p_payment_reference, 200)) end);
+    case when v_auto then 'booking_confirmed' else 'booking_requested' end);
 end;
-$$;
+$_$;
 
 CREATE FUNCTION private.table_slot_state(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange) RETURNS TABLE(state text, booking_id uuid, block_id uuid, guests integer)
     LANGUAGE plpgsql STABLE
@@ -2534,6 +2855,21 @@ CREATE FUNCTION private.table_state(p_status text) RETURNS text
               else 'available' end
 $$;
 
+CREATE FUNCTION private.tables_capacity(p_venue_id uuid, p_table_ids uuid[]) RETURNS TABLE(capacity_min integer, capacity_max integer)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+begin
+  if cardinality(p_table_ids) = 1 then
+    return query select case when t.is_shared then 1 else t.capacity_min end, t.capacity_max
+                 from public.venue_tables t where t.id = p_table_ids[1] and t.venue_id = p_venue_id;
+  else
+    return query select c.capacity_min, c.capacity_max from private.combination_capacity(p_venue_id, p_table_ids) c;
+  end if;
+end;
+$$;
+
 CREATE FUNCTION private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange, p_party_size integer) RETURNS boolean
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -2552,6 +2888,20 @@ begin
                            > t.capacity_max));
 end;
 $$;
+
+CREATE FUNCTION private.text_arg(p_name text, p_value text, p_max integer) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  if length(p_value) > p_max then
+    perform private.raise_error('INVALID_INPUT', format('%s is at most %s characters', p_name, p_max));
+  end if;
+  return nullif(trim(p_value), '');
+end;
+$$;
+
+COMMENT ON FUNCTION private.text_arg(p_name text, p_value text, p_max integer) IS 'A text argument within its length limit (else INVALID_INPUT), blank as null.';
 
 CREATE FUNCTION private.try_lock_tables(p_table_ids uuid[], p_night date) RETURNS boolean
     LANGUAGE plpgsql
@@ -2576,6 +2926,7 @@ CREATE FUNCTION private.unblock_tables(p_block_ids uuid[], p_reason text DEFAULT
 declare
   v_block record;
   v_lifted uuid[] := '{}'::uuid[];
+  v_reason text := private.text_arg('reason', p_reason, 500);
 begin
   if p_block_ids is null or cardinality(p_block_ids) = 0 then
     perform private.raise_error('INVALID_INPUT', 'block ids are required');
@@ -2586,7 +2937,7 @@ begin
     perform private.require_staff(v_block.venue_id, 'host');
     if v_block.is_active then
       update public.table_blocks blk
-         set is_active = false, released_at = private.now(), reason = coalesce(left(p_reason, 500), blk.reason)
+         set is_active = false, released_at = private.now(), reason = coalesce(v_reason, blk.reason)
        where blk.id = v_block.id;
       v_lifted := v_lifted || v_block.id;
     end if;
@@ -2625,9 +2976,11 @@ begin
   begin
     update public.venues v
        set (name, timezone, opens_at, closes_at, open_days, hold_ttl, requires_approval, booking_horizon, min_age,
-            max_tables_per_customer_night, max_held_tables_per_customer, cancellation_window, waitlist_offer_ttl)
+            max_tables_per_customer_night, max_held_tables_per_customer, max_waitlist_entries_per_night,
+            max_open_waitlist_entries, cancellation_window, waitlist_offer_ttl)
          = (select r.name, r.timezone, r.opens_at, r.closes_at, r.open_days, r.hold_ttl, r.requires_approval,
                    r.booking_horizon, r.min_age, r.max_tables_per_customer_night, r.max_held_tables_per_customer,
+                   r.max_waitlist_entries_per_night, r.max_open_waitlist_entries,
                    r.cancellation_window, r.waitlist_offer_ttl
             from jsonb_populate_record(v_before, p_settings) r)
      where v.id = p_venue_id
@@ -2661,15 +3014,35 @@ declare
   v_today date;
   v_dob date;
   v_night tstzrange;
+  v_capacity record;
 begin
   new.updated_at := now();
   new.updated_by := (select auth.uid());
+  if (case when tg_op = 'INSERT' then num_nonnulls(new.deposit_paid_at, new.payment_reference, new.payment_method) > 0
+           else (new.deposit_paid_at, new.payment_reference, new.payment_method)
+                is distinct from (old.deposit_paid_at, old.payment_reference, old.payment_method) end)
+     and not private.has_transaction_flag('deposit_payment') then
+    perform private.raise_error('NOT_AUTHORIZED',
+      'a deposit is paid by the payment webhook, or recorded by staff with record_payment');
+  end if;
   if tg_op = 'UPDATE' then
-    if new.status is distinct from old.status and not private.is_valid_transition(old.status, new.status) then
-      perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', old.status, new.status));
+    if (new.venue_id, new.booking_date, new.period) is distinct from (old.venue_id, old.booking_date, old.period) then
+      perform private.raise_error('INVALID_TRANSITION', 'a booking keeps its venue, night and time: cancel it and book again');
     end if;
-    if (new.period, new.booking_date, new.party_size, new.customer_id, new.venue_id)
-       is not distinct from (old.period, old.booking_date, old.party_size, old.customer_id, old.venue_id) then
+    if new.status is distinct from old.status then
+      new := private.check_status_change(old, new);
+    end if;
+    if new.party_size is distinct from old.party_size and new.party_size between 1 and 50
+       and not private.has_transaction_flag('capacity_override') then
+      select * into v_capacity from private.tables_capacity(new.venue_id,
+        array(select bt.table_id from public.booking_tables bt where bt.booking_id = new.id));
+      if not new.party_size between v_capacity.capacity_min and v_capacity.capacity_max then
+        perform private.raise_error('CAPACITY_MISMATCH', jsonb_build_object(
+          'party_size', new.party_size, 'capacity_min', v_capacity.capacity_min,
+          'capacity_max', v_capacity.capacity_max)::text);
+      end if;
+    end if;
+    if (new.party_size, new.customer_id) is not distinct from (old.party_size, old.customer_id) then
       return new;
     end if;
   end if;
@@ -2709,6 +3082,7 @@ CREATE FUNCTION private.venue_setting_names() RETURNS text[]
     AS $$
   select array['name', 'timezone', 'opens_at', 'closes_at', 'open_days', 'hold_ttl', 'requires_approval',
                'booking_horizon', 'min_age', 'max_tables_per_customer_night', 'max_held_tables_per_customer',
+               'max_waitlist_entries_per_night', 'max_open_waitlist_entries',
                'cancellation_window', 'waitlist_offer_ttl']
 $$;
 
@@ -2724,7 +3098,7 @@ begin
     10 * (select count(*)::int from public.bookings b
           where b.customer_id = p_customer_id and b.venue_id = p_venue_id and b.status in ('confirmed', 'checked_in'))
     + least(100, greatest(0, p_date - (private.now() at time zone v.timezone)::date) * 10)
-    + case when nullif(trim(p_occasion), '') is not null then 100 else 0 end)
+    + case when p_occasion = any (private.occasion_codes()) then 100 else 0 end)
   from public.venues v where v.id = p_venue_id);
 end;
 $$;
@@ -2922,6 +3296,13 @@ CREATE FUNCTION public.mark_no_show(p_booking_id uuid) RETURNS jsonb
 
 COMMENT ON FUNCTION public.mark_no_show(p_booking_id uuid) IS 'confirmed -> no_show (host+), once the booking has started.';
 
+CREATE FUNCTION public.record_payment(p_booking_id uuid, p_method text, p_reason text) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.record_payment(p_booking_id, p_method, p_reason) $$;
+
+COMMENT ON FUNCTION public.record_payment(p_booking_id uuid, p_method text, p_reason text) IS 'Host+: a deposit taken at the venue (cash, card_terminal, bank_transfer) with a reason; submits the hold.';
+
 CREATE FUNCTION public.refund_deposit(p_booking_id uuid, p_reason text) RETURNS jsonb
     LANGUAGE sql
     SET search_path TO ''
@@ -3019,6 +3400,13 @@ CREATE TABLE private.stripe_events (
 );
 
 COMMENT ON TABLE private.stripe_events IS 'Every Stripe event the webhook accepted, once per event id, with what it did (the dedupe ledger).';
+
+CREATE TABLE private.transaction_flags (
+    txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    flag text NOT NULL
+);
+
+COMMENT ON TABLE private.transaction_flags IS 'Flags a privileged path sets for its own transaction (cleared when it is done); written by definer code only.';
 
 CREATE TABLE private.waitlist_retries (
     venue_id uuid NOT NULL,
@@ -3119,6 +3507,7 @@ COMMENT ON TABLE public.clubs IS 'A club (brand) that runs one or more venues.';
 
 CREATE TABLE public.customers (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
+    club_id uuid,
     user_id uuid,
     email text,
     phone text,
@@ -3129,6 +3518,8 @@ CREATE TABLE public.customers (
 );
 
 COMMENT ON TABLE public.customers IS 'A guest. user_id links a Supabase Auth account; guests booked by staff may have none. PII: email, phone, full_name, date_of_birth.';
+
+COMMENT ON COLUMN public.customers.club_id IS 'Clubs are tenants: a guest record staff made belongs to their club (null for an account holder''s own profile).';
 
 CREATE TABLE public.floors (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -3268,6 +3659,9 @@ ALTER TABLE ONLY private.error_codes
 ALTER TABLE ONLY private.stripe_events
     ADD CONSTRAINT stripe_events_pkey PRIMARY KEY (event_id);
 
+ALTER TABLE ONLY private.transaction_flags
+    ADD CONSTRAINT transaction_flags_pkey PRIMARY KEY (txid, flag);
+
 ALTER TABLE ONLY private.waitlist_retries
     ADD CONSTRAINT waitlist_retries_pkey PRIMARY KEY (venue_id, booking_date, slot_id);
 
@@ -3392,7 +3786,9 @@ CREATE INDEX bookings_reconciled_from_idx ON public.bookings USING btree (reconc
 
 CREATE INDEX bookings_venue_night_idx ON public.bookings USING btree (venue_id, booking_date);
 
-CREATE UNIQUE INDEX customers_email_key ON public.customers USING btree (lower(email)) WHERE (email IS NOT NULL);
+CREATE UNIQUE INDEX customers_club_email_key ON public.customers USING btree (club_id, lower(email)) WHERE ((email IS NOT NULL) AND (club_id IS NOT NULL));
+
+CREATE UNIQUE INDEX customers_email_key ON public.customers USING btree (lower(email)) WHERE ((email IS NOT NULL) AND (club_id IS NULL));
 
 CREATE INDEX notifications_customer_id_idx ON public.notifications USING btree (customer_id, created_at);
 
@@ -3424,13 +3820,19 @@ CREATE TRIGGER audit_log_request_id BEFORE INSERT ON public.audit_log FOR EACH R
 
 CREATE CONSTRAINT TRIGGER booking_tables_emit_events AFTER INSERT OR UPDATE OF is_active ON public.booking_tables DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION private.claim_changed_event();
 
+CREATE TRIGGER booking_tables_follow_owner BEFORE INSERT OR UPDATE ON public.booking_tables FOR EACH ROW EXECUTE FUNCTION private.claim_follows_owner();
+
+CREATE TRIGGER booking_tables_never_deleted BEFORE DELETE ON public.booking_tables FOR EACH ROW EXECUTE FUNCTION private.refuse_claim_delete();
+
+CREATE TRIGGER booking_tables_never_truncated BEFORE TRUNCATE ON public.booking_tables FOR EACH STATEMENT EXECUTE FUNCTION private.refuse_claim_delete();
+
 CREATE TRIGGER booking_tables_note_venue_night AFTER INSERT OR UPDATE OF is_active ON public.booking_tables FOR EACH ROW EXECUTE FUNCTION private.note_venue_night();
 
 CREATE CONSTRAINT TRIGGER bookings_emit_events AFTER UPDATE OF status ON public.bookings DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION private.booking_status_event();
 
 CREATE TRIGGER bookings_note_venue_night AFTER INSERT OR UPDATE OF status ON public.bookings FOR EACH ROW EXECUTE FUNCTION private.note_venue_night();
 
-CREATE TRIGGER bookings_status_changed AFTER INSERT OR UPDATE OF status ON public.bookings FOR EACH ROW EXECUTE FUNCTION private.booking_status_changed();
+CREATE TRIGGER bookings_status_changed AFTER INSERT OR UPDATE OF status, hold_expires_at, party_size ON public.bookings FOR EACH ROW EXECUTE FUNCTION private.booking_status_changed();
 
 CREATE TRIGGER bookings_waitlist_follow AFTER UPDATE OF status ON public.bookings FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION private.offered_entry_follows_hold();
 
@@ -3479,6 +3881,9 @@ ALTER TABLE ONLY public.bookings
 
 ALTER TABLE ONLY public.bookings
     ADD CONSTRAINT bookings_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
+
+ALTER TABLE ONLY public.customers
+    ADD CONSTRAINT customers_club_id_fkey FOREIGN KEY (club_id) REFERENCES public.clubs(id);
 
 ALTER TABLE ONLY public.customers
     ADD CONSTRAINT customers_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE SET NULL;
@@ -3543,6 +3948,8 @@ ALTER TABLE private.conflict_samples ENABLE ROW LEVEL SECURITY;
 ALTER TABLE private.error_codes ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.stripe_events ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE private.transaction_flags ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.waitlist_retries ENABLE ROW LEVEL SECURITY;
 
@@ -3668,9 +4075,13 @@ GRANT SELECT(minimum_spend_total) ON TABLE public.bookings TO authenticated;
 
 GRANT SELECT(deposit_paid_at) ON TABLE public.bookings TO authenticated;
 
+GRANT SELECT(payment_method) ON TABLE public.bookings TO authenticated;
+
 GRANT SELECT(hold_expires_at) ON TABLE public.bookings TO authenticated;
 
 GRANT SELECT(status_reason) ON TABLE public.bookings TO authenticated;
+
+GRANT SELECT(status_note) ON TABLE public.bookings TO authenticated;
 
 GRANT SELECT(special_requests) ON TABLE public.bookings TO authenticated;
 
@@ -3736,15 +4147,23 @@ REVOKE ALL ON FUNCTION private.check_in_booking(p_booking_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.check_in_booking(p_booking_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION private.check_in_booking(p_booking_id uuid) TO service_role;
 
+REVOKE ALL ON FUNCTION private.check_status_change(p_old public.bookings, INOUT p_new public.bookings) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.check_table_availability(p_table_id uuid, p_booking_date date, p_start_time time without time zone, p_end_time time without time zone, p_exclude_booking_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.check_table_availability(p_table_id uuid, p_booking_date date, p_start_time time without time zone, p_end_time time without time zone, p_exclude_booking_id uuid) TO anon;
 GRANT ALL ON FUNCTION private.check_table_availability(p_table_id uuid, p_booking_date date, p_start_time time without time zone, p_end_time time without time zone, p_exclude_booking_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION private.check_table_availability(p_table_id uuid, p_booking_date date, p_start_time time without time zone, p_end_time time without time zone, p_exclude_booking_id uuid) TO service_role;
 
+REVOKE ALL ON FUNCTION private.check_waitlist_caps(p_venue_id uuid, p_customer_id uuid, p_night date) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.claim_changed_event() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.claim_follows_owner() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.cleanup_expired_locks() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.cleanup_expired_locks() TO service_role;
+
+REVOKE ALL ON FUNCTION private.club_knows_customer(p_club_id uuid, p_customer_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.combination_capacity(p_venue_id uuid, p_table_ids uuid[]) FROM PUBLIC;
 
@@ -3758,7 +4177,9 @@ GRANT ALL ON FUNCTION private.create_booking_atomic(p_venue_id uuid, p_customer_
 
 REVOKE ALL ON FUNCTION private.create_conflict_sequence() FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange, p_reason text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.date_of_birth(p_text text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange, p_reason text, p_booking_id uuid, p_note text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.expire_dead_holds(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange) FROM PUBLIC;
 
@@ -3810,6 +4231,8 @@ GRANT ALL ON FUNCTION private.get_venue_metrics(p_venue_id uuid, p_from date, p_
 REVOKE ALL ON FUNCTION private.handle_stripe_event(p_event jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.handle_stripe_event(p_event jsonb) TO service_role;
 
+REVOKE ALL ON FUNCTION private.has_transaction_flag(p_flag text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange) TO authenticated;
 GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange) TO service_role;
@@ -3854,6 +4277,8 @@ REVOKE ALL ON FUNCTION private.lock_tables(p_table_ids uuid[], p_night date) FRO
 
 REVOKE ALL ON FUNCTION private.lock_venue_night(p_venue_id uuid, p_night date) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.mark_deposit_paid(p_booking_id uuid, p_payment_reference text, p_method text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.mark_no_show(p_booking_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.mark_no_show(p_booking_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION private.mark_no_show(p_booking_id uuid) TO service_role;
@@ -3863,10 +4288,14 @@ GRANT ALL ON FUNCTION private.may_join_staff_channel(p_topic text) TO anon;
 GRANT ALL ON FUNCTION private.may_join_staff_channel(p_topic text) TO authenticated;
 GRANT ALL ON FUNCTION private.may_join_staff_channel(p_topic text) TO service_role;
 
+REVOKE ALL ON FUNCTION private.may_see_payment(p_booking public.bookings) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.my_customer_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.my_customer_id() TO anon;
 GRANT ALL ON FUNCTION private.my_customer_id() TO authenticated;
 GRANT ALL ON FUNCTION private.my_customer_id() TO service_role;
+
+REVOKE ALL ON FUNCTION private.new_account_customer(p_uid uuid, p_claims jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.new_reference(p_night date) FROM PUBLIC;
 
@@ -3878,6 +4307,8 @@ REVOKE ALL ON FUNCTION private.night_range(p_venue_id uuid, p_night date) FROM P
 REVOKE ALL ON FUNCTION private.note_venue_night() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.now() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.occasion_codes() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.offer_at_commit() FROM PUBLIC;
 
@@ -3900,6 +4331,8 @@ REVOKE ALL ON FUNCTION private.prune_events(p_keep interval) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.prune_idempotency_keys(p_keep interval) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.public_reason(p_reason text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.public_state(p_state text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.raise_error(p_code text, p_detail text, p_sqlstate text) FROM PUBLIC;
@@ -3907,11 +4340,17 @@ GRANT ALL ON FUNCTION private.raise_error(p_code text, p_detail text, p_sqlstate
 GRANT ALL ON FUNCTION private.raise_error(p_code text, p_detail text, p_sqlstate text) TO authenticated;
 GRANT ALL ON FUNCTION private.raise_error(p_code text, p_detail text, p_sqlstate text) TO service_role;
 
+REVOKE ALL ON FUNCTION private.reason_codes() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.record_deposit_failure(p_booking_id uuid, p_payment_reference text, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.record_deposit_failure(p_booking_id uuid, p_payment_reference text, p_reason text) TO service_role;
 
 REVOKE ALL ON FUNCTION private.record_deposit_payment(p_booking_id uuid, p_payment_reference text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.record_deposit_payment(p_booking_id uuid, p_payment_reference text) TO service_role;
+
+REVOKE ALL ON FUNCTION private.record_payment(p_booking_id uuid, p_method text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.record_payment(p_booking_id uuid, p_method text, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION private.record_payment(p_booking_id uuid, p_method text, p_reason text) TO service_role;
 
 REVOKE ALL ON FUNCTION private.redact_text(p_text text) FROM PUBLIC;
 
@@ -3920,6 +4359,8 @@ GRANT ALL ON FUNCTION private.refund_deposit(p_booking_id uuid, p_reason text) T
 GRANT ALL ON FUNCTION private.refund_deposit(p_booking_id uuid, p_reason text) TO service_role;
 
 REVOKE ALL ON FUNCTION private.refuse_audit_change() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.refuse_claim_delete() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange, p_party_size integer) FROM PUBLIC;
 
@@ -3935,6 +4376,8 @@ GRANT ALL ON FUNCTION private.release_booking_lock(p_table_id uuid, p_booking_da
 REVOKE ALL ON FUNCTION private.require_calendar_night(p_night date) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.require_calendar_night(p_night date) TO service_role;
 
+REVOKE ALL ON FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.require_staff(p_venue_id uuid, p_min_role text, p_needs_aal2 boolean) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.required_reason(p_reason text) FROM PUBLIC;
@@ -3945,7 +4388,9 @@ REVOKE ALL ON FUNCTION private.retry_waitlist_offers() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.sample_conflicts() FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.set_status(p_booking public.bookings, p_status text, p_reason text, p_extra jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.set_status(p_booking public.bookings, p_status text, p_reason text, p_note text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.set_transaction_flag(p_flag text, p_on boolean) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.slot_range(p_venue_id uuid, p_night date, p_slot_id text) FROM PUBLIC;
 
@@ -3955,7 +4400,7 @@ REVOKE ALL ON FUNCTION private.staff_rank(p_role text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.staff_role(p_venue_id uuid) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.staff_transition(p_booking_id uuid, p_to text, p_from text[], p_min_role text, p_reason text, p_guest_may boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.staff_transition(p_booking_id uuid, p_to text, p_from text[], p_min_role text, p_reason text, p_guest_may boolean, p_note text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.staff_venue_ids(p_min_role text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.staff_venue_ids(p_min_role text) TO anon;
@@ -3970,7 +4415,11 @@ REVOKE ALL ON FUNCTION private.table_slot_state(p_venue_id uuid, p_table_id uuid
 
 REVOKE ALL ON FUNCTION private.table_state(p_status text) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.tables_capacity(p_venue_id uuid, p_table_ids uuid[]) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange, p_party_size integer) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.text_arg(p_name text, p_value text, p_max integer) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.try_lock_tables(p_table_ids uuid[], p_night date) FROM PUBLIC;
 
@@ -4084,6 +4533,10 @@ REVOKE ALL ON FUNCTION public.mark_no_show(p_booking_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.mark_no_show(p_booking_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.mark_no_show(p_booking_id uuid) TO service_role;
 
+REVOKE ALL ON FUNCTION public.record_payment(p_booking_id uuid, p_method text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.record_payment(p_booking_id uuid, p_method text, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION public.record_payment(p_booking_id uuid, p_method text, p_reason text) TO service_role;
+
 REVOKE ALL ON FUNCTION public.refund_deposit(p_booking_id uuid, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.refund_deposit(p_booking_id uuid, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION public.refund_deposit(p_booking_id uuid, p_reason text) TO service_role;
@@ -4156,7 +4609,7 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.customers TO service_role;
 
 GRANT SELECT(id) ON TABLE public.customers TO authenticated;
 
-GRANT SELECT(user_id) ON TABLE public.customers TO authenticated;
+GRANT SELECT(club_id) ON TABLE public.customers TO authenticated;
 
 GRANT SELECT(email) ON TABLE public.customers TO authenticated;
 
