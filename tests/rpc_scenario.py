@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from clubbooking import leeds
 from clubbooking.calls import Call
 from clubbooking.client import rpc_methods
 from clubbooking.errors import BookingError, InvalidInput, InvalidPartySize, InvalidTransition, NotAuthorized
@@ -29,6 +28,7 @@ from clubbooking.models import (
     TableCombination,
     WaitlistEntry,
 )
+from clubbooking_dev import leeds
 
 SLOT = "slot_23_30"
 LATE, CLOSE = dt.time(23, 30), dt.time(4, 0)

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from clubbooking import cli, leeds
+from clubbooking import cli
 from clubbooking.errors import ERRORS
+from clubbooking_dev import commands, leeds
 from conftest import sql_file
 
 CLUBBOOKING = str(Path(sys.executable).parent / "clubbooking")
@@ -149,7 +150,7 @@ def test_rush_plays_a_peak_night_and_exits_4_only_on_a_double_booking(scratch_ds
     assert "23:00 rush" in result.stdout
     double_book(scratch_dsn)
     broken = clubbooking("rush", "--guests", "1", "--workers", "1", dsn=scratch_dsn)
-    assert broken.returncode == cli.EXIT_DOUBLE_BOOKINGS == 4
+    assert broken.returncode == commands.EXIT_DOUBLE_BOOKINGS == 4
     assert summary_of(broken.stdout)["double bookings (independent SQL check)"] == "1"
 
 

@@ -1,4 +1,4 @@
-"""The README's "Python client" examples run as written, in order, against a fresh database."""
+"""The "Python client" examples of docs/python-client.md run as written, in order, against a fresh database."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "docs" / "python-client.md"
 NEEDS_SUPABASE = "# needs a Supabase project"
-# What each runnable example must print (in README order).
+# What each runnable example must print (in the page's order).
 EXPECTED = [
     ["confirmed"],
     ["SECTION_NOT_AVAILABLE 409 try tables", "INVALID_PARTY_SIZE 422 party size must be 1-50, got 60"],
@@ -20,7 +20,7 @@ EXPECTED = [
 
 
 def examples() -> list[tuple[str, str]]:
-    """(language, code) of every fenced block in the README's "Python client" section."""
+    """(language, code) of every fenced block in the page's "Python client" section."""
     text = README.read_text()
     section = text.split("\n## Python client\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```(python|sh)\n(.*?)```", section, flags=re.DOTALL)
@@ -34,7 +34,7 @@ def test_the_section_has_the_examples_this_test_expects() -> None:
 def test_the_supabase_example_is_valid_python() -> None:
     supabase = [code for _, code in examples() if code.startswith(NEEDS_SUPABASE)]
     assert len(supabase) == 1
-    compile(supabase[0], "README supabase example", "exec")
+    compile(supabase[0], "the supabase example", "exec")
 
 
 def test_the_readme_examples_run_as_written(scratch_dsn: str) -> None:

@@ -1,9 +1,11 @@
 -- The extensions Supabase's own admin provides, for a plain PostgreSQL. Run as supabase_admin.
--- On Supabase, supautils lets `postgres` create its privileged extensions (pg_cron, pgtap,
--- plpgsql_check, ...) as if it were a superuser; plain PostgreSQL has no such thing, so the
--- admin creates up front the ones this project (and the Supabase CLI's `db lint` and `test db`)
--- ask for, and the `create extension if not exists` in migrations and tests find them there.
--- Guarded: where supautils is loaded (Supabase) this does nothing.
+-- What every project has: the extensions schema with pgcrypto, uuid-ossp and
+-- pg_stat_statements. On Supabase, supautils also lets `postgres` create privileged
+-- extensions (pg_cron, pgtap, plpgsql_check, ...) as if it were a superuser; plain PostgreSQL
+-- has no such thing, so the admin creates pg_cron here (the migrations ask for it) and the
+-- harness creates pgTAP and plpgsql_check where the Supabase CLI's `test db` and `db lint`
+-- would (clubbooking.harness.provide_extension). Guarded: where supautils is loaded
+-- (Supabase) this does nothing.
 --   migrations/db/init-scripts/00000000000000-initial-schema.sql   extensions schema, pgcrypto,
 --     uuid-ossp; postgres and the API roles use it
 --   migrations/db/migrations/20230224042246   postgres gets every right on its objects, with grant option
@@ -29,10 +31,6 @@ begin
   create extension if not exists "uuid-ossp" with schema extensions;
   create extension if not exists pgcrypto with schema extensions;
   create extension if not exists pg_stat_statements with schema extensions;
-  create extension if not exists pgtap with schema extensions;
-  if exists (select 1 from pg_catalog.pg_available_extensions where name = 'plpgsql_check') then
-    create extension if not exists plpgsql_check with schema extensions;
-  end if;
   grant all on all tables in schema extensions to postgres with grant option;
   grant all on all routines in schema extensions to postgres with grant option;
   grant all on all sequences in schema extensions to postgres with grant option;

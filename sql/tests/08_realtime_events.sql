@@ -2,7 +2,7 @@
 -- events, with the committed state, a gap-free version per channel, both Broadcast rows, and
 -- a snapshot version that agrees with the events.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(35);
 set constraints all immediate;
 

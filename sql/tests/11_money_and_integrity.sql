@@ -2,7 +2,7 @@
 -- by money, payment references reach only those who may see them, public payloads carry
 -- codes, and hand edits (Studio as postgres, service_role) go through the same rules.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(42);
 set constraints all immediate;
 

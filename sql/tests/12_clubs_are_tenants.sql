@@ -1,7 +1,7 @@
 -- Clubs are tenants: a guest record staff make belongs to their club; no lookup by email or id
 -- returns or attaches another club's guest or an account holder's profile.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(9);
 set constraints all immediate;
 

@@ -1,7 +1,7 @@
 -- Waitlist limits: per guest one entry a slot, a few a night, a few open in all; the occasion
 -- bonus only for an occasion of the fixed list.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(10);
 set constraints all immediate;
 

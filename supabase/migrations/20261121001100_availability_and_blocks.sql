@@ -280,7 +280,7 @@ set search_path = ''
 as $$
 declare
   v_block record;
-  v_lifted uuid[] := '{}';
+  v_lifted uuid[] := '{}'::uuid[];
   v_reason text := private.text_arg('reason', p_reason, 500);
 begin
   if p_block_ids is null or cardinality(p_block_ids) = 0 then

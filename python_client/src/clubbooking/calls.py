@@ -43,7 +43,7 @@ def _ids(values: Iterable[Id]) -> list[uuid.UUID]:
         try:
             ids.append(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
         except ValueError:
-            raise InvalidInput(f"not a uuid: {value!r}", sqlstate="PT400") from None
+            raise InvalidInput(f"not a uuid: {value!r}", sqlstate="PT422") from None
     return ids
 
 

@@ -1,29 +1,34 @@
-"""The ``clubbooking`` command: run a database, book tables, watch the floor, play a rush.
+"""The ``clubbooking`` command: book tables, move bookings on, watch the floor, run the relay.
 
-Every command that talks to the database takes ``--dsn`` (default: ``$DATABASE_URL``, else
-the database ``clubbooking up`` keeps running) and ``--as`` (who to act as: ``service``,
-``anon``, ``door``, ``host``, ``manager``, ``admin`` or ``user:<uuid>``; ``--aal2`` for an
-MFA-verified session), and acts as that user exactly as PostgREST would.
+Every command that talks to the database takes ``--dsn`` (default: ``$DATABASE_URL``),
+``--venue`` (default: ``$CLUBBOOKING_VENUE``) and ``--as`` (who to act as: ``service``, ``anon``,
+``user:<uuid>``, or a name a plugin defines; ``--aal2`` for an MFA-verified session), and acts as
+that user exactly as PostgREST would.
+
+Plugins (entry point group ``clubbooking.cli``, a function ``register(app, extensions)``) add
+commands, named actors, a default venue and a kept database: the repository's ``clubbooking_dev``
+adds ``up``, ``down``, ``migrate``, ``seed``, ``with-db``, ``demo``, ``rush`` and the seeded club's
+staff (``--as door/host/manager/admin``).
 
 Exit codes:
   0  success
   1  the booking service refused: a contract error (its code, HTTP status, advice and detail are printed)
   2  bad usage (unknown option, malformed argument)
   3  no database: none configured, or it cannot be reached
-  4  ``rush`` found double bookings (must never happen)
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
-import json
 import os
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from typing import Annotated, Any, NoReturn
 
 import psycopg
@@ -31,17 +36,18 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from clubbooking import harness, leeds
-from clubbooking.checks import count_double_bookings
+from clubbooking.board import run_board
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError, DatabaseUnavailable, SectionNotAvailable
 from clubbooking.models import Booking
+from clubbooking.relay import run_relay
+from clubbooking.watch import PsycopgListener, ThreadedSource
 
-EXIT_BOOKING_ERROR, EXIT_USAGE, EXIT_NO_DATABASE, EXIT_DOUBLE_BOOKINGS = 1, 2, 3, 4
+EXIT_BOOKING_ERROR, EXIT_USAGE, EXIT_NO_DATABASE = 1, 2, 3
+PLUGIN_GROUP = "clubbooking.cli"
 
 app = typer.Typer(help="clubbooking: table bookings for nightclubs, on PostgreSQL.", no_args_is_help=True,
-                  epilog="Exit codes: 0 success; 1 a contract error (code printed); 2 bad usage; "
-                         "3 no database; 4 rush found double bookings.")
+                  epilog="Exit codes: 0 success; 1 a contract error (code printed); 2 bad usage; 3 no database.")
 console = Console()
 errors = Console(stderr=True)
 
@@ -50,20 +56,53 @@ AsOption = Annotated[str, typer.Option("--as", help="act as: service (no JWT), a
                                                      "or user:<uuid> (a customer)")]
 Aal2Option = Annotated[bool, typer.Option("--aal2", help="the session passed MFA (aal2)")]
 Night = Annotated[dt.datetime, typer.Argument(formats=["%Y-%m-%d"], help="the night (YYYY-MM-DD)")]
-VenueOption = Annotated[uuid.UUID, typer.Option(help="venue id (default: the seeded Leeds club)")]
+VenueOption = Annotated[uuid.UUID | None, typer.Option(help="venue id (default: $CLUBBOOKING_VENUE)")]
+DefaultSlot = Annotated[str | None, typer.Argument(help="the slot id (default: $CLUBBOOKING_SLOT)")]
+
+
+@dataclass
+class Extensions:
+    """What plugins add besides commands: named ``--as`` actors (their JWT claims, without ``aal``),
+    a default venue and slot, where a kept database's DSN is found, and what to suggest when there
+    is none."""
+
+    actors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    default_venue: uuid.UUID | None = None
+    default_slot: str | None = None
+    kept_dsn: Callable[[], str | None] = lambda: None
+    no_database_hint: str = "pass --dsn or set DATABASE_URL"
+
+
+extensions = Extensions()
 
 
 def resolve_dsn(dsn: str | None) -> str:
-    """--dsn, else $DATABASE_URL, else the database `clubbooking up` keeps running."""
-    if dsn:
-        return dsn
-    if env := os.environ.get("DATABASE_URL"):
-        return env
-    state = harness.state_file()
-    if state.exists():
-        return str(json.loads(state.read_text())["dsn"])
-    errors.print("[red]no database[/]: run `clubbooking up` (or `make up`), or pass --dsn / set DATABASE_URL")
+    """--dsn, else $DATABASE_URL, else a plugin's kept database."""
+    if found := dsn or os.environ.get("DATABASE_URL") or extensions.kept_dsn():
+        return found
+    errors.print(f"[red]no database[/]: {extensions.no_database_hint}")
     raise typer.Exit(EXIT_NO_DATABASE)
+
+
+def resolve_venue(venue: uuid.UUID | None) -> uuid.UUID:
+    """--venue, else $CLUBBOOKING_VENUE, else a plugin's default venue."""
+    if venue is not None:
+        return venue
+    if env := os.environ.get("CLUBBOOKING_VENUE"):
+        try:
+            return uuid.UUID(env)
+        except ValueError:
+            raise typer.BadParameter(f"CLUBBOOKING_VENUE is not a uuid: {env!r}", param_hint="--venue") from None
+    if extensions.default_venue is not None:
+        return extensions.default_venue
+    raise typer.BadParameter("which venue? pass --venue or set CLUBBOOKING_VENUE", param_hint="--venue")
+
+
+def resolve_slot(slot: str | None) -> str:
+    """SLOT, else $CLUBBOOKING_SLOT, else a plugin's default slot."""
+    if found := slot or os.environ.get("CLUBBOOKING_SLOT") or extensions.default_slot:
+        return found
+    raise typer.BadParameter("which slot? pass SLOT or set CLUBBOOKING_SLOT", param_hint="SLOT")
 
 
 def claims_for(actor: str, aal2: bool) -> dict[str, Any] | None:
@@ -73,8 +112,8 @@ def claims_for(actor: str, aal2: bool) -> dict[str, Any] | None:
         return None
     if actor == "anon":
         return {"role": "anon"}
-    if actor in leeds.STAFF_IDS:
-        return leeds.staff_claims(actor, aal=aal)
+    if actor in extensions.actors:
+        return {**extensions.actors[actor], "aal": aal}
     if actor.startswith("user:"):
         try:
             return {"sub": str(uuid.UUID(actor[5:])), "role": "authenticated", "aal": aal}
@@ -123,59 +162,13 @@ def client_for(dsn: str | None, actor: str, aal2: bool = False) -> Iterator[Book
 
 
 @app.command()
-def up() -> None:
-    """Start a database (kept running), migrate and seed it, and print its DSN."""
-    db = harness.up()
-    console.print(f"{db.kind} database ready")
-    print(db.dsn)
-
-
-@app.command()
-def down() -> None:
-    """Stop the database `up` started."""
-    console.print("stopped" if harness.down() else "nothing was running")
-
-
-@app.command()
-def migrate(dsn: DsnOption = None) -> None:
-    """Apply sql/compat (plain PostgreSQL) and the migrations not applied yet."""
-    with handled():
-        applied = harness.migrate(resolve_dsn(dsn))
-    console.print(f"applied {len(applied)} migration(s)" + "".join(f"\n  {m}" for m in applied))
-
-
-@app.command()
-def seed(dsn: DsnOption = None) -> None:
-    """Load the demo data (the Leeds club)."""
-    with handled():
-        harness.seed(resolve_dsn(dsn))
-    console.print("seeded The Backroom Leeds")
-
-
-@app.command("with-db", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def with_db(ctx: typer.Context) -> None:
-    """Run a command with DATABASE_URL set to a migrated, seeded throw-away database."""
-    with harness.throwaway_database() as db:
-        env = {**os.environ, "DATABASE_URL": db.dsn}
-        code = subprocess.run(ctx.args, env=env).returncode
-    raise typer.Exit(code)
-
-
-@app.command()
-def demo() -> None:
-    """Play a busy night at the Leeds club on a throw-away database and print a summary."""
-    from clubbooking import demo as demo_module
-
-    raise typer.Exit(demo_module.main())
-
-
-@app.command()
-def availability(date: Night, slot: Annotated[str, typer.Argument()] = "slot_23_30",
-                 venue: VenueOption = leeds.VENUE_ID, dsn: DsnOption = None, actor: AsOption = "anon",
+def availability(date: Night, slot: DefaultSlot = None,
+                 venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "anon",
                  aal2: Aal2Option = False) -> None:
     """Show a slot's tables and their states (staff see who holds what)."""
+    venue_id, slot_id = resolve_venue(venue), resolve_slot(slot)
     with client_for(dsn, actor, aal2) as client:
-        snap = client.get_availability(venue, date.date(), slot)
+        snap = client.get_availability(venue_id, date.date(), slot_id)
     table = Table(title=f"{snap.date} {snap.slot_id} (version {snap.version}, {snap.view} view)")
     for column in ("table", "floor", "seats", "min spend", "state"):
         table.add_column(column)
@@ -190,13 +183,16 @@ def hold(date: Night, slot: Annotated[str, typer.Argument()],
          tables: Annotated[list[int], typer.Argument(help="table numbers")],
          party: Annotated[int, typer.Option(help="party size")] = 4,
          customer: Annotated[uuid.UUID | None, typer.Option(help="book for this customer (host and up)")] = None,
-         venue: VenueOption = leeds.VENUE_ID,
+         venue: VenueOption = None,
          dsn: DsnOption = None, actor: AsOption = "host", aal2: Aal2Option = False) -> None:
     """Hold tables (by number) for a slot; prints the booking's id and reference."""
-    if unknown := [n for n in tables if n not in leeds.TABLE_IDS]:
-        raise typer.BadParameter(f"no table {unknown[0]} at the Leeds club (1-16)", param_hint="TABLES")
+    venue_id = resolve_venue(venue)
     with client_for(dsn, actor, aal2) as client:
-        booking = client.hold_tables(venue, date.date(), slot, [leeds.TABLE_IDS[n] for n in tables], party,
+        numbered = {t.table_number: t.table_id for t in client.get_availability(venue_id, date.date(), slot).tables}
+        if unknown := [n for n in tables if n not in numbered]:
+            raise typer.BadParameter(f"no table {unknown[0]} at this venue ({min(numbered, default=0)}-"
+                                     f"{max(numbered, default=0)})", param_hint="TABLES")
+        booking = client.hold_tables(venue_id, date.date(), slot, [numbered[n] for n in tables], party,
                                      customer_id=customer)
     console.print(f"held {booking.reference} until {booking.hold_expires_at:%H:%M:%S}, deposit {booking.deposit:.2f}")
     print(booking.booking_id)
@@ -244,28 +240,6 @@ _reasoned_transition("cancel", "cancel_booking", "host", "Cancel an open booking
 
 
 @app.command()
-def rush(guests: Annotated[int, typer.Option(min=1, max=500, help="guests racing for the tables")] = 48,
-         workers: Annotated[int, typer.Option(min=1, max=32, help="guests booking at the same time")] = 8,
-         seed: Annotated[int, typer.Option(help="random seed (same seed, same crowd)")] = 7,
-         dsn: DsnOption = None) -> None:
-    """A simulated peak night on this database: a crowd races for one slot, then a summary.
-
-    Needs the schema owner's DSN (postgres: it creates the crowd's accounts and moves the clock for the sweeper).
-    Exits 4 if the independent SQL check finds a double booking.
-    """
-    from clubbooking import demo as night
-
-    with handled():
-        target = resolve_dsn(dsn)
-        stats = night.run_night(target, console, guests=guests, workers=workers, seed=seed)
-        with psycopg.connect(target) as conn:
-            doubles = count_double_bookings(conn)
-    console.print(night.summary_table(stats, doubles))
-    if doubles:
-        raise typer.Exit(EXIT_DOUBLE_BOOKINGS)
-
-
-@app.command()
 def relay(dsn: DsnOption = None,
           minutes: Annotated[float, typer.Option(help="stop after this long (0: run until interrupted)")] = 0) -> None:
     """Run the event relay: wakes `LISTEN clubbooking_availability` once per batch of new events.
@@ -280,13 +254,36 @@ def relay(dsn: DsnOption = None,
         run_for = 58.0 if deadline is None else max(0.01, min(58.0, deadline - time.monotonic()))
         try:
             with psycopg.connect(url, autocommit=True) as conn:
-                psycopg.ClientCursor(conn).execute(  # simple protocol: the procedure commits
-                    "call private.relay_events(make_interval(secs => %s))", (run_for,))
+                run_relay(conn, seconds=run_for)
         except psycopg.OperationalError as error:
             console.print(f"[yellow]relay: {error}; reconnecting[/]")
             time.sleep(1)
 
 
+@app.command()
+def watch(date: Night, slot: DefaultSlot = None, venue: VenueOption = None,
+          dsn: DsnOption = None, actor: AsOption = "host", aal2: Aal2Option = False,
+          updates: Annotated[int | None, typer.Option(help="stop after this many updates")] = None) -> None:
+    """A live floor board of a slot: both floors, each table's state in colour, who changed it (staff)."""
+    venue_id, slot_id = resolve_venue(venue), resolve_slot(slot)
+    url = resolve_dsn(dsn)
+    with client_for(url, actor, aal2) as client:
+        try:
+            asyncio.run(run_board(ThreadedSource(client), venue_id, date.date(), slot_id,
+                                  listen=lambda: PsycopgListener(url), console=console, updates=updates))
+        except BookingError as error:
+            fail(error)
+        except KeyboardInterrupt:
+            pass
+
+
+def load_plugins() -> None:
+    """Let every installed plugin add its commands and extensions."""
+    for plugin in entry_points(group=PLUGIN_GROUP):
+        plugin.load()(app, extensions)
+
+
 def main() -> None:
+    """The ``clubbooking`` script: the commands above and the installed plugins'."""
+    load_plugins()
     sys.exit(app())
-app.command("watch")(__import__("clubbooking.board", fromlist=["watch_command"]).watch_command)

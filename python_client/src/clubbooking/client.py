@@ -14,9 +14,9 @@ import datetime as dt
 import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from clubbooking import calls
+from clubbooking import calls, watch
 from clubbooking.calls import Call, Id
 from clubbooking.models import _uuid
 from clubbooking.transport import (
@@ -28,9 +28,6 @@ from clubbooking.transport import (
     SupabaseTransport,
     Transport,
 )
-
-if TYPE_CHECKING:
-    from clubbooking import watch
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -230,9 +227,7 @@ class AsyncBookingClient:
         >>> async for update in client.watch_availability(venue_id, night, "slot_23_30"):
         ...     print(update.kind, update.availability.version)
         """
-        from clubbooking import watch as watching  # imported late: watch imports the models, not the client
-
-        return watching.watch_availability(self, _uuid(venue_id), date, slot_id, **options)
+        return watch.watch_availability(self, _uuid(venue_id), date, slot_id, **options)
 
     get_availability = AsyncRpc(calls.get_availability)
     get_availability_events = AsyncRpc(calls.get_availability_events)

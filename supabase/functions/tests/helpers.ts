@@ -9,7 +9,7 @@ import { closeDatabase } from "../_shared/db.ts";
 
 export const JWT_SECRET = "test-jwt-secret-with-at-least-32-characters!";
 export const STRIPE_SECRET = "whsec_test_secret";
-Deno.env.set("SUPABASE_JWT_SECRET", JWT_SECRET);
+Deno.env.set("JWT_SECRET", JWT_SECRET);
 Deno.env.set("STRIPE_WEBHOOK_SECRET", STRIPE_SECRET);
 
 export const CLUB_ID = "11111111-1111-4111-8111-111111111111";

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from clubbooking.client import BookingClient
+from clubbooking.errors import BookingError
 from rich.console import Console
 from rich.table import Table
 
-from clubbooking import leeds
-from clubbooking.client import BookingClient
-from clubbooking.errors import BookingError
-from clubbooking.reliability.runner import first_friday
+from clubbooking_dev import leeds
+from clubbooking_dev.reliability.runner import first_friday
 
 
 def rss_anon_kb(pid: int | str) -> int:

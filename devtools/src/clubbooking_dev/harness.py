@@ -141,7 +141,7 @@ def _configured_port(data: Path) -> int | None:
 
 def start_container() -> Database:
     """A PostgreSQL with pg_cron and pgTAP in Docker, through testcontainers."""
-    from testcontainers.postgres import PostgresContainer  # optional extra: clubbooking[docker]
+    from testcontainers.postgres import PostgresContainer  # optional extra: clubbooking_dev[docker]
 
     flags = " ".join(f"-c {k}={v}" for k, v in SERVER_SETTINGS.items() if k != "listen_addresses")
     container = PostgresContainer(CONTAINER_IMAGE, username="postgres", password="postgres", dbname="postgres")
@@ -216,6 +216,21 @@ def apply_compat(dsn: str) -> bool:
     return True
 
 
+def provide_extension(dsn: str, name: str) -> bool:
+    """Create a privileged extension in ``extensions`` as supabase_admin; False where it can't log in.
+
+    On Supabase, supautils lets ``postgres`` do this itself (the CLI's ``test db`` creates pgTAP,
+    ``db lint`` plpgsql_check); on plain PostgreSQL its stand-in is the admin.
+    """
+    try:
+        with psycopg.connect(admin_dsn(dsn), autocommit=True, connect_timeout=5) as conn:
+            conn.execute(sql.SQL("create extension if not exists {} with schema extensions").format(
+                sql.Identifier(name)))
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
 def migrate(dsn: str) -> list[str]:
     """Apply sql/compat (as supabase_admin) and the migrations not applied yet (as the DSN's user).
 
@@ -248,8 +263,9 @@ def seed(dsn: str) -> None:
 
 
 def apply_schema(dsn: str, *, with_seed: bool = True) -> None:
-    """Migrate and (unless already seeded) seed a database."""
+    """Migrate and (unless already seeded) seed a database, with pgTAP for its tests."""
     migrate(dsn)
+    provide_extension(dsn, "pgtap")
     if with_seed:
         with psycopg.connect(dsn) as conn:
             row = conn.execute("select count(*) from public.clubs").fetchone()

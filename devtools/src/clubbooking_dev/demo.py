@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from clubbooking.client import BookingClient
+from clubbooking.errors import BookingError, SectionNotAvailable
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from clubbooking import harness, leeds
-from clubbooking.checks import count_double_bookings
-from clubbooking.client import BookingClient
-from clubbooking.errors import BookingError, SectionNotAvailable
+from clubbooking_dev import harness, leeds
+from clubbooking_dev.checks import count_double_bookings
 
 
 @dataclass
