@@ -1,7 +1,7 @@
 -- The booking path's helpers: nothing on it is a SQL function with a SET clause (never inlined,
 -- planned again on every call), and the night checks are one function deep.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(3);
 
 select is(array(
