@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from clubbooking import leeds
 from clubbooking.client import BookingClient
+from clubbooking_dev import leeds
 
 
 def test_a_booking_and_its_events_use_no_subtransaction(db_dsn: str, admin: psycopg.Connection[Any]) -> None:
