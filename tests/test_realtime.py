@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import random
 import subprocess
 import sys
@@ -26,8 +27,10 @@ from clubbooking.errors import BookingError
 from clubbooking.models import Availability
 from clubbooking.relay import run_relay
 from clubbooking.watch import (
+    NOTIFY_CHANNEL,
     Backoff,
     BroadcastListener,
+    Hint,
     Listener,
     PollingListener,
     PsycopgListener,
@@ -262,6 +265,11 @@ def recorded(make: Callable[[], L]) -> tuple[list[L], Callable[[], Listener]]:
     return made, listen
 
 
+def announce(admin: psycopg.Connection[Any], versions: dict[str, int]) -> None:
+    """A notification as ``private.relay_events`` sends it: ``{channel: newest version}``."""
+    admin.execute("select pg_notify(%s, %s)", (NOTIFY_CHANNEL, json.dumps(versions)))
+
+
 def test_the_watcher_replays_a_gap_left_by_a_skipped_notification(
         db_dsn: str, admin: psycopg.Connection[Any], client: BookingClient, relay: None) -> None:
     night = leeds.next_open_night(weeks_ahead=3)
@@ -272,6 +280,7 @@ def test_the_watcher_replays_a_gap_left_by_a_skipped_notification(
         await until(lambda: listeners[0].polls > 0)  # listening, and caught up once
         start = shown(seen).version
         await hold_one(client, guests[0], night, "slot_23_30", 3)
+        announce(admin, {"availability:another-night": 9})  # before or after the hold's batch: no news here
         await until(lambda: listeners[0].dropped > 0)
         assert shown(seen).version == start, "the dropped notification was the only news of the first hold"
         await hold_one(client, guests[1], night, "slot_23_30", 4)
@@ -282,6 +291,34 @@ def test_the_watcher_replays_a_gap_left_by_a_skipped_notification(
     assert events == sorted(events) and len(events) == len(set(events))
     assert events[-2:] == [events[-1] - 1, events[-1]], "the missed event was replayed, in order"
     assert states(shown(seen)) == states(client.get_availability(leeds.VENUE_ID, night, "slot_23_30"))
+
+
+def test_a_listener_waits_through_notifications_about_other_channels(
+        db_dsn: str, admin: psycopg.Connection[Any], client: BookingClient) -> None:
+    """A relay batch that names only other channels is no news to a slot's listener: it keeps
+    waiting, so the watcher neither re-reads the events table for every batch of the night nor
+    learns of its own channel's commit without that commit's notification."""
+    night = leeds.next_open_night(weeks_ahead=3)
+    mine, other = (client.get_availability(leeds.VENUE_ID, night, slot).channel
+                   for slot in ("slot_23_30", "slot_21_00"))
+    quiet = 1.0
+
+    async def check() -> None:
+        listener = PsycopgListener(db_dsn)
+        await listener.open(mine)
+        try:
+            loop = asyncio.get_running_loop()
+            announce(admin, {other: 4})
+            started = loop.time()
+            assert await listener.signals(quiet) == []
+            assert loop.time() - started >= quiet, "a batch about another channel ended the wait"
+            announce(admin, {other: 5})
+            announce(admin, {other: 6, mine: 1})
+            assert await listener.signals(WAIT) == [Hint(1)]
+        finally:
+            await listener.close()
+
+    asyncio.run(check())
 
 
 def test_the_watcher_reconnects_and_resumes_after_its_connection_is_killed(

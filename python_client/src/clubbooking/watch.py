@@ -7,7 +7,7 @@ then applies events strictly in version order. Whatever it hears is only a hint:
 * ``PsycopgListener``: ``LISTEN clubbooking_availability``; ``private.relay_events`` sends one
   notification per batch of commits, ``{channel: newest version}`` (or ``*``). On a hint
   newer than what it shows, the watcher replays the missing events from
-  ``get_availability_events``.
+  ``get_availability_events``; a notification that names only other channels is no news.
 * ``BroadcastListener``: Supabase Broadcast through supabase-py's realtime client; events
   arrive whole. The next version is applied at once; a jump replays the missing ones.
 
@@ -227,14 +227,21 @@ class PsycopgListener:
         await self.conn.execute(f"listen {NOTIFY_CHANNEL}")
 
     async def signals(self, timeout: float) -> list[Signal]:
+        """The hints of the first notification that names this channel (or ``*``). A notification
+        about other channels only is not news here: the wait goes on, so an empty list always
+        means ``timeout`` seconds of silence on this channel (the watcher's idle resync), never
+        a re-read of the events table for every batch the relay announces."""
         if self.conn is None:
             raise ListenerLost("not listening")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         hints: list[Signal] = []
         try:
-            async for notify in self.conn.notifies(timeout=timeout, stop_after=1):
-                hint = parse_relay_payload(notify.payload, self.channel)
-                if hint is not None:
-                    hints.append(hint)
+            while not hints and (left := deadline - loop.time()) > 0:
+                async for notify in self.conn.notifies(timeout=left, stop_after=1):
+                    hint = parse_relay_payload(notify.payload, self.channel)
+                    if hint is not None:
+                        hints.append(hint)
         except psycopg.OperationalError as error:
             raise ListenerLost(str(error)) from error
         return hints
