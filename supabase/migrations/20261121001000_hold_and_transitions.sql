@@ -204,6 +204,29 @@ begin
 end;
 $$;
 
+-- The booking a transition names: by id, or by the reference a guest reads out at the door
+-- (any case, surrounding spaces ignored). Exactly one of them; an unknown one is a 404.
+create function private.booking_id_for(p_booking_id uuid, p_reference text) returns uuid
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  v_id uuid;
+begin
+  if (p_booking_id is null) = (p_reference is null) then
+    perform private.raise_error('INVALID_INPUT', 'name the booking by its id or by its reference (BR-YYMMDD-XXXXXX), not both');
+  end if;
+  if p_booking_id is not null then
+    return p_booking_id;
+  end if;
+  select b.id into v_id from public.bookings b where b.reference = upper(btrim(p_reference));
+  if v_id is null then
+    perform private.raise_error('INVALID_INPUT',
+      format('no booking with reference %s (references look like BR-261204-S5F7EY)', left(btrim(p_reference), 40)), 'PT404');
+  end if;
+  return v_id;
+end;
+$$;
+
 -- Lock a booking row for a transition and check the caller may act on it: the guest who owns
 -- it (when p_guest_may), staff of its venue with at least p_min_role, or a trusted caller.
 create function private.booking_for_transition(p_booking_id uuid, p_guest_may boolean, p_min_role text,
