@@ -53,7 +53,7 @@ begin
   end if;
   if new.booking_date > (v_today + v_venue.booking_horizon)::date then
     perform private.raise_error('DATE_OUT_OF_RANGE',
-      format('bookings open %s ahead; %s is too far', v_venue.booking_horizon, new.booking_date));
+      format('bookings open %s ahead; %s is too far', private.interval_text(v_venue.booking_horizon), new.booking_date));
   end if;
   v_night := private.night_range(new.venue_id, new.booking_date);
   if v_night is null or not v_night @> new.period then

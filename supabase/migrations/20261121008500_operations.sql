@@ -7,6 +7,38 @@
 -- slots and tables; venue setup for admins that refuses any change stranding a live booking;
 -- and a delivery ledger for notifications (the webhook worker's queue).
 
+-- ---------- words staff read in errors ----------
+-- An instant as the venue's staff read it: local time with the zone (Fri 18 Dec 23:30 Europe/London).
+create function private.local_text(p_venue_id uuid, p_at timestamptz) returns text
+language sql stable set search_path = ''
+as $$
+  select to_char(p_at at time zone v.timezone, 'Dy DD Mon HH24:MI') || ' ' || v.timezone
+  from public.venues v where v.id = p_venue_id
+$$;
+
+-- An interval in words (6 months, 48 hours, 1 hour 30 minutes), not PostgreSQL's '6 mons'.
+create function private.interval_text(p_interval interval) returns text
+language sql immutable set search_path = ''
+as $$
+  select coalesce(string_agg(format('%s %s%s', n, unit, case when n = 1 then '' else 's' end), ' ' order by ord), '0 minutes')
+  from (values (1, 'year', extract(year from p_interval)), (2, 'month', extract(month from p_interval)),
+               (3, 'day', extract(day from p_interval)), (4, 'hour', extract(hour from p_interval)),
+               (5, 'minute', extract(minute from p_interval)),
+               (6, 'second', trunc(extract(second from p_interval)))) parts(ord, unit, n)
+  where n <> 0
+$$;
+
+-- The detail for a slot a venue does not have: the slots it does have.
+create function private.unknown_slot(p_venue_id uuid, p_slot_id text) returns text
+language sql stable set search_path = ''
+as $$
+  select format('unknown slot %s; slots here are %s', left(p_slot_id, 40),
+                coalesce(string_agg(s.slot_id, ', ' order by s.starts_at < v.opens_at, s.starts_at), 'none'))
+  from public.venues v left join public.venue_slots s on s.venue_id = v.id
+  where v.id = p_venue_id
+  group by v.id
+$$;
+
 -- ---------- guests belong to a club ----------
 -- A guest staff create belongs to their club (null for a guest with an account, who books for
 -- themselves). If the money-and-tenants migration already added the column, this is a no-op.
