@@ -590,6 +590,33 @@ def relay(dsn: DsnOption = None,
             time.sleep(1)
 
 
+@app.command()
+def notify(webhook: Annotated[str, typer.Option(envvar="CLUBBOOKING_WEBHOOK_URL", help="where to POST notifications")],
+           secret: Annotated[str, typer.Option(envvar="CLUBBOOKING_WEBHOOK_SECRET",
+                                               help="the HMAC-SHA256 signing secret the receiver shares")],
+           once: Annotated[bool, typer.Option(help="deliver what is due now and stop (for cron)")] = False,
+           minutes: Annotated[float, typer.Option(help="stop after this long (0: until interrupted)")] = 0,
+           max_attempts: Annotated[int, typer.Option(min=1, help="attempts before a delivery is dead")] = 8,
+           base_delay: Annotated[float, typer.Option(min=0, help="first retry after this many seconds, "
+                                                                 "doubling each time")] = 5.0,
+           timeout: Annotated[float, typer.Option(min=0.1, help="seconds to wait for the webhook")] = 10.0,
+           dsn: DsnOption = None) -> None:
+    """Deliver notifications to a webhook: signed, once per delivery id, retried with backoff, dead after N.
+
+    Needs a DSN of the database owner (postgres): it reads the private delivery queue.
+    """
+    from clubbooking import notify as worker
+
+    policy = worker.Policy(timeout=timeout, base_delay=base_delay, max_attempts=max_attempts)
+    with handled():
+        url = resolve_dsn(dsn)
+        done = (worker.deliver_due(url, webhook, secret, policy) if once
+                else worker.run(url, webhook, secret, policy, minutes=minutes))
+    for error in done.errors:
+        errors.print(f"[yellow]failed[/] {error}")
+    console.print(f"delivered {done.delivered}, to retry {done.retried}, dead {done.dead}")
+
+
 def main() -> None:
     sys.exit(app())
 app.command("watch")(__import__("clubbooking.board", fromlist=["watch_command"]).watch_command)
