@@ -3,7 +3,7 @@
 -- sign-in; the catalogue; venue setup that can't strand a live booking; the delivery ledger.
 begin;
 \ir helpers/test_helpers.sql
-select plan(53);
+select plan(59);
 
 -- The night's 21:30 on a frozen clock: holds are live, check-in is open, the early slot has started.
 select tests.freeze_time(((tests.night() + time '21:30')::timestamp at time zone 'Europe/London'));
@@ -225,6 +225,28 @@ select is((select count(*)::int from private.claim_notification_deliveries(10)),
 select is(private.finish_notification_delivery(
   (select delivery_id from private.notification_deliveries order by notification_id desc limit 1), false, 'HTTP 500', '0 seconds', 1),
   'dead', 'deliveries: a delivery that failed its last attempt is dead-lettered');
+
+-- ---------- errors in words staff read ----------
+select is(private.interval_text(interval '6 months'), '6 months', 'words: an interval reads 6 months, not 6 mons');
+select is(private.interval_text(interval '1 hour 30 minutes'), '1 hour 30 minutes', 'words: and 1 hour 30 minutes');
+select tests.authenticate_as_staff('host');
+select is(tests.error_detail(format($$select public.hold_tables(%L, %L, 'slot_99', array[%L]::uuid[], 2)$$,
+  tests.venue(), tests.night(), tests.tbl(9))), 'unknown slot slot_99; slots here are slot_21_00, slot_23_30',
+  'words: an unknown slot lists the venue''s slots');
+select is(tests.error_detail(format($$select public.hold_tables(%L, %L, 'slot_21_00', array[%L]::uuid[], 2)$$,
+  tests.venue(), current_date + 400, tests.tbl(9))), format('bookings open 6 months ahead; %s is too far', current_date + 400),
+  'words: the horizon reads 6 months ahead');
+select is(tests.error_detail(format($$select public.hold_tables(%L, %L, 'slot_21_00', array[%L]::uuid[], 2)$$,
+  tests.venue(), tests.night() + 2, tests.tbl(9))), 'the venue is closed on Sunday nights; it opens on Friday, Saturday nights',
+  'words: a closed night says which nights the venue opens');
+select tests.clear_authentication();
+insert into ids select 'walk_2_booking', b.id from public.bookings b where b.customer_id = (select id from ids where name = 'walk_2');
+select tests.authenticate_as_staff('door');
+select is(tests.error_detail(format('select public.check_in_booking(%L::uuid)', (select id from ids where name = 'walk_2_booking'))),
+  format('check-in is open from an hour before %s until %s',
+    to_char(tests.night(), 'Dy DD Mon') || ' 23:30 Europe/London', to_char(tests.night() + 1, 'Dy DD Mon') || ' 04:00 Europe/London'),
+  'words: check-in times are local, with the zone');
+select tests.clear_authentication();
 
 select * from finish();
 rollback;

@@ -553,11 +553,7 @@ begin
 
   begin
     -- ---- the venue: an existing one (admin, aal2), or a new one in a club ----
-    if v_venue_id is not null then
-      perform private.staff_view_rank(v_venue_id, 'door');
-      perform private.require_staff(v_venue_id, 'admin', true);
-      perform 1 from public.venues v where v.id = v_venue_id for update;
-    else
+    if v_venue_id is null then
       if p_spec ? 'club' and private.is_trusted() then
         insert into public.clubs (name, slug)
         values (private.spec_text(p_spec -> 'club', 'name', 'club'), private.spec_text(p_spec -> 'club', 'slug', 'club'))
@@ -569,6 +565,15 @@ begin
       if not exists (select 1 from public.clubs c where c.id = v_club_id) then
         perform private.raise_error('INVALID_INPUT', 'unknown club', 'PT404');
       end if;
+      -- the club's venue of that name, if it has one: setting up from the same file twice changes it
+      select v.id into v_venue_id from public.venues v
+      where v.club_id = v_club_id and lower(v.name) = lower(private.spec_text(p_spec, 'name', 'a new venue'));
+    end if;
+    if v_venue_id is not null then
+      perform private.staff_view_rank(v_venue_id, 'door');
+      perform private.require_staff(v_venue_id, 'admin', true);
+      perform 1 from public.venues v where v.id = v_venue_id for update;
+    else
       if not private.is_trusted() then
         if (select auth.uid()) is null then
           perform private.raise_error('NOT_AUTHORIZED', 'sign in first', 'PT401');

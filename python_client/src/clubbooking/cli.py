@@ -487,8 +487,9 @@ app.add_typer(venue_app, name="venue")
 @venue_app.command("setup")
 def venue_setup(spec_file: Annotated[Path, typer.Argument(metavar="FILE", help="the venue as YAML or JSON",
                                                           exists=True, dir_okay=False)],
-                venue: Annotated[str | None, typer.Option(help="change this venue (id or name); "
-                                                               "default: a new venue in the file's club_id")] = None,
+                venue: Annotated[str | None, typer.Option(help="change this venue (id or name); default: the "
+                                                               "file's club_id venue of the file's name, "
+                                                               "made if new")] = None,
                 dsn: DsnOption = None, actor: AsOption = "admin", aal2: Aal2Option = False) -> None:
     """Create or change a venue from a file: settings, floors, tables, slots, combinations.
 
