@@ -130,7 +130,7 @@ def test_rush_refuses_clearly_where_it_may_not_make_a_database_of_its_own(db_dsn
         conn.execute("drop role if exists rush_nocreatedb")
         conn.execute("create role rush_nocreatedb login nocreatedb")
     try:
-        code, out, err = run({"dsn": re.sub(r"//postgres@", "//rush_nocreatedb@", db_dsn)}, "rush", "--guests", "1")
+        code, _, err = run({"dsn": re.sub(r"//postgres@", "//rush_nocreatedb@", db_dsn)}, "rush", "--guests", "1")
     finally:
         with psycopg.connect(db_dsn, autocommit=True) as conn:
             conn.execute("drop role rush_nocreatedb")
