@@ -263,7 +263,8 @@ def availability(date: Night, slot: Annotated[str, typer.Argument()] = "slot_23_
     with client_for(dsn, actor, aal2) as client:
         place = venue_of(client, venue)
         snap = client.get_availability(place.venue_id, date, check_slot(place, slot))
-    table = Table(title=f"{snap.date} {snap.slot_id} (version {snap.version}, {snap.view} view)")
+    closed = "" if snap.bookable else "; past or closed: nothing can be booked"
+    table = Table(title=f"{snap.date} {snap.slot_id} (version {snap.version}, {snap.view} view{closed})")
     staff = snap.view == "staff"
     for column in ("table", "floor", "seats", "min spend", "state", *(("who / why",) if staff else ())):
         table.add_column(column)
