@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make test`, `make demo` and `make bench` need, and nothing twice:
-# Debian's PostgreSQL 15 extensions (pg_cron, pgTAP with pg_prove), a venv with the Python
-# client (editable, with its test extras), and Deno through npm for the Edge Functions.
+# Debian's PostgreSQL 15 extensions (pg_cron, pgTAP with pg_prove, plpgsql_check for
+# `supabase db lint`), a venv with the Python client (editable, with its test extras), and from
+# npm into .tools: Deno for the Edge Functions and the Supabase CLI (pinned: 2.117.0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ apt_missing=()
 [ -f /usr/share/postgresql/15/extension/pg_cron.control ] || apt_missing+=(postgresql-15-cron)
 [ -f /usr/share/postgresql/15/extension/pgtap.control ] || apt_missing+=(postgresql-15-pgtap)
 command -v pg_prove >/dev/null || apt_missing+=(libtap-parser-sourcehandler-pgtap-perl)
+[ -f /usr/share/postgresql/15/extension/plpgsql_check.control ] || apt_missing+=(postgresql-15-plpgsql-check)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   echo "bootstrap: installing ${apt_missing[*]}"
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -31,4 +33,11 @@ if [ ! -x .tools/node_modules/.bin/deno ]; then
   echo "bootstrap: installing Deno through npm"
   mkdir -p .tools
   (cd .tools && npm install --silent --no-audit --no-fund deno >/dev/null)
+fi
+
+supabase_cli=2.117.0
+if [ "$(.tools/node_modules/.bin/supabase --version 2>/dev/null)" != "$supabase_cli" ]; then
+  echo "bootstrap: installing the Supabase CLI $supabase_cli through npm"
+  mkdir -p .tools
+  (cd .tools && npm install --silent --no-audit --no-fund -E "supabase@$supabase_cli" >/dev/null)
 fi
