@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from clubbooking import harness
+from clubbooking_dev import harness
 
 from bench.lab import Lab, sql_file, timed
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what `make test`, `make demo` and `make bench` need, and nothing twice:
 # Debian's PostgreSQL 15 extensions (pg_cron, pgTAP with pg_prove, plpgsql_check for
-# `supabase db lint`), a venv with the Python client (editable, with its test extras), and from
-# npm into .tools: Deno for the Edge Functions and the Supabase CLI (pinned: 2.117.0).
+# `supabase db lint`), a venv with the Python client (editable, with its test extras) and the
+# repository's tooling (devtools/, editable), and from npm into .tools: Deno for the Edge
+# Functions and the Supabase CLI (pinned: 2.117.0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,12 +21,12 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
 fi
 
 stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ python_client/pyproject.toml -nt "$stamp" ]; then
-  echo "bootstrap: creating .venv with the Python client"
+if [ ! -f "$stamp" ] || [ python_client/pyproject.toml -nt "$stamp" ] || [ devtools/pyproject.toml -nt "$stamp" ]; then
+  echo "bootstrap: creating .venv with the Python client and the dev tooling"
   python3 -m venv .venv
   # (pip's notes about this machine's optional local package mirrors are noise: filtered)
   .venv/bin/pip install -q --upgrade pip 2> >(grep -v '^WARNING: Location' >&2)
-  .venv/bin/pip install -q -e 'python_client[test,supabase]' 2> >(grep -v '^WARNING: Location' >&2)
+  .venv/bin/pip install -q -e 'python_client[test,supabase]' -e devtools 2> >(grep -v '^WARNING: Location' >&2)
   touch "$stamp"
 fi
 

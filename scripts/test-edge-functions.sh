@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 dsn=$(.venv/bin/python -c 'import sys
 from psycopg.conninfo import conninfo_to_dict
-from clubbooking import harness
+from clubbooking_dev import harness
 name = (conninfo_to_dict(sys.argv[1]).get("dbname") or "postgres")[:40] + "_edge_functions"
 dsn = harness.create_database(sys.argv[1], name)
 harness.apply_schema(dsn)

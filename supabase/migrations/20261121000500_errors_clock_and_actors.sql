@@ -238,3 +238,57 @@ begin
                        else 'anon' end));
 end;
 $$;
+
+-- ---------- transaction flags ----------
+-- A few rules have one privileged path inside our own code: a deposit recorded by the payment
+-- functions, a manager's capacity override, waitlist offers paused while a forced block takes
+-- the tables. Those paths mark their own transaction here. Only the owner (security definer
+-- code) can write this table; a setting (set_config) would let any caller switch a rule off.
+create table private.transaction_flags (
+  txid xid8 not null default pg_catalog.pg_current_xact_id(),
+  flag text not null,
+  primary key (txid, flag)
+);
+comment on table private.transaction_flags is
+  'Flags a privileged path sets for its own transaction (cleared when it is done); written by definer code only.';
+alter table private.transaction_flags enable row level security;
+revoke all on private.transaction_flags from public;
+
+-- Set (p_on) or clear a flag for the current transaction.
+create function private.set_transaction_flag(p_flag text, p_on boolean) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if p_on then
+    insert into private.transaction_flags (flag) values (p_flag) on conflict do nothing;
+  else
+    delete from private.transaction_flags f where f.txid = pg_catalog.pg_current_xact_id() and f.flag = p_flag;
+  end if;
+end;
+$$;
+
+-- Has the current transaction set the flag (false when it has written nothing yet)?
+create function private.has_transaction_flag(p_flag text) returns boolean
+language sql stable
+set search_path = ''
+as $$
+  select exists (select 1 from private.transaction_flags f
+                 where f.txid = pg_catalog.pg_current_xact_id_if_assigned() and f.flag = p_flag)
+$$;
+
+-- ---------- text arguments ----------
+-- A text argument of an RPC, checked once: longer than p_max characters is INVALID_INPUT (a
+-- contract error, never an index or buffer error from deep inside); blank is null.
+create function private.text_arg(p_name text, p_value text, p_max int) returns text
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  if length(p_value) > p_max then
+    perform private.raise_error('INVALID_INPUT', format('%s is at most %s characters', p_name, p_max));
+  end if;
+  return nullif(trim(p_value), '');
+end;
+$$;
+comment on function private.text_arg is 'A text argument within its length limit (else INVALID_INPUT), blank as null.';

@@ -59,6 +59,27 @@ as $$
     else p_state end
 $$;
 
+-- The reasons a booking's status (bookings.status_reason) and a public event may carry: a
+-- fixed list of codes, documented in the README. Free text (a manager's reject reason, a
+-- guest's cancel reason, a forced block's reason) goes to bookings.status_note, the audit log
+-- and the staff payload only.
+create function private.reason_codes() returns text[]
+language sql immutable
+set search_path = ''
+as $$
+  select array['hold_created', 'waitlist_offer', 'late_deposit_re_held', 'booking_requested', 'booking_confirmed',
+               'booking_approved', 'approved_over_capacity', 'booking_rejected', 'booking_cancelled', 'forced_block',
+               'hold_expired', 'guest_checked_in', 'guest_no_show', 'table_blocked', 'table_unblocked',
+               'manual_change', 'status_changed']
+$$;
+comment on function private.reason_codes is 'The reason codes of booking statuses and public events.';
+
+-- What a public event says of a reason: the code itself, else status_changed (never free text).
+create function private.public_reason(p_reason text) returns text
+language sql immutable
+set search_path = ''
+as $$ select case when p_reason = any (private.reason_codes()) then p_reason else 'status_changed' end $$;
+
 -- One committer at a time per venue and night: the channel counters of the night are taken
 -- under it, and so are the night's waitlist offers; deferred triggers take it at commit. A
 -- transaction that touched several venue-nights (the sweeper, an unblock across nights) takes
@@ -133,9 +154,11 @@ $$;
 -- Emit one availability.updated event per slot channel that a table's changed range touches.
 -- Order matters: the channel's version first (its row lock queues later writers of the
 -- channel until this transaction commits), then the state, read after every earlier commit
--- on the channel. p_reason says why; the actor is the caller.
+-- on the channel. p_reason says why (a code; anything else is announced as status_changed);
+-- the actor is the caller. Staff payloads also carry the booking and (in the events table
+-- only) the free-text note.
 create function private.emit_slot_events(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange,
-                                         p_reason text)
+                                         p_reason text, p_booking_id uuid default null, p_note text default null)
 returns void
 language plpgsql
 security definer
@@ -176,15 +199,19 @@ begin
       'date', to_char(p_night, 'YYYY-MM-DD'),
       'previousState', private.public_state(v_previous),
       'newState', private.public_state(v_new),
-      'reason', p_reason,
+      'reason', private.public_reason(p_reason),
       'updatedAt', v_at,
       'version', v_version);
-    v_staff := v_public || jsonb_build_object('previousState', v_previous, 'newState', v_new) || v_actor;
+    v_staff := v_public || jsonb_build_object('previousState', v_previous, 'newState', v_new) || v_actor
+               || jsonb_strip_nulls(jsonb_build_object('bookingId', p_booking_id, 'note', p_note));
     insert into public.availability_events
       (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
     values (v_channel, p_venue_id, p_night, v_slot.slot_id, v_version, p_table_id, v_public, v_staff);
     perform realtime.send(v_public, 'availability.updated', v_channel, false);
-    perform realtime.send(v_staff, 'availability.updated', v_channel, true);
+    -- The note stays out of Broadcast: Realtime keeps its messages for days in a table our code
+    -- cannot redact on Supabase (postgres only reads realtime.messages), so no guest's words go
+    -- there; staff read the note in the events table and the booking.
+    perform realtime.send(v_staff - 'note', 'availability.updated', v_channel, true);
   end loop;
 end;
 $$;
@@ -204,7 +231,8 @@ begin
     perform private.emit_slot_events(new.venue_id, new.table_id, new.booking_date, new.period,
       case when new.block_id is not null then 'table_blocked'
            else coalesce((select b.status_reason from public.bookings b
-                          where b.id = new.booking_id and b.status = 'held'), 'hold_created') end);
+                          where b.id = new.booking_id and b.status = 'held'), 'hold_created') end,
+      new.booking_id);
   elsif tg_op = 'UPDATE' and new.block_id is not null and old.is_active and not new.is_active then
     perform private.emit_slot_events(new.venue_id, new.table_id, new.booking_date, new.period, 'table_unblocked');
   end if;
@@ -232,7 +260,7 @@ begin
     where bt.booking_id = new.id order by bt.table_id
   loop
     perform private.emit_slot_events(new.venue_id, v_claim.table_id, new.booking_date, v_claim.period,
-      coalesce(new.status_reason, 'booking_' || new.status));
+      coalesce(new.status_reason, 'booking_' || new.status), new.id, new.status_note);
   end loop;
   return null;
 end;

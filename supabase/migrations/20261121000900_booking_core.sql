@@ -66,10 +66,24 @@ begin
 end;
 $$;
 
+-- Does a club know a guest: a record its staff made, or a booking or waitlist entry at one of
+-- its venues? Clubs are tenants: staff act only for the guests their club knows.
+create function private.club_knows_customer(p_club_id uuid, p_customer_id uuid) returns boolean
+language sql stable
+set search_path = ''
+as $$
+  select exists (select 1 from public.customers c where c.id = p_customer_id and c.club_id = p_club_id)
+      or exists (select 1 from public.bookings b join public.venues v on v.id = b.venue_id
+                 where b.customer_id = p_customer_id and v.club_id = p_club_id)
+      or exists (select 1 from public.waitlist_entries w join public.venues v on v.id = w.venue_id
+                 where w.customer_id = p_customer_id and v.club_id = p_club_id)
+$$;
+
 -- The customer a request is for: p_customer_id when staff (host+) or a trusted caller books
--- for a guest; else the caller's own customer row, created from the JWT on first use, or the
--- guest record staff made for the caller's email (their walk-in history) when Supabase Auth
--- has confirmed that the address is theirs (auth.users.email_confirmed_at).
+-- for a guest their club knows (any other id is "unknown customer", whether it exists or
+-- not); else the caller's own customer row, created from the JWT on first use, or a guest
+-- record staff made for the caller's email (their walk-in history) when Supabase Auth has
+-- confirmed that the address is theirs (auth.users.email_confirmed_at).
 create function private.resolve_customer(p_venue_id uuid, p_customer_id uuid) returns uuid
 language plpgsql
 set search_path = ''
@@ -81,7 +95,7 @@ declare
 begin
   if p_customer_id is not null then
     perform private.require_staff(p_venue_id, 'host');
-    if not exists (select 1 from public.customers c where c.id = p_customer_id) then
+    if not private.club_knows_customer((select v.club_id from public.venues v where v.id = p_venue_id), p_customer_id) then
       perform private.raise_error('INVALID_INPUT', 'unknown customer', 'PT404');
     end if;
     return p_customer_id;
@@ -90,29 +104,85 @@ begin
     perform private.raise_error('NOT_AUTHORIZED', 'sign in to book', 'PT401');
   end if;
   select c.id into v_id from public.customers c where c.user_id = v_uid;
-  if v_id is not null then
-    return v_id;
+  if v_id is null then
+    v_id := private.new_account_customer(v_uid, v_claims);
   end if;
-  update public.customers c set user_id = v_uid
-   where lower(c.email) = lower(v_claims ->> 'email') and c.user_id is null
-     and exists (select 1 from auth.users u
-                 where u.id = v_uid and u.email_confirmed_at is not null and lower(u.email) = lower(c.email))
+  -- The age gate needs a date of birth for a guest booking for themselves (staff and trusted
+  -- callers booking for a walk-in check ID at the door instead).
+  if not private.is_trusted() and private.staff_role(p_venue_id) is null
+     and (select c.date_of_birth from public.customers c where c.id = v_id) is null then
+    perform private.raise_error('INVALID_INPUT',
+      'a date of birth (user_metadata.date_of_birth, YYYY-MM-DD) is needed to book: the venue checks age');
+  end if;
+  return v_id;
+end;
+$$;
+
+-- The customer record of an account on its first request: the guest record staff made for its
+-- email (the oldest, once Auth has confirmed the address; it gains the account's date of
+-- birth if it had none), else a new profile from the JWT.
+create function private.new_account_customer(p_uid uuid, p_claims jsonb) returns uuid
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_id uuid;
+  -- The date of birth the guest gave at sign-up: in the token, else in their Auth user.
+  v_dob text := coalesce(p_claims -> 'user_metadata' ->> 'date_of_birth',
+                         (select u.raw_user_meta_data ->> 'date_of_birth' from auth.users u where u.id = p_uid));
+begin
+  update public.customers c
+     set user_id = p_uid,
+         date_of_birth = coalesce(c.date_of_birth, private.date_of_birth(v_dob))
+   where c.id = (select g.id from public.customers g
+                 where lower(g.email) = lower(p_claims ->> 'email') and g.user_id is null
+                   and exists (select 1 from auth.users u
+                               where u.id = p_uid and u.email_confirmed_at is not null and lower(u.email) = lower(g.email))
+                 order by g.created_at limit 1)
   returning c.id into v_id;
   if v_id is null then
     insert into public.customers (user_id, email, phone, full_name, date_of_birth)
-    values (v_uid,
-            case when not exists (select 1 from public.customers c where lower(c.email) = lower(v_claims ->> 'email'))
-                 then v_claims ->> 'email' end,
-            v_claims ->> 'phone',
-            v_claims -> 'user_metadata' ->> 'full_name',
-            (v_claims -> 'user_metadata' ->> 'date_of_birth')::date)
+    values (p_uid,
+            case when not exists (select 1 from public.customers c
+                                  where c.club_id is null and lower(c.email) = lower(p_claims ->> 'email'))
+                 then p_claims ->> 'email' end,
+            p_claims ->> 'phone',
+            p_claims -> 'user_metadata' ->> 'full_name',
+            private.date_of_birth(v_dob))
     on conflict (user_id) do nothing
     returning id into v_id;
     if v_id is null then
-      select c.id into v_id from public.customers c where c.user_id = v_uid;
+      select c.id into v_id from public.customers c where c.user_id = p_uid;
     end if;
   end if;
   return v_id;
+end;
+$$;
+
+-- A date of birth from the sign-up metadata: YYYY-MM-DD of a real past date, else
+-- INVALID_INPUT (a contract error, never SQLSTATE 22007/22008); none is null. The age gate
+-- trusts this date (the guest's own statement at sign-up, or staff's record), nothing more.
+create function private.date_of_birth(p_text text) returns date
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_date date;
+begin
+  if p_text is null then
+    return null;
+  end if;
+  if p_text ~ '^\d{4}-\d{2}-\d{2}$' then
+    begin
+      v_date := p_text::date;
+    exception when datetime_field_overflow or invalid_datetime_format then
+      v_date := null;  -- e.g. 2001-02-30: refused below like any malformed date
+    end;
+  end if;
+  if v_date is null or v_date < date '1900-01-01' then
+    perform private.raise_error('INVALID_INPUT', 'date_of_birth must be a date YYYY-MM-DD');
+  end if;
+  return v_date;
 end;
 $$;
 
@@ -157,7 +227,38 @@ begin
 end;
 $$;
 
--- A booking as the RPCs return it.
+-- The capacity range a set of tables is sold at: one table's own (from 1 for a shared
+-- section), else the combination's; no row when the tables can't be sold together.
+create function private.tables_capacity(p_venue_id uuid, p_table_ids uuid[])
+returns table (capacity_min int, capacity_max int)
+language plpgsql stable
+set search_path = ''
+as $$
+#variable_conflict use_column
+begin
+  if cardinality(p_table_ids) = 1 then
+    return query select case when t.is_shared then 1 else t.capacity_min end, t.capacity_max
+                 from public.venue_tables t where t.id = p_table_ids[1] and t.venue_id = p_venue_id;
+  else
+    return query select c.capacity_min, c.capacity_max from private.combination_capacity(p_venue_id, p_table_ids) c;
+  end if;
+end;
+$$;
+
+-- May the caller see a booking's payment reference? Its guest, managers and admins of its
+-- venue, and trusted callers (the webhook, the back office); hosts and door staff may not.
+create function private.may_see_payment(p_booking public.bookings) returns boolean
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return private.is_trusted()
+      or (private.api_role() = 'authenticated' and p_booking.customer_id = private.my_customer_id())
+      or private.is_venue_staff(p_booking.venue_id, 'manager');
+end;
+$$;
+
+-- A booking as the RPCs return it (the payment reference only to those who may see it).
 create function private.booking_result(p_booking public.bookings) returns jsonb
 language plpgsql stable
 set search_path = ''
@@ -178,8 +279,14 @@ begin
     'hold_expires_at', p_booking.hold_expires_at,
     'deposit', p_booking.deposit_total,
     'minimum_spend', p_booking.minimum_spend_total,
-    'payment_reference', p_booking.payment_reference,
-    'currency', (select v.currency from public.venues v where v.id = p_booking.venue_id)));
+    'currency', (select v.currency from public.venues v where v.id = p_booking.venue_id),
+    'deposit_paid', p_booking.deposit_total = 0 or p_booking.deposit_paid_at is not null,
+    'awaiting_payment', p_booking.status = 'held' and p_booking.deposit_total > 0
+                        and p_booking.deposit_paid_at is null and p_booking.payment_intent_id is not null)
+    || case when private.may_see_payment(p_booking)
+            then jsonb_build_object('payment_reference', p_booking.payment_reference,
+                                    'payment_intent_id', p_booking.payment_intent_id)
+            else '{}'::jsonb end);
 end;
 $$;
 

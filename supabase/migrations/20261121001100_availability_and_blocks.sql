@@ -179,6 +179,7 @@ declare
   v_booking_id uuid;
   v_block_ids uuid[];
   v_entry public.waitlist_entries;
+  v_reason text := private.text_arg('reason', p_reason, 500);
 begin
   if p_venue_id is null or p_date is null or p_table_ids is null or cardinality(p_table_ids) = 0
      or p_kind is null or p_kind not in ('maintenance', 'vip_override', 'private_event', 'other') then
@@ -222,17 +223,19 @@ begin
     perform private.raise_error('SECTION_NOT_AVAILABLE',
       jsonb_build_object('reason', 'live_bookings', 'booking_ids', to_jsonb(v_conflicts))::text);
   end if;
-  -- Freed tables are about to be blocked: no waitlist offers for them meanwhile.
-  perform set_config('clubbooking.offers_paused', 'on', true);
+  -- Freed tables are about to be blocked: no waitlist offers for them meanwhile (a flag of
+  -- this transaction that only our code can set, private.transaction_flags).
+  perform private.set_transaction_flag('offers_paused', true);
   foreach v_booking_id in array v_conflicts loop
-    update public.bookings b set status = 'cancelled',
-           status_reason = 'forced_block: ' || coalesce(left(p_reason, 400), p_kind)
+    update public.bookings b set status = 'cancelled', status_reason = 'forced_block',
+           status_note = coalesce(v_reason, p_kind)
     where b.id = v_booking_id;
   end loop;
   -- The displaced guests go to the head of that night's waitlist, and are told.
   for v_entry in
     insert into public.waitlist_entries (venue_id, customer_id, booking_date, slot_id, party_size, occasion, priority_score)
-    select b.venue_id, b.customer_id, b.booking_date, s.slot_id, b.party_size, b.occasion, 1000
+    select b.venue_id, b.customer_id, b.booking_date, s.slot_id, b.party_size,
+           case when b.occasion = any (private.occasion_codes()) then b.occasion end, 1000
     from public.bookings b
     cross join lateral private.slots_overlapping(b.venue_id, b.booking_date, b.period) s
     where b.id = any (v_conflicts)
@@ -244,12 +247,12 @@ begin
   insert into public.notifications (venue_id, customer_id, kind, payload)
   select b.venue_id, b.customer_id, 'booking_cancelled_by_venue',
          jsonb_build_object('booking_id', b.id, 'reference', b.reference, 'reason', b.status_reason,
-                            'waitlisted', true)
+                            'note', b.status_note, 'waitlisted', true)
   from public.bookings b where b.id = any (v_conflicts);
 
   with inserted as (
     insert into public.table_blocks (venue_id, table_id, booking_date, period, kind, reason, release_at, created_by)
-    select p_venue_id, t, p_date, v_period, p_kind, left(p_reason, 500), p_release_at, (select auth.uid())
+    select p_venue_id, t, p_date, v_period, p_kind, v_reason, p_release_at, (select auth.uid())
     from unnest(v_tables) t
     returning id, table_id
   ), claims as (
@@ -259,7 +262,7 @@ begin
   )
   select array_agg(c.block_id) into v_block_ids from claims c;
   -- At commit the cancellations and the new entries offer what is still free (waitlist offers).
-  perform set_config('clubbooking.offers_paused', '', true);
+  perform private.set_transaction_flag('offers_paused', false);
 
   return jsonb_build_object('block_ids', to_jsonb(v_block_ids), 'cancelled_booking_ids', to_jsonb(v_conflicts),
                             'starts_at', lower(v_period), 'ends_at', upper(v_period));
@@ -276,6 +279,7 @@ as $$
 declare
   v_block record;
   v_lifted uuid[] := '{}'::uuid[];
+  v_reason text := private.text_arg('reason', p_reason, 500);
 begin
   if p_block_ids is null or cardinality(p_block_ids) = 0 then
     perform private.raise_error('INVALID_INPUT', 'block ids are required');
@@ -286,7 +290,7 @@ begin
     perform private.require_staff(v_block.venue_id, 'host');
     if v_block.is_active then
       update public.table_blocks blk
-         set is_active = false, released_at = private.now(), reason = coalesce(left(p_reason, 500), blk.reason)
+         set is_active = false, released_at = private.now(), reason = coalesce(v_reason, blk.reason)
        where blk.id = v_block.id;
       v_lifted := v_lifted || v_block.id;
     end if;
