@@ -225,7 +225,10 @@ def table_ids(venue: VenueInfo, numbers: list[int]) -> list[uuid.UUID]:
 
 def check_slot(venue: VenueInfo, slot: str | None) -> str:
     """A slot of the venue (default: $CLUBBOOKING_SLOT, else a plugin's); bad usage listing its slots otherwise."""
-    slot = slot or os.environ.get("CLUBBOOKING_SLOT") or extensions.default_slot or ""
+    slot = slot or os.environ.get("CLUBBOOKING_SLOT") or extensions.default_slot
+    if slot is None:
+        raise typer.BadParameter(f"which slot? pass SLOT or set CLUBBOOKING_SLOT; slots at {venue.name} are "
+                                 f"{', '.join(s.slot_id for s in venue.slots) or 'none yet'}", param_hint="SLOT")
     if slot not in {s.slot_id for s in venue.slots}:
         raise typer.BadParameter(f"no slot {slot!r} at {venue.name}; slots are "
                                  f"{', '.join(s.slot_id for s in venue.slots) or 'none yet'}", param_hint="SLOT")
