@@ -92,40 +92,42 @@ CREATE FUNCTION private.alternatives(p_venue_id uuid, p_night date, p_slot_id te
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
+declare
+  v_slot record;
+  v_found jsonb := '[]'::jsonb;
 begin
-  return (
-  with slots as (
-    select s.slot_id, s.slot_period,
-           case when p_slot_id is not null and s.slot_id = p_slot_id then 0
-                when p_slot_id is null and s.slot_period && p_period then 0 else 1 end as distance,
-           abs(extract(epoch from lower(s.slot_period) - lower(p_period))) as gap
+  for v_slot in
+    select s.slot_id, s.slot_period
     from private.slots_overlapping(p_venue_id, p_night,
            tstzrange(lower(p_period) - interval '6 hours', upper(p_period) + interval '6 hours')) s
-  ), options as (
-    select s.slot_id, s.distance, s.gap, o.*
-    from slots s
-    cross join lateral private.free_options(p_venue_id, p_night, s.slot_period, p_party_size) o
-  )
-  select jsonb_build_object(
-    'reason', 'taken',
-    'alternatives', coalesce(jsonb_agg(jsonb_build_object(
-        'slot_id', a.slot_id, 'table_ids', a.table_ids, 'table_numbers', a.table_numbers,
-        'capacity_max', a.total_capacity, 'minimum_spend', a.total_min_spend, 'deposit', a.total_deposit,
-        'combination_type', a.combination_type)
-      order by a.distance, a.gap, a.rank), '[]'::jsonb))
-  from (select * from options order by distance, gap, rank limit p_limit) a);
+    order by case when p_slot_id is not null and s.slot_id = p_slot_id then 0
+                  when p_slot_id is null and s.slot_period && p_period then 0 else 1 end,
+             abs(extract(epoch from lower(s.slot_period) - lower(p_period))), s.slot_id
+  loop
+    v_found := v_found || coalesce((
+      select jsonb_agg(jsonb_build_object(
+               'slot_id', v_slot.slot_id, 'table_ids', o.table_ids, 'table_numbers', o.table_numbers,
+               'capacity_max', o.total_capacity, 'minimum_spend', o.total_min_spend, 'deposit', o.total_deposit,
+               'combination_type', o.combination_type) order by o.rank)
+      from (select * from private.free_options(p_venue_id, p_night, v_slot.slot_period, p_party_size) f
+            order by f.rank limit p_limit - jsonb_array_length(v_found)) o), '[]'::jsonb);
+    exit when jsonb_array_length(v_found) >= p_limit;
+  end loop;
+  return jsonb_build_object('reason', 'taken', 'alternatives', v_found);
 end;
 $$;
 
 CREATE FUNCTION private.api_role() RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-  select case
-    when current_setting('role') = 'none' then
-      case when session_user in ('authenticator') then 'anon' else session_user::text end
-    else current_setting('role')
-  end
+begin
+  return case
+      when current_setting('role') = 'none' then
+        case when session_user in ('authenticator') then 'anon' else session_user::text end
+      else current_setting('role')
+    end;
+end;
 $$;
 
 CREATE FUNCTION private.apply_payment_intent_event(p_type text, p_intent jsonb) RETURNS jsonb
@@ -565,13 +567,13 @@ CREATE FUNCTION private.booking_status_event() RETURNS trigger
     SET search_path TO ''
     AS $$
 declare
-  v_claim record;
+  v_claims record;
 begin
-  for v_claim in
-    select bt.table_id, bt.period from public.booking_tables bt
-    where bt.booking_id = new.id order by bt.table_id
+  for v_claims in
+    select bt.period, array_agg(bt.table_id order by bt.table_id) as table_ids from public.booking_tables bt
+    where bt.booking_id = new.id group by bt.period
   loop
-    perform private.emit_slot_events(new.venue_id, v_claim.table_id, new.booking_date, v_claim.period,
+    perform private.emit_slot_events(new.venue_id, v_claims.table_ids, new.booking_date, v_claims.period,
       coalesce(new.status_reason, 'booking_' || new.status), new.id, new.status_note);
   end loop;
   return null;
@@ -643,10 +645,12 @@ end;
 $$;
 
 CREATE FUNCTION private.channel_name(p_club_id uuid, p_venue_id uuid, p_night date, p_slot_id text) RETURNS text
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
-  select format('availability:%s:%s:%s:%s', p_club_id, p_venue_id, to_char(p_night, 'YYYY-MM-DD'), p_slot_id)
+begin
+  return format('availability:%s:%s:%s:%s', p_club_id, p_venue_id, to_char(p_night, 'YYYY-MM-DD'), p_slot_id);
+end;
 $$;
 
 CREATE FUNCTION private.channel_venue_id(p_channel text) RETURNS uuid
@@ -717,25 +721,25 @@ CREATE FUNCTION private.check_guest_limits(p_venue public.venues, p_customer_id 
     SET search_path TO ''
     AS $$
 declare
-  v_count int;
+  v_night int;
+  v_open int;
 begin
-  select count(*) into v_count
+  -- both counts in one read of the guest's live claims at the venue
+  select count(*) filter (where b.booking_date = p_night),
+         count(*) filter (where b.status in ('held', 'pending_approval'))
+    into v_night, v_open
   from public.bookings b
   join public.booking_tables bt on bt.booking_id = b.id
-  where b.customer_id = p_customer_id and b.venue_id = p_venue.id and b.booking_date = p_night
+  where b.customer_id = p_customer_id and b.venue_id = p_venue.id
+    and (b.booking_date = p_night or b.status in ('held', 'pending_approval'))
     and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
-  if v_count + p_tables > p_venue.max_tables_per_customer_night then
+  if v_night + p_tables > p_venue.max_tables_per_customer_night then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables per guest per night; %s already booked or held', p_venue.max_tables_per_customer_night, v_count));
+      format('at most %s tables per guest per night; %s already booked or held', p_venue.max_tables_per_customer_night, v_night));
   end if;
-  select count(*) into v_count
-  from public.bookings b
-  join public.booking_tables bt on bt.booking_id = b.id
-  where b.customer_id = p_customer_id and b.venue_id = p_venue.id and b.status in ('held', 'pending_approval')
-    and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
-  if v_count + p_tables > p_venue.max_held_tables_per_customer then
+  if v_open + p_tables > p_venue.max_held_tables_per_customer then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables held or awaiting approval at once; %s now', p_venue.max_held_tables_per_customer, v_count));
+      format('at most %s tables held or awaiting approval at once; %s now', p_venue.max_held_tables_per_customer, v_open));
   end if;
 end;
 $$;
@@ -837,13 +841,14 @@ CREATE FUNCTION private.claim_changed_event() RETURNS trigger
     AS $$
 begin
   if tg_op = 'INSERT' and new.is_active then
-    perform private.emit_slot_events(new.venue_id, new.table_id, new.booking_date, new.period,
+    perform private.emit_slot_events(new.venue_id, array[new.table_id], new.booking_date, new.period,
       case when new.block_id is not null then 'table_blocked'
            else coalesce((select b.status_reason from public.bookings b
                           where b.id = new.booking_id and b.status = 'held'), 'hold_created') end,
       new.booking_id);
   elsif tg_op = 'UPDATE' and new.block_id is not null and old.is_active and not new.is_active then
-    perform private.emit_slot_events(new.venue_id, new.table_id, new.booking_date, new.period, 'table_unblocked');
+    perform private.emit_slot_events(new.venue_id, array[new.table_id], new.booking_date, new.period,
+                                     'table_unblocked');
   end if;
   return null;
 end;
@@ -937,14 +942,22 @@ end;
 $$;
 
 CREATE FUNCTION private.conflict_sequence(p_venue_id uuid) RETURNS text
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
-    AS $$ select 'private.conflicts_' || replace(p_venue_id::text, '-', '') $$;
+    AS $$
+begin
+  return 'private.conflicts_' || replace(p_venue_id::text, '-', '');
+end;
+$$;
 
 CREATE FUNCTION private.count_conflict(p_venue_id uuid) RETURNS void
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
-    AS $$ select pg_catalog.nextval(private.conflict_sequence(p_venue_id)::regclass) $$;
+    AS $$
+begin
+  perform pg_catalog.nextval(private.conflict_sequence(p_venue_id)::regclass);
+end;
+$$;
 
 CREATE FUNCTION private.create_booking_atomic(p_venue_id uuid, p_customer_email text, p_customer_phone text, p_customer_name text, p_table_ids uuid[], p_booking_date date, p_start_time time without time zone, p_end_time time without time zone, p_party_size integer, p_customer_id uuid DEFAULT NULL::uuid, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_stripe_payment_intent_id text DEFAULT NULL::text) RETURNS TABLE(booking_id uuid, booking_reference text, total_deposit numeric, success boolean, error_message text)
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1062,85 +1075,99 @@ CREATE FUNCTION private.effective_status(p_booking public.bookings) RETURNS text
               else p_booking.status end
 $$;
 
-CREATE FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange, p_reason text, p_booking_id uuid DEFAULT NULL::uuid, p_note text DEFAULT NULL::text) RETURNS void
+CREATE FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_ids uuid[], p_night date, p_period tstzrange, p_reason text, p_booking_id uuid DEFAULT NULL::uuid, p_note text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET jit TO 'off'
     AS $$
 declare
-  v_club_id uuid;
-  v_slot record;
-  v_channel text;
-  v_version bigint;
-  v_previous text;
-  v_new text;
-  v_public jsonb;
-  v_staff jsonb;
   v_at text := to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
   v_actor jsonb := jsonb_build_object('actor', jsonb_build_object('id', (select auth.uid()),
                                                                   'role', private.actor_role(p_venue_id)));
 begin
   perform private.lock_venue_night(p_venue_id, p_night);
-  select v.club_id into v_club_id from public.venues v where v.id = p_venue_id;
-  for v_slot in select * from private.slots_overlapping(p_venue_id, p_night, p_period) loop
-    v_channel := private.channel_name(v_club_id, p_venue_id, p_night, v_slot.slot_id);
+  with item as materialized (
+    select s.slot_id, s.slot_period, t.table_id,
+           private.channel_name(v.club_id, p_venue_id, p_night, s.slot_id) as channel,
+           row_number() over (partition by s.slot_id order by t.table_id) as n,
+           count(*) over (partition by s.slot_id) as k
+    from public.venues v
+    cross join private.slots_overlapping(p_venue_id, p_night, p_period) s
+    cross join unnest(p_table_ids) t(table_id)
+    where v.id = p_venue_id
+  ), counter as (
+    -- the channel's row lock queues its later writers until this transaction commits
     insert into private.channel_versions as cv (channel, version)
-    values (v_channel, 1)
-    on conflict (channel) do update set version = cv.version + 1, updated_at = now()
-    returning cv.version into v_version;
-    select e.staff_payload ->> 'newState' into v_previous
-    from public.availability_events e
-    where e.channel = v_channel and e.table_id = p_table_id
-    order by e.version desc limit 1;
-    select s.state into v_new
-    from private.table_slot_state(p_venue_id, p_table_id, p_night, v_slot.slot_period) s;
-    v_previous := coalesce(v_previous, 'available');
-    v_public := jsonb_build_object(
-      'eventType', 'availability.updated',
-      'sectionId', p_table_id,
-      'slotId', v_slot.slot_id,
-      'date', to_char(p_night, 'YYYY-MM-DD'),
-      'previousState', private.public_state(v_previous),
-      'newState', private.public_state(v_new),
-      'reason', private.public_reason(p_reason),
-      'updatedAt', v_at,
-      'version', v_version);
-    v_staff := v_public || jsonb_build_object('previousState', v_previous, 'newState', v_new) || v_actor
-               || jsonb_strip_nulls(jsonb_build_object('bookingId', p_booking_id, 'note', p_note));
+    select i.channel, max(i.k) from item i group by i.channel
+    on conflict (channel) do update set version = cv.version + excluded.version, updated_at = now()
+    returning cv.channel, cv.version
+  ), event as materialized (
+    select i.channel, i.slot_id, i.table_id, c.version - i.k + i.n as version, st.state as new_state,
+           coalesce((select e.staff_payload ->> 'newState' from public.availability_events e
+                     where e.channel = i.channel and e.table_id = i.table_id
+                     order by e.version desc limit 1), 'available') as previous_state
+    from item i
+    join counter c on c.channel = i.channel
+    join lateral private.table_slot_states(p_venue_id, p_night, i.slot_period, array[i.table_id]) st on true
+  ), payload as materialized (
+    select e.*, p.public,
+           p.public || jsonb_build_object('previousState', e.previous_state, 'newState', e.new_state) || v_actor
+           || jsonb_strip_nulls(jsonb_build_object('bookingId', p_booking_id, 'note', p_note)) as staff
+    from event e
+    cross join lateral (select jsonb_build_object(
+      'eventType', 'availability.updated', 'sectionId', e.table_id, 'slotId', e.slot_id,
+      'date', to_char(p_night, 'YYYY-MM-DD'), 'previousState', private.public_state(e.previous_state),
+      'newState', private.public_state(e.new_state), 'reason', private.public_reason(p_reason),
+      'updatedAt', v_at, 'version', e.version) as public) p
+  ), stored as (
     insert into public.availability_events
       (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
-    values (v_channel, p_venue_id, p_night, v_slot.slot_id, v_version, p_table_id, v_public, v_staff);
-    perform realtime.send(v_public, 'availability.updated', v_channel, false);
-    -- The note stays out of Broadcast: Realtime keeps its messages for days in a table our code
-    -- cannot redact on Supabase (postgres only reads realtime.messages), so no guest's words go
-    -- there; staff read the note in the events table and the booking.
-    perform realtime.send(v_staff - 'note', 'availability.updated', v_channel, true);
-  end loop;
+    select p.channel, p_venue_id, p_night, p.slot_id, p.version, p.table_id, p.public, p.staff
+    from payload p
+  )
+  -- The note stays out of Broadcast: Realtime keeps its messages for days in a table our code
+  -- cannot redact on Supabase (postgres only reads realtime.messages), so no guest's words go
+  -- there; staff read the note in the events table and the booking.
+  insert into realtime.messages (id, topic, extension, payload, event, private)
+  select m.id, p.channel, 'broadcast', m.payload || jsonb_build_object('id', m.id), 'availability.updated', m.private
+  from payload p
+  cross join lateral (values (pg_catalog.gen_random_uuid(), p.public, false),
+                             (pg_catalog.gen_random_uuid(), p.staff - 'note', true)) m(id, payload, private)
+  where (select c.relkind from pg_catalog.pg_class c where c.oid = 'realtime.messages'::regclass) = 'r'
+     or exists (select 1 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+                where n.nspname = 'realtime' and c.relname = 'messages_' || to_char(now()::timestamp, 'YYYY_MM_DD'));
 end;
 $$;
 
-COMMENT ON FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange, p_reason text, p_booking_id uuid, p_note text) IS 'Writes the availability.updated events (table, Broadcast public + staff) of a table''s changed range; call at commit.';
+COMMENT ON FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_ids uuid[], p_night date, p_period tstzrange, p_reason text, p_booking_id uuid, p_note text) IS 'Writes the availability.updated events (table, Broadcast public + staff) of tables'' changed range; call at commit.';
 
 CREATE FUNCTION private.expire_dead_holds(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
+declare
+  v_dead_bookings uuid[];
+  v_dead_blocks uuid[];
 begin
-  -- `= any (array(...))`: the dead claims are found first (usually none) and their rows by
-  -- primary key; an `in (subquery)` lets the planner scan every held booking instead.
-  update public.bookings b
-     set status = 'expired', status_reason = 'hold_expired'
-   where b.status = 'held'
-     and b.id = any (array(select bt.booking_id from public.booking_tables bt
-                           where bt.venue_id = p_venue_id and bt.booking_date = p_night
-                             and bt.table_id = any (p_table_ids) and bt.booking_id is not null and bt.is_active
-                             and bt.expires_at <= private.now() and bt.period && p_period));
-  update public.table_blocks blk
-     set is_active = false, released_at = private.now()
-   where blk.is_active
-     and blk.id = any (array(select bt.block_id from public.booking_tables bt
-                             where bt.venue_id = p_venue_id and bt.booking_date = p_night
-                               and bt.table_id = any (p_table_ids) and bt.block_id is not null and bt.is_active
-                               and bt.expires_at <= private.now() and bt.period && p_period));
+  -- One read finds the dead claims (usually none: then nothing else runs); their owners are
+  -- then updated by primary key.
+  select array_agg(bt.booking_id) filter (where bt.booking_id is not null),
+         array_agg(bt.block_id) filter (where bt.block_id is not null)
+    into v_dead_bookings, v_dead_blocks
+  from public.booking_tables bt
+  where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = any (p_table_ids)
+    and bt.is_active and bt.expires_at <= (select private.now()) and bt.period && p_period;
+  if v_dead_bookings is not null then
+    update public.bookings b
+       set status = 'expired', status_reason = 'hold_expired'
+     where b.status = 'held' and b.id = any (v_dead_bookings);
+  end if;
+  if v_dead_blocks is not null then
+    update public.table_blocks blk
+       set is_active = false, released_at = private.now()
+     where blk.is_active and blk.id = any (v_dead_blocks);
+  end if;
 end;
 $$;
 
@@ -1149,20 +1176,19 @@ CREATE FUNCTION private.expire_holds(p_batch integer DEFAULT 10000) RETURNS inte
     SET search_path TO ''
     AS $$
 declare
-  v_id uuid;
-  v_count int := 0;
+  v_count int;
 begin
-  for v_id in
+  -- One statement for the batch (rows locked in (venue, night, start) order, the order their
+  -- venue-nights are locked in at commit).
+  with batch as (
     select b.id from public.bookings b
-    where b.status = 'held' and b.hold_expires_at <= private.now()
+    where b.status = 'held' and b.hold_expires_at <= (select private.now())
     order by b.venue_id, b.booking_date, lower(b.period)
     limit p_batch
-    for update skip locked
-  loop
-    update public.bookings b set status = 'expired', status_reason = 'hold_expired'
-    where b.id = v_id;
-    v_count := v_count + 1;
-  end loop;
+    for update skip locked)
+  update public.bookings b set status = 'expired', status_reason = 'hold_expired'
+  from batch where b.id = batch.id;
+  get diagnostics v_count = row_count;
   -- Blocks with a release_at (VIP tables that open to the public if unsold) lift themselves.
   update public.table_blocks blk set is_active = false, released_at = private.now()
   where blk.is_active and blk.release_at <= private.now();
@@ -1344,7 +1370,7 @@ $$;
 COMMENT ON FUNCTION private.forget_customer(p_customer_id uuid) IS 'GDPR erasure: anonymise a customer''s PII in customers, bookings, waitlist and audit detail; counts stay.';
 
 CREATE FUNCTION private.free_options(p_venue_id uuid, p_night date, p_period tstzrange, p_party_size integer) RETURNS TABLE(rank integer, table_ids uuid[], table_numbers integer[], table_names text[], total_capacity integer, total_min_spend numeric, total_deposit numeric, floor_name text, combination_type text)
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE ROWS 20
     SET search_path TO ''
     AS $$
 #variable_conflict use_column
@@ -1497,7 +1523,7 @@ begin
         order by t.table_number), '[]'::jsonb))
     from public.venue_tables t
     join public.floors f on f.id = t.floor_id
-    cross join lateral private.table_slot_state(p_venue_id, t.id, p_date, v_period) s
+    join private.table_slot_states(p_venue_id, p_date, v_period) s on s.table_id = t.id
     left join public.bookings b on b.id = s.booking_id
     left join public.customers c on c.id = b.customer_id
     left join public.table_blocks blk on blk.id = s.block_id
@@ -1752,16 +1778,20 @@ $_$;
 COMMENT ON FUNCTION private.handle_stripe_event(p_event jsonb) IS 'Apply a verified Stripe event once per event id; a repeat returns the first outcome and changes nothing.';
 
 CREATE FUNCTION private.has_transaction_flag(p_flag text) RETURNS boolean
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-  select exists (select 1 from private.transaction_flags f
-                 where f.txid = pg_catalog.pg_current_xact_id_if_assigned() and f.flag = p_flag)
+begin
+  return (
+    select exists (select 1 from private.transaction_flags f
+                   where f.txid = pg_catalog.pg_current_xact_id_if_assigned() and f.flag = p_flag));
+end;
 $$;
 
 CREATE FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text DEFAULT NULL::text, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_promoter_code text DEFAULT NULL::text, p_customer_id uuid DEFAULT NULL::uuid, p_period tstzrange DEFAULT NULL::tstzrange) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   v_venue public.venues;
@@ -1836,8 +1866,7 @@ begin
   end if;
 
   -- Serialise per guest (for the per-guest limits), then per table and night, in that order.
-  perform pg_catalog.pg_advisory_xact_lock(private.lock_key(v_customer_id), private.night_key(p_date));
-  perform private.lock_tables(v_tables, p_date);
+  perform private.lock_tables(v_tables, p_date, v_customer_id);
   perform private.expire_dead_holds(p_venue_id, p_date, v_tables, v_period);
 
   perform private.check_guest_limits(v_venue, v_customer_id, p_date, cardinality(v_tables));
@@ -1910,6 +1939,7 @@ COMMENT ON FUNCTION private.idempotency_scope() IS 'Whose namespace an Idempoten
 CREATE FUNCTION private.insert_hold(p_venue public.venues, p_customer_id uuid, p_date date, p_period tstzrange, p_table_ids uuid[], p_party_size integer, p_ttl interval, p_extra jsonb) RETURNS public.bookings
     LANGUAGE plpgsql
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   v_booking public.bookings;
@@ -1996,20 +2026,24 @@ end;
 $$;
 
 CREATE FUNCTION private.is_valid_transition(p_from text, p_to text) RETURNS boolean
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
-  select (p_from, p_to) in (
-    ('held', 'pending_approval'), ('held', 'confirmed'), ('held', 'expired'), ('held', 'cancelled'),
-    ('pending_approval', 'confirmed'), ('pending_approval', 'rejected'), ('pending_approval', 'cancelled'),
-    ('confirmed', 'checked_in'), ('confirmed', 'no_show'), ('confirmed', 'cancelled'))
+begin
+  return (p_from, p_to) in (
+      ('held', 'pending_approval'), ('held', 'confirmed'), ('held', 'expired'), ('held', 'cancelled'),
+      ('pending_approval', 'confirmed'), ('pending_approval', 'rejected'), ('pending_approval', 'cancelled'),
+      ('confirmed', 'checked_in'), ('confirmed', 'no_show'), ('confirmed', 'cancelled'));
+end;
 $$;
 
 CREATE FUNCTION private.is_venue_staff(p_venue_id uuid, p_min_role text DEFAULT 'door'::text) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select private.staff_rank(private.staff_role(p_venue_id)) >= private.staff_rank(p_min_role)
+begin
+  return private.staff_rank(private.staff_role(p_venue_id)) >= private.staff_rank(p_min_role);
+end;
 $$;
 
 CREATE FUNCTION private.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text DEFAULT NULL::text) RETURNS jsonb
@@ -2082,7 +2116,9 @@ CREATE FUNCTION private.local_instant(p_tz text, p_night date, p_opens time with
     SET search_path TO ''
     AS $$
 begin
-  perform private.require_calendar_night(p_night);
+  if not p_night between date '0001-01-01' and date '9999-12-31' then
+    perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is not a night the venue can open', p_night));
+  end if;
   return ((p_night + p_at + case when p_at < p_opens then interval '1 day' else interval '0' end)::timestamp)
          at time zone p_tz;
 end;
@@ -2124,20 +2160,25 @@ CREATE FUNCTION private.local_text(p_venue_id uuid, p_at timestamp with time zon
 $$;
 
 CREATE FUNCTION private.lock_key(p_id uuid) RETURNS integer
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
-    AS $$ select pg_catalog.hashtext(p_id::text) $$;
+    AS $$
+begin
+  return pg_catalog.hashtext(p_id::text);
+end;
+$$;
 
-CREATE FUNCTION private.lock_tables(p_table_ids uuid[], p_night date) RETURNS void
+CREATE FUNCTION private.lock_tables(p_table_ids uuid[], p_night date, p_customer_id uuid DEFAULT NULL::uuid) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
-declare
-  v_id uuid;
 begin
-  foreach v_id in array (select array_agg(t order by t) from unnest(p_table_ids) t) loop
-    perform pg_catalog.pg_advisory_xact_lock(private.lock_key(v_id), private.night_key(p_night));
-  end loop;
+  perform pg_catalog.pg_advisory_xact_lock(k.key, private.night_key(p_night))
+  from (select l.key from (select 0 as ord, null::uuid as id, private.lock_key(p_customer_id) as key
+                           where p_customer_id is not null
+                           union all
+                           select 1, t, private.lock_key(t) from unnest(p_table_ids) t) l
+        order by l.ord, l.id offset 0) k;
 end;
 $$;
 
@@ -2283,7 +2324,9 @@ CREATE FUNCTION private.night_key(p_night date) RETURNS integer
     SET search_path TO ''
     AS $$
 begin
-  perform private.require_calendar_night(p_night);
+  if not p_night between date '0001-01-01' and date '9999-12-31' then
+    perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is not a night the venue can open', p_night));
+  end if;
   return p_night - date '2000-01-01';
 end;
 $$;
@@ -2576,19 +2619,25 @@ $$;
 COMMENT ON FUNCTION private.prune_idempotency_keys(p_keep interval) IS 'Delete Idempotency-Keys older than p_keep; returns how many.';
 
 CREATE FUNCTION private.public_reason(p_reason text) RETURNS text
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
-    AS $$ select case when p_reason = any (private.reason_codes()) then p_reason else 'status_changed' end $$;
-
-CREATE FUNCTION private.public_state(p_state text) RETURNS text
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
-  select case p_state
-    when 'held' then 'unavailable'
-    when 'pending_approval' then 'unavailable'
-    when 'checked_in' then 'confirmed'
-    else p_state end
+begin
+  return case when p_reason = any (private.reason_codes()) then p_reason else 'status_changed' end;
+end;
+$$;
+
+CREATE FUNCTION private.public_state(p_state text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  return case p_state
+      when 'held' then 'unavailable'
+      when 'pending_approval' then 'unavailable'
+      when 'checked_in' then 'confirmed'
+      else p_state end;
+end;
 $$;
 
 CREATE FUNCTION private.queue_notification_delivery() RETURNS trigger
@@ -2616,13 +2665,15 @@ end;
 $$;
 
 CREATE FUNCTION private.reason_codes() RETURNS text[]
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
-  select array['hold_created', 'waitlist_offer', 'late_deposit_re_held', 'booking_requested', 'booking_confirmed',
-               'booking_approved', 'approved_over_capacity', 'booking_rejected', 'booking_cancelled', 'forced_block',
-               'hold_expired', 'guest_checked_in', 'guest_no_show', 'table_blocked', 'table_unblocked',
-               'manual_change', 'status_changed']
+begin
+  return array['hold_created', 'waitlist_offer', 'late_deposit_re_held', 'booking_requested', 'booking_confirmed',
+                 'booking_approved', 'approved_over_capacity', 'booking_rejected', 'booking_cancelled', 'forced_block',
+                 'hold_expired', 'guest_checked_in', 'guest_no_show', 'table_blocked', 'table_unblocked',
+                 'manual_change', 'status_changed'];
+end;
 $$;
 
 COMMENT ON FUNCTION private.reason_codes() IS 'The reason codes of booking statuses and public events.';
@@ -2876,19 +2927,6 @@ begin
   return pg_catalog.pg_advisory_unlock(private.lock_key(p_table_id), private.night_key(p_booking_date));
 end;
 $$;
-
-CREATE FUNCTION private.require_calendar_night(p_night date) RETURNS void
-    LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO ''
-    AS $$
-begin
-  if not private.is_calendar_night(p_night) then
-    perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is not a night the venue can open', p_night));
-  end if;
-end;
-$$;
-
-COMMENT ON FUNCTION private.require_calendar_night(p_night date) IS 'DATE_OUT_OF_RANGE unless the night is a calendar date.';
 
 CREATE FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) RETURNS void
     LANGUAGE plpgsql
@@ -3267,7 +3305,7 @@ end;
 $$;
 
 CREATE FUNCTION private.slots_overlapping(p_venue_id uuid, p_night date, p_period tstzrange) RETURNS TABLE(slot_id text, slot_period tstzrange)
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE ROWS 2
     SET search_path TO ''
     AS $$
 #variable_conflict use_column
@@ -3355,10 +3393,12 @@ end;
 $$;
 
 CREATE FUNCTION private.staff_rank(p_role text) RETURNS integer
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
-  select case p_role when 'door' then 1 when 'host' then 2 when 'manager' then 3 when 'admin' then 4 else 0 end
+begin
+  return case p_role when 'door' then 1 when 'host' then 2 when 'manager' then 3 when 'admin' then 4 else 0 end;
+end;
 $$;
 
 CREATE FUNCTION private.staff_role(p_venue_id uuid) RETURNS text
@@ -3452,23 +3492,26 @@ begin
 end;
 $_$;
 
-CREATE FUNCTION private.table_slot_state(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange) RETURNS TABLE(state text, booking_id uuid, block_id uuid, guests integer)
-    LANGUAGE plpgsql STABLE
+CREATE FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[] DEFAULT NULL::uuid[]) RETURNS TABLE(table_id uuid, state text, booking_id uuid, block_id uuid, guests integer)
+    LANGUAGE plpgsql STABLE ROWS 16
     SET search_path TO ''
     AS $$
 #variable_conflict use_column
 begin
   return query
-  select coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held' else 'available' end),
+  select t.id,
+         coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held' else 'available' end),
          top.booking_id, top.block_id, coalesce(shared.guests, 0)
   from public.venue_tables t
   left join lateral (
-    select case when bt.block_id is not null then 'blocked' else private.table_state(bk.status) end as state,
+    select case when bt.block_id is not null then 'blocked'
+                when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status
+                else 'available' end as state,
            bt.booking_id, bt.block_id
     from public.booking_tables bt
     left join public.bookings bk on bk.id = bt.booking_id
     where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id and bt.is_active
-      and bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
+      and bt.is_exclusive and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
     order by case when bt.block_id is not null then 0 else 1 end,
              array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'], bk.status)
     limit 1) top on true
@@ -3477,18 +3520,21 @@ begin
     where t.is_shared and bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
       and not bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true)
       and bt.period && p_period) shared on true
-  where t.id = p_table_id and t.venue_id = p_venue_id;
+  -- (a plain condition, so that the one generic plan reads the venue's tables by index)
+  where t.venue_id = p_venue_id and (p_table_ids is null or t.id = any (p_table_ids));
 end;
 $$;
 
-COMMENT ON FUNCTION private.table_slot_state(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange) IS 'A table''s true state in a time range of a night; the snapshot and the events both read it.';
+COMMENT ON FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[]) IS 'The tables'' true states in a time range of a night (all tables, or the given ones); the snapshot and the events both read it.';
 
 CREATE FUNCTION private.table_state(p_status text) RETURNS text
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
-  select case when p_status in ('held', 'pending_approval', 'confirmed', 'checked_in') then p_status
-              else 'available' end
+begin
+  return case when p_status in ('held', 'pending_approval', 'confirmed', 'checked_in') then p_status
+                else 'available' end;
+end;
 $$;
 
 CREATE FUNCTION private.tables_capacity(p_venue_id uuid, p_table_ids uuid[]) RETURNS TABLE(capacity_min integer, capacity_max integer)
@@ -3509,6 +3555,7 @@ $$;
 CREATE FUNCTION private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange, p_party_size integer) RETURNS boolean
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 begin
   return (
@@ -3891,9 +3938,9 @@ CREATE FUNCTION public.forget_customer(p_customer_id uuid) RETURNS jsonb
 COMMENT ON FUNCTION public.forget_customer(p_customer_id uuid) IS 'GDPR erasure of a customer (themselves, service_role, or an aal2 admin of their venues); counts and statistics stay.';
 
 CREATE FUNCTION public.get_availability(p_venue_id uuid, p_date date, p_slot_id text) RETURNS jsonb
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
-    AS $$ select private.get_availability(p_venue_id, p_date, p_slot_id) $$;
+    AS $$ begin return private.get_availability(p_venue_id, p_date, p_slot_id); end; $$;
 
 COMMENT ON FUNCTION public.get_availability(p_venue_id uuid, p_date date, p_slot_id text) IS 'Snapshot of a slot: {venue_id, date, slot_id, channel, version, tables:[...]}, shaped by role.';
 
@@ -3950,11 +3997,13 @@ CREATE FUNCTION public.get_venue_metrics(p_venue_id uuid, p_from date, p_to date
 COMMENT ON FUNCTION public.get_venue_metrics(p_venue_id uuid, p_from date, p_to date) IS 'Per-night conversion, expiry, no-show and conflict figures (manager+).';
 
 CREATE FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text DEFAULT NULL::text, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_promoter_code text DEFAULT NULL::text, p_customer_id uuid DEFAULT NULL::uuid) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
-  select private.hold_tables(p_venue_id, p_date, p_slot_id, p_table_ids, p_party_size, p_idempotency_key,
-                             p_special_requests, p_occasion, p_promoter_code, p_customer_id)
+begin
+  return private.hold_tables(p_venue_id, p_date, p_slot_id, p_table_ids, p_party_size, p_idempotency_key,
+                             p_special_requests, p_occasion, p_promoter_code, p_customer_id);
+end;
 $$;
 
 COMMENT ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid) IS 'Hold tables for a slot: a held booking {booking_id, reference, hold_expires_at, deposit, ...}.';
@@ -4016,9 +4065,9 @@ CREATE FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) RETURNS jsonb
 COMMENT ON FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) IS 'Admin (aal2): create or change a venue''s settings, floors, tables, slots and combinations; refused if it strands a live booking.';
 
 CREATE FUNCTION public.submit_booking(p_booking_id uuid, p_payment_reference text DEFAULT NULL::text) RETURNS jsonb
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO ''
-    AS $$ select private.submit_booking(p_booking_id, p_payment_reference) $$;
+    AS $$ begin return private.submit_booking(p_booking_id, p_payment_reference); end; $$;
 
 COMMENT ON FUNCTION public.submit_booking(p_booking_id uuid, p_payment_reference text) IS 'held -> pending_approval (or confirmed where the venue auto-confirms).';
 
@@ -4954,7 +5003,7 @@ REVOKE ALL ON FUNCTION private.date_of_birth(p_text text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.effective_status(p_booking public.bookings) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange, p_reason text, p_booking_id uuid, p_note text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_ids uuid[], p_night date, p_period tstzrange, p_reason text, p_booking_id uuid, p_note text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.expire_dead_holds(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange) FROM PUBLIC;
 
@@ -5073,7 +5122,7 @@ REVOKE ALL ON FUNCTION private.local_text(p_venue_id uuid, p_at timestamp with t
 REVOKE ALL ON FUNCTION private.lock_key(p_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.lock_key(p_id uuid) TO service_role;
 
-REVOKE ALL ON FUNCTION private.lock_tables(p_table_ids uuid[], p_night date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.lock_tables(p_table_ids uuid[], p_night date, p_customer_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.lock_venue_night(p_venue_id uuid, p_night date) FROM PUBLIC;
 
@@ -5175,9 +5224,6 @@ REVOKE ALL ON FUNCTION private.relay_events(p_last_id bigint, p_sent bigint[], p
 REVOKE ALL ON FUNCTION private.release_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.release_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) TO service_role;
 
-REVOKE ALL ON FUNCTION private.require_calendar_night(p_night date) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.require_calendar_night(p_night date) TO service_role;
-
 REVOKE ALL ON FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.require_staff(p_venue_id uuid, p_min_role text, p_needs_aal2 boolean) FROM PUBLIC;
@@ -5223,7 +5269,7 @@ REVOKE ALL ON FUNCTION private.submit_booking(p_booking_id uuid, p_payment_refer
 GRANT ALL ON FUNCTION private.submit_booking(p_booking_id uuid, p_payment_reference text) TO authenticated;
 GRANT ALL ON FUNCTION private.submit_booking(p_booking_id uuid, p_payment_reference text) TO service_role;
 
-REVOKE ALL ON FUNCTION private.table_slot_state(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.table_state(p_status text) FROM PUBLIC;
 

@@ -4,13 +4,15 @@
 
 -- The booking state machine: may a booking move from p_from to p_to?
 create function private.is_valid_transition(p_from text, p_to text) returns boolean
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select (p_from, p_to) in (
-    ('held', 'pending_approval'), ('held', 'confirmed'), ('held', 'expired'), ('held', 'cancelled'),
-    ('pending_approval', 'confirmed'), ('pending_approval', 'rejected'), ('pending_approval', 'cancelled'),
-    ('confirmed', 'checked_in'), ('confirmed', 'no_show'), ('confirmed', 'cancelled'))
+begin
+  return (p_from, p_to) in (
+      ('held', 'pending_approval'), ('held', 'confirmed'), ('held', 'expired'), ('held', 'cancelled'),
+      ('pending_approval', 'confirmed'), ('pending_approval', 'rejected'), ('pending_approval', 'cancelled'),
+      ('confirmed', 'checked_in'), ('confirmed', 'no_show'), ('confirmed', 'cancelled'));
+end;
 $$;
 
 -- A status change on any path (an RPC, Studio, plain SQL): the state machine, a reason, and the

@@ -11,26 +11,44 @@
 
 -- The advisory lock keys: a 32-bit hash of the thing, and the night as days since 2000.
 create function private.lock_key(p_id uuid) returns int
-language sql immutable
+language plpgsql immutable
 set search_path = ''
-as $$ select pg_catalog.hashtext(p_id::text) $$;
+as $$
+begin
+  return pg_catalog.hashtext(p_id::text);
+end;
+$$;
 
+-- The advisory lock key of a night (days since 2000); DATE_OUT_OF_RANGE off the calendar (as
+-- private.local_instant).
 create function private.night_key(p_night date) returns int
-language sql immutable
+language plpgsql immutable
 set search_path = ''
-as $$ select (p_night - date '2000-01-01')::int $$;
+as $$
+begin
+  if not p_night between date '0001-01-01' and date '9999-12-31' then
+    perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is not a night the venue can open', p_night));
+  end if;
+  return p_night - date '2000-01-01';
+end;
+$$;
+comment on function private.night_key is 'The advisory lock key of a night: days since 2000-01-01.';
 
--- Lock tables for a night, in a fixed order (sorted ids) so that lockers never deadlock.
-create function private.lock_tables(p_table_ids uuid[], p_night date) returns void
+-- Lock a guest (when given) and tables for a night, in a fixed order (the guest first, then
+-- the tables by sorted id) so that lockers never deadlock. One statement: the subquery's order,
+-- kept by the scan over it, is the order the locks are taken in.
+create function private.lock_tables(p_table_ids uuid[], p_night date, p_customer_id uuid default null)
+returns void
 language plpgsql
 set search_path = ''
 as $$
-declare
-  v_id uuid;
 begin
-  foreach v_id in array (select array_agg(t order by t) from unnest(p_table_ids) t) loop
-    perform pg_catalog.pg_advisory_xact_lock(private.lock_key(v_id), private.night_key(p_night));
-  end loop;
+  perform pg_catalog.pg_advisory_xact_lock(k.key, private.night_key(p_night))
+  from (select l.key from (select 0 as ord, null::uuid as id, private.lock_key(p_customer_id) as key
+                           where p_customer_id is not null
+                           union all
+                           select 1, t, private.lock_key(t) from unnest(p_table_ids) t) l
+        order by l.ord, l.id offset 0) k;
 end;
 $$;
 
@@ -46,23 +64,28 @@ returns void
 language plpgsql
 set search_path = ''
 as $$
+declare
+  v_dead_bookings uuid[];
+  v_dead_blocks uuid[];
 begin
-  -- `= any (array(...))`: the dead claims are found first (usually none) and their rows by
-  -- primary key; an `in (subquery)` lets the planner scan every held booking instead.
-  update public.bookings b
-     set status = 'expired', status_reason = 'hold_expired'
-   where b.status = 'held'
-     and b.id = any (array(select bt.booking_id from public.booking_tables bt
-                           where bt.venue_id = p_venue_id and bt.booking_date = p_night
-                             and bt.table_id = any (p_table_ids) and bt.booking_id is not null and bt.is_active
-                             and bt.expires_at <= private.now() and bt.period && p_period));
-  update public.table_blocks blk
-     set is_active = false, released_at = private.now()
-   where blk.is_active
-     and blk.id = any (array(select bt.block_id from public.booking_tables bt
-                             where bt.venue_id = p_venue_id and bt.booking_date = p_night
-                               and bt.table_id = any (p_table_ids) and bt.block_id is not null and bt.is_active
-                               and bt.expires_at <= private.now() and bt.period && p_period));
+  -- One read finds the dead claims (usually none: then nothing else runs); their owners are
+  -- then updated by primary key.
+  select array_agg(bt.booking_id) filter (where bt.booking_id is not null),
+         array_agg(bt.block_id) filter (where bt.block_id is not null)
+    into v_dead_bookings, v_dead_blocks
+  from public.booking_tables bt
+  where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = any (p_table_ids)
+    and bt.is_active and bt.expires_at <= (select private.now()) and bt.period && p_period;
+  if v_dead_bookings is not null then
+    update public.bookings b
+       set status = 'expired', status_reason = 'hold_expired'
+     where b.status = 'held' and b.id = any (v_dead_bookings);
+  end if;
+  if v_dead_blocks is not null then
+    update public.table_blocks blk
+       set is_active = false, released_at = private.now()
+     where blk.is_active and blk.id = any (v_dead_blocks);
+  end if;
 end;
 $$;
 
@@ -311,6 +334,7 @@ create function private.free_options(p_venue_id uuid, p_night date, p_period tst
 returns table (rank int, table_ids uuid[], table_numbers int[], table_names text[], total_capacity int,
                total_min_spend numeric, total_deposit numeric, floor_name text, combination_type text)
 language plpgsql stable
+rows 20  -- a floor's options, not the default 1000 rows (which would JIT-compile callers)
 set search_path = ''
 as $$
 #variable_conflict use_column
@@ -368,34 +392,36 @@ $$;
 
 -- Alternatives for a request that can't be met: free single tables and combinations that fit
 -- the party in the same slot (fewest wasted seats, lowest minimum spend, same floor first),
--- then in the neighbouring slots. JSON, carried in SECTION_NOT_AVAILABLE's DETAIL.
+-- then in the neighbouring slots, nearest first. JSON, carried in SECTION_NOT_AVAILABLE's
+-- DETAIL. Slot by slot, stopping at p_limit: a refusal in a rush (the same slot still has free
+-- tables) searches one slot, not the whole night.
 create function private.alternatives(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange,
                                      p_party_size int, p_limit int default 5)
 returns jsonb
 language plpgsql stable
 set search_path = ''
 as $$
+declare
+  v_slot record;
+  v_found jsonb := '[]'::jsonb;
 begin
-  return (
-  with slots as (
-    select s.slot_id, s.slot_period,
-           case when p_slot_id is not null and s.slot_id = p_slot_id then 0
-                when p_slot_id is null and s.slot_period && p_period then 0 else 1 end as distance,
-           abs(extract(epoch from lower(s.slot_period) - lower(p_period))) as gap
+  for v_slot in
+    select s.slot_id, s.slot_period
     from private.slots_overlapping(p_venue_id, p_night,
            tstzrange(lower(p_period) - interval '6 hours', upper(p_period) + interval '6 hours')) s
-  ), options as (
-    select s.slot_id, s.distance, s.gap, o.*
-    from slots s
-    cross join lateral private.free_options(p_venue_id, p_night, s.slot_period, p_party_size) o
-  )
-  select jsonb_build_object(
-    'reason', 'taken',
-    'alternatives', coalesce(jsonb_agg(jsonb_build_object(
-        'slot_id', a.slot_id, 'table_ids', a.table_ids, 'table_numbers', a.table_numbers,
-        'capacity_max', a.total_capacity, 'minimum_spend', a.total_min_spend, 'deposit', a.total_deposit,
-        'combination_type', a.combination_type)
-      order by a.distance, a.gap, a.rank), '[]'::jsonb))
-  from (select * from options order by distance, gap, rank limit p_limit) a);
+    order by case when p_slot_id is not null and s.slot_id = p_slot_id then 0
+                  when p_slot_id is null and s.slot_period && p_period then 0 else 1 end,
+             abs(extract(epoch from lower(s.slot_period) - lower(p_period))), s.slot_id
+  loop
+    v_found := v_found || coalesce((
+      select jsonb_agg(jsonb_build_object(
+               'slot_id', v_slot.slot_id, 'table_ids', o.table_ids, 'table_numbers', o.table_numbers,
+               'capacity_max', o.total_capacity, 'minimum_spend', o.total_min_spend, 'deposit', o.total_deposit,
+               'combination_type', o.combination_type) order by o.rank)
+      from (select * from private.free_options(p_venue_id, p_night, v_slot.slot_period, p_party_size) f
+            order by f.rank limit p_limit - jsonb_array_length(v_found)) o), '[]'::jsonb);
+    exit when jsonb_array_length(v_found) >= p_limit;
+  end loop;
+  return jsonb_build_object('reason', 'taken', 'alternatives', v_found);
 end;
 $$;

@@ -9,6 +9,7 @@ create function private.tables_free(p_venue_id uuid, p_night date, p_table_ids u
 returns boolean
 language plpgsql stable
 set search_path = ''
+set plan_cache_mode = force_generic_plan  -- else re-planned on every call (see emit_slot_events)
 as $$
 begin
   return (
@@ -32,6 +33,7 @@ create function private.insert_hold(p_venue public.venues, p_customer_id uuid, p
 returns public.bookings
 language plpgsql
 set search_path = ''
+set plan_cache_mode = force_generic_plan  -- as private.hold_tables (also called by waitlist offers)
 as $$
 declare
   v_booking public.bookings;
@@ -64,25 +66,25 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-  v_count int;
+  v_night int;
+  v_open int;
 begin
-  select count(*) into v_count
+  -- both counts in one read of the guest's live claims at the venue
+  select count(*) filter (where b.booking_date = p_night),
+         count(*) filter (where b.status in ('held', 'pending_approval'))
+    into v_night, v_open
   from public.bookings b
   join public.booking_tables bt on bt.booking_id = b.id
-  where b.customer_id = p_customer_id and b.venue_id = p_venue.id and b.booking_date = p_night
+  where b.customer_id = p_customer_id and b.venue_id = p_venue.id
+    and (b.booking_date = p_night or b.status in ('held', 'pending_approval'))
     and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
-  if v_count + p_tables > p_venue.max_tables_per_customer_night then
+  if v_night + p_tables > p_venue.max_tables_per_customer_night then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables per guest per night; %s already booked or held', p_venue.max_tables_per_customer_night, v_count));
+      format('at most %s tables per guest per night; %s already booked or held', p_venue.max_tables_per_customer_night, v_night));
   end if;
-  select count(*) into v_count
-  from public.bookings b
-  join public.booking_tables bt on bt.booking_id = b.id
-  where b.customer_id = p_customer_id and b.venue_id = p_venue.id and b.status in ('held', 'pending_approval')
-    and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
-  if v_count + p_tables > p_venue.max_held_tables_per_customer then
+  if v_open + p_tables > p_venue.max_held_tables_per_customer then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables held or awaiting approval at once; %s now', p_venue.max_held_tables_per_customer, v_count));
+      format('at most %s tables held or awaiting approval at once; %s now', p_venue.max_held_tables_per_customer, v_open));
   end if;
 end;
 $$;
@@ -113,6 +115,10 @@ returns jsonb
 language plpgsql
 security definer
 set search_path = ''
+-- One plan per statement for the session, everything it calls included: with a one-element
+-- array a custom plan always looks cheaper than the generic one, so the plan cache re-planned
+-- the table lookups and both inserts on every booking.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_venue public.venues;
@@ -187,8 +193,7 @@ begin
   end if;
 
   -- Serialise per guest (for the per-guest limits), then per table and night, in that order.
-  perform pg_catalog.pg_advisory_xact_lock(private.lock_key(v_customer_id), private.night_key(p_date));
-  perform private.lock_tables(v_tables, p_date);
+  perform private.lock_tables(v_tables, p_date, v_customer_id);
   perform private.expire_dead_holds(p_venue_id, p_date, v_tables, v_period);
 
   perform private.check_guest_limits(v_venue, v_customer_id, p_date, cardinality(v_tables));
@@ -448,20 +453,19 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_id uuid;
-  v_count int := 0;
+  v_count int;
 begin
-  for v_id in
+  -- One statement for the batch (rows locked in (venue, night, start) order, the order their
+  -- venue-nights are locked in at commit).
+  with batch as (
     select b.id from public.bookings b
-    where b.status = 'held' and b.hold_expires_at <= private.now()
+    where b.status = 'held' and b.hold_expires_at <= (select private.now())
     order by b.venue_id, b.booking_date, lower(b.period)
     limit p_batch
-    for update skip locked
-  loop
-    update public.bookings b set status = 'expired', status_reason = 'hold_expired'
-    where b.id = v_id;
-    v_count := v_count + 1;
-  end loop;
+    for update skip locked)
+  update public.bookings b set status = 'expired', status_reason = 'hold_expired'
+  from batch where b.id = batch.id;
+  get diagnostics v_count = row_count;
   -- Blocks with a release_at (VIP tables that open to the public if unsold) lift themselves.
   update public.table_blocks blk set is_active = false, released_at = private.now()
   where blk.is_active and blk.release_at <= private.now();

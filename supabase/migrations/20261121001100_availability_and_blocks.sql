@@ -2,27 +2,34 @@
 -- The availability snapshot, availability checks, staff blocks and the waitlist
 -- =====================================================================================
 
--- A table's state in a time range of a night, as the snapshot shows it to staff: the strongest
--- live exclusive claim (a block first, then checked_in > confirmed > pending_approval > held),
--- else for a split-capacity section 'held' when full, else 'available'.
-create function private.table_slot_state(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange)
-returns table (state text, booking_id uuid, block_id uuid, guests int)
+-- The tables' states in a time range of a night, as the snapshot shows them to staff: for each
+-- table, the strongest live exclusive claim (a block first, then checked_in > confirmed >
+-- pending_approval > held), else for a split-capacity section 'held' when full, else
+-- 'available'. Every table of the venue, or only p_table_ids: one statement for a whole floor
+-- (the snapshot) or the tables an event announces.
+create function private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange,
+                                          p_table_ids uuid[] default null)
+returns table (table_id uuid, state text, booking_id uuid, block_id uuid, guests int)
 language plpgsql stable
+rows 16  -- a floor, not the default 1000 rows that would make callers JIT-compile their plans
 set search_path = ''
 as $$
 #variable_conflict use_column
 begin
   return query
-  select coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held' else 'available' end),
+  select t.id,
+         coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held' else 'available' end),
          top.booking_id, top.block_id, coalesce(shared.guests, 0)
   from public.venue_tables t
   left join lateral (
-    select case when bt.block_id is not null then 'blocked' else private.table_state(bk.status) end as state,
+    select case when bt.block_id is not null then 'blocked'
+                when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status
+                else 'available' end as state,
            bt.booking_id, bt.block_id
     from public.booking_tables bt
     left join public.bookings bk on bk.id = bt.booking_id
     where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id and bt.is_active
-      and bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
+      and bt.is_exclusive and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
     order by case when bt.block_id is not null then 0 else 1 end,
              array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'], bk.status)
     limit 1) top on true
@@ -31,11 +38,12 @@ begin
     where t.is_shared and bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
       and not bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true)
       and bt.period && p_period) shared on true
-  where t.id = p_table_id and t.venue_id = p_venue_id;
+  -- (a plain condition, so that the one generic plan reads the venue's tables by index)
+  where t.venue_id = p_venue_id and (p_table_ids is null or t.id = any (p_table_ids));
 end;
 $$;
-comment on function private.table_slot_state is
-  'A table''s true state in a time range of a night; the snapshot and the events both read it.';
+comment on function private.table_slot_states is
+  'The tables'' true states in a time range of a night (all tables, or the given ones); the snapshot and the events both read it.';
 
 -- The snapshot of a slot: every table with its state, and the channel's current version,
 -- read in one statement (one snapshot) so state and version agree. The public sees
@@ -102,7 +110,7 @@ begin
         order by t.table_number), '[]'::jsonb))
     from public.venue_tables t
     join public.floors f on f.id = t.floor_id
-    cross join lateral private.table_slot_state(p_venue_id, t.id, p_date, v_period) s
+    join private.table_slot_states(p_venue_id, p_date, v_period) s on s.table_id = t.id
     left join public.bookings b on b.id = s.booking_id
     left join public.customers c on c.id = b.customer_id
     left join public.table_blocks blk on blk.id = s.block_id
