@@ -172,6 +172,33 @@ $_$;
 
 COMMENT ON FUNCTION private.apply_payment_intent_event(p_type text, p_intent jsonb) IS 'Route a payment_intent.succeeded / payment_failed event to the deposit functions; returns the outcome.';
 
+CREATE FUNCTION private.apply_staff_invitations() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_invitation public.staff_invitations;
+begin
+  if new.email is null or new.email_confirmed_at is null then
+    return null;
+  end if;
+  for v_invitation in
+    select * from public.staff_invitations i
+    where lower(i.email) = lower(new.email) and i.accepted_at is null
+    order by i.created_at
+    for update
+  loop
+    insert into public.staff_members (venue_id, user_id, role)
+    values (v_invitation.venue_id, new.id, v_invitation.role)
+    on conflict (user_id, venue_id) do update set role = excluded.role;
+    update public.staff_invitations i set accepted_at = now(), accepted_user_id = new.id where i.id = v_invitation.id;
+    perform private.write_audit(v_invitation.venue_id, 'staff_invitation', v_invitation.id, 'staff_joined',
+      null, v_invitation.role, null, jsonb_build_object('user_id', new.id));
+  end loop;
+  return null;
+end;
+$$;
+
 CREATE FUNCTION private.approve_booking(p_booking_id uuid, p_reason text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
@@ -315,7 +342,7 @@ begin
     if p_slot_id is null then
       perform private.raise_error('OUTSIDE_OPERATING_HOURS', format('the venue is closed on %s', p_date));
     end if;
-    perform private.raise_error('INVALID_INPUT', format('unknown slot %s', p_slot_id), 'PT404');
+    perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
   if upper(v_period) <= private.now() then
     perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is in the past', p_date));
@@ -411,6 +438,59 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.booking_id_for(p_booking_id uuid, p_reference text) RETURNS uuid
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_id uuid;
+begin
+  if (p_booking_id is null) = (p_reference is null) then
+    perform private.raise_error('INVALID_INPUT', 'name the booking by its id or by its reference (BR-YYMMDD-XXXXXX), not both');
+  end if;
+  if p_booking_id is not null then
+    return p_booking_id;
+  end if;
+  select b.id into v_id from public.bookings b where b.reference = upper(btrim(p_reference));
+  if v_id is null then
+    perform private.raise_error('INVALID_INPUT',
+      format('no booking with reference %s (references look like BR-261204-S5F7EY)', left(btrim(p_reference), 40)), 'PT404');
+  end if;
+  return v_id;
+end;
+$$;
+
+CREATE FUNCTION private.booking_problems(p_booking public.bookings) RETURNS text[]
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_hours tstzrange := private.night_range(p_booking.venue_id, p_booking.booking_date);
+begin
+  return array(
+    select format('table %s is no longer active', t.table_number)
+    from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
+    where bt.booking_id = p_booking.id and bt.is_active and not t.is_active
+    union all
+    select format('table %s now seats at most %s', t.table_number, t.capacity_max)
+    from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
+    where bt.booking_id = p_booking.id and bt.is_active and t.capacity_max < p_booking.party_size
+      and (select count(*) from public.booking_tables b2 where b2.booking_id = p_booking.id and b2.is_active) = 1
+    union all
+    select format('table %s changed between shared and exclusive', t.table_number)
+    from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
+    where bt.booking_id = p_booking.id and bt.is_active and bt.is_exclusive = t.is_shared
+    union all
+    select 'the venue is closed that night or at that time'
+    where v_hours is null or not v_hours @> p_booking.period
+    union all
+    select 'its slot moved or was removed'
+    where not exists (select 1 from private.slots_overlapping(p_booking.venue_id, p_booking.booking_date, p_booking.period) s
+                      where s.slot_period = p_booking.period)
+    order by 1);
+end;
+$$;
+
 CREATE FUNCTION private.booking_result(p_booking public.bookings) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -431,6 +511,7 @@ begin
     'hold_expires_at', p_booking.hold_expires_at,
     'deposit', p_booking.deposit_total,
     'minimum_spend', p_booking.minimum_spend_total,
+    'currency', (select v.currency from public.venues v where v.id = p_booking.venue_id),
     'deposit_paid', p_booking.deposit_total = 0 or p_booking.deposit_paid_at is not null,
     'awaiting_payment', p_booking.status = 'held' and p_booking.deposit_total > 0
                         and p_booking.deposit_paid_at is null and p_booking.payment_intent_id is not null)
@@ -438,6 +519,16 @@ begin
             then jsonb_build_object('payment_reference', p_booking.payment_reference,
                                     'payment_intent_id', p_booking.payment_intent_id)
             else '{}'::jsonb end);
+end;
+$$;
+
+CREATE FUNCTION private.booking_slot(p_venue_id uuid, p_night date, p_period tstzrange) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  return (select s.slot_id from private.slots_overlapping(p_venue_id, p_night, p_period) s
+          order by s.slot_period = p_period desc, lower(s.slot_period) limit 1);
 end;
 $$;
 
@@ -488,6 +579,11 @@ begin
   return null;
 end;
 $$;
+
+CREATE FUNCTION private.booking_statuses() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select array['held', 'pending_approval', 'confirmed', 'checked_in', 'no_show', 'expired', 'cancelled', 'rejected'] $$;
 
 CREATE FUNCTION private.booking_system_health() RETURNS json
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -654,12 +750,14 @@ CREATE FUNCTION private.check_in_booking(p_booking_id uuid) RETURNS jsonb
     AS $$
 declare
   v_period tstzrange;
+  v_venue_id uuid;
 begin
-  select b.period into v_period from public.bookings b where b.id = p_booking_id;
+  select b.period, b.venue_id into v_period, v_venue_id from public.bookings b where b.id = p_booking_id;
   if v_period is not null and not (private.now() >= lower(v_period) - interval '1 hour' and private.now() < upper(v_period)) then
     perform private.booking_for_transition(p_booking_id, false, 'door');
     perform private.raise_error('INVALID_TRANSITION',
-      format('check-in is open from an hour before %s until %s', lower(v_period), upper(v_period)));
+      format('check-in is open from an hour before %s until %s', private.local_text(v_venue_id, lower(v_period)),
+             private.local_text(v_venue_id, upper(v_period))));
   end if;
   return private.staff_transition(p_booking_id, 'checked_in', array['confirmed'], 'door', 'guest_checked_in');
 end;
@@ -780,6 +878,26 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.claim_notification_deliveries(p_limit integer DEFAULT 20, p_lease interval DEFAULT '00:01:00'::interval) RETURNS TABLE(delivery_id uuid, notification_id bigint, attempt integer, kind text, venue_id uuid, customer_id uuid, payload jsonb, created_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  return query
+  with due as (
+    select d.notification_id from private.notification_deliveries d
+    where d.status = 'pending' and d.next_attempt_at <= private.now()
+    order by d.next_attempt_at, d.notification_id
+    limit p_limit
+    for update skip locked)
+  update private.notification_deliveries d
+     set attempts = d.attempts + 1, next_attempt_at = private.now() + p_lease
+    from due, public.notifications n
+   where d.notification_id = due.notification_id and n.id = d.notification_id
+  returning d.delivery_id, d.notification_id, d.attempts, n.kind, n.venue_id, n.customer_id, n.payload, n.created_at;
+end;
+$$;
+
 CREATE FUNCTION private.cleanup_expired_locks() RETURNS void
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
@@ -888,6 +1006,43 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.create_guest(p_venue_id uuid, p_full_name text, p_phone text DEFAULT NULL::text, p_email text DEFAULT NULL::text) RETURNS uuid
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_club_id uuid;
+  v_name text := btrim(p_full_name);
+  v_phone text := nullif(btrim(p_phone), '');
+  v_email text := lower(nullif(btrim(p_email), ''));
+  v_id uuid;
+begin
+  perform private.staff_view_rank(p_venue_id, 'host');
+  if v_name is null or length(v_name) not between 1 and 200 then
+    perform private.raise_error('INVALID_INPUT', 'the guest''s name is required (at most 200 characters)');
+  end if;
+  if v_phone is not null and v_phone !~ '^\+?[0-9][0-9 ()-]{5,24}$' then
+    perform private.raise_error('INVALID_INPUT', format('%s is not a phone number', left(v_phone, 40)));
+  end if;
+  if v_email is not null and (length(v_email) > 254 or v_email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$') then
+    perform private.raise_error('INVALID_INPUT', format('%s is not an email address', left(v_email, 60)));
+  end if;
+  select v.club_id into v_club_id from public.venues v where v.id = p_venue_id;
+  if v_email is not null then
+    select c.id into v_id from public.customers c
+    where c.club_id = v_club_id and lower(c.email) = v_email and c.forgotten_at is null;
+    if v_id is not null then
+      return v_id;
+    end if;
+  end if;
+  insert into public.customers (club_id, full_name, phone, email)
+  values (v_club_id, v_name, v_phone, v_email)
+  returning id into v_id;
+  perform private.write_audit(p_venue_id, 'customer', v_id, 'guest_created', null, null, null);
+  return v_id;
+end;
+$_$;
+
 CREATE FUNCTION private.date_of_birth(p_text text) RETURNS date
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
@@ -911,6 +1066,14 @@ begin
   return v_date;
 end;
 $_$;
+
+CREATE FUNCTION private.effective_status(p_booking public.bookings) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select case when p_booking.status = 'held' and p_booking.hold_expires_at <= private.now() then 'expired'
+              else p_booking.status end
+$$;
 
 CREATE FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_ids uuid[], p_night date, p_period tstzrange, p_reason text, p_booking_id uuid DEFAULT NULL::uuid, p_note text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1081,6 +1244,58 @@ end;
 $$;
 
 COMMENT ON FUNCTION private.fill_request_id() IS 'BEFORE INSERT on audit_log: request_id, or txn:<transaction id>.';
+
+CREATE FUNCTION private.find_bookings(p_venue_id uuid, p_query text) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_rank int := private.staff_view_rank(p_venue_id, 'door');
+  v_query text := btrim(p_query);
+  -- a phone's digits without leading zeros: 07700 900111 finds +44 7700 900111
+  v_digits text := ltrim(regexp_replace(coalesce(p_query, ''), '[^0-9]', '', 'g'), '0');
+  v_today date;
+begin
+  if v_query is null or length(v_query) not between 2 and 200 then
+    perform private.raise_error('INVALID_INPUT', 'search for 2-200 characters: a reference, a name, a phone number or an email');
+  end if;
+  select (private.now() at time zone v.timezone)::date into v_today from public.venues v where v.id = p_venue_id;
+  return (
+    select coalesce(jsonb_agg(private.staff_booking_json(m.b, v_rank) order by m.exact desc, m.distance, m.reference), '[]'::jsonb)
+    from (
+      select b as b, b.reference, upper(b.reference) = upper(v_query) as exact,
+             abs(b.booking_date - v_today) as distance
+      from public.bookings b
+      join public.customers c on c.id = b.customer_id
+      where b.venue_id = p_venue_id
+        and (strpos(upper(b.reference), upper(v_query)) > 0
+             or strpos(lower(coalesce(c.full_name, '')), lower(v_query)) > 0
+             or (v_rank >= 2 and length(v_digits) >= 6
+                 and strpos(regexp_replace(coalesce(c.phone, ''), '[^0-9]', '', 'g'), v_digits) > 0)
+             or (v_rank >= 2 and lower(c.email) = lower(v_query)))
+      order by exact desc, distance, b.reference
+      limit 50) m);
+end;
+$$;
+
+CREATE FUNCTION private.finish_notification_delivery(p_delivery_id uuid, p_ok boolean, p_error text DEFAULT NULL::text, p_retry_in interval DEFAULT NULL::interval, p_max_attempts integer DEFAULT 8) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_status text;
+begin
+  update private.notification_deliveries d
+     set status = case when p_ok then 'delivered' when d.attempts >= p_max_attempts then 'dead' else 'pending' end,
+         delivered_at = case when p_ok then private.now() end,
+         last_error = case when p_ok then null else left(p_error, 500) end,
+         next_attempt_at = case when p_ok then d.next_attempt_at
+                                else private.now() + coalesce(p_retry_in, interval '30 seconds') end
+   where d.delivery_id = p_delivery_id and d.status = 'pending'
+  returning d.status into v_status;
+  return v_status;
+end;
+$$;
 
 CREATE FUNCTION private.forget_customer(p_customer_id uuid) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -1259,6 +1474,7 @@ declare
   v_period tstzrange;
   v_channel text;
   v_rank int;
+  v_bookable boolean;
 begin
   if p_venue_id is null or p_date is null or p_slot_id is null then
     perform private.raise_error('INVALID_INPUT', 'venue, date and slot are required');
@@ -1269,10 +1485,13 @@ begin
   end if;
   v_period := private.slot_range(p_venue_id, p_date, p_slot_id);
   if v_period is null then
-    perform private.raise_error('INVALID_INPUT', format('unknown slot %s', p_slot_id), 'PT404');
+    perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
   v_channel := private.channel_name(v_club_id, p_venue_id, p_date, p_slot_id);
   v_rank := case when private.is_trusted() then 4 else private.staff_rank(private.staff_role(p_venue_id)) end;
+  -- A slot that has ended, or a night the venue is closed, sells nothing: the public sees every
+  -- table unavailable there (staff still see what happened).
+  v_bookable := upper(v_period) > private.now() and private.night_range(p_venue_id, p_date) is not null;
 
   return (
     select jsonb_build_object(
@@ -1281,12 +1500,14 @@ begin
       'version', coalesce((select cv.version from private.channel_versions cv where cv.channel = v_channel), 0),
       'starts_at', lower(v_period), 'ends_at', upper(v_period),
       'view', case when v_rank > 0 then 'staff' else 'public' end,
+      'bookable', v_bookable,
       'tables', coalesce(jsonb_agg(
         jsonb_build_object(
           'table_id', t.id, 'table_number', t.table_number, 'name', t.name, 'floor', f.name,
           'capacity_min', t.capacity_min, 'capacity_max', t.capacity_max, 'is_vip', t.is_vip,
           'minimum_spend', t.minimum_spend, 'deposit', t.deposit, 'is_shared', t.is_shared,
-          'state', case when v_rank > 0 then s.state else private.public_state(s.state) end)
+          'state', case when v_rank > 0 then s.state when not v_bookable then 'unavailable'
+                        else private.public_state(s.state) end)
         || case when t.is_shared then jsonb_build_object('remaining_capacity', t.capacity_max - s.guests) else '{}'::jsonb end
         || case when v_rank > 0 and s.state <> 'available' then jsonb_strip_nulls(jsonb_build_object(
              'booking_id', s.booking_id, 'reference', b.reference, 'party_size', b.party_size,
@@ -1330,6 +1551,65 @@ begin
     order by e.version;
 end;
 $_$;
+
+CREATE FUNCTION private.get_catalogue(p_venue_id uuid DEFAULT NULL::uuid) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  if p_venue_id is not null and not exists (select 1 from public.venues v where v.id = p_venue_id) then
+    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
+  end if;
+  return jsonb_build_object('venues', (
+    select coalesce(jsonb_agg(jsonb_build_object(
+      'venue_id', v.id, 'club_id', v.club_id, 'club', cl.name, 'name', v.name, 'timezone', v.timezone,
+      'currency', v.currency, 'opens_at', v.opens_at, 'closes_at', v.closes_at, 'open_days', v.open_days,
+      'requires_approval', v.requires_approval, 'hold_ttl', v.hold_ttl,
+      'floors', (select coalesce(jsonb_agg(jsonb_build_object('name', f.name, 'level', f.level) order by f.level, f.name), '[]')
+                 from public.floors f where f.venue_id = v.id),
+      'slots', (select coalesce(jsonb_agg(jsonb_build_object('slot_id', s.slot_id, 'label', s.label,
+                                  'starts_at', s.starts_at, 'duration', s.duration) order by s.starts_at < v.opens_at, s.starts_at), '[]')
+                from public.venue_slots s where s.venue_id = v.id),
+      'tables', (select coalesce(jsonb_agg(jsonb_build_object('table_id', t.id, 'number', t.table_number, 'name', t.name,
+                                   'floor', f.name, 'capacity_min', t.capacity_min, 'capacity_max', t.capacity_max,
+                                   'vip', t.is_vip, 'minimum_spend', t.minimum_spend, 'deposit', t.deposit,
+                                   'shared', t.is_shared, 'adjacent', to_jsonb(t.adjacent_numbers)) order by t.table_number), '[]')
+                 from public.venue_tables t join public.floors f on f.id = t.floor_id
+                 where t.venue_id = v.id and t.is_active),
+      'combinations', (select coalesce(jsonb_agg(jsonb_build_object('name', c.name,
+                                         'tables', (select jsonb_agg(t.table_number order by t.table_number)
+                                                    from public.venue_tables t where t.id = any (c.table_ids)),
+                                         'capacity_min', c.capacity_min, 'capacity_max', c.capacity_max) order by c.name), '[]')
+                       from public.table_combinations c where c.venue_id = v.id)
+    ) order by cl.name, v.name), '[]'::jsonb)
+    from public.venues v join public.clubs cl on cl.id = v.club_id
+    where p_venue_id is null or v.id = p_venue_id));
+end;
+$$;
+
+CREATE FUNCTION private.get_night_bookings(p_venue_id uuid, p_date date, p_statuses text[] DEFAULT NULL::text[]) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_rank int := private.staff_view_rank(p_venue_id, 'door');
+  v_bad text;
+begin
+  if p_date is null then
+    perform private.raise_error('INVALID_INPUT', 'a night (date) is required');
+  end if;
+  select s into v_bad from unnest(p_statuses) s where s is null or s <> all (private.booking_statuses()) limit 1;
+  if found then
+    perform private.raise_error('INVALID_INPUT', format('unknown status %s; choose from %s',
+      coalesce(v_bad, 'null'), array_to_string(private.booking_statuses(), ', ')));
+  end if;
+  return (
+    select coalesce(jsonb_agg(private.staff_booking_json(b, v_rank) order by lower(b.period), b.reference), '[]'::jsonb)
+    from public.bookings b
+    where b.venue_id = p_venue_id and b.booking_date = p_date
+      and (p_statuses is null or private.effective_status(b) = any (p_statuses)));
+end;
+$$;
 
 CREATE FUNCTION private.get_optimal_table_combinations(p_venue_id uuid, p_booking_date date, p_start_time time without time zone, p_end_time time without time zone, p_party_size integer) RETURNS TABLE(combination_id integer, table_ids uuid[], table_names text[], total_capacity integer, total_min_spend numeric, total_deposit numeric, is_optimal boolean, combination_type text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -1554,7 +1834,7 @@ begin
   end if;
   v_period := coalesce(p_period, private.slot_range(p_venue_id, p_date, p_slot_id));
   if v_period is null then
-    perform private.raise_error('INVALID_INPUT', format('unknown slot %s', p_slot_id), 'PT404');
+    perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
   v_tables := array(select distinct t from unnest(p_table_ids) t where t is not null order by 1);
   if cardinality(v_tables) <> cardinality(p_table_ids) then
@@ -1682,6 +1962,47 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.interval_text(p_interval interval) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(string_agg(format('%s %s%s', n, unit, case when n = 1 then '' else 's' end), ' ' order by ord), '0 minutes')
+  from (values (1, 'year', extract(year from p_interval)), (2, 'month', extract(month from p_interval)),
+               (3, 'day', extract(day from p_interval)), (4, 'hour', extract(hour from p_interval)),
+               (5, 'minute', extract(minute from p_interval)),
+               (6, 'second', trunc(extract(second from p_interval)))) parts(ord, unit, n)
+  where n <> 0
+$$;
+
+CREATE FUNCTION private.invite_staff(p_venue_id uuid, p_email text, p_role text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_email text := lower(btrim(p_email));
+  v_invitation public.staff_invitations;
+begin
+  perform private.staff_view_rank(p_venue_id, 'door');  -- venue exists; the role check follows
+  perform private.require_staff(p_venue_id, 'admin', true);
+  if v_email is null or length(v_email) > 254 or v_email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' then
+    perform private.raise_error('INVALID_INPUT', format('%s is not an email address', coalesce(left(v_email, 60), 'null')));
+  end if;
+  if p_role is null or p_role not in ('door', 'host', 'manager', 'admin') then
+    perform private.raise_error('INVALID_INPUT', format('unknown role %s; choose from door, host, manager, admin',
+      coalesce(left(p_role, 40), 'null')));
+  end if;
+  insert into public.staff_invitations as i (venue_id, email, role, invited_by)
+  values (p_venue_id, v_email, p_role, (select auth.uid()))
+  on conflict (venue_id, lower(email)) where accepted_at is null
+  do update set role = excluded.role, invited_by = excluded.invited_by, created_at = now()
+  returning * into v_invitation;
+  perform private.write_audit(p_venue_id, 'staff_invitation', v_invitation.id, 'staff_invited', null, p_role, null,
+    jsonb_build_object('email', v_email));
+  return jsonb_build_object('invitation_id', v_invitation.id, 'venue_id', p_venue_id, 'email', v_email,
+                            'role', p_role, 'status', 'pending');
+end;
+$_$;
+
 CREATE FUNCTION private.is_calendar_night(p_night date) RETURNS boolean
     LANGUAGE sql IMMUTABLE
     SET search_path TO ''
@@ -1743,7 +2064,7 @@ begin
     perform private.raise_error('INVALID_PARTY_SIZE', format('party size must be 1-50, got %s', p_party_size));
   end if;
   if private.slot_range(p_venue_id, p_date, p_slot_id) is null then
-    perform private.raise_error('INVALID_INPUT', format('unknown slot %s', p_slot_id), 'PT404');
+    perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
   if upper(private.slot_range(p_venue_id, p_date, p_slot_id)) <= private.now()
      or p_date > (private.now() + (select v.booking_horizon from public.venues v where v.id = p_venue_id))::date then
@@ -1774,6 +2095,19 @@ begin
                  where w.venue_id = p_venue_id and w.booking_date = p_date and w.slot_id = p_slot_id
                    and w.status = 'waiting'
                    and (w.priority_score, v_entry.created_at) > (v_entry.priority_score, w.created_at)) + 1);
+end;
+$$;
+
+CREATE FUNCTION private.live_booking_problems(p_venue_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  return (
+    select coalesce(jsonb_object_agg(b.reference, to_jsonb(private.booking_problems(b))), '{}'::jsonb)
+    from public.bookings b
+    where b.venue_id = p_venue_id and upper(b.period) > private.now()
+      and private.effective_status(b) in ('held', 'pending_approval', 'confirmed', 'checked_in'));
 end;
 $$;
 
@@ -1815,6 +2149,14 @@ begin
            at time zone v_tz);
   return tstzrange(v_start, v_end, '[)');
 end;
+$$;
+
+CREATE FUNCTION private.local_text(p_venue_id uuid, p_at timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select to_char(p_at at time zone v.timezone, 'Dy DD Mon HH24:MI') || ' ' || v.timezone
+  from public.venues v where v.id = p_venue_id
 $$;
 
 CREATE FUNCTION private.lock_key(p_id uuid) RETURNS integer
@@ -1889,11 +2231,12 @@ CREATE FUNCTION private.mark_no_show(p_booking_id uuid) RETURNS jsonb
     AS $$
 declare
   v_period tstzrange;
+  v_venue_id uuid;
 begin
-  select b.period into v_period from public.bookings b where b.id = p_booking_id;
+  select b.period, b.venue_id into v_period, v_venue_id from public.bookings b where b.id = p_booking_id;
   if v_period is not null and private.now() < lower(v_period) then
     perform private.booking_for_transition(p_booking_id, false, 'host');
-    perform private.raise_error('INVALID_TRANSITION', format('the booking starts at %s', lower(v_period)));
+    perform private.raise_error('INVALID_TRANSITION', format('the booking starts at %s', private.local_text(v_venue_id, lower(v_period))));
   end if;
   return private.staff_transition(p_booking_id, 'no_show', array['confirmed'], 'host', 'guest_no_show');
 end;
@@ -2297,6 +2640,16 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.queue_notification_delivery() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into private.notification_deliveries (notification_id) values (new.id);
+  return null;
+end;
+$$;
+
 CREATE FUNCTION private.raise_error(p_code text, p_detail text DEFAULT NULL::text, p_sqlstate text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -2581,7 +2934,7 @@ CREATE FUNCTION private.require_live_hold(p_booking public.bookings, p_action te
     AS $$
 begin
   if p_booking.status = 'expired' or (p_booking.status = 'held' and p_booking.hold_expires_at <= private.now()) then
-    perform private.raise_error('HOLD_EXPIRED', format('the hold ran out at %s', p_booking.hold_expires_at));
+    perform private.raise_error('HOLD_EXPIRED', format('the hold ran out at %s', private.local_text(p_booking.venue_id, p_booking.hold_expires_at)));
   end if;
   if p_booking.status <> 'held' then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be %s', p_booking.status, p_action));
@@ -2738,6 +3091,209 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.setup_venue(p_venue_id uuid, p_spec jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_venue_id uuid := p_venue_id;
+  v_club_id uuid;
+  v_settings jsonb;
+  v_before jsonb;
+  v_after jsonb;
+  v_stranded text[];
+  v_item jsonb;
+  v_where text;
+  v_floor_id uuid;
+  v_numbers int[];
+  v_ids uuid[];
+  v_counts jsonb := '{}'::jsonb;
+begin
+  if p_spec is null or jsonb_typeof(p_spec) <> 'object' then
+    perform private.raise_error('INVALID_INPUT', 'the venue spec must be a JSON object');
+  end if;
+  if exists (select 1 from jsonb_object_keys(p_spec) k
+             where k not in ('club_id', 'club', 'currency', 'floors', 'tables', 'slots', 'combinations')
+               and k <> all (private.venue_setting_names())) then
+    perform private.raise_error('INVALID_INPUT', format('unknown keys %s; a spec has club_id, currency, floors, tables, slots, combinations and the settings %s',
+      (select string_agg(k, ', ' order by k) from jsonb_object_keys(p_spec) k
+       where k not in ('club_id', 'club', 'currency', 'floors', 'tables', 'slots', 'combinations')
+         and k <> all (private.venue_setting_names())),
+      array_to_string(private.venue_setting_names(), ', ')));
+  end if;
+  foreach v_where in array array['floors', 'tables', 'slots', 'combinations'] loop
+    if p_spec ? v_where and jsonb_typeof(p_spec -> v_where) <> 'array' then
+      perform private.raise_error('INVALID_INPUT', format('%s must be a list', v_where));
+    end if;
+  end loop;
+
+  begin
+    -- ---- the venue: an existing one (admin, aal2), or a new one in a club ----
+    if v_venue_id is null then
+      if p_spec ? 'club' and private.is_trusted() then
+        insert into public.clubs (name, slug)
+        values (private.spec_text(p_spec -> 'club', 'name', 'club'), private.spec_text(p_spec -> 'club', 'slug', 'club'))
+        on conflict (slug) do update set name = excluded.name
+        returning id into v_club_id;
+      else
+        v_club_id := private.spec_text(p_spec, 'club_id', 'a new venue')::uuid;
+      end if;
+      if not exists (select 1 from public.clubs c where c.id = v_club_id) then
+        perform private.raise_error('INVALID_INPUT', 'unknown club', 'PT404');
+      end if;
+      -- the club's venue of that name, if it has one: setting up from the same file twice changes it
+      select v.id into v_venue_id from public.venues v
+      where v.club_id = v_club_id and lower(v.name) = lower(private.spec_text(p_spec, 'name', 'a new venue'));
+    end if;
+    if v_venue_id is not null then
+      perform private.staff_view_rank(v_venue_id, 'door');
+      perform private.require_staff(v_venue_id, 'admin', true);
+      perform 1 from public.venues v where v.id = v_venue_id for update;
+    else
+      if not private.is_trusted() then
+        if (select auth.uid()) is null then
+          perform private.raise_error('NOT_AUTHORIZED', 'sign in first', 'PT401');
+        end if;
+        if not exists (select 1 from public.staff_members sm join public.venues v on v.id = sm.venue_id
+                       where v.club_id = v_club_id and sm.user_id = (select auth.uid()) and sm.role = 'admin') then
+          perform private.raise_error('NOT_AUTHORIZED', 'only an admin of one of the club''s venues may add a venue');
+        end if;
+        if coalesce((select auth.jwt()) ->> 'aal', 'aal1') <> 'aal2' then
+          perform private.raise_error('MFA_REQUIRED', 'adding a venue needs a session verified with MFA (aal2)');
+        end if;
+      end if;
+      insert into public.venues (club_id, name) values (v_club_id, private.spec_text(p_spec, 'name', 'a new venue'))
+      returning id into v_venue_id;
+      if not private.is_trusted() then
+        insert into public.staff_members (venue_id, user_id, role) values (v_venue_id, (select auth.uid()), 'admin');
+      end if;
+      perform private.write_audit(v_venue_id, 'venue', v_venue_id, 'venue_created', null, null, null);
+    end if;
+    v_before := private.live_booking_problems(v_venue_id);
+
+    -- ---- settings ----
+    v_settings := (select coalesce(jsonb_object_agg(e.key, e.value), '{}'::jsonb) from jsonb_each(p_spec) e
+                   where e.key = any (private.venue_setting_names())
+                     and (to_jsonb((select v from public.venues v where v.id = v_venue_id)) -> e.key) is distinct from e.value);
+    if v_settings <> '{}'::jsonb then
+      perform private.update_venue_settings(v_venue_id, v_settings);
+    end if;
+    if p_spec ? 'currency' then
+      update public.venues v set currency = lower(private.spec_text(p_spec, 'currency', 'currency')) where v.id = v_venue_id;
+    end if;
+
+    -- ---- floors (upserted by name) ----
+    if p_spec ? 'floors' then
+      for v_item in select value from jsonb_array_elements(p_spec -> 'floors') loop
+        v_where := format('floor %s', coalesce(v_item ->> 'name', '?'));
+        insert into public.floors (venue_id, name, level)
+        values (v_venue_id, private.spec_text(v_item, 'name', v_where), private.spec_text(v_item, 'level', v_where, '0')::int)
+        on conflict (venue_id, name) do update set level = excluded.level;
+      end loop;
+      v_counts := v_counts || jsonb_build_object('floors', jsonb_array_length(p_spec -> 'floors'));
+    end if;
+
+    -- ---- tables (upserted by number; tables left out are retired) ----
+    if p_spec ? 'tables' then
+      -- In-flight bookings of these tables hold key-share locks (their claims' foreign key):
+      -- wait for them, so the check below sees every claim committed before the change.
+      perform 1 from public.venue_tables t where t.venue_id = v_venue_id order by t.id for update;
+      v_numbers := '{}';
+      for v_item in select value from jsonb_array_elements(p_spec -> 'tables') loop
+        v_where := format('table %s', coalesce(v_item ->> 'number', '?'));
+        select f.id into v_floor_id from public.floors f
+        where f.venue_id = v_venue_id and f.name = private.spec_text(v_item, 'floor', v_where);
+        if v_floor_id is null then
+          perform private.raise_error('INVALID_INPUT', format('%s: no floor %s; the floors are %s', v_where, v_item ->> 'floor',
+            (select coalesce(string_agg(f.name, ', ' order by f.level, f.name), 'none yet') from public.floors f where f.venue_id = v_venue_id)));
+        end if;
+        v_numbers := v_numbers || private.spec_text(v_item, 'number', v_where)::int;
+        insert into public.venue_tables (venue_id, floor_id, table_number, name, capacity_min, capacity_max, is_vip,
+                                         minimum_spend, deposit, is_shared, adjacent_numbers, is_active)
+        values (v_venue_id, v_floor_id, (v_item ->> 'number')::int,
+                private.spec_text(v_item, 'name', v_where, 'Table ' || (v_item ->> 'number')),
+                private.spec_text(v_item, 'capacity_min', v_where)::int, private.spec_text(v_item, 'capacity_max', v_where)::int,
+                private.spec_text(v_item, 'vip', v_where, 'false')::boolean,
+                private.spec_text(v_item, 'minimum_spend', v_where, '0')::numeric,
+                private.spec_text(v_item, 'deposit', v_where, '0')::numeric,
+                private.spec_text(v_item, 'shared', v_where, 'false')::boolean,
+                array(select jsonb_array_elements_text(coalesce(v_item -> 'adjacent', '[]'::jsonb))::int), true)
+        on conflict (venue_id, table_number) do update
+          set floor_id = excluded.floor_id, name = excluded.name, capacity_min = excluded.capacity_min,
+              capacity_max = excluded.capacity_max, is_vip = excluded.is_vip, minimum_spend = excluded.minimum_spend,
+              deposit = excluded.deposit, is_shared = excluded.is_shared, adjacent_numbers = excluded.adjacent_numbers,
+              is_active = true;
+      end loop;
+      if cardinality(v_numbers) <> (select count(distinct n) from unnest(v_numbers) n) then
+        perform private.raise_error('INVALID_INPUT', 'each table number may appear once');
+      end if;
+      update public.venue_tables t set is_active = false
+      where t.venue_id = v_venue_id and t.table_number <> all (v_numbers) and t.is_active;
+      v_counts := v_counts || jsonb_build_object('tables', cardinality(v_numbers));
+    end if;
+
+    -- ---- slots (replaced) ----
+    if p_spec ? 'slots' then
+      delete from public.venue_slots s where s.venue_id = v_venue_id
+        and s.slot_id not in (select e ->> 'slot_id' from jsonb_array_elements(p_spec -> 'slots') e where e ? 'slot_id');
+      for v_item in select value from jsonb_array_elements(p_spec -> 'slots') loop
+        v_where := format('slot %s', coalesce(v_item ->> 'slot_id', '?'));
+        insert into public.venue_slots (venue_id, slot_id, label, starts_at, duration)
+        values (v_venue_id, private.spec_text(v_item, 'slot_id', v_where),
+                private.spec_text(v_item, 'label', v_where, v_item ->> 'slot_id'),
+                private.spec_text(v_item, 'starts_at', v_where)::time, private.spec_text(v_item, 'duration', v_where)::interval)
+        on conflict (venue_id, slot_id) do update
+          set label = excluded.label, starts_at = excluded.starts_at, duration = excluded.duration;
+      end loop;
+      v_counts := v_counts || jsonb_build_object('slots', jsonb_array_length(p_spec -> 'slots'));
+    end if;
+
+    -- ---- combinations (replaced; tables by number) ----
+    if p_spec ? 'combinations' then
+      delete from public.table_combinations c where c.venue_id = v_venue_id;
+      for v_item in select value from jsonb_array_elements(p_spec -> 'combinations') loop
+        v_where := format('combination %s', coalesce(v_item ->> 'name', '?'));
+        v_numbers := array(select jsonb_array_elements_text(coalesce(v_item -> 'tables', '[]'::jsonb))::int);
+        v_ids := array(select t.id from public.venue_tables t
+                       where t.venue_id = v_venue_id and t.is_active and t.table_number = any (v_numbers));
+        if cardinality(v_ids) <> cardinality(v_numbers) or cardinality(v_ids) < 2 then
+          perform private.raise_error('INVALID_INPUT', format('%s: tables must be two or more of this venue''s active table numbers', v_where));
+        end if;
+        insert into public.table_combinations (venue_id, name, table_ids, capacity_min, capacity_max)
+        values (v_venue_id, private.spec_text(v_item, 'name', v_where), v_ids,
+                private.spec_text(v_item, 'capacity_min', v_where)::int, private.spec_text(v_item, 'capacity_max', v_where)::int);
+      end loop;
+      v_counts := v_counts || jsonb_build_object('combinations', jsonb_array_length(p_spec -> 'combinations'));
+    end if;
+
+    -- ---- floors left out go once no table stands on them ----
+    if p_spec ? 'floors' then
+      delete from public.floors f where f.venue_id = v_venue_id
+        and f.name not in (select e ->> 'name' from jsonb_array_elements(p_spec -> 'floors') e)
+        and not exists (select 1 from public.venue_tables t where t.floor_id = f.id);
+    end if;
+  exception
+    when data_exception or integrity_constraint_violation then
+      perform private.raise_error('INVALID_INPUT', format('%s: %s', coalesce(v_where, 'venue'), sqlerrm));
+  end;
+
+  -- ---- nothing live may be stranded ----
+  v_after := private.live_booking_problems(v_venue_id);
+  v_stranded := array(
+    select format('%s (%s)', a.key, (select string_agg(p, '; ') from jsonb_array_elements_text(a.value) p
+                                     where not coalesce(v_before -> a.key, '[]'::jsonb) ? p))
+    from jsonb_each(v_after) a
+    where exists (select 1 from jsonb_array_elements_text(a.value) p where not coalesce(v_before -> a.key, '[]'::jsonb) ? p)
+    order by a.key);
+  if cardinality(v_stranded) > 0 then
+    perform private.raise_error('INVALID_INPUT', format('this change would strand %s live booking(s): %s; move or cancel them first',
+      cardinality(v_stranded), array_to_string(v_stranded, ', ')), 'PT409');
+  end if;
+  perform private.write_audit(v_venue_id, 'venue', v_venue_id, 'venue_set_up', null, null, null, v_counts);
+  return private.get_catalogue(v_venue_id) -> 'venues' -> 0;
+end;
+$$;
+
 CREATE FUNCTION private.slot_range(p_venue_id uuid, p_night date, p_slot_id text) RETURNS tstzrange
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -2769,6 +3325,70 @@ begin
                           else s.start + vs.duration end, '[)') as period) r
   where vs.venue_id = p_venue_id and (p_period is null or r.period && p_period)
   order by lower(r.period), vs.slot_id;
+end;
+$$;
+
+CREATE FUNCTION private.spec_text(p_item jsonb, p_key text, p_where text, p_default text DEFAULT NULL::text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  if p_item ? p_key and jsonb_typeof(p_item -> p_key) <> 'null' then
+    return p_item ->> p_key;
+  end if;
+  if p_default is null then
+    perform private.raise_error('INVALID_INPUT', format('%s: %s is required', p_where, p_key));
+  end if;
+  return p_default;
+end;
+$$;
+
+CREATE FUNCTION private.staff_booking_json(p_booking public.bookings, p_rank integer) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_tz text;
+  v_currency text;
+  v_result jsonb;
+begin
+  select v.timezone, v.currency into v_tz, v_currency from public.venues v where v.id = p_booking.venue_id;
+  select jsonb_build_object(
+           'booking_id', p_booking.id, 'reference', p_booking.reference, 'status', private.effective_status(p_booking),
+           'venue_id', p_booking.venue_id, 'booking_date', p_booking.booking_date,
+           'slot_id', private.booking_slot(p_booking.venue_id, p_booking.booking_date, p_booking.period),
+           'starts_at', lower(p_booking.period), 'ends_at', upper(p_booking.period),
+           'starts_local', to_char(lower(p_booking.period) at time zone v_tz, 'HH24:MI'),
+           'ends_local', to_char(upper(p_booking.period) at time zone v_tz, 'HH24:MI'),
+           'timezone', v_tz, 'party_size', p_booking.party_size,
+           'table_numbers', coalesce(jsonb_agg(t.table_number order by t.table_number), '[]'::jsonb),
+           'table_ids', coalesce(jsonb_agg(t.id order by t.table_number), '[]'::jsonb),
+           'floors', coalesce((select jsonb_agg(distinct f.name) from public.floors f
+                               where f.id in (select t2.floor_id from public.venue_tables t2
+                                              join public.booking_tables bt2 on bt2.table_id = t2.id
+                                              where bt2.booking_id = p_booking.id)), '[]'::jsonb),
+           'guest_id', p_booking.customer_id,
+           'guest_name', coalesce(c.full_name, 'Guest'),
+           'occasion', p_booking.occasion,
+           'hold_expires_at', case when p_booking.status = 'held' then p_booking.hold_expires_at end)
+         || case when p_rank >= 2 then jsonb_build_object(
+              'guest_phone', c.phone, 'guest_email', c.email,
+              'special_requests', p_booking.special_requests, 'status_reason', p_booking.status_reason,
+              'currency', v_currency, 'deposit', p_booking.deposit_total,
+              'minimum_spend', p_booking.minimum_spend_total,
+              'deposit_paid', p_booking.deposit_paid_at is not null, 'promoter_code', p_booking.promoter_code)
+            else '{}'::jsonb end
+         || case when p_rank >= 3 then jsonb_build_object('payment_reference', p_booking.payment_reference)
+            else '{}'::jsonb end
+    into v_result
+  from public.customers c
+  left join public.booking_tables bt on bt.booking_id = p_booking.id
+    -- a booking's tables: its live claims, or every claim it ever had once it has ended
+    and (bt.is_active or p_booking.status not in ('held', 'pending_approval', 'confirmed', 'checked_in'))
+  left join public.venue_tables t on t.id = bt.table_id
+  where c.id = p_booking.customer_id
+  group by c.id;
+  return v_result;
 end;
 $$;
 
@@ -2821,6 +3441,22 @@ begin
   from public.staff_members sm
   where sm.user_id = (select auth.uid())
     and private.staff_rank(sm.role) >= private.staff_rank(p_min_role));
+end;
+$$;
+
+CREATE FUNCTION private.staff_view_rank(p_venue_id uuid, p_min_role text) RETURNS integer
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  if p_venue_id is null then
+    perform private.raise_error('INVALID_INPUT', 'a venue is required');
+  end if;
+  if not exists (select 1 from public.venues v where v.id = p_venue_id) then
+    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
+  end if;
+  perform private.require_staff(p_venue_id, p_min_role);
+  return case when private.is_trusted() then 4 else private.staff_rank(private.staff_role(p_venue_id)) end;
 end;
 $$;
 
@@ -2996,6 +3632,17 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.unknown_slot(p_venue_id uuid, p_slot_id text) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select format('unknown slot %s; slots here are %s', left(p_slot_id, 40),
+                coalesce(string_agg(s.slot_id, ', ' order by s.starts_at < v.opens_at, s.starts_at), 'none'))
+  from public.venues v left join public.venue_slots s on s.venue_id = v.id
+  where v.id = p_venue_id
+  group by v.id
+$$;
+
 CREATE FUNCTION private.update_venue_settings(p_venue_id uuid, p_settings jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3107,13 +3754,15 @@ begin
   end if;
   if new.booking_date > (v_today + v_venue.booking_horizon)::date then
     perform private.raise_error('DATE_OUT_OF_RANGE',
-      format('bookings open %s ahead; %s is too far', v_venue.booking_horizon, new.booking_date));
+      format('bookings open %s ahead; %s is too far', private.interval_text(v_venue.booking_horizon), new.booking_date));
   end if;
   v_night := private.night_range(new.venue_id, new.booking_date);
   if v_night is null or not v_night @> new.period then
-    perform private.raise_error('OUTSIDE_OPERATING_HOURS',
-      coalesce(format('the venue is open %s-%s (%s) that night', v_venue.opens_at, v_venue.closes_at, v_venue.timezone),
-               format('the venue is closed on %s', new.booking_date)));
+    perform private.raise_error('OUTSIDE_OPERATING_HOURS', case
+      when v_night is null then format('the venue is closed on %s nights; it opens on %s nights', to_char(new.booking_date, 'FMDay'),
+        (select string_agg(to_char(date '2024-01-01' + d - 1, 'FMDay'), ', ' order by d) from unnest(v_venue.open_days) d))
+      else format('the venue is open %s-%s (%s) that night', to_char(v_venue.opens_at, 'HH24:MI'),
+                  to_char(v_venue.closes_at, 'HH24:MI'), v_venue.timezone) end);
   end if;
   select c.date_of_birth into v_dob from public.customers c where c.id = new.customer_id;
   if v_dob is not null and v_dob > new.booking_date - make_interval(years => v_venue.min_age) then
@@ -3215,19 +3864,19 @@ CREATE FUNCTION public.booking_system_health() RETURNS json
 
 COMMENT ON FUNCTION public.booking_system_health() IS 'Seed API: health figures for managers.';
 
-CREATE FUNCTION public.cancel_booking(p_booking_id uuid, p_reason text DEFAULT NULL::text) RETURNS jsonb
+CREATE FUNCTION public.cancel_booking(p_booking_id uuid DEFAULT NULL::uuid, p_reason text DEFAULT NULL::text, p_reference text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql
     SET search_path TO ''
-    AS $$ select private.cancel_booking(p_booking_id, p_reason) $$;
+    AS $$ select private.cancel_booking(private.booking_id_for(p_booking_id, p_reference), p_reason) $$;
 
-COMMENT ON FUNCTION public.cancel_booking(p_booking_id uuid, p_reason text) IS 'Open booking -> cancelled (its guest, or host+); says whether a paid deposit is refundable.';
+COMMENT ON FUNCTION public.cancel_booking(p_booking_id uuid, p_reason text, p_reference text) IS 'Open booking (by id or reference) -> cancelled (its guest, or host+); says whether a paid deposit is refundable.';
 
-CREATE FUNCTION public.check_in_booking(p_booking_id uuid) RETURNS jsonb
+CREATE FUNCTION public.check_in_booking(p_booking_id uuid DEFAULT NULL::uuid, p_reference text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql
     SET search_path TO ''
-    AS $$ select private.check_in_booking(p_booking_id) $$;
+    AS $$ select private.check_in_booking(private.booking_id_for(p_booking_id, p_reference)) $$;
 
-COMMENT ON FUNCTION public.check_in_booking(p_booking_id uuid) IS 'confirmed -> checked_in (door+).';
+COMMENT ON FUNCTION public.check_in_booking(p_booking_id uuid, p_reference text) IS 'confirmed -> checked_in (door+), by id or reference.';
 
 CREATE FUNCTION public.check_table_availability(table_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, exclude_booking_id uuid DEFAULT NULL::uuid) RETURNS boolean
     LANGUAGE sql STABLE
@@ -3253,6 +3902,13 @@ $$;
 
 COMMENT ON FUNCTION public.create_booking_atomic(venue_id uuid, customer_email text, customer_phone text, customer_name text, table_ids uuid[], booking_date date, start_time time without time zone, end_time time without time zone, party_size integer, customer_id uuid, special_requests text, occasion text, stripe_payment_intent_id text) IS 'Seed API: hold and submit in one call through the booking core.';
 
+CREATE FUNCTION public.create_guest(p_venue_id uuid, p_full_name text, p_phone text DEFAULT NULL::text, p_email text DEFAULT NULL::text) RETURNS uuid
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.create_guest(p_venue_id, p_full_name, p_phone, p_email) $$;
+
+COMMENT ON FUNCTION public.create_guest(p_venue_id uuid, p_full_name text, p_phone text, p_email text) IS 'Staff (host+): a walk-in guest of the venue''s club (the same club guest when the email matches); returns its id.';
+
 CREATE FUNCTION public.expire_holds() RETURNS integer
     LANGUAGE sql
     SET search_path TO ''
@@ -3266,6 +3922,13 @@ CREATE FUNCTION public.export_customer_data(p_customer_id uuid DEFAULT NULL::uui
     AS $$ select private.export_customer_data(p_customer_id) $$;
 
 COMMENT ON FUNCTION public.export_customer_data(p_customer_id uuid) IS 'GDPR access: a customer''s own data as JSON (the caller''s by default).';
+
+CREATE FUNCTION public.find_bookings(p_venue_id uuid, p_query text) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select private.find_bookings(p_venue_id, p_query) $$;
+
+COMMENT ON FUNCTION public.find_bookings(p_venue_id uuid, p_query text) IS 'Staff (door+): a venue''s bookings by reference or name (host+: also phone or email), at most 50.';
 
 CREATE FUNCTION public.forget_customer(p_customer_id uuid) RETURNS jsonb
     LANGUAGE sql
@@ -3290,6 +3953,20 @@ CREATE FUNCTION public.get_availability_events(p_channel text, p_after_version b
 $$;
 
 COMMENT ON FUNCTION public.get_availability_events(p_channel text, p_after_version bigint) IS 'Events of a channel after a version, oldest first: replay for a client that saw a gap.';
+
+CREATE FUNCTION public.get_catalogue(p_venue_id uuid DEFAULT NULL::uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select private.get_catalogue(p_venue_id) $$;
+
+COMMENT ON FUNCTION public.get_catalogue(p_venue_id uuid) IS 'Venues with their floors, tables, combinations and slots (public data).';
+
+CREATE FUNCTION public.get_night_bookings(p_venue_id uuid, p_date date, p_statuses text[] DEFAULT NULL::text[]) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select private.get_night_bookings(p_venue_id, p_date, p_statuses) $$;
+
+COMMENT ON FUNCTION public.get_night_bookings(p_venue_id uuid, p_date date, p_statuses text[]) IS 'Staff (door+): a night''s bookings with guest, table numbers, slot, status and local times; fields by role.';
 
 CREATE FUNCTION public.get_optimal_table_combinations(venue_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, party_size integer) RETURNS TABLE(combination_id integer, table_ids uuid[], table_names text[], total_capacity integer, total_min_spend numeric, total_deposit numeric, is_optimal boolean, combination_type text)
     LANGUAGE sql STABLE
@@ -3331,6 +4008,13 @@ $$;
 
 COMMENT ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid) IS 'Hold tables for a slot: a held booking {booking_id, reference, hold_expires_at, deposit, ...}.';
 
+CREATE FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.invite_staff(p_venue_id, p_email, p_role) $$;
+
+COMMENT ON FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) IS 'Admin (aal2): invite a person by email as door, host, manager or admin; applied when they sign up or sign in.';
+
 CREATE FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql
     SET search_path TO ''
@@ -3338,12 +4022,12 @@ CREATE FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id tex
 
 COMMENT ON FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) IS 'Join a slot''s waitlist: {waitlist_entry_id, priority_score, position}.';
 
-CREATE FUNCTION public.mark_no_show(p_booking_id uuid) RETURNS jsonb
+CREATE FUNCTION public.mark_no_show(p_booking_id uuid DEFAULT NULL::uuid, p_reference text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql
     SET search_path TO ''
-    AS $$ select private.mark_no_show(p_booking_id) $$;
+    AS $$ select private.mark_no_show(private.booking_id_for(p_booking_id, p_reference)) $$;
 
-COMMENT ON FUNCTION public.mark_no_show(p_booking_id uuid) IS 'confirmed -> no_show (host+), once the booking has started.';
+COMMENT ON FUNCTION public.mark_no_show(p_booking_id uuid, p_reference text) IS 'confirmed -> no_show (host+), once the booking has started; by id or reference.';
 
 CREATE FUNCTION public.record_payment(p_booking_id uuid, p_method text, p_reason text) RETURNS jsonb
     LANGUAGE sql
@@ -3372,6 +4056,13 @@ CREATE FUNCTION public.release_booking_lock(table_id uuid, booking_date date, st
     AS $$ select private.release_booking_lock(table_id, booking_date, start_time) $$;
 
 COMMENT ON FUNCTION public.release_booking_lock(table_id uuid, booking_date date, start_time time without time zone) IS 'Seed API: release acquire_booking_lock''s lock.';
+
+CREATE FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.setup_venue(p_venue_id, p_spec) $$;
+
+COMMENT ON FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) IS 'Admin (aal2): create or change a venue''s settings, floors, tables, slots and combinations; refused if it strands a live booking.';
 
 CREATE FUNCTION public.submit_booking(p_booking_id uuid, p_payment_reference text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql
@@ -3434,6 +4125,19 @@ CREATE TABLE private.error_codes (
 
 COMMENT ON TABLE private.error_codes IS 'The contract''s error codes: MESSAGE is the code, SQLSTATE PTxyz makes PostgREST answer HTTP xyz.';
 
+CREATE TABLE private.notification_deliveries (
+    notification_id bigint NOT NULL,
+    delivery_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_error text,
+    delivered_at timestamp with time zone,
+    CONSTRAINT notification_deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'dead'::text])))
+);
+
+COMMENT ON TABLE private.notification_deliveries IS 'Delivery state of each notification to the configured webhook: pending, delivered or dead (dead letter).';
+
 CREATE TABLE private.stripe_events (
     event_id text NOT NULL,
     event_type text NOT NULL,
@@ -3479,7 +4183,7 @@ CREATE TABLE public.audit_log (
     request_id text,
     detail jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT audit_log_entity_check CHECK ((entity = ANY (ARRAY['booking'::text, 'block'::text, 'waitlist'::text, 'venue'::text, 'customer'::text])))
+    CONSTRAINT audit_log_entity_check CHECK ((entity = ANY (ARRAY['booking'::text, 'block'::text, 'waitlist'::text, 'venue'::text, 'customer'::text, 'staff_invitation'::text])))
 );
 
 COMMENT ON TABLE public.audit_log IS 'Every state transition of bookings, blocks and waitlist entries: who, role, old, new, reason, when, request id. Append-only.';
@@ -3613,6 +4317,21 @@ CREATE TABLE public.promoters (
 
 COMMENT ON TABLE public.promoters IS 'Promoters who bring guests; bookings carry their promoter_code, and each promoter sees only their own.';
 
+CREATE TABLE public.staff_invitations (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    venue_id uuid NOT NULL,
+    email text NOT NULL,
+    role text NOT NULL,
+    invited_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    accepted_at timestamp with time zone,
+    accepted_user_id uuid,
+    CONSTRAINT staff_invitations_email_check CHECK (((length(email) >= 3) AND (length(email) <= 254))),
+    CONSTRAINT staff_invitations_role_check CHECK ((role = ANY (ARRAY['door'::text, 'host'::text, 'manager'::text, 'admin'::text])))
+);
+
+COMMENT ON TABLE public.staff_invitations IS 'An admin''s invitation of a person (by email) to a venue''s staff; applied when that person signs up or signs in with the confirmed address.';
+
 CREATE TABLE public.staff_members (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     venue_id uuid NOT NULL,
@@ -3705,6 +4424,12 @@ ALTER TABLE ONLY private.conflict_samples
 ALTER TABLE ONLY private.error_codes
     ADD CONSTRAINT error_codes_pkey PRIMARY KEY (code);
 
+ALTER TABLE ONLY private.notification_deliveries
+    ADD CONSTRAINT notification_deliveries_delivery_id_key UNIQUE (delivery_id);
+
+ALTER TABLE ONLY private.notification_deliveries
+    ADD CONSTRAINT notification_deliveries_pkey PRIMARY KEY (notification_id);
+
 ALTER TABLE ONLY private.stripe_events
     ADD CONSTRAINT stripe_events_pkey PRIMARY KEY (event_id);
 
@@ -3765,6 +4490,9 @@ ALTER TABLE ONLY public.promoters
 ALTER TABLE ONLY public.promoters
     ADD CONSTRAINT promoters_venue_id_user_id_key UNIQUE (venue_id, user_id);
 
+ALTER TABLE ONLY public.staff_invitations
+    ADD CONSTRAINT staff_invitations_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.staff_members
     ADD CONSTRAINT staff_members_pkey PRIMARY KEY (id);
 
@@ -3807,6 +4535,8 @@ CREATE INDEX channel_versions_updated_at_idx ON private.channel_versions USING b
 
 CREATE INDEX channel_versions_venue_id_idx ON private.channel_versions USING btree (venue_id);
 
+CREATE INDEX notification_deliveries_due_idx ON private.notification_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
 CREATE INDEX stripe_events_booking_id_idx ON private.stripe_events USING btree (booking_id) WHERE (booking_id IS NOT NULL);
 
 CREATE INDEX audit_log_entity_idx ON public.audit_log USING btree (entity_id);
@@ -3844,6 +4574,14 @@ CREATE INDEX notifications_customer_id_idx ON public.notifications USING btree (
 CREATE INDEX notifications_venue_id_idx ON public.notifications USING btree (venue_id);
 
 CREATE INDEX promoters_user_id_idx ON public.promoters USING btree (user_id);
+
+CREATE INDEX staff_invitations_accepted_user_id_idx ON public.staff_invitations USING btree (accepted_user_id);
+
+CREATE INDEX staff_invitations_email_idx ON public.staff_invitations USING btree (lower(email)) WHERE (accepted_at IS NULL);
+
+CREATE UNIQUE INDEX staff_invitations_pending_key ON public.staff_invitations USING btree (venue_id, lower(email)) WHERE (accepted_at IS NULL);
+
+CREATE INDEX staff_invitations_venue_id_idx ON public.staff_invitations USING btree (venue_id);
 
 CREATE INDEX staff_members_venue_id_idx ON public.staff_members USING btree (venue_id);
 
@@ -3887,6 +4625,8 @@ CREATE TRIGGER bookings_waitlist_follow AFTER UPDATE OF status ON public.booking
 
 CREATE CONSTRAINT TRIGGER bookings_waitlist_offer AFTER UPDATE OF status ON public.bookings DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((private.table_state(old.status) <> 'available'::text) AND (private.table_state(new.status) = 'available'::text))) EXECUTE FUNCTION private.offer_at_commit();
 
+CREATE TRIGGER notifications_queue_delivery AFTER INSERT ON public.notifications FOR EACH ROW EXECUTE FUNCTION private.queue_notification_delivery();
+
 CREATE TRIGGER table_blocks_changed AFTER INSERT OR UPDATE OF is_active ON public.table_blocks FOR EACH ROW EXECUTE FUNCTION private.block_changed();
 
 CREATE TRIGGER table_blocks_note_venue_night AFTER INSERT OR UPDATE OF is_active ON public.table_blocks FOR EACH ROW EXECUTE FUNCTION private.note_venue_night();
@@ -3903,6 +4643,9 @@ CREATE CONSTRAINT TRIGGER waitlist_entries_offer AFTER INSERT ON public.waitlist
 
 ALTER TABLE ONLY private.conflict_samples
     ADD CONSTRAINT conflict_samples_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
+
+ALTER TABLE ONLY private.notification_deliveries
+    ADD CONSTRAINT notification_deliveries_notification_id_fkey FOREIGN KEY (notification_id) REFERENCES public.notifications(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY private.waitlist_retries
     ADD CONSTRAINT waitlist_retries_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
@@ -3952,6 +4695,12 @@ ALTER TABLE ONLY public.promoters
 ALTER TABLE ONLY public.promoters
     ADD CONSTRAINT promoters_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
 
+ALTER TABLE ONLY public.staff_invitations
+    ADD CONSTRAINT staff_invitations_accepted_user_id_fkey FOREIGN KEY (accepted_user_id) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+ALTER TABLE ONLY public.staff_invitations
+    ADD CONSTRAINT staff_invitations_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
+
 ALTER TABLE ONLY public.staff_members
     ADD CONSTRAINT staff_members_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
@@ -3996,6 +4745,8 @@ ALTER TABLE private.conflict_samples ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.error_codes ENABLE ROW LEVEL SECURITY;
 
+ALTER TABLE private.notification_deliveries ENABLE ROW LEVEL SECURITY;
+
 ALTER TABLE private.stripe_events ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.transaction_flags ENABLE ROW LEVEL SECURITY;
@@ -4032,6 +4783,8 @@ CREATE POLICY "Guests read their own waitlist entries; hosts, their venues'" ON 
 
 CREATE POLICY "Managers can read their venues' audit log" ON public.audit_log FOR SELECT TO authenticated USING ((venue_id = ANY (( SELECT private.staff_venue_ids('manager'::text) AS staff_venue_ids)::uuid[])));
 
+CREATE POLICY "Managers can read their venues' invitations" ON public.staff_invitations FOR SELECT TO authenticated USING ((venue_id = ANY (( SELECT private.staff_venue_ids('manager'::text) AS staff_venue_ids)::uuid[])));
+
 CREATE POLICY "Promoters read their own profile; managers, their venues'" ON public.promoters FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR (venue_id = ANY (( SELECT private.staff_venue_ids('manager'::text) AS staff_venue_ids)::uuid[]))));
 
 CREATE POLICY "Staff can read their venues' blocks" ON public.table_blocks FOR SELECT TO authenticated USING ((venue_id = ANY (( SELECT private.staff_venue_ids('door'::text) AS staff_venue_ids)::uuid[])));
@@ -4055,6 +4808,8 @@ ALTER TABLE public.floors ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.notifications ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE public.promoters ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.staff_invitations ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE public.staff_members ENABLE ROW LEVEL SECURITY;
 
@@ -4091,6 +4846,8 @@ GRANT ALL ON FUNCTION private.api_role() TO authenticated;
 GRANT ALL ON FUNCTION private.api_role() TO service_role;
 
 REVOKE ALL ON FUNCTION private.apply_payment_intent_event(p_type text, p_intent jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.apply_staff_invitations() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.approve_booking(p_booking_id uuid, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.approve_booking(p_booking_id uuid, p_reason text) TO authenticated;
@@ -4162,11 +4919,21 @@ GRANT ALL ON FUNCTION private.block_tables(p_venue_id uuid, p_date date, p_table
 
 REVOKE ALL ON FUNCTION private.booking_for_transition(p_booking_id uuid, p_guest_may boolean, p_min_role text, p_needs_aal2 boolean) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.booking_id_for(p_booking_id uuid, p_reference text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.booking_id_for(p_booking_id uuid, p_reference text) TO authenticated;
+GRANT ALL ON FUNCTION private.booking_id_for(p_booking_id uuid, p_reference text) TO service_role;
+
+REVOKE ALL ON FUNCTION private.booking_problems(p_booking public.bookings) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.booking_result(p_booking public.bookings) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.booking_slot(p_venue_id uuid, p_night date, p_period tstzrange) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.booking_status_changed() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.booking_status_event() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.booking_statuses() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.booking_system_health() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.booking_system_health() TO authenticated;
@@ -4209,6 +4976,8 @@ REVOKE ALL ON FUNCTION private.claim_changed_event() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.claim_follows_owner() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.claim_notification_deliveries(p_limit integer, p_lease interval) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.cleanup_expired_locks() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.cleanup_expired_locks() TO service_role;
 
@@ -4226,7 +4995,13 @@ GRANT ALL ON FUNCTION private.create_booking_atomic(p_venue_id uuid, p_customer_
 
 REVOKE ALL ON FUNCTION private.create_conflict_sequence() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.create_guest(p_venue_id uuid, p_full_name text, p_phone text, p_email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.create_guest(p_venue_id uuid, p_full_name text, p_phone text, p_email text) TO authenticated;
+GRANT ALL ON FUNCTION private.create_guest(p_venue_id uuid, p_full_name text, p_phone text, p_email text) TO service_role;
+
 REVOKE ALL ON FUNCTION private.date_of_birth(p_text text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.effective_status(p_booking public.bookings) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_ids uuid[], p_night date, p_period tstzrange, p_reason text, p_booking_id uuid, p_note text) FROM PUBLIC;
 
@@ -4240,6 +5015,12 @@ GRANT ALL ON FUNCTION private.export_customer_data(p_customer_id uuid) TO authen
 GRANT ALL ON FUNCTION private.export_customer_data(p_customer_id uuid) TO service_role;
 
 REVOKE ALL ON FUNCTION private.fill_request_id() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.find_bookings(p_venue_id uuid, p_query text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.find_bookings(p_venue_id uuid, p_query text) TO authenticated;
+GRANT ALL ON FUNCTION private.find_bookings(p_venue_id uuid, p_query text) TO service_role;
+
+REVOKE ALL ON FUNCTION private.finish_notification_delivery(p_delivery_id uuid, p_ok boolean, p_error text, p_retry_in interval, p_max_attempts integer) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.forget_customer(p_customer_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.forget_customer(p_customer_id uuid) TO authenticated;
@@ -4258,6 +5039,15 @@ REVOKE ALL ON FUNCTION private.get_availability_events(p_channel text, p_after_v
 GRANT ALL ON FUNCTION private.get_availability_events(p_channel text, p_after_version bigint) TO anon;
 GRANT ALL ON FUNCTION private.get_availability_events(p_channel text, p_after_version bigint) TO authenticated;
 GRANT ALL ON FUNCTION private.get_availability_events(p_channel text, p_after_version bigint) TO service_role;
+
+REVOKE ALL ON FUNCTION private.get_catalogue(p_venue_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.get_catalogue(p_venue_id uuid) TO anon;
+GRANT ALL ON FUNCTION private.get_catalogue(p_venue_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.get_catalogue(p_venue_id uuid) TO service_role;
+
+REVOKE ALL ON FUNCTION private.get_night_bookings(p_venue_id uuid, p_date date, p_statuses text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.get_night_bookings(p_venue_id uuid, p_date date, p_statuses text[]) TO authenticated;
+GRANT ALL ON FUNCTION private.get_night_bookings(p_venue_id uuid, p_date date, p_statuses text[]) TO service_role;
 
 REVOKE ALL ON FUNCTION private.get_optimal_table_combinations(p_venue_id uuid, p_booking_date date, p_start_time time without time zone, p_end_time time without time zone, p_party_size integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.get_optimal_table_combinations(p_venue_id uuid, p_booking_date date, p_start_time time without time zone, p_end_time time without time zone, p_party_size integer) TO anon;
@@ -4300,6 +5090,12 @@ GRANT ALL ON FUNCTION private.idempotency_scope() TO service_role;
 
 REVOKE ALL ON FUNCTION private.insert_hold(p_venue public.venues, p_customer_id uuid, p_date date, p_period tstzrange, p_table_ids uuid[], p_party_size integer, p_ttl interval, p_extra jsonb) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.interval_text(p_interval interval) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.invite_staff(p_venue_id uuid, p_email text, p_role text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.invite_staff(p_venue_id uuid, p_email text, p_role text) TO authenticated;
+GRANT ALL ON FUNCTION private.invite_staff(p_venue_id uuid, p_email text, p_role text) TO service_role;
+
 REVOKE ALL ON FUNCTION private.is_calendar_night(p_night date) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.is_trusted() FROM PUBLIC;
@@ -4315,9 +5111,13 @@ REVOKE ALL ON FUNCTION private.join_waitlist(p_venue_id uuid, p_date date, p_slo
 GRANT ALL ON FUNCTION private.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) TO authenticated;
 GRANT ALL ON FUNCTION private.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) TO service_role;
 
+REVOKE ALL ON FUNCTION private.live_booking_problems(p_venue_id uuid) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.local_instant(p_tz text, p_night date, p_opens time without time zone, p_at time without time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.local_period(p_venue_id uuid, p_night date, p_start time without time zone, p_end time without time zone) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.local_text(p_venue_id uuid, p_at timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.lock_key(p_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.lock_key(p_id uuid) TO service_role;
@@ -4384,6 +5184,8 @@ REVOKE ALL ON FUNCTION private.public_reason(p_reason text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.public_state(p_state text) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.queue_notification_delivery() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.raise_error(p_code text, p_detail text, p_sqlstate text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.raise_error(p_code text, p_detail text, p_sqlstate text) TO anon;
 GRANT ALL ON FUNCTION private.raise_error(p_code text, p_detail text, p_sqlstate text) TO authenticated;
@@ -4438,9 +5240,17 @@ REVOKE ALL ON FUNCTION private.set_status(p_booking public.bookings, p_status te
 
 REVOKE ALL ON FUNCTION private.set_transaction_flag(p_flag text, p_on boolean) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.setup_venue(p_venue_id uuid, p_spec jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.setup_venue(p_venue_id uuid, p_spec jsonb) TO authenticated;
+GRANT ALL ON FUNCTION private.setup_venue(p_venue_id uuid, p_spec jsonb) TO service_role;
+
 REVOKE ALL ON FUNCTION private.slot_range(p_venue_id uuid, p_night date, p_slot_id text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.slots_overlapping(p_venue_id uuid, p_night date, p_period tstzrange) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.spec_text(p_item jsonb, p_key text, p_where text, p_default text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.staff_booking_json(p_booking public.bookings, p_rank integer) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.staff_rank(p_role text) FROM PUBLIC;
 
@@ -4452,6 +5262,8 @@ REVOKE ALL ON FUNCTION private.staff_venue_ids(p_min_role text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.staff_venue_ids(p_min_role text) TO anon;
 GRANT ALL ON FUNCTION private.staff_venue_ids(p_min_role text) TO authenticated;
 GRANT ALL ON FUNCTION private.staff_venue_ids(p_min_role text) TO service_role;
+
+REVOKE ALL ON FUNCTION private.staff_view_rank(p_venue_id uuid, p_min_role text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.submit_booking(p_booking_id uuid, p_payment_reference text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.submit_booking(p_booking_id uuid, p_payment_reference text) TO authenticated;
@@ -4472,6 +5284,8 @@ REVOKE ALL ON FUNCTION private.try_lock_tables(p_table_ids uuid[], p_night date)
 REVOKE ALL ON FUNCTION private.unblock_tables(p_block_ids uuid[], p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.unblock_tables(p_block_ids uuid[], p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION private.unblock_tables(p_block_ids uuid[], p_reason text) TO service_role;
+
+REVOKE ALL ON FUNCTION private.unknown_slot(p_venue_id uuid, p_slot_id text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.update_venue_settings(p_venue_id uuid, p_settings jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.update_venue_settings(p_venue_id uuid, p_settings jsonb) TO authenticated;
@@ -4508,13 +5322,13 @@ REVOKE ALL ON FUNCTION public.booking_system_health() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.booking_system_health() TO authenticated;
 GRANT ALL ON FUNCTION public.booking_system_health() TO service_role;
 
-REVOKE ALL ON FUNCTION public.cancel_booking(p_booking_id uuid, p_reason text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.cancel_booking(p_booking_id uuid, p_reason text) TO authenticated;
-GRANT ALL ON FUNCTION public.cancel_booking(p_booking_id uuid, p_reason text) TO service_role;
+REVOKE ALL ON FUNCTION public.cancel_booking(p_booking_id uuid, p_reason text, p_reference text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.cancel_booking(p_booking_id uuid, p_reason text, p_reference text) TO authenticated;
+GRANT ALL ON FUNCTION public.cancel_booking(p_booking_id uuid, p_reason text, p_reference text) TO service_role;
 
-REVOKE ALL ON FUNCTION public.check_in_booking(p_booking_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.check_in_booking(p_booking_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.check_in_booking(p_booking_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION public.check_in_booking(p_booking_id uuid, p_reference text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.check_in_booking(p_booking_id uuid, p_reference text) TO authenticated;
+GRANT ALL ON FUNCTION public.check_in_booking(p_booking_id uuid, p_reference text) TO service_role;
 
 REVOKE ALL ON FUNCTION public.check_table_availability(table_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, exclude_booking_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.check_table_availability(table_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, exclude_booking_id uuid) TO anon;
@@ -4528,12 +5342,20 @@ REVOKE ALL ON FUNCTION public.create_booking_atomic(venue_id uuid, customer_emai
 GRANT ALL ON FUNCTION public.create_booking_atomic(venue_id uuid, customer_email text, customer_phone text, customer_name text, table_ids uuid[], booking_date date, start_time time without time zone, end_time time without time zone, party_size integer, customer_id uuid, special_requests text, occasion text, stripe_payment_intent_id text) TO authenticated;
 GRANT ALL ON FUNCTION public.create_booking_atomic(venue_id uuid, customer_email text, customer_phone text, customer_name text, table_ids uuid[], booking_date date, start_time time without time zone, end_time time without time zone, party_size integer, customer_id uuid, special_requests text, occasion text, stripe_payment_intent_id text) TO service_role;
 
+REVOKE ALL ON FUNCTION public.create_guest(p_venue_id uuid, p_full_name text, p_phone text, p_email text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.create_guest(p_venue_id uuid, p_full_name text, p_phone text, p_email text) TO authenticated;
+GRANT ALL ON FUNCTION public.create_guest(p_venue_id uuid, p_full_name text, p_phone text, p_email text) TO service_role;
+
 REVOKE ALL ON FUNCTION public.expire_holds() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.expire_holds() TO service_role;
 
 REVOKE ALL ON FUNCTION public.export_customer_data(p_customer_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.export_customer_data(p_customer_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.export_customer_data(p_customer_id uuid) TO service_role;
+
+REVOKE ALL ON FUNCTION public.find_bookings(p_venue_id uuid, p_query text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.find_bookings(p_venue_id uuid, p_query text) TO authenticated;
+GRANT ALL ON FUNCTION public.find_bookings(p_venue_id uuid, p_query text) TO service_role;
 
 REVOKE ALL ON FUNCTION public.forget_customer(p_customer_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.forget_customer(p_customer_id uuid) TO authenticated;
@@ -4548,6 +5370,15 @@ REVOKE ALL ON FUNCTION public.get_availability_events(p_channel text, p_after_ve
 GRANT ALL ON FUNCTION public.get_availability_events(p_channel text, p_after_version bigint) TO anon;
 GRANT ALL ON FUNCTION public.get_availability_events(p_channel text, p_after_version bigint) TO authenticated;
 GRANT ALL ON FUNCTION public.get_availability_events(p_channel text, p_after_version bigint) TO service_role;
+
+REVOKE ALL ON FUNCTION public.get_catalogue(p_venue_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_catalogue(p_venue_id uuid) TO anon;
+GRANT ALL ON FUNCTION public.get_catalogue(p_venue_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.get_catalogue(p_venue_id uuid) TO service_role;
+
+REVOKE ALL ON FUNCTION public.get_night_bookings(p_venue_id uuid, p_date date, p_statuses text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_night_bookings(p_venue_id uuid, p_date date, p_statuses text[]) TO authenticated;
+GRANT ALL ON FUNCTION public.get_night_bookings(p_venue_id uuid, p_date date, p_statuses text[]) TO service_role;
 
 REVOKE ALL ON FUNCTION public.get_optimal_table_combinations(venue_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, party_size integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.get_optimal_table_combinations(venue_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, party_size integer) TO anon;
@@ -4571,13 +5402,17 @@ REVOKE ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_i
 GRANT ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid) TO service_role;
 
+REVOKE ALL ON FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) TO authenticated;
+GRANT ALL ON FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) TO service_role;
+
 REVOKE ALL ON FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) TO authenticated;
 GRANT ALL ON FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) TO service_role;
 
-REVOKE ALL ON FUNCTION public.mark_no_show(p_booking_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.mark_no_show(p_booking_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.mark_no_show(p_booking_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION public.mark_no_show(p_booking_id uuid, p_reference text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.mark_no_show(p_booking_id uuid, p_reference text) TO authenticated;
+GRANT ALL ON FUNCTION public.mark_no_show(p_booking_id uuid, p_reference text) TO service_role;
 
 REVOKE ALL ON FUNCTION public.record_payment(p_booking_id uuid, p_method text, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.record_payment(p_booking_id uuid, p_method text, p_reason text) TO authenticated;
@@ -4593,6 +5428,10 @@ GRANT ALL ON FUNCTION public.reject_booking(p_booking_id uuid, p_reason text) TO
 
 REVOKE ALL ON FUNCTION public.release_booking_lock(table_id uuid, booking_date date, start_time time without time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.release_booking_lock(table_id uuid, booking_date date, start_time time without time zone) TO service_role;
+
+REVOKE ALL ON FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) TO authenticated;
+GRANT ALL ON FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) TO service_role;
 
 REVOKE ALL ON FUNCTION public.submit_booking(p_booking_id uuid, p_payment_reference text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.submit_booking(p_booking_id uuid, p_payment_reference text) TO authenticated;
@@ -4676,6 +5515,9 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.notifications TO service_role;
 
 GRANT SELECT ON TABLE public.promoters TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.promoters TO service_role;
+
+GRANT SELECT ON TABLE public.staff_invitations TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staff_invitations TO service_role;
 
 GRANT SELECT ON TABLE public.staff_members TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staff_members TO service_role;

@@ -302,6 +302,7 @@ begin
     'hold_expires_at', p_booking.hold_expires_at,
     'deposit', p_booking.deposit_total,
     'minimum_spend', p_booking.minimum_spend_total,
+    'currency', (select v.currency from public.venues v where v.id = p_booking.venue_id),
     'deposit_paid', p_booking.deposit_total = 0 or p_booking.deposit_paid_at is not null,
     'awaiting_payment', p_booking.status = 'held' and p_booking.deposit_total > 0
                         and p_booking.deposit_paid_at is null and p_booking.payment_intent_id is not null)

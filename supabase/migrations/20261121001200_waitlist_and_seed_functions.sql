@@ -83,7 +83,7 @@ begin
     perform private.raise_error('INVALID_PARTY_SIZE', format('party size must be 1-50, got %s', p_party_size));
   end if;
   if private.slot_range(p_venue_id, p_date, p_slot_id) is null then
-    perform private.raise_error('INVALID_INPUT', format('unknown slot %s', p_slot_id), 'PT404');
+    perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
   if upper(private.slot_range(p_venue_id, p_date, p_slot_id)) <= private.now()
      or p_date > (private.now() + (select v.booking_horizon from public.venues v where v.id = p_venue_id))::date then

@@ -3,14 +3,18 @@ throw-away database from the repository's migrations and seed, the demo and the 
 Leeds club as the CLI's default venue (its late slot the default slot), with its staff as
 ``--as door/host/manager/admin``.
 
-Exit code 4: ``rush`` found double bookings (must never happen).
+Exit code 4: ``rush`` found double bookings (must never happen). ``rush`` and ``demo`` play on a scratch
+database of their own (exit 3 where none may be made); ``user add`` signs a user up locally.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
+import uuid
+from collections.abc import Iterator
 from typing import Annotated
 
 import psycopg
@@ -66,28 +70,66 @@ def with_db(ctx: typer.Context) -> None:
     raise typer.Exit(code)
 
 
-def play_demo() -> None:
-    """Play a busy night at the Leeds club on a throw-away database and print a summary."""
-    raise typer.Exit(demo.main())
+def play_demo(dsn: cli.DsnOption = None) -> None:
+    """Play a busy night at the Leeds club on a scratch database of its own and print a summary."""
+    with cli.handled(), refused_clearly():
+        code = demo.main(dsn)
+    raise typer.Exit(code)
 
 
 def rush(guests: Annotated[int, typer.Option(min=1, max=500, help="guests racing for the tables")] = 48,
          workers: Annotated[int, typer.Option(min=1, max=32, help="guests booking at the same time")] = 8,
          seed: Annotated[int, typer.Option(help="random seed (same seed, same crowd)")] = 7,
          dsn: cli.DsnOption = None) -> None:
-    """A simulated peak night on this database: a crowd races for one slot, then a summary.
+    """A simulated peak night, then a summary: on a scratch database of its own, created on the server of
+    --dsn / $DATABASE_URL (else a throw-away server) and dropped afterwards; it never touches other data.
 
-    Needs the schema owner's DSN (postgres: it creates the crowd's accounts and moves the clock for the sweeper).
-    Exits 4 if the independent SQL check finds a double booking.
+    Needs the schema owner's DSN (postgres, with CREATEDB: it makes the scratch database, the crowd's
+    accounts, and moves the clock for the sweeper). Exits 4 if the independent SQL check finds a double booking.
     """
-    with cli.handled():
-        target = cli.resolve_dsn(dsn)
-        stats = demo.run_night(target, cli.console, guests=guests, workers=workers, seed=seed)
-        with psycopg.connect(target) as conn:
-            doubles = count_double_bookings(conn)
+    with cli.handled(), refused_clearly(), harness.scratch_database(dsn) as db:
+        raise typer.Exit(play_rush(db.dsn, guests=guests, workers=workers, seed=seed))
+
+
+def play_rush(dsn: str, *, guests: int, workers: int, seed: int) -> int:
+    """The rush on a database of its own: its summary, and the exit code (4 on any double booking)."""
+    stats = demo.run_night(dsn, cli.console, guests=guests, workers=workers, seed=seed)
+    with psycopg.connect(dsn) as conn:
+        doubles = count_double_bookings(conn)
     cli.console.print(demo.summary_table(stats, doubles))
-    if doubles:
-        raise typer.Exit(EXIT_DOUBLE_BOOKINGS)
+    return EXIT_DOUBLE_BOOKINGS if doubles else 0
+
+
+@contextlib.contextmanager
+def refused_clearly() -> Iterator[None]:
+    """No scratch database on that server: say why, exit 3 (no database)."""
+    try:
+        yield
+    except harness.ScratchRefused as error:
+        cli.errors.print(f"[red]no database[/]: {error}")
+        raise typer.Exit(cli.EXIT_NO_DATABASE) from error
+
+
+def user_add(email: Annotated[str, typer.Argument()],
+             name: Annotated[str | None, typer.Option(help="full name")] = None,
+             dsn: cli.DsnOption = None) -> None:
+    """Sign a user up (or in again) on a local database: a confirmed auth.users row; pending invitations apply.
+
+    On a Supabase project people sign up through Supabase Auth instead.
+    """
+    with cli.handled(), psycopg.connect(cli.resolve_dsn(dsn), autocommit=True, connect_timeout=10) as conn:
+        # signing in again (as GoTrue does, it touches the row) applies invitations made since
+        row = conn.execute("update auth.users set email_confirmed_at = coalesce(email_confirmed_at, now()), "
+                           "last_sign_in_at = now() where lower(email) = lower(%s) returning id::text",
+                           (email,)).fetchone()
+        if row is None:
+            row = (str(uuid.uuid4()),)
+            conn.execute(leeds.CONFIRMED_USER, (row[0], email.lower(), json.dumps({"full_name": name})))
+        roles = conn.execute("select v.name || ': ' || sm.role from public.staff_members sm "
+                             "join public.venues v on v.id = sm.venue_id where sm.user_id = %s::uuid",
+                             (row[0],)).fetchall()
+    cli.console.print(f"user {email}" + (f" (staff: {', '.join(r[0] for r in roles)})" if roles else ""))
+    print(row[0])
 
 
 def register(app: typer.Typer, extensions: cli.Extensions) -> None:
@@ -96,6 +138,9 @@ def register(app: typer.Typer, extensions: cli.Extensions) -> None:
                           ("demo", play_demo), ("rush", rush)):
         app.command(name)(command)
     app.command("with-db", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(with_db)
+    users = typer.Typer(help="Local users (what Supabase Auth does on a project).", no_args_is_help=True)
+    users.command("add")(user_add)
+    app.add_typer(users, name="user")
     extensions.actors.update({role: leeds.staff_claims(role) for role in leeds.STAFF_IDS})
     extensions.default_venue = leeds.VENUE_ID
     extensions.default_slot = leeds.SLOTS[-1]  # the late slot, the busy one
