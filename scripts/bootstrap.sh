@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make test`, `make demo` and `make bench` need, and nothing twice:
 # Debian's PostgreSQL 15 extensions (pg_cron, pgTAP with pg_prove), a venv with the Python
-# client (editable, with its test extras), and Deno through npm for the Edge Functions.
+# client (editable, with its test extras, Playwright among them), Deno and postgres-meta (the
+# TypeScript types generator) through npm, and Debian's Chromium for the browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,8 @@ apt_missing=()
 [ -f /usr/share/postgresql/15/extension/pg_cron.control ] || apt_missing+=(postgresql-15-cron)
 [ -f /usr/share/postgresql/15/extension/pgtap.control ] || apt_missing+=(postgresql-15-pgtap)
 command -v pg_prove >/dev/null || apt_missing+=(libtap-parser-sourcehandler-pgtap-perl)
+# Playwright drives Debian's Chromium (its own browser download is not used)
+[ -x /usr/bin/chromium ] || apt_missing+=(chromium)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   echo "bootstrap: installing ${apt_missing[*]}"
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -27,8 +30,8 @@ if [ ! -f "$stamp" ] || [ python_client/pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-if [ ! -x .tools/node_modules/.bin/deno ]; then
-  echo "bootstrap: installing Deno through npm"
+if [ ! -x .tools/node_modules/.bin/deno ] || [ ! -f .tools/node_modules/@supabase/postgres-meta/package.json ]; then
+  echo "bootstrap: installing Deno and postgres-meta through npm"
   mkdir -p .tools
-  (cd .tools && npm install --silent --no-audit --no-fund deno >/dev/null)
+  (cd .tools && npm install --silent --no-audit --no-fund deno @supabase/postgres-meta@0.99.0 >/dev/null)
 fi

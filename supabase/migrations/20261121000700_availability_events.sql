@@ -39,11 +39,11 @@ create index availability_events_created_at_idx on public.availability_events (c
 create index availability_events_channel_table_idx on public.availability_events (channel, table_id, version);
 
 -- The state a booking status gives its tables.
-create function private.table_state(p_status text) returns text
+create function private.table_state(p_status public.booking_status) returns text
 language sql immutable
 set search_path = ''
 as $$
-  select case when p_status in ('held', 'pending_approval', 'confirmed', 'checked_in') then p_status
+  select case when p_status in ('held', 'pending_approval', 'confirmed', 'checked_in') then p_status::text
               else 'available' end
 $$;
 
@@ -152,7 +152,8 @@ declare
   v_staff jsonb;
   v_at text := to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
   v_actor jsonb := jsonb_build_object('actor', jsonb_build_object('id', (select auth.uid()),
-                                                                  'role', private.actor_role(p_venue_id)));
+    'name', private.person_label((select auth.uid()), p_venue_id) ->> 'name',
+    'role', private.actor_role(p_venue_id)));
 begin
   perform private.lock_venue_night(p_venue_id, p_night);
   select v.club_id into v_club_id from public.venues v where v.id = p_venue_id;
@@ -178,8 +179,13 @@ begin
       'newState', private.public_state(v_new),
       'reason', p_reason,
       'updatedAt', v_at,
-      'version', v_version);
-    v_staff := v_public || jsonb_build_object('previousState', v_previous, 'newState', v_new) || v_actor;
+      'version', v_version,
+      -- the snapshot's vocabulary (snake_case); the seed's camelCase keys above stay for a release
+      'event_type', 'availability.updated', 'table_id', p_table_id, 'slot_id', v_slot.slot_id,
+      'previous_state', private.public_state(v_previous), 'new_state', private.public_state(v_new),
+      'updated_at', v_at);
+    v_staff := v_public || jsonb_build_object('previousState', v_previous, 'newState', v_new,
+                                              'previous_state', v_previous, 'new_state', v_new) || v_actor;
     insert into public.availability_events
       (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
     values (v_channel, p_venue_id, p_night, v_slot.slot_id, v_version, p_table_id, v_public, v_staff);

@@ -31,7 +31,7 @@ begin
   new.updated_at := now();
   new.updated_by := (select auth.uid());
   if tg_op = 'UPDATE' then
-    if new.status is distinct from old.status and not private.is_valid_transition(old.status, new.status) then
+    if new.status is distinct from old.status and not private.is_valid_transition(old.status::text, new.status::text) then
       perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', old.status, new.status));
     end if;
     if (new.period, new.booking_date, new.party_size, new.customer_id, new.venue_id)
@@ -92,7 +92,7 @@ begin
   end if;
   perform private.write_audit(new.venue_id, 'booking', new.id,
     case when tg_op = 'INSERT' then 'hold_created' else 'status_changed' end,
-    case when tg_op = 'INSERT' then null else old.status end, new.status,
+    case when tg_op = 'INSERT' then null else old.status::text end, new.status::text,
     new.status_reason,
     case when tg_op = 'INSERT'
          then jsonb_build_object('reference', new.reference, 'party_size', new.party_size,

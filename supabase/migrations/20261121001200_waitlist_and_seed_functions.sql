@@ -240,7 +240,7 @@ begin
   end if;
   select sm.role into v_role from public.staff_members sm
   where sm.user_id = v_uid and (p_venue_id is null or sm.venue_id = p_venue_id)
-  order by private.staff_rank(sm.role) desc limit 1;
+  order by private.staff_rank(sm.role::text) desc limit 1;
   return coalesce(v_role, 'customer');
 end;
 $$;
