@@ -948,6 +948,18 @@ export type Database = {
         Args: { booking_date: string; start_time: string; table_id: string }
         Returns: boolean
       }
+      report_client_metrics: {
+        Args: {
+          p_client: Database["public"]["Enums"]["client_kind"]
+          p_date: string
+          p_latencies_ms: number[]
+          p_mismatched_resyncs: number
+          p_resyncs: number
+          p_stale_hold_refusals: number
+          p_venue_id: string
+        }
+        Returns: Json
+      }
       submit_booking: {
         Args: { p_booking_id: string; p_payment_reference?: string }
         Returns: Json
@@ -972,6 +984,7 @@ export type Database = {
         | "expired"
         | "cancelled"
         | "rejected"
+      client_kind: "typescript" | "python"
       staff_role: "door" | "host" | "manager" | "admin"
       waitlist_status:
         | "waiting"
@@ -1117,6 +1130,7 @@ export const Constants = {
         "cancelled",
         "rejected",
       ],
+      client_kind: ["typescript", "python"],
       staff_role: ["door", "host", "manager", "admin"],
       waitlist_status: [
         "waiting",
