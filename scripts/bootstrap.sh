@@ -30,8 +30,8 @@ if [ ! -f "$stamp" ] || [ python_client/pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-if [ ! -x .tools/node_modules/.bin/deno ] || [ ! -f .tools/node_modules/@supabase/postgres-meta/package.json ]; then
-  echo "bootstrap: installing Deno and postgres-meta through npm"
+if [ ! -x .tools/node_modules/.bin/deno ] || [ ! -f .tools/node_modules/@supabase/postgres-meta/package.json ] || [ ! -x .tools/node_modules/.bin/tsc ]; then
+  echo "bootstrap: installing Deno, postgres-meta and TypeScript through npm"
   mkdir -p .tools
-  (cd .tools && npm install --silent --no-audit --no-fund deno @supabase/postgres-meta@0.99.0 >/dev/null)
+  (cd .tools && npm install --silent --no-audit --no-fund deno @supabase/postgres-meta@0.99.0 typescript@5.9.3 >/dev/null)
 fi

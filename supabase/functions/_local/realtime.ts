@@ -156,10 +156,14 @@ class Connection {
   }
 }
 
-/** Upgrade a request for `/realtime/v1/websocket` to a Realtime socket over `backend`. */
-export function acceptRealtimeSocket(req: Request, backend: RealtimeBackend): Response {
+/**
+ * Upgrade a request for `/realtime/v1/websocket` to a Realtime socket over `backend`; `sockets`
+ * (tests) collects the open sockets, so a test can drop them as a network would.
+ */
+export function acceptRealtimeSocket(req: Request, backend: RealtimeBackend, sockets?: Set<WebSocket>): Response {
   const vsn: Vsn = new URL(req.url).searchParams.get("vsn") === "2.0.0" ? "2.0.0" : "1.0.0";
   const { socket, response } = Deno.upgradeWebSocket(req);
+  sockets?.add(socket);
   const connection = new Connection(socket, vsn, backend);
   socket.onmessage = (event) => {
     if (typeof event.data !== "string") return; // client-sent broadcasts are not supported locally
@@ -168,6 +172,9 @@ export function acceptRealtimeSocket(req: Request, backend: RealtimeBackend): Re
       socket.close(1011, "internal error");
     });
   };
-  socket.onclose = () => connection.close();
+  socket.onclose = () => {
+    sockets?.delete(socket);
+    connection.close();
+  };
   return response;
 }
