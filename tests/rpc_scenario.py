@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +26,11 @@ from clubbooking.models import (
     Availability,
     BlockResult,
     Booking,
+    Catalogue,
     NightMetrics,
+    StaffInvitation,
     TableCombination,
+    VenueInfo,
     WaitlistEntry,
 )
 
@@ -94,6 +98,23 @@ STEPS = (
     Step("hold3", "guest2", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(5)], 6), Booking),
     Step("cancel", "guest2", "cancel_booking", lambda n, r: a(booking_id("hold3")(r), reason="plans changed"),
          Booking, status("cancelled")),
+    # the door's night: the confirmed booking on table 3, found by its reference; a walk-in by a host
+    Step("night", "door", "get_night_bookings", lambda n, r: a(VENUE, n, statuses=["confirmed"]), list,
+         lambda rows: any(b.table_numbers == (3,) and b.slot_id == SLOT for b in rows)),
+    Step("find", "door", "find_bookings", lambda n, r: a(VENUE, r["hold"].reference.lower()), list,
+         lambda rows: len(rows) == 1 and rows[0].table_numbers == (3,)),
+    Step("check_in_ref", "door", "check_in_booking", lambda n, r: a(r["hold"].reference), InvalidTransition),
+    Step("guest_add", "host", "create_guest", lambda n, r: a(VENUE, "Walk In", "+44 7700 900333"), uuid.UUID),
+    Step("walk_in", "host", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(9)], 2, customer_id=r["guest_add"]),
+         Booking, status("held")),
+    Step("cancel_ref", "host", "cancel_booking", lambda n, r: a(r["walk_in"].reference, reason="left"), Booking,
+         status("cancelled")),
+    Step("invite", "admin", "invite_staff", lambda n, r: a(VENUE, "scenario.door@backroom.example", "door"),
+         StaffInvitation, lambda invitation: invitation.status == "pending"),
+    Step("catalogue", "anon", "get_catalogue", lambda n, r: a(VENUE), Catalogue,
+         lambda catalogue: len(catalogue.venue(VENUE).tables) == 16),
+    Step("setup", "admin", "setup_venue", lambda n, r: a(VENUE, {"hold_ttl": "5 minutes"}), VenueInfo,
+         lambda venue: len(venue.slots) == 2),
     Step("atomic", "guest", "create_booking_atomic",
          lambda n, r: a(VENUE, None, None, None, [table(6)], n, LATE, CLOSE, 6, stripe_payment_intent_id="pi_3"),
          AtomicBookingResult, lambda result: result.success and result.booking_id is not None),

@@ -63,9 +63,10 @@ def test_the_clients_rpc_table_matches_the_catalogue(admin: psycopg.Connection[A
 def test_renaming_or_retyping_an_sql_argument_breaks_the_check(sent: Calls, scratch_dsn: str) -> None:
     with psycopg.connect(scratch_dsn, autocommit=True) as conn:
         assert mismatches(conn, sent) == []
-        conn.execute("alter function public.cancel_booking(uuid, text) rename to cancel_booking_old")
-        conn.execute("create function public.cancel_booking(p_booking_id uuid, p_why text default null) "
-                     "returns jsonb language sql as $$ select public.cancel_booking_old(p_booking_id, p_why) $$")
+        conn.execute("alter function public.cancel_booking(uuid, text, text) rename to cancel_booking_old")
+        conn.execute("create function public.cancel_booking(p_booking_id uuid default null, p_why text default null, "
+                     "p_reference text default null) returns jsonb language sql "
+                     "as $$ select public.cancel_booking_old(p_booking_id, p_why, p_reference) $$")
         conn.execute("alter function public.join_waitlist(uuid, date, text, int, text) rename to join_waitlist_old")
         conn.execute("create function public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, "
                      "p_party_size bigint, p_occasion text default null) returns jsonb language sql "

@@ -6,7 +6,8 @@ select plan(34);
 
 select tables_are('public', array['clubs', 'venues', 'floors', 'venue_tables', 'table_combinations', 'venue_slots',
   'customers', 'staff_members', 'bookings', 'booking_tables', 'table_blocks', 'waitlist_entries', 'audit_log',
-  'availability_events', 'notifications', 'promoters'], 'public has the contract''s tables, plus notifications and promoters');
+  'availability_events', 'notifications', 'promoters', 'staff_invitations'],
+  'public has the contract''s tables, plus notifications, promoters and staff invitations');
 
 select is(
   (select count(*)::int from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -23,9 +24,9 @@ select has_function('public', 'hold_tables', array['uuid', 'date', 'text', 'uuid
 select has_function('public', 'submit_booking', array['uuid', 'text'], 'submit_booking');
 select has_function('public', 'approve_booking', array['uuid', 'text'], 'approve_booking');
 select has_function('public', 'reject_booking', array['uuid', 'text'], 'reject_booking');
-select has_function('public', 'cancel_booking', array['uuid', 'text'], 'cancel_booking');
-select has_function('public', 'check_in_booking', array['uuid'], 'check_in_booking');
-select has_function('public', 'mark_no_show', array['uuid'], 'mark_no_show');
+select has_function('public', 'cancel_booking', array['uuid', 'text', 'text'], 'cancel_booking (by id or reference)');
+select has_function('public', 'check_in_booking', array['uuid', 'text'], 'check_in_booking (by id or reference)');
+select has_function('public', 'mark_no_show', array['uuid', 'text'], 'mark_no_show (by id or reference)');
 select has_function('public', 'block_tables', array['uuid', 'date', 'uuid[]', 'text', 'text', 'text', 'timestamp with time zone', 'boolean'], 'block_tables');
 select has_function('public', 'unblock_tables', array['uuid[]', 'text'], 'unblock_tables');
 select has_function('public', 'join_waitlist', array['uuid', 'date', 'text', 'integer', 'text'], 'join_waitlist');

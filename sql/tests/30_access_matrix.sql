@@ -38,6 +38,7 @@ insert into expected_table_access values
   ('availability_events','select', 'all',  'all',  'all',  'all',  'all',  'all',  'all',  'all',  'all',  'all',  'all', 'all'),
   ('notifications',      'select', 'deny', 'own',  'none', 'none', 'venue','venue','venue','venue','venue','venue','all', 'none'),
   ('promoters',          'select', 'deny', 'none', 'none', 'none', 'none', 'venue','venue','venue','venue','venue','all', 'own'),
+  ('staff_invitations',  'select', 'deny', 'none', 'none', 'none', 'none', 'venue','venue','venue','venue','venue','all', 'none'),
 -- writes: only the back office, and nobody rewrites audit rows or events
   ('clubs',              'insert', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
   ('clubs',              'update', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
@@ -86,7 +87,10 @@ insert into expected_table_access values
   ('notifications',      'delete', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
   ('promoters',          'insert', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
   ('promoters',          'update', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
-  ('promoters',          'delete', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny');
+  ('promoters',          'delete', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
+  ('staff_invitations',  'insert', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
+  ('staff_invitations',  'update', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
+  ('staff_invitations',  'delete', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny');
 
 -- Each RPC with one call that succeeds for a caller who may make it (fixture ids by name).
 create temp table expected_rpc_access (
@@ -163,7 +167,20 @@ insert into expected_rpc_access values
   ('report_client_metrics', $$select public.report_client_metrics(tests.venue(), tests.night(), 'typescript', array[120, 340], 1, 0, 0)$$,
                                'deny', 'allow','allow','allow','allow','allow','allow','allow','allow','allow','allow', 'allow'),
   ('export_customer_data', $$select public.export_customer_data(tests.fx('ann_customer'))$$,
-                               'deny', 'allow','deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny');
+                               'deny', 'allow','deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
+  -- operations (issue 17): the door's views, walk-ins, invitations, the catalogue, venue setup
+  ('get_night_bookings', $$select public.get_night_bookings(tests.venue(), tests.night())$$,
+                               'deny', 'deny', 'deny', 'allow','allow','allow','allow','allow','allow','deny', 'allow', 'deny'),
+  ('find_bookings', $$select public.find_bookings(tests.venue(), 'Ann')$$,
+                               'deny', 'deny', 'deny', 'allow','allow','allow','allow','allow','allow','deny', 'allow', 'deny'),
+  ('create_guest', $$select public.create_guest(tests.venue(), 'Walk In', '+44 7700 900123')$$,
+                               'deny', 'deny', 'deny', 'deny', 'allow','allow','allow','allow','allow','deny', 'allow', 'deny'),
+  ('invite_staff', $$select public.invite_staff(tests.venue(), 'new.host@test.example', 'host')$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny'),
+  ('get_catalogue', $$select public.get_catalogue(tests.venue())$$,
+                               'allow','allow','allow','allow','allow','allow','allow','allow','allow','allow','allow', 'allow'),
+  ('setup_venue', $$select public.setup_venue(tests.venue(), '{"hold_ttl": "4 minutes"}')$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny');
 
 -- The matrices' cells: one row per (persona, table, command) and per (persona, RPC call).
 create temp view expected_cells as
@@ -207,7 +224,8 @@ insert into row_scopes values
   ('booking_tables', 't.booking_id in (select b.id from public.bookings b join public.customers c on c.id = b.customer_id where c.user_id = %1$L)', null),
   ('waitlist_entries', 't.customer_id in (select c.id from public.customers c where c.user_id = %1$L)', null),
   ('notifications', 't.customer_id in (select c.id from public.customers c where c.user_id = %1$L)', null),
-  ('promoters', 't.user_id = %1$L', null);
+  ('promoters', 't.user_id = %1$L', null),
+  ('staff_invitations', 'false', null);
 
 create function tests.row_ids(p_table text, p_predicate text) returns text[]
 language plpgsql

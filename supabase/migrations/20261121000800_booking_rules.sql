@@ -53,13 +53,15 @@ begin
   end if;
   if new.booking_date > (v_today + v_venue.booking_horizon)::date then
     perform private.raise_error('DATE_OUT_OF_RANGE',
-      format('bookings open %s ahead; %s is too far', v_venue.booking_horizon, new.booking_date));
+      format('bookings open %s ahead; %s is too far', private.interval_text(v_venue.booking_horizon), new.booking_date));
   end if;
   v_night := private.night_range(new.venue_id, new.booking_date);
   if v_night is null or not v_night @> new.period then
-    perform private.raise_error('OUTSIDE_OPERATING_HOURS',
-      coalesce(format('the venue is open %s-%s (%s) that night', v_venue.opens_at, v_venue.closes_at, v_venue.timezone),
-               format('the venue is closed on %s', new.booking_date)));
+    perform private.raise_error('OUTSIDE_OPERATING_HOURS', case
+      when v_night is null then format('the venue is closed on %s nights; it opens on %s nights', to_char(new.booking_date, 'FMDay'),
+        (select string_agg(to_char(date '2024-01-01' + d - 1, 'FMDay'), ', ' order by d) from unnest(v_venue.open_days) d))
+      else format('the venue is open %s-%s (%s) that night', to_char(v_venue.opens_at, 'HH24:MI'),
+                  to_char(v_venue.closes_at, 'HH24:MI'), v_venue.timezone) end);
   end if;
   select c.date_of_birth into v_dob from public.customers c where c.id = new.customer_id;
   if v_dob is not null and v_dob > new.booking_date - make_interval(years => v_venue.min_age) then

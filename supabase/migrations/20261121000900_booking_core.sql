@@ -178,7 +178,8 @@ begin
     'hold_expires_at', p_booking.hold_expires_at,
     'deposit', p_booking.deposit_total,
     'minimum_spend', p_booking.minimum_spend_total,
-    'payment_reference', p_booking.payment_reference));
+    'payment_reference', p_booking.payment_reference,
+    'currency', (select v.currency from public.venues v where v.id = p_booking.venue_id)));
 end;
 $$;
 

@@ -149,7 +149,7 @@ begin
   end if;
   v_period := coalesce(p_period, private.slot_range(p_venue_id, p_date, p_slot_id));
   if v_period is null then
-    perform private.raise_error('INVALID_INPUT', format('unknown slot %s', p_slot_id), 'PT404');
+    perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
   v_tables := array(select distinct t from unnest(p_table_ids) t where t is not null order by 1);
   if cardinality(v_tables) <> cardinality(p_table_ids) then
@@ -201,6 +201,29 @@ begin
     v_venue.hold_ttl, jsonb_build_object('special_requests', p_special_requests, 'occasion', p_occasion,
                                          'promoter_code', p_promoter_code, 'idempotency_key', p_idempotency_key));
   return private.booking_result(v_booking);
+end;
+$$;
+
+-- The booking a transition names: by id, or by the reference a guest reads out at the door
+-- (any case, surrounding spaces ignored). Exactly one of them; an unknown one is a 404.
+create function private.booking_id_for(p_booking_id uuid, p_reference text) returns uuid
+language plpgsql stable security definer set search_path = ''
+as $$
+declare
+  v_id uuid;
+begin
+  if (p_booking_id is null) = (p_reference is null) then
+    perform private.raise_error('INVALID_INPUT', 'name the booking by its id or by its reference (BR-YYMMDD-XXXXXX), not both');
+  end if;
+  if p_booking_id is not null then
+    return p_booking_id;
+  end if;
+  select b.id into v_id from public.bookings b where b.reference = upper(btrim(p_reference));
+  if v_id is null then
+    perform private.raise_error('INVALID_INPUT',
+      format('no booking with reference %s (references look like BR-261204-S5F7EY)', left(btrim(p_reference), 40)), 'PT404');
+  end if;
+  return v_id;
 end;
 $$;
 
@@ -271,7 +294,7 @@ begin
     return private.booking_result(v_booking);
   end if;
   if v_booking.status = 'expired' or (v_booking.status = 'held' and v_booking.hold_expires_at <= private.now()) then
-    perform private.raise_error('HOLD_EXPIRED', format('the hold ran out at %s', v_booking.hold_expires_at));
+    perform private.raise_error('HOLD_EXPIRED', format('the hold ran out at %s', private.local_text(v_booking.venue_id, v_booking.hold_expires_at)));
   end if;
   if v_booking.status <> 'held' then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be submitted', v_booking.status));
@@ -363,12 +386,14 @@ set search_path = ''
 as $$
 declare
   v_period tstzrange;
+  v_venue_id uuid;
 begin
-  select b.period into v_period from public.bookings b where b.id = p_booking_id;
+  select b.period, b.venue_id into v_period, v_venue_id from public.bookings b where b.id = p_booking_id;
   if v_period is not null and not (private.now() >= lower(v_period) - interval '1 hour' and private.now() < upper(v_period)) then
     perform private.booking_for_transition(p_booking_id, false, 'door');
     perform private.raise_error('INVALID_TRANSITION',
-      format('check-in is open from an hour before %s until %s', lower(v_period), upper(v_period)));
+      format('check-in is open from an hour before %s until %s', private.local_text(v_venue_id, lower(v_period)),
+             private.local_text(v_venue_id, upper(v_period))));
   end if;
   return private.staff_transition(p_booking_id, 'checked_in', array['confirmed'], 'door', 'guest_checked_in');
 end;
@@ -382,11 +407,12 @@ set search_path = ''
 as $$
 declare
   v_period tstzrange;
+  v_venue_id uuid;
 begin
-  select b.period into v_period from public.bookings b where b.id = p_booking_id;
+  select b.period, b.venue_id into v_period, v_venue_id from public.bookings b where b.id = p_booking_id;
   if v_period is not null and private.now() < lower(v_period) then
     perform private.booking_for_transition(p_booking_id, false, 'host');
-    perform private.raise_error('INVALID_TRANSITION', format('the booking starts at %s', lower(v_period)));
+    perform private.raise_error('INVALID_TRANSITION', format('the booking starts at %s', private.local_text(v_venue_id, lower(v_period))));
   end if;
   return private.staff_transition(p_booking_id, 'no_show', array['confirmed'], 'host', 'guest_no_show');
 end;

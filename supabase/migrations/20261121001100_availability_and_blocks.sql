@@ -63,7 +63,7 @@ begin
   end if;
   v_period := private.slot_range(p_venue_id, p_date, p_slot_id);
   if v_period is null then
-    perform private.raise_error('INVALID_INPUT', format('unknown slot %s', p_slot_id), 'PT404');
+    perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
   v_channel := private.channel_name(v_club_id, p_venue_id, p_date, p_slot_id);
   v_rank := case when private.is_trusted() then 4 else private.staff_rank(private.staff_role(p_venue_id)) end;
@@ -191,7 +191,7 @@ begin
     if p_slot_id is null then
       perform private.raise_error('OUTSIDE_OPERATING_HOURS', format('the venue is closed on %s', p_date));
     end if;
-    perform private.raise_error('INVALID_INPUT', format('unknown slot %s', p_slot_id), 'PT404');
+    perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
   if upper(v_period) <= private.now() then
     perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is in the past', p_date));

@@ -43,7 +43,7 @@ begin
     perform private.raise_error('INVALID_PARTY_SIZE', format('party size must be 1-50, got %s', p_party_size));
   end if;
   if private.slot_range(p_venue_id, p_date, p_slot_id) is null then
-    perform private.raise_error('INVALID_INPUT', format('unknown slot %s', p_slot_id), 'PT404');
+    perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
   if upper(private.slot_range(p_venue_id, p_date, p_slot_id)) <= private.now()
      or p_date > (private.now() + (select v.booking_horizon from public.venues v where v.id = p_venue_id))::date then
@@ -91,10 +91,9 @@ declare
 begin
   if v_customer_id is null and p_customer_email is not null
      and (private.is_trusted() or private.is_venue_staff(p_venue_id, 'host')) then
-    insert into public.customers (email, phone, full_name)
-    values (lower(trim(p_customer_email)), p_customer_phone, p_customer_name)
-    on conflict (lower(email)) where email is not null do update set email = excluded.email
-    returning id into v_customer_id;
+    -- a guest of the venue's club (the same one when the club knows the email), never another club's
+    v_customer_id := private.create_guest(p_venue_id, coalesce(nullif(btrim(p_customer_name), ''), 'Guest'),
+                                          p_customer_phone, p_customer_email);
   end if;
   v_hold := private.hold_tables(p_venue_id, p_booking_date, null, p_table_ids, p_party_size,
               null, p_special_requests, p_occasion, null, v_customer_id,

@@ -42,20 +42,23 @@ language sql set search_path = ''
 as $$ select private.reject_booking(p_booking_id, p_reason) $$;
 comment on function public.reject_booking is 'pending_approval -> rejected (manager).';
 
-create function public.cancel_booking(p_booking_id uuid, p_reason text default null) returns jsonb
+-- The door's transitions name a booking by id or by the reference the guest reads out
+-- (p_reference, e.g. BR-261204-S5F7EY); private.booking_id_for resolves it.
+create function public.cancel_booking(p_booking_id uuid default null, p_reason text default null,
+                                      p_reference text default null) returns jsonb
 language sql set search_path = ''
-as $$ select private.cancel_booking(p_booking_id, p_reason) $$;
-comment on function public.cancel_booking is 'Open booking -> cancelled (its guest, or host+); says whether a paid deposit is refundable.';
+as $$ select private.cancel_booking(private.booking_id_for(p_booking_id, p_reference), p_reason) $$;
+comment on function public.cancel_booking is 'Open booking (by id or reference) -> cancelled (its guest, or host+); says whether a paid deposit is refundable.';
 
-create function public.check_in_booking(p_booking_id uuid) returns jsonb
+create function public.check_in_booking(p_booking_id uuid default null, p_reference text default null) returns jsonb
 language sql set search_path = ''
-as $$ select private.check_in_booking(p_booking_id) $$;
-comment on function public.check_in_booking is 'confirmed -> checked_in (door+).';
+as $$ select private.check_in_booking(private.booking_id_for(p_booking_id, p_reference)) $$;
+comment on function public.check_in_booking is 'confirmed -> checked_in (door+), by id or reference.';
 
-create function public.mark_no_show(p_booking_id uuid) returns jsonb
+create function public.mark_no_show(p_booking_id uuid default null, p_reference text default null) returns jsonb
 language sql set search_path = ''
-as $$ select private.mark_no_show(p_booking_id) $$;
-comment on function public.mark_no_show is 'confirmed -> no_show (host+), once the booking has started.';
+as $$ select private.mark_no_show(private.booking_id_for(p_booking_id, p_reference)) $$;
+comment on function public.mark_no_show is 'confirmed -> no_show (host+), once the booking has started; by id or reference.';
 
 create function public.block_tables(p_venue_id uuid, p_date date, p_table_ids uuid[], p_slot_id text default null,
                                     p_kind text default 'maintenance', p_reason text default null,

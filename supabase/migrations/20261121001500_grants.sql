@@ -35,9 +35,9 @@ begin
       ('submit_booking(uuid, text)',                                             'authenticated, service_role'),
       ('approve_booking(uuid, text)',                                            'authenticated, service_role'),
       ('reject_booking(uuid, text)',                                             'authenticated, service_role'),
-      ('cancel_booking(uuid, text)',                                             'authenticated, service_role'),
-      ('check_in_booking(uuid)',                                                 'authenticated, service_role'),
-      ('mark_no_show(uuid)',                                                     'authenticated, service_role'),
+      ('cancel_booking(uuid, text, text)',                                       'authenticated, service_role'),
+      ('check_in_booking(uuid, text)',                                           'authenticated, service_role'),
+      ('mark_no_show(uuid, text)',                                               'authenticated, service_role'),
       ('block_tables(uuid, date, uuid[], text, text, text, timestamptz, boolean)', 'authenticated, service_role'),
       ('unblock_tables(uuid[], text)',                                           'authenticated, service_role'),
       ('join_waitlist(uuid, date, text, int, text)',                             'authenticated, service_role'),
@@ -58,6 +58,9 @@ begin
         when 'hold_tables(uuid, date, text, uuid[], int, text, text, text, text, uuid)'
           then 'hold_tables(uuid, date, text, uuid[], int, text, text, text, text, uuid, tstzrange)'
         when 'expire_holds()' then 'expire_holds(int)'
+        when 'cancel_booking(uuid, text, text)' then 'cancel_booking(uuid, text)'
+        when 'check_in_booking(uuid, text)' then 'check_in_booking(uuid)'
+        when 'mark_no_show(uuid, text)' then 'mark_no_show(uuid)'
         else v_grant.signature end,
       v_grant.roles);
   end loop;
@@ -69,3 +72,5 @@ grant execute on function private.staff_venue_ids(text), private.my_customer_id(
   private.may_join_staff_channel(text), private.is_trusted(), private.api_role(),
   private.raise_error(text, text, text)
   to anon, authenticated, service_role;
+-- The transitions' wrappers resolve a booking reference to its id.
+grant execute on function private.booking_id_for(uuid, text) to authenticated, service_role;

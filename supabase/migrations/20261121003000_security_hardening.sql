@@ -141,7 +141,7 @@ $$;
 -- Overrides, admin changes and erasure are audited against the venue or the customer too.
 alter table public.audit_log drop constraint audit_log_entity_check;
 alter table public.audit_log add constraint audit_log_entity_check
-  check (entity in ('booking', 'block', 'waitlist', 'venue', 'customer'));
+  check (entity in ('booking', 'block', 'waitlist', 'venue', 'customer', 'staff_invitation'));
 
 -- ---------- grants ----------
 -- Audit rows and availability events are written only by triggers and security definer

@@ -123,19 +123,27 @@ def reject_booking(booking_id: Id, reason: str | None = None) -> Call[models.Boo
     return _with_reason("reject_booking", booking_id, reason)
 
 
-def cancel_booking(booking_id: Id, reason: str | None = None) -> Call[models.Booking]:
-    """Cancel an open booking (its guest, or host and up); ``refund_eligible``: a paid deposit comes back."""
-    return _with_reason("cancel_booking", booking_id, reason)
+def _id_or_reference(booking: Id) -> dict[str, Any]:
+    """A booking named by its id or by its reference (BR-261204-S5F7EY, any case)."""
+    if isinstance(booking, str) and booking.strip().upper().startswith("BR-"):
+        return {"p_reference": booking.strip()}
+    return {"p_booking_id": booking}
 
 
-def check_in_booking(booking_id: Id) -> Call[models.Booking]:
-    """confirmed -> checked_in (door and up)."""
-    return _booking("check_in_booking", {"p_booking_id": booking_id})
+def cancel_booking(booking: Id, reason: str | None = None) -> Call[models.Booking]:
+    """Cancel an open booking, by id or reference (its guest, or host and up); ``refund_eligible``:
+    a paid deposit comes back."""
+    return _booking("cancel_booking", _args(_id_or_reference(booking), **_p(reason=reason)))
 
 
-def mark_no_show(booking_id: Id) -> Call[models.Booking]:
-    """confirmed -> no_show (host and up), once the booking has started."""
-    return _booking("mark_no_show", {"p_booking_id": booking_id})
+def check_in_booking(booking: Id) -> Call[models.Booking]:
+    """confirmed -> checked_in (door and up), by id or by the reference the guest reads out."""
+    return _booking("check_in_booking", _id_or_reference(booking))
+
+
+def mark_no_show(booking: Id) -> Call[models.Booking]:
+    """confirmed -> no_show (host and up), once the booking has started; by id or reference."""
+    return _booking("mark_no_show", _id_or_reference(booking))
 
 
 def create_booking_atomic(venue_id: Id, customer_email: str | None, customer_phone: str | None,
@@ -235,3 +243,48 @@ def forget_customer(customer_id: Id) -> Call[dict[str, Any]]:
 def export_customer_data(customer_id: Id | None = None) -> Call[dict[str, Any]]:
     """GDPR access: everything held about a customer (the caller by default), as one document."""
     return Call("export_customer_data", _args({}, **_p(customer_id=customer_id)), dict)
+
+
+# ---------- operations: the door's views, walk-ins, invitations, the catalogue, venue setup ----------
+
+def _night_bookings(rows: Any) -> list[models.NightBooking]:
+    return [models.NightBooking.from_json(r) for r in rows]
+
+
+def get_night_bookings(venue_id: Id, date: dt.date,
+                       statuses: Sequence[str] | None = None) -> Call[list[models.NightBooking]]:
+    """A night's bookings (door and up), earliest first, one per booking with its table numbers;
+    ``statuses`` filters (e.g. ``["confirmed", "checked_in"]``). Fields by role."""
+    return Call("get_night_bookings", _args({"p_venue_id": venue_id, "p_date": date},
+                                            **_p(statuses=list(statuses) if statuses is not None else None)),
+                _night_bookings)
+
+
+def find_bookings(venue_id: Id, query: str) -> Call[list[models.NightBooking]]:
+    """A venue's bookings by reference or guest name (host and up: also phone or email), at most 50."""
+    return Call("find_bookings", {"p_venue_id": venue_id, "p_query": query}, _night_bookings)
+
+
+def create_guest(venue_id: Id, full_name: str, phone: str | None = None,
+                 email: str | None = None) -> Call[uuid.UUID]:
+    """A walk-in guest of the venue's club (host and up); the club's existing guest when the email matches.
+    Hold tables for them with ``hold_tables(..., customer_id=guest_id)``."""
+    return Call("create_guest", _args({"p_venue_id": venue_id, "p_full_name": full_name},
+                                      **_p(phone=phone, email=email)), lambda value: _ids([value])[0])
+
+
+def invite_staff(venue_id: Id, email: str, role: str) -> Call[models.StaffInvitation]:
+    """Invite a person by email as door, host, manager or admin (admin, aal2); applied when they sign up or in."""
+    return Call("invite_staff", {"p_venue_id": venue_id, "p_email": email, "p_role": role},
+                models.StaffInvitation.from_json)
+
+
+def get_catalogue(venue_id: Id | None = None) -> Call[models.Catalogue]:
+    """Every venue (or one) with its floors, slots, tables and combinations: no ids to hard-code."""
+    return Call("get_catalogue", _args({}, **_p(venue_id=venue_id)), models.Catalogue.from_json)
+
+
+def setup_venue(venue_id: Id | None, spec: Mapping[str, Any]) -> Call[models.VenueInfo]:
+    """Create (``venue_id`` None, ``spec["club_id"]`` set) or change a venue from a spec: settings, floors,
+    tables, slots, combinations (admin, aal2). Refused, changing nothing, if a live booking would be stranded."""
+    return Call("setup_venue", {"p_venue_id": venue_id, "p_spec": dict(spec)}, models.VenueInfo.from_json)

@@ -159,6 +159,12 @@ class BookingClient:
     update_venue_settings = SyncRpc(calls.update_venue_settings)
     forget_customer = SyncRpc(calls.forget_customer)
     export_customer_data = SyncRpc(calls.export_customer_data)
+    get_night_bookings = SyncRpc(calls.get_night_bookings)
+    find_bookings = SyncRpc(calls.find_bookings)
+    create_guest = SyncRpc(calls.create_guest)
+    invite_staff = SyncRpc(calls.invite_staff)
+    get_catalogue = SyncRpc(calls.get_catalogue)
+    setup_venue = SyncRpc(calls.setup_venue)
 
 
 class AsyncBookingClient:
@@ -258,6 +264,12 @@ class AsyncBookingClient:
     update_venue_settings = AsyncRpc(calls.update_venue_settings)
     forget_customer = AsyncRpc(calls.forget_customer)
     export_customer_data = AsyncRpc(calls.export_customer_data)
+    get_night_bookings = AsyncRpc(calls.get_night_bookings)
+    find_bookings = AsyncRpc(calls.find_bookings)
+    create_guest = AsyncRpc(calls.create_guest)
+    invite_staff = AsyncRpc(calls.invite_staff)
+    get_catalogue = AsyncRpc(calls.get_catalogue)
+    setup_venue = AsyncRpc(calls.setup_venue)
 
 
 def rpc_methods() -> dict[str, Callable[..., Call[Any]]]:

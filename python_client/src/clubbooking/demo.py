@@ -135,6 +135,15 @@ def run_night(dsn: str, console: Console, *, guests: int = 48, workers: int = 12
     return stats
 
 
+# What each refusal means in the demo: guests asking for what the rules don't allow, as a real
+# crowd does, and trying again; none of it is a fault.
+REFUSALS = {
+    "SECTION_NOT_AVAILABLE": "table already taken (the guest tried an alternative)",
+    "CAPACITY_MISMATCH": "party did not fit the table (the guest asked again with a fitting party)",
+    "MAX_TABLES_EXCEEDED": "guest at their table limit",
+}
+
+
 def summary_table(stats: NightStats, double_bookings: int) -> Table:
     table = Table(title="The Backroom Leeds: one busy night", show_lines=False)
     table.add_column("measure")
@@ -146,7 +155,7 @@ def summary_table(stats: NightStats, double_bookings: int) -> Table:
         ("holds abandoned", stats.abandoned),
         ("holds expired by the sweeper", stats.expired),
         ("requests approved by the manager", stats.approved),
-        *((f"rejected: {code}", n) for code, n in sorted(stats.rejections.items())),
+        *((f"refused, {REFUSALS.get(code, code)}", n) for code, n in sorted(stats.rejections.items())),
         ("hold latency p50 (ms)", f"{_percentile(stats.latencies_ms, 50):.1f}"),
         ("hold latency p95 (ms)", f"{_percentile(stats.latencies_ms, 95):.1f}"),
         ("double bookings (independent SQL check)", double_bookings),
@@ -156,11 +165,13 @@ def summary_table(stats: NightStats, double_bookings: int) -> Table:
     return table
 
 
-def main() -> int:
+def main(dsn: str | None = None) -> int:
+    """The demo night on a scratch database of its own (on ``dsn``'s server, else $DATABASE_URL's, else a
+    throw-away one), dropped afterwards."""
     console = Console()
     started = time.perf_counter()
-    with harness.throwaway_database() as db:
-        console.print(f"[bold]clubbooking demo[/] on a {db.kind} PostgreSQL ({db.dsn})")
+    with harness.scratch_database(dsn) as db:
+        console.print(f"[bold]clubbooking demo[/] on a {db.kind} PostgreSQL database of its own")
         stats = run_night(db.dsn, console)
         with psycopg.connect(db.dsn) as conn:
             doubles = count_double_bookings(conn)

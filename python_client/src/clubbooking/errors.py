@@ -177,6 +177,18 @@ EXCLUSION_VIOLATION = "23P01"
 INSUFFICIENT_PRIVILEGE = "42501"
 # Class 22 (data exception: a malformed uuid, date, number) is the caller's bad input.
 DATA_EXCEPTION_CLASS = "22"
+# PostgREST's "Could not find the function": an RPC the server's schema does not have.
+POSTGREST_NO_FUNCTION = "PGRST202"
+
+
+def _denied_words(message: str | None, anonymous: bool) -> str:
+    """PostgreSQL's "permission denied for function hold_tables" as staff read it."""
+    what = (message or "").rsplit(" ", 1)[-1] or "that"
+    if anonymous:
+        return f"sign in first: {what} is for signed-in users"
+    return f"this account may not do that ({what}); act as someone with the right role"
+
+
 # PostgREST's own JWT errors (missing, malformed, expired, bad signature): no signed-in user.
 POSTGREST_JWT_ERRORS = ("PGRST300", "PGRST301", "PGRST302", "PGRST303")
 
@@ -189,7 +201,10 @@ def from_parts(message: str | None, detail: str | None, sqlstate: str | None, *,
     if sqlstate == EXCLUSION_VIOLATION:
         return SectionNotAvailable(json.dumps({"reason": "taken", "alternatives": []}), sqlstate="PT409")
     if sqlstate == INSUFFICIENT_PRIVILEGE:
-        return NotAuthorized(message or "", sqlstate="PT401" if anonymous else "PT403", hint=hint)
+        return NotAuthorized(_denied_words(message, anonymous), sqlstate="PT401" if anonymous else "PT403", hint=hint)
+    if sqlstate == POSTGREST_NO_FUNCTION:
+        return InvalidInput(f"this server has no such operation ({message or 'unknown function'}); "
+                            "its database may be older than this client: apply the migrations", sqlstate="PT404")
     if sqlstate in POSTGREST_JWT_ERRORS:
         return NotAuthorized(message or "", sqlstate="PT401", hint=hint)
     if sqlstate is not None and sqlstate.startswith(DATA_EXCEPTION_CLASS):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -308,3 +309,37 @@ def throwaway_database() -> Iterator[Database]:
         yield db
     finally:
         db.stop()
+
+
+class ScratchRefused(Exception):
+    """No scratch database could be made on the server given (no privilege, or a hosted project)."""
+
+
+@contextlib.contextmanager
+def scratch_database(dsn: str | None = None) -> Iterator[Database]:
+    """A migrated, seeded database of its own for the length of a block, dropped afterwards.
+
+    On the server of ``dsn`` (else ``$DATABASE_URL``) in a new database, never in the database
+    named: what runs in it (``rush``, ``demo``) can't touch data it did not make. With neither,
+    a throw-away server. ``ScratchRefused`` when the server won't let us create a database.
+    """
+    target = dsn or os.environ.get("DATABASE_URL")
+    if not target:
+        with throwaway_database() as db:
+            yield db
+        return
+    if is_supabase(target):
+        raise ScratchRefused("this is a Supabase project: rush and demo run only on a server where they may "
+                             "create a scratch database of their own (run them without --dsn for a local one)")
+    name = f"clubbooking_scratch_{os.getpid()}_{secrets.token_hex(4)}"
+    try:
+        scratch = create_database(target, name)
+    except psycopg.errors.InsufficientPrivilege as error:
+        raise ScratchRefused(f"cannot create a scratch database on that server ({error.diag.message_primary}); "
+                             "rush and demo never run in an existing database: give a DSN of a role with "
+                             "CREATEDB, or none for a throw-away server") from error
+    try:
+        apply_schema(scratch)
+        yield Database(scratch, "scratch")
+    finally:
+        drop_database(target, name)

@@ -6,7 +6,9 @@ import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 T = TypeVar("T")
 
@@ -30,6 +32,25 @@ def _fields(cls: type[T], data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in names}
 
 
+CURRENCY_SIGNS = {"gbp": "£", "eur": "€", "usd": "$"}
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount of money in a currency (ISO 4217, lower case as Stripe writes it): never a float."""
+
+    amount: Decimal
+    currency: str = "gbp"
+
+    @classmethod
+    def of(cls, value: Any, currency: str | None = None) -> Money:
+        return cls(Decimal(str(value if value is not None else 0)).quantize(Decimal("0.01")), currency or "gbp")
+
+    def __str__(self) -> str:
+        sign = CURRENCY_SIGNS.get(self.currency)
+        return f"{sign}{self.amount:,.2f}" if sign else f"{self.amount:,.2f} {self.currency.upper()}"
+
+
 @dataclass(frozen=True)
 class Booking:
     """A booking as the booking RPCs return it."""
@@ -43,11 +64,12 @@ class Booking:
     ends_at: dt.datetime
     party_size: int
     table_ids: tuple[uuid.UUID, ...]
-    deposit: float
-    minimum_spend: float
+    deposit: Decimal
+    minimum_spend: Decimal
     hold_expires_at: dt.datetime | None = None
     payment_reference: str | None = None
     refund_eligible: bool | None = None
+    currency: str = "gbp"
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Booking:
@@ -61,12 +83,18 @@ class Booking:
             ends_at=_ts(data["ends_at"]) or dt.datetime.min,
             party_size=int(data["party_size"]),
             table_ids=tuple(_uuid(t) for t in data.get("table_ids", [])),
-            deposit=float(data.get("deposit") or 0),
-            minimum_spend=float(data.get("minimum_spend") or 0),
+            deposit=Money.of(data.get("deposit"), data.get("currency")).amount,
+            minimum_spend=Money.of(data.get("minimum_spend"), data.get("currency")).amount,
             hold_expires_at=_ts(data.get("hold_expires_at")),
             payment_reference=data.get("payment_reference"),
             refund_eligible=data.get("refund_eligible"),
+            currency=data.get("currency") or "gbp",
         )
+
+    @property
+    def deposit_money(self) -> Money:
+        """The deposit with its currency."""
+        return Money(self.deposit, self.currency)
 
 
 @dataclass(frozen=True)
@@ -268,3 +296,170 @@ class NightMetrics:
         for rate in ("hold_to_booking_conversion", "expiry_rate", "no_show_rate"):
             known[rate] = None if known.get(rate) is None else float(known[rate])
         return cls(**known)
+
+
+@dataclass(frozen=True)
+class NightBooking:
+    """A booking as staff see it on the night: tables by number, slot, guest, status, local times.
+
+    Hosts and above also get the guest's contact details, requests and money (``deposit``,
+    ``minimum_spend`` as ``Money``); managers and above the payment reference. Fields the
+    caller's role does not see are None.
+    """
+
+    booking_id: uuid.UUID
+    reference: str
+    status: str
+    venue_id: uuid.UUID
+    booking_date: dt.date
+    slot_id: str | None
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    timezone: str
+    party_size: int
+    table_numbers: tuple[int, ...]
+    table_ids: tuple[uuid.UUID, ...]
+    floors: tuple[str, ...]
+    guest_id: uuid.UUID
+    guest_name: str
+    occasion: str | None = None
+    hold_expires_at: dt.datetime | None = None
+    guest_phone: str | None = None
+    guest_email: str | None = None
+    special_requests: str | None = None
+    status_reason: str | None = None
+    deposit: Money | None = None
+    minimum_spend: Money | None = None
+    deposit_paid: bool | None = None
+    promoter_code: str | None = None
+    payment_reference: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NightBooking:
+        known = _fields(cls, data)
+        currency = data.get("currency")
+        return cls(**{
+            **known,
+            "booking_id": _uuid(data["booking_id"]), "venue_id": _uuid(data["venue_id"]),
+            "booking_date": _date(data["booking_date"]),
+            "starts_at": _ts(data["starts_at"]) or dt.datetime.min, "ends_at": _ts(data["ends_at"]) or dt.datetime.min,
+            "table_numbers": tuple(int(n) for n in data.get("table_numbers") or []),
+            "table_ids": tuple(_uuid(t) for t in data.get("table_ids") or []),
+            "floors": tuple(data.get("floors") or []), "guest_id": _uuid(data["guest_id"]),
+            "hold_expires_at": _ts(data.get("hold_expires_at")),
+            "deposit": Money.of(data["deposit"], currency) if "deposit" in data else None,
+            "minimum_spend": Money.of(data["minimum_spend"], currency) if "minimum_spend" in data else None,
+        })
+
+    @property
+    def local_start(self) -> dt.datetime:
+        """When it starts, in the venue's zone."""
+        return self.starts_at.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def local_end(self) -> dt.datetime:
+        """When it ends, in the venue's zone."""
+        return self.ends_at.astimezone(ZoneInfo(self.timezone))
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    """A named slot of a venue's night: local start and length."""
+
+    slot_id: str
+    label: str
+    starts_at: dt.time
+    duration: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SlotInfo:
+        return cls(data["slot_id"], data["label"], dt.time.fromisoformat(str(data["starts_at"])), str(data["duration"]))
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """A table of the catalogue: number, floor, seats, money."""
+
+    table_id: uuid.UUID
+    number: int
+    name: str
+    floor: str
+    capacity_min: int
+    capacity_max: int
+    vip: bool
+    minimum_spend: Money
+    deposit: Money
+    shared: bool
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], currency: str) -> TableInfo:
+        return cls(_uuid(data["table_id"]), int(data["number"]), data["name"], data["floor"],
+                   int(data["capacity_min"]), int(data["capacity_max"]), bool(data["vip"]),
+                   Money.of(data["minimum_spend"], currency), Money.of(data["deposit"], currency), bool(data["shared"]))
+
+
+@dataclass(frozen=True)
+class VenueInfo:
+    """A venue of the catalogue with its floors, slots, tables and combinations."""
+
+    venue_id: uuid.UUID
+    club: str
+    name: str
+    timezone: str
+    currency: str
+    opens_at: dt.time
+    closes_at: dt.time
+    open_days: tuple[int, ...]
+    floors: tuple[str, ...]
+    slots: tuple[SlotInfo, ...]
+    tables: tuple[TableInfo, ...]
+    combinations: tuple[dict[str, Any], ...]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> VenueInfo:
+        currency = data.get("currency") or "gbp"
+        return cls(_uuid(data["venue_id"]), data["club"], data["name"], data["timezone"], currency,
+                   dt.time.fromisoformat(str(data["opens_at"])), dt.time.fromisoformat(str(data["closes_at"])),
+                   tuple(data["open_days"]), tuple(f["name"] for f in data["floors"]),
+                   tuple(SlotInfo.from_json(s) for s in data["slots"]),
+                   tuple(TableInfo.from_json(t, currency) for t in data["tables"]), tuple(data["combinations"]))
+
+    def table(self, number: int) -> TableInfo:
+        """The table with that number; ``KeyError`` naming the valid numbers otherwise."""
+        for t in self.tables:
+            if t.number == number:
+                return t
+        raise KeyError(f"no table {number} at {self.name}; tables are {', '.join(str(t.number) for t in self.tables)}")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every venue (or one) with what it sells."""
+
+    venues: tuple[VenueInfo, ...]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Catalogue:
+        return cls(tuple(VenueInfo.from_json(v) for v in data["venues"]))
+
+    def venue(self, key: str | uuid.UUID) -> VenueInfo:
+        """A venue by id or by name (any case); ``KeyError`` naming the venues otherwise."""
+        for v in self.venues:
+            if str(v.venue_id) == str(key) or v.name.lower() == str(key).lower():
+                return v
+        raise KeyError(f"no venue {key}; venues are {', '.join(v.name for v in self.venues) or 'none'}")
+
+
+@dataclass(frozen=True)
+class StaffInvitation:
+    """A pending invitation to a venue's staff, applied when the person signs up or signs in."""
+
+    invitation_id: uuid.UUID
+    venue_id: uuid.UUID
+    email: str
+    role: str
+    status: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StaffInvitation:
+        return cls(_uuid(data["invitation_id"]), _uuid(data["venue_id"]), data["email"], data["role"], data["status"])

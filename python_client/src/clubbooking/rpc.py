@@ -43,9 +43,9 @@ RPCS: dict[str, Rpc] = {r.name: r for r in (
     _rpc("submit_booking", "p_booking_id:uuid", "p_payment_reference:text"),
     _rpc("approve_booking", "p_booking_id:uuid", "p_reason:text"),
     _rpc("reject_booking", "p_booking_id:uuid", "p_reason:text"),
-    _rpc("cancel_booking", "p_booking_id:uuid", "p_reason:text"),
-    _rpc("check_in_booking", "p_booking_id:uuid"),
-    _rpc("mark_no_show", "p_booking_id:uuid"),
+    _rpc("cancel_booking", "p_booking_id:uuid", "p_reason:text", "p_reference:text"),
+    _rpc("check_in_booking", "p_booking_id:uuid", "p_reference:text"),
+    _rpc("mark_no_show", "p_booking_id:uuid", "p_reference:text"),
     _rpc("block_tables", "p_venue_id:uuid", "p_date:date", "p_table_ids:uuid[]", "p_slot_id:text", "p_kind:text",
          "p_reason:text", "p_release_at:timestamp with time zone", "p_force:boolean"),
     _rpc("unblock_tables", "p_block_ids:uuid[]", "p_reason:text"),
@@ -73,4 +73,14 @@ RPCS.update({r.name: r for r in (
     _rpc("update_venue_settings", "p_venue_id:uuid", "p_settings:jsonb"),
     _rpc("forget_customer", "p_customer_id:uuid"),
     _rpc("export_customer_data", "p_customer_id:uuid"),
+)})
+
+# Operations (issue 17): the door's views, walk-in guests, invitations, the catalogue, venue setup.
+RPCS.update({r.name: r for r in (
+    _rpc("get_night_bookings", "p_venue_id:uuid", "p_date:date", "p_statuses:text[]"),
+    _rpc("find_bookings", "p_venue_id:uuid", "p_query:text"),
+    _rpc("create_guest", "p_venue_id:uuid", "p_full_name:text", "p_phone:text", "p_email:text"),
+    _rpc("invite_staff", "p_venue_id:uuid", "p_email:text", "p_role:text"),
+    _rpc("get_catalogue", "p_venue_id:uuid"),
+    _rpc("setup_venue", "p_venue_id:uuid", "p_spec:jsonb"),
 )})

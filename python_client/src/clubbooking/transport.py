@@ -235,14 +235,22 @@ class _SupabaseClient:
         return cls(client.postgrest, anonymous=access_token is None)
 
 
+def unreachable(error: Exception) -> DatabaseUnavailable:
+    """An HTTP failure before PostgREST answered (refused, unresolvable, timed out)."""
+    return DatabaseUnavailable(f"the Supabase project did not answer: {error.__class__.__name__}: {error}")
+
+
 class SupabaseTransport(_SupabaseClient):
     """RPCs through supabase-py (PostgREST ``/rpc/<name>``) under the caller's access token."""
 
     def call(self, name: str, args: Mapping[str, Any]) -> Any:
+        import httpx
         from postgrest.exceptions import APIError
 
         try:
             return self.postgrest.rpc(name, rpc_body(name, args)).execute().data
+        except httpx.HTTPError as error:  # unreachable, refused, timed out: not a contract error
+            raise unreachable(error) from error
         except APIError as error:
             raise postgrest_error(error, self.anonymous) from error
 
@@ -256,10 +264,13 @@ class AsyncSupabaseTransport(_SupabaseClient):
     is_async = True
 
     async def call(self, name: str, args: Mapping[str, Any]) -> Any:
+        import httpx
         from postgrest.exceptions import APIError
 
         try:
             return (await self.postgrest.rpc(name, rpc_body(name, args)).execute()).data
+        except httpx.HTTPError as error:  # unreachable, refused, timed out: not a contract error
+            raise unreachable(error) from error
         except APIError as error:
             raise postgrest_error(error, self.anonymous) from error
 

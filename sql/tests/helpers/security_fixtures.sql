@@ -142,6 +142,9 @@ select tests.venue(), tests.fx('ann_customer'), 'booking_cancelled_by_venue',
 union all
 select b.venue_id, b.customer_id, 'waitlist_offer', '{}'::jsonb from public.bookings b where b.id = tests.fx('carol_held');
 
+insert into public.staff_invitations (venue_id, email, role)
+values (tests.venue(), 'invited.door@test.example', 'door'), (tests.venue_b(), 'invited.host@test.example', 'host');
+
 -- Entries that stay waiting (a join offers what is free at once; these fixtures want them waiting).
 select set_config('clubbooking.offers_paused', 'on', true);
 select tests.authenticate_as(tests.fx('ann'));

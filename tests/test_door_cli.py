@@ -1,0 +1,152 @@
+"""A night run from the CLI alone: set up a venue from a file, invite a host who then signs up,
+take walk-ins, find them and check them in by reference; and every failure a documented exit
+code in staff words, never a traceback.
+
+The database clock is set to tonight's 19:30 in Leeds (``PGOPTIONS``, honoured for the local
+superuser only), so the night can be played at any hour of the day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from clubbooking import cli
+from clubbooking.client import BookingClient
+from clubbooking.errors import DatabaseUnavailable, InvalidInput, NotAuthorized, from_postgrest
+from test_cli import clubbooking
+
+ROOT = Path(__file__).resolve().parent.parent
+VENUE_FILE = str(ROOT / "docs" / "examples" / "the-backroom-manchester.yaml")
+MANCHESTER = "The Backroom Manchester"
+
+
+def tonight() -> dt.date:
+    return (dt.datetime.now() - dt.timedelta(hours=6)).date()
+
+
+def clock_at(night: dt.date, at: str) -> str:
+    """PGOPTIONS setting the database clock to a local time of a night in Leeds."""
+    instant = dt.datetime.combine(night, dt.time.fromisoformat(at), ZoneInfo("Europe/London"))
+    return f"-c clubbooking.now={instant.isoformat()}"
+
+
+@pytest.fixture(scope="module")
+def door(db_dsn: str) -> Iterator[dict[str, str]]:
+    """The CLI's environment for the night: the test database, the clock at 19:30 tonight."""
+    yield {"dsn": db_dsn, "PGOPTIONS": clock_at(tonight(), "19:30")}
+
+
+def run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    result = clubbooking(*args, **env)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, result.stdout, result.stderr
+
+
+def reference_in(text: str) -> str:
+    match = re.search(r"BR-\d{6}-[A-Z0-9]{6}", text)
+    assert match, text
+    return match.group(0)
+
+
+def test_a_night_at_the_door_from_the_cli_alone(door: dict[str, str]) -> None:
+    code, out, err = run(door, "venue", "setup", VENUE_FILE, "--as", "admin", "--aal2")
+    assert code == 0, err
+    assert "4 tables on 2 floor(s), slots early, late" in out
+    assert run(door, "venue", "setup", VENUE_FILE, "--as", "admin", "--aal2")[0] == 0  # the same file twice
+
+    code, out, err = run(door, "invite", "sam.host@manchester.example", "--role", "host", "--venue", MANCHESTER,
+                         "--as", "admin", "--aal2")
+    assert (code, "pending until they sign up or sign in") == (0, out.strip().split(": ", 1)[1]), err
+    code, out, err = run(door, "user", "add", "sam.host@manchester.example", "--name", "Sam Host")
+    assert code == 0 and f"staff: {MANCHESTER}: host" in out, err
+    host = ("--as", "email:sam.host@manchester.example", "--venue", MANCHESTER)
+
+    references = []
+    for name, table, party in (("Priya Shah", "1", "3"), ("Tom Reed", "2", "2"), ("Ana Lima", "3", "5")):
+        code, out, err = run(door, "hold", "tonight", "early", table, "--party", party, "--guest", name, *host)
+        assert code == 0, err  # three walk-ins by one host: each booked to its guest, none refused as hers
+        references.append(reference_in(out))
+        code, out, err = run(door, "submit", references[-1], *host)
+        assert (code, out.split()[-1]) == (0, "confirmed"), err
+
+    code, out, err = run(door, "find", "priya", *host)
+    assert code == 0 and references[0] in out, err
+    code, out, err = run(door, "check-in", references[0].lower(), *host[:2])
+    assert (code, out.strip()) == (0, f"{references[0]}: checked_in"), err
+
+    code, out, err = run(door, "bookings", "tonight", "--venue", MANCHESTER, "--csv", "-", *host[:2])
+    rows = {line.split(",")[0]: line for line in out.splitlines()[1:]}
+    assert code == 0 and set(rows) == set(references), err
+    assert "checked in" in rows[references[0]] and ",1,Priya Shah,3," in rows[references[0]]
+    assert "18:00-22:00 GMT" in rows[references[0]] or "18:00-22:00 BST" in rows[references[0]]
+    code, out, err = run(door, "bookings", "tonight", "--venue", MANCHESTER, "--status", "confirmed", *host[:2])
+    assert code == 0 and references[1] in out and references[0] not in out, err
+
+
+def test_a_change_that_would_strand_a_live_booking_is_refused(door: dict[str, str], tmp_path: Path) -> None:
+    assert run(door, "venue", "setup", VENUE_FILE, "--as", "admin", "--aal2")[0] == 0
+    code, out, err = run(door, "hold", "tonight", "early", "4", "--party", "8", "--guest", "Big Party",
+                         "--venue", MANCHESTER, "--as", "admin")
+    assert code == 0, err
+    smaller = tmp_path / "venue.json"
+    smaller.write_text('{"tables": [{"number": 1, "floor": "ground", "capacity_min": 2, "capacity_max": 4}]}')
+    code, out, err = run(door, "venue", "setup", str(smaller), "--venue", MANCHESTER, "--as", "admin", "--aal2")
+    assert code == cli.EXIT_BOOKING_ERROR
+    assert "would strand" in err and reference_in(out + err) and "table 4 is no longer active" in " ".join(err.split())
+
+
+@pytest.mark.parametrize(("args", "code", "words"), [
+    (("bookings", "tonight", "--as", f"user:{uuid.UUID(int=7)}"), cli.EXIT_USAGE, "no signed-up user"),
+    (("bookings", "tonight", "--as", "email:nobody@nowhere.example"), cli.EXIT_USAGE, "sign up first"),
+    (("bookings", "tonight", "--dsn", "foo"), cli.EXIT_NO_DATABASE, "not a PostgreSQL DSN"),
+    (("bookings", "next friday"), cli.EXIT_USAGE, "use YYYY-MM-DD, tonight or tomorrow"),
+    (("bookings", "tonight", "--status", "seated"), cli.EXIT_BOOKING_ERROR,
+     "choose from held, pending_approval, confirmed"),
+    (("bookings", "tonight", "--venue", "Nowhere"), cli.EXIT_USAGE, "venues are"),
+    (("hold", "tonight", "slot_99", "3"), cli.EXIT_USAGE, "slots are slot_21_00, slot_23_30"),
+    (("hold", "tonight", "slot_23_30", "17"), cli.EXIT_USAGE, "tables are 1, 2, 3"),
+    (("check-in", "BR-000000-NOPE00"), cli.EXIT_BOOKING_ERROR, "no booking with reference BR-000000-NOPE00"),
+    (("bookings", "tonight", "--as", "anon"), cli.EXIT_BOOKING_ERROR, "NOT_AUTHORIZED"),
+    (("guest", "add", "Al", "--phone", "call me"), cli.EXIT_BOOKING_ERROR, "is not a phone number"),
+    (("invite", "x@example.com", "--role", "bouncer", "--aal2"), cli.EXIT_BOOKING_ERROR,
+     "choose from door, host, manager, admin"),
+])
+def test_every_failure_is_a_documented_exit_code_in_staff_words(door: dict[str, str], args: tuple[str, ...],
+                                                                 code: int, words: str) -> None:
+    result = run(door, *args)
+    assert result[0] == code, result
+    assert words in " ".join((result[1] + result[2]).split())
+
+
+def test_rush_refuses_clearly_where_it_may_not_make_a_database_of_its_own(db_dsn: str) -> None:
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute("drop role if exists rush_nocreatedb")
+        conn.execute("create role rush_nocreatedb login nocreatedb")
+    try:
+        code, _, err = run({"dsn": re.sub(r"//postgres@", "//rush_nocreatedb@", db_dsn)}, "rush", "--guests", "1")
+    finally:
+        with psycopg.connect(db_dsn, autocommit=True) as conn:
+            conn.execute("drop role rush_nocreatedb")
+    assert code == cli.EXIT_NO_DATABASE
+    assert "never run in an existing database" in " ".join(err.split())
+
+
+def test_an_unreachable_supabase_project_is_database_unavailable() -> None:
+    client = BookingClient.from_supabase("http://127.0.0.1:1", "anon-key")
+    with pytest.raises(DatabaseUnavailable, match="did not answer"):
+        client.get_catalogue()
+
+
+def test_permission_denied_and_unknown_functions_read_as_staff_words() -> None:
+    denied = from_postgrest({"code": "42501", "message": "permission denied for function hold_tables"})
+    assert isinstance(denied, NotAuthorized) and "permission denied" not in denied.detail
+    assert denied.detail == "this account may not do that (hold_tables); act as someone with the right role"
+    missing = from_postgrest({"code": "PGRST202", "message": "Could not find the function public.nope"})
+    assert isinstance(missing, InvalidInput) and missing.status == 404 and "no such operation" in missing.detail
