@@ -5,7 +5,14 @@ import type { Database } from "./database.types.ts";
 import { type PostgrestErrorLike, SectionNotAvailable, toBookingError } from "./errors.ts";
 import { parseEvent } from "./availability.ts";
 import type { MetricsBatch } from "./metrics.ts";
-import type { Availability, AvailabilityEvent, BookingResult } from "./results.ts";
+import type {
+  Availability,
+  AvailabilityEvent,
+  BookingResult,
+  BookingStatus,
+  Catalogue,
+  NightBooking,
+} from "./results.ts";
 import { AvailabilityWatch, eventsFrom, type Listener, type WatchOptions } from "./watch.ts";
 
 type Functions = Database["public"]["Functions"];
@@ -63,6 +70,13 @@ export type HoldRequest =
     customerId: string;
   }>;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The argument that names a booking: its id, or else its reference. */
+function byIdOrReference(booking: string): { p_booking_id?: string; p_reference?: string } {
+  return UUID.test(booking) ? { p_booking_id: booking } : { p_reference: booking };
+}
+
 /** The typed RPCs. Every call returns the RPC's result or throws its BookingError subclass. */
 export class BookingClient {
   private readonly watches = new Set<AvailabilityWatch>();
@@ -79,6 +93,11 @@ export class BookingClient {
     const { data, error } = await rpc(name, args as Record<string, unknown>);
     if (error) throw toBookingError(error);
     return data;
+  }
+
+  /** Venues (all, or one) with floors, tables, combinations and slots. */
+  async getCatalogue(venueId?: string): Promise<Catalogue> {
+    return await this.call("get_catalogue", { p_venue_id: venueId }) as Catalogue;
   }
 
   async getAvailability(venueId: string, date: string, slotId: string): Promise<Availability> {
@@ -140,16 +159,47 @@ export class BookingClient {
     }) as BookingResult;
   }
 
-  async cancelBooking(bookingId: string, reason?: string): Promise<BookingResult> {
-    return await this.call("cancel_booking", { p_booking_id: bookingId, p_reason: reason }) as BookingResult;
+  /** Cancel by booking id or reference (BR-...): the guest their own, staff their venue's. */
+  async cancelBooking(booking: string, reason?: string): Promise<BookingResult> {
+    return await this.call("cancel_booking", { ...byIdOrReference(booking), p_reason: reason }) as BookingResult;
   }
 
-  async checkInBooking(bookingId: string): Promise<BookingResult> {
-    return await this.call("check_in_booking", { p_booking_id: bookingId }) as BookingResult;
+  /** Check a guest in (door staff and up), by booking id or reference. */
+  async checkInBooking(booking: string): Promise<BookingResult> {
+    return await this.call("check_in_booking", byIdOrReference(booking)) as BookingResult;
   }
 
-  async markNoShow(bookingId: string): Promise<BookingResult> {
-    return await this.call("mark_no_show", { p_booking_id: bookingId }) as BookingResult;
+  /** Mark a no-show (door staff and up), by booking id or reference. */
+  async markNoShow(booking: string): Promise<BookingResult> {
+    return await this.call("mark_no_show", byIdOrReference(booking)) as BookingResult;
+  }
+
+  /** A night's bookings at a venue (door staff and up), earliest first; optionally only some statuses. */
+  async getNightBookings(venueId: string, date: string, statuses?: BookingStatus[]): Promise<NightBooking[]> {
+    return await this.call("get_night_bookings", {
+      p_venue_id: venueId,
+      p_date: date,
+      p_statuses: statuses,
+    }) as NightBooking[];
+  }
+
+  /** Bookings by reference, guest name, or (hosts and up) phone or email; exact references first. */
+  async findBookings(venueId: string, query: string): Promise<NightBooking[]> {
+    return await this.call("find_bookings", { p_venue_id: venueId, p_query: query }) as NightBooking[];
+  }
+
+  /** A walk-in guest record (hosts and up); returns its id, for holdTables' customerId. */
+  async createGuest(
+    venueId: string,
+    fullName: string,
+    contact: { phone?: string; email?: string } = {},
+  ): Promise<string> {
+    return await this.call("create_guest", {
+      p_venue_id: venueId,
+      p_full_name: fullName,
+      p_phone: contact.phone,
+      p_email: contact.email,
+    }) as string;
   }
 
   /** Send one batch of client measurements for a venue's night (rate-limited by the database). */

@@ -297,6 +297,7 @@ export type Database = {
       }
       customers: {
         Row: {
+          club_id: string | null
           created_at: string
           date_of_birth: string | null
           email: string | null
@@ -307,6 +308,7 @@ export type Database = {
           user_id: string | null
         }
         Insert: {
+          club_id?: string | null
           created_at?: string
           date_of_birth?: string | null
           email?: string | null
@@ -317,6 +319,7 @@ export type Database = {
           user_id?: string | null
         }
         Update: {
+          club_id?: string | null
           created_at?: string
           date_of_birth?: string | null
           email?: string | null
@@ -326,7 +329,14 @@ export type Database = {
           phone?: string | null
           user_id?: string | null
         }
-        Relationships: []
+        Relationships: [
+          {
+            foreignKeyName: "customers_club_id_fkey"
+            columns: ["club_id"]
+            referencedRelation: "clubs"
+            referencedColumns: ["id"]
+          },
+        ]
       }
       floors: {
         Row: {
@@ -427,6 +437,46 @@ export type Database = {
         Relationships: [
           {
             foreignKeyName: "promoters_venue_id_fkey"
+            columns: ["venue_id"]
+            referencedRelation: "venues"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      staff_invitations: {
+        Row: {
+          accepted_at: string | null
+          accepted_user_id: string | null
+          created_at: string
+          email: string
+          id: string
+          invited_by: string | null
+          role: string
+          venue_id: string
+        }
+        Insert: {
+          accepted_at?: string | null
+          accepted_user_id?: string | null
+          created_at?: string
+          email: string
+          id?: string
+          invited_by?: string | null
+          role: string
+          venue_id: string
+        }
+        Update: {
+          accepted_at?: string | null
+          accepted_user_id?: string | null
+          created_at?: string
+          email?: string
+          id?: string
+          invited_by?: string | null
+          role?: string
+          venue_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "staff_invitations_venue_id_fkey"
             columns: ["venue_id"]
             referencedRelation: "venues"
             referencedColumns: ["id"]
@@ -823,10 +873,13 @@ export type Database = {
       }
       booking_system_health: { Args: Record<PropertyKey, never>; Returns: Json }
       cancel_booking: {
-        Args: { p_booking_id: string; p_reason?: string }
+        Args: { p_booking_id?: string; p_reason?: string; p_reference?: string }
         Returns: Json
       }
-      check_in_booking: { Args: { p_booking_id: string }; Returns: Json }
+      check_in_booking: {
+        Args: { p_booking_id?: string; p_reference?: string }
+        Returns: Json
+      }
       check_table_availability: {
         Args: {
           booking_date: string
@@ -865,8 +918,21 @@ export type Database = {
           total_deposit: number
         }[]
       }
+      create_guest: {
+        Args: {
+          p_email?: string
+          p_full_name: string
+          p_phone?: string
+          p_venue_id: string
+        }
+        Returns: string
+      }
       expire_holds: { Args: Record<PropertyKey, never>; Returns: number }
       export_customer_data: { Args: { p_customer_id?: string }; Returns: Json }
+      find_bookings: {
+        Args: { p_query: string; p_venue_id: string }
+        Returns: Json
+      }
       forget_customer: { Args: { p_customer_id: string }; Returns: Json }
       get_availability: {
         Args: { p_date: string; p_slot_id: string; p_venue_id: string }
@@ -878,6 +944,11 @@ export type Database = {
           payload: Json
           version: number
         }[]
+      }
+      get_catalogue: { Args: { p_venue_id?: string }; Returns: Json }
+      get_night_bookings: {
+        Args: { p_date: string; p_statuses?: string[]; p_venue_id: string }
+        Returns: Json
       }
       get_optimal_table_combinations: {
         Args: {
@@ -925,6 +996,10 @@ export type Database = {
         }
         Returns: Json
       }
+      invite_staff: {
+        Args: { p_email: string; p_role: string; p_venue_id: string }
+        Returns: Json
+      }
       join_waitlist: {
         Args: {
           p_date: string
@@ -935,7 +1010,10 @@ export type Database = {
         }
         Returns: Json
       }
-      mark_no_show: { Args: { p_booking_id: string }; Returns: Json }
+      mark_no_show: {
+        Args: { p_booking_id?: string; p_reference?: string }
+        Returns: Json
+      }
       refund_deposit: {
         Args: { p_booking_id: string; p_reason: string }
         Returns: Json
@@ -960,6 +1038,7 @@ export type Database = {
         }
         Returns: Json
       }
+      setup_venue: { Args: { p_spec: Json; p_venue_id: string }; Returns: Json }
       submit_booking: {
         Args: { p_booking_id: string; p_payment_reference?: string }
         Returns: Json

@@ -191,6 +191,8 @@ export interface BookingResult {
   deposit: number;
   minimum_spend: number;
   payment_reference: string | null;
+  /** ISO 4217 code of the venue's money (deposit, minimum_spend). */
+  currency: string;
 }
 
 export const bookingResultShape = {
@@ -207,7 +209,78 @@ export const bookingResultShape = {
   deposit: req("number"),
   minimum_spend: req("number"),
   payment_reference: req("string", "null"),
+  currency: req("string"),
 } as const satisfies Shape<BookingResult>;
+
+/**
+ * A booking in the staff views (`get_night_bookings`, `find_bookings`): door staff see the
+ * guest's name, party and tables; hosts and up also contact details and money; managers and up
+ * the payment reference.
+ */
+export interface NightBooking {
+  booking_id: string;
+  reference: string;
+  /** As shown: a hold past its expiry shows as expired before the sweeper runs. */
+  status: BookingStatus;
+  venue_id: string;
+  booking_date: string;
+  slot_id: string | null;
+  starts_at: string;
+  ends_at: string;
+  starts_local: string;
+  ends_local: string;
+  timezone: string;
+  party_size: number;
+  table_numbers: number[];
+  table_ids: string[];
+  floors: string[];
+  guest_id: string;
+  guest_name: string;
+  occasion: string | null;
+  hold_expires_at: string | null;
+  guest_phone?: string | null;
+  guest_email?: string | null;
+  special_requests?: string | null;
+  status_reason?: string | null;
+  currency?: string;
+  deposit?: number;
+  minimum_spend?: number;
+  deposit_paid?: boolean;
+  promoter_code?: string | null;
+  payment_reference?: string | null;
+}
+
+export const nightBookingShape = {
+  booking_id: req("string"),
+  reference: req("string"),
+  status: req("string"),
+  venue_id: req("string"),
+  booking_date: req("string"),
+  slot_id: req("string", "null"),
+  starts_at: req("string"),
+  ends_at: req("string"),
+  starts_local: req("string"),
+  ends_local: req("string"),
+  timezone: req("string"),
+  party_size: req("number"),
+  table_numbers: req("array"),
+  table_ids: req("array"),
+  floors: req("array"),
+  guest_id: req("string"),
+  guest_name: req("string"),
+  occasion: req("string", "null"),
+  hold_expires_at: req("string", "null"),
+  guest_phone: opt("string", "null"),
+  guest_email: opt("string", "null"),
+  special_requests: opt("string", "null"),
+  status_reason: opt("string", "null"),
+  currency: opt("string"),
+  deposit: opt("number"),
+  minimum_spend: opt("number"),
+  deposit_paid: opt("boolean"),
+  promoter_code: opt("string", "null"),
+  payment_reference: opt("string", "null"),
+} as const satisfies Shape<NightBooking>;
 
 /** A free table or combination offered instead of a taken one (SECTION_NOT_AVAILABLE's data). */
 export interface Alternative {
@@ -229,6 +302,60 @@ export const alternativeShape = {
   deposit: req("number"),
   combination_type: req("string"),
 } as const satisfies Shape<Alternative>;
+
+/** `get_catalogue`: what a client needs to name anything (public data). */
+export interface Catalogue {
+  venues: CatalogueVenue[];
+}
+
+export interface CatalogueVenue {
+  venue_id: string;
+  club_id: string;
+  club: string;
+  name: string;
+  timezone: string;
+  currency: string;
+  hold_ttl: string;
+  opens_at: string;
+  closes_at: string;
+  /** ISO days of the week the venue opens (1 Monday ... 7 Sunday). */
+  open_days: number[];
+  requires_approval: boolean;
+  floors: { name: string; level: number }[];
+  slots: { slot_id: string; label: string; starts_at: string; duration: string }[];
+  tables: {
+    table_id: string;
+    number: number;
+    name: string;
+    floor: string;
+    capacity_min: number;
+    capacity_max: number;
+    vip: boolean;
+    shared: boolean;
+    deposit: number;
+    minimum_spend: number;
+    adjacent: number[];
+  }[];
+  combinations: { name: string; tables: number[]; capacity_min: number; capacity_max: number }[];
+}
+
+export const catalogueVenueShape = {
+  venue_id: req("string"),
+  club_id: req("string"),
+  club: req("string"),
+  name: req("string"),
+  timezone: req("string"),
+  currency: req("string"),
+  hold_ttl: req("string"),
+  opens_at: req("string"),
+  closes_at: req("string"),
+  open_days: req("array"),
+  requires_approval: req("boolean"),
+  floors: req("array"),
+  slots: req("array"),
+  tables: req("array"),
+  combinations: req("array"),
+} as const satisfies Shape<CatalogueVenue>;
 
 /** Whether a value has the shape: every key known, every required key present, kinds right. */
 export function shapeErrors(

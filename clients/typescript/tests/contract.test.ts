@@ -28,11 +28,23 @@ dbTest("snapshots, bookings, alternatives and event payloads have exactly their 
   try {
     const guest = new BookingClient(await stack.client(await createGuest("Shape Guest")));
     const host = new BookingClient(await stack.client(STAFF.host));
-    const held = await guest.holdTables({ venueId: VENUE_ID, date: NIGHT, slotId: "slot_21_00", tableIds: [table(3)], partySize: 4 });
+    const held = await guest.holdTables({
+      venueId: VENUE_ID,
+      date: NIGHT,
+      slotId: "slot_21_00",
+      tableIds: [table(3)],
+      partySize: 4,
+    });
     assert.deepEqual(shapeErrors(held, bookingResultShape), []);
 
     const other = new BookingClient(await stack.client(await createGuest("Shape Rival")));
-    const refused = await other.holdTables({ venueId: VENUE_ID, date: NIGHT, slotId: "slot_21_00", tableIds: [table(3)], partySize: 4 })
+    const refused = await other.holdTables({
+      venueId: VENUE_ID,
+      date: NIGHT,
+      slotId: "slot_21_00",
+      tableIds: [table(3)],
+      partySize: 4,
+    })
       .then(() => null, (error) => error);
     assert.ok(refused instanceof SectionNotAvailable);
     assert.ok(refused.alternatives.length > 0);
@@ -46,7 +58,8 @@ dbTest("snapshots, bookings, alternatives and event payloads have exactly their 
     const staffView = await host.getAvailability(VENUE_ID, NIGHT, "slot_21_00");
     assert.equal(staffView.tables.find((row) => row.table_id === table(3))?.changed_by_name, "Shape Guest");
 
-    const rows = await db()`select payload, staff_payload from public.availability_events where channel = ${staffView.channel}`;
+    const rows =
+      await db()`select payload, staff_payload from public.availability_events where channel = ${staffView.channel}`;
     assert.ok(rows.length > 0);
     for (const row of rows) {
       assert.deepEqual(shapeErrors(row.payload, eventPayloadShape), []);

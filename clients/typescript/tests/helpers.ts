@@ -106,7 +106,11 @@ export async function channelEvents(channel: string): Promise<
 }
 
 /** Wait until `check` holds (polling every 20 ms), or fail after `ms`. */
-export async function eventually(check: () => boolean | Promise<boolean>, ms = 5000, what = "condition"): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  ms = 5000,
+  what = "condition",
+): Promise<void> {
   const until = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);

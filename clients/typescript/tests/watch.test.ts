@@ -19,8 +19,8 @@ import {
 } from "../src/mod.ts";
 import {
   channelEvents,
-  CLUB_ID,
   closePools,
+  CLUB_ID,
   createGuest,
   db,
   dbTest,
@@ -66,7 +66,13 @@ class Recorder {
 /** A guest of their own holds a table now (one event on the slot's channel). */
 async function holdAs(stack: LocalStack, date: string, tableNumber: number, partySize = 2): Promise<string> {
   const client = new BookingClient(await stack.client(await createGuest(`Guest ${tableNumber}`)));
-  const held = await client.holdTables({ venueId: VENUE_ID, date, slotId: "slot_21_00", tableIds: [table(tableNumber)], partySize });
+  const held = await client.holdTables({
+    venueId: VENUE_ID,
+    date,
+    slotId: "slot_21_00",
+    tableIds: [table(tableNumber)],
+    partySize,
+  });
   return held.booking_id;
 }
 
@@ -193,7 +199,13 @@ dbTest("after silence it resyncs, and a stream that disagrees with the snapshot 
     await holdAs(stack, date, 10);
     const [real] = (await channelEvents(channel)).slice(-1);
     // a wrong event with the right version: table 11 "blocked" instead of table 10 held
-    realtime.send(channel, { ...real.payload, table_id: table(11), sectionId: table(11), new_state: "blocked", newState: "blocked" });
+    realtime.send(channel, {
+      ...real.payload,
+      table_id: table(11),
+      sectionId: table(11),
+      new_state: "blocked",
+      newState: "blocked",
+    });
     await eventually(() => stateOf(watch, 11) === "blocked", 3000, "the wrong event applied");
     await eventually(() => stateOf(watch, 11) === "available" && stateOf(watch, 10) === "unavailable", 3000, "resync");
     const batch = watch.metrics.take();
@@ -209,7 +221,10 @@ dbTest("staff watch the private channel with the true state and who changed it; 
   const date = night(15);
   const host = new BookingClient(await stack.client(STAFF.host));
   const seen: WatchUpdate[] = [];
-  const watch = await host.watchAvailability(VENUE_ID, date, "slot_21_00", { onUpdate: (u) => seen.push(u), reportEveryMs: 0 });
+  const watch = await host.watchAvailability(VENUE_ID, date, "slot_21_00", {
+    onUpdate: (u) => seen.push(u),
+    reportEveryMs: 0,
+  });
   try {
     assert.equal(watch.availability!.view, "staff");
     await eventually(() => watch.status === "live", 5000, "live");
@@ -246,7 +261,13 @@ dbTest("a hold refused for tables the watch showed free is a stale-state failure
     await eventually(() => watch.status === "live", 5000, "live");
     await holdAs(stack, date, 13, 6);
     assert.equal(stateOf(watch, 13), "available", "the watch has not heard of it");
-    const refused = await guest.holdTables({ venueId: VENUE_ID, date, slotId: "slot_21_00", tableIds: [table(13)], partySize: 6 })
+    const refused = await guest.holdTables({
+      venueId: VENUE_ID,
+      date,
+      slotId: "slot_21_00",
+      tableIds: [table(13)],
+      partySize: 6,
+    })
       .then(() => null, (error) => error);
     assert.ok(refused instanceof SectionNotAvailable);
     assert.ok(refused.alternatives.length > 0, "with alternatives");

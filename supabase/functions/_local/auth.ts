@@ -57,9 +57,18 @@ export async function localSignIn(req: Request): Promise<Response> {
     throw invalid("sign in with user_id (a seeded user) or guest_name (a new guest)");
   }
   const [user] = await asOwner((tx) =>
-    tx`select id, email, raw_user_meta_data ->> 'full_name' as name from auth.users where id = ${userId}`
+    tx`select id, email, raw_user_meta_data ->> 'full_name' as name, raw_user_meta_data as metadata
+       from auth.users where id = ${userId}`
   );
   if (!user) throw invalid("no such user", 404);
-  const accessToken = await localToken({ sub: user.id, role: "authenticated", aal: "aal1", email: user.email });
+  // the claims Supabase Auth puts in an access token (user_metadata names a new guest record)
+  const accessToken = await localToken({
+    sub: user.id,
+    role: "authenticated",
+    aal: "aal1",
+    email: user.email,
+    user_metadata: user.metadata ?? {},
+  });
+  delete user.metadata;
   return json(200, { access_token: accessToken, token_type: "bearer", user });
 }
