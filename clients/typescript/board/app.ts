@@ -32,15 +32,17 @@ interface LocalUser {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const el = <K extends keyof HTMLElementTagNameMap>(
+/** An element with properties and children. */
+function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
   props: Partial<HTMLElementTagNameMap[K]> = {},
   ...children: (Node | string)[]
-) => {
-  const node = Object.assign(document.createElement(tag), props);
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
   node.append(...children);
   return node;
-};
+}
 
 const state = {
   config: null as Config | null,

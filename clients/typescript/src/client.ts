@@ -18,7 +18,7 @@ import { AvailabilityWatch, eventsFrom, type Listener, type WatchOptions } from 
 type Functions = Database["public"]["Functions"];
 type FunctionName = keyof Functions & string;
 type Args<N extends FunctionName> = Functions[N]["Args"];
-type RpcResponse = { data: unknown; error: PostgrestErrorLike | null };
+type RpcResponse = { data: unknown; error: PostgrestErrorLike | null; status: number };
 
 /** The channel of a venue's slot on a night (the snapshot's `channel` says the same). */
 export function channelName(clubId: string, venueId: string, date: string, slotId: string): string {
@@ -90,8 +90,8 @@ export class BookingClient {
       fn: string,
       args: Record<string, unknown>,
     ) => PromiseLike<RpcResponse>;
-    const { data, error } = await rpc(name, args as Record<string, unknown>);
-    if (error) throw toBookingError(error);
+    const { data, error, status } = await rpc(name, args as Record<string, unknown>);
+    if (error) throw toBookingError(error, status);
     return data;
   }
 

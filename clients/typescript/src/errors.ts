@@ -125,10 +125,10 @@ const isErrorCode = (value: string): value is ErrorCode => (ERROR_CODES as reado
 
 /**
  * A PostgREST error as a contract exception. The status comes from the PTxyz SQLSTATE (what
- * PostgREST answered with); PostgREST's own errors (42501 no privilege, 23P01 the exclusion
+ * PostgREST answered with), else from `httpStatus`; PostgREST's own errors (42501 no privilege, 23P01 the exclusion
  * constraint, 22xxx bad input) map to the nearest code, as the Edge Functions do.
  */
-export function toBookingError(error: PostgrestErrorLike): BookingError {
+export function toBookingError(error: PostgrestErrorLike, httpStatus?: number): BookingError {
   const data = parseDetails(error.details);
   const status = Number(error.code.match(/^PT(\d{3})$/)?.[1] ?? 0);
   if (status && isErrorCode(error.message)) {
@@ -139,7 +139,8 @@ export function toBookingError(error: PostgrestErrorLike): BookingError {
       data,
     );
   }
-  if (error.code === "42501") return new NotAuthorized("NOT_AUTHORIZED", error.message, 403, data);
+  // PostgREST answers a missing privilege with 401 for anon (sign in first), 403 for the rest
+  if (error.code === "42501") return new NotAuthorized("NOT_AUTHORIZED", error.message, httpStatus ?? 403, data);
   if (error.code === "23P01") return new SectionNotAvailable("SECTION_NOT_AVAILABLE", "the table was taken", 409, data);
   if (error.code.startsWith("22")) return new InvalidInput("INVALID_INPUT", error.message, 422, data);
   return new BookingError("INTERNAL_ERROR", error.message, 500, { code: error.code, details: data, hint: error.hint });

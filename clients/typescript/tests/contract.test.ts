@@ -8,8 +8,13 @@ import {
   availabilityTableShape,
   BookingClient,
   bookingResultShape,
+  catalogueVenueShape,
   ERROR_CODES,
   eventPayloadShape,
+  InvalidPartySize,
+  InvalidTransition,
+  nightBookingShape,
+  NotAuthorized,
   SectionNotAvailable,
   shapeErrors,
 } from "../src/mod.ts";
@@ -66,6 +71,60 @@ dbTest("snapshots, bookings, alternatives and event payloads have exactly their 
       assert.deepEqual(shapeErrors(row.staff_payload, eventPayloadShape), []);
       assert.deepEqual(shapeErrors(row.staff_payload.actor, actorShape), []);
     }
+  } finally {
+    await stack.stop();
+  }
+});
+
+dbTest("the staff views have their types' keys, and the RPCs' errors arrive as typed exceptions", async () => {
+  const stack = LocalStack.start();
+  try {
+    const host = new BookingClient(await stack.client(STAFF.host));
+    const door = new BookingClient(await stack.client(STAFF.door));
+    const manager = new BookingClient(await stack.client(STAFF.manager));
+    const guestId = await host.createGuest(VENUE_ID, "Walk In Wendy", { phone: "+44 7700 900123" });
+    const walkIn = await host.holdTables({
+      venueId: VENUE_ID,
+      date: NIGHT,
+      slotId: "slot_21_00",
+      tableIds: [table(9)],
+      partySize: 2,
+      customerId: guestId,
+    });
+    for (const [client, extra] of [[door, "guest_phone"], [host, "payment_reference"], [manager, null]] as const) {
+      const night = await client.getNightBookings(VENUE_ID, NIGHT);
+      const row = night.find((booking) => booking.reference === walkIn.reference);
+      assert.ok(row);
+      assert.deepEqual(shapeErrors(row, nightBookingShape), []);
+      if (extra) assert.ok(!(extra in row), `${extra} is beyond that role`);
+    }
+    const [found] = await door.findBookings(VENUE_ID, "wendy");
+    assert.equal(found.reference, walkIn.reference);
+    const { venues } = await door.getCatalogue(VENUE_ID);
+    assert.deepEqual(shapeErrors(venues[0], catalogueVenueShape), []);
+
+    // errors, as PostgREST answers them: the class, the HTTP status, the data
+    const early = await door.checkInBooking(walkIn.reference).then(() => null, (error) => error);
+    assert.ok(early instanceof InvalidTransition && early.status === 409, String(early));
+    const anon = new BookingClient(await stack.client());
+    const signedOut = await anon.holdTables({
+      venueId: VENUE_ID,
+      date: NIGHT,
+      slotId: "slot_21_00",
+      tableIds: [table(10)],
+      partySize: 2,
+    })
+      .then(() => null, (error) => error);
+    assert.ok(signedOut instanceof NotAuthorized && signedOut.status === 401, String(signedOut));
+    const tooMany = await host.holdTables({
+      venueId: VENUE_ID,
+      date: NIGHT,
+      slotId: "slot_21_00",
+      tableIds: [table(10)],
+      partySize: 60,
+    })
+      .then(() => null, (error) => error);
+    assert.ok(tooMany instanceof InvalidPartySize && tooMany.status === 422, String(tooMany));
   } finally {
     await stack.stop();
   }
