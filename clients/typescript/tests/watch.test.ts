@@ -15,19 +15,21 @@ import {
   countdownAt,
   SectionNotAvailable,
   type Signal,
+  type WatchOptions,
   type WatchUpdate,
 } from "../src/mod.ts";
 import {
   channelEvents,
   closePools,
   CLUB_ID,
-  createGuest,
   db,
   dbTest,
   eventually,
+  guest,
   LocalStack,
   night,
-  STAFF,
+  refusal,
+  staffToken,
   table,
   VENUE_ID,
 } from "./helpers.ts";
@@ -65,7 +67,7 @@ class Recorder {
 
 /** A guest of their own holds a table now (one event on the slot's channel). */
 async function holdAs(stack: LocalStack, date: string, tableNumber: number, partySize = 2): Promise<string> {
-  const client = new BookingClient(await stack.client(await createGuest(`Guest ${tableNumber}`)));
+  const client = new BookingClient(await stack.client((await guest(`Guest ${tableNumber}`)).token));
   const held = await client.holdTables({
     venueId: VENUE_ID,
     date,
@@ -79,203 +81,178 @@ async function holdAs(stack: LocalStack, date: string, tableNumber: number, part
 const stateOf = (watch: AvailabilityWatch, tableNumber: number) =>
   watch.availability!.tables.find((row) => row.table_id === table(tableNumber))!.state;
 
-for (const vsn of ["2.0.0", "1.0.0"] as const) {
-  dbTest(`events apply in version order: out of order, duplicated, a gap replayed (Phoenix vsn ${vsn})`, async () => {
-    const realtime = new ScriptedRealtime();
-    const stack = LocalStack.start(realtime);
-    const date = night(vsn === "2.0.0" ? 10 : 11);
-    const channel = channelName(CLUB_ID, VENUE_ID, date, "slot_21_00");
-    const recorder = new Recorder();
-    const client = new BookingClient(await stack.client(undefined, vsn));
-    const watch = await client.watchAvailability(VENUE_ID, date, "slot_21_00", {
-      onUpdate: recorder.on,
-      gapWaitMs: 150,
-      silenceMs: 60_000,
-      reportEveryMs: 0,
-      listen: () => broadcastListener(client.supabase, { private: false }),
-    });
-    try {
-      await eventually(() => watch.status === "live" && realtime.joined(channel), 5000, "live");
-      const start = watch.availability!.version;
-      for (const n of [1, 2, 7, 9]) await holdAs(stack, date, n);
-      const events = (await channelEvents(channel)).filter((event) => event.version > start);
-      assert.equal(events.length, 4);
-      const [first, second, , fourth] = events.map((event) => event.payload);
-
-      realtime.send(channel, second); // early: waits for the one before it
-      realtime.send(channel, second); // duplicated
-      realtime.send(channel, first);
-      await eventually(() => watch.availability!.version === start + 2, 3000, "v+2");
-      assert.deepEqual(recorder.appliedVersions, [start + 1, start + 2]);
-      realtime.send(channel, first); // a late repeat of one already shown
-
-      realtime.send(channel, fourth); // the third never comes: replayed from get_availability_events
-      await eventually(() => watch.availability!.version === start + 4, 3000, "v+4 after the replay");
-      assert.deepEqual(recorder.appliedVersions, [start + 1, start + 2, start + 3, start + 4]);
-      assert.equal(recorder.count("snapshot"), 1, "the replay filled the gap: no second snapshot");
-      for (const n of [1, 2, 7, 9]) assert.equal(stateOf(watch, n), "unavailable");
-      const fresh = await client.getAvailability(VENUE_ID, date, "slot_21_00");
-      assert.deepEqual(watch.availability!.tables.map((row) => row.state), fresh.tables.map((row) => row.state));
-    } finally {
-      await watch.stop();
-      await stack.stop();
-    }
-  });
+/** One watch of slot_21_00 on a night of its own, over a stack whose Realtime the test scripts. */
+interface Scene {
+  stack: LocalStack;
+  realtime: ScriptedRealtime;
+  date: string;
+  channel: string;
+  recorder: Recorder;
+  client: BookingClient;
+  watch: AvailabilityWatch;
 }
 
-dbTest("a gap the events table can no longer fill takes a fresh snapshot", async () => {
+/** Run `body` in a scene once the watch is live; stop everything after. */
+async function inScene(
+  weeks: number,
+  options: Partial<WatchOptions> & { vsn?: "1.0.0" | "2.0.0"; accessToken?: string; scripted?: boolean },
+  body: (scene: Scene) => Promise<void>,
+): Promise<void> {
+  const { vsn, accessToken, scripted = true, ...watchOptions } = options;
   const realtime = new ScriptedRealtime();
-  const stack = LocalStack.start(realtime);
-  const date = night(12);
+  const stack = scripted ? LocalStack.start(realtime) : LocalStack.start(); // else fed by the database
+  const date = night(weeks);
   const channel = channelName(CLUB_ID, VENUE_ID, date, "slot_21_00");
   const recorder = new Recorder();
-  const client = new BookingClient(await stack.client());
-  const watch = await client.watchAvailability(VENUE_ID, date, "slot_21_00", {
-    onUpdate: recorder.on,
-    gapWaitMs: 100,
-    silenceMs: 60_000,
-    reportEveryMs: 0,
-  });
-  try {
-    await eventually(() => watch.status === "live" && realtime.joined(channel), 5000, "live");
-    const start = watch.availability!.version;
-    await holdAs(stack, date, 3, 4);
-    await holdAs(stack, date, 4, 4);
-    // the first of the two is gone from the events table (as pruning would do)
-    await db()`delete from public.availability_events where channel = ${channel} and version = ${start + 1}`;
-    const left = (await channelEvents(channel)).filter((event) => event.version > start);
-    assert.deepEqual(left.map((event) => event.version), [start + 2]);
-    realtime.send(channel, left[0].payload);
-    await eventually(() => recorder.count("snapshot") === 2, 3000, "a fresh snapshot");
-    assert.equal(watch.availability!.version, start + 2);
-    assert.equal(stateOf(watch, 3), "unavailable");
-    assert.equal(stateOf(watch, 4), "unavailable");
-  } finally {
-    await watch.stop();
-    await stack.stop();
-  }
-});
-
-dbTest("after a dropped connection it shows refreshing, reconnects and resyncs without a missed change", async () => {
-  const realtime = new ScriptedRealtime();
-  const stack = LocalStack.start(realtime);
-  const date = night(13);
-  const channel = channelName(CLUB_ID, VENUE_ID, date, "slot_21_00");
-  const recorder = new Recorder();
-  const client = new BookingClient(await stack.client());
+  const client = new BookingClient(await stack.client(accessToken, vsn));
   const watch = await client.watchAvailability(VENUE_ID, date, "slot_21_00", {
     onUpdate: recorder.on,
     silenceMs: 60_000,
     reportEveryMs: 0,
-    backoff: new Backoff(50, 200),
+    ...watchOptions,
   });
   try {
-    await eventually(() => watch.status === "live" && realtime.joined(channel), 5000, "live");
-    stack.dropSockets();
-    await eventually(() => watch.status === "refreshing", 5000, "refreshing");
-    await holdAs(stack, date, 9); // while nobody hears the channel
-    await eventually(() => watch.status === "live", 15_000, "live again");
-    await eventually(() => stateOf(watch, 9) === "unavailable", 3000, "the change made while disconnected");
-    const statuses = recorder.updates.filter((update) => update.kind === "status").map((update) => update.status);
-    assert.deepEqual(statuses.slice(0, 3), ["live", "refreshing", "live"]);
-    const batch = watch.metrics.take();
-    assert.equal(batch?.resyncs, 1, "the reconnect compared the stream with a fresh snapshot");
-    assert.equal(batch?.mismatched_resyncs, 0);
+    await eventually(() => watch.status === "live" && (!scripted || realtime.joined(channel)), 5000, "live");
+    await body({ stack, realtime, date, channel, recorder, client, watch });
   } finally {
     await watch.stop();
     await stack.stop();
   }
-});
+}
 
-dbTest("after silence it resyncs, and a stream that disagrees with the snapshot counts as a mismatch", async () => {
-  const realtime = new ScriptedRealtime();
-  const stack = LocalStack.start(realtime);
-  const date = night(14);
-  const channel = channelName(CLUB_ID, VENUE_ID, date, "slot_21_00");
-  const client = new BookingClient(await stack.client());
-  const watch = await client.watchAvailability(VENUE_ID, date, "slot_21_00", { silenceMs: 400, reportEveryMs: 0 });
-  try {
-    await eventually(() => watch.status === "live" && realtime.joined(channel), 5000, "live");
-    await holdAs(stack, date, 10);
-    const [real] = (await channelEvents(channel)).slice(-1);
-    // a wrong event with the right version: table 11 "blocked" instead of table 10 held
-    realtime.send(channel, {
-      ...real.payload,
-      table_id: table(11),
-      sectionId: table(11),
-      new_state: "blocked",
-      newState: "blocked",
-    });
-    await eventually(() => stateOf(watch, 11) === "blocked", 3000, "the wrong event applied");
-    await eventually(() => stateOf(watch, 11) === "available" && stateOf(watch, 10) === "unavailable", 3000, "resync");
-    const batch = watch.metrics.take();
-    assert.ok(batch && batch.resyncs >= 1 && batch.mismatched_resyncs >= 1, JSON.stringify(batch));
-  } finally {
-    await watch.stop();
-    await stack.stop();
-  }
-});
+for (const vsn of ["2.0.0", "1.0.0"] as const) {
+  dbTest(
+    `events apply in version order: out of order, duplicated, a gap replayed (Phoenix vsn ${vsn})`,
+    () =>
+      inScene(
+        vsn === "2.0.0" ? 10 : 11,
+        { vsn, gapWaitMs: 150 },
+        async ({ stack, realtime, date, channel, recorder, client, watch }) => {
+          const start = watch.availability!.version;
+          for (const n of [1, 2, 7, 9]) await holdAs(stack, date, n);
+          const events = (await channelEvents(channel)).filter((event) => event.version > start);
+          assert.equal(events.length, 4);
+          const [first, second, , fourth] = events.map((event) => event.payload);
 
-dbTest("staff watch the private channel with the true state and who changed it; anon may not join it", async () => {
-  const stack = LocalStack.start(); // Realtime fed by the database, as make serve runs it
-  const date = night(15);
-  const host = new BookingClient(await stack.client(STAFF.host));
-  const seen: WatchUpdate[] = [];
-  const watch = await host.watchAvailability(VENUE_ID, date, "slot_21_00", {
-    onUpdate: (u) => seen.push(u),
-    reportEveryMs: 0,
-  });
-  try {
-    assert.equal(watch.availability!.view, "staff");
-    await eventually(() => watch.status === "live", 5000, "live");
-    const started = Date.now();
-    await holdAs(stack, date, 12, 4);
-    await eventually(() => stateOf(watch, 12) === "held", 2000, "the hold on the staff board within 2 s");
-    const row = watch.availability!.tables.find((t) => t.table_id === table(12))!;
-    assert.equal(row.changed_by_name, "Guest 12");
-    assert.equal(row.changed_by_role, "customer");
-    assert.ok(Date.now() - started < 2000);
-    const batch = watch.metrics.take();
-    assert.equal(batch?.latencies_ms.length, 1, "the live event's delivery latency was measured");
+          realtime.send(channel, second); // early: waits for the one before it
+          realtime.send(channel, second); // duplicated
+          realtime.send(channel, first);
+          await eventually(() => watch.availability!.version === start + 2, 3000, "v+2");
+          assert.deepEqual(recorder.appliedVersions, [start + 1, start + 2]);
+          realtime.send(channel, first); // a late repeat of one already shown
 
-    const anon = await stack.client();
-    const signals: Signal[] = [];
-    const listener = broadcastListener(anon, { private: true });
-    await listener.open(watch.availability!.channel, (signal) => signals.push(signal));
-    await eventually(() => signals.length > 0, 5000, "an answer to the join");
-    assert.equal(signals[0].type, "lost");
-    await listener.close();
-  } finally {
-    await watch.stop();
-    await stack.stop();
-  }
-});
+          realtime.send(channel, fourth); // the third never comes: replayed from get_availability_events
+          await eventually(() => watch.availability!.version === start + 4, 3000, "v+4 after the replay");
+          assert.deepEqual(recorder.appliedVersions, [start + 1, start + 2, start + 3, start + 4]);
+          assert.equal(recorder.count("snapshot"), 1, "the replay filled the gap: no second snapshot");
+          for (const n of [1, 2, 7, 9]) assert.equal(stateOf(watch, n), "unavailable");
+          const fresh = await client.getAvailability(VENUE_ID, date, "slot_21_00");
+          assert.deepEqual(watch.availability!.tables.map((row) => row.state), fresh.tables.map((row) => row.state));
+        },
+      ),
+  );
+}
+
+dbTest(
+  "a gap the events table can no longer fill takes a fresh snapshot",
+  () =>
+    inScene(12, { gapWaitMs: 100 }, async ({ stack, realtime, date, channel, recorder, watch }) => {
+      const start = watch.availability!.version;
+      await holdAs(stack, date, 3, 4);
+      await holdAs(stack, date, 4, 4);
+      // the first of the two is gone from the events table (as pruning would do)
+      await db()`delete from public.availability_events where channel = ${channel} and version = ${start + 1}`;
+      const left = (await channelEvents(channel)).filter((event) => event.version > start);
+      assert.deepEqual(left.map((event) => event.version), [start + 2]);
+      realtime.send(channel, left[0].payload);
+      await eventually(() => recorder.count("snapshot") === 2, 3000, "a fresh snapshot");
+      assert.equal(watch.availability!.version, start + 2);
+      assert.equal(stateOf(watch, 3), "unavailable");
+      assert.equal(stateOf(watch, 4), "unavailable");
+    }),
+);
+
+dbTest(
+  "after a dropped connection it shows refreshing, reconnects and resyncs without a missed change",
+  () =>
+    inScene(13, { backoff: new Backoff(50, 200) }, async ({ stack, date, recorder, watch }) => {
+      stack.dropSockets();
+      await eventually(() => watch.status === "refreshing", 5000, "refreshing");
+      await holdAs(stack, date, 9); // while nobody hears the channel
+      await eventually(() => watch.status === "live", 15_000, "live again");
+      await eventually(() => stateOf(watch, 9) === "unavailable", 3000, "the change made while disconnected");
+      const statuses = recorder.updates.filter((update) => update.kind === "status").map((update) => update.status);
+      assert.deepEqual(statuses.slice(0, 3), ["live", "refreshing", "live"]);
+      const batch = watch.metrics.take();
+      assert.equal(batch?.resyncs, 1, "the reconnect compared the stream with a fresh snapshot");
+      assert.equal(batch?.mismatched_resyncs, 0);
+    }),
+);
+
+dbTest(
+  "after silence it resyncs, and a stream that disagrees with the snapshot counts as a mismatch",
+  () =>
+    inScene(14, { silenceMs: 400 }, async ({ stack, realtime, date, channel, watch }) => {
+      await holdAs(stack, date, 10);
+      const [real] = (await channelEvents(channel)).slice(-1);
+      // a wrong event with the right version: table 11 "blocked" instead of table 10 held
+      realtime.send(channel, {
+        ...real.payload,
+        table_id: table(11),
+        sectionId: table(11),
+        new_state: "blocked",
+        newState: "blocked",
+      });
+      await eventually(() => stateOf(watch, 11) === "blocked", 3000, "the wrong event applied");
+      await eventually(
+        () => stateOf(watch, 11) === "available" && stateOf(watch, 10) === "unavailable",
+        3000,
+        "resync",
+      );
+      const batch = watch.metrics.take();
+      assert.ok(batch && batch.resyncs >= 1 && batch.mismatched_resyncs >= 1, JSON.stringify(batch));
+    }),
+);
+
+dbTest(
+  "staff watch the private channel with the true state and who changed it; anon may not join it",
+  async () =>
+    await inScene(15, { accessToken: await staffToken("host"), scripted: false }, async ({ stack, date, watch }) => {
+      assert.equal(watch.availability!.view, "staff");
+      const started = Date.now();
+      await holdAs(stack, date, 12, 4);
+      await eventually(() => stateOf(watch, 12) === "held", 2000, "the hold on the staff board within 2 s");
+      assert.ok(Date.now() - started < 2000);
+      const row = watch.availability!.tables.find((t) => t.table_id === table(12))!;
+      assert.equal(row.changed_by_name, "Guest 12");
+      assert.equal(row.changed_by_role, "customer");
+      const batch = watch.metrics.take();
+      assert.equal(batch?.latencies_ms.length, 1, "the live event's delivery latency was measured");
+
+      const signals: Signal[] = [];
+      const listener = broadcastListener(await stack.client(), { private: true });
+      await listener.open(watch.availability!.channel, (signal) => signals.push(signal));
+      await eventually(() => signals.length > 0, 5000, "an answer to the join");
+      assert.equal(signals[0].type, "lost");
+      await listener.close();
+    }),
+);
 
 dbTest("a hold refused for tables the watch showed free is a stale-state failure, resynced and reported", async () => {
-  const realtime = new ScriptedRealtime(); // hears nothing: the watch goes stale
-  const stack = LocalStack.start(realtime);
-  const date = night(16);
-  const guest = new BookingClient(await stack.client(await createGuest("Stale Guest")));
-  const watch = await guest.watchAvailability(VENUE_ID, date, "slot_21_00", { silenceMs: 60_000, reportEveryMs: 0 });
-  try {
-    await eventually(() => watch.status === "live", 5000, "live");
+  const { token } = await guest("Stale Guest");
+  let date = "";
+  // the scripted Realtime hears nothing: the watch goes stale
+  await inScene(16, { accessToken: token }, async ({ stack, client, watch, ...scene }) => {
+    date = scene.date;
     await holdAs(stack, date, 13, 6);
     assert.equal(stateOf(watch, 13), "available", "the watch has not heard of it");
-    const refused = await guest.holdTables({
-      venueId: VENUE_ID,
-      date,
-      slotId: "slot_21_00",
-      tableIds: [table(13)],
-      partySize: 6,
-    })
-      .then(() => null, (error) => error);
+    const refused = await refusal(
+      client.holdTables({ venueId: VENUE_ID, date, slotId: "slot_21_00", tableIds: [table(13)], partySize: 6 }),
+    );
     assert.ok(refused instanceof SectionNotAvailable);
     assert.ok(refused.alternatives.length > 0, "with alternatives");
     await eventually(() => stateOf(watch, 13) === "unavailable", 3000, "the resync after the refusal");
-  } finally {
-    await watch.stop(); // sends the batch
-    await stack.stop();
-  }
+  }); // stopping the watch sends its batch
   const [metrics] = await db()`select private.client_night_figures(${VENUE_ID}, ${date}) as figures`;
   assert.equal(metrics.figures.stale_hold_refusals, 1);
   assert.equal(metrics.figures.resyncs, 1);
