@@ -106,21 +106,13 @@ dbTest("the staff views have their types' keys, and the RPCs' errors arrive as t
     const early = await refusal(door.checkInBooking(walkIn.reference));
     assert.ok(early instanceof InvalidTransition && early.status === 409, String(early));
     const anon = new BookingClient(await stack.client());
-    const signedOut = await refusal(anon.holdTables({
-      venueId: VENUE_ID,
-      date: NIGHT,
-      slotId: "slot_21_00",
-      tableIds: [table(10)],
-      partySize: 2,
-    }));
+    const hold = (client: BookingClient, partySize: number) =>
+      refusal(
+        client.holdTables({ venueId: VENUE_ID, date: NIGHT, slotId: "slot_21_00", tableIds: [table(10)], partySize }),
+      );
+    const signedOut = await hold(anon, 2);
     assert.ok(signedOut instanceof NotAuthorized && signedOut.status === 401, String(signedOut));
-    const tooMany = await refusal(host.holdTables({
-      venueId: VENUE_ID,
-      date: NIGHT,
-      slotId: "slot_21_00",
-      tableIds: [table(10)],
-      partySize: 60,
-    }));
+    const tooMany = await hold(host, 60);
     assert.ok(tooMany instanceof InvalidPartySize && tooMany.status === 422, String(tooMany));
   } finally {
     await stack.stop();
