@@ -58,7 +58,7 @@ def reference_in(text: str) -> str:
 def test_a_night_at_the_door_from_the_cli_alone(door: dict[str, str]) -> None:
     code, out, err = run(door, "venue", "setup", VENUE_FILE, "--as", "admin", "--aal2")
     assert code == 0, err
-    assert "4 tables on 2 floor(s), slots early, late" in out
+    assert "7 tables on 2 floor(s), slots early, late" in out
     assert run(door, "venue", "setup", VENUE_FILE, "--as", "admin", "--aal2")[0] == 0  # the same file twice
 
     code, out, err = run(door, "invite", "sam.host@manchester.example", "--role", "host", "--venue", MANCHESTER,
@@ -69,7 +69,7 @@ def test_a_night_at_the_door_from_the_cli_alone(door: dict[str, str]) -> None:
     host = ("--as", "email:sam.host@manchester.example", "--venue", MANCHESTER)
 
     references = []
-    for name, table, party in (("Priya Shah", "1", "3"), ("Tom Reed", "2", "2"), ("Ana Lima", "3", "5")):
+    for name, table, party in (("Priya Shah", "1", "3"), ("Tom Reed", "2", "2"), ("Ana Lima", "3", "4")):
         code, out, err = run(door, "hold", "tonight", "early", table, "--party", party, "--guest", name, *host)
         assert code == 0, err  # three walk-ins by one host: each booked to its guest, none refused as hers
         references.append(reference_in(out))
@@ -92,14 +92,14 @@ def test_a_night_at_the_door_from_the_cli_alone(door: dict[str, str]) -> None:
 
 def test_a_change_that_would_strand_a_live_booking_is_refused(door: dict[str, str], tmp_path: Path) -> None:
     assert run(door, "venue", "setup", VENUE_FILE, "--as", "admin", "--aal2")[0] == 0
-    code, out, err = run(door, "hold", "tonight", "early", "4", "--party", "8", "--guest", "Big Party",
+    code, out, err = run(door, "hold", "tonight", "early", "7", "--party", "8", "--guest", "Big Party",
                          "--venue", MANCHESTER, "--as", "admin")
     assert code == 0, err
     smaller = tmp_path / "venue.json"
     smaller.write_text('{"tables": [{"number": 1, "floor": "ground", "capacity_min": 2, "capacity_max": 4}]}')
     code, out, err = run(door, "venue", "setup", str(smaller), "--venue", MANCHESTER, "--as", "admin", "--aal2")
     assert code == cli.EXIT_BOOKING_ERROR
-    assert "would strand" in err and reference_in(out + err) and "table 4 is no longer active" in " ".join(err.split())
+    assert "would strand" in err and reference_in(out + err) and "table 7 is no longer active" in " ".join(err.split())
 
 
 @pytest.mark.parametrize(("args", "code", "words"), [

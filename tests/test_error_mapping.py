@@ -77,11 +77,11 @@ def test_postgrest_and_postgresql_refusals_map_to_contract_errors(body: dict[str
 
 @respx.mock
 def test_an_error_outside_the_contract_stays_postgrests() -> None:
-    body = {"code": "PGRST202", "message": "Could not find the function public.get_user_role", "details": None,
-            "hint": "Perhaps you meant ...", }
+    body = {"code": "PGRST100", "message": "\"failed to parse select parameter\"", "details": None,
+            "hint": None}
     with pytest.raises(APIError) as raised:
-        reply(404, body).get_user_role()
-    assert raised.value.code == "PGRST202"
+        reply(400, body).get_user_role()
+    assert raised.value.code == "PGRST100"
 
 
 def test_a_malformed_id_is_invalid_input_before_anything_is_sent(db_dsn: str) -> None:

@@ -1,12 +1,16 @@
-"""The README's "Python client" examples run as written, in order, against a fresh database."""
+"""The README's examples run as written, in order, against a fresh database: the "Python client"
+section's blocks, and the shell blocks of "Quick start" and "The door, the host and the admin"
+exactly as a reader pastes them (twice: they run again)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 NEEDS_SUPABASE = "# needs a Supabase project"
@@ -47,3 +51,45 @@ def test_the_readme_examples_run_as_written(scratch_dsn: str) -> None:
         assert result.returncode == 0, f"{code}\n{result.stdout}\n{result.stderr}"
         for text in expected:
             assert text in result.stdout, f"{text!r} not printed by:\n{code}\n{result.stdout}"
+
+
+# The shell blocks to paste, and what each must print. `make up` and the `export DATABASE_URL`
+# line provide a database: the test provides its own instead and skips those lines.
+PASTED = {
+    "Quick start": ["public view", "staff view", "Dana Cole, party of 10", "Dana Cole", ": cancelled"],
+    "The door, the host and the admin": ["venue The Backroom Manchester ready", "invited sam.host@manchester.example",
+                                         "staff: The Backroom Manchester: host", ": checked_in", "Priya Shah",
+                                         "checked in"],
+}
+PROVIDED_BY_THE_TEST = ("make ", "export DATABASE_URL=")
+
+
+def shell_blocks(title: str) -> list[str]:
+    section = README.read_text().split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    return ["\n".join(line for line in code.splitlines() if not line.startswith(PROVIDED_BY_THE_TEST))
+            for code in re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)]
+
+
+def test_the_quick_start_and_the_door_run_as_pasted_twice(scratch_dsn: str) -> None:
+    # The door's walk-ins are for tonight's early slot: the database's clock says 19:30 tonight
+    # in Leeds (what the README tells a reader rehearsing at another hour to set).
+    night = (dt.datetime.now() - dt.timedelta(hours=6)).date()
+    clock = dt.datetime.combine(night, dt.time(19, 30), ZoneInfo("Europe/London")).isoformat()
+    env = {**os.environ, "DATABASE_URL": scratch_dsn, "COLUMNS": "200", "PGOPTIONS": f"-c clubbooking.now={clock}"}
+    for _ in range(2):
+        for title, expected in PASTED.items():
+            blocks = shell_blocks(title)
+            assert len(blocks) == 1
+            result = subprocess.run(["bash", "-euo", "pipefail", "-c", blocks[0]], capture_output=True, text=True,
+                                    env=env, cwd=README.parent, timeout=300)
+            assert result.returncode == 0, f"{title}:\n{result.stdout}\n{result.stderr}"
+            for text in expected:
+                assert text in result.stdout, f"{text!r} not printed by {title}:\n{result.stdout}"
+
+
+def test_the_realtime_example_is_a_whole_program() -> None:
+    """It follows a slot forever, so it is compiled here, not run (tests/test_realtime.py runs the watcher)."""
+    section = README.read_text().split("\n## Realtime\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    assert len(blocks) == 1 and "asyncio.run(" in blocks[0]
+    compile(blocks[0], "README realtime example", "exec")

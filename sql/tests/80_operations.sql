@@ -3,7 +3,7 @@
 -- sign-in; the catalogue; venue setup that can't strand a live booking; the delivery ledger.
 begin;
 \ir helpers/test_helpers.sql
-select plan(59);
+select plan(61);
 
 -- The night's 21:30 on a frozen clock: holds are live, check-in is open, the early slot has started.
 select tests.freeze_time(((tests.night() + time '21:30')::timestamp at time zone 'Europe/London'));
@@ -225,6 +225,14 @@ select is((select count(*)::int from private.claim_notification_deliveries(10)),
 select is(private.finish_notification_delivery(
   (select delivery_id from private.notification_deliveries order by notification_id desc limit 1), false, 'HTTP 500', '0 seconds', 1),
   'dead', 'deliveries: a delivery that failed its last attempt is dead-lettered');
+
+-- ---------- a past or closed night sells nothing ----------
+select tests.authenticate_as_anon();
+select is((select count(*)::int from jsonb_array_elements(public.get_availability(tests.venue(), current_date - 7, 'slot_21_00') -> 'tables') t
+           where t ->> 'state' = 'available'), 0, 'past night: the public sees no table available');
+select is((select count(*)::int from jsonb_array_elements(public.get_availability(tests.venue(), tests.night() + 2, 'slot_21_00') -> 'tables') t
+           where t ->> 'state' = 'available'), 0, 'closed night: the public sees no table available');
+select tests.clear_authentication();
 
 -- ---------- errors in words staff read ----------
 select is(private.interval_text(interval '6 months'), '6 months', 'words: an interval reads 6 months, not 6 mons');

@@ -53,6 +53,7 @@ declare
   v_period tstzrange;
   v_channel text;
   v_rank int;
+  v_bookable boolean;
 begin
   if p_venue_id is null or p_date is null or p_slot_id is null then
     perform private.raise_error('INVALID_INPUT', 'venue, date and slot are required');
@@ -67,6 +68,9 @@ begin
   end if;
   v_channel := private.channel_name(v_club_id, p_venue_id, p_date, p_slot_id);
   v_rank := case when private.is_trusted() then 4 else private.staff_rank(private.staff_role(p_venue_id)) end;
+  -- A slot that has ended, or a night the venue is closed, sells nothing: the public sees every
+  -- table unavailable there (staff still see what happened).
+  v_bookable := upper(v_period) > private.now() and private.night_range(p_venue_id, p_date) is not null;
 
   return (
     select jsonb_build_object(
@@ -75,12 +79,14 @@ begin
       'version', coalesce((select cv.version from private.channel_versions cv where cv.channel = v_channel), 0),
       'starts_at', lower(v_period), 'ends_at', upper(v_period),
       'view', case when v_rank > 0 then 'staff' else 'public' end,
+      'bookable', v_bookable,
       'tables', coalesce(jsonb_agg(
         jsonb_build_object(
           'table_id', t.id, 'table_number', t.table_number, 'name', t.name, 'floor', f.name,
           'capacity_min', t.capacity_min, 'capacity_max', t.capacity_max, 'is_vip', t.is_vip,
           'minimum_spend', t.minimum_spend, 'deposit', t.deposit, 'is_shared', t.is_shared,
-          'state', case when v_rank > 0 then s.state else private.public_state(s.state) end)
+          'state', case when v_rank > 0 then s.state when not v_bookable then 'unavailable'
+                        else private.public_state(s.state) end)
         || case when t.is_shared then jsonb_build_object('remaining_capacity', t.capacity_max - s.guests) else '{}'::jsonb end
         || case when v_rank > 0 and s.state <> 'available' then jsonb_strip_nulls(jsonb_build_object(
              'booking_id', s.booking_id, 'reference', b.reference, 'party_size', b.party_size,

@@ -263,18 +263,30 @@ def availability(date: Night, slot: Annotated[str, typer.Argument()] = "slot_23_
     with client_for(dsn, actor, aal2) as client:
         place = venue_of(client, venue)
         snap = client.get_availability(place.venue_id, date, check_slot(place, slot))
-    table = Table(title=f"{snap.date} {snap.slot_id} (version {snap.version}, {snap.view} view)")
-    for column in ("table", "floor", "seats", "min spend", "state"):
+    closed = "" if snap.bookable else "; past or closed: nothing can be booked"
+    table = Table(title=f"{snap.date} {snap.slot_id} (version {snap.version}, {snap.view} view{closed})")
+    staff = snap.view == "staff"
+    for column in ("table", "floor", "seats", "min spend", "state", *(("who / why",) if staff else ())):
         table.add_column(column)
     for t in snap.tables:
         table.add_row(f"{t.table_number} {t.name}", t.floor, f"{t.capacity_min}-{t.capacity_max}",
-                      str(Money.of(t.minimum_spend, place.currency)), t.state)
+                      str(Money.of(t.minimum_spend, place.currency)), t.state,
+                      *((who_and_why(t.extra),) if staff else ()))
     console.print(table)
+
+
+def who_and_why(extra: dict[str, Any]) -> str:
+    """What staff see beside a taken table: the booking (reference, guest, party) or the block and its reason."""
+    if extra.get("block_id"):
+        return " ".join(filter(None, (f"block: {extra.get('block_kind')}", extra.get("block_reason"))))
+    if extra.get("reference"):
+        return f"{extra['reference']} {extra.get('customer_name') or 'guest'}, party of {extra.get('party_size')}"
+    return ""
 
 
 @app.command()
 def hold(date: Night, slot: Annotated[str, typer.Argument()],
-         tables: Annotated[list[int], typer.Argument(help="table numbers")],
+         tables: Annotated[list[int] | None, typer.Argument(help="table numbers (none: the best free fit)")] = None,
          party: Annotated[int, typer.Option(help="party size")] = 4,
          customer: Annotated[uuid.UUID | None, typer.Option(help="book for this guest id (host and up)")] = None,
          guest: Annotated[str | None, typer.Option(help="book for a walk-in: the guest's name (host and up)")] = None,
@@ -289,7 +301,8 @@ def hold(date: Night, slot: Annotated[str, typer.Argument()],
     """
     with client_for(dsn, actor, aal2) as client:
         place = venue_of(client, venue)
-        ids = table_ids(place, tables)
+        ids = table_ids(place, tables) if tables else best_fit(client, place, date, check_slot(place, slot), party)
+        tables = [t.number for t in place.tables if t.table_id in ids]
         if guest is not None:
             customer = client.create_guest(place.venue_id, guest, phone, email)
         booking = client.hold_tables(place.venue_id, date, check_slot(place, slot), ids, party, customer_id=customer)
@@ -308,6 +321,20 @@ def booking_id_of(client: BookingClient, booking: str, venue: str) -> str:
     if not found:
         raise typer.BadParameter(f"no booking {booking} at this venue", param_hint="BOOKING")
     return str(found[0].booking_id)
+
+
+def best_fit(client: BookingClient, venue: VenueInfo, date: dt.date, slot: str, party: int) -> list[uuid.UUID]:
+    """The best free table set for a party in a slot (fewest wasted seats first), as the door would seat them."""
+    info = next(s for s in venue.slots if s.slot_id == slot)
+    hours, minutes, seconds = (int(float(part)) for part in info.duration.split(":"))
+    end = (dt.datetime.combine(date, info.starts_at) + dt.timedelta(hours=hours, minutes=minutes,
+                                                                    seconds=seconds)).time()
+    fits = client.get_optimal_table_combinations(venue.venue_id, date, info.starts_at, end, party)
+    if not fits:
+        errors.print(f"[red]SECTION_NOT_AVAILABLE[/]: no free table at {venue.name} fits a party of {party} "
+                     f"in {slot} on {date}")
+        raise typer.Exit(EXIT_BOOKING_ERROR)
+    return list(fits[0].table_ids)
 
 
 def _transition(method: str, booking: str, dsn: str | None, actor: str, aal2: bool, *args: Any,

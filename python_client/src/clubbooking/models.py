@@ -137,6 +137,7 @@ class Availability:
     starts_at: dt.datetime | None
     ends_at: dt.datetime | None
     tables: tuple[TableState, ...]
+    bookable: bool = True  # False for a slot that has ended or a night the venue is closed
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Availability:
@@ -150,6 +151,7 @@ class Availability:
             starts_at=_ts(data.get("starts_at")),
             ends_at=_ts(data.get("ends_at")),
             tables=tuple(TableState.from_json(t) for t in data["tables"]),
+            bookable=bool(data.get("bookable", True)),
         )
 
     def apply(self, event: AvailabilityEvent) -> Availability:
