@@ -36,7 +36,7 @@ SERVE_PORT ?= 8000
 serve: bootstrap board
 	@cd supabase/functions && \
 	  DATABASE_URL="$${DATABASE_URL:-$$(../../$(CB) up | tail -n 1)}" \
-	  SUPABASE_JWT_SECRET="$${SUPABASE_JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long}" \
+	  JWT_SECRET="$${JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long}" \
 	  STRIPE_WEBHOOK_SECRET="$${STRIPE_WEBHOOK_SECRET:-whsec_local}" \
 	  ../../.tools/node_modules/.bin/deno serve --allow-env --allow-net --allow-read --host 127.0.0.1 \
 	    --port $(SERVE_PORT) serve.ts

@@ -110,8 +110,8 @@ class Lab:
 
     def close(self) -> None:
         """Drop the clones and the template, all at once: a DROP DATABASE waits until every
-        backend has absorbed its barrier, which a running relay_events() call (pg_cron's, in
-        another database) can delay by up to its whole run, so one wait serves them all."""
+        backend has absorbed its barrier, which a long statement in another backend (a pg_cron
+        job, in another database) can delay by up to its whole run, so one wait serves them all."""
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda name: harness.drop_database(self.server_dsn, name), [*self.clones, TEMPLATE]))
         self.clones.clear()

@@ -1,6 +1,6 @@
 """Realtime: commit-to-listener latency. A probe holds a table of the Leeds club and commits;
-a listener on ``LISTEN clubbooking_availability`` (woken by ``private.relay_events()``, which
-runs in a background connection as pg_cron would run it) reports when it hears the probe's
+a listener on ``LISTEN clubbooking_availability`` (woken by the relay, ``run_relay`` in a
+background connection as `clubbooking relay` runs it) reports when it hears the probe's
 channel at the probe's version. Measured idle and under booking load (pgbench, other venues).
 Latency runs from the moment COMMIT is sent to the moment the listener has the notification.
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg
 from clubbooking import leeds
-from psycopg import sql
+from clubbooking.relay import run_relay
 
 from bench.lab import Lab, percentiles
 from bench.rush import guest_id
@@ -93,7 +93,6 @@ def run(lab: Lab, *, probes: int, load_clients: int, step: Callable[[str], None]
         # The probes' tables all take a party of 6 (capacity ranges of the Leeds tables vary).
         conn.execute("update public.venue_tables set capacity_min = 1, capacity_max = 12 "
                      "where venue_id = %s", (leeds.VENUE_ID,))
-    relay_defect = make_relay_runnable(dsn)
     load_seconds = max(3.0, probes * 0.03)
     relay_seconds = load_seconds * 2 + 20
     relay = threading.Thread(target=lambda: _relay(dsn, relay_seconds), daemon=True)
@@ -136,32 +135,15 @@ def run(lab: Lab, *, probes: int, load_clients: int, step: Callable[[str], None]
         _stop_relay(dsn)
         relay.join()
     results["wildcard_notifications"] = len(listener.wildcards)
-    results["relay_defect"] = relay_defect
     return results
-
-
-def make_relay_runnable(dsn: str) -> str | None:
-    """Check that the relay can run as pg_cron runs it; if it cannot, say why and make it run
-    in this clone (only) so the latency can still be measured."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        try:
-            psycopg.ClientCursor(conn).execute("call private.relay_events('0 seconds'::interval)")
-        except psycopg.errors.InvalidTransactionTermination:
-            # PostgreSQL forbids COMMIT in a procedure that has a SET clause (search_path here).
-            conn.execute("alter procedure private.relay_events(interval, interval, int) reset all")
-            return ("private.relay_events() fails with 'invalid transaction termination': a procedure with a "
-                    "SET clause (search_path) cannot COMMIT; measured with the SET clause removed in the clone")
-    return None
 
 
 def _relay(dsn: str, seconds: float) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("set application_name = 'bench-relay'")
-        # A procedure that commits needs the simple query protocol: a client-side cursor. It ends
-        # when _stop_relay terminates it at the end of the scenario.
+        # It ends when _stop_relay terminates it at the end of the scenario.
         with contextlib.suppress(psycopg.OperationalError):
-            psycopg.ClientCursor(conn).execute(
-                sql.SQL("call private.relay_events({}::interval)").format(sql.Literal(f"{seconds} seconds")))
+            run_relay(conn, seconds=seconds)
 
 
 def _stop_relay(dsn: str) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from clubbooking import harness
 
 from bench.lab import Lab, sql_file, timed
 
@@ -28,9 +29,13 @@ def add_history(dsn: str, start: int, stop: int, guests: int) -> None:
 
 
 def plans(dsn: str, task: int) -> list[str]:
-    """The plans of the statements inside get_availability and hold_tables that read claims."""
+    """The plans of the statements inside get_availability and hold_tables that read claims.
+
+    auto_explain is a superuser's tool (LOAD and its settings), so this one connection is
+    supabase_admin's, acting as the guest exactly as postgres's would.
+    """
     captured: list[str] = []
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with psycopg.connect(harness.admin_dsn(dsn), autocommit=True) as conn:
         conn.add_notice_handler(lambda d: captured.append(d.message_primary or ""))
         conn.execute("load 'auto_explain'")
         for setting, value in (("auto_explain.log_min_duration", "0"), ("auto_explain.log_nested_statements", "on"),

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what `make test`, `make demo` and `make bench` need, and nothing twice:
-# Debian's PostgreSQL 15 extensions (pg_cron, pgTAP with pg_prove), a venv with the Python
-# client (editable, with its test extras, Playwright among them), Deno and postgres-meta (the
-# TypeScript types generator) through npm, and Debian's Chromium for the browser test.
+# Debian's PostgreSQL 15 extensions (pg_cron, pgTAP with pg_prove, plpgsql_check for
+# `supabase db lint`) and Chromium (for the browser test), a venv with the Python client
+# (editable, with its test extras, Playwright among them), and from npm into .tools: Deno for
+# the Edge Functions, postgres-meta (the TypeScript types generator), TypeScript, and the
+# Supabase CLI (pinned: 2.117.0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,7 @@ apt_missing=()
 [ -f /usr/share/postgresql/15/extension/pg_cron.control ] || apt_missing+=(postgresql-15-cron)
 [ -f /usr/share/postgresql/15/extension/pgtap.control ] || apt_missing+=(postgresql-15-pgtap)
 command -v pg_prove >/dev/null || apt_missing+=(libtap-parser-sourcehandler-pgtap-perl)
+[ -f /usr/share/postgresql/15/extension/plpgsql_check.control ] || apt_missing+=(postgresql-15-plpgsql-check)
 # Playwright drives Debian's Chromium (its own browser download is not used)
 [ -x /usr/bin/chromium ] || apt_missing+=(chromium)
 if [ ${#apt_missing[@]} -gt 0 ]; then
@@ -34,4 +37,11 @@ if [ ! -x .tools/node_modules/.bin/deno ] || [ ! -f .tools/node_modules/@supabas
   echo "bootstrap: installing Deno, postgres-meta and TypeScript through npm"
   mkdir -p .tools
   (cd .tools && npm install --silent --no-audit --no-fund deno @supabase/postgres-meta@0.99.0 typescript@5.9.3 >/dev/null)
+fi
+
+supabase_cli=2.117.0
+if [ "$(.tools/node_modules/.bin/supabase --version 2>/dev/null)" != "$supabase_cli" ]; then
+  echo "bootstrap: installing the Supabase CLI $supabase_cli through npm"
+  mkdir -p .tools
+  (cd .tools && npm install --silent --no-audit --no-fund -E "supabase@$supabase_cli" >/dev/null)
 fi

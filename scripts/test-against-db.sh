@@ -4,8 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${DATABASE_URL:?DATABASE_URL must name the database under test}"
 
-echo "== pgTAP (sql/tests)"
-pg_prove --dbname "$DATABASE_URL" --failures sql/tests/*.sql
+echo "== pgTAP (sql/tests, as \`supabase test db\` runs it: supabase/tests links there; helpers are .psql)"
+pg_prove --dbname "$DATABASE_URL" --failures --ext .pg --ext .sql -r supabase/tests
+
+echo "== Supabase CLI (db push, db lint, migration list)"; bash scripts/test-supabase-cli.sh
 
 echo "== pytest (tests/)"
 .venv/bin/pytest tests -q -p no:cacheprovider

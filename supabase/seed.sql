@@ -47,11 +47,17 @@ insert into public.venue_slots (venue_id, slot_id, label, starts_at, duration) v
   ('22222222-2222-4222-8222-222222222222', 'slot_21_00', 'Early (21:00-23:30)', '21:00', interval '2 hours 30 minutes'),
   ('22222222-2222-4222-8222-222222222222', 'slot_23_30', 'Late (23:30-04:00)', '23:30', interval '4 hours 30 minutes');
 
-insert into auth.users (id, email, raw_user_meta_data) values
-  ('55555555-5555-4555-8555-555555555501', 'admin@backroom.example', '{"full_name": "Ada Admin"}'),
+-- The staff's Auth accounts, as GoTrue writes a confirmed email sign-up (on a real project,
+-- invite them instead: invite_staff).
+insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+                        raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+select '00000000-0000-0000-0000-000000000000', u.id, 'authenticated', 'authenticated', u.email, '', now(),
+       '{"provider": "email", "providers": ["email"]}', u.meta, now(), now()
+from (values
+  ('55555555-5555-4555-8555-555555555501'::uuid, 'admin@backroom.example', '{"full_name": "Ada Admin"}'::jsonb),
   ('55555555-5555-4555-8555-555555555502', 'manager@backroom.example', '{"full_name": "Mo Manager"}'),
   ('55555555-5555-4555-8555-555555555503', 'host@backroom.example', '{"full_name": "Hana Host"}'),
-  ('55555555-5555-4555-8555-555555555504', 'door@backroom.example', '{"full_name": "Dev Door"}');
+  ('55555555-5555-4555-8555-555555555504', 'door@backroom.example', '{"full_name": "Dev Door"}')) as u(id, email, meta);
 
 insert into public.staff_members (venue_id, user_id, role) values
   ('22222222-2222-4222-8222-222222222222', '55555555-5555-4555-8555-555555555501', 'admin'),

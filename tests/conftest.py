@@ -64,6 +64,6 @@ def scratch_dsn(server_dsn: str, template_name: str, request: pytest.FixtureRequ
 
 @pytest.fixture
 def admin(db_dsn: str) -> Iterator[psycopg.Connection[Any]]:
-    """A superuser connection to the module's database (autocommit)."""
+    """A connection as postgres (the schema owner: BYPASSRLS, not a superuser) to the module's database."""
     with psycopg.connect(db_dsn, autocommit=True) as conn:
         yield conn

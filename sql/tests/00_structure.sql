@@ -1,7 +1,7 @@
 -- The schema's shape: every table of the contract with RLS, the exclusion constraint, the
 -- RPCs with their signatures, the error table, security definer functions kept private.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(34);
 
 select tables_are('public', array['clubs', 'venues', 'floors', 'venue_tables', 'table_combinations', 'venue_slots',

@@ -1,7 +1,7 @@
 -- The booking core through the RPCs, as the roles that use them: hold, submit, approve,
 -- reject, cancel, check in, no-show, expiry; each transition audited and idempotent.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(33);
 
 -- Events are emitted by deferred (commit-time) triggers; fire them per statement here.

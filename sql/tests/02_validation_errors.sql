@@ -1,7 +1,7 @@
 -- Every validation rule answers with its contract code and changes nothing, on the RPC path
 -- and on a direct INSERT (Studio, plain SQL) alike.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(22);
 
 insert into ids values ('eve', tests.create_user('eve')), ('kid', tests.create_user('kid', (current_date - interval '17 years')::date));

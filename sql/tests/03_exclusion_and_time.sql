@@ -1,7 +1,7 @@
 -- No double booking from any path: the exclusion constraint refuses a direct INSERT as
 -- postgres. And time: nights cross midnight, DST changes keep slots honest.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(14);
 
 insert into ids values ('ola', tests.create_user('ola')), ('pia', tests.create_user('pia'));

@@ -1,8 +1,8 @@
 -- The seeds' functions (thin wrappers over the one core), staff blocks, the waitlist, and
 -- the events and Broadcast rows every transition writes.
 begin;
-\ir helpers/test_helpers.sql
-select plan(32);
+\ir helpers/test_helpers.psql
+select plan(38);
 set constraints all immediate;
 
 insert into ids values ('quin', tests.create_user('quin')), ('rae', tests.create_user('rae'));
@@ -70,7 +70,23 @@ select throws_ok($$ select public.acquire_booking_lock(tests.tbl(8), tests.night
   'guests may not take session locks');
 select is((select acquired from public.acquire_table_lock(tests.tbl(8), (select id from ids where name = 'quin'))), true,
   'acquire_table_lock reports a free table as acquirable');
+select throws_ok($$ select public.acquire_table_lock(tests.tbl(8), (select id from ids where name = 'rae')) $$,
+  'PT403', 'NOT_AUTHORIZED', 'acquire_table_lock: a guest may only ask for themselves (p_user_id)');
 select tests.clear_authentication();
+select throws_ok($$ select public.acquire_booking_lock(tests.tbl(8), tests.night(), '12:00') $$,
+  'PT422', 'OUTSIDE_OPERATING_HOURS', 'acquire_booking_lock: the start time must be one the venue is open that night');
+select throws_ok($$ select public.release_booking_lock(tests.tbl(8), tests.night(), null) $$,
+  'PT422', 'INVALID_INPUT', 'release_booking_lock: table, date and start time are all required');
+select throws_ok($$ select public.acquire_table_lock(tests.tbl(8), null, 0) $$,
+  'PT422', 'INVALID_INPUT', 'acquire_table_lock: p_duration_ms is between 1 ms and an hour');
+-- Table 7 is booked from 22:00 (create_booking_atomic above); at 21:55 it is free for a minute,
+-- not for ten.
+select tests.freeze_time((tests.night() + time '21:55') at time zone 'Europe/London');
+select is((select acquired from public.acquire_table_lock(tests.tbl(7), null, 60000)), true,
+  'acquire_table_lock: free for the next p_duration_ms when no claim starts within it');
+select is((select existing_lock ->> 'booking_id' from public.acquire_table_lock(tests.tbl(7), null, 600000)),
+  (select booking_id from atomic)::text, 'acquire_table_lock: a claim starting within p_duration_ms is reported');
+select tests.freeze_time(null);
 
 -- ---------- roles and health ----------
 select tests.authenticate_as_staff('manager');

@@ -1,7 +1,7 @@
 -- Deposits: a payment submits a live hold once; a late deposit is re-held when the table is
 -- still free, else flagged for refund with alternatives; never lost, never applied twice.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(19);
 
 insert into ids values ('sam', tests.create_user('sam')), ('tia', tests.create_user('tia')), ('uma', tests.create_user('uma'));

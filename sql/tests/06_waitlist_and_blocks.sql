@@ -2,7 +2,7 @@
 -- unanswered offer moves on; forced blocks put displaced guests at the head; VIP blocks with
 -- release_at open to the public by themselves.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(23);
 set constraints all immediate;
 

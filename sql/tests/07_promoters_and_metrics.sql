@@ -1,7 +1,7 @@
 -- Promoter attribution (each promoter sees only their own bookings) and the per-night
 -- metrics managers read: conversion, expiry, no-shows, conflicts rejected.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(13);
 
 insert into ids values ('sam', tests.create_user('sam')), ('zoe', tests.create_user('zoe')),

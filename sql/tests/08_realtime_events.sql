@@ -2,8 +2,8 @@
 -- events, with the committed state, a gap-free version per channel, both Broadcast rows, and
 -- a snapshot version that agrees with the events.
 begin;
-\ir helpers/test_helpers.sql
-select plan(32);
+\ir helpers/test_helpers.psql
+select plan(33);
 set constraints all immediate;
 
 create function tests.channel(p_slot text) returns text language sql stable
@@ -182,8 +182,11 @@ select is((select count(*)::int from availability_events e
 select is((select count(*)::int from availability_events e
            where (select count(*) from realtime.messages m where m.topic = e.channel and m.event = 'availability.updated'
                     and m.extension = 'broadcast'
-                    and ((not m.private and m.payload = e.payload) or (m.private and m.payload = e.staff_payload))) <> 2), 0,
+                    and ((not m.private and m.payload - 'id' = e.payload) or (m.private and m.payload - 'id' = e.staff_payload))) <> 2), 0,
   'each event went to Broadcast twice: public payload on the public channel, staff payload on the private one');
+select is((select count(*)::int from realtime.messages m
+           where m.event = 'availability.updated' and m.payload ->> 'id' is distinct from m.id::text), 0,
+  'Broadcast payloads carry the id realtime.send adds (upstream: the message''s own id)');
 select is((public.get_availability(tests.venue(), tests.night(), 'slot_21_00') ->> 'version')::bigint,
   (select max(version) from availability_events where channel = tests.channel('slot_21_00')),
   'the snapshot carries the channel''s current version');

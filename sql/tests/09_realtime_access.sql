@@ -2,7 +2,7 @@
 -- way Supabase Realtime checks a join: a probe row read back as the user), replay is shaped
 -- by role, bad channel names are contract errors, postgres_changes and retention are set up.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(17);
 set constraints all immediate;
 

@@ -3,7 +3,7 @@
 -- and a join are offered at commit, and the sweeper's pass offers again in a queued slot.
 -- `set constraints all immediate` fires the deferred triggers as a commit would.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(15);
 
 create function tests.commit_point() returns void

@@ -13,8 +13,8 @@
 -- through; constraints may still refuse the row), none, deny (42501, or a trigger refusing).
 -- RPC outcomes: allow (the call succeeds), deny (42501 or NOT_AUTHORIZED), mfa (MFA_REQUIRED).
 begin;
-\ir helpers/test_helpers.sql
-\ir helpers/security_fixtures.sql
+\ir helpers/test_helpers.psql
+\ir helpers/security_fixtures.psql
 
 create temp table expected_table_access (
   tbl text, command text, anon text, customer text, stranger text, door text, host text, manager text,
@@ -144,8 +144,9 @@ insert into expected_rpc_access values
                                'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
   ('release_booking_lock', $$select public.release_booking_lock(tests.tbl(16), tests.night(), '21:00')$$,
                                'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
+  -- for Ann: she and her venue's staff may ask, another guest or venue may not
   ('acquire_table_lock', $$select public.acquire_table_lock(tests.tbl(9), tests.fx('ann'))$$,
-                               'deny', 'allow','allow','allow','allow','allow','allow','allow','allow','allow','allow', 'allow'),
+                               'deny', 'allow','deny', 'allow','allow','allow','allow','allow','allow','deny', 'allow', 'deny'),
   ('create_booking_atomic', $$select tests.raise_error_message(error_message) from public.create_booking_atomic(tests.venue(), 'walkin@test.example', null, 'Walk In', array[tests.tbl(11)], tests.night(), '21:00', '23:00', 4, stripe_payment_intent_id => 'pi_matrix')$$,
                                'deny', 'allow','allow','allow','allow','allow','allow','allow','allow','allow','allow', 'allow'),
   ('booking_system_health', $$select public.booking_system_health()$$,

@@ -3,8 +3,8 @@
 -- contract's code; plus PII by role and the per-guest hold limit that stops a script from
 -- holding the whole floor.
 begin;
-\ir helpers/test_helpers.sql
-\ir helpers/security_fixtures.sql
+\ir helpers/test_helpers.psql
+\ir helpers/security_fixtures.psql
 select plan(38);
 
 -- A token for a user with made-up claims, as PostgREST would pass it on.

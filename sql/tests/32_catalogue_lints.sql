@@ -5,7 +5,7 @@
 -- splinter's list. Not re-expressed: 0012 (an Auth setting, not the database), 0019
 -- (pgmq is not installed), 0026/0027 (pg_graphql is not installed).
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(20);
 
 create temp view exposed_schemas as select unnest(array['public', 'graphql_public']) as nspname;
@@ -51,14 +51,10 @@ select is(
   '{}'::text[], 'PUBLIC may execute none of our functions: every grant is explicit, per role');
 
 -- ---------- splinter's security lints ----------
--- One knowing exception: a procedure that commits (private.relay_events) cannot have a SET
--- clause (PostgreSQL forbids it), so it pins search_path in its body instead; splinter's
--- 0011 reports it as a WARN all the same.
 select is(array(select signature from own_functions
                 where not coalesce(proconfig, '{}') && array['search_path=""']
-                  and not (prokind = 'p' and prosrc ~ 'set_config\(''search_path'', '''', false\)')
                 order by 1),
-  '{}'::text[], '0011 function_search_path_mutable: every function has search_path = '''' (set, or pinned by a committing procedure)');
+  '{}'::text[], '0011 function_search_path_mutable: every function has search_path = '''' (the relay too: its loop is the client''s)');
 select is(array(select name from exposed_relations where relkind in ('r', 'p') and not relrowsecurity order by 1),
   '{}'::text[], '0013 rls_disabled_in_public: every exposed table has RLS on');
 select is(array(select distinct tbl from own_policies where not relrowsecurity order by 1),

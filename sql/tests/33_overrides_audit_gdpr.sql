@@ -1,8 +1,8 @@
 -- Manager overrides and admin configuration (aal2), the audit log (append-only, with who,
 -- role, what, old, new, reason, when and request id), and GDPR erasure and export.
 begin;
-\ir helpers/test_helpers.sql
-\ir helpers/security_fixtures.sql
+\ir helpers/test_helpers.psql
+\ir helpers/security_fixtures.psql
 select plan(43);
 
 create temp view ann_audit as

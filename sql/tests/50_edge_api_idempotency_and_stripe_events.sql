@@ -1,7 +1,7 @@
 -- The Edge Functions' SQL: Idempotency-Keys replay the first answer per caller and refuse a
 -- reused key; Stripe events apply once per event id; neither ledger is open to API roles.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(20);
 
 -- ---------- privileges ----------

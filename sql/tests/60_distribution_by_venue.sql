@@ -3,7 +3,7 @@
 -- venue's bookings, claims, audit and events can live together on one node (Citus).
 -- Reference tables (replicated, not distributed): clubs, venues (the key itself), customers.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(3);
 
 select is(

@@ -1,7 +1,7 @@
 -- A night outside the calendar (infinity, -infinity, past the year 9999) is DATE_OUT_OF_RANGE
 -- on every RPC that takes a night, never an internal error and never a change.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(9);
 
 select tests.authenticate_as(tests.create_user('ivy'));

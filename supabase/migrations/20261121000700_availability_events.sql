@@ -275,47 +275,45 @@ begin
 end;
 $$;
 
--- The relay that wakes local LISTENers: it tails availability_events and sends one NOTIFY
--- per batch (payload: JSON object channel -> newest version, or "*" when too long), so
--- booking commits never queue on the NOTIFY lock. Event ids come from a sequence, so a slow
--- transaction can commit an id lower than one already seen: the relay re-reads a window of
--- the last p_window ids and remembers which of them it has sent. Runs for p_run_for,
--- committing between polls; `clubbooking relay` keeps one running, tests may CALL it.
-create procedure private.relay_events(p_run_for interval default interval '58 seconds',
-                                      p_poll interval default interval '3 milliseconds',
-                                      p_window int default 256)
+-- The relay that wakes local LISTENers: one pass over the events table that sends one NOTIFY
+-- for the events that are new since the last pass (payload: JSON object channel -> newest
+-- version, or "*" when too long), so booking commits never queue on the NOTIFY lock. Event ids
+-- come from a sequence, so a slow transaction can commit an id lower than one already seen:
+-- each pass re-reads a window of the last p_window ids and is handed back which of them it has
+-- sent. A pass with no p_last_id only finds where to start. The loop is the caller's
+-- (`clubbooking relay`, clubbooking.relay.run_relay), one committed call per poll: a loop in
+-- here would need a procedure that commits, and such a procedure can't pin its search_path.
+create function private.relay_events(p_last_id bigint default null, p_sent bigint[] default '{}'::bigint[],
+                                     p_window int default 256)
+returns table (last_id bigint, sent bigint[])
 language plpgsql
--- No `set search_path` clause: PostgreSQL forbids COMMIT in a procedure that has one. The
--- body pins the (dedicated) session's search_path instead, and every name is qualified.
+set search_path = ''
 as $$
 declare
-  v_until timestamptz := clock_timestamp() + p_run_for;
-  v_max bigint;
-  v_sent bigint[] := '{}';
+  v_max bigint := p_last_id;
+  v_sent bigint[] := coalesce(p_sent, '{}'::bigint[]);
   v_new_ids bigint[];
   v_changed jsonb;
   v_payload text;
 begin
-  perform pg_catalog.set_config('search_path', '', false);
-  select coalesce(max(e.id), 0) into v_max from public.availability_events e;
-  commit;
-  while clock_timestamp() < v_until loop
-    select array_agg(x.id), jsonb_object_agg(x.channel, x.version) filter (where x.newest = 1)
-      into v_new_ids, v_changed
-    from (select e.id, e.channel, e.version,
-                 row_number() over (partition by e.channel order by e.version desc) as newest
-          from public.availability_events e
-          where e.id > v_max - p_window and e.id <> all (v_sent)) x;
-    if v_new_ids is not null then
-      v_payload := v_changed::text;
-      perform pg_notify('clubbooking_availability', case when length(v_payload) < 7900 then v_payload else '*' end);
-      v_max := greatest(v_max, (select max(i) from unnest(v_new_ids) i));
-      v_sent := array(select i from unnest(v_sent || v_new_ids) i where i > v_max - p_window);
-    end if;
-    commit;
-    perform pg_sleep(extract(epoch from p_poll));
-  end loop;
+  if v_max is null then
+    return query select coalesce(max(e.id), 0), '{}'::bigint[] from public.availability_events e;
+    return;
+  end if;
+  select array_agg(x.id), jsonb_object_agg(x.channel, x.version) filter (where x.newest = 1)
+    into v_new_ids, v_changed
+  from (select e.id, e.channel, e.version,
+               row_number() over (partition by e.channel order by e.version desc) as newest
+        from public.availability_events e
+        where e.id > v_max - p_window and e.id <> all (v_sent)) x;
+  if v_new_ids is not null then
+    v_payload := v_changed::text;
+    perform pg_catalog.pg_notify('clubbooking_availability', case when length(v_payload) < 7900 then v_payload else '*' end);
+    v_max := greatest(v_max, (select max(i) from unnest(v_new_ids) i));
+    v_sent := array(select i from unnest(v_sent || v_new_ids) i where i > v_max - p_window);
+  end if;
+  return query select v_max, v_sent;
 end;
 $$;
-comment on procedure private.relay_events is
-  'Wakes LISTEN clubbooking_availability once per batch of new events; `clubbooking relay` keeps one running.';
+comment on function private.relay_events is
+  'One relay pass: a NOTIFY clubbooking_availability for the events new since the last; `clubbooking relay` calls it in a loop.';

@@ -277,7 +277,7 @@ set search_path = ''
 as $$
 declare
   v_block record;
-  v_lifted uuid[] := '{}';
+  v_lifted uuid[] := '{}'::uuid[];
 begin
   if p_block_ids is null or cardinality(p_block_ids) = 0 then
     perform private.raise_error('INVALID_INPUT', 'block ids are required');

@@ -142,23 +142,39 @@ $$;
 -- The seed's advisory lock pair, on the same (table, night) key the booking core locks, so a
 -- script holding it keeps bookings of that table that night waiting. Session-level, as the
 -- seed documents (released by release_booking_lock or when the connection drops): for
--- trusted back-office sessions only, never through a pooled API connection.
+-- trusted back-office sessions only, never through a pooled API connection. The lock covers
+-- the whole night; p_start_time is the time of the booking it is taken for, and must be a
+-- time the venue is open that night (OUTSIDE_OPERATING_HOURS, as a booking would be refused).
+-- Security definer to read the venue's hours with the time helpers no API role may call.
 create function private.acquire_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time)
 returns boolean
 language plpgsql
+security definer
 set search_path = ''
 as $$
+declare
+  v_venue public.venues;
 begin
   if not private.is_trusted() then
     perform private.raise_error('NOT_AUTHORIZED', 'session locks are for trusted back-office sessions');
   end if;
-  if p_table_id is null or p_booking_date is null then
-    perform private.raise_error('INVALID_INPUT', 'table and date are required');
+  if p_table_id is null or p_booking_date is null or p_start_time is null then
+    perform private.raise_error('INVALID_INPUT', 'table, date and start time are required');
+  end if;
+  select v.* into v_venue from public.venues v join public.venue_tables t on t.venue_id = v.id where t.id = p_table_id;
+  if not found then
+    perform private.raise_error('TABLE_NOT_FOUND', 'unknown table');
+  end if;
+  if not coalesce(private.local_instant(v_venue.timezone, p_booking_date, v_venue.opens_at, p_start_time)
+                  <@ private.night_range(v_venue.id, p_booking_date), false) then
+    perform private.raise_error('OUTSIDE_OPERATING_HOURS', 'the venue is not open at that time that night');
   end if;
   return pg_catalog.pg_try_advisory_lock(private.lock_key(p_table_id), private.night_key(p_booking_date));
 end;
 $$;
 
+-- Releases acquire_booking_lock's lock; false if this session did not hold it. Takes the same
+-- arguments (the seed's pair) and requires them all: the key is the table and the night.
 create function private.release_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time)
 returns boolean
 language plpgsql
@@ -168,13 +184,18 @@ begin
   if not private.is_trusted() then
     perform private.raise_error('NOT_AUTHORIZED', 'session locks are for trusted back-office sessions');
   end if;
+  if p_table_id is null or p_booking_date is null or p_start_time is null then
+    perform private.raise_error('INVALID_INPUT', 'table, date and start time are required');
+  end if;
   return pg_catalog.pg_advisory_unlock(private.lock_key(p_table_id), private.night_key(p_booking_date));
 end;
 $$;
 
--- The seed's acquire_table_lock: may this table be taken right now? Tries the (table,
--- tonight) lock without waiting for the rest of the caller's transaction and reports the live
--- claim that holds the table, if any. It reserves nothing: holds are what reserve a table.
+-- The seed's acquire_table_lock: may p_user_id take this table now, for the next p_duration_ms
+-- (1 ms to 1 hour)? Reports the live claim on the table in that window, if any, and tries the
+-- (table, tonight) lock without waiting for the rest of the caller's transaction. It reserves
+-- nothing: holds are what reserve a table. A guest asks for themselves only; the venue's staff
+-- and trusted callers for anyone (NOT_AUTHORIZED otherwise).
 create function private.acquire_table_lock(p_table_id uuid, p_user_id uuid, p_duration_ms int default 30000)
 returns table (acquired boolean, lock_id uuid, version int, existing_lock jsonb)
 language plpgsql
@@ -184,12 +205,21 @@ as $$
 declare
   v_table public.venue_tables;
   v_night date;
+  v_window tstzrange;
   v_claim jsonb;
 begin
+  if p_duration_ms is null or p_duration_ms not between 1 and 3600000 then
+    perform private.raise_error('INVALID_INPUT', 'p_duration_ms must be between 1 and 3600000');
+  end if;
   select * into v_table from public.venue_tables t where t.id = p_table_id;
   if not found then
     perform private.raise_error('TABLE_NOT_FOUND', 'unknown table');
   end if;
+  if p_user_id is distinct from (select auth.uid()) and not private.is_trusted()
+     and not private.is_venue_staff(v_table.venue_id, 'door') then
+    perform private.raise_error('NOT_AUTHORIZED', 'a guest may only ask for themselves');
+  end if;
+  v_window := tstzrange(private.now(), private.now() + p_duration_ms * interval '1 millisecond', '[)');
   -- Tonight: after midnight but before closing, the night that started yesterday.
   select ((private.now() at time zone v.timezone)
           - case when v.closes_at < v.opens_at then v.closes_at::interval else interval '0' end)::date
@@ -198,7 +228,8 @@ begin
     select bt.booking_id, bt.block_id, bt.period::text as period, bt.expires_at
     from public.booking_tables bt
     where bt.table_id = p_table_id and bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true)
-      and bt.period @> private.now()
+      and bt.period && v_window
+    order by lower(bt.period)
     limit 1) x;
   if v_claim is null and pg_catalog.pg_try_advisory_xact_lock(private.lock_key(p_table_id), private.night_key(v_night)) then
     return query select true, extensions.gen_random_uuid(), 1, null::jsonb;

@@ -46,37 +46,37 @@ create policy "Anyone can read table combinations" on public.table_combinations 
 create policy "Anyone can read slots" on public.venue_slots for select to anon, authenticated using (true);
 
 -- ---------- people ----------
-create policy "Customers can read their own profile" on public.customers
-  for select to authenticated using (user_id = (select auth.uid()));
-create policy "Hosts can read the guests booked at their venues" on public.customers
+-- One permissive policy per table, command and role (splinter 0006: PostgreSQL evaluates
+-- every permissive policy for each row); each is the union of its audiences, no wider.
+create policy "Guests read their own profile; hosts, the guests they booked" on public.customers
   for select to authenticated using (
-    id in (select b.customer_id from public.bookings b
-           where b.venue_id = any ((select private.staff_venue_ids('host'))::uuid[])));
+    user_id = (select auth.uid())
+    or id in (select b.customer_id from public.bookings b
+              where b.venue_id = any ((select private.staff_venue_ids('host'))::uuid[])));
 
-create policy "Staff can read their own memberships" on public.staff_members
-  for select to authenticated using (user_id = (select auth.uid()));
-create policy "Managers can read their venues' staff" on public.staff_members
-  for select to authenticated using (venue_id = any ((select private.staff_venue_ids('manager'))::uuid[]));
+create policy "Staff read their own memberships; managers, their venues' staff" on public.staff_members
+  for select to authenticated using (
+    user_id = (select auth.uid())
+    or venue_id = any ((select private.staff_venue_ids('manager'))::uuid[]));
 
 -- ---------- bookings ----------
-create policy "Customers can read their own bookings" on public.bookings
-  for select to authenticated using (customer_id = (select private.my_customer_id()));
-create policy "Hosts can read their venues' bookings" on public.bookings
-  for select to authenticated using (venue_id = any ((select private.staff_venue_ids('host'))::uuid[]));
-
-create policy "Customers can read their own bookings' tables" on public.booking_tables
+create policy "Guests read their own bookings; hosts, their venues' bookings" on public.bookings
   for select to authenticated using (
-    booking_id in (select b.id from public.bookings b where b.customer_id = (select private.my_customer_id())));
-create policy "Staff can read their venues' table claims" on public.booking_tables
-  for select to authenticated using (venue_id = any ((select private.staff_venue_ids('door'))::uuid[]));
+    customer_id = (select private.my_customer_id())
+    or venue_id = any ((select private.staff_venue_ids('host'))::uuid[]));
+
+create policy "Guests read their bookings' tables; staff, their venues' claims" on public.booking_tables
+  for select to authenticated using (
+    booking_id in (select b.id from public.bookings b where b.customer_id = (select private.my_customer_id()))
+    or venue_id = any ((select private.staff_venue_ids('door'))::uuid[]));
 
 create policy "Staff can read their venues' blocks" on public.table_blocks
   for select to authenticated using (venue_id = any ((select private.staff_venue_ids('door'))::uuid[]));
 
-create policy "Customers can read their own waitlist entries" on public.waitlist_entries
-  for select to authenticated using (customer_id = (select private.my_customer_id()));
-create policy "Hosts can read their venues' waitlist" on public.waitlist_entries
-  for select to authenticated using (venue_id = any ((select private.staff_venue_ids('host'))::uuid[]));
+create policy "Guests read their own waitlist entries; hosts, their venues'" on public.waitlist_entries
+  for select to authenticated using (
+    customer_id = (select private.my_customer_id())
+    or venue_id = any ((select private.staff_venue_ids('host'))::uuid[]));
 
 create policy "Managers can read their venues' audit log" on public.audit_log
   for select to authenticated using (venue_id = any ((select private.staff_venue_ids('manager'))::uuid[]));

@@ -28,10 +28,10 @@ comment on table public.notifications is
 create index notifications_customer_id_idx on public.notifications (customer_id, created_at);
 create index notifications_venue_id_idx on public.notifications (venue_id);
 alter table public.notifications enable row level security;
-create policy "Customers can read their own notifications" on public.notifications
-  for select to authenticated using (customer_id = (select private.my_customer_id()));
-create policy "Hosts can read their venues' notifications" on public.notifications
-  for select to authenticated using (venue_id = any ((select private.staff_venue_ids('host'))::uuid[]));
+create policy "Guests read their own notifications; hosts, their venues'" on public.notifications
+  for select to authenticated using (
+    customer_id = (select private.my_customer_id())
+    or venue_id = any ((select private.staff_venue_ids('host'))::uuid[]));
 grant select on public.notifications to authenticated;
 grant select, insert, update, delete on public.notifications to service_role;
 

@@ -17,10 +17,10 @@ comment on table public.promoters is
 create index promoters_user_id_idx on public.promoters (user_id);
 create index bookings_promoter_idx on public.bookings (venue_id, promoter_code) where promoter_code is not null;
 alter table public.promoters enable row level security;
-create policy "Promoters can read their own promoter profile" on public.promoters
-  for select to authenticated using (user_id = (select auth.uid()));
-create policy "Managers can read their venues' promoters" on public.promoters
-  for select to authenticated using (venue_id = any ((select private.staff_venue_ids('manager'))::uuid[]));
+create policy "Promoters read their own profile; managers, their venues'" on public.promoters
+  for select to authenticated using (
+    user_id = (select auth.uid())
+    or venue_id = any ((select private.staff_venue_ids('manager'))::uuid[]));
 grant select on public.promoters to authenticated;
 grant select, insert, update, delete on public.promoters to service_role;
 

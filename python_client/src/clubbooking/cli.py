@@ -42,6 +42,7 @@ from clubbooking.checks import count_double_bookings
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError, DatabaseUnavailable, SectionNotAvailable
 from clubbooking.models import Booking, Money, VenueInfo
+from clubbooking.relay import run_relay
 
 EXIT_BOOKING_ERROR, EXIT_USAGE, EXIT_NO_DATABASE, EXIT_DOUBLE_BOOKINGS, EXIT_DATABASE_ERROR = 1, 2, 3, 4, 5
 
@@ -579,7 +580,8 @@ def rush(guests: Annotated[int, typer.Option(min=1, max=500, help="guests racing
     """A simulated peak night, then a summary: on a scratch database of its own, created on the server of
     --dsn / $DATABASE_URL (else a throw-away server) and dropped afterwards; it never touches other data.
 
-    Needs a role that may create databases. Exits 4 if the independent SQL check finds a double booking.
+    Needs a role that may create databases: the schema owner's DSN (postgres: it creates the crowd's accounts
+    and moves the clock for the sweeper). Exits 4 if the independent SQL check finds a double booking.
     """
     with handled(), harness.scratch_database(dsn) as db:
         raise typer.Exit(play_rush(db.dsn, guests=guests, workers=workers, seed=seed))
@@ -611,8 +613,7 @@ def relay(dsn: DsnOption = None,
         run_for = 58.0 if deadline is None else max(0.01, min(58.0, deadline - time.monotonic()))
         try:
             with psycopg.connect(url, autocommit=True) as conn:
-                psycopg.ClientCursor(conn).execute(  # simple protocol: the procedure commits
-                    "call private.relay_events(make_interval(secs => %s))", (run_for,))
+                run_relay(conn, seconds=run_for)
         except psycopg.OperationalError as error:
             console.print(f"[yellow]relay: {error}; reconnecting[/]")
             time.sleep(1)

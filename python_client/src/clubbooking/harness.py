@@ -3,8 +3,12 @@
 ``DATABASE_URL`` when set (nothing is started); else a testcontainers PostgreSQL where a Docker
 engine answers; else a throw-away local cluster from the server binaries on this machine, run
 as the ``postgres`` user when we are root (PostgreSQL refuses to run as root). Every cluster
-has ``shared_preload_libraries = 'pg_cron'`` and ``wal_level = logical``. ``apply_schema``
-applies ``sql/compat`` (plain PostgreSQL only), the migrations in filename order, and the seed.
+has ``shared_preload_libraries = 'pg_cron,pg_stat_statements'`` and ``wal_level = logical``.
+
+Roles as on Supabase: a local cluster's bootstrap superuser is ``supabase_admin``, which applies
+``sql/compat`` (roles, extensions, ``auth``, ``realtime``) and nothing else; everything else
+(migrations, seed, tests, the CLI, benchmarks) connects as ``postgres``, which is not a
+superuser (BYPASSRLS, CREATEDB, CREATEROLE), exactly as a Supabase project's ``postgres`` is.
 """
 
 from __future__ import annotations
@@ -29,8 +33,9 @@ from psycopg.conninfo import conninfo_to_dict
 
 PG_BIN = Path(os.environ.get("CLUBBOOKING_PG_BIN", "/usr/lib/postgresql/15/bin"))
 CONTAINER_IMAGE = os.environ.get("CLUBBOOKING_PG_IMAGE", "supabase/postgres:15.8.1.085")
+ADMIN_USER = "supabase_admin"  # Supabase's superuser; ours only applies sql/compat
 SERVER_SETTINGS = {
-    "shared_preload_libraries": "pg_cron",
+    "shared_preload_libraries": "pg_cron,pg_stat_statements",
     "cron.database_name": "postgres",
     "wal_level": "logical",
     "max_connections": "300",
@@ -53,7 +58,7 @@ def project_root() -> Path:
 
 @dataclass
 class Database:
-    """A running PostgreSQL: its superuser DSN, how it was started, and how to stop it."""
+    """A running PostgreSQL: its DSN as ``postgres`` (not a superuser), how it was started, and how to stop it."""
 
     dsn: str
     kind: str  # "external", "container" or "local"
@@ -102,7 +107,7 @@ def start_local_cluster(datadir: Path | None = None, port: int | None = None) ->
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
     if not (data / "PG_VERSION").exists():
-        subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres",
+        subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", ADMIN_USER,
                                      "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"]),
                        check=True, capture_output=True)
         settings = {**SERVER_SETTINGS, "port": str(port), "unix_socket_directories": f"'{base}'"}
@@ -115,6 +120,8 @@ def start_local_cluster(datadir: Path | None = None, port: int | None = None) ->
     subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"),
                                  "-w", "-t", "60", "start"]), check=True, capture_output=True)
     dsn = url("127.0.0.1", port, "postgres", "postgres")
+    wait_ready(admin_dsn(dsn))
+    apply_compat(dsn)  # creates the postgres role itself
 
     def stop() -> None:
         subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
@@ -173,13 +180,18 @@ def url(host: str, port: int | str, user: str, dbname: str, password: str | None
     return f"postgresql://{auth}@{host}:{port}/{quote(dbname)}"
 
 
-def dsn_with_db(dsn: str, dbname: str) -> str:
-    """The same server and user, another database."""
+def dsn_with_db(dsn: str, dbname: str | None = None, user: str | None = None) -> str:
+    """The same server, another database and/or user."""
     params = {k: str(v) for k, v in conninfo_to_dict(dsn).items() if v is not None}
     extra = {k: v for k, v in params.items() if k not in ("host", "port", "user", "password", "dbname")}
-    base = url(params.get("host", "127.0.0.1"), params.get("port", "5432"), params.get("user", "postgres"),
-               dbname, params.get("password"))
+    base = url(params.get("host", "127.0.0.1"), params.get("port", "5432"), user or params.get("user", "postgres"),
+               dbname or params.get("dbname", "postgres"), params.get("password"))
     return base + ("?" + urlencode(extra) if extra else "")
+
+
+def admin_dsn(dsn: str) -> str:
+    """The same database as Supabase's own superuser (``supabase_admin``), for sql/compat only."""
+    return dsn_with_db(dsn, user=ADMIN_USER)
 
 
 def _psql_file(dsn: str, path: Path) -> None:
@@ -189,22 +201,45 @@ def _psql_file(dsn: str, path: Path) -> None:
         raise RuntimeError(f"{path.name} failed:\n{result.stderr.strip()}")
 
 
-def is_supabase(dsn: str) -> bool:
-    with psycopg.connect(dsn) as conn:
-        row = conn.execute("select exists (select 1 from pg_roles where rolname = 'supabase_admin')").fetchone()
-    return bool(row and row[0])
+def apply_compat(dsn: str) -> bool:
+    """Apply sql/compat to the database of ``dsn`` as ``supabase_admin``; False where it can't log in.
+
+    Each file guards itself and does nothing where Supabase has the real thing; a hosted
+    project's supabase_admin does not let us in, and there is nothing to add anyway.
+    """
+    admin = admin_dsn(dsn)
+    try:
+        psycopg.connect(admin, connect_timeout=5).close()
+    except psycopg.OperationalError:
+        return False
+    for path in sorted((project_root() / "sql" / "compat").glob("*.sql")):
+        _psql_file(admin, path)
+    return True
+
+
+def provide_extension(dsn: str, name: str) -> bool:
+    """Create a privileged extension in ``extensions`` as supabase_admin; False where it can't log in.
+
+    On Supabase, supautils lets ``postgres`` do this itself (the CLI's ``test db`` creates pgTAP,
+    ``db lint`` plpgsql_check); on plain PostgreSQL its stand-in is the admin.
+    """
+    try:
+        with psycopg.connect(admin_dsn(dsn), autocommit=True, connect_timeout=5) as conn:
+            conn.execute(sql.SQL("create extension if not exists {} with schema extensions").format(
+                sql.Identifier(name)))
+    except psycopg.OperationalError:
+        return False
+    return True
 
 
 def migrate(dsn: str) -> list[str]:
-    """Apply sql/compat (plain PostgreSQL only) and the migrations not applied yet, in order.
+    """Apply sql/compat (as supabase_admin) and the migrations not applied yet (as the DSN's user).
 
     Applied migrations are recorded where the Supabase CLI records them
     (supabase_migrations.schema_migrations), so `supabase db push` and this agree.
     """
     root = project_root()
-    if not is_supabase(dsn):
-        for path in sorted((root / "sql" / "compat").glob("*.sql")):
-            _psql_file(dsn, path)
+    apply_compat(dsn)
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("create schema if not exists supabase_migrations")
         conn.execute("create table if not exists supabase_migrations.schema_migrations "
@@ -229,8 +264,9 @@ def seed(dsn: str) -> None:
 
 
 def apply_schema(dsn: str, *, with_seed: bool = True) -> None:
-    """Migrate and (unless already seeded) seed a database."""
+    """Migrate and (unless already seeded) seed a database, with pgTAP for its tests."""
     migrate(dsn)
+    provide_extension(dsn, "pgtap")
     if with_seed:
         with psycopg.connect(dsn) as conn:
             row = conn.execute("select count(*) from public.clubs").fetchone()

@@ -36,6 +36,15 @@ def next_open_night(after: dt.date | None = None, *, weeks_ahead: int = 1) -> dt
     return day
 
 
+# A confirmed email sign-up, as GoTrue writes it (auth.users has no defaults for these).
+CONFIRMED_USER = """
+insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+                        raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+values ('00000000-0000-0000-0000-000000000000', %s, 'authenticated', 'authenticated', %s, '', now(),
+        '{"provider": "email", "providers": ["email"]}', %s, now(), now())
+"""
+
+
 def create_guests(conn: psycopg.Connection[Any], count: int, *, prefix: str = "guest") -> list[dict[str, Any]]:
     """Create ``count`` Supabase Auth users (adults) and return their JWT claims."""
     claims = []
@@ -43,8 +52,7 @@ def create_guests(conn: psycopg.Connection[Any], count: int, *, prefix: str = "g
         user_id = uuid.uuid4()
         email = f"{prefix}-{i}-{user_id.hex[:8]}@guests.example"
         meta = {"full_name": f"{prefix.title()} {i}", "date_of_birth": "1995-06-15"}
-        conn.execute("insert into auth.users (id, email, raw_user_meta_data) values (%s, %s, %s)",
-                     (user_id, email, json.dumps(meta)))
+        conn.execute(CONFIRMED_USER, (user_id, email, json.dumps(meta)))
         claims.append({"sub": str(user_id), "role": "authenticated", "aal": "aal1", "email": email,
                        "user_metadata": meta})
     return claims

@@ -1,7 +1,9 @@
 // Who is calling: the Supabase JWT in `Authorization: Bearer`, verified here because the
 // functions talk to Postgres directly (there is no PostgREST in between to do it). Legacy
-// projects sign with the JWT secret (HS256, SUPABASE_JWT_SECRET); newer ones with asymmetric
-// keys published as SUPABASE_JWKS. No token at all means anon, as with PostgREST.
+// projects sign with the JWT secret (HS256: the secret JWT_SECRET, which `supabase secrets set`
+// accepts; names starting SUPABASE_ are reserved for the platform's own); newer ones with
+// asymmetric keys, which the platform gives every function as SUPABASE_JWKS. No token at all
+// means anon, as with PostgREST.
 import * as jose from "jose";
 import { ApiError, isUuid } from "./http.ts";
 
@@ -27,11 +29,11 @@ type KeyInput = Parameters<typeof jose.jwtVerify>[1];
 
 /** The verification key from the environment (read per request so secrets can rotate). */
 function verificationKey(): KeyInput {
-  const secret = Deno.env.get("SUPABASE_JWT_SECRET") ?? Deno.env.get("JWT_SECRET");
+  const secret = Deno.env.get("JWT_SECRET");
   if (secret) return new TextEncoder().encode(secret);
   const jwks = Deno.env.get("SUPABASE_JWKS");
   if (jwks) return jose.createLocalJWKSet(JSON.parse(jwks));
-  throw new Error("no JWT verification key: set SUPABASE_JWT_SECRET or SUPABASE_JWKS");
+  throw new Error("no JWT verification key: set the secret JWT_SECRET (or SUPABASE_JWKS)");
 }
 
 /** The caller's verified claims: anon without a token, 401 NOT_AUTHORIZED for a bad one. */

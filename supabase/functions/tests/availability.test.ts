@@ -123,7 +123,7 @@ dbTest("a token signed with a key of SUPABASE_JWKS is verified without the JWT s
   const sign = (key: jose.CryptoKey) =>
     new jose.SignJWT({ sub: "55555555-5555-4555-8555-555555555503", role: "authenticated" })
       .setProtectedHeader({ alg: "ES256", kid: "key-1" }).setExpirationTime("1h").sign(key);
-  Deno.env.delete("SUPABASE_JWT_SECRET");
+  Deno.env.delete("JWT_SECRET");
   Deno.env.set("SUPABASE_JWKS", JSON.stringify({ keys: [jwk] }));
   try {
     const { status, body } = await answer(await call(handler, "GET", path(), { token: await sign(privateKey) }));
@@ -133,7 +133,7 @@ dbTest("a token signed with a key of SUPABASE_JWKS is verified without the JWT s
     await assertError(await call(handler, "GET", path(), { token: await sign(stranger) }), 401, "NOT_AUTHORIZED");
   } finally {
     Deno.env.delete("SUPABASE_JWKS");
-    Deno.env.set("SUPABASE_JWT_SECRET", JWT_SECRET);
+    Deno.env.set("JWT_SECRET", JWT_SECRET);
   }
 });
 

@@ -1,5 +1,5 @@
 // Test helpers: the seeded Leeds club, callers with signed JWTs, requests straight into the
-// handlers, and a superuser connection to look at the database (DATABASE_URL, set by
+// handlers, and a connection as postgres (BYPASSRLS) to look at the database (DATABASE_URL, set by
 // `make test` to a migrated, seeded database of this suite's own).
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
@@ -9,7 +9,7 @@ import { closeDatabase } from "../_shared/db.ts";
 
 export const JWT_SECRET = "test-jwt-secret-with-at-least-32-characters!";
 export const STRIPE_SECRET = "whsec_test_secret";
-Deno.env.set("SUPABASE_JWT_SECRET", JWT_SECRET);
+Deno.env.set("JWT_SECRET", JWT_SECRET);
 Deno.env.set("STRIPE_WEBHOOK_SECRET", STRIPE_SECRET);
 
 export const CLUB_ID = "11111111-1111-4111-8111-111111111111";
@@ -19,7 +19,7 @@ const STAFF = { admin: 1, manager: 2, host: 3, door: 4 } as const;
 
 let admin: postgres.Sql | null = null;
 
-/** A superuser connection to the database under test. */
+/** A connection as postgres (the schema owner, BYPASSRLS) to the database under test. */
 export function db(): postgres.Sql {
   if (admin === null) {
     const url = Deno.env.get("DATABASE_URL");
@@ -144,7 +144,7 @@ export function stripeSignature(payload: string, { secret = STRIPE_SECRET, at = 
   return `t=${t},v1=${stripeV1(payload, t, secret)}`;
 }
 
-/** A booking's status and payment reference, read as superuser. */
+/** A booking's status and payment reference, read as postgres. */
 export async function booking(id: string): Promise<{ status: string; payment_reference: string | null }> {
   const [row] = await db()`select status, payment_reference from public.bookings where id = ${id}`;
   return row as { status: string; payment_reference: string | null };

@@ -1,7 +1,7 @@
 """The nemesis: faults injected while the workload runs, each optional and bounded in time.
 
 - ``FakeClock``: the instant every transaction runs at, sent as ``clubbooking.now`` (the test
-  hook private.now() honours for superuser sessions); it only moves forward, in jumps.
+  hook private.now() honours for the schema owner's sessions); it only moves forward, in jumps.
 - ``ServerControl``: ``pg_ctl stop -m immediate`` (a crash: no checkpoint, no goodbye to the
   clients) and a restart with crash recovery, on a local cluster this process started.
 - ``kill_sessions``: ``pg_terminate_backend`` of random workload sessions.
