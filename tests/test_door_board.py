@@ -61,7 +61,7 @@ def serve(dsn: str, label: str) -> Iterator[str]:
     subprocess.run(["make", "-s", "board"], cwd=ROOT, check=True)
     port = free_port()
     env = {**os.environ, "DATABASE_URL": dsn, "STRIPE_WEBHOOK_SECRET": "whsec_local",
-           "SUPABASE_JWT_SECRET": "door-board-test-secret-with-at-least-32-characters"}
+           "JWT_SECRET": "door-board-test-secret-with-at-least-32-characters"}
     server = subprocess.Popen(
         [str(DENO), "serve", "--quiet", "--allow-env", "--allow-net", "--allow-read", "--host", "127.0.0.1",
          "--port", str(port), "serve.ts"],

@@ -2,7 +2,7 @@
 -- reference; walk-in guests that belong to the club; staff invitations applied at sign-up or
 -- sign-in; the catalogue; venue setup that can't strand a live booking; the delivery ledger.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(61);
 
 -- The night's 21:30 on a frozen clock: holds are live, check-in is open, the early slot has started.

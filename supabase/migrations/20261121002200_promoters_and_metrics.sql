@@ -120,7 +120,7 @@ $$;
 
 -- Per night (manager+): holds, conversion to requests, expiries, confirmations, no-shows,
 -- cancellations, conflicts rejected (null where no counter samples cover the night), and the
--- clients' monitoring figures (private.client_night_figures, 20261121008400).
+-- clients' monitoring figures (private.client_night_figures, 20261121005840).
 create function private.get_venue_metrics(p_venue_id uuid, p_from date, p_to date)
 returns jsonb
 language plpgsql stable

@@ -7,8 +7,8 @@ import { asOwner } from "../_shared/db.ts";
 import { invalid, isUuid, json, parseObject, readText } from "../_shared/http.ts";
 
 function secret(): Uint8Array {
-  const value = Deno.env.get("SUPABASE_JWT_SECRET");
-  if (!value) throw new Error("the local sign-in needs SUPABASE_JWT_SECRET");
+  const value = Deno.env.get("JWT_SECRET");
+  if (!value) throw new Error("the local sign-in needs JWT_SECRET");
   return new TextEncoder().encode(value);
 }
 

@@ -3,7 +3,7 @@
 -- snapshot mismatch rate and stale-state hold refusals next to hold conversion. Staff views
 -- name who changed a table (name and role). Closed sets are enums.
 begin;
-\ir helpers/test_helpers.sql
+\ir helpers/test_helpers.psql
 select plan(20);
 
 insert into ids values ('kim', tests.create_user('kim')), ('lou', tests.create_user('lou'));
