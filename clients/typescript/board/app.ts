@@ -166,7 +166,8 @@ async function startWatch(): Promise<void> {
 function render(): void {
   const availability = state.watch?.availability;
   if (!availability) return;
-  $("version").textContent = `v${availability.version} · ${availability.view} view`;
+  $("version").textContent = `v${availability.version} · ${availability.view} view` +
+    (availability.bookable ? "" : " · over or closed: nothing sells");
   renderFloors(availability.tables);
   renderWalkInTables(availability.tables);
   renderGuestOptions(availability.tables);

@@ -99,6 +99,8 @@ export interface Availability {
   starts_at: string;
   ends_at: string;
   view: "public" | "staff";
+  /** False for a slot that is over or a closed night: nothing sells (the public sees every table unavailable). */
+  bookable: boolean;
   tables: AvailabilityTable[];
 }
 
@@ -112,6 +114,7 @@ export const availabilityShape = {
   starts_at: req("string"),
   ends_at: req("string"),
   view: req("string"),
+  bookable: req("boolean"),
   tables: req("array"),
 } as const satisfies Shape<Availability>;
 
