@@ -347,6 +347,12 @@ def throwaway_database() -> Iterator[Database]:
         db.stop()
 
 
+def hosted_supabase(dsn: str) -> bool:
+    """A Supabase project's database (its direct or pooler host), where no scratch database may be made."""
+    host = str(conninfo_to_dict(dsn).get("host") or "")
+    return host.endswith((".supabase.co", ".supabase.com"))
+
+
 class ScratchRefused(Exception):
     """No scratch database could be made on the server given (no privilege, or a hosted project)."""
 
@@ -364,7 +370,7 @@ def scratch_database(dsn: str | None = None) -> Iterator[Database]:
         with throwaway_database() as db:
             yield db
         return
-    if is_supabase(target):
+    if hosted_supabase(target):
         raise ScratchRefused("this is a Supabase project: rush and demo run only on a server where they may "
                              "create a scratch database of their own (run them without --dsn for a local one)")
     name = f"clubbooking_scratch_{os.getpid()}_{secrets.token_hex(4)}"
