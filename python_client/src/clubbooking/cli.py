@@ -563,7 +563,9 @@ def user_add(email: Annotated[str, typer.Argument()],
         row = conn.execute(
             "insert into auth.users (id, email, raw_user_meta_data, email_confirmed_at) "
             "values (gen_random_uuid(), lower(%s), jsonb_build_object('full_name', %s::text), now()) "
-            "on conflict (email) do update set email_confirmed_at = coalesce(auth.users.email_confirmed_at, now()) "
+            # GoTrue's unique index on email is partial (is_sso_user = false): name its predicate
+            "on conflict (email) where is_sso_user = false "
+            "do update set email_confirmed_at = coalesce(auth.users.email_confirmed_at, now()) "
             "returning id::text", (email, name)).fetchone()
         roles = conn.execute("select v.name || ': ' || sm.role from public.staff_members sm "
                              "join public.venues v on v.id = sm.venue_id where sm.user_id = %s::uuid",
