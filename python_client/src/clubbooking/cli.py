@@ -555,18 +555,19 @@ app.add_typer(user_app, name="user")
 def user_add(email: Annotated[str, typer.Argument()],
              name: Annotated[str | None, typer.Option(help="full name")] = None,
              dsn: DsnOption = None) -> None:
-    """Sign a user up on a local database (a confirmed auth.users row); pending staff invitations apply.
+    """Sign a user up (or in again) on a local database: a confirmed auth.users row; pending invitations apply.
 
     On a Supabase project people sign up through Supabase Auth instead.
     """
     with handled(), psycopg.connect(resolve_dsn(dsn), autocommit=True, connect_timeout=10) as conn:
-        row = conn.execute(
-            "insert into auth.users (id, email, raw_user_meta_data, email_confirmed_at) "
-            "values (gen_random_uuid(), lower(%s), jsonb_build_object('full_name', %s::text), now()) "
-            # GoTrue's unique index on email is partial (is_sso_user = false): name its predicate
-            "on conflict (email) where is_sso_user = false "
-            "do update set email_confirmed_at = coalesce(auth.users.email_confirmed_at, now()) "
-            "returning id::text", (email, name)).fetchone()
+        # signing in again (as GoTrue does, it touches the row) applies invitations made since
+        row = conn.execute("update auth.users set email_confirmed_at = coalesce(email_confirmed_at, now()), "
+                           "last_sign_in_at = now() where lower(email) = lower(%s) returning id::text",
+                           (email,)).fetchone()
+        if row is None:
+            user_id = str(uuid.uuid4())
+            conn.execute(leeds.CONFIRMED_USER, (user_id, email.lower(), json.dumps({"full_name": name})))
+            row = (user_id,)
         roles = conn.execute("select v.name || ': ' || sm.role from public.staff_members sm "
                              "join public.venues v on v.id = sm.venue_id where sm.user_id = %s::uuid",
                              (row[0] if row else None,)).fetchall()
@@ -582,7 +583,7 @@ def rush(guests: Annotated[int, typer.Option(min=1, max=500, help="guests racing
     """A simulated peak night, then a summary: on a scratch database of its own, created on the server of
     --dsn / $DATABASE_URL (else a throw-away server) and dropped afterwards; it never touches other data.
 
-    Needs a role that may create databases: the schema owner's DSN (postgres: it creates the crowd's accounts
+    Needs the schema owner's DSN (postgres, with CREATEDB: it makes the scratch database, the crowd's accounts,
     and moves the clock for the sweeper). Exits 4 if the independent SQL check finds a double booking.
     """
     with handled(), harness.scratch_database(dsn) as db:

@@ -40,10 +40,9 @@ def booking_rows(bookings: Sequence[NightBooking]) -> list[dict[str, str]]:
             "party": str(b.party_size),
             "status": STATUS_WORDS.get(b.status, b.status),
         }
-        if b.guest_phone is not None or b.guest_email is not None:
+        if b.deposit is not None:  # a host's view (and above): contact details and money
             row["phone"] = b.guest_phone or ""
             row["email"] = b.guest_email or ""
-        if b.deposit is not None:
             row["deposit"] = f"{b.deposit}{' paid' if b.deposit_paid else ''}" if b.deposit.amount else "-"
             row["min spend"] = str(b.minimum_spend) if b.minimum_spend and b.minimum_spend.amount else "-"
         if b.occasion:
