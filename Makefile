@@ -4,7 +4,7 @@ VENV := .venv
 CB := $(VENV)/bin/clubbooking
 export CLUBBOOKING_ROOT := $(CURDIR)
 
-.PHONY: bootstrap demo test lint pgtap pytest bench bench-quick up down serve board types reliability
+.PHONY: bootstrap demo test lint pgtap pytest bench bench-quick up down serve board types reliability schema
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -18,8 +18,13 @@ test: bootstrap lint
 	@$(CB) with-db -- bash scripts/test-against-db.sh
 
 lint: bootstrap
-	@$(VENV)/bin/ruff check --config python_client/pyproject.toml python_client tests
-	@$(VENV)/bin/mypy --config-file python_client/pyproject.toml python_client/src
+	@$(VENV)/bin/ruff check --config python_client/pyproject.toml python_client devtools tests
+	@$(VENV)/bin/mypy --config-file python_client/pyproject.toml python_client/src devtools/src
+
+## make schema: supabase/schema.sql (the whole schema, pg_dump of public and private after migrating)
+## and docs/functions.md (every function, its file, one line), from the migrations; commit both
+schema: bootstrap
+	@$(VENV)/bin/python -m clubbooking_dev.schema write
 
 ## make up / make down: keep one database running between commands (prints its DSN)
 up: bootstrap
@@ -71,8 +76,8 @@ lint: bench-lint
 ## examples, and a bounded soak; each prints its table (about 8 minutes here; the run stops at
 ## 100k operations or 1150 s, whichever comes first)
 reliability: bootstrap
-	@$(VENV)/bin/python -m clubbooking.reliability run --operations 100000 --seconds 1150 --workers 12 --crash-every 15 \
+	@$(VENV)/bin/python -m clubbooking_dev.reliability run --operations 100000 --seconds 1150 --workers 12 --crash-every 15 \
 		--json-out .clubbooking/reliability/run.json
 	@CLUBBOOKING_BAD_INPUT_EXAMPLES=300 $(CB) with-db -- $(VENV)/bin/pytest tests/test_reliability_bad_input.py \
 		-q -p no:cacheprovider
-	@$(VENV)/bin/python -m clubbooking.reliability soak --minutes 2
+	@$(VENV)/bin/python -m clubbooking_dev.reliability soak --minutes 2

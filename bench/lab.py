@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from clubbooking import harness
+from clubbooking_dev import harness
 from psycopg import sql
 
 SQL_DIR = Path(__file__).parent / "sql"

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from clubbooking import leeds
 from clubbooking.relay import run_relay
+from clubbooking_dev import leeds
 
 from bench.lab import Lab, percentiles
 from bench.rush import guest_id

@@ -11,7 +11,7 @@ all taken. Our booking path against three baselines, each in its own clone of th
 - ``ours_no_alternatives`` (a diagnostic, not a baseline): our path with the alternatives of
   SECTION_NOT_AVAILABLE switched off, to show what they cost under the table's lock.
 
-Double bookings are counted afterwards by ``clubbooking.checks.count_double_bookings``.
+Double bookings are counted afterwards by ``clubbooking_dev.checks.count_double_bookings``.
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import psycopg
-from clubbooking import leeds
-from clubbooking.checks import count_double_bookings
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError
 from clubbooking.transport import PsycopgTransport
+from clubbooking_dev import leeds
+from clubbooking_dev.checks import count_double_bookings
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 

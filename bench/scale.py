@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from clubbooking import harness
+from clubbooking_dev import harness
 
 from bench.lab import Lab, sql_file, timed
 
@@ -43,12 +43,12 @@ def plans(dsn: str, task: int) -> list[str]:
                                ("client_min_messages", "log")):
             conn.execute("select set_config(%s, %s, false)", (setting, value))
         with conn.transaction(force_rollback=True):
-            conn.execute("select set_config('role', 'authenticated', true), "
-                         "set_config('request.jwt.claims', bench.guest_claims(%s), true)", (task,))
-            conn.execute("select public.get_availability(t.venue_id, t.night, t.slot_id) from bench.task(%s) t",
-                         (task,))
+            conn.execute("select set_config('role', 'authenticated', true), set_config('request.jwt.claims', "
+                         "(select t.claims from bench.tasks t where t.i = %s), true)", (task,))
+            conn.execute("select public.get_availability(t.venue_id, t.night, t.slot_id) from bench.tasks t "
+                         "where t.i = %s", (task,))
             conn.execute("select public.hold_tables(t.venue_id, t.night, t.slot_id, array[t.table_id], t.party_size) "
-                         "from bench.task(%s) t", (task,))
+                         "from bench.tasks t where t.i = %s", (task,))
     return [p for p in captured if "booking_tables" in p or "bookings" in p]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from clubbooking.checks import count_double_bookings
+from clubbooking_dev.checks import count_double_bookings
 
 from bench.lab import Lab
 

@@ -2,9 +2,9 @@
 # Installs what `make test`, `make demo` and `make bench` need, and nothing twice:
 # Debian's PostgreSQL 15 extensions (pg_cron, pgTAP with pg_prove, plpgsql_check for
 # `supabase db lint`) and Chromium (for the browser test), a venv with the Python client
-# (editable, with its test extras, Playwright among them), and from npm into .tools: Deno for
-# the Edge Functions, postgres-meta (the TypeScript types generator), TypeScript, and the
-# Supabase CLI (pinned: 2.117.0).
+# (editable, with its test extras, Playwright among them) and the repository's tooling
+# (devtools/, editable), and from npm into .tools: Deno for the Edge Functions, postgres-meta
+# (the TypeScript types generator), TypeScript, and the Supabase CLI (pinned: 2.117.0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,12 +24,12 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
 fi
 
 stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ python_client/pyproject.toml -nt "$stamp" ]; then
-  echo "bootstrap: creating .venv with the Python client"
+if [ ! -f "$stamp" ] || [ python_client/pyproject.toml -nt "$stamp" ] || [ devtools/pyproject.toml -nt "$stamp" ]; then
+  echo "bootstrap: creating .venv with the Python client and the dev tooling"
   python3 -m venv .venv
   # (pip's notes about this machine's optional local package mirrors are noise: filtered)
   .venv/bin/pip install -q --upgrade pip 2> >(grep -v '^WARNING: Location' >&2)
-  .venv/bin/pip install -q -e 'python_client[test,supabase]' 2> >(grep -v '^WARNING: Location' >&2)
+  .venv/bin/pip install -q -e 'python_client[test,supabase]' -e devtools 2> >(grep -v '^WARNING: Location' >&2)
   touch "$stamp"
 fi
 

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 : "${1:?usage: fresh-test-db.sh SUFFIX}"
 .venv/bin/python -c 'import sys
 from psycopg.conninfo import conninfo_to_dict
-from clubbooking import harness
+from clubbooking_dev import harness
 name = (conninfo_to_dict(sys.argv[1]).get("dbname") or "postgres")[:40] + sys.argv[2]
 dsn = harness.create_database(sys.argv[1], name)
 harness.apply_schema(dsn)

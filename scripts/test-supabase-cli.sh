@@ -14,7 +14,7 @@ supabase=.tools/node_modules/.bin/supabase
 
 dsn=$(.venv/bin/python -c 'import sys
 from psycopg.conninfo import conninfo_to_dict
-from clubbooking import harness
+from clubbooking_dev import harness
 name = (conninfo_to_dict(sys.argv[1]).get("dbname") or "postgres")[:40] + "_supabase_cli"
 dsn = harness.create_database(sys.argv[1], name)
 if not harness.apply_compat(dsn):

@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from clubbooking import harness
+from clubbooking_dev import harness
 
 SQL_DIR = Path(__file__).parent / "sql"
 

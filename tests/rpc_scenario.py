@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from clubbooking import leeds
 from clubbooking.calls import Call
 from clubbooking.client import rpc_methods
 from clubbooking.errors import BookingError, InvalidInput, InvalidPartySize, InvalidTransition, NotAuthorized
@@ -34,6 +33,7 @@ from clubbooking.models import (
     WaitlistEntry,
 )
 from clubbooking.monitoring import MetricsBatch
+from clubbooking_dev import leeds
 
 SLOT = "slot_23_30"
 LATE, CLOSE = dt.time(23, 30), dt.time(4, 0)
@@ -79,6 +79,8 @@ STEPS = (
     Step("hold", "guest", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(3)], 4, occasion="birthday",
                                                          idempotency_key="scenario-1"), Booking, status("held")),
     Step("submit", "guest", "submit_booking", lambda n, r: a(booking_id("hold")(r), payment_reference="pi_1"),
+         Booking, lambda booking: booking.status == "held" and booking.awaiting_payment is True),
+    Step("pay", "host", "record_payment", lambda n, r: a(booking_id("hold")(r), "card_terminal", "paid at the bar"),
          Booking, status("pending_approval")),
     Step("approve", "manager", "approve_booking", lambda n, r: a(booking_id("hold")(r), reason="regulars"),
          Booking, status("confirmed")),
@@ -93,7 +95,8 @@ STEPS = (
     Step("taken", "guest2", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(3)], 4), Taken,
          lambda error: error.status == 409 and bool(error.alternatives)),
     Step("hold2", "guest2", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(4)], 4), Booking, status("held")),
-    Step("submit2", "guest2", "submit_booking", lambda n, r: a(booking_id("hold2")(r), "pi_2"), Booking),
+    Step("pay2", "host", "record_payment", lambda n, r: a(booking_id("hold2")(r), "cash", "paid at the door"),
+         Booking, status("pending_approval")),
     Step("reject", "manager", "reject_booking", lambda n, r: a(booking_id("hold2")(r), "full"), Booking,
          status("rejected")),
     Step("hold3", "guest2", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(5)], 6), Booking),
@@ -123,7 +126,7 @@ STEPS = (
          lambda result: len(result.block_ids) == 1),
     Step("unblock", "host", "unblock_tables", lambda n, r: a(r["block"].block_ids, reason="mopped"), list,
          lambda ids: len(ids) == 1),
-    Step("waitlist", "guest2", "join_waitlist", lambda n, r: a(VENUE, n, SLOT, 6, occasion="stag"), WaitlistEntry,
+    Step("waitlist", "guest2", "join_waitlist", lambda n, r: a(VENUE, n, SLOT, 6, occasion="stag_party"), WaitlistEntry,
          lambda entry: entry.position >= 1),
     Step("sweep", "service", "expire_holds", lambda n, r: a(), int),
     Step("role", "manager", "get_user_role", lambda n, r: a(venue_id=VENUE), str, lambda role: role == "manager"),

@@ -6,7 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
-from clubbooking import AsyncBookingClient, BookingError, leeds
+from clubbooking import AsyncBookingClient, BookingError
+from clubbooking_dev import leeds
 
 
 def test_the_pool_opens_on_first_use_and_many_calls_share_it(db_dsn: str) -> None:

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from clubbooking import cli, leeds
+from clubbooking import cli
 from clubbooking.errors import ERRORS
+from clubbooking_dev import commands, leeds
 from conftest import sql_file
 
 CLUBBOOKING = str(Path(sys.executable).parent / "clubbooking")
@@ -58,7 +59,9 @@ def test_a_booking_goes_from_hold_to_confirmed_to_cancelled(db_dsn: str, night: 
     assert held.returncode == 0, held.stderr
     booking_id = str(uuid.UUID(held.stdout.split()[-1]))
     submitted = clubbooking("submit", booking_id, "--payment", "pi_cli", "--as", guest, dsn=db_dsn)
-    assert (submitted.returncode, submitted.stdout.split()[-1]) == (0, "pending_approval"), submitted.stderr
+    assert (submitted.returncode, submitted.stdout.split()[-1]) == (0, "held"), submitted.stderr  # waits for the money
+    paid = clubbooking("pay", booking_id, "--method", "cash", "--reason", "paid at the door", dsn=db_dsn)
+    assert (paid.returncode, paid.stdout.split()[-1]) == (0, "pending_approval"), paid.stderr
     approved = clubbooking("approve", booking_id, dsn=db_dsn)
     assert (approved.returncode, approved.stdout.split()[-1]) == (0, "confirmed"), approved.stderr
     staff_view = clubbooking("availability", night, SLOT, "--as", "host", dsn=db_dsn)
@@ -146,7 +149,7 @@ def test_rush_plays_a_peak_night_and_exits_4_only_on_a_double_booking(scratch_ds
     assert int(summary["holds won"]) >= 1
     assert "23:00 rush" in result.stdout
     double_book(scratch_dsn)  # the rush plays on a database of its own: the check is played here directly
-    assert cli.play_rush(scratch_dsn, guests=1, workers=1, seed=7) == cli.EXIT_DOUBLE_BOOKINGS == 4
+    assert commands.play_rush(scratch_dsn, guests=1, workers=1, seed=7) == commands.EXIT_DOUBLE_BOOKINGS == 4
 
 
 def test_rush_never_touches_the_database_it_is_given(scratch_dsn: str) -> None:

@@ -18,10 +18,10 @@ from typing import Any
 import psycopg
 import pytest
 import respx
-from clubbooking import leeds
 from clubbooking.client import AsyncBookingClient, BookingClient
 from clubbooking.errors import DatabaseUnavailable
 from clubbooking.transport import rpc_body
+from clubbooking_dev import leeds
 from postgrest_emulator import ANON_KEY, BASE_URL, PostgrestEmulator, token
 from rpc_scenario import ALL_OK, STEPS, Replay, actor_claims, run, run_async
 

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from clubbooking import leeds
+from clubbooking_dev import leeds
 from clubbooking.client import BookingClient
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,6 +8,8 @@ private.raise_error; through supabase-py each arrives as the error JSON PostgRES
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +17,7 @@ import psycopg
 import pytest
 import respx
 from clubbooking import BookingClient, BookingError, InvalidInput, NotAuthorized
-from clubbooking.errors import ERRORS, from_database
+from clubbooking.errors import ERRORS, from_database, from_parts
 from postgrest.exceptions import APIError
 from postgrest_emulator import ANON_KEY, BASE_URL, status_of
 
@@ -64,7 +66,7 @@ def test_every_code_in_postgrest_error_json_maps_to_its_class(codes: list[tuple[
     ({"code": "PGRST301", "message": "JWT expired", "details": None, "hint": None}, 401, 401),
     ({"code": "42501", "message": "permission denied for function hold_tables", "details": None, "hint": None},
      401, 401),
-    ({"code": "22P02", "message": "invalid input syntax for type uuid", "details": None, "hint": None}, 400, 400),
+    ({"code": "22P02", "message": "invalid input syntax for type uuid", "details": None, "hint": None}, 400, 422),
 ])
 @respx.mock
 def test_postgrest_and_postgresql_refusals_map_to_contract_errors(body: dict[str, Any], status: int,
@@ -87,4 +89,23 @@ def test_an_error_outside_the_contract_stays_postgrests() -> None:
 def test_a_malformed_id_is_invalid_input_before_anything_is_sent(db_dsn: str) -> None:
     with BookingClient.connect(db_dsn, claims={"role": "anon"}) as client, pytest.raises(InvalidInput) as raised:
         client.unblock_tables(["44444444-4444-4444-8444-444444444401", "table 2"])
-    assert (raised.value.detail, raised.value.status) == ("not a uuid: 'table 2'", 400)
+    assert (raised.value.detail, raised.value.status) == ("not a uuid: 'table 2'", 422)
+
+
+def test_malformed_input_is_422_in_every_copy_of_the_contract(codes: list[tuple[str, str]]) -> None:
+    """INVALID_INPUT for malformed input has one status: the SQL code's, the Python client's (for a
+    PostgreSQL data error and its own checks), the Edge Functions', openapi.yaml's and the docs'."""
+    root = Path(__file__).resolve().parents[1]
+    edge = re.search(r'state\.startsWith\("22"\)\) return new ApiError\((\d+), "INVALID_INPUT"',
+                     (root / "supabase/functions/_shared/db.ts").read_text())
+    edge_default = re.search(r"export function invalid\(message: string, status = (\d+)\)",
+                             (root / "supabase/functions/_shared/http.ts").read_text())
+    openapi = re.search(r"Malformed input \(a bad uuid, date or\s+number included\) is (\d+) `INVALID_INPUT`",
+                        (root / "supabase/functions/openapi.yaml").read_text())
+    docs = re.search(r"^\| `INVALID_INPUT` \| PT(\d+) \(PT404\) \| (\d+) \(404\) \|",
+                     (root / "docs/security.md").read_text(), re.M)
+    assert edge and edge_default and openapi and docs
+    python = {from_parts(None, None, "22P02").status, InvalidInput("x").status}  # type: ignore[union-attr]
+    statuses = {int(dict(codes)["INVALID_INPUT"][2:]), *python, int(edge.group(1)), int(edge_default.group(1)),
+                int(openapi.group(1)), int(docs.group(1)), int(docs.group(2))}
+    assert statuses == {422}

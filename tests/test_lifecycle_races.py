@@ -11,10 +11,10 @@ from typing import Any
 from urllib.parse import quote
 
 import psycopg
-from clubbooking import leeds
-from clubbooking.checks import count_double_bookings
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError
+from clubbooking_dev import leeds
+from clubbooking_dev.checks import count_double_bookings
 
 SLOT = "slot_23_30"
 

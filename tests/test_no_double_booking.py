@@ -13,10 +13,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from clubbooking import leeds
-from clubbooking.checks import count_double_bookings
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError
+from clubbooking_dev import leeds
+from clubbooking_dev.checks import count_double_bookings
 from conftest import sql_file
 
 THREADS = 32

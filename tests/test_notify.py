@@ -13,7 +13,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from clubbooking import leeds, notify
+from clubbooking import notify
+from clubbooking_dev import leeds
 from test_cli import clubbooking
 
 SECRET = "whsec_test"

@@ -1,6 +1,6 @@
-"""The README's examples run as written, in order, against a fresh database: the "Python client"
-section's blocks, and the shell blocks of "Quick start" and "The door, the host and the admin"
-exactly as a reader pastes them (twice: they run again)."""
+"""The documentation's examples run as written, in order, against a fresh database: the "Python
+client" examples of docs/python-client.md, and the shell blocks of the README's "Quick start" and of
+docs/operations.md exactly as a reader pastes them (twice: they run again)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "docs" / "python-client.md"
 NEEDS_SUPABASE = "# needs a Supabase project"
-# What each runnable example must print (in README order).
+# What each runnable example must print (in the page's order).
 EXPECTED = [
     ["confirmed"],
     ["SECTION_NOT_AVAILABLE 409 try tables", "INVALID_PARTY_SIZE 422 party size must be 1-50, got 60"],
@@ -24,7 +24,7 @@ EXPECTED = [
 
 
 def examples() -> list[tuple[str, str]]:
-    """(language, code) of every fenced block in the README's "Python client" section."""
+    """(language, code) of every fenced block in the page's "Python client" section."""
     text = README.read_text()
     section = text.split("\n## Python client\n", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```(python|sh)\n(.*?)```", section, flags=re.DOTALL)
@@ -38,7 +38,7 @@ def test_the_section_has_the_examples_this_test_expects() -> None:
 def test_the_supabase_example_is_valid_python() -> None:
     supabase = [code for _, code in examples() if code.startswith(NEEDS_SUPABASE)]
     assert len(supabase) == 1
-    compile(supabase[0], "README supabase example", "exec")
+    compile(supabase[0], "the supabase example", "exec")
 
 
 def test_the_readme_examples_run_as_written(scratch_dsn: str) -> None:
@@ -57,15 +57,21 @@ def test_the_readme_examples_run_as_written(scratch_dsn: str) -> None:
 # line provide a database: the test provides its own instead and skips those lines.
 PASTED = {
     "Quick start": ["public view", "staff view", "Dana Cole, party of 10", "Dana Cole", ": cancelled"],
-    "The door, the host and the admin": ["venue The Backroom Manchester ready", "invited sam.host@manchester.example",
-                                         "staff: The Backroom Manchester: host", ": checked_in", "Priya Shah",
-                                         "checked in"],
+    "Operations: the door, the host and the admin": [
+        "venue The Backroom Manchester ready", "invited sam.host@manchester.example",
+        "staff: The Backroom Manchester: host", ": checked_in", "Priya Shah", "checked in"],
 }
 PROVIDED_BY_THE_TEST = ("make ", "export DATABASE_URL=")
 
 
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = {"Quick start": ROOT / "README.md",
+         "Operations: the door, the host and the admin": ROOT / "docs" / "operations.md"}
+
+
 def shell_blocks(title: str) -> list[str]:
-    section = README.read_text().split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    text = PAGES[title].read_text()
+    section = text.split(f"# {title}\n", 1)[1].split("\n## ", 1)[0]  # a page's title or a section's
     return ["\n".join(line for line in code.splitlines() if not line.startswith(PROVIDED_BY_THE_TEST))
             for code in re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)]
 
@@ -81,15 +87,15 @@ def test_the_quick_start_and_the_door_run_as_pasted_twice(scratch_dsn: str) -> N
             blocks = shell_blocks(title)
             assert len(blocks) == 1
             result = subprocess.run(["bash", "-euo", "pipefail", "-c", blocks[0]], capture_output=True, text=True,
-                                    env=env, cwd=README.parent, timeout=300)
+                                    env=env, cwd=ROOT, timeout=300)
             assert result.returncode == 0, f"{title}:\n{result.stdout}\n{result.stderr}"
             for text in expected:
                 assert text in result.stdout, f"{text!r} not printed by {title}:\n{result.stdout}"
 
 
 def test_the_realtime_example_is_a_whole_program() -> None:
-    """It follows a slot forever, so it is compiled here, not run (tests/test_realtime.py runs the watcher)."""
-    section = README.read_text().split("\n## Realtime\n", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    """docs/realtime.md's example follows a slot forever, so it is compiled here, not run
+    (tests/test_realtime.py runs the watcher)."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "realtime.md").read_text(), flags=re.DOTALL)
     assert len(blocks) == 1 and "asyncio.run(" in blocks[0]
     compile(blocks[0], "README realtime example", "exec")

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from clubbooking import harness
-from clubbooking.reliability import faults, runner
+from clubbooking_dev import harness
+from clubbooking_dev.reliability import faults, runner
 from conftest import sql_file
 
 SHORT_RUN = runner.RunConfig(seconds=52, workers=8, crash_every=12, kill_every=0.7, jump_every=1.0, seed=9)

@@ -18,9 +18,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from clubbooking import leeds
 from clubbooking.rpc import RPCS
 from clubbooking.transport import rpc_query
+from clubbooking_dev import leeds
 from conftest import sql_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -3,7 +3,7 @@ bookings cycle, and nothing but contract codes comes back (`make reliability` so
 
 from __future__ import annotations
 
-from clubbooking.reliability import soak
+from clubbooking_dev.reliability import soak
 
 
 def test_a_short_soak_keeps_connections_within_the_pool_and_cycles_bookings(db_dsn: str) -> None:

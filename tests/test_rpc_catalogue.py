@@ -15,9 +15,9 @@ from typing import Any
 import psycopg
 import pytest
 import respx
-from clubbooking import leeds
 from clubbooking.client import BookingClient, rpc_methods
 from clubbooking.rpc import RPCS
+from clubbooking_dev import leeds
 from postgrest_emulator import ANON_KEY, BASE_URL, PostgrestEmulator, token
 from rpc_catalogue import mismatches
 from rpc_scenario import ALL_OK, STEPS, actor_claims, run

@@ -18,9 +18,9 @@ from typing import Any
 import psycopg
 import psycopg.sql
 import pytest
-from clubbooking import leeds
 from clubbooking.client import BookingClient
 from clubbooking.errors import InvalidInput, MfaRequired, NotAuthorized
+from clubbooking_dev import leeds
 from psycopg.conninfo import make_conninfo
 
 HOLD_SQL = ("select (public.hold_tables(%s, %s, 'slot_23_30', array[%s]::uuid[], 3) ->> 'hold_expires_at')"

@@ -11,8 +11,8 @@ from typing import Any
 
 import psycopg
 import pytest
-from clubbooking import leeds
 from clubbooking.client import BookingClient
+from clubbooking_dev import leeds
 
 
 def wait_until_waiting(admin: psycopg.Connection[Any], waiters: int) -> None:

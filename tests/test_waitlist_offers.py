@@ -11,19 +11,19 @@ from typing import Any
 
 import psycopg
 import pytest
-from clubbooking import leeds
-from clubbooking.checks import sql_text
 from clubbooking.client import BookingClient
-from clubbooking.reliability import runner
+from clubbooking_dev import leeds
+from clubbooking_dev.checks import sql_text
+from clubbooking_dev.reliability import runner
 
-MIGRATION = Path(__file__).parents[1] / "supabase/migrations/20261121002100_waitlist_offers.sql"
+MIGRATIONS = Path(__file__).parents[1] / "supabase/migrations"
 SLOT = "slot_21_00"
 
 
 def migration_function(name: str, *edits: tuple[str, str]) -> str:
-    """The migration's definition of private.<name> as `create or replace`, with text edits
+    """The migrations' definition of private.<name> as `create or replace`, with text edits
     applied (each must match): a deliberately broken variant of the real code."""
-    text = MIGRATION.read_text()
+    text = "\n".join(path.read_text() for path in sorted(MIGRATIONS.glob("*.sql")))
     found = re.search(rf"create function private\.{name}\(.*?\n\$\$;\n", text, re.S)
     assert found, name
     body = found.group(0).replace("create function", "create or replace function", 1)

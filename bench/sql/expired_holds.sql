@@ -8,18 +8,18 @@ alter table public.booking_tables disable trigger user;
 
 insert into public.bookings (id, venue_id, customer_id, reference, status, booking_date, period, party_size,
                              hold_expires_at, status_reason)
-select md5('bench-expired-' || i)::uuid, t.venue_id, md5('bench-customer-' || i)::uuid,
-       bench.reference(t.night, i),
+select md5('bench-expired-' || t.i)::uuid, t.venue_id, md5('bench-customer-' || t.i)::uuid,
+       bench.reference(t.night, t.i),
        'held', t.night, private.slot_range(t.venue_id, t.night, t.slot_id), t.party_size,
        now() - interval '1 minute', 'hold_created'
-from generate_series(current_setting('bench.expired_from')::int, current_setting('bench.expired_to')::int - 1) i
-cross join lateral bench.task(i) t;
+from generate_series(current_setting('bench.expired_from')::int, current_setting('bench.expired_to')::int - 1) g(i)
+join bench.tasks t on t.i = g.i;
 
 insert into public.booking_tables (venue_id, table_id, booking_id, booking_date, period, party_size, expires_at)
 select b.venue_id, t.table_id, b.id, b.booking_date, b.period, b.party_size, b.hold_expires_at
-from generate_series(current_setting('bench.expired_from')::int, current_setting('bench.expired_to')::int - 1) i
-cross join lateral bench.task(i) t
-join public.bookings b on b.id = md5('bench-expired-' || i)::uuid;
+from generate_series(current_setting('bench.expired_from')::int, current_setting('bench.expired_to')::int - 1) g(i)
+join bench.tasks t on t.i = g.i
+join public.bookings b on b.id = md5('bench-expired-' || g.i)::uuid;
 
 alter table public.bookings enable trigger user;
 alter table public.booking_tables enable trigger user;

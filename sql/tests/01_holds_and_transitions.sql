@@ -55,10 +55,12 @@ select tests.clear_authentication();
 select tests.authenticate_as((select id from ids where name = 'ana'));
 select throws_ok(format('select public.submit_booking(%L)', (select id from ids where name = 'b1')),
   'PT409', 'INVALID_TRANSITION', 'a request with a deposit due cannot be submitted unpaid');
+select is(public.submit_booking((select id from ids where name = 'b1'), 'pi_test_1') ->> 'status', 'held',
+  'a guest''s PaymentIntent id only waits for the payment: still held');
+select tests.pay((select id from ids where name = 'b1'), 'pi_test_1');
+select tests.authenticate_as((select id from ids where name = 'ana'));
 select is(public.submit_booking((select id from ids where name = 'b1'), 'pi_test_1') ->> 'status', 'pending_approval',
-  'paying the deposit submits the request for approval');
-select is(public.submit_booking((select id from ids where name = 'b1'), 'pi_test_1') ->> 'status', 'pending_approval',
-  'submitting again with the same payment is idempotent');
+  'the payment submitted the request; submitting again is idempotent');
 select throws_ok(format('select public.approve_booking(%L)', (select id from ids where name = 'b1')),
   'PT403', 'NOT_AUTHORIZED', 'a guest cannot approve their own request');
 select tests.clear_authentication();
@@ -90,12 +92,13 @@ select tests.freeze_time(null);
 select tests.authenticate_as((select id from ids where name = 'ben'));
 create temp table hold2 as select public.hold_tables(tests.venue(), tests.night(), 'slot_21_00', array[tests.tbl(2)], 2) as r;
 insert into ids select 'b2', (r ->> 'booking_id')::uuid from hold2;
-select is(public.submit_booking((select id from ids where name = 'b2'), 'pi_test_2') ->> 'status', 'pending_approval', 'ben submits');
+select is(tests.pay((select id from ids where name = 'b2'), 'pi_test_2') ->> 'status', 'pending_approval', 'ben pays: submitted');
 select tests.clear_authentication();
 select tests.authenticate_as_staff('manager');
 select is(public.reject_booking((select id from ids where name = 'b2'), 'full tonight') ->> 'status', 'rejected', 'a manager rejects a request');
 select tests.clear_authentication();
-select is((select status_reason from bookings where id = (select id from ids where name = 'b2')), 'full tonight', 'the reason is kept');
+select is((select status_reason || ' ' || status_note from bookings where id = (select id from ids where name = 'b2')),
+  'booking_rejected full tonight', 'the reason is kept: a code, and the manager''s words as the note');
 
 select tests.authenticate_as((select id from ids where name = 'cat'));
 create temp table hold3 as select public.hold_tables(tests.venue(), tests.night(), 'slot_21_00', array[tests.tbl(2)], 2) as r;

@@ -32,6 +32,7 @@ select lives_ok(format($$insert into booking_tables (venue_id, table_id, booking
   from booking_tables where booking_id = %L$$,
   (select id from ids where name = 'direct'), (select id from ids where name = 'b1')),
   'a claim that starts when the other ends does not overlap (ranges are half-open)');
+update bookings set status = 'cancelled', status_reason = 'booking_cancelled' where id = (select id from ids where name = 'direct');
 select lives_ok(format($$insert into booking_tables (venue_id, table_id, booking_id, booking_date, period, is_active)
   select venue_id, table_id, %L, booking_date, period, false from booking_tables where booking_id = %L$$,
   (select id from ids where name = 'direct'), (select id from ids where name = 'b1')),

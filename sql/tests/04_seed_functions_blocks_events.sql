@@ -2,7 +2,7 @@
 -- the events and Broadcast rows every transition writes.
 begin;
 \ir helpers/test_helpers.psql
-select plan(38);
+select plan(39);
 set constraints all immediate;
 
 insert into ids values ('quin', tests.create_user('quin')), ('rae', tests.create_user('rae'));
@@ -15,8 +15,11 @@ create temp table atomic as
 select ok((select success from atomic), 'create_booking_atomic books a guest by email for staff');
 select matches((select booking_reference from atomic), '^BR-\d{6}-[A-Z0-9]{6}$', 'and returns the booking reference');
 select is((select total_deposit from atomic), 50.00::numeric, 'and the total deposit');
-select is((select status from bookings where id = (select booking_id from atomic)), 'pending_approval',
-  'with a payment intent it is submitted for approval at once');
+select is((select status || ' ' || (deposit_paid_at is null) from bookings where id = (select booking_id from atomic)),
+  'held true', 'with a payment intent it waits for the payment: held, the deposit not paid');
+select is(tests.pay((select booking_id from atomic), 'pi_atomic_1') ->> 'status', 'pending_approval',
+  'the payment arriving submits it for approval');
+select tests.authenticate_as_staff('host');
 select is((select count(*)::int from customers where email = 'walkin@test.example'), 1, 'the guest became a customer');
 create temp table atomic2 as
   select * from public.create_booking_atomic(tests.venue(), 'other@test.example', null, 'Other',
@@ -31,7 +34,7 @@ update auth.users set email_confirmed_at = null where id = (select id from ids w
 select tests.authenticate_as((select id from ids where name = 'walkin'));
 select public.join_waitlist(tests.venue(), tests.night(), 'slot_23_30', 2);
 select tests.clear_authentication();
-select is((select user_id from customers where email = 'walkin@test.example'), null,
+select is((select user_id from customers where email = 'walkin@test.example' and club_id is not null), null,
   'an account whose email is not confirmed does not take over the walk-in''s guest record');
 select tests.authenticate_as_staff('host');
 select public.create_booking_atomic(tests.venue(), 'later@test.example', null, 'Later', array[tests.tbl(9)],
@@ -114,8 +117,8 @@ create temp table forced as select public.block_tables(tests.venue(), tests.nigh
 select is((select status from bookings where id = (select id from ids where name = 'b_quin')), 'cancelled',
   'a manager with aal2 forces the block: the booking underneath is cancelled');
 select tests.clear_authentication();
-select is((select status_reason from bookings where id = (select id from ids where name = 'b_quin')), 'forced_block: artist arrived',
-  'with the reason');
+select is((select status_reason || ' ' || status_note from bookings where id = (select id from ids where name = 'b_quin')),
+  'forced_block artist arrived', 'with the reason: the code, and the manager''s words as the note');
 select tests.authenticate_as_staff('host');
 select is(jsonb_array_length(public.unblock_tables(array(select jsonb_array_elements_text(r -> 'block_ids')::uuid from blk)) -> 'unblocked_ids'), 1,
   'a host lifts the block');

@@ -63,13 +63,13 @@ select tests.clear_authentication();
 -- when the venue cancels, always.
 insert into ids select 'vb', id from bookings where idempotency_key = 'req-42';
 select tests.authenticate_as((select id from ids where name = 'vic'));
-select public.submit_booking((select id from ids where name = 'vb'), 'pi_vic');
+select tests.pay((select id from ids where name = 'vb'), 'pi_vic'), tests.authenticate_as((select id from ids where name = 'vic'));
 select is((public.cancel_booking((select id from ids where name = 'vb')) ->> 'refund_eligible')::boolean, true,
   'cancelling days ahead refunds the deposit');
 select tests.clear_authentication();
 insert into ids values ('vb2', tests.hold_for((select id from ids where name = 'vic'), 11, 4, 'slot_21_00', tests.night(2)));
 select tests.authenticate_as((select id from ids where name = 'vic'));
-select public.submit_booking((select id from ids where name = 'vb2'), 'pi_vic2');
+select tests.pay((select id from ids where name = 'vb2'), 'pi_vic2'), tests.authenticate_as((select id from ids where name = 'vic'));
 select tests.clear_authentication();
 select tests.freeze_time((tests.night(2) + time '12:00')::timestamp at time zone 'Europe/London');
 select tests.authenticate_as((select id from ids where name = 'vic'));
@@ -79,7 +79,7 @@ select tests.clear_authentication();
 select tests.freeze_time(null);
 insert into ids values ('vb3', tests.hold_for((select id from ids where name = 'vic'), 12, 4, 'slot_23_30', tests.night(2)));
 select tests.authenticate_as((select id from ids where name = 'vic'));
-select public.submit_booking((select id from ids where name = 'vb3'), 'pi_vic3');
+select tests.pay((select id from ids where name = 'vb3'), 'pi_vic3'), tests.authenticate_as((select id from ids where name = 'vic'));
 select tests.clear_authentication();
 select tests.freeze_time((tests.night(2) + time '12:00')::timestamp at time zone 'Europe/London');
 select tests.authenticate_as_staff('host');
@@ -92,7 +92,7 @@ select tests.freeze_time(null);
 update venues set requires_approval = false where id = tests.venue();
 insert into ids values ('auto', tests.hold_for((select id from ids where name = 'tia'), 14, 8, 'slot_21_00', tests.night(3)));
 select tests.authenticate_as((select id from ids where name = 'tia'));
-select is(public.submit_booking((select id from ids where name = 'auto'), 'pi_auto') ->> 'status', 'confirmed',
+select is(tests.pay((select id from ids where name = 'auto'), 'pi_auto') ->> 'status', 'confirmed',
   'where the venue auto-confirms, a paid request is confirmed at once');
 select tests.clear_authentication();
 select tests.authenticate_as_anon();

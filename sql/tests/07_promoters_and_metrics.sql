@@ -46,7 +46,8 @@ select is(tests.conflicts_counted() - (select last_value from before_conflict), 
 -- A night: g1 submits, is approved and does not show; g2's hold expires; g3 cancels.
 insert into ids select 'b1', id from bookings where promoter_code = 'DJ_SAM';
 select tests.authenticate_as_service_role();
-select public.submit_booking((select id from ids where name = 'b1'), 'pi_1');
+select tests.pay((select id from ids where name = 'b1'), 'pi_1');
+select tests.authenticate_as_service_role();
 select public.approve_booking((select id from ids where name = 'b1'));
 select tests.clear_authentication();
 insert into ids values ('b3', tests.hold_for((select id from ids where name = 'g3'), 9, 2));

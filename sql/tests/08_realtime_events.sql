@@ -3,7 +3,7 @@
 -- a snapshot version that agrees with the events.
 begin;
 \ir helpers/test_helpers.psql
-select plan(33);
+select plan(35);
 set constraints all immediate;
 
 create function tests.channel(p_slot text) returns text language sql stable
@@ -62,9 +62,7 @@ select is((tests.last_event(1)).staff_payload -> 'actor',
 select is(tests.events_of(1, 'slot_23_30'), '{}'::text[], 'a slot the booking does not touch gets no event');
 
 -- ---------- submit, approve, check-in ----------
-select tests.authenticate_as(tests.uid('ann'));
-select public.submit_booking(tests.uid('b_ann') , 'pi_ann');
-select tests.clear_authentication();
+select tests.pay(tests.uid('b_ann'), 'pi_ann');
 select is((tests.events_of(1))[2], 'held>pending_approval booking_requested', 'submit: held to pending_approval');
 select is((tests.last_event(1)).payload ->> 'previousState', 'unavailable',
   'which the public sees as unavailable to unavailable');
@@ -74,9 +72,7 @@ select is((tests.last_event(1)).staff_payload -> 'actor' ->> 'role', 'manager', 
 
 -- ---------- reject, cancel ----------
 insert into ids values ('b_cat', tests.hold_for(tests.uid('cat'), 3, 4));
-select tests.authenticate_as(tests.uid('cat'));
-select public.submit_booking(tests.uid('b_cat'), 'pi_cat');
-select tests.clear_authentication();
+select tests.pay(tests.uid('b_cat'), 'pi_cat');
 select tests.staff_act('manager', format('select public.reject_booking(%L)', tests.uid('b_cat')));
 select is(tests.events_of(3), array['available>held hold_created', 'held>pending_approval booking_requested',
   'pending_approval>available booking_rejected'], 'reject: pending_approval to available');
@@ -84,8 +80,10 @@ insert into ids values ('b_dan', tests.hold_for(tests.uid('dan'), 4, 4));
 select tests.authenticate_as(tests.uid('dan'));
 select public.cancel_booking(tests.uid('b_dan'), 'changed plans');
 select tests.clear_authentication();
-select is(tests.events_of(4), array['available>held hold_created', 'held>available changed plans'],
-  'cancel: held to available, with the guest''s reason');
+select is(tests.events_of(4), array['available>held hold_created', 'held>available booking_cancelled'],
+  'cancel: held to available, with the reason''s code');
+select is((tests.last_event(4)).staff_payload ->> 'note', 'changed plans', 'the guest''s words are in the staff payload');
+select is((tests.last_event(4)).payload ->> 'reason', 'booking_cancelled', 'the public payload carries the code only');
 
 -- ---------- expire ----------
 insert into ids values ('b_eve', tests.hold_for(tests.uid('eve'), 5, 6));
@@ -98,9 +96,7 @@ select is((tests.last_event(5)).payload ->> 'previousState', 'unavailable', 'the
 
 -- ---------- check-in and no-show, on the night ----------
 insert into ids values ('b_bob', tests.hold_for(tests.uid('bob'), 2));
-select tests.authenticate_as(tests.uid('bob'));
-select public.submit_booking(tests.uid('b_bob'), 'pi_bob');
-select tests.clear_authentication();
+select tests.pay(tests.uid('b_bob'), 'pi_bob');
 select tests.staff_act('manager', format('select public.approve_booking(%L)', tests.uid('b_bob')));
 select tests.freeze_time(tests.at_night('21:30'));
 select tests.staff_act('door', format('select public.check_in_booking(%L)', tests.uid('b_ann')));
@@ -128,7 +124,7 @@ select tests.authenticate_as_staff('host');
 create temp table spanning as
   select * from public.create_booking_atomic(tests.venue(), 'span@test.example', null, 'Span', array[tests.tbl(8)],
     tests.night(), '22:00', '01:00', 4, null, null, null, 'pi_span');
-select tests.clear_authentication();
+select tests.pay((select booking_id from spanning), 'pi_span');
 select is(tests.events_of(8) || tests.events_of(8, 'slot_23_30'),
   array['available>held hold_created', 'held>pending_approval booking_requested',
         'available>held hold_created', 'held>pending_approval booking_requested'],
@@ -140,6 +136,8 @@ create temp table early as select * from public.create_booking_atomic(tests.venu
   array[tests.tbl(9)], tests.night(), '21:00', '22:00', 2, null, null, null, 'pi_early');
 create temp table late as select * from public.create_booking_atomic(tests.venue(), 'late@test.example', null, 'Late',
   array[tests.tbl(9)], tests.night(), '22:00', '23:30', 2, null, null, null, 'pi_late');
+select tests.pay((select booking_id from early), 'pi_early'), tests.pay((select booking_id from late), 'pi_late');
+select tests.authenticate_as_staff('host');
 select public.cancel_booking((select booking_id from early));
 select tests.clear_authentication();
 select is((tests.events_of(9))[5], 'pending_approval>pending_approval booking_cancelled',
@@ -154,7 +152,7 @@ select tests.staff_act('manager', format('select public.block_tables(%L, %L, arr
   tests.venue(), tests.night(), tests.tbl(10), 'slot_21_00', 'vip_override', 'artist'), 'aal2');
 select is(tests.events_of(10), '{}'::text[], 'nothing is emitted before commit');
 set constraints all immediate;  -- fires the deferred triggers as a commit would
-select is(tests.events_of(10), array['available>blocked hold_created', 'blocked>blocked forced_block: artist',
+select is(tests.events_of(10), array['available>blocked hold_created', 'blocked>blocked forced_block',
   'blocked>blocked table_blocked'],
   'at commit every change of one transaction announces the committed state: the table was never seen held');
 
@@ -176,14 +174,15 @@ select is((select count(*)::int from (
   where x.version <> x.n), 0, 'every channel''s versions run 1..N without a gap or repeat');
 select is((select count(*)::int from availability_events e
            where e.payload - array['previousState', 'newState', 'previous_state', 'new_state']
-                 <> e.staff_payload - array['previousState', 'newState', 'previous_state', 'new_state', 'actor']
+                 <> e.staff_payload - array['previousState', 'newState', 'previous_state', 'new_state', 'actor', 'bookingId', 'note']
               or e.payload ->> 'newState' <> private.public_state(e.staff_payload ->> 'newState')), 0,
-  'the public payload is the staff payload without the actor and with public states');
+  'the public payload is the staff payload without the actor, booking and note, and with public states');
 select is((select count(*)::int from availability_events e
            where (select count(*) from realtime.messages m where m.topic = e.channel and m.event = 'availability.updated'
                     and m.extension = 'broadcast'
-                    and ((not m.private and m.payload - 'id' = e.payload) or (m.private and m.payload - 'id' = e.staff_payload))) <> 2), 0,
-  'each event went to Broadcast twice: public payload on the public channel, staff payload on the private one');
+                    and ((not m.private and m.payload - 'id' = e.payload)
+                         or (m.private and m.payload - 'id' = e.staff_payload - 'note'))) <> 2), 0,
+  'each event went to Broadcast twice: public payload on the public channel, staff payload (without the note) on the private one');
 select is((select count(*)::int from realtime.messages m
            where m.event = 'availability.updated' and m.payload ->> 'id' is distinct from m.id::text), 0,
   'Broadcast payloads carry the id realtime.send adds (upstream: the message''s own id)');

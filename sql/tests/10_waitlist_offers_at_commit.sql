@@ -80,10 +80,10 @@ select is(tests.entry_status('pia'), 'waiting', 'Pia (5) keeps waiting: table 1 
 
 -- A block lifted while offers are paused is not offered at its commit. A slot whose offers
 -- stopped at something busy is queued, and the sweeper's pass offers it again.
-select set_config('clubbooking.offers_paused', 'on', true);
+select private.set_transaction_flag('offers_paused', true);
 select tests.unblock(4);
 select tests.commit_point();
-select set_config('clubbooking.offers_paused', '', true);
+select private.set_transaction_flag('offers_paused', false);
 select is(tests.entry_status('pia'), 'waiting', 'a paused commit offers nothing');
 insert into private.waitlist_retries values (tests.venue(), tests.night(), 'slot_21_00');
 select is(private.retry_waitlist_offers(), 1, 'the sweeper''s pass makes one offer in the queued slot');

@@ -69,7 +69,8 @@ insert into expected_table_access values
   ('bookings',           'delete', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
   ('booking_tables',     'insert', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
   ('booking_tables',     'update', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
-  ('booking_tables',     'delete', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
+  -- claims are never deleted, by anyone (a trigger): a booking frees its tables through its status
+  ('booking_tables',     'delete', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny'),
   ('table_blocks',       'insert', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
   ('table_blocks',       'update', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
   ('table_blocks',       'delete', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
@@ -117,6 +118,9 @@ insert into expected_rpc_access values
                                'deny', 'deny', 'deny', 'deny', 'allow','allow','allow','allow','allow','deny', 'allow', 'deny'),
   ('submit_booking', $$select public.submit_booking(tests.fx('ann_held'), 'pi_matrix')$$,
                                'deny', 'allow','deny', 'deny', 'allow','allow','allow','allow','allow','deny', 'allow', 'deny'),
+  -- a deposit taken in person is recorded by host+ at the venue (and the back office)
+  ('record_payment', $$select public.record_payment(tests.fx('ann_held'), 'cash', 'paid at the bar')$$,
+                               'deny', 'deny', 'deny', 'deny', 'allow','allow','allow','allow','allow','deny', 'allow', 'deny'),
   ('approve_booking', $$select public.approve_booking(tests.fx('ann_pending'))$$,
                                'deny', 'deny', 'deny', 'deny', 'deny', 'allow','allow','allow','allow','deny', 'allow', 'deny'),
   ('reject_booking', $$select public.reject_booking(tests.fx('ann_pending'))$$,

@@ -5,7 +5,7 @@
 begin;
 \ir helpers/test_helpers.psql
 \ir helpers/security_fixtures.psql
-select plan(38);
+select plan(39);
 
 -- A token for a user with made-up claims, as PostgREST would pass it on.
 create function tests.authenticate_with_claims(p_role text, p_claims jsonb) returns void
@@ -116,6 +116,8 @@ select throws_ok($$ select payment_reference from public.bookings $$, '42501', n
   'hosts cannot read payment references from the bookings table');
 select throws_ok($$ select reconciliation from public.bookings $$, '42501', null,
   'nor the reconciliation record that repeats them');
+select throws_ok($$ select payment_intent_id from public.bookings $$, '42501', null,
+  'nor a PaymentIntent id a guest attached');
 select tests.act_as('customer');
 select throws_ok($$ select date_of_birth from public.customers $$, '42501', null,
   'dates of birth are not readable from the customers table');

@@ -140,8 +140,8 @@ select is((select (a.detail, a.reason) from public.audit_log a where a.action = 
           ('{"table_id": "t1", "redacted": true}'::jsonb, '[redacted]'::text),
   'audit detail loses its personal keys and free-text reasons, keeping the rest');
 select is((select payload from public.notifications where customer_id = tests.fx('ann_customer')),
-          '{"reference": "BR-000000-AAAAAA", "reason": "[redacted]"}'::jsonb,
-  'and so do their notifications');
+          '{"reference": "BR-000000-AAAAAA", "reason": "forced_block"}'::jsonb,
+  'and so do their notifications (the note goes, the reason code stays)');
 select is((select (count(*), sum(party_size), sum(deposit_total), (select count(*) from public.waitlist_entries),
                    (select count(*) from public.audit_log) - 1) from public.bookings),
           (select (bookings, guests, deposits, waitlist, audit) from stats_before),

@@ -1,5 +1,5 @@
 -- Beyond one machine: every table that holds booking data carries venue_id, the distribution
--- column (README, "Beyond one machine"), and the exclusion constraint includes it, so a
+-- column (docs/architecture.md, "Beyond one machine"), and the exclusion constraint includes it, so a
 -- venue's bookings, claims, audit and events can live together on one node (Citus).
 -- Reference tables (replicated, not distributed): clubs, venues (the key itself), customers.
 begin;

@@ -39,6 +39,8 @@ create table public.venues (
   min_age int not null default 18 check (min_age between 0 and 99),
   max_tables_per_customer_night int not null default 2 check (max_tables_per_customer_night >= 1),
   max_held_tables_per_customer int not null default 4 check (max_held_tables_per_customer >= 1),
+  max_waitlist_entries_per_night int not null default 2 check (max_waitlist_entries_per_night >= 1),
+  max_open_waitlist_entries int not null default 4 check (max_open_waitlist_entries >= 1),
   cancellation_window interval not null default interval '48 hours',
   waitlist_offer_ttl interval not null default interval '10 minutes',
   created_at timestamptz not null default now()

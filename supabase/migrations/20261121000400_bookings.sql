@@ -29,10 +29,13 @@ create table public.bookings (
   party_size int not null,
   deposit_total numeric(10, 2) not null default 0,
   minimum_spend_total numeric(10, 2) not null default 0,
-  payment_reference text,
-  deposit_paid_at timestamptz,
+  payment_reference text,                  -- the payment that paid the deposit (a Stripe PaymentIntent id)
+  deposit_paid_at timestamptz,             -- set only when money arrived (the webhook) or staff took it
+  payment_method text check (payment_method in ('stripe', 'cash', 'card_terminal', 'bank_transfer')),
+  payment_intent_id text,                  -- a PaymentIntent the guest attached: waits for the webhook
   hold_expires_at timestamptz,
-  status_reason text,
+  status_reason text,                      -- why it has its status: a code of private.reason_codes
+  status_note text,                        -- staff's or the guest's own words for it (never public)
   special_requests text,
   occasion text,
   promoter_code text,
@@ -44,6 +47,10 @@ create table public.bookings (
 );
 comment on table public.bookings is
   'A booking of one or more tables for a time range of one night. Status machine: held -> pending_approval -> confirmed -> checked_in | no_show; held -> expired; open -> cancelled; pending_approval -> rejected.';
+comment on column public.bookings.status_reason is
+  'Why the booking has its status: a code from private.reason_codes (public events carry it).';
+comment on column public.bookings.status_note is
+  'Free text given with the last transition (a reject or cancel reason, a hand edit''s clubbooking.reason): staff and the guest only.';
 create index bookings_customer_night_idx on public.bookings (customer_id, booking_date);
 create index bookings_venue_night_idx on public.bookings (venue_id, booking_date);
 create index bookings_held_expiry_idx on public.bookings (hold_expires_at) where status = 'held';

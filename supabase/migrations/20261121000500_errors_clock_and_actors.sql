@@ -69,15 +69,25 @@ $$;
 
 -- ---------- time ranges ----------
 -- A local wall-clock time on a night, as an instant: times before the venue opens belong to
--- the next morning. Interval arithmetic happens on local timestamps so DST is honoured.
+-- the next morning. Interval arithmetic happens on local timestamps so DST is honoured. A
+-- night outside the calendar (years 1-9999, so not +-infinity) is DATE_OUT_OF_RANGE, never
+-- SQLSTATE 22008 from the arithmetic (found by the bad-input property tests); a null night
+-- gives null. The check is inline: this runs a dozen times a booking.
 create function private.local_instant(p_tz text, p_night date, p_opens time, p_at time)
 returns timestamptz
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select ((p_night + p_at + case when p_at < p_opens then interval '1 day' else interval '0' end)::timestamp)
-         at time zone p_tz
+begin
+  if not p_night between date '0001-01-01' and date '9999-12-31' then
+    perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is not a night the venue can open', p_night));
+  end if;
+  return ((p_night + p_at + case when p_at < p_opens then interval '1 day' else interval '0' end)::timestamp)
+         at time zone p_tz;
+end;
 $$;
+comment on function private.local_instant is
+  'A local time on a night as an instant (times before opening are the next morning); DATE_OUT_OF_RANGE off the calendar.';
 
 -- The venue's opening hours on a night, or null when it is closed that night.
 create function private.night_range(p_venue_id uuid, p_night date)
@@ -104,6 +114,7 @@ $$;
 create function private.slots_overlapping(p_venue_id uuid, p_night date, p_period tstzrange)
 returns table (slot_id text, slot_period tstzrange)
 language plpgsql stable
+rows 2  -- a night has a few slots: the planner's default (1000) makes callers' plans look expensive
 set search_path = ''
 as $$
 #variable_conflict use_column
@@ -143,14 +154,16 @@ $$;
 -- SET ROLE, read from the setting so that forged claims cannot raise it. A session with no
 -- SET ROLE is its login user (postgres in Studio and migrations).
 create function private.api_role() returns text
-language sql stable
+language plpgsql stable
 set search_path = ''
 as $$
-  select case
-    when current_setting('role') = 'none' then
-      case when session_user in ('authenticator') then 'anon' else session_user::text end
-    else current_setting('role')
-  end
+begin
+  return case
+      when current_setting('role') = 'none' then
+        case when session_user in ('authenticator') then 'anon' else session_user::text end
+      else current_setting('role')
+    end;
+end;
 $$;
 
 -- True for trusted back-office callers: service_role, or a superuser session (Studio, psql).
@@ -167,10 +180,12 @@ $$;
 
 -- Numeric rank of a staff role: door 1 < host 2 < manager 3 < admin 4.
 create function private.staff_rank(p_role text) returns int
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select case p_role when 'door' then 1 when 'host' then 2 when 'manager' then 3 when 'admin' then 4 else 0 end
+begin
+  return case p_role when 'door' then 1 when 'host' then 2 when 'manager' then 3 when 'admin' then 4 else 0 end;
+end;
 $$;
 
 -- The caller's staff role at a venue, from staff_members and the JWT's sub; null if none.
@@ -190,11 +205,13 @@ $$;
 
 -- Whether the caller is staff of the venue with at least p_min_role.
 create function private.is_venue_staff(p_venue_id uuid, p_min_role text default 'door') returns boolean
-language sql stable
+language plpgsql stable
 security definer
 set search_path = ''
 as $$
-  select private.staff_rank(private.staff_role(p_venue_id)) >= private.staff_rank(p_min_role)
+begin
+  return private.staff_rank(private.staff_role(p_venue_id)) >= private.staff_rank(p_min_role);
+end;
 $$;
 
 -- Raise NOT_AUTHORIZED (PT401 without a user) unless the caller is trusted or staff of the
@@ -255,3 +272,60 @@ begin
                        else 'anon' end));
 end;
 $$;
+
+-- ---------- transaction flags ----------
+-- A few rules have one privileged path inside our own code: a deposit recorded by the payment
+-- functions, a manager's capacity override, waitlist offers paused while a forced block takes
+-- the tables. Those paths mark their own transaction here. Only the owner (security definer
+-- code) can write this table; a setting (set_config) would let any caller switch a rule off.
+create table private.transaction_flags (
+  txid xid8 not null default pg_catalog.pg_current_xact_id(),
+  flag text not null,
+  primary key (txid, flag)
+);
+comment on table private.transaction_flags is
+  'Flags a privileged path sets for its own transaction (cleared when it is done); written by definer code only.';
+alter table private.transaction_flags enable row level security;
+revoke all on private.transaction_flags from public;
+
+-- Set (p_on) or clear a flag for the current transaction.
+create function private.set_transaction_flag(p_flag text, p_on boolean) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if p_on then
+    insert into private.transaction_flags (flag) values (p_flag) on conflict do nothing;
+  else
+    delete from private.transaction_flags f where f.txid = pg_catalog.pg_current_xact_id() and f.flag = p_flag;
+  end if;
+end;
+$$;
+
+-- Has the current transaction set the flag (false when it has written nothing yet)?
+create function private.has_transaction_flag(p_flag text) returns boolean
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return (
+    select exists (select 1 from private.transaction_flags f
+                   where f.txid = pg_catalog.pg_current_xact_id_if_assigned() and f.flag = p_flag));
+end;
+$$;
+
+-- ---------- text arguments ----------
+-- A text argument of an RPC, checked once: longer than p_max characters is INVALID_INPUT (a
+-- contract error, never an index or buffer error from deep inside); blank is null.
+create function private.text_arg(p_name text, p_value text, p_max int) returns text
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  if length(p_value) > p_max then
+    perform private.raise_error('INVALID_INPUT', format('%s is at most %s characters', p_name, p_max));
+  end if;
+  return nullif(trim(p_value), '');
+end;
+$$;
+comment on function private.text_arg is 'A text argument within its length limit (else INVALID_INPUT), blank as null.';

@@ -9,6 +9,7 @@ create function private.tables_free(p_venue_id uuid, p_night date, p_table_ids u
 returns boolean
 language plpgsql stable
 set search_path = ''
+set plan_cache_mode = force_generic_plan  -- else re-planned on every call (see emit_slot_events)
 as $$
 begin
   return (
@@ -32,6 +33,7 @@ create function private.insert_hold(p_venue public.venues, p_customer_id uuid, p
 returns public.bookings
 language plpgsql
 set search_path = ''
+set plan_cache_mode = force_generic_plan  -- as private.hold_tables (also called by waitlist offers)
 as $$
 declare
   v_booking public.bookings;
@@ -55,32 +57,34 @@ end;
 $$;
 
 -- The per-guest limits (the caller holds the guest's lock for the night): MAX_TABLES_EXCEEDED
--- when p_tables more tables would take the guest past the night's limit or the held limit.
+-- when p_tables more tables would take the guest past the night's limit, or past the limit of
+-- tables held at once, which counts every open request too: holds (waiting for a payment or
+-- not) and requests waiting for approval.
 create function private.check_guest_limits(p_venue public.venues, p_customer_id uuid, p_night date, p_tables int)
 returns void
 language plpgsql
 set search_path = ''
 as $$
 declare
-  v_count int;
+  v_night int;
+  v_open int;
 begin
-  select count(*) into v_count
+  -- both counts in one read of the guest's live claims at the venue
+  select count(*) filter (where b.booking_date = p_night),
+         count(*) filter (where b.status in ('held', 'pending_approval'))
+    into v_night, v_open
   from public.bookings b
   join public.booking_tables bt on bt.booking_id = b.id
-  where b.customer_id = p_customer_id and b.venue_id = p_venue.id and b.booking_date = p_night
+  where b.customer_id = p_customer_id and b.venue_id = p_venue.id
+    and (b.booking_date = p_night or b.status in ('held', 'pending_approval'))
     and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
-  if v_count + p_tables > p_venue.max_tables_per_customer_night then
+  if v_night + p_tables > p_venue.max_tables_per_customer_night then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables per guest per night; %s already booked or held', p_venue.max_tables_per_customer_night, v_count));
+      format('at most %s tables per guest per night; %s already booked or held', p_venue.max_tables_per_customer_night, v_night));
   end if;
-  select count(*) into v_count
-  from public.bookings b
-  join public.booking_tables bt on bt.booking_id = b.id
-  where b.customer_id = p_customer_id and b.venue_id = p_venue.id and b.status = 'held'
-    and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
-  if v_count + p_tables > p_venue.max_held_tables_per_customer then
+  if v_open + p_tables > p_venue.max_held_tables_per_customer then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables held at once; %s held now', p_venue.max_held_tables_per_customer, v_count));
+      format('at most %s tables held or awaiting approval at once; %s now', p_venue.max_held_tables_per_customer, v_open));
   end if;
 end;
 $$;
@@ -111,6 +115,10 @@ returns jsonb
 language plpgsql
 security definer
 set search_path = ''
+-- One plan per statement for the session, everything it calls included: with a one-element
+-- array a custom plan always looks cheaper than the generic one, so the plan cache re-planned
+-- the table lookups and both inserts on every booking.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_venue public.venues;
@@ -126,6 +134,10 @@ begin
      or p_table_ids is null or cardinality(p_table_ids) = 0 or (p_slot_id is null) = (p_period is null) then
     perform private.raise_error('INVALID_INPUT', 'venue, date, slot, tables and party size are required');
   end if;
+  -- Every text argument within its limit (INVALID_INPUT, never an index row too large).
+  perform private.text_arg('slot_id', p_slot_id, 40), private.text_arg('idempotency_key', p_idempotency_key, 255),
+          private.text_arg('special_requests', p_special_requests, 2000), private.text_arg('occasion', p_occasion, 200),
+          private.text_arg('promoter_code', p_promoter_code, 64);
   select * into v_venue from public.venues v where v.id = p_venue_id;
   if not found then
     perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
@@ -165,15 +177,9 @@ begin
   if v_found <> cardinality(v_tables) then
     perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
   end if;
-  if cardinality(v_tables) > 1 then
-    select c.capacity_min, c.capacity_max into v_cap_min, v_cap_max
-    from private.combination_capacity(p_venue_id, v_tables) c;
-    if not found then
-      perform private.raise_error('INVALID_INPUT', 'these tables cannot be combined: pick a listed combination or neighbouring tables on one floor');
-    end if;
-  else
-    select case when t.is_shared then 1 else t.capacity_min end, t.capacity_max
-      into v_cap_min, v_cap_max from public.venue_tables t where t.id = v_tables[1];
+  select c.capacity_min, c.capacity_max into v_cap_min, v_cap_max from private.tables_capacity(p_venue_id, v_tables) c;
+  if not found then
+    perform private.raise_error('INVALID_INPUT', 'these tables cannot be combined: pick a listed combination or neighbouring tables on one floor');
   end if;
   if p_party_size not between v_cap_min and v_cap_max then
     perform private.raise_error('CAPACITY_MISMATCH', jsonb_build_object(
@@ -187,8 +193,7 @@ begin
   end if;
 
   -- Serialise per guest (for the per-guest limits), then per table and night, in that order.
-  perform pg_catalog.pg_advisory_xact_lock(private.lock_key(v_customer_id), private.night_key(p_date));
-  perform private.lock_tables(v_tables, p_date);
+  perform private.lock_tables(v_tables, p_date, v_customer_id);
   perform private.expire_dead_holds(p_venue_id, p_date, v_tables, v_period);
 
   perform private.check_guest_limits(v_venue, v_customer_id, p_date, cardinality(v_tables));
@@ -254,10 +259,11 @@ begin
 end;
 $$;
 
--- Move a locked booking to a new status (the trigger checks the state machine, writes the
--- audit row and keeps claims in step; events follow at commit).
+-- Move a locked booking to a new status with a reason code and, optionally, free text (the
+-- trigger checks the state machine and the deposit, writes the audit row and keeps claims in
+-- step; events follow at commit).
 create function private.set_status(p_booking public.bookings, p_status text, p_reason text,
-                                   p_extra jsonb default '{}'::jsonb)
+                                   p_note text default null)
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -268,17 +274,36 @@ begin
   update public.bookings b
      set status = p_status,
          status_reason = p_reason,
-         hold_expires_at = case when p_status = 'held' then b.hold_expires_at end,
-         payment_reference = coalesce(p_extra ->> 'payment_reference', b.payment_reference),
-         deposit_paid_at = case when p_extra ? 'payment_reference' then private.now() else b.deposit_paid_at end
+         status_note = p_note,
+         hold_expires_at = case when p_status = 'held' then b.hold_expires_at end
    where b.id = p_booking.id
   returning * into v_booking;
   return private.booking_result(v_booking);
 end;
 $$;
 
--- held -> pending_approval (or confirmed where the venue auto-confirms), once the deposit is
--- paid (p_payment_reference) or none is due. Repeating it returns the same result.
+-- HOLD_EXPIRED unless a booking is a live hold (INVALID_TRANSITION when it is no hold at all).
+create function private.require_live_hold(p_booking public.bookings, p_action text) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if p_booking.status = 'expired' or (p_booking.status = 'held' and p_booking.hold_expires_at <= private.now()) then
+    perform private.raise_error('HOLD_EXPIRED', format('the hold ran out at %s', private.local_text(p_booking.venue_id, p_booking.hold_expires_at)));
+  end if;
+  if p_booking.status <> 'held' then
+    perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be %s', p_booking.status, p_action));
+  end if;
+end;
+$$;
+
+-- held -> pending_approval (or confirmed where the venue auto-confirms) once the deposit is
+-- paid or none is due. Only money pays a deposit: the payment webhook (or staff taking it in
+-- person, record_payment) marks it paid and submits the request. A guest's PaymentIntent id
+-- (p_payment_reference, pi_...) is only attached to the hold (awaiting_payment): the hold
+-- keeps its expiry, and the webhook submits it when the payment succeeds (a payment after the
+-- hold ran out goes through private.record_deposit_payment's late path). Repeating it returns
+-- the same result.
 create function private.submit_booking(p_booking_id uuid, p_payment_reference text default null)
 returns jsonb
 language plpgsql
@@ -287,35 +312,36 @@ set search_path = ''
 as $$
 declare
   v_booking public.bookings := private.booking_for_transition(p_booking_id, true, 'host');
+  v_intent text := private.text_arg('payment_reference', p_payment_reference, 255);
   v_auto boolean;
 begin
-  if v_booking.status in ('pending_approval', 'confirmed', 'checked_in')
-     and (p_payment_reference is null or p_payment_reference is not distinct from v_booking.payment_reference) then
+  if v_booking.status in ('pending_approval', 'confirmed', 'checked_in') then
     return private.booking_result(v_booking);
   end if;
-  if v_booking.status = 'expired' or (v_booking.status = 'held' and v_booking.hold_expires_at <= private.now()) then
-    perform private.raise_error('HOLD_EXPIRED', format('the hold ran out at %s', private.local_text(v_booking.venue_id, v_booking.hold_expires_at)));
-  end if;
-  if v_booking.status <> 'held' then
-    perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be submitted', v_booking.status));
-  end if;
-  if v_booking.deposit_total > 0 and coalesce(p_payment_reference, v_booking.payment_reference) is null then
-    perform private.raise_error('INVALID_TRANSITION',
-      format('a deposit of %s is due before the request can be submitted', v_booking.deposit_total));
+  perform private.require_live_hold(v_booking, 'submitted');
+  if v_booking.deposit_total > 0 and v_booking.deposit_paid_at is null then
+    if v_intent is null then
+      perform private.raise_error('INVALID_TRANSITION', format(
+        'a deposit of %s is due: the payment submits the request when it arrives', v_booking.deposit_total));
+    end if;
+    if v_intent !~ '^pi_[A-Za-z0-9_]{1,250}$' then
+      perform private.raise_error('INVALID_INPUT', 'payment_reference must be a Stripe PaymentIntent id (pi_...)');
+    end if;
+    update public.bookings b set payment_intent_id = v_intent where b.id = v_booking.id
+    returning * into v_booking;
+    return private.booking_result(v_booking);
   end if;
   select not v.requires_approval into v_auto from public.venues v where v.id = v_booking.venue_id;
   return private.set_status(v_booking,
     case when v_auto then 'confirmed' else 'pending_approval' end,
-    case when v_auto then 'booking_confirmed' else 'booking_requested' end,
-    case when p_payment_reference is null then '{}'::jsonb
-         else jsonb_build_object('payment_reference', left(p_payment_reference, 200)) end);
+    case when v_auto then 'booking_confirmed' else 'booking_requested' end);
 end;
 $$;
 
 -- Staff transitions share one shape: lock, authorise, return early if already done, check
 -- the source status, move. p_from lists the statuses the action applies to.
 create function private.staff_transition(p_booking_id uuid, p_to text, p_from text[], p_min_role text,
-                                         p_reason text, p_guest_may boolean default false)
+                                         p_reason text, p_guest_may boolean default false, p_note text default null)
 returns jsonb
 language plpgsql
 set search_path = ''
@@ -329,28 +355,28 @@ begin
   if not v_booking.status::text = any (p_from) then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', v_booking.status, p_to));
   end if;
-  return private.set_status(v_booking, p_to, p_reason);
+  return private.set_status(v_booking, p_to, p_reason, p_note);
 end;
 $$;
 
--- pending_approval -> confirmed, by a manager.
+-- pending_approval -> confirmed, by a manager; p_reason is a note for staff and the guest.
 create function private.approve_booking(p_booking_id uuid, p_reason text default null) returns jsonb
 language sql
 security definer
 set search_path = ''
 as $$
   select private.staff_transition(p_booking_id, 'confirmed', array['pending_approval'], 'manager',
-                                  coalesce(left(p_reason, 500), 'booking_approved'))
+                                  'booking_approved', false, private.text_arg('reason', p_reason, 500))
 $$;
 
--- pending_approval -> rejected, by a manager.
+-- pending_approval -> rejected, by a manager; p_reason is a note for staff and the guest.
 create function private.reject_booking(p_booking_id uuid, p_reason text default null) returns jsonb
 language sql
 security definer
 set search_path = ''
 as $$
   select private.staff_transition(p_booking_id, 'rejected', array['pending_approval'], 'manager',
-                                  coalesce(left(p_reason, 500), 'booking_rejected'))
+                                  'booking_rejected', false, private.text_arg('reason', p_reason, 500))
 $$;
 
 -- Any open booking -> cancelled, by its guest or by staff (host+). The result says whether a
@@ -368,7 +394,7 @@ declare
   v_by_guest boolean;
 begin
   v_result := private.staff_transition(p_booking_id, 'cancelled', array['held', 'pending_approval', 'confirmed'],
-                                       'host', coalesce(left(p_reason, 500), 'booking_cancelled'), true);
+                                       'host', 'booking_cancelled', true, private.text_arg('reason', p_reason, 500));
   select * into v_booking from public.bookings b where b.id = p_booking_id;
   select v.cancellation_window into v_window from public.venues v where v.id = v_booking.venue_id;
   v_by_guest := private.staff_role(v_booking.venue_id) is null and not private.is_trusted();
@@ -427,20 +453,19 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_id uuid;
-  v_count int := 0;
+  v_count int;
 begin
-  for v_id in
+  -- One statement for the batch (rows locked in (venue, night, start) order, the order their
+  -- venue-nights are locked in at commit).
+  with batch as (
     select b.id from public.bookings b
-    where b.status = 'held' and b.hold_expires_at <= private.now()
+    where b.status = 'held' and b.hold_expires_at <= (select private.now())
     order by b.venue_id, b.booking_date, lower(b.period)
     limit p_batch
-    for update skip locked
-  loop
-    update public.bookings b set status = 'expired', status_reason = 'hold_expired'
-    where b.id = v_id;
-    v_count := v_count + 1;
-  end loop;
+    for update skip locked)
+  update public.bookings b set status = 'expired', status_reason = 'hold_expired'
+  from batch where b.id = batch.id;
+  get diagnostics v_count = row_count;
   -- Blocks with a release_at (VIP tables that open to the public if unsold) lift themselves.
   update public.table_blocks blk set is_active = false, released_at = private.now()
   where blk.is_active and blk.release_at <= private.now();

@@ -2,27 +2,34 @@
 -- The availability snapshot, availability checks, staff blocks and the waitlist
 -- =====================================================================================
 
--- A table's state in a time range of a night, as the snapshot shows it to staff: the strongest
--- live exclusive claim (a block first, then checked_in > confirmed > pending_approval > held),
--- else for a split-capacity section 'held' when full, else 'available'.
-create function private.table_slot_state(p_venue_id uuid, p_table_id uuid, p_night date, p_period tstzrange)
-returns table (state text, booking_id uuid, block_id uuid, guests int)
+-- The tables' states in a time range of a night, as the snapshot shows them to staff: for each
+-- table, the strongest live exclusive claim (a block first, then checked_in > confirmed >
+-- pending_approval > held), else for a split-capacity section 'held' when full, else
+-- 'available'. Every table of the venue, or only p_table_ids: one statement for a whole floor
+-- (the snapshot) or the tables an event announces.
+create function private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange,
+                                          p_table_ids uuid[] default null)
+returns table (table_id uuid, state text, booking_id uuid, block_id uuid, guests int)
 language plpgsql stable
+rows 16  -- a floor, not the default 1000 rows that would make callers JIT-compile their plans
 set search_path = ''
 as $$
 #variable_conflict use_column
 begin
   return query
-  select coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held' else 'available' end),
+  select t.id,
+         coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held' else 'available' end),
          top.booking_id, top.block_id, coalesce(shared.guests, 0)
   from public.venue_tables t
   left join lateral (
-    select case when bt.block_id is not null then 'blocked' else private.table_state(bk.status) end as state,
+    select case when bt.block_id is not null then 'blocked'
+                when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status
+                else 'available' end as state,
            bt.booking_id, bt.block_id
     from public.booking_tables bt
     left join public.bookings bk on bk.id = bt.booking_id
     where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id and bt.is_active
-      and bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
+      and bt.is_exclusive and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
     order by case when bt.block_id is not null then 0 else 1 end,
              array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'], bk.status::text)
     limit 1) top on true
@@ -31,11 +38,12 @@ begin
     where t.is_shared and bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
       and not bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true)
       and bt.period && p_period) shared on true
-  where t.id = p_table_id and t.venue_id = p_venue_id;
+  -- (a plain condition, so that the one generic plan reads the venue's tables by index)
+  where t.venue_id = p_venue_id and (p_table_ids is null or t.id = any (p_table_ids));
 end;
 $$;
-comment on function private.table_slot_state is
-  'A table''s true state in a time range of a night; the snapshot and the events both read it.';
+comment on function private.table_slot_states is
+  'The tables'' true states in a time range of a night (all tables, or the given ones); the snapshot and the events both read it.';
 
 -- The snapshot of a slot: every table with its state, and the channel's current version,
 -- read in one statement (one snapshot) so state and version agree. The public sees
@@ -104,7 +112,7 @@ begin
         order by t.table_number), '[]'::jsonb))
     from public.venue_tables t
     join public.floors f on f.id = t.floor_id
-    cross join lateral private.table_slot_state(p_venue_id, t.id, p_date, v_period) s
+    join private.table_slot_states(p_venue_id, p_date, v_period) s on s.table_id = t.id
     left join public.bookings b on b.id = s.booking_id
     left join public.customers c on c.id = b.customer_id
     left join public.table_blocks blk on blk.id = s.block_id
@@ -181,6 +189,7 @@ declare
   v_booking_id uuid;
   v_block_ids uuid[];
   v_entry public.waitlist_entries;
+  v_reason text := private.text_arg('reason', p_reason, 500);
 begin
   if p_venue_id is null or p_date is null or p_table_ids is null or cardinality(p_table_ids) = 0
      or p_kind is null or p_kind not in ('maintenance', 'vip_override', 'private_event', 'other') then
@@ -224,17 +233,19 @@ begin
     perform private.raise_error('SECTION_NOT_AVAILABLE',
       jsonb_build_object('reason', 'live_bookings', 'booking_ids', to_jsonb(v_conflicts))::text);
   end if;
-  -- Freed tables are about to be blocked: no waitlist offers for them meanwhile.
-  perform set_config('clubbooking.offers_paused', 'on', true);
+  -- Freed tables are about to be blocked: no waitlist offers for them meanwhile (a flag of
+  -- this transaction that only our code can set, private.transaction_flags).
+  perform private.set_transaction_flag('offers_paused', true);
   foreach v_booking_id in array v_conflicts loop
-    update public.bookings b set status = 'cancelled',
-           status_reason = 'forced_block: ' || coalesce(left(p_reason, 400), p_kind)
+    update public.bookings b set status = 'cancelled', status_reason = 'forced_block',
+           status_note = coalesce(v_reason, p_kind)
     where b.id = v_booking_id;
   end loop;
   -- The displaced guests go to the head of that night's waitlist, and are told.
   for v_entry in
     insert into public.waitlist_entries (venue_id, customer_id, booking_date, slot_id, party_size, occasion, priority_score)
-    select b.venue_id, b.customer_id, b.booking_date, s.slot_id, b.party_size, b.occasion, 1000
+    select b.venue_id, b.customer_id, b.booking_date, s.slot_id, b.party_size,
+           case when b.occasion = any (private.occasion_codes()) then b.occasion end, 1000
     from public.bookings b
     cross join lateral private.slots_overlapping(b.venue_id, b.booking_date, b.period) s
     where b.id = any (v_conflicts)
@@ -246,12 +257,12 @@ begin
   insert into public.notifications (venue_id, customer_id, kind, payload)
   select b.venue_id, b.customer_id, 'booking_cancelled_by_venue',
          jsonb_build_object('booking_id', b.id, 'reference', b.reference, 'reason', b.status_reason,
-                            'waitlisted', true)
+                            'note', b.status_note, 'waitlisted', true)
   from public.bookings b where b.id = any (v_conflicts);
 
   with inserted as (
     insert into public.table_blocks (venue_id, table_id, booking_date, period, kind, reason, release_at, created_by)
-    select p_venue_id, t, p_date, v_period, p_kind, left(p_reason, 500), p_release_at, (select auth.uid())
+    select p_venue_id, t, p_date, v_period, p_kind, v_reason, p_release_at, (select auth.uid())
     from unnest(v_tables) t
     returning id, table_id
   ), claims as (
@@ -261,7 +272,7 @@ begin
   )
   select array_agg(c.block_id) into v_block_ids from claims c;
   -- At commit the cancellations and the new entries offer what is still free (waitlist offers).
-  perform set_config('clubbooking.offers_paused', '', true);
+  perform private.set_transaction_flag('offers_paused', false);
 
   return jsonb_build_object('block_ids', to_jsonb(v_block_ids), 'cancelled_booking_ids', to_jsonb(v_conflicts),
                             'starts_at', lower(v_period), 'ends_at', upper(v_period));
@@ -278,6 +289,7 @@ as $$
 declare
   v_block record;
   v_lifted uuid[] := '{}'::uuid[];
+  v_reason text := private.text_arg('reason', p_reason, 500);
 begin
   if p_block_ids is null or cardinality(p_block_ids) = 0 then
     perform private.raise_error('INVALID_INPUT', 'block ids are required');
@@ -288,7 +300,7 @@ begin
     perform private.require_staff(v_block.venue_id, 'host');
     if v_block.is_active then
       update public.table_blocks blk
-         set is_active = false, released_at = private.now(), reason = coalesce(left(p_reason, 500), blk.reason)
+         set is_active = false, released_at = private.now(), reason = coalesce(v_reason, blk.reason)
        where blk.id = v_block.id;
       v_lifted := v_lifted || v_block.id;
     end if;

@@ -2,8 +2,19 @@
 -- The waitlist, and the seeds' functions as thin wrappers over the one booking core
 -- =====================================================================================
 
+-- The occasions a waitlist entry may name (seed 004's "special occasion"): a fixed list of
+-- codes, so the +100 is for a real occasion, never for any text at all.
+create function private.occasion_codes() returns text[]
+language sql immutable
+set search_path = ''
+as $$
+  select array['birthday', 'anniversary', 'engagement', 'wedding', 'graduation', 'hen_party', 'stag_party',
+               'leaving_party', 'corporate']
+$$;
+comment on function private.occasion_codes is 'The occasions join_waitlist accepts (each earns the +100 of seed 004).';
+
 -- The seed's waitlist priority: loyalty (10 per past booking kept), timing (10 per day the
--- guest asks ahead, up to 100), occasion (+100), capped at 1000.
+-- guest asks ahead, up to 100), occasion (+100 for one of private.occasion_codes), capped at 1000.
 create function private.waitlist_priority(p_customer_id uuid, p_venue_id uuid, p_date date, p_occasion text)
 returns int
 language plpgsql stable
@@ -15,13 +26,42 @@ begin
     10 * (select count(*)::int from public.bookings b
           where b.customer_id = p_customer_id and b.venue_id = p_venue_id and b.status in ('confirmed', 'checked_in'))
     + least(100, greatest(0, p_date - (private.now() at time zone v.timezone)::date) * 10)
-    + case when nullif(trim(p_occasion), '') is not null then 100 else 0 end)
+    + case when p_occasion = any (private.occasion_codes()) then 100 else 0 end)
   from public.venues v where v.id = p_venue_id);
 end;
 $$;
 
 -- Join the waitlist for a slot; returns the entry, its priority score and its position.
--- Joining twice for one slot returns the existing entry.
+-- Joining twice for one slot returns the existing entry (one per guest and slot). A guest
+-- holds at most the venue's max_waitlist_entries_per_night open entries (waiting or offered)
+-- on a night and max_open_waitlist_entries in all (MAX_TABLES_EXCEEDED past either: waitlist
+-- spam would otherwise put one account first in line for every freed table); p_occasion is
+-- one of private.occasion_codes or none.
+-- The per-guest waitlist caps (the caller holds the guest's lock for the night).
+create function private.check_waitlist_caps(p_venue_id uuid, p_customer_id uuid, p_night date) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_venue public.venues;
+  v_night int;
+  v_open int;
+begin
+  select * into v_venue from public.venues v where v.id = p_venue_id;
+  select count(*) filter (where w.booking_date = p_night), count(*) into v_night, v_open
+  from public.waitlist_entries w
+  where w.customer_id = p_customer_id and w.venue_id = p_venue_id and w.status in ('waiting', 'offered');
+  if v_night >= v_venue.max_waitlist_entries_per_night then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s waitlist entries per guest per night', v_venue.max_waitlist_entries_per_night));
+  end if;
+  if v_open >= v_venue.max_open_waitlist_entries then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s open waitlist entries per guest', v_venue.max_open_waitlist_entries));
+  end if;
+end;
+$$;
+
 create function private.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size int,
                                       p_occasion text default null)
 returns jsonb
@@ -49,13 +89,20 @@ begin
      or p_date > (private.now() + (select v.booking_horizon from public.venues v where v.id = p_venue_id))::date then
     perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is outside the booking window', p_date));
   end if;
+  if p_occasion is not null and not p_occasion = any (private.occasion_codes()) then
+    perform private.raise_error('INVALID_INPUT',
+      format('occasion must be one of %s', array_to_string(private.occasion_codes(), ', ')));
+  end if;
   v_customer_id := private.resolve_customer(p_venue_id, null);
+  -- The guest's lock for the night (as a hold takes it): the caps hold under concurrent joins.
+  perform pg_catalog.pg_advisory_xact_lock(private.lock_key(v_customer_id), private.night_key(p_date));
   select * into v_entry from public.waitlist_entries w
   where w.customer_id = v_customer_id and w.venue_id = p_venue_id and w.booking_date = p_date
     and w.slot_id = p_slot_id and w.status in ('waiting', 'offered');
   if not found then
+    perform private.check_waitlist_caps(p_venue_id, v_customer_id, p_date);
     insert into public.waitlist_entries (venue_id, customer_id, booking_date, slot_id, party_size, occasion, priority_score)
-    values (p_venue_id, v_customer_id, p_date, p_slot_id, p_party_size, left(p_occasion, 200),
+    values (p_venue_id, v_customer_id, p_date, p_slot_id, p_party_size, p_occasion,
             private.waitlist_priority(v_customer_id, p_venue_id, p_date, p_occasion))
     returning * into v_entry;
     perform private.write_audit(p_venue_id, 'waitlist', v_entry.id, 'waitlist_joined', null, 'waiting', null,
@@ -70,9 +117,12 @@ begin
 end;
 $$;
 
--- The seed's create_booking_atomic: a hold through the booking core, submitted at once
--- (pending approval, or confirmed where the venue auto-confirms). Staff and trusted callers
--- book for a guest named by email (created if new); a signed-in guest books for themselves.
+-- The seed's create_booking_atomic: a hold through the booking core, submitted at once when no
+-- deposit is due (pending approval, or confirmed where the venue auto-confirms); with a
+-- deposit, a PaymentIntent id only waits for the payment, as submit_booking says. Staff and
+-- trusted callers book for a guest named by email: their own club's record of that email
+-- (made if new, belonging to the club), never another club's guest or an account holder's
+-- profile; p_customer_id only a guest the club knows. A signed-in guest books for themselves.
 -- Domain errors come back as success = false with error_message 'CODE: detail'.
 create function private.create_booking_atomic(
   p_venue_id uuid, p_customer_email text, p_customer_phone text, p_customer_name text, p_table_ids uuid[],
@@ -91,9 +141,13 @@ declare
 begin
   if v_customer_id is null and p_customer_email is not null
      and (private.is_trusted() or private.is_venue_staff(p_venue_id, 'host')) then
-    -- a guest of the venue's club (the same one when the club knows the email), never another club's
-    v_customer_id := private.create_guest(p_venue_id, coalesce(nullif(btrim(p_customer_name), ''), 'Guest'),
-                                          p_customer_phone, p_customer_email);
+    insert into public.customers (club_id, email, phone, full_name)
+    select v.club_id, lower(private.text_arg('customer_email', p_customer_email, 254)),
+           private.text_arg('customer_phone', p_customer_phone, 40), private.text_arg('customer_name', p_customer_name, 200)
+    from public.venues v where v.id = p_venue_id
+    on conflict (club_id, lower(email)) where email is not null and club_id is not null
+      do update set email = excluded.email
+    returning id into v_customer_id;
   end if;
   v_hold := private.hold_tables(p_venue_id, p_booking_date, null, p_table_ids, p_party_size,
               null, p_special_requests, p_occasion, null, v_customer_id,

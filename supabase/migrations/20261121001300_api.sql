@@ -5,8 +5,8 @@
 -- arguments the API accepts (the seeds' functions keep their documented argument names).
 
 create function public.get_availability(p_venue_id uuid, p_date date, p_slot_id text) returns jsonb
-language sql stable set search_path = ''
-as $$ select private.get_availability(p_venue_id, p_date, p_slot_id) $$;
+language plpgsql stable set search_path = ''  -- plpgsql: see public.hold_tables
+as $$ begin return private.get_availability(p_venue_id, p_date, p_slot_id); end; $$;
 comment on function public.get_availability is 'Snapshot of a slot: {venue_id, date, slot_id, channel, version, tables:[...]}, shaped by role.';
 
 create function public.get_availability_events(p_channel text, p_after_version bigint default 0)
@@ -20,16 +20,20 @@ create function public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text,
                                    p_occasion text default null, p_promoter_code text default null,
                                    p_customer_id uuid default null)
 returns jsonb
-language sql set search_path = ''
+-- plpgsql, not sql: a SQL function with a SET clause is never inlined and is planned again on
+-- every call (the hot path's largest fixed cost); a plpgsql body keeps its plan for the session.
+language plpgsql set search_path = ''
 as $$
-  select private.hold_tables(p_venue_id, p_date, p_slot_id, p_table_ids, p_party_size, p_idempotency_key,
-                             p_special_requests, p_occasion, p_promoter_code, p_customer_id)
+begin
+  return private.hold_tables(p_venue_id, p_date, p_slot_id, p_table_ids, p_party_size, p_idempotency_key,
+                             p_special_requests, p_occasion, p_promoter_code, p_customer_id);
+end;
 $$;
 comment on function public.hold_tables is 'Hold tables for a slot: a held booking {booking_id, reference, hold_expires_at, deposit, ...}.';
 
 create function public.submit_booking(p_booking_id uuid, p_payment_reference text default null) returns jsonb
-language sql set search_path = ''
-as $$ select private.submit_booking(p_booking_id, p_payment_reference) $$;
+language plpgsql set search_path = ''  -- plpgsql: see public.hold_tables
+as $$ begin return private.submit_booking(p_booking_id, p_payment_reference); end; $$;
 comment on function public.submit_booking is 'held -> pending_approval (or confirmed where the venue auto-confirms).';
 
 create function public.approve_booking(p_booking_id uuid, p_reason text default null) returns jsonb

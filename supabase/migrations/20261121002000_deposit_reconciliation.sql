@@ -14,6 +14,27 @@ comment on column public.bookings.reconciled_from is 'The expired hold whose lat
 comment on column public.bookings.refund_status is 'refund_due: a payment arrived that no booking can keep.';
 create index bookings_reconciled_from_idx on public.bookings (reconciled_from) where reconciled_from is not null;
 
+-- Mark a booking's deposit paid (money arrived: the webhook's PaymentIntent, or staff taking it
+-- in person). The one path that may write the payment columns (the booking trigger refuses
+-- every other, by the transaction's deposit_payment flag).
+create function private.mark_deposit_paid(p_booking_id uuid, p_payment_reference text, p_method text)
+returns public.bookings
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_booking public.bookings;
+begin
+  perform private.set_transaction_flag('deposit_payment', true);
+  update public.bookings b
+     set deposit_paid_at = private.now(), payment_reference = p_payment_reference, payment_method = p_method
+   where b.id = p_booking_id
+  returning * into v_booking;
+  perform private.set_transaction_flag('deposit_payment', false);
+  return v_booking;
+end;
+$$;
+
 -- Record a paid deposit for a booking (trusted callers: the payment webhook, service_role).
 -- Returns the booking that now holds the payment with `outcome`: submitted, already_recorded,
 -- re_held (a new booking for the same tables, when the hold had expired) or refund_due
@@ -44,15 +65,17 @@ begin
 
   -- Already recorded, here or on the booking that took this payment over.
   select * into v_new from public.bookings b
-  where b.payment_reference = p_payment_reference and (b.id = p_booking_id or b.reconciled_from = p_booking_id)
+  where (b.payment_reference = p_payment_reference or b.reconciliation ->> 'payment_reference' = p_payment_reference)
+    and (b.id = p_booking_id or b.reconciled_from = p_booking_id)
   order by b.created_at desc limit 1;
   if found then
     return private.booking_result(v_new) || jsonb_build_object('outcome', 'already_recorded',
       'refund_status', v_new.refund_status);
   end if;
 
-  if v_booking.status = 'held' and v_booking.hold_expires_at > private.now() then
-    return private.submit_booking(p_booking_id, p_payment_reference) || jsonb_build_object('outcome', 'submitted');
+  if v_booking.status = 'held' and v_booking.hold_expires_at > private.now() and v_booking.deposit_paid_at is null then
+    perform private.mark_deposit_paid(p_booking_id, p_payment_reference, 'stripe');
+    return private.submit_booking(p_booking_id) || jsonb_build_object('outcome', 'submitted');
   end if;
 
   if v_booking.status = 'held' then
@@ -71,17 +94,18 @@ begin
                  jsonb_build_object('reason', 'late_deposit_re_held', 'special_requests', v_booking.special_requests,
                                     'occasion', v_booking.occasion, 'promoter_code', v_booking.promoter_code));
       update public.bookings b set reconciled_from = p_booking_id where b.id = v_new.id;
-      return private.submit_booking(v_new.id, p_payment_reference)
+      perform private.mark_deposit_paid(v_new.id, p_payment_reference, 'stripe');
+      return private.submit_booking(v_new.id)
              || jsonb_build_object('outcome', 're_held', 'reconciled_from', p_booking_id);
     end if;
   end if;
 
-  -- Nothing can keep this payment: flag it for refund and say what is free instead.
+  -- Nothing can keep this payment (its hold's tables went to someone else, or the deposit was
+  -- already paid): flag it for refund and say what is free instead.
   v_alternatives := private.alternatives(v_booking.venue_id, v_booking.booking_date, null, v_booking.period,
                                          v_booking.party_size) -> 'alternatives';
   update public.bookings b
      set refund_status = 'refund_due',
-         payment_reference = coalesce(b.payment_reference, p_payment_reference),
          reconciliation = jsonb_build_object('payment_reference', p_payment_reference, 'at', private.now(),
                                              'alternatives', v_alternatives)
    where b.id = p_booking_id

@@ -138,7 +138,8 @@ $$;
 -- then first come), under the venue-night lock; returns how many offers were made. A busy
 -- entry stops the slot's offers (nobody below a guest who might yet get a table is offered
 -- one first) and queues the slot for the sweeper. Paused inside a forced block, whose freed
--- tables are about to be blocked (clubbooking.offers_paused, transaction-local).
+-- tables are about to be blocked (the transaction's offers_paused flag, which only
+-- block_tables sets: a caller's own setting changes nothing).
 create function private.offer_to_waitlist(p_venue_id uuid, p_night date, p_period tstzrange)
 returns int
 language plpgsql
@@ -152,7 +153,7 @@ declare
   v_no_room int[];  -- party sizes nothing free fits in this slot (offers only take tables)
   v_count int := 0;
 begin
-  if current_setting('clubbooking.offers_paused', true) = 'on'
+  if private.has_transaction_flag('offers_paused')
      or not exists (select 1 from public.waitlist_entries w
                     where w.venue_id = p_venue_id and w.booking_date = p_night and w.status = 'waiting') then
     return 0;

@@ -65,9 +65,13 @@ create table private.conflict_samples (
 alter table private.conflict_samples enable row level security;
 
 create function private.conflict_sequence(p_venue_id uuid) returns text
-language sql immutable
+language plpgsql immutable
 set search_path = ''
-as $$ select 'private.conflicts_' || replace(p_venue_id::text, '-', '') $$;
+as $$
+begin
+  return 'private.conflicts_' || replace(p_venue_id::text, '-', '');
+end;
+$$;
 
 -- Each venue gets its counter when it is created.
 create function private.create_conflict_sequence() returns trigger
@@ -94,10 +98,14 @@ $$;
 
 -- Count one rejected request at a venue (called just before SECTION_NOT_AVAILABLE is raised).
 create function private.count_conflict(p_venue_id uuid) returns void
-language sql
+language plpgsql
 security definer
 set search_path = ''
-as $$ select pg_catalog.nextval(private.conflict_sequence(p_venue_id)::regclass) $$;
+as $$
+begin
+  perform pg_catalog.nextval(private.conflict_sequence(p_venue_id)::regclass);
+end;
+$$;
 
 -- Sample every venue's counter (pg_cron, each minute); keeps 90 days.
 create function private.sample_conflicts() returns void

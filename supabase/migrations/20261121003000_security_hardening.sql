@@ -150,8 +150,9 @@ revoke insert, update, delete, truncate on public.audit_log from service_role;
 revoke insert, update, delete, truncate on public.availability_events from service_role;
 
 -- PII by role: signed-in users read bookings and customers through RLS, but never a
--- booking's payment reference (nor the late-payment reconciliation that repeats it) or a
--- guest's date of birth from the tables (managers see
+-- booking's payment reference (nor the late-payment reconciliation that repeats it), a
+-- guest's date of birth, or the Auth account behind a guest record (user_id: staff reading a
+-- guest through a booking learn nothing about their account) from the tables (managers see
 -- payments in get_availability's staff view; guests see both in export_customer_data).
 -- Column grants are computed from the catalogue so columns added later stay readable.
 do $columns$
@@ -159,8 +160,8 @@ declare
   v_hidden record;
 begin
   for v_hidden in
-    select * from (values ('bookings', array['payment_reference', 'reconciliation']),
-                          ('customers', array['date_of_birth'])) as h(table_name, columns)
+    select * from (values ('bookings', array['payment_reference', 'payment_intent_id', 'reconciliation']),
+                          ('customers', array['date_of_birth', 'user_id'])) as h(table_name, columns)
   loop
     execute format('revoke select on public.%I from authenticated', v_hidden.table_name);
     execute format('grant select (%s) on public.%I to authenticated',

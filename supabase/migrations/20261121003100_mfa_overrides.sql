@@ -6,16 +6,18 @@
 -- Every one writes an audit row with the reason.
 
 -- ---------- shared checks ----------
--- A required free-text reason for an override: trimmed, at most 500 characters.
+-- A required free-text reason for an override: trimmed, at most 500 characters (else INVALID_INPUT).
 create function private.required_reason(p_reason text) returns text
 language plpgsql immutable
 set search_path = ''
 as $$
+declare
+  v_reason text := private.text_arg('reason', p_reason, 500);
 begin
-  if nullif(trim(p_reason), '') is null then
+  if v_reason is null then
     perform private.raise_error('INVALID_INPUT', 'an override needs a reason');
   end if;
-  return left(trim(p_reason), 500);
+  return v_reason;
 end;
 $$;
 comment on function private.required_reason is 'The trimmed reason an override must give, else INVALID_INPUT.';
@@ -63,8 +65,11 @@ begin
   if v_booking.status not in ('pending_approval', 'confirmed') then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be approved', v_booking.status));
   end if;
+  -- The one path past the tables' capacity (the booking trigger checks every other change);
+  -- the claims follow the booking's party size (private.booking_status_changed).
+  perform private.set_transaction_flag('capacity_override', true);
   update public.bookings b set party_size = p_party_size where b.id = v_booking.id;
-  update public.booking_tables bt set party_size = p_party_size where bt.booking_id = v_booking.id;
+  perform private.set_transaction_flag('capacity_override', false);
   perform private.audit_override(v_booking, 'capacity_override', p_reason,
     jsonb_build_object('party_size_before', v_booking.party_size, 'party_size_after', p_party_size));
   select * into v_booking from public.bookings b where b.id = v_booking.id;
@@ -112,6 +117,7 @@ set search_path = ''
 as $$
   select array['name', 'timezone', 'opens_at', 'closes_at', 'open_days', 'hold_ttl', 'requires_approval',
                'booking_horizon', 'min_age', 'max_tables_per_customer_night', 'max_held_tables_per_customer',
+               'max_waitlist_entries_per_night', 'max_open_waitlist_entries',
                'cancellation_window', 'waitlist_offer_ttl']
 $$;
 comment on function private.venue_setting_names is 'The venues columns update_venue_settings may change.';
@@ -146,9 +152,11 @@ begin
   begin
     update public.venues v
        set (name, timezone, opens_at, closes_at, open_days, hold_ttl, requires_approval, booking_horizon, min_age,
-            max_tables_per_customer_night, max_held_tables_per_customer, cancellation_window, waitlist_offer_ttl)
+            max_tables_per_customer_night, max_held_tables_per_customer, max_waitlist_entries_per_night,
+            max_open_waitlist_entries, cancellation_window, waitlist_offer_ttl)
          = (select r.name, r.timezone, r.opens_at, r.closes_at, r.open_days, r.hold_ttl, r.requires_approval,
                    r.booking_horizon, r.min_age, r.max_tables_per_customer_night, r.max_held_tables_per_customer,
+                   r.max_waitlist_entries_per_night, r.max_open_waitlist_entries,
                    r.cancellation_window, r.waitlist_offer_ttl
             from jsonb_populate_record(v_before, p_settings) r)
      where v.id = p_venue_id

@@ -17,7 +17,7 @@ language sql immutable
 set search_path = ''
 as $$
   select array['email', 'phone', 'full_name', 'customer_name', 'name', 'date_of_birth',
-               'special_requests', 'occasion', 'notes']
+               'special_requests', 'occasion', 'notes', 'note']
 $$;
 comment on function private.pii_keys is 'Keys removed from audit detail when a customer is forgotten.';
 
@@ -95,7 +95,7 @@ begin
   with changed as (
     update public.bookings b
        set special_requests = null, occasion = null, idempotency_key = null,
-           status_reason = private.redact_text(b.status_reason)
+           status_note = private.redact_text(b.status_note)
      where b.customer_id = v_id
     returning b.id)
   select coalesce(array_agg(changed.id), '{}') into v_bookings from changed;
@@ -108,6 +108,12 @@ begin
                            then jsonb_build_object('reason', private.redact_text(n.payload ->> 'reason'))
                            else '{}'::jsonb end
    where n.customer_id = v_id;
+
+  -- Their bookings' notes are also in the staff payloads of the events table (public payloads
+  -- and every Broadcast message, which realtime.messages keeps, carry codes only).
+  update public.availability_events e
+     set staff_payload = e.staff_payload || jsonb_build_object('note', '[redacted]')
+   where e.staff_payload ->> 'bookingId' = any (v_bookings::text[]) and e.staff_payload ? 'note';
 
   -- The audit log's one escape hatch (private.refuse_audit_change): as the table owner, with
   -- the flag on for this statement only, detail and reason may be redacted.

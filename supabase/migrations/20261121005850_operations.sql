@@ -39,17 +39,6 @@ as $$
   group by v.id
 $$;
 
--- ---------- guests belong to a club ----------
--- A guest staff create belongs to their club (null for a guest with an account, who books for
--- themselves). If the money-and-tenants migration already added the column, this is a no-op.
-alter table public.customers add column if not exists club_id uuid references public.clubs (id);
-create index if not exists customers_club_id_idx on public.customers (club_id);
--- An email identifies one guest per club (and one account holder), not one across clubs: a
--- walk-in at one club never collides with, or attaches to, another club's guest.
-drop index if exists public.customers_email_key;
-create unique index customers_email_key on public.customers (club_id, lower(email)) nulls not distinct
-  where email is not null;
-
 -- ---------- staff invitations ----------
 create table public.staff_invitations (
   id uuid primary key default gen_random_uuid(),

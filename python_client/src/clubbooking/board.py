@@ -1,17 +1,16 @@
-"""``clubbooking watch``: the live floor board (both floors, each table's state in colour, and for
-staff who changed it), redrawn as ``watch_availability`` yields updates."""
+"""The live floor board that ``clubbooking watch`` draws (both floors, each table's state in colour,
+and for staff who changed it), redrawn as ``watch_availability`` yields updates. It renders only:
+the CLI imports it, never the other way round."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import io
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
-import typer
 from rich.columns import Columns
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -19,7 +18,6 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from clubbooking import leeds
 from clubbooking.models import Availability, AvailabilityEvent
 from clubbooking.watch import AvailabilitySource, Listener, Update, watch_availability
 
@@ -131,27 +129,3 @@ async def run_board(source: AvailabilitySource, venue_id: uuid.UUID, date: dt.da
             if updates is not None and seen >= updates:
                 break
     return board
-
-
-def watch_command(date: Annotated[dt.datetime, typer.Argument(formats=["%Y-%m-%d"])],
-                  slot: Annotated[str, typer.Argument()] = "slot_23_30",
-                  venue: Annotated[uuid.UUID, typer.Option()] = leeds.VENUE_ID,
-                  dsn: Annotated[str | None, typer.Option("--dsn", help="PostgreSQL DSN")] = None,
-                  actor: Annotated[str, typer.Option("--as", help="anon, door, host, manager, admin, service, "
-                                                                  "or user:<uuid>")] = "host",
-                  aal2: Annotated[bool, typer.Option("--aal2")] = False,
-                  updates: Annotated[int | None, typer.Option(help="stop after this many updates")] = None) -> None:
-    """A live floor board of a slot: both floors, each table's state in colour, who changed it (staff)."""
-    from clubbooking.cli import client_for, console, fail, resolve_dsn
-    from clubbooking.errors import BookingError
-    from clubbooking.watch import PsycopgListener, ThreadedSource
-
-    url = resolve_dsn(dsn)
-    with client_for(url, actor, aal2) as client:
-        try:
-            asyncio.run(run_board(ThreadedSource(client), venue, date.date(), slot,
-                                  listen=lambda: PsycopgListener(url), console=console, updates=updates))
-        except BookingError as error:
-            fail(error)
-        except KeyboardInterrupt:
-            pass

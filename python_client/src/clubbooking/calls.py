@@ -44,7 +44,7 @@ def _ids(values: Iterable[Id]) -> list[uuid.UUID]:
         try:
             ids.append(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
         except ValueError:
-            raise InvalidInput(f"not a uuid: {value!r}", sqlstate="PT400") from None
+            raise InvalidInput(f"not a uuid: {value!r}", sqlstate="PT422") from None
     return ids
 
 
@@ -106,8 +106,14 @@ def hold_tables(venue_id: Id, date: dt.date, slot_id: str, table_ids: Sequence[I
 
 
 def submit_booking(booking_id: Id, payment_reference: str | None = None) -> Call[models.Booking]:
-    """held -> pending_approval (or confirmed where the venue auto-confirms); the deposit must be paid."""
+    """held -> pending_approval (or confirmed where the venue auto-confirms) once the deposit is paid; a
+    PaymentIntent id (``pi_...``) with a deposit due only waits for the payment (``awaiting_payment``)."""
     return _booking("submit_booking", _args({"p_booking_id": booking_id}, **_p(payment_reference=payment_reference)))
+
+
+def record_payment(booking_id: Id, method: str, reason: str) -> Call[models.Booking]:
+    """Host+: a deposit taken at the venue (``cash``, ``card_terminal``, ``bank_transfer``); submits the hold."""
+    return _booking("record_payment", {"p_booking_id": booking_id, "p_method": method, "p_reason": reason})
 
 
 def _with_reason(name: str, booking_id: Id, reason: str | None) -> Call[models.Booking]:

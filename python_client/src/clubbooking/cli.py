@@ -1,32 +1,37 @@
 """The ``clubbooking`` command: run a database, run a night at the door, set up a venue, play a rush.
 
-Every command that talks to the database takes ``--dsn`` (default: ``$DATABASE_URL``, else
-the database ``clubbooking up`` keeps running) and ``--as`` (who to act as: ``service``,
-``anon``, ``door``, ``host``, ``manager``, ``admin`` (the seeded Leeds staff), ``user:<uuid>``
-or ``email:<address>`` of a signed-up user; ``--aal2`` for an MFA-verified session), and acts
-as that user exactly as PostgREST would. Bookings are named by id or by reference
-(``BR-261204-S5F7EY``), tables by number, venues by id or name.
+Every command that talks to the database takes ``--dsn`` (default: ``$DATABASE_URL``),
+``--venue`` (an id or a name; default: ``$CLUBBOOKING_VENUE``) and ``--as`` (who to act as:
+``service``, ``anon``, ``user:<uuid>`` or ``email:<address>`` of a signed-up user, or a name a
+plugin defines; ``--aal2`` for an MFA-verified session), and acts as that user exactly as
+PostgREST would. Bookings are named by id or by reference (``BR-261204-S5F7EY``), tables by number.
+
+Plugins (entry point group ``clubbooking.cli``, a function ``register(app, extensions)``) add
+commands, named actors, a default venue and a kept database: the repository's ``clubbooking_dev``
+adds ``up``, ``down``, ``migrate``, ``seed``, ``with-db``, ``user add``, ``demo``, ``rush`` and the
+seeded club's staff (``--as door/host/manager/admin``).
 
 Exit codes:
   0  success
   1  the booking service refused: a contract error (its code, HTTP status, advice and detail are printed)
   2  bad usage (unknown option, malformed argument, unknown user, table, slot or venue: the valid ones are listed)
   3  no database: none configured, it cannot be reached, or (rush, demo) no scratch database may be made there
-  4  ``rush`` found double bookings (must never happen)
+  4  ``rush`` found double bookings (must never happen; the dev plugin)
   5  the database failed in a way the contract does not name (the message is printed, never a traceback)
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
-import json
 import os
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -37,14 +42,16 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from clubbooking import harness, leeds, render
-from clubbooking.checks import count_double_bookings
+from clubbooking import render
+from clubbooking.board import run_board
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError, DatabaseUnavailable, SectionNotAvailable
 from clubbooking.models import Booking, Money, VenueInfo
 from clubbooking.relay import run_relay
+from clubbooking.watch import PsycopgListener, ThreadedSource
 
-EXIT_BOOKING_ERROR, EXIT_USAGE, EXIT_NO_DATABASE, EXIT_DOUBLE_BOOKINGS, EXIT_DATABASE_ERROR = 1, 2, 3, 4, 5
+EXIT_BOOKING_ERROR, EXIT_USAGE, EXIT_NO_DATABASE, EXIT_DATABASE_ERROR = 1, 2, 3, 5
+PLUGIN_GROUP = "clubbooking.cli"
 
 app = typer.Typer(help="clubbooking: table bookings for nightclubs, on PostgreSQL.", no_args_is_help=True,
                   epilog="Exit codes: 0 success; 1 a contract error (code printed); 2 bad usage; "
@@ -74,20 +81,31 @@ def parse_night(value: str) -> dt.date:
 
 Night = Annotated[dt.date, typer.Argument(parser=parse_night, metavar="NIGHT",
                                           help="the night: YYYY-MM-DD, tonight or tomorrow")]
-VenueOption = Annotated[str, typer.Option(help="venue id or name (default: the seeded Leeds club)")]
-LEEDS = str(leeds.VENUE_ID)
+VenueOption = Annotated[str | None, typer.Option(help="venue id or name (default: $CLUBBOOKING_VENUE)")]
+DefaultSlot = Annotated[str | None, typer.Argument(help="the slot id (default: $CLUBBOOKING_SLOT)")]
+
+
+@dataclass
+class Extensions:
+    """What plugins add besides commands: named ``--as`` actors (their JWT claims, without ``aal``),
+    a default venue and slot, where a kept database's DSN is found, and what to suggest when there
+    is none."""
+
+    actors: dict[str, dict[str, Any]] = field(default_factory=dict)
+    default_venue: uuid.UUID | None = None
+    default_slot: str | None = None
+    kept_dsn: Callable[[], str | None] = lambda: None
+    no_database_hint: str = "pass --dsn or set DATABASE_URL"
+
+
+extensions = Extensions()
 
 
 def resolve_dsn(dsn: str | None) -> str:
-    """--dsn, else $DATABASE_URL, else the database `clubbooking up` keeps running."""
-    if dsn:
-        return dsn
-    if env := os.environ.get("DATABASE_URL"):
-        return env
-    state = harness.state_file()
-    if state.exists():
-        return str(json.loads(state.read_text())["dsn"])
-    errors.print("[red]no database[/]: run `clubbooking up` (or `make up`), or pass --dsn / set DATABASE_URL")
+    """--dsn, else $DATABASE_URL, else a plugin's kept database."""
+    if found := dsn or os.environ.get("DATABASE_URL") or extensions.kept_dsn():
+        return found
+    errors.print(f"[red]no database[/]: {extensions.no_database_hint}")
     raise typer.Exit(EXIT_NO_DATABASE)
 
 
@@ -98,8 +116,8 @@ def claims_for(actor: str, aal2: bool, dsn: str | None = None) -> dict[str, Any]
         return None
     if actor == "anon":
         return {"role": "anon"}
-    if actor in leeds.STAFF_IDS:
-        return leeds.staff_claims(actor, aal=aal)
+    if actor in extensions.actors:
+        return {**extensions.actors[actor], "aal": aal}
     kind, _, value = actor.partition(":")
     if kind == "user":
         try:
@@ -110,8 +128,9 @@ def claims_for(actor: str, aal2: bool, dsn: str | None = None) -> dict[str, Any]
     if kind == "email" and "@" in value:
         return {"sub": lookup_user(dsn, "lower(email) = lower(%s)", value, actor), "role": "authenticated",
                 "aal": aal, "email": value.lower()}
-    raise typer.BadParameter(f"unknown actor {actor!r}: use service, anon, door, host, manager, admin, "
-                             "user:<uuid> or email:<address>", param_hint="--as")
+    named = ", ".join(["service", "anon", *extensions.actors])
+    raise typer.BadParameter(f"unknown actor {actor!r}: use {named}, user:<uuid> or email:<address>",
+                             param_hint="--as")
 
 
 def lookup_user(dsn: str | None, condition: str, value: str, actor: str) -> str:
@@ -127,7 +146,7 @@ def lookup_user(dsn: str | None, condition: str, value: str, actor: str) -> str:
         raise typer.BadParameter("this DSN cannot look users up by email; use user:<uuid>", param_hint="--as") from None
     if row is None:
         raise typer.BadParameter(f"no signed-up user {actor.partition(':')[2]} in this project's auth.users "
-                                 "(sign up first: locally `clubbooking user add EMAIL`)", param_hint="--as")
+                                 "(sign up first; locally `clubbooking user add EMAIL`)", param_hint="--as")
     return str(row[0])
 
 
@@ -157,7 +176,7 @@ def handled() -> Iterator[None]:
         yield
     except BookingError as error:
         fail(error)
-    except (DatabaseUnavailable, psycopg.OperationalError, harness.ScratchRefused) as error:
+    except (DatabaseUnavailable, psycopg.OperationalError) as error:
         errors.print(f"[red]no database[/]: {str(error).strip()}")
         raise typer.Exit(EXIT_NO_DATABASE) from error
     except psycopg.ProgrammingError as error:
@@ -182,11 +201,16 @@ def client_for(dsn: str | None, actor: str, aal2: bool = False) -> Iterator[Book
             yield client
 
 
-def venue_of(client: BookingClient, venue: str) -> VenueInfo:
-    """The venue named by id or name, from the catalogue; bad usage listing the venues otherwise."""
+def venue_of(client: BookingClient, venue: str | None) -> VenueInfo:
+    """The venue named by id or name (else $CLUBBOOKING_VENUE, else a plugin's default), from the
+    catalogue; bad usage listing the venues otherwise."""
     catalogue = client.get_catalogue()
+    key = venue or os.environ.get("CLUBBOOKING_VENUE") or extensions.default_venue
+    if key is None:
+        raise typer.BadParameter(f"which venue? pass --venue (venues: {', '.join(v.name for v in catalogue.venues)}) "
+                                 "or set CLUBBOOKING_VENUE", param_hint="--venue")
     try:
-        return catalogue.venue(venue)
+        return catalogue.venue(key)
     except KeyError as error:
         raise typer.BadParameter(str(error.args[0]), param_hint="--venue") from None
 
@@ -199,8 +223,12 @@ def table_ids(venue: VenueInfo, numbers: list[int]) -> list[uuid.UUID]:
         raise typer.BadParameter(str(error.args[0]), param_hint="TABLES") from None
 
 
-def check_slot(venue: VenueInfo, slot: str) -> str:
-    """A slot of the venue; bad usage listing its slots otherwise."""
+def check_slot(venue: VenueInfo, slot: str | None) -> str:
+    """A slot of the venue (default: $CLUBBOOKING_SLOT, else a plugin's); bad usage listing its slots otherwise."""
+    slot = slot or os.environ.get("CLUBBOOKING_SLOT") or extensions.default_slot
+    if slot is None:
+        raise typer.BadParameter(f"which slot? pass SLOT or set CLUBBOOKING_SLOT; slots at {venue.name} are "
+                                 f"{', '.join(s.slot_id for s in venue.slots) or 'none yet'}", param_hint="SLOT")
     if slot not in {s.slot_id for s in venue.slots}:
         raise typer.BadParameter(f"no slot {slot!r} at {venue.name}; slots are "
                                  f"{', '.join(s.slot_id for s in venue.slots) or 'none yet'}", param_hint="SLOT")
@@ -208,57 +236,8 @@ def check_slot(venue: VenueInfo, slot: str) -> str:
 
 
 @app.command()
-def up() -> None:
-    """Start a database (kept running), migrate and seed it, and print its DSN."""
-    db = harness.up()
-    console.print(f"{db.kind} database ready")
-    print(db.dsn)
-
-
-@app.command()
-def down() -> None:
-    """Stop the database `up` started."""
-    console.print("stopped" if harness.down() else "nothing was running")
-
-
-@app.command()
-def migrate(dsn: DsnOption = None) -> None:
-    """Apply sql/compat (plain PostgreSQL) and the migrations not applied yet."""
-    with handled():
-        applied = harness.migrate(resolve_dsn(dsn))
-    console.print(f"applied {len(applied)} migration(s)" + "".join(f"\n  {m}" for m in applied))
-
-
-@app.command()
-def seed(dsn: DsnOption = None) -> None:
-    """Load the demo data (the Leeds club)."""
-    with handled():
-        harness.seed(resolve_dsn(dsn))
-    console.print("seeded The Backroom Leeds")
-
-
-@app.command("with-db", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def with_db(ctx: typer.Context) -> None:
-    """Run a command with DATABASE_URL set to a migrated, seeded throw-away database."""
-    with harness.throwaway_database() as db:
-        env = {**os.environ, "DATABASE_URL": db.dsn}
-        code = subprocess.run(ctx.args, env=env).returncode
-    raise typer.Exit(code)
-
-
-@app.command()
-def demo(dsn: DsnOption = None) -> None:
-    """Play a busy night at the Leeds club on a scratch database of its own and print a summary."""
-    from clubbooking import demo as demo_module
-
-    with handled():
-        code = demo_module.main(dsn)
-    raise typer.Exit(code)
-
-
-@app.command()
-def availability(date: Night, slot: Annotated[str, typer.Argument()] = "slot_23_30",
-                 venue: VenueOption = LEEDS, dsn: DsnOption = None, actor: AsOption = "anon",
+def availability(date: Night, slot: DefaultSlot = None,
+                 venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "anon",
                  aal2: Aal2Option = False) -> None:
     """Show a slot's tables and their states (staff see who holds what)."""
     with client_for(dsn, actor, aal2) as client:
@@ -293,7 +272,7 @@ def hold(date: Night, slot: Annotated[str, typer.Argument()],
          guest: Annotated[str | None, typer.Option(help="book for a walk-in: the guest's name (host and up)")] = None,
          phone: Annotated[str | None, typer.Option(help="the walk-in's phone")] = None,
          email: Annotated[str | None, typer.Option(help="the walk-in's email")] = None,
-         venue: VenueOption = LEEDS,
+         venue: VenueOption = None,
          dsn: DsnOption = None, actor: AsOption = "host", aal2: Aal2Option = False) -> None:
     """Hold tables (by number) for a slot; prints the booking's reference and id.
 
@@ -313,7 +292,7 @@ def hold(date: Night, slot: Annotated[str, typer.Argument()],
     print(booking.booking_id)
 
 
-def booking_id_of(client: BookingClient, booking: str, venue: str) -> str:
+def booking_id_of(client: BookingClient, booking: str, venue: str | None) -> str:
     """A booking id from an id or a reference (found at --venue) for the RPCs that take ids only."""
     if not booking.strip().upper().startswith("BR-"):
         return booking
@@ -339,7 +318,7 @@ def best_fit(client: BookingClient, venue: VenueInfo, date: dt.date, slot: str, 
 
 
 def _transition(method: str, booking: str, dsn: str | None, actor: str, aal2: bool, *args: Any,
-                venue: str = LEEDS) -> None:
+                venue: str | None = None) -> None:
     with client_for(dsn, actor, aal2) as client:
         by_reference = method in ("cancel_booking", "check_in_booking", "mark_no_show")
         target = booking if by_reference else booking_id_of(client, booking, venue)
@@ -354,15 +333,24 @@ ReasonOption = Annotated[str | None, typer.Option(help="why (kept in the audit l
 @app.command()
 def submit(booking: BookingArg,
            payment: Annotated[str | None, typer.Option(help="the deposit's payment reference")] = None,
-           venue: VenueOption = LEEDS, dsn: DsnOption = None, actor: AsOption = "host",
+           venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "host",
            aal2: Aal2Option = False) -> None:
-    """Submit a held booking for approval (its deposit paid)."""
+    """Submit a held booking for approval (its deposit paid; a PaymentIntent id waits for the payment)."""
     _transition("submit_booking", booking, dsn, actor, aal2, payment, venue=venue)
+
+
+@app.command()
+def pay(booking: BookingArg,
+        method: Annotated[str, typer.Option(help="cash, card_terminal or bank_transfer")] = "card_terminal",
+        reason: Annotated[str, typer.Option(help="why (kept in the audit log)")] = "paid at the venue",
+        venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "host", aal2: Aal2Option = False) -> None:
+    """Record a deposit taken at the venue (host and above); submits the hold."""
+    _transition("record_payment", booking, dsn, actor, aal2, method, reason, venue=venue)
 
 
 def _reasoned_transition(name: str, method: str, default_actor: str, doc: str) -> None:
     """Register a command that moves a booking on, with a reason for the audit log."""
-    def command(booking: BookingArg, reason: ReasonOption = None, venue: VenueOption = LEEDS,
+    def command(booking: BookingArg, reason: ReasonOption = None, venue: VenueOption = None,
                 dsn: DsnOption = None, actor: AsOption = default_actor, aal2: Aal2Option = False) -> None:
         _transition(method, booking, dsn, actor, aal2, reason, venue=venue)
     command.__doc__ = doc
@@ -397,7 +385,7 @@ StatusOption = Annotated[list[str] | None, typer.Option(
 def bookings(date: Night, status: StatusOption = None,
              csv_out: Annotated[Path | None, typer.Option("--csv", help="also write the rows as CSV to this file "
                                                                         "(- for stdout instead of the table)")] = None,
-             venue: VenueOption = LEEDS, dsn: DsnOption = None, actor: AsOption = "door",
+             venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "door",
              aal2: Aal2Option = False) -> None:
     """A night's bookings: reference, time (venue's zone), slot, tables, guest, party, status.
 
@@ -417,7 +405,7 @@ def bookings(date: Night, status: StatusOption = None,
 
 @app.command()
 def find(query: Annotated[str, typer.Argument(help="a reference (or part), a name; hosts: a phone or email")],
-         venue: VenueOption = LEEDS, dsn: DsnOption = None, actor: AsOption = "door",
+         venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "door",
          aal2: Aal2Option = False) -> None:
     """Find bookings by reference, guest name, phone or email (nearest nights first)."""
     with client_for(dsn, actor, aal2) as client:
@@ -429,7 +417,7 @@ def find(query: Annotated[str, typer.Argument(help="a reference (or part), a nam
 def block(date: Night, tables: Annotated[list[int], typer.Argument(help="table numbers")],
           slot: Annotated[str | None, typer.Option(help="one slot (default: the whole night)")] = None,
           kind: Annotated[str, typer.Option(help="maintenance, vip_override, private_event or other")] = "maintenance",
-          reason: ReasonOption = None, venue: VenueOption = LEEDS, dsn: DsnOption = None,
+          reason: ReasonOption = None, venue: VenueOption = None, dsn: DsnOption = None,
           actor: AsOption = "host", aal2: Aal2Option = False) -> None:
     """Block tables for a slot or a whole night (host and up)."""
     with client_for(dsn, actor, aal2) as client:
@@ -443,7 +431,7 @@ def block(date: Night, tables: Annotated[list[int], typer.Argument(help="table n
 @app.command()
 def unblock(date: Night, tables: Annotated[list[int], typer.Argument(help="table numbers")],
             slot: Annotated[str, typer.Option(help="the slot the block covers")] = "slot_23_30",
-            reason: ReasonOption = None, venue: VenueOption = LEEDS, dsn: DsnOption = None,
+            reason: ReasonOption = None, venue: VenueOption = None, dsn: DsnOption = None,
             actor: AsOption = "host", aal2: Aal2Option = False) -> None:
     """Lift the blocks on tables for a slot (host and up)."""
     with client_for(dsn, actor, aal2) as client:
@@ -462,7 +450,7 @@ def unblock(date: Night, tables: Annotated[list[int], typer.Argument(help="table
 def waitlist(date: Night, slot: Annotated[str, typer.Argument()],
              party: Annotated[int, typer.Option(help="party size")] = 4,
              occasion: Annotated[str | None, typer.Option(help="birthday, anniversary, ...")] = None,
-             venue: VenueOption = LEEDS, dsn: DsnOption = None, actor: AsOption = "anon",
+             venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "anon",
              aal2: Aal2Option = False) -> None:
     """Join a slot's waitlist as a signed-in guest (--as user:... or email:...); a freed table is offered."""
     with client_for(dsn, actor, aal2) as client:
@@ -478,7 +466,7 @@ app.add_typer(guest_app, name="guest")
 @guest_app.command("add")
 def guest_add(name: Annotated[str, typer.Argument(help="the guest's full name")],
               phone: Annotated[str | None, typer.Option()] = None, email: Annotated[str | None, typer.Option()] = None,
-              venue: VenueOption = LEEDS, dsn: DsnOption = None, actor: AsOption = "host",
+              venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "host",
               aal2: Aal2Option = False) -> None:
     """Add a walk-in guest for the venue's club (host and up); prints their id for `hold --customer`."""
     with client_for(dsn, actor, aal2) as client:
@@ -500,7 +488,7 @@ def catalogue(venue: Annotated[str | None, typer.Option(help="one venue (id or n
 @app.command()
 def invite(email: Annotated[str, typer.Argument(help="the person's email address")],
            role: Annotated[str, typer.Option(help="door, host, manager or admin")] = "host",
-           venue: VenueOption = LEEDS, dsn: DsnOption = None, actor: AsOption = "admin",
+           venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "admin",
            aal2: Aal2Option = False) -> None:
     """Invite a person to the venue's staff (admin, with --aal2); it takes effect when they sign up or in."""
     with client_for(dsn, actor, aal2) as client:
@@ -547,60 +535,6 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-user_app = typer.Typer(help="Local users (what Supabase Auth does on a project).", no_args_is_help=True)
-app.add_typer(user_app, name="user")
-
-
-@user_app.command("add")
-def user_add(email: Annotated[str, typer.Argument()],
-             name: Annotated[str | None, typer.Option(help="full name")] = None,
-             dsn: DsnOption = None) -> None:
-    """Sign a user up (or in again) on a local database: a confirmed auth.users row; pending invitations apply.
-
-    On a Supabase project people sign up through Supabase Auth instead.
-    """
-    with handled(), psycopg.connect(resolve_dsn(dsn), autocommit=True, connect_timeout=10) as conn:
-        # signing in again (as GoTrue does, it touches the row) applies invitations made since
-        row = conn.execute("update auth.users set email_confirmed_at = coalesce(email_confirmed_at, now()), "
-                           "last_sign_in_at = now() where lower(email) = lower(%s) returning id::text",
-                           (email,)).fetchone()
-        if row is None:
-            user_id = str(uuid.uuid4())
-            conn.execute(leeds.CONFIRMED_USER, (user_id, email.lower(), json.dumps({"full_name": name})))
-            row = (user_id,)
-        roles = conn.execute("select v.name || ': ' || sm.role from public.staff_members sm "
-                             "join public.venues v on v.id = sm.venue_id where sm.user_id = %s::uuid",
-                             (row[0] if row else None,)).fetchall()
-    console.print(f"user {email}" + (f" (staff: {', '.join(r[0] for r in roles)})" if roles else ""))
-    print(row[0] if row else "")
-
-
-@app.command()
-def rush(guests: Annotated[int, typer.Option(min=1, max=500, help="guests racing for the tables")] = 48,
-         workers: Annotated[int, typer.Option(min=1, max=32, help="guests booking at the same time")] = 8,
-         seed: Annotated[int, typer.Option(help="random seed (same seed, same crowd)")] = 7,
-         dsn: DsnOption = None) -> None:
-    """A simulated peak night, then a summary: on a scratch database of its own, created on the server of
-    --dsn / $DATABASE_URL (else a throw-away server) and dropped afterwards; it never touches other data.
-
-    Needs the schema owner's DSN (postgres, with CREATEDB: it makes the scratch database, the crowd's accounts,
-    and moves the clock for the sweeper). Exits 4 if the independent SQL check finds a double booking.
-    """
-    with handled(), harness.scratch_database(dsn) as db:
-        raise typer.Exit(play_rush(db.dsn, guests=guests, workers=workers, seed=seed))
-
-
-def play_rush(dsn: str, *, guests: int, workers: int, seed: int) -> int:
-    """The rush on a database of its own: its summary, and the exit code (4 on any double booking)."""
-    from clubbooking import demo as night
-
-    stats = night.run_night(dsn, console, guests=guests, workers=workers, seed=seed)
-    with psycopg.connect(dsn) as conn:
-        doubles = count_double_bookings(conn)
-    console.print(night.summary_table(stats, doubles))
-    return EXIT_DOUBLE_BOOKINGS if doubles else 0
-
-
 @app.command()
 def relay(dsn: DsnOption = None,
           minutes: Annotated[float, typer.Option(help="stop after this long (0: run until interrupted)")] = 0) -> None:
@@ -620,6 +554,23 @@ def relay(dsn: DsnOption = None,
         except psycopg.OperationalError as error:
             console.print(f"[yellow]relay: {error}; reconnecting[/]")
             time.sleep(1)
+
+
+@app.command()
+def watch(date: Night, slot: DefaultSlot = None, venue: VenueOption = None,
+          dsn: DsnOption = None, actor: AsOption = "host", aal2: Aal2Option = False,
+          updates: Annotated[int | None, typer.Option(help="stop after this many updates")] = None) -> None:
+    """A live floor board of a slot: both floors, each table's state in colour, who changed it (staff)."""
+    url = resolve_dsn(dsn)
+    with client_for(url, actor, aal2) as client:
+        place = venue_of(client, venue)
+        try:
+            asyncio.run(run_board(ThreadedSource(client), place.venue_id, date, check_slot(place, slot),
+                                  listen=lambda: PsycopgListener(url), console=console, updates=updates))
+        except BookingError as error:
+            fail(error)
+        except KeyboardInterrupt:
+            pass
 
 
 @app.command()
@@ -649,6 +600,13 @@ def notify(webhook: Annotated[str, typer.Option(envvar="CLUBBOOKING_WEBHOOK_URL"
     console.print(f"delivered {done.delivered}, to retry {done.retried}, dead {done.dead}")
 
 
+def load_plugins() -> None:
+    """Let every installed plugin add its commands and extensions."""
+    for plugin in entry_points(group=PLUGIN_GROUP):
+        plugin.load()(app, extensions)
+
+
 def main() -> None:
+    """The ``clubbooking`` script: the commands above and the installed plugins'."""
+    load_plugins()
     sys.exit(app())
-app.command("watch")(__import__("clubbooking.board", fromlist=["watch_command"]).watch_command)

@@ -14,9 +14,9 @@ import datetime as dt
 import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
+from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from clubbooking import calls
+from clubbooking import calls, watch
 from clubbooking.calls import Call, Id
 from clubbooking.models import _uuid
 from clubbooking.transport import (
@@ -28,9 +28,6 @@ from clubbooking.transport import (
     SupabaseTransport,
     Transport,
 )
-
-if TYPE_CHECKING:
-    from clubbooking import watch
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -140,6 +137,7 @@ class BookingClient:
     get_optimal_table_combinations = SyncRpc(calls.get_optimal_table_combinations)
     hold_tables = SyncRpc(calls.hold_tables)
     submit_booking = SyncRpc(calls.submit_booking)
+    record_payment = SyncRpc(calls.record_payment)
     approve_booking = SyncRpc(calls.approve_booking)
     reject_booking = SyncRpc(calls.reject_booking)
     cancel_booking = SyncRpc(calls.cancel_booking)
@@ -236,9 +234,7 @@ class AsyncBookingClient:
         >>> async for update in client.watch_availability(venue_id, night, "slot_23_30"):
         ...     print(update.kind, update.availability.version)
         """
-        from clubbooking import watch as watching  # imported late: watch imports the models, not the client
-
-        return watching.watch_availability(self, _uuid(venue_id), date, slot_id, **options)
+        return watch.watch_availability(self, _uuid(venue_id), date, slot_id, **options)
 
     get_availability = AsyncRpc(calls.get_availability)
     get_availability_events = AsyncRpc(calls.get_availability_events)
@@ -246,6 +242,7 @@ class AsyncBookingClient:
     get_optimal_table_combinations = AsyncRpc(calls.get_optimal_table_combinations)
     hold_tables = AsyncRpc(calls.hold_tables)
     submit_booking = AsyncRpc(calls.submit_booking)
+    record_payment = AsyncRpc(calls.record_payment)
     approve_booking = AsyncRpc(calls.approve_booking)
     reject_booking = AsyncRpc(calls.reject_booking)
     cancel_booking = AsyncRpc(calls.cancel_booking)

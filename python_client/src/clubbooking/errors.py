@@ -208,7 +208,7 @@ def from_parts(message: str | None, detail: str | None, sqlstate: str | None, *,
     if sqlstate in POSTGREST_JWT_ERRORS:
         return NotAuthorized(message or "", sqlstate="PT401", hint=hint)
     if sqlstate is not None and sqlstate.startswith(DATA_EXCEPTION_CLASS):
-        return InvalidInput(message or "", sqlstate="PT400", hint=hint)
+        return InvalidInput(message or "", sqlstate="PT422", hint=hint)
     return None
 
 

@@ -70,6 +70,8 @@ class Booking:
     payment_reference: str | None = None
     refund_eligible: bool | None = None
     currency: str = "gbp"
+    deposit_paid: bool | None = None
+    awaiting_payment: bool | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Booking:
@@ -89,6 +91,8 @@ class Booking:
             payment_reference=data.get("payment_reference"),
             refund_eligible=data.get("refund_eligible"),
             currency=data.get("currency") or "gbp",
+            deposit_paid=data.get("deposit_paid"),
+            awaiting_payment=data.get("awaiting_payment"),
         )
 
     @property

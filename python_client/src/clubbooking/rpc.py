@@ -41,6 +41,7 @@ RPCS: dict[str, Rpc] = {r.name: r for r in (
          "p_party_size:integer", "p_idempotency_key:text", "p_special_requests:text", "p_occasion:text",
          "p_promoter_code:text", "p_customer_id:uuid"),
     _rpc("submit_booking", "p_booking_id:uuid", "p_payment_reference:text"),
+    _rpc("record_payment", "p_booking_id:uuid", "p_method:text", "p_reason:text"),
     _rpc("approve_booking", "p_booking_id:uuid", "p_reason:text"),
     _rpc("reject_booking", "p_booking_id:uuid", "p_reason:text"),
     _rpc("cancel_booking", "p_booking_id:uuid", "p_reason:text", "p_reference:text"),

@@ -32,7 +32,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import psycopg
 import psycopg_pool
@@ -40,9 +40,6 @@ import psycopg_pool
 from clubbooking.errors import BookingError
 from clubbooking.models import Availability, AvailabilityEvent
 from clubbooking.monitoring import ClientMetrics, MetricsBatch, mismatched_tables
-
-if TYPE_CHECKING:  # the client may import this module (AsyncBookingClient.watch_availability)
-    from clubbooking.client import BookingClient
 
 NOTIFY_CHANNEL = "clubbooking_availability"
 
@@ -360,16 +357,25 @@ class BroadcastListener:
 
 # ---------- a source over the synchronous client ----------
 
+class BlockingSource(Protocol):
+    """What ``ThreadedSource`` needs of a synchronous client (``BookingClient``; named here so that
+    the client imports this module, not the other way round)."""
+
+    def get_availability(self, venue_id: uuid.UUID, date: dt.date, slot_id: str) -> Availability: ...
+
+    def get_availability_events(self, channel: str, after_version: int) -> Sequence[AvailabilityEvent]: ...
+
+
 class ThreadedSource:
     """``AvailabilitySource`` over the synchronous ``BookingClient`` (each call in a worker thread)."""
 
-    def __init__(self, client: BookingClient) -> None:
+    def __init__(self, client: BlockingSource) -> None:
         self.client = client
 
     async def get_availability(self, venue_id: uuid.UUID, date: dt.date, slot_id: str) -> Availability:
         return await asyncio.to_thread(self.client.get_availability, venue_id, date, slot_id)
 
-    async def get_availability_events(self, channel: str, after_version: int) -> list[AvailabilityEvent]:
+    async def get_availability_events(self, channel: str, after_version: int) -> Sequence[AvailabilityEvent]:
         return await asyncio.to_thread(self.client.get_availability_events, channel, after_version)
 
     async def report_client_metrics(self, venue_id: uuid.UUID, date: dt.date, batch: MetricsBatch) -> dict[str, Any]:

@@ -27,12 +27,16 @@ function unauthorized(message: string): ApiError {
 
 type KeyInput = Parameters<typeof jose.jwtVerify>[1];
 
-/** The verification key from the environment (read per request so secrets can rotate). */
-function verificationKey(): KeyInput {
+/**
+ * The verification key from the environment (read per request so secrets can rotate) and the
+ * algorithms it verifies: HS256 for the JWT secret, the asymmetric ones for SUPABASE_JWKS. A
+ * token in any other algorithm is refused as a bad token (401), never a fault of ours.
+ */
+function verificationKey(): { key: KeyInput; algorithms: string[] } {
   const secret = Deno.env.get("JWT_SECRET");
-  if (secret) return new TextEncoder().encode(secret);
+  if (secret) return { key: new TextEncoder().encode(secret), algorithms: ["HS256"] };
   const jwks = Deno.env.get("SUPABASE_JWKS");
-  if (jwks) return jose.createLocalJWKSet(JSON.parse(jwks));
+  if (jwks) return { key: jose.createLocalJWKSet(JSON.parse(jwks)), algorithms: ["RS256", "ES256", "EdDSA"] };
   throw new Error("no JWT verification key: set the secret JWT_SECRET (or SUPABASE_JWKS)");
 }
 
@@ -42,15 +46,14 @@ export async function authenticate(req: Request): Promise<Claims> {
   if (header === null || header.trim() === "") return ANON;
   const token = header.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (!token) throw unauthorized("Authorization must be `Bearer <jwt>`");
+  const { key, algorithms } = verificationKey();
   let payload: jose.JWTPayload;
   try {
-    ({ payload } = await jose.jwtVerify(token, verificationKey(), {
-      algorithms: ["HS256", "RS256", "ES256", "EdDSA"],
-      requiredClaims: ["exp", "role"],
-    }));
+    ({ payload } = await jose.jwtVerify(token, key, { algorithms, requiredClaims: ["exp", "role"] }));
   } catch (error) {
-    if (error instanceof jose.errors.JOSEError) throw unauthorized(`invalid token: ${error.code}`);
-    throw error;
+    // Whatever the token is (any algorithm, any key type, any malformed part), a token we
+    // cannot verify is the caller's problem: 401, never a 500.
+    throw unauthorized(`invalid token: ${error instanceof jose.errors.JOSEError ? error.code : "unverifiable"}`);
   }
   const role = payload.role;
   if (typeof role !== "string" || !API_ROLES.includes(role)) throw unauthorized("the token's role is not an API role");

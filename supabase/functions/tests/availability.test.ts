@@ -117,6 +117,21 @@ dbTest("a token that is forged, expired or not for an API role is 401", async ()
   );
 });
 
+dbTest("a JWT the functions can't verify is 401 whatever its algorithm", async () => {
+  const claims = { sub: "55555555-5555-4555-8555-555555555503", role: "authenticated" };
+  const signed = async (alg: string) => {
+    const { privateKey } = await jose.generateKeyPair(alg, { extractable: true });
+    return new jose.SignJWT(claims).setProtectedHeader({ alg }).setExpirationTime("1h").sign(privateKey);
+  };
+  const header = (alg: string) => btoa(JSON.stringify({ alg, typ: "JWT" })).replaceAll("=", "");
+  const body = btoa(JSON.stringify({ ...claims, exp: Math.floor(Date.now() / 1000) + 3600 })).replaceAll("=", "");
+  for (
+    const bad of [await signed("RS256"), await signed("ES256"), await signed("EdDSA"), `${header("none")}.${body}.`]
+  ) {
+    await assertError(await call(handler, "GET", path(), { token: bad }), 401, "NOT_AUTHORIZED");
+  }
+});
+
 dbTest("a token signed with a key of SUPABASE_JWKS is verified without the JWT secret", async () => {
   const { publicKey, privateKey } = await jose.generateKeyPair("ES256");
   const jwk = { ...(await jose.exportJWK(publicKey)), kid: "key-1", alg: "ES256" };

@@ -58,7 +58,9 @@ dbTest("a guest holds, submits and cancels a booking as themselves", async () =>
     await transition(ada.token, body.booking_id, "submit", { payment_reference: "pi_test_ada" }),
   );
   assert.equal(submitted.status, 200);
-  assert.equal(submitted.body.status, "pending_approval");
+  assert.equal(submitted.body.status, "held", "a guest's payment_reference only waits for the webhook");
+  assert.equal(submitted.body.awaiting_payment, true);
+  assert.equal((await booking(body.booking_id)).payment_reference, null, "and never becomes the payment reference");
 
   const cancelled = await answer(await transition(ada.token, body.booking_id, "cancel", { reason: "plans changed" }));
   assert.equal(cancelled.status, 200);

@@ -8,8 +8,8 @@ import psycopg
 
 
 def sql_text(name: str) -> str:
-    """A query shipped with the package (clubbooking/sql/<name>.sql)."""
-    return resources.files("clubbooking").joinpath("sql", f"{name}.sql").read_text()
+    """A query shipped with the package (clubbooking_dev/sql/<name>.sql)."""
+    return resources.files("clubbooking_dev").joinpath("sql", f"{name}.sql").read_text()
 
 
 def count_double_bookings(conn: psycopg.Connection[object]) -> int:

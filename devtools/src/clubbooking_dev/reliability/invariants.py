@@ -16,8 +16,8 @@ from typing import Any
 
 import psycopg
 
-from clubbooking.checks import count_double_bookings, sql_text
-from clubbooking.reliability.history import FAIL, OK, History, Op
+from clubbooking_dev.checks import count_double_bookings, sql_text
+from clubbooking_dev.reliability.history import FAIL, OK, History, Op
 
 EXAMPLES = 5
 

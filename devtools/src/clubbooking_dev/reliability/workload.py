@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-
-from clubbooking import leeds
-from clubbooking.reliability.faults import WORKER_APP, FakeClock, weekend_nights
-from clubbooking.reliability.history import CONNECTION_LOST, FAIL, INFO, OK, TIMEOUT, FaultLog, History, Op
 from clubbooking.transport import rpc_query
+
+from clubbooking_dev import leeds
+from clubbooking_dev.reliability.faults import WORKER_APP, FakeClock, weekend_nights
+from clubbooking_dev.reliability.history import CONNECTION_LOST, FAIL, INFO, OK, TIMEOUT, FaultLog, History, Op
 
 SETUP = ("select set_config('role', %s, true), set_config('request.jwt.claims', %s, true), "
          "set_config('clubbooking.now', %s, true), set_config('clubbooking.request_id', %s, true), "

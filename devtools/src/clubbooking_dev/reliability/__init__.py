@@ -6,9 +6,9 @@ request and its outcome (``history``); ``faults`` kills sessions, crashes and re
 server, sets tiny statement timeouts and jumps the test clock (``clubbooking.now``);
 ``invariants`` checks the database against the history after each run; ``runner`` ties them
 together and prints the table; ``soak`` watches connection and memory growth.
-Run it with ``python -m clubbooking.reliability run`` (``make reliability``).
+Run it with ``python -m clubbooking_dev.reliability run`` (``make reliability``).
 """
 
-from clubbooking.reliability.runner import RunConfig, RunReport, run
+from clubbooking_dev.reliability.runner import RunConfig, RunReport, run
 
 __all__ = ["RunConfig", "RunReport", "run"]

@@ -1,5 +1,5 @@
 """A bounded soak on loopback: the real client (its connection pool) cycling bookings through
-hold -> submit -> approve -> cancel for minutes, while a sampler records the server's
+hold -> pay -> approve -> cancel for minutes, while a sampler records the server's
 connections and the private memory of the server's backends and of this process."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from clubbooking.client import BookingClient
+from clubbooking.errors import BookingError
 from rich.console import Console
 from rich.table import Table
 
-from clubbooking import leeds
-from clubbooking.client import BookingClient
-from clubbooking.errors import BookingError
-from clubbooking.reliability.runner import first_friday
+from clubbooking_dev import leeds
+from clubbooking_dev.reliability.runner import first_friday
 
 
 def rss_anon_kb(pid: int | str) -> int:
@@ -99,7 +99,7 @@ def soak(dsn: str, seconds: float, *, workers: int = 4, sample_every: float = 5.
         while not stop.is_set():
             try:
                 held = guest.hold_tables(leeds.VENUE_ID, night, slot, [table], 4)
-                guest.submit_booking(held.booking_id, payment_reference=f"pi_soak_{i}_{cycles[0]}")
+                manager.record_payment(held.booking_id, "card_terminal", f"soak {i}")
                 manager.approve_booking(held.booking_id)
                 guest.cancel_booking(held.booking_id)
                 with lock:

@@ -1,4 +1,4 @@
-"""``python -m clubbooking.reliability run|soak``: the checker and the soak, on a cluster of their own."""
+"""``python -m clubbooking_dev.reliability run|soak``: the checker and the soak, on a cluster of their own."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from clubbooking.reliability import faults, runner, soak
+from clubbooking_dev.reliability import faults, runner, soak
 
 app = typer.Typer(add_completion=False, help="The fault-injecting reliability checker and the soak.")
 

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from clubbooking import harness
-from clubbooking.reliability.history import FaultLog
+from clubbooking_dev import harness
+from clubbooking_dev.reliability.history import FaultLog
 
 WORKER_APP = "clubbooking-reliability-worker"
 LONDON = ZoneInfo("Europe/London")

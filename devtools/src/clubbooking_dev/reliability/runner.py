@@ -16,11 +16,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from clubbooking import harness, leeds
-from clubbooking.reliability import faults as nemesis
-from clubbooking.reliability import invariants as inv
-from clubbooking.reliability.history import FAIL, INFO, OK, FaultLog, History
-from clubbooking.reliability.workload import Floor, Workload
+from clubbooking_dev import harness, leeds
+from clubbooking_dev.reliability import faults as nemesis
+from clubbooking_dev.reliability import invariants as inv
+from clubbooking_dev.reliability.history import FAIL, INFO, OK, FaultLog, History
+from clubbooking_dev.reliability.workload import Floor, Workload
 
 # psycopg logs every rollback that fails on a connection the nemesis killed: expected here.
 logging.getLogger("psycopg").setLevel(logging.CRITICAL)

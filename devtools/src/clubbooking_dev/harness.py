@@ -142,7 +142,7 @@ def _configured_port(data: Path) -> int | None:
 
 def start_container() -> Database:
     """A PostgreSQL with pg_cron and pgTAP in Docker, through testcontainers."""
-    from testcontainers.postgres import PostgresContainer  # optional extra: clubbooking[docker]
+    from testcontainers.postgres import PostgresContainer  # optional extra: clubbooking_dev[docker]
 
     flags = " ".join(f"-c {k}={v}" for k, v in SERVER_SETTINGS.items() if k != "listen_addresses")
     container = PostgresContainer(CONTAINER_IMAGE, username="postgres", password="postgres", dbname="postgres")

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from clubbooking.client import BookingClient
+from clubbooking.errors import BookingError, SectionNotAvailable
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from clubbooking import harness, leeds
-from clubbooking.checks import count_double_bookings
-from clubbooking.client import BookingClient
-from clubbooking.errors import BookingError, SectionNotAvailable
+from clubbooking_dev import harness, leeds
+from clubbooking_dev.checks import count_double_bookings
 
 
 @dataclass
@@ -83,7 +83,8 @@ def guest_tries(client: BookingClient, night: Any, slot: str, stats: NightStats,
             with stats.lock:
                 stats.abandoned += 1
             return
-        client.submit_booking(booking.booking_id, payment_reference=f"pi_demo_{booking.reference}")
+        # The guest pays on the venue's card terminal; the host records it, which submits the request.
+        client.as_user(leeds.staff_claims("host")).record_payment(booking.booking_id, "card_terminal", "deposit paid")
         with stats.lock:
             stats.submitted += 1
         return
