@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from clubbooking_dev import leeds
 from clubbooking.client import BookingClient
+from clubbooking_dev import leeds
 
 ROOT = Path(__file__).resolve().parent.parent
 DENO = ROOT / ".tools/node_modules/.bin/deno"

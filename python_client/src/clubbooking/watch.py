@@ -365,6 +365,8 @@ class BlockingSource(Protocol):
 
     def get_availability_events(self, channel: str, after_version: int) -> Sequence[AvailabilityEvent]: ...
 
+    def report_client_metrics(self, venue_id: uuid.UUID, date: dt.date, batch: MetricsBatch) -> dict[str, Any]: ...
+
 
 class ThreadedSource:
     """``AvailabilitySource`` over the synchronous ``BookingClient`` (each call in a worker thread)."""
