@@ -23,7 +23,7 @@ begin
   from public.venue_tables t
   left join lateral (
     select case when bt.block_id is not null then 'blocked'
-                when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status
+                when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status::text
                 else 'available' end as state,
            bt.booking_id, bt.block_id
     from public.booking_tables bt
