@@ -185,6 +185,8 @@ export type Database = {
           minimum_spend_total: number
           occasion: string | null
           party_size: number
+          payment_intent_id: string | null
+          payment_method: string | null
           payment_reference: string | null
           period: unknown
           promoter_code: string | null
@@ -194,6 +196,7 @@ export type Database = {
           refund_status: string | null
           special_requests: string | null
           status: Database["public"]["Enums"]["booking_status"]
+          status_note: string | null
           status_reason: string | null
           updated_at: string
           updated_by: string | null
@@ -212,6 +215,8 @@ export type Database = {
           minimum_spend_total?: number
           occasion?: string | null
           party_size: number
+          payment_intent_id?: string | null
+          payment_method?: string | null
           payment_reference?: string | null
           period: unknown
           promoter_code?: string | null
@@ -221,6 +226,7 @@ export type Database = {
           refund_status?: string | null
           special_requests?: string | null
           status?: Database["public"]["Enums"]["booking_status"]
+          status_note?: string | null
           status_reason?: string | null
           updated_at?: string
           updated_by?: string | null
@@ -239,6 +245,8 @@ export type Database = {
           minimum_spend_total?: number
           occasion?: string | null
           party_size?: number
+          payment_intent_id?: string | null
+          payment_method?: string | null
           payment_reference?: string | null
           period?: unknown
           promoter_code?: string | null
@@ -248,6 +256,7 @@ export type Database = {
           refund_status?: string | null
           special_requests?: string | null
           status?: Database["public"]["Enums"]["booking_status"]
+          status_note?: string | null
           status_reason?: string | null
           updated_at?: string
           updated_by?: string | null
@@ -712,7 +721,9 @@ export type Database = {
           hold_ttl: string
           id: string
           max_held_tables_per_customer: number
+          max_open_waitlist_entries: number
           max_tables_per_customer_night: number
+          max_waitlist_entries_per_night: number
           min_age: number
           name: string
           open_days: number[]
@@ -731,7 +742,9 @@ export type Database = {
           hold_ttl?: string
           id?: string
           max_held_tables_per_customer?: number
+          max_open_waitlist_entries?: number
           max_tables_per_customer_night?: number
+          max_waitlist_entries_per_night?: number
           min_age?: number
           name: string
           open_days?: number[]
@@ -750,7 +763,9 @@ export type Database = {
           hold_ttl?: string
           id?: string
           max_held_tables_per_customer?: number
+          max_open_waitlist_entries?: number
           max_tables_per_customer_night?: number
+          max_waitlist_entries_per_night?: number
           min_age?: number
           name?: string
           open_days?: number[]
@@ -1012,6 +1027,10 @@ export type Database = {
       }
       mark_no_show: {
         Args: { p_booking_id?: string; p_reference?: string }
+        Returns: Json
+      }
+      record_payment: {
+        Args: { p_booking_id: string; p_method: string; p_reason: string }
         Returns: Json
       }
       refund_deposit: {
