@@ -147,6 +147,10 @@ export interface AvailabilityEvent {
   updated_at: string;
   version: number;
   actor?: Actor;
+  /** Staff channels only: the booking behind the change, when there is one. */
+  bookingId?: string;
+  /** Staff channels only, and only in the events table (never in Broadcast): the staff's note. */
+  note?: string;
 }
 
 /** The event payload as the database writes it (both vocabularies) and Realtime adds `id` to. */
@@ -161,6 +165,8 @@ export const eventPayloadShape = {
   updated_at: req("string"),
   version: req("number"),
   actor: opt("object"),
+  bookingId: opt("string"),
+  note: opt("string"),
   eventType: req("string"),
   sectionId: req("string"),
   slotId: req("string"),
@@ -193,9 +199,15 @@ export interface BookingResult {
   hold_expires_at: string | null;
   deposit: number;
   minimum_spend: number;
-  payment_reference: string | null;
   /** ISO 4217 code of the venue's money (deposit, minimum_spend). */
   currency: string;
+  /** No deposit is due, or it arrived (the Stripe webhook) or staff recorded it (`record_payment`). */
+  deposit_paid: boolean;
+  /** A held booking whose deposit's PaymentIntent is waiting for the payment. */
+  awaiting_payment: boolean;
+  /** Only to the booking's guest, its venue's managers and admins. */
+  payment_reference?: string | null;
+  payment_intent_id?: string | null;
 }
 
 export const bookingResultShape = {
@@ -211,8 +223,11 @@ export const bookingResultShape = {
   hold_expires_at: req("string", "null"),
   deposit: req("number"),
   minimum_spend: req("number"),
-  payment_reference: req("string", "null"),
   currency: req("string"),
+  deposit_paid: req("boolean"),
+  awaiting_payment: req("boolean"),
+  payment_reference: opt("string", "null"),
+  payment_intent_id: opt("string", "null"),
 } as const satisfies Shape<BookingResult>;
 
 /**
