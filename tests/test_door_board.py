@@ -156,7 +156,8 @@ def test_a_check_in_tapped_on_the_board_lands_in_the_database(browser: Any, door
                                                                admin: psycopg.Connection[Any]) -> None:
     with guest_client(admin, "dana") as dana:
         booking = dana.hold_tables(leeds.VENUE_ID, NIGHT, "slot_21_00", [leeds.TABLE_IDS[3]], 4)
-        dana.submit_booking(booking.booking_id, "pi_dana_deposit")
+    with BookingClient.connect(admin.info.dsn, claims=leeds.staff_claims("host"), pool_size=1) as host:
+        host.record_payment(booking.booking_id, "cash", "deposit paid at the bar")  # submits the hold
     with BookingClient.connect(admin.info.dsn, claims=leeds.staff_claims("manager"), pool_size=1) as manager:
         manager.approve_booking(booking.booking_id)
     page = open_board(browser, door_time_board_url, who="door")
@@ -204,9 +205,13 @@ def test_the_guest_view_holds_a_table_and_counts_down(browser: Any, board_url: s
                          "where b.reference = %s group by b.status", (reference,)).fetchone()
     assert held is not None and held[0] == "held" and sorted(held[1]) == sorted(table_ids)
     page.wait_for_selector(f"#guest-options [data-table-id='{uuid.UUID(table_ids[0])}'][data-state=unavailable]")
+    # A deposit is due: the guest gives the PaymentIntent their app paid; the hold then waits for
+    # the payment (the stripe-webhook function submits it), and the board says so.
     page.fill("#guest-hold .payment-reference", "pi_board_test")
     page.click("#guest-hold .submit")
-    page.wait_for_selector("#guest-hold .hold[data-status=pending_approval]")
+    page.wait_for_selector("#guest-hold .hold[data-status=held][data-awaiting-payment=true]")
+    assert admin.execute("select status::text, payment_intent_id from public.bookings where reference = %s",
+                         (reference,)).fetchone() == ("held", "pi_board_test")
     page.close()
 
 

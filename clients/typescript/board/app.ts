@@ -392,8 +392,8 @@ async function holdForGuest(tableIds: string[]): Promise<void> {
 
 /**
  * A hold with its countdown and a submit button. The board takes no payments: where a deposit
- * is due, the submit carries the reference of a payment made elsewhere (a Stripe PaymentIntent,
- * which the stripe-webhook function confirms).
+ * is due, the submit carries the Stripe PaymentIntent the guest's payment goes through, and the
+ * hold waits for that payment (the stripe-webhook function submits it when it arrives).
  */
 function showHold(container: HTMLElement, hold: BookingResult): void {
   for (const countdown of state.countdowns) countdown.stop();
@@ -419,9 +419,14 @@ function showHold(container: HTMLElement, hold: BookingResult): void {
   submit.addEventListener("click", async () => {
     try {
       const submitted = await state.client!.submitBooking(hold.booking_id, payment.value.trim() || undefined);
+      box.dataset.status = submitted.status;
+      box.dataset.awaitingPayment = String(submitted.awaiting_payment);
+      if (submitted.awaiting_payment) {
+        status.textContent = `${submitted.reference}: held, awaiting the deposit's payment`;
+        return;
+      }
       for (const countdown of state.countdowns) countdown.stop();
       status.textContent = `${submitted.reference}: ${submitted.status.replace("_", " ")}`;
-      box.dataset.status = submitted.status;
       clock.remove();
       submit.remove();
     } catch (error) {

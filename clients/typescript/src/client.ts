@@ -152,10 +152,15 @@ export class BookingClient {
     }
   }
 
-  async submitBooking(bookingId: string, paymentReference?: string): Promise<BookingResult> {
+  /**
+   * Submit a hold for approval. Where a deposit is due and unpaid, `paymentIntentId` (pi_...)
+   * names the Stripe PaymentIntent it is paid through: the hold then waits (`awaiting_payment`)
+   * and the stripe-webhook function submits it when the payment arrives.
+   */
+  async submitBooking(bookingId: string, paymentIntentId?: string): Promise<BookingResult> {
     return await this.call("submit_booking", {
       p_booking_id: bookingId,
-      p_payment_reference: paymentReference,
+      p_payment_reference: paymentIntentId,
     }) as BookingResult;
   }
 
