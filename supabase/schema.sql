@@ -2673,15 +2673,18 @@ end;
 $_$;
 
 CREATE FUNCTION private.person_label(p_user_id uuid, p_venue_id uuid) RETURNS jsonb
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
+begin
+  return (
   select case when p_user_id is null then jsonb_build_object('name', null, 'role', 'system')
     else jsonb_build_object(
       'name', coalesce((select u.raw_user_meta_data ->> 'full_name' from auth.users u where u.id = p_user_id),
                        (select c.full_name from public.customers c where c.user_id = p_user_id)),
       'role', coalesce((select sm.role::text from public.staff_members sm
-                        where sm.user_id = p_user_id and sm.venue_id = p_venue_id), 'customer')) end
+                        where sm.user_id = p_user_id and sm.venue_id = p_venue_id), 'customer')) end);
+end;
 $$;
 
 COMMENT ON FUNCTION private.person_label(p_user_id uuid, p_venue_id uuid) IS 'A user''s name and role at a venue, for staff views of who changed a table.';
