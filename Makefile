@@ -4,7 +4,7 @@ VENV := .venv
 CB := $(VENV)/bin/clubbooking
 export CLUBBOOKING_ROOT := $(CURDIR)
 
-.PHONY: bootstrap demo test lint pgtap pytest bench bench-quick up down serve reliability schema
+.PHONY: bootstrap demo test lint pgtap pytest bench bench-quick up down serve board types reliability schema
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -33,16 +33,28 @@ up: bootstrap
 down: bootstrap
 	@$(CB) down
 
-## make serve: the Edge Functions on http://127.0.0.1:$(SERVE_PORT) (deno serve), over
-## $$DATABASE_URL or the database `make up` keeps; local secrets default to the Supabase CLI's
-## well-known local JWT secret and a local Stripe signing secret.
+## make serve: the door board at http://127.0.0.1:$(SERVE_PORT)/ and the Edge Functions beside it
+## (deno serve), over $$DATABASE_URL or the database `make up` keeps, with the local stand-ins
+## for PostgREST's /rest/v1/rpc, Realtime and a local-only sign-in; local secrets default to the
+## Supabase CLI's well-known local JWT secret and a local Stripe signing secret.
 SERVE_PORT ?= 8000
-serve: bootstrap
+serve: bootstrap board
 	@cd supabase/functions && \
 	  DATABASE_URL="$${DATABASE_URL:-$$(../../$(CB) up | tail -n 1)}" \
 	  JWT_SECRET="$${JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long}" \
 	  STRIPE_WEBHOOK_SECRET="$${STRIPE_WEBHOOK_SECRET:-whsec_local}" \
-	  ../../.tools/node_modules/.bin/deno serve --allow-env --allow-net --host 127.0.0.1 --port $(SERVE_PORT) serve.ts
+	  ../../.tools/node_modules/.bin/deno serve --allow-env --allow-net --allow-read --host 127.0.0.1 \
+	    --port $(SERVE_PORT) serve.ts
+
+## make board: the door board's bundle (clients/typescript/board/dist/board.js, not committed)
+board: bootstrap
+	@cd clients/typescript && ../../.tools/node_modules/.bin/deno bundle --quiet --platform browser --minify \
+	  board/app.ts -o board/dist/board.js
+
+## make types: regenerate clients/typescript/src/database.types.ts from the migrations (postgres-meta's
+## generator, on a throw-away database or $$DATABASE_URL's); `make test` fails when it is stale
+types: bootstrap
+	@$(CB) with-db -- bash scripts/gen-types.sh
 
 ## make bench: every benchmark scenario, ours beside its baselines, on one throw-away server (or
 ## $$DATABASE_URL's): bench/results/latest.{json,md,png} and latest-plans.txt (under 10 minutes)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what `make test`, `make demo` and `make bench` need, and nothing twice:
 # Debian's PostgreSQL 15 extensions (pg_cron, pgTAP with pg_prove, plpgsql_check for
-# `supabase db lint`), a venv with the Python client (editable, with its test extras) and the
-# repository's tooling (devtools/, editable), and from npm into .tools: Deno for the Edge
-# Functions and the Supabase CLI (pinned: 2.117.0).
+# `supabase db lint`) and Chromium (for the browser test), a venv with the Python client
+# (editable, with its test extras, Playwright among them) and the repository's tooling
+# (devtools/, editable), and from npm into .tools: Deno for the Edge Functions, postgres-meta
+# (the TypeScript types generator), TypeScript, and the Supabase CLI (pinned: 2.117.0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,8 @@ apt_missing=()
 [ -f /usr/share/postgresql/15/extension/pgtap.control ] || apt_missing+=(postgresql-15-pgtap)
 command -v pg_prove >/dev/null || apt_missing+=(libtap-parser-sourcehandler-pgtap-perl)
 [ -f /usr/share/postgresql/15/extension/plpgsql_check.control ] || apt_missing+=(postgresql-15-plpgsql-check)
+# Playwright drives Debian's Chromium (its own browser download is not used)
+[ -x /usr/bin/chromium ] || apt_missing+=(chromium)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   echo "bootstrap: installing ${apt_missing[*]}"
   sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
@@ -30,10 +33,10 @@ if [ ! -f "$stamp" ] || [ python_client/pyproject.toml -nt "$stamp" ] || [ devto
   touch "$stamp"
 fi
 
-if [ ! -x .tools/node_modules/.bin/deno ]; then
-  echo "bootstrap: installing Deno through npm"
+if [ ! -x .tools/node_modules/.bin/deno ] || [ ! -f .tools/node_modules/@supabase/postgres-meta/package.json ] || [ ! -x .tools/node_modules/.bin/tsc ]; then
+  echo "bootstrap: installing Deno, postgres-meta and TypeScript through npm"
   mkdir -p .tools
-  (cd .tools && npm install --silent --no-audit --no-fund deno >/dev/null)
+  (cd .tools && npm install --silent --no-audit --no-fund deno @supabase/postgres-meta@0.99.0 typescript@5.9.3 >/dev/null)
 fi
 
 supabase_cli=2.117.0

@@ -13,4 +13,5 @@ echo "== pytest (tests/)"
 .venv/bin/pytest tests -q -p no:cacheprovider
 
 echo "== Edge Functions (supabase/functions/tests)"; bash scripts/test-edge-functions.sh
+echo "== TypeScript client (clients/typescript: types fresh, tests)"; bash scripts/test-typescript-client.sh
 echo "== bench-quick (bench/, correctness figures must hold)" && BENCH_STRICT=1 .venv/bin/python -m bench --quick

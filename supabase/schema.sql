@@ -9,6 +9,54 @@ CREATE SCHEMA public;
 
 COMMENT ON SCHEMA public IS 'standard public schema';
 
+CREATE TYPE public.block_kind AS ENUM (
+    'maintenance',
+    'vip_override',
+    'private_event',
+    'other'
+);
+
+COMMENT ON TYPE public.block_kind IS 'Why staff blocked a table.';
+
+CREATE TYPE public.booking_status AS ENUM (
+    'held',
+    'pending_approval',
+    'confirmed',
+    'checked_in',
+    'no_show',
+    'expired',
+    'cancelled',
+    'rejected'
+);
+
+COMMENT ON TYPE public.booking_status IS 'A booking''s status (the status machine is on public.bookings).';
+
+CREATE TYPE public.client_kind AS ENUM (
+    'typescript',
+    'python'
+);
+
+COMMENT ON TYPE public.client_kind IS 'Which client library sent a monitoring report.';
+
+CREATE TYPE public.staff_role AS ENUM (
+    'door',
+    'host',
+    'manager',
+    'admin'
+);
+
+COMMENT ON TYPE public.staff_role IS 'A staff member''s role at a venue, least to most trusted.';
+
+CREATE TYPE public.waitlist_status AS ENUM (
+    'waiting',
+    'offered',
+    'accepted',
+    'expired',
+    'cancelled'
+);
+
+COMMENT ON TYPE public.waitlist_status IS 'A waitlist entry''s status.';
+
 CREATE FUNCTION private.acquire_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -242,7 +290,7 @@ CREATE TABLE public.bookings (
     venue_id uuid NOT NULL,
     customer_id uuid NOT NULL,
     reference text NOT NULL,
-    status text DEFAULT 'held'::text NOT NULL,
+    status public.booking_status DEFAULT 'held'::public.booking_status NOT NULL,
     booking_date date NOT NULL,
     period tstzrange NOT NULL,
     party_size integer NOT NULL,
@@ -269,8 +317,7 @@ CREATE TABLE public.bookings (
     CONSTRAINT bookings_payment_method_check CHECK ((payment_method = ANY (ARRAY['stripe'::text, 'cash'::text, 'card_terminal'::text, 'bank_transfer'::text]))),
     CONSTRAINT bookings_period_check CHECK (((NOT isempty(period)) AND lower_inc(period) AND (NOT upper_inc(period)))),
     CONSTRAINT bookings_reference_check CHECK ((reference ~ '^BR-[0-9]{6}-[A-Z0-9]{6}$'::text)),
-    CONSTRAINT bookings_refund_status_check CHECK ((refund_status = ANY (ARRAY['refund_due'::text, 'refunded'::text]))),
-    CONSTRAINT bookings_status_check CHECK ((status = ANY (ARRAY['held'::text, 'pending_approval'::text, 'confirmed'::text, 'checked_in'::text, 'no_show'::text, 'expired'::text, 'cancelled'::text, 'rejected'::text])))
+    CONSTRAINT bookings_refund_status_check CHECK ((refund_status = ANY (ARRAY['refund_due'::text, 'refunded'::text])))
 );
 
 COMMENT ON TABLE public.bookings IS 'A booking of one or more tables for a time range of one night. Status machine: held -> pending_approval -> confirmed -> checked_in | no_show; held -> expired; open -> cancelled; pending_approval -> rejected.';
@@ -287,8 +334,8 @@ CREATE FUNCTION private.audit_override(p_booking public.bookings, p_action text,
     LANGUAGE sql
     SET search_path TO ''
     AS $$
-  select private.write_audit(p_booking.venue_id, 'booking', p_booking.id, p_action, p_booking.status,
-                             p_booking.status, private.required_reason(p_reason), p_detail)
+  select private.write_audit(p_booking.venue_id, 'booking', p_booking.id, p_action, p_booking.status::text,
+                             p_booking.status::text, private.required_reason(p_reason), p_detail)
 $$;
 
 COMMENT ON FUNCTION private.audit_override(p_booking public.bookings, p_action text, p_reason text, p_detail jsonb) IS 'One audit row for a manager override of a booking.';
@@ -552,7 +599,7 @@ begin
   end if;
   perform private.write_audit(new.venue_id, 'booking', new.id,
     case when tg_op = 'INSERT' then 'hold_created' else 'status_changed' end,
-    case when tg_op = 'INSERT' then null else old.status end, new.status,
+    case when tg_op = 'INSERT' then null else old.status::text end, new.status::text,
     coalesce(new.status_note, new.status_reason),
     case when tg_op = 'INSERT'
          then jsonb_build_object('reference', new.reference, 'party_size', new.party_size,
@@ -619,6 +666,12 @@ begin
     'events_last_hour', (select count(*) from public.availability_events e
                          where e.created_at > now() - interval '1 hour'
                            and (v_venues is null or e.venue_id = any (v_venues))),
+    -- seed 003's monitoring for last night and tonight, next to hold conversion
+    'client_monitoring', (select coalesce(jsonb_agg(jsonb_build_object('venue_id', v.id) || m.night_figures), '[]')
+                          from public.venues v
+                          cross join lateral jsonb_array_elements(
+                            private.get_venue_metrics(v.id, current_date - 1, current_date)) m(night_figures)
+                          where v_venues is null or v.id = any (v_venues)),
     'checked_at', now());
 end;
 $$;
@@ -770,7 +823,7 @@ CREATE FUNCTION private.check_status_change(p_old public.bookings, INOUT p_new p
 declare
   v_note text := nullif(trim(current_setting('clubbooking.reason', true)), '');
 begin
-  if not private.is_valid_transition(p_old.status, p_new.status) then
+  if not private.is_valid_transition(p_old.status::text, p_new.status::text) then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', p_old.status, p_new.status));
   end if;
   if p_new.status_reason is not distinct from p_old.status_reason then
@@ -902,6 +955,30 @@ CREATE FUNCTION private.cleanup_expired_locks() RETURNS void
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
     AS $$ select private.expire_holds(); $$;
+
+CREATE FUNCTION private.client_night_figures(p_venue_id uuid, p_night date) RETURNS jsonb
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select jsonb_build_object(
+    'delivery_p95_ms', (select round(percentile_cont(0.95) within group (order by l)::numeric, 1)
+                        from private.client_reports r cross join lateral unnest(r.latencies_ms) l
+                        where r.venue_id = p_venue_id and r.night = p_night),
+    'delivery_samples', coalesce((select sum(cardinality(r.latencies_ms)) from private.client_reports r
+                                  where r.venue_id = p_venue_id and r.night = p_night), 0),
+    'resyncs', coalesce(sum(r.resyncs), 0),
+    'snapshot_mismatch_rate', round(sum(r.mismatched_resyncs)::numeric / nullif(sum(r.resyncs), 0), 3),
+    'stale_hold_refusals', coalesce(sum(r.stale_hold_refusals), 0))
+  from private.client_reports r
+  where r.venue_id = p_venue_id and r.night = p_night
+$$;
+
+COMMENT ON FUNCTION private.client_night_figures(p_venue_id uuid, p_night date) IS 'Per-night client monitoring figures of a venue (delivery p95, mismatch rate, stale refusals).';
+
+CREATE FUNCTION private.client_reports_per_minute() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select 6 $$;
 
 CREATE FUNCTION private.club_knows_customer(p_club_id uuid, p_customer_id uuid) RETURNS boolean
     LANGUAGE sql STABLE
@@ -1084,7 +1161,8 @@ CREATE FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_ids uuid[], p_
 declare
   v_at text := to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
   v_actor jsonb := jsonb_build_object('actor', jsonb_build_object('id', (select auth.uid()),
-                                                                  'role', private.actor_role(p_venue_id)));
+    'name', private.person_label((select auth.uid()), p_venue_id) ->> 'name',
+    'role', private.actor_role(p_venue_id)));
 begin
   perform private.lock_venue_night(p_venue_id, p_night);
   with item as materialized (
@@ -1112,14 +1190,19 @@ begin
     join lateral private.table_slot_states(p_venue_id, p_night, i.slot_period, array[i.table_id]) st on true
   ), payload as materialized (
     select e.*, p.public,
-           p.public || jsonb_build_object('previousState', e.previous_state, 'newState', e.new_state) || v_actor
+           p.public || jsonb_build_object('previousState', e.previous_state, 'newState', e.new_state,
+                                          'previous_state', e.previous_state, 'new_state', e.new_state) || v_actor
            || jsonb_strip_nulls(jsonb_build_object('bookingId', p_booking_id, 'note', p_note)) as staff
     from event e
     cross join lateral (select jsonb_build_object(
       'eventType', 'availability.updated', 'sectionId', e.table_id, 'slotId', e.slot_id,
       'date', to_char(p_night, 'YYYY-MM-DD'), 'previousState', private.public_state(e.previous_state),
       'newState', private.public_state(e.new_state), 'reason', private.public_reason(p_reason),
-      'updatedAt', v_at, 'version', e.version) as public) p
+      'updatedAt', v_at, 'version', e.version,
+      -- the snapshot's vocabulary (snake_case); the seed's camelCase keys above stay for a release
+      'event_type', 'availability.updated', 'table_id', e.table_id, 'slot_id', e.slot_id,
+      'previous_state', private.public_state(e.previous_state), 'new_state', private.public_state(e.new_state),
+      'updated_at', v_at) as public) p
   ), stored as (
     insert into public.availability_events
       (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
@@ -1515,6 +1598,8 @@ begin
              'block_id', s.block_id, 'block_kind', blk.kind, 'block_reason', blk.reason,
              'release_at', blk.release_at,
              'changed_by', coalesce(b.updated_by, blk.created_by),
+             'changed_by_name', private.person_label(coalesce(b.updated_by, blk.created_by), p_venue_id) ->> 'name',
+             'changed_by_role', private.person_label(coalesce(b.updated_by, blk.created_by), p_venue_id) ->> 'role',
              'phone', case when v_rank >= 2 then c.phone end,
              'email', case when v_rank >= 2 then c.email end,
              'deposit_paid', case when v_rank >= 3 then b.deposit_paid_at is not null end,
@@ -1676,7 +1761,7 @@ begin
   end if;
   select sm.role into v_role from public.staff_members sm
   where sm.user_id = v_uid and (p_venue_id is null or sm.venue_id = p_venue_id)
-  order by private.staff_rank(sm.role) desc limit 1;
+  order by private.staff_rank(sm.role::text) desc limit 1;
   return coalesce(v_role, 'customer');
 end;
 $$;
@@ -1728,6 +1813,7 @@ begin
         where c.hours is not null and s.venue_id = p_venue_id
           and s.sampled_at >= lower(c.hours) - interval '12 hours' and s.sampled_at <= upper(c.hours)
         having count(*) >= 2))
+      || private.client_night_figures(p_venue_id, c.night)
       order by c.night), '[]'::jsonb)
     from counts c);
 end;
@@ -2416,13 +2502,12 @@ CREATE TABLE public.waitlist_entries (
     party_size integer NOT NULL,
     occasion text,
     priority_score integer DEFAULT 0 NOT NULL,
-    status text DEFAULT 'waiting'::text NOT NULL,
+    status public.waitlist_status DEFAULT 'waiting'::public.waitlist_status NOT NULL,
     offered_booking_id uuid,
     offer_expires_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT waitlist_entries_party_size_check CHECK (((party_size >= 1) AND (party_size <= 50))),
-    CONSTRAINT waitlist_entries_priority_score_check CHECK (((priority_score >= 0) AND (priority_score <= 1000))),
-    CONSTRAINT waitlist_entries_status_check CHECK ((status = ANY (ARRAY['waiting'::text, 'offered'::text, 'accepted'::text, 'expired'::text, 'cancelled'::text])))
+    CONSTRAINT waitlist_entries_priority_score_check CHECK (((priority_score >= 0) AND (priority_score <= 1000)))
 );
 
 COMMENT ON TABLE public.waitlist_entries IS 'Guests waiting for a slot, best priority_score first; offered a hold when a table frees.';
@@ -2587,6 +2672,23 @@ begin
 end;
 $_$;
 
+CREATE FUNCTION private.person_label(p_user_id uuid, p_venue_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  return (
+  select case when p_user_id is null then jsonb_build_object('name', null, 'role', 'system')
+    else jsonb_build_object(
+      'name', coalesce((select u.raw_user_meta_data ->> 'full_name' from auth.users u where u.id = p_user_id),
+                       (select c.full_name from public.customers c where c.user_id = p_user_id)),
+      'role', coalesce((select sm.role::text from public.staff_members sm
+                        where sm.user_id = p_user_id and sm.venue_id = p_venue_id), 'customer')) end);
+end;
+$$;
+
+COMMENT ON FUNCTION private.person_label(p_user_id uuid, p_venue_id uuid) IS 'A user''s name and role at a venue, for staff views of who changed a table.';
+
 CREATE FUNCTION private.pii_keys() RETURNS text[]
     LANGUAGE sql IMMUTABLE
     SET search_path TO ''
@@ -2693,7 +2795,7 @@ begin
     perform private.raise_error('INVALID_INPUT', 'unknown booking', 'PT404');
   end if;
   perform private.write_audit(v_booking.venue_id, 'booking', p_booking_id, 'deposit_failed',
-    v_booking.status, v_booking.status, left(coalesce(p_reason, 'payment failed'), 500),
+    v_booking.status::text, v_booking.status::text, left(coalesce(p_reason, 'payment failed'), 500),
     jsonb_build_object('payment_reference', p_payment_reference));
   return private.booking_result(v_booking) || jsonb_build_object('outcome', 'recorded');
 end;
@@ -2769,7 +2871,7 @@ begin
    where b.id = p_booking_id
   returning * into v_booking;
   perform private.write_audit(v_booking.venue_id, 'booking', p_booking_id, 'deposit_refund_due',
-    v_booking.status, v_booking.status, 'payment arrived for a booking that cannot keep it',
+    v_booking.status::text, v_booking.status::text, 'payment arrived for a booking that cannot keep it',
     jsonb_build_object('payment_reference', p_payment_reference));
   return private.booking_result(v_booking)
          || jsonb_build_object('outcome', 'refund_due', 'refund_status', 'refund_due', 'alternatives', v_alternatives);
@@ -2796,7 +2898,7 @@ begin
   perform private.require_live_hold(v_booking, 'paid for');
   v_booking := private.mark_deposit_paid(v_booking.id, null, p_method);
   perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id, 'deposit_paid_in_person',
-    v_booking.status, v_booking.status, v_reason,
+    v_booking.status::text, v_booking.status::text, v_reason,
     jsonb_build_object('method', p_method, 'amount', v_booking.deposit_total));
   return private.submit_booking(v_booking.id) || jsonb_build_object('outcome', 'submitted');
 end;
@@ -2927,6 +3029,50 @@ begin
   return pg_catalog.pg_advisory_unlock(private.lock_key(p_table_id), private.night_key(p_booking_date));
 end;
 $$;
+
+CREATE FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_key text;
+begin
+  if (select auth.uid()) is null and not private.is_trusted() then
+    perform private.raise_error('NOT_AUTHORIZED', 'sign in first', 'PT401');
+  end if;
+  if p_venue_id is null or p_date is null or p_client is null or p_latencies_ms is null or p_resyncs is null
+     or p_mismatched_resyncs is null or p_stale_hold_refusals is null then
+    perform private.raise_error('INVALID_INPUT', 'every figure is required (an empty array for no latencies)');
+  end if;
+  if cardinality(p_latencies_ms) > 500
+     or exists (select 1 from unnest(p_latencies_ms) l where l is null or l not between 0 and 600000) then
+    perform private.raise_error('INVALID_INPUT', 'at most 500 latencies a report, each 0 to 600000 ms');
+  end if;
+  if p_resyncs not between 0 and 1000 or p_mismatched_resyncs not between 0 and p_resyncs
+     or p_stale_hold_refusals not between 0 and 1000 then
+    perform private.raise_error('INVALID_INPUT', 'counts are 0 to 1000, mismatched resyncs at most the resyncs');
+  end if;
+  if not isfinite(p_date) or p_date not between current_date - 2 and current_date + 190 then
+    perform private.raise_error('DATE_OUT_OF_RANGE', 'a report is for a night from two days ago to six months ahead');
+  end if;
+  if not exists (select 1 from public.venues v where v.id = p_venue_id) then
+    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
+  end if;
+  v_key := md5(coalesce((select auth.uid())::text, private.api_role()) || '/' || p_venue_id::text);
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('client_reports:' || v_key));
+  if (select count(*) from private.client_reports r
+      where r.reporter_key = v_key and r.reported_at > now() - interval '1 minute') >= private.client_reports_per_minute() then
+    perform private.raise_error('INVALID_INPUT',
+      format('rate limited: at most %s reports a minute', private.client_reports_per_minute()), 'PT429');
+  end if;
+  insert into private.client_reports
+    (venue_id, night, reporter_key, client, latencies_ms, resyncs, mismatched_resyncs, stale_hold_refusals)
+  values (p_venue_id, p_date, v_key, p_client, p_latencies_ms, p_resyncs, p_mismatched_resyncs, p_stale_hold_refusals);
+  return jsonb_build_object('accepted', true, 'samples', cardinality(p_latencies_ms));
+end;
+$$;
+
+COMMENT ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) IS 'Stores one batch of client measurements (bounded, rate-limited per user and venue, no personal data).';
 
 CREATE FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) RETURNS void
     LANGUAGE plpgsql
@@ -3421,10 +3567,10 @@ CREATE FUNCTION private.staff_transition(p_booking_id uuid, p_to text, p_from te
 declare
   v_booking public.bookings := private.booking_for_transition(p_booking_id, p_guest_may, p_min_role);
 begin
-  if v_booking.status = p_to then
+  if v_booking.status::text = p_to then
     return private.booking_result(v_booking);
   end if;
-  if not v_booking.status = any (p_from) then
+  if not v_booking.status::text = any (p_from) then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', v_booking.status, p_to));
   end if;
   return private.set_status(v_booking, p_to, p_reason, p_note);
@@ -3440,7 +3586,7 @@ begin
   select coalesce(array_agg(sm.venue_id), '{}')
   from public.staff_members sm
   where sm.user_id = (select auth.uid())
-    and private.staff_rank(sm.role) >= private.staff_rank(p_min_role));
+    and private.staff_rank(sm.role::text) >= private.staff_rank(p_min_role));
 end;
 $$;
 
@@ -3505,7 +3651,7 @@ begin
   from public.venue_tables t
   left join lateral (
     select case when bt.block_id is not null then 'blocked'
-                when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status
+                when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status::text
                 else 'available' end as state,
            bt.booking_id, bt.block_id
     from public.booking_tables bt
@@ -3513,7 +3659,7 @@ begin
     where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id and bt.is_active
       and bt.is_exclusive and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
     order by case when bt.block_id is not null then 0 else 1 end,
-             array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'], bk.status)
+             array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'], bk.status::text)
     limit 1) top on true
   left join lateral (
     select sum(bt.party_size)::int as guests from public.booking_tables bt
@@ -3527,12 +3673,12 @@ $$;
 
 COMMENT ON FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[]) IS 'The tables'' true states in a time range of a night (all tables, or the given ones); the snapshot and the events both read it.';
 
-CREATE FUNCTION private.table_state(p_status text) RETURNS text
+CREATE FUNCTION private.table_state(p_status public.booking_status) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
 begin
-  return case when p_status in ('held', 'pending_approval', 'confirmed', 'checked_in') then p_status
+  return case when p_status in ('held', 'pending_approval', 'confirmed', 'checked_in') then p_status::text
                 else 'available' end;
 end;
 $$;
@@ -4057,6 +4203,16 @@ CREATE FUNCTION public.release_booking_lock(table_id uuid, booking_date date, st
 
 COMMENT ON FUNCTION public.release_booking_lock(table_id uuid, booking_date date, start_time time without time zone) IS 'Seed API: release acquire_booking_lock''s lock.';
 
+CREATE FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  select private.report_client_metrics(p_venue_id, p_date, p_client, p_latencies_ms, p_resyncs,
+                                       p_mismatched_resyncs, p_stale_hold_refusals)
+$$;
+
+COMMENT ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) IS 'A client''s batch of monitoring figures for a venue''s night (signed in; at most 6 a minute).';
+
 CREATE FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) RETURNS jsonb
     LANGUAGE sql
     SET search_path TO ''
@@ -4109,6 +4265,34 @@ CREATE TABLE private.channel_versions (
 COMMENT ON TABLE private.channel_versions IS 'The current version of each availability channel.';
 
 COMMENT ON COLUMN private.channel_versions.venue_id IS 'The venue of the channel (its third part): the distribution column.';
+
+CREATE TABLE private.client_reports (
+    id bigint NOT NULL,
+    venue_id uuid NOT NULL,
+    night date NOT NULL,
+    reporter_key text NOT NULL,
+    client public.client_kind NOT NULL,
+    latencies_ms integer[] NOT NULL,
+    resyncs integer NOT NULL,
+    mismatched_resyncs integer NOT NULL,
+    stale_hold_refusals integer NOT NULL,
+    reported_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT client_reports_check CHECK (((mismatched_resyncs >= 0) AND (mismatched_resyncs <= resyncs))),
+    CONSTRAINT client_reports_latencies_ms_check CHECK ((cardinality(latencies_ms) <= 500)),
+    CONSTRAINT client_reports_resyncs_check CHECK (((resyncs >= 0) AND (resyncs <= 1000))),
+    CONSTRAINT client_reports_stale_hold_refusals_check CHECK (((stale_hold_refusals >= 0) AND (stale_hold_refusals <= 1000)))
+);
+
+COMMENT ON TABLE private.client_reports IS 'Batches of client measurements (seed 003 monitoring) per venue and night; no personal data.';
+
+ALTER TABLE private.client_reports ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME private.client_reports_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 CREATE TABLE private.conflict_samples (
     venue_id uuid NOT NULL,
@@ -4336,9 +4520,8 @@ CREATE TABLE public.staff_members (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     venue_id uuid NOT NULL,
     user_id uuid NOT NULL,
-    role text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT staff_members_role_check CHECK ((role = ANY (ARRAY['door'::text, 'host'::text, 'manager'::text, 'admin'::text])))
+    role public.staff_role NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 COMMENT ON TABLE public.staff_members IS 'Venue staff and their role there: door < host < manager < admin.';
@@ -4349,14 +4532,13 @@ CREATE TABLE public.table_blocks (
     table_id uuid NOT NULL,
     booking_date date NOT NULL,
     period tstzrange NOT NULL,
-    kind text DEFAULT 'maintenance'::text NOT NULL,
+    kind public.block_kind DEFAULT 'maintenance'::public.block_kind NOT NULL,
     reason text,
     release_at timestamp with time zone,
     is_active boolean DEFAULT true NOT NULL,
     created_by uuid,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     released_at timestamp with time zone,
-    CONSTRAINT table_blocks_kind_check CHECK ((kind = ANY (ARRAY['maintenance'::text, 'vip_override'::text, 'private_event'::text, 'other'::text]))),
     CONSTRAINT table_blocks_period_check CHECK ((NOT isempty(period)))
 );
 
@@ -4417,6 +4599,9 @@ ALTER TABLE ONLY private.api_idempotency_keys
 
 ALTER TABLE ONLY private.channel_versions
     ADD CONSTRAINT channel_versions_pkey PRIMARY KEY (channel);
+
+ALTER TABLE ONLY private.client_reports
+    ADD CONSTRAINT client_reports_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY private.conflict_samples
     ADD CONSTRAINT conflict_samples_pkey PRIMARY KEY (venue_id, sampled_at);
@@ -4535,6 +4720,10 @@ CREATE INDEX channel_versions_updated_at_idx ON private.channel_versions USING b
 
 CREATE INDEX channel_versions_venue_id_idx ON private.channel_versions USING btree (venue_id);
 
+CREATE INDEX client_reports_reporter_idx ON private.client_reports USING btree (reporter_key, reported_at);
+
+CREATE INDEX client_reports_venue_night_idx ON private.client_reports USING btree (venue_id, night);
+
 CREATE INDEX notification_deliveries_due_idx ON private.notification_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
 
 CREATE INDEX stripe_events_booking_id_idx ON private.stripe_events USING btree (booking_id) WHERE (booking_id IS NOT NULL);
@@ -4555,7 +4744,7 @@ CREATE INDEX booking_tables_night_idx ON public.booking_tables USING btree (venu
 
 CREATE INDEX bookings_customer_night_idx ON public.bookings USING btree (customer_id, booking_date);
 
-CREATE INDEX bookings_held_expiry_idx ON public.bookings USING btree (hold_expires_at) WHERE (status = 'held'::text);
+CREATE INDEX bookings_held_expiry_idx ON public.bookings USING btree (hold_expires_at) WHERE (status = 'held'::public.booking_status);
 
 CREATE UNIQUE INDEX bookings_idempotency_key ON public.bookings USING btree (customer_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
 
@@ -4639,7 +4828,10 @@ CREATE TRIGGER venues_conflict_counter AFTER INSERT ON public.venues FOR EACH RO
 
 CREATE TRIGGER waitlist_entries_note_venue_night AFTER INSERT ON public.waitlist_entries FOR EACH ROW EXECUTE FUNCTION private.note_venue_night();
 
-CREATE CONSTRAINT TRIGGER waitlist_entries_offer AFTER INSERT ON public.waitlist_entries DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.status = 'waiting'::text)) EXECUTE FUNCTION private.offer_at_commit();
+CREATE CONSTRAINT TRIGGER waitlist_entries_offer AFTER INSERT ON public.waitlist_entries DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.status = 'waiting'::public.waitlist_status)) EXECUTE FUNCTION private.offer_at_commit();
+
+ALTER TABLE ONLY private.client_reports
+    ADD CONSTRAINT client_reports_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
 
 ALTER TABLE ONLY private.conflict_samples
     ADD CONSTRAINT conflict_samples_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
@@ -4740,6 +4932,8 @@ ALTER TABLE ONLY public.waitlist_entries
 ALTER TABLE private.api_idempotency_keys ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.channel_versions ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE private.client_reports ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.conflict_samples ENABLE ROW LEVEL SECURITY;
 
@@ -4981,6 +5175,10 @@ REVOKE ALL ON FUNCTION private.claim_notification_deliveries(p_limit integer, p_
 REVOKE ALL ON FUNCTION private.cleanup_expired_locks() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.cleanup_expired_locks() TO service_role;
 
+REVOKE ALL ON FUNCTION private.client_night_figures(p_venue_id uuid, p_night date) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.client_reports_per_minute() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.club_knows_customer(p_club_id uuid, p_customer_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.combination_capacity(p_venue_id uuid, p_table_ids uuid[]) FROM PUBLIC;
@@ -5174,6 +5372,8 @@ REVOKE ALL ON FUNCTION private.override_booking(p_booking_id uuid, p_reason text
 
 REVOKE ALL ON FUNCTION private.payment_shortfall(p_booking_id uuid, p_intent jsonb) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.person_label(p_user_id uuid, p_venue_id uuid) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.pii_keys() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.prune_events(p_keep interval) FROM PUBLIC;
@@ -5224,6 +5424,10 @@ REVOKE ALL ON FUNCTION private.relay_events(p_last_id bigint, p_sent bigint[], p
 REVOKE ALL ON FUNCTION private.release_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.release_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) TO service_role;
 
+REVOKE ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO authenticated;
+GRANT ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO service_role;
+
 REVOKE ALL ON FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.require_staff(p_venue_id uuid, p_min_role text, p_needs_aal2 boolean) FROM PUBLIC;
@@ -5271,7 +5475,7 @@ GRANT ALL ON FUNCTION private.submit_booking(p_booking_id uuid, p_payment_refere
 
 REVOKE ALL ON FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[]) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.table_state(p_status text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.table_state(p_status public.booking_status) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.tables_capacity(p_venue_id uuid, p_table_ids uuid[]) FROM PUBLIC;
 
@@ -5428,6 +5632,10 @@ GRANT ALL ON FUNCTION public.reject_booking(p_booking_id uuid, p_reason text) TO
 
 REVOKE ALL ON FUNCTION public.release_booking_lock(table_id uuid, booking_date date, start_time time without time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.release_booking_lock(table_id uuid, booking_date date, start_time time without time zone) TO service_role;
+
+REVOKE ALL ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO authenticated;
+GRANT ALL ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO service_role;
 
 REVOKE ALL ON FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) TO authenticated;

@@ -32,6 +32,7 @@ from clubbooking.models import (
     VenueInfo,
     WaitlistEntry,
 )
+from clubbooking.monitoring import MetricsBatch
 from clubbooking_dev import leeds
 
 SLOT = "slot_23_30"
@@ -130,8 +131,11 @@ STEPS = (
     Step("sweep", "service", "expire_holds", lambda n, r: a(), int),
     Step("role", "manager", "get_user_role", lambda n, r: a(venue_id=VENUE), str, lambda role: role == "manager"),
     Step("health", "manager", "booking_system_health", lambda n, r: a(), dict),
+    Step("report", "guest", "report_client_metrics", lambda n, r: a(VENUE, n, MetricsBatch((120, 480), 2, 1, 1)),
+         dict, lambda answer: answer == {"accepted": True, "samples": 2}),
     Step("metrics", "manager", "get_venue_metrics", lambda n, r: a(VENUE, n, n), list,
-         lambda nights: len(nights) == 1 and isinstance(nights[0], NightMetrics) and nights[0].holds >= 4),
+         lambda nights: len(nights) == 1 and isinstance(nights[0], NightMetrics) and nights[0].holds >= 4
+         and nights[0].stale_hold_refusals == 1 and nights[0].snapshot_mismatch_rate == 0.5),
     Step("promoter", "guest", "get_promoter_bookings", lambda n, r: a(VENUE), NotAuthorized,
          lambda error: error.status == 403),
     Step("events", "anon", "get_availability_events", lambda n, r: a(r["snapshot"].channel, 0), list,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -25,6 +26,7 @@ from clubbooking.board import Board, render_text
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError
 from clubbooking.models import Availability
+from clubbooking.monitoring import ClientMetrics
 from clubbooking.relay import run_relay
 from clubbooking.watch import (
     NOTIFY_CHANNEL,
@@ -32,11 +34,13 @@ from clubbooking.watch import (
     BroadcastListener,
     Hint,
     Listener,
+    ListenerLost,
     PollingListener,
     PsycopgListener,
     Signal,
     ThreadedSource,
     Update,
+    report,
     watch_availability,
 )
 from clubbooking_dev import leeds
@@ -218,13 +222,15 @@ class DroppingListener:
 
 
 async def watch_while(source: ThreadedSource, night: dt.date, slot: str, listen: Callable[[], Listener],
-                      script: Callable[[list[Update]], Awaitable[None]], idle_resync: float = 120) -> list[Update]:
+                      script: Callable[[list[Update]], Awaitable[None]], idle_resync: float = 120,
+                      **options: Any) -> list[Update]:
     """Run the watcher in a task while ``script`` makes changes; returns every update it yielded."""
     seen: list[Update] = []
 
     async def consume() -> None:
         async for update in watch_availability(source, leeds.VENUE_ID, night, slot, listen=listen,
-                                               idle_resync=idle_resync, backoff=Backoff(base=0.05, cap=0.5)):
+                                               idle_resync=idle_resync, backoff=Backoff(base=0.05, cap=0.5),
+                                               **options):
             seen.append(update)
 
     task = asyncio.create_task(consume())
@@ -469,8 +475,8 @@ def test_the_board_shows_both_floors_states_in_colour_and_who_changed_them(
     text = render_text(board)
     assert "upstairs" in text and "downstairs" in text
     row = next(line for line in text.splitlines() if "Table 12" in line)
-    assert "held" in row and f"customer {guest['sub'][:8]}" in row
-    assert "host" in next(line for line in text.splitlines() if "Table 3 " in line)
+    assert "held" in row and "Board 0 (customer)" in row, "staff see who changed a table by name and role"
+    assert "Hana Host (host)" in next(line for line in text.splitlines() if "Table 3 " in line)
     assert "blocked" in text and "staff view" in text
 
     public = client.as_user({"role": "anon"}).get_availability(leeds.VENUE_ID, night, "slot_23_30")
@@ -489,3 +495,51 @@ def test_clubbooking_watch_draws_the_board_from_the_real_cli(db_dsn: str) -> Non
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "upstairs" in result.stdout and "downstairs" in result.stdout and "staff view" in result.stdout
+
+
+# ---------- seed 003's monitoring, measured by the watcher ----------
+
+class DropsOnce(PollingListener):
+    """A polling listener whose first connection is lost at its first poll."""
+
+    dropped = False
+
+    async def signals(self, timeout: float) -> list[Signal]:
+        if not DropsOnce.dropped:
+            DropsOnce.dropped = True
+            raise ListenerLost("dropped")
+        return await super().signals(timeout)
+
+
+def test_the_watcher_measures_delivery_latency_and_resync_mismatch_and_reports_them(
+        admin: psycopg.Connection[Any], client: BookingClient) -> None:
+    night = leeds.next_open_night(weeks_ahead=7)
+    viewer, rival = leeds.create_guests(admin, 2, prefix="monitor")
+    metrics = ClientMetrics()
+    source = ThreadedSource(client.as_user(viewer))
+
+    async def script(seen: list[Update]) -> None:
+        await until(lambda: any(u.kind == "refreshing" for u in seen) and seen[-1].kind == "snapshot")
+        base = shown(seen).version
+        await asyncio.to_thread(client.as_user(rival).hold_tables, leeds.VENUE_ID, night, "slot_21_00",
+                                [leeds.TABLE_IDS[2]], 2)
+        await until(lambda: shown(seen).version > base)
+
+    asyncio.run(watch_while(source, night, "slot_21_00", lambda: DropsOnce(0.05), script, metrics=metrics,
+                            report_every=3600))
+    assert len(metrics.latencies_ms) == 1 and 0 <= metrics.latencies_ms[0] < WAIT * 1000, metrics
+    assert (metrics.resyncs, metrics.mismatched_resyncs) == (1, 0), "the reconnect compared stream and snapshot"
+    stale = client.as_user(viewer)
+    with pytest.raises(BookingError):
+        stale.hold_tables(leeds.VENUE_ID, night, "slot_21_00", [leeds.TABLE_IDS[2]], 2)
+    before = client.get_availability(leeds.VENUE_ID, night, "slot_21_00")
+    assert not metrics.record_hold_refused(before, [leeds.TABLE_IDS[2]]), "it showed the table taken: not stale"
+    first = dataclasses.replace(before, tables=tuple(dataclasses.replace(t, state="available") for t in before.tables))
+    assert metrics.record_hold_refused(first, [leeds.TABLE_IDS[2]]), "it showed the table free: stale"
+
+    asyncio.run(report(source, leeds.VENUE_ID, night, metrics))
+    assert metrics.take() is None, "the batch was sent"
+    [figures] = client.as_user(leeds.staff_claims("manager")).get_venue_metrics(leeds.VENUE_ID, night, night)
+    assert (figures.delivery_samples, figures.resyncs, figures.snapshot_mismatch_rate,
+            figures.stale_hold_refusals) == (1, 1, 0.0, 1)
+    assert figures.delivery_p95_ms is not None and figures.delivery_p95_ms < WAIT * 1000

@@ -47,15 +47,18 @@ grant execute on all functions in schema tests to anon, authenticated, service_r
 -- ---------- hold ----------
 insert into ids values ('b_ann', tests.hold_for(tests.uid('ann'), 1));
 select is(tests.events_of(1), array['available>held hold_created'], 'a hold emits one event: available to held');
-select is((tests.last_event(1)).payload - 'updatedAt', jsonb_build_object(
+select is((tests.last_event(1)).payload - 'updatedAt' - 'updated_at', jsonb_build_object(
     'eventType', 'availability.updated', 'sectionId', tests.tbl(1), 'slotId', 'slot_21_00',
     'date', to_char(tests.night(), 'YYYY-MM-DD'), 'previousState', 'available', 'newState', 'unavailable',
-    'reason', 'hold_created', 'version', 1),
-  'the public payload is the seed''s shape, a hold shown as unavailable');
+    'reason', 'hold_created', 'version', 1,
+    'event_type', 'availability.updated', 'table_id', tests.tbl(1), 'slot_id', 'slot_21_00',
+    'previous_state', 'available', 'new_state', 'unavailable'),
+  'the public payload is the seed''s shape, a hold shown as unavailable, with the snapshot''s snake_case keys beside it');
 select matches((tests.last_event(1)).payload ->> 'updatedAt', '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$',
   'updatedAt is an ISO UTC instant');
 select is((tests.last_event(1)).staff_payload -> 'actor',
-  jsonb_build_object('id', tests.uid('ann'), 'role', 'customer'), 'the staff payload names who caused it');
+  jsonb_build_object('id', tests.uid('ann'), 'name', 'Ann', 'role', 'customer'),
+  'the staff payload names who caused it: name and role');
 select is(tests.events_of(1, 'slot_23_30'), '{}'::text[], 'a slot the booking does not touch gets no event');
 
 -- ---------- submit, approve, check-in ----------
@@ -170,8 +173,8 @@ select is((select count(*)::int from (
     select e.version, row_number() over (partition by e.channel order by e.version) as n from availability_events e) x
   where x.version <> x.n), 0, 'every channel''s versions run 1..N without a gap or repeat');
 select is((select count(*)::int from availability_events e
-           where e.payload - 'previousState' - 'newState'
-                 <> e.staff_payload - 'previousState' - 'newState' - 'actor' - 'bookingId' - 'note'
+           where e.payload - array['previousState', 'newState', 'previous_state', 'new_state']
+                 <> e.staff_payload - array['previousState', 'newState', 'previous_state', 'new_state', 'actor', 'bookingId', 'note']
               or e.payload ->> 'newState' <> private.public_state(e.staff_payload ->> 'newState')), 0,
   'the public payload is the staff payload without the actor, booking and note, and with public states');
 select is((select count(*)::int from availability_events e

@@ -105,7 +105,7 @@ select tests.act_as('door');
 select is(
   (select jsonb_agg(t - array['table_id', 'table_number', 'name', 'floor', 'capacity_min', 'capacity_max', 'is_vip',
                               'minimum_spend', 'deposit', 'is_shared', 'state', 'booking_id', 'reference',
-                              'hold_expires_at', 'changed_by', 'block_id', 'block_kind', 'block_reason', 'release_at'])
+                              'hold_expires_at', 'changed_by', 'changed_by_name', 'changed_by_role', 'block_id', 'block_kind', 'block_reason', 'release_at'])
    from jsonb_array_elements(public.get_availability(tests.venue(), tests.night(), 'slot_21_00') -> 'tables') t
    where t ->> 'table_number' = '5'),
   '[{"party_size": 6, "customer_name": "Ann"}]'::jsonb,

@@ -23,11 +23,16 @@ create unique index customers_email_key on public.customers (lower(email)) where
 create unique index customers_club_email_key on public.customers (club_id, lower(email))
   where email is not null and club_id is not null;
 
+create type public.staff_role as enum ('door', 'host', 'manager', 'admin');
+comment on type public.staff_role is 'A staff member''s role at a venue, least to most trusted.';
+-- Written from text on assignment, as the booking enums are (20261121000400).
+create cast (text as public.staff_role) with inout as assignment;
+
 create table public.staff_members (
   id uuid primary key default gen_random_uuid(),
   venue_id uuid not null references public.venues (id),
   user_id uuid not null references auth.users (id) on delete cascade,
-  role text not null check (role in ('door', 'host', 'manager', 'admin')),
+  role public.staff_role not null,
   created_at timestamptz not null default now(),
   unique (user_id, venue_id)
 );

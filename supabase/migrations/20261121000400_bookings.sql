@@ -2,14 +2,28 @@
 -- Bookings, their table claims (the exclusion constraint), blocks and the waitlist
 -- =====================================================================================
 
+-- ---------- closed sets ----------
+-- Enums, so that the generated TypeScript types (postgres-meta) and PostgREST's OpenAPI
+-- show each set as a union of its values rather than text.
+create type public.booking_status as enum (
+  'held', 'pending_approval', 'confirmed', 'checked_in', 'no_show', 'expired', 'cancelled', 'rejected');
+comment on type public.booking_status is 'A booking''s status (the status machine is on public.bookings).';
+create type public.block_kind as enum ('maintenance', 'vip_override', 'private_event', 'other');
+comment on type public.block_kind is 'Why staff blocked a table.';
+create type public.waitlist_status as enum ('waiting', 'offered', 'accepted', 'expired', 'cancelled');
+comment on type public.waitlist_status is 'A waitlist entry''s status.';
+-- The functions write these columns from text values: text converts on assignment (an unknown
+-- value fails with 22P02, invalid input); reading one as text takes an explicit ::text.
+create cast (text as public.booking_status) with inout as assignment;
+create cast (text as public.block_kind) with inout as assignment;
+create cast (text as public.waitlist_status) with inout as assignment;
+
 create table public.bookings (
   id uuid primary key default gen_random_uuid(),
   venue_id uuid not null references public.venues (id),
   customer_id uuid not null references public.customers (id),
   reference text not null unique check (reference ~ '^BR-[0-9]{6}-[A-Z0-9]{6}$'),
-  status text not null default 'held' check (status in (
-    'held', 'pending_approval', 'confirmed', 'checked_in', 'no_show',
-    'expired', 'cancelled', 'rejected')),
+  status public.booking_status not null default 'held',
   booking_date date not null,              -- the night (local date the night starts on)
   period tstzrange not null check (not isempty(period) and lower_inc(period) and not upper_inc(period)),
   party_size int not null,
@@ -49,7 +63,7 @@ create table public.table_blocks (
   table_id uuid not null references public.venue_tables (id),
   booking_date date not null,
   period tstzrange not null check (not isempty(period)),
-  kind text not null default 'maintenance' check (kind in ('maintenance', 'vip_override', 'private_event', 'other')),
+  kind public.block_kind not null default 'maintenance',
   reason text,
   release_at timestamptz,           -- opens to the public at this time if still unsold
   is_active boolean not null default true,
@@ -97,7 +111,7 @@ create table public.waitlist_entries (
   party_size int not null check (party_size between 1 and 50),
   occasion text,
   priority_score int not null default 0 check (priority_score between 0 and 1000),
-  status text not null default 'waiting' check (status in ('waiting', 'offered', 'accepted', 'expired', 'cancelled')),
+  status public.waitlist_status not null default 'waiting',
   offered_booking_id uuid references public.bookings (id),
   offer_expires_at timestamptz,
   created_at timestamptz not null default now()

@@ -242,6 +242,27 @@ begin
 end;
 $$;
 
+-- Who a user is, as venue staff read it (seed 003: "display who changed status"): a name
+-- (the account's full_name, else the guest record's) and the role at the venue (a staff
+-- role, else customer); {"name": null, "role": "system"} for no user (the sweeper, service_role).
+-- (plpgsql: a SQL function with a SET clause is planned again on every call; every event calls it)
+create function private.person_label(p_user_id uuid, p_venue_id uuid) returns jsonb
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+begin
+  return (
+  select case when p_user_id is null then jsonb_build_object('name', null, 'role', 'system')
+    else jsonb_build_object(
+      'name', coalesce((select u.raw_user_meta_data ->> 'full_name' from auth.users u where u.id = p_user_id),
+                       (select c.full_name from public.customers c where c.user_id = p_user_id)),
+      'role', coalesce((select sm.role::text from public.staff_members sm
+                        where sm.user_id = p_user_id and sm.venue_id = p_venue_id), 'customer')) end);
+end;
+$$;
+comment on function private.person_label is 'A user''s name and role at a venue, for staff views of who changed a table.';
+
 -- The role to record in the audit log for the current caller at a venue.
 create function private.actor_role(p_venue_id uuid) returns text
 language plpgsql stable

@@ -39,12 +39,12 @@ create index availability_events_created_at_idx on public.availability_events (c
 create index availability_events_channel_table_idx on public.availability_events (channel, table_id, version);
 
 -- The state a booking status gives its tables.
-create function private.table_state(p_status text) returns text
+create function private.table_state(p_status public.booking_status) returns text
 language plpgsql immutable
 set search_path = ''
 as $$
 begin
-  return case when p_status in ('held', 'pending_approval', 'confirmed', 'checked_in') then p_status
+  return case when p_status in ('held', 'pending_approval', 'confirmed', 'checked_in') then p_status::text
                 else 'available' end;
 end;
 $$;
@@ -189,7 +189,8 @@ as $$
 declare
   v_at text := to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
   v_actor jsonb := jsonb_build_object('actor', jsonb_build_object('id', (select auth.uid()),
-                                                                  'role', private.actor_role(p_venue_id)));
+    'name', private.person_label((select auth.uid()), p_venue_id) ->> 'name',
+    'role', private.actor_role(p_venue_id)));
 begin
   perform private.lock_venue_night(p_venue_id, p_night);
   with item as materialized (
@@ -217,14 +218,19 @@ begin
     join lateral private.table_slot_states(p_venue_id, p_night, i.slot_period, array[i.table_id]) st on true
   ), payload as materialized (
     select e.*, p.public,
-           p.public || jsonb_build_object('previousState', e.previous_state, 'newState', e.new_state) || v_actor
+           p.public || jsonb_build_object('previousState', e.previous_state, 'newState', e.new_state,
+                                          'previous_state', e.previous_state, 'new_state', e.new_state) || v_actor
            || jsonb_strip_nulls(jsonb_build_object('bookingId', p_booking_id, 'note', p_note)) as staff
     from event e
     cross join lateral (select jsonb_build_object(
       'eventType', 'availability.updated', 'sectionId', e.table_id, 'slotId', e.slot_id,
       'date', to_char(p_night, 'YYYY-MM-DD'), 'previousState', private.public_state(e.previous_state),
       'newState', private.public_state(e.new_state), 'reason', private.public_reason(p_reason),
-      'updatedAt', v_at, 'version', e.version) as public) p
+      'updatedAt', v_at, 'version', e.version,
+      -- the snapshot's vocabulary (snake_case); the seed's camelCase keys above stay for a release
+      'event_type', 'availability.updated', 'table_id', e.table_id, 'slot_id', e.slot_id,
+      'previous_state', private.public_state(e.previous_state), 'new_state', private.public_state(e.new_state),
+      'updated_at', v_at) as public) p
   ), stored as (
     insert into public.availability_events
       (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)

@@ -29,7 +29,7 @@ as $$
 declare
   v_note text := nullif(trim(current_setting('clubbooking.reason', true)), '');
 begin
-  if not private.is_valid_transition(p_old.status, p_new.status) then
+  if not private.is_valid_transition(p_old.status::text, p_new.status::text) then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', p_old.status, p_new.status));
   end if;
   if p_new.status_reason is not distinct from p_old.status_reason then
@@ -163,7 +163,7 @@ begin
   end if;
   perform private.write_audit(new.venue_id, 'booking', new.id,
     case when tg_op = 'INSERT' then 'hold_created' else 'status_changed' end,
-    case when tg_op = 'INSERT' then null else old.status end, new.status,
+    case when tg_op = 'INSERT' then null else old.status::text end, new.status::text,
     coalesce(new.status_note, new.status_reason),
     case when tg_op = 'INSERT'
          then jsonb_build_object('reference', new.reference, 'party_size', new.party_size,

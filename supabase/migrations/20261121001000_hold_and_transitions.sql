@@ -349,10 +349,10 @@ as $$
 declare
   v_booking public.bookings := private.booking_for_transition(p_booking_id, p_guest_may, p_min_role);
 begin
-  if v_booking.status = p_to then
+  if v_booking.status::text = p_to then
     return private.booking_result(v_booking);
   end if;
-  if not v_booking.status = any (p_from) then
+  if not v_booking.status::text = any (p_from) then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', v_booking.status, p_to));
   end if;
   return private.set_status(v_booking, p_to, p_reason, p_note);

@@ -23,7 +23,7 @@ begin
   from public.venue_tables t
   left join lateral (
     select case when bt.block_id is not null then 'blocked'
-                when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status
+                when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status::text
                 else 'available' end as state,
            bt.booking_id, bt.block_id
     from public.booking_tables bt
@@ -31,7 +31,7 @@ begin
     where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id and bt.is_active
       and bt.is_exclusive and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
     order by case when bt.block_id is not null then 0 else 1 end,
-             array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'], bk.status)
+             array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'], bk.status::text)
     limit 1) top on true
   left join lateral (
     select sum(bt.party_size)::int as guests from public.booking_tables bt
@@ -102,6 +102,8 @@ begin
              'block_id', s.block_id, 'block_kind', blk.kind, 'block_reason', blk.reason,
              'release_at', blk.release_at,
              'changed_by', coalesce(b.updated_by, blk.created_by),
+             'changed_by_name', private.person_label(coalesce(b.updated_by, blk.created_by), p_venue_id) ->> 'name',
+             'changed_by_role', private.person_label(coalesce(b.updated_by, blk.created_by), p_venue_id) ->> 'role',
              'phone', case when v_rank >= 2 then c.phone end,
              'email', case when v_rank >= 2 then c.email end,
              'deposit_paid', case when v_rank >= 3 then b.deposit_paid_at is not null end,

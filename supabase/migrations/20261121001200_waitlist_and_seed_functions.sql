@@ -324,7 +324,7 @@ begin
   end if;
   select sm.role into v_role from public.staff_members sm
   where sm.user_id = v_uid and (p_venue_id is null or sm.venue_id = p_venue_id)
-  order by private.staff_rank(sm.role) desc limit 1;
+  order by private.staff_rank(sm.role::text) desc limit 1;
   return coalesce(v_role, 'customer');
 end;
 $$;
@@ -332,6 +332,7 @@ $$;
 -- The seed's booking_system_health, for managers and trusted callers. A manager sees the
 -- figures of the venues they manage (a club's managers never see another club's); trusted
 -- callers (pg_cron, Studio, service_role) see every venue, and the server's connections.
+-- client_monitoring: get_venue_metrics' nights (yesterday and today) of those venues.
 create function private.booking_system_health() returns json
 language plpgsql stable
 security definer
@@ -367,6 +368,12 @@ begin
     'events_last_hour', (select count(*) from public.availability_events e
                          where e.created_at > now() - interval '1 hour'
                            and (v_venues is null or e.venue_id = any (v_venues))),
+    -- seed 003's monitoring for last night and tonight, next to hold conversion
+    'client_monitoring', (select coalesce(jsonb_agg(jsonb_build_object('venue_id', v.id) || m.night_figures), '[]')
+                          from public.venues v
+                          cross join lateral jsonb_array_elements(
+                            private.get_venue_metrics(v.id, current_date - 1, current_date)) m(night_figures)
+                          where v_venues is null or v.id = any (v_venues)),
     'checked_at', now());
 end;
 $$;

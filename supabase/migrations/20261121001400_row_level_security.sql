@@ -16,7 +16,7 @@ begin
   select coalesce(array_agg(sm.venue_id), '{}')
   from public.staff_members sm
   where sm.user_id = (select auth.uid())
-    and private.staff_rank(sm.role) >= private.staff_rank(p_min_role));
+    and private.staff_rank(sm.role::text) >= private.staff_rank(p_min_role));
 end;
 $$;
 

@@ -111,7 +111,7 @@ begin
    where b.id = p_booking_id
   returning * into v_booking;
   perform private.write_audit(v_booking.venue_id, 'booking', p_booking_id, 'deposit_refund_due',
-    v_booking.status, v_booking.status, 'payment arrived for a booking that cannot keep it',
+    v_booking.status::text, v_booking.status::text, 'payment arrived for a booking that cannot keep it',
     jsonb_build_object('payment_reference', p_payment_reference));
   return private.booking_result(v_booking)
          || jsonb_build_object('outcome', 'refund_due', 'refund_status', 'refund_due', 'alternatives', v_alternatives);
@@ -136,7 +136,7 @@ begin
     perform private.raise_error('INVALID_INPUT', 'unknown booking', 'PT404');
   end if;
   perform private.write_audit(v_booking.venue_id, 'booking', p_booking_id, 'deposit_failed',
-    v_booking.status, v_booking.status, left(coalesce(p_reason, 'payment failed'), 500),
+    v_booking.status::text, v_booking.status::text, left(coalesce(p_reason, 'payment failed'), 500),
     jsonb_build_object('payment_reference', p_payment_reference));
   return private.booking_result(v_booking) || jsonb_build_object('outcome', 'recorded');
 end;

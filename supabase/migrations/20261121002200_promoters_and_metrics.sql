@@ -127,7 +127,8 @@ end;
 $$;
 
 -- Per night (manager+): holds, conversion to requests, expiries, confirmations, no-shows,
--- cancellations, and conflicts rejected (null where no counter samples cover the night).
+-- cancellations, conflicts rejected (null where no counter samples cover the night), and the
+-- clients' monitoring figures (private.client_night_figures, 20261121005840).
 create function private.get_venue_metrics(p_venue_id uuid, p_from date, p_to date)
 returns jsonb
 language plpgsql stable
@@ -177,6 +178,7 @@ begin
         where c.hours is not null and s.venue_id = p_venue_id
           and s.sampled_at >= lower(c.hours) - interval '12 hours' and s.sampled_at <= upper(c.hours)
         having count(*) >= 2))
+      || private.client_night_figures(p_venue_id, c.night)
       order by c.night), '[]'::jsonb)
     from counts c);
 end;

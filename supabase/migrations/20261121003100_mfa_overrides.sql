@@ -43,8 +43,8 @@ returns void
 language sql
 set search_path = ''
 as $$
-  select private.write_audit(p_booking.venue_id, 'booking', p_booking.id, p_action, p_booking.status,
-                             p_booking.status, private.required_reason(p_reason), p_detail)
+  select private.write_audit(p_booking.venue_id, 'booking', p_booking.id, p_action, p_booking.status::text,
+                             p_booking.status::text, private.required_reason(p_reason), p_detail)
 $$;
 comment on function private.audit_override is 'One audit row for a manager override of a booking.';
 

@@ -32,7 +32,7 @@ begin
   perform private.require_live_hold(v_booking, 'paid for');
   v_booking := private.mark_deposit_paid(v_booking.id, null, p_method);
   perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id, 'deposit_paid_in_person',
-    v_booking.status, v_booking.status, v_reason,
+    v_booking.status::text, v_booking.status::text, v_reason,
     jsonb_build_object('method', p_method, 'amount', v_booking.deposit_total));
   return private.submit_booking(v_booking.id) || jsonb_build_object('outcome', 'submitted');
 end;

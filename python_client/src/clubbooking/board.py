@@ -33,10 +33,10 @@ STATE_STYLES = {
 
 
 def actor_label(actor: dict[str, Any] | None) -> str:
-    """Who caused an event, as staff read it: the role, and for guests a short id."""
+    """Who caused an event, as staff read it (seed 003): their name and role."""
     if not actor:
         return ""
-    return f"{actor.get('role') or '?'} {str(actor.get('id') or '')[:8]}".strip()
+    return f"{actor.get('name') or 'someone'} ({actor.get('role') or '?'})"
 
 
 @dataclass
@@ -60,8 +60,9 @@ class Board:
         if update.availability is not None:
             self.availability = update.availability
         if update.kind == "snapshot":
-            self.changed_by = {t.table_id: f"{str(t.extra['changed_by'])[:8]}"
-                               for t in self.availability.tables if t.extra.get("changed_by")}
+            self.changed_by = {t.table_id: actor_label({"name": t.extra.get("changed_by_name"),
+                                                        "role": t.extra.get("changed_by_role")})
+                               for t in self.availability.tables if t.extra.get("changed_by_role")}
         if update.event is not None:
             self.last_event = update.event
             self.changed_by[update.event.section_id] = actor_label(update.event.actor)

@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from clubbooking import models
 from clubbooking.errors import InvalidInput
+from clubbooking.monitoring import MetricsBatch
 
 T = TypeVar("T")
 Id = uuid.UUID | str
@@ -215,6 +216,14 @@ def get_promoter_bookings(venue_id: Id, date_from: dt.date | None = None,
     """The calling promoter's own bookings at a venue, optionally within nights ``date_from``-``date_to``."""
     return Call("get_promoter_bookings", _args({"p_venue_id": venue_id}, **_p(**{"from": date_from, "to": date_to})),
                 lambda rows: [models.PromoterBooking.from_json(r) for r in rows])
+
+
+def report_client_metrics(venue_id: Id, date: dt.date, batch: MetricsBatch) -> Call[dict[str, Any]]:
+    """One batch of this client's monitoring figures for a venue's night (signed in; rate-limited)."""
+    return Call("report_client_metrics", {
+        "p_venue_id": venue_id, "p_date": date, "p_client": "python", "p_latencies_ms": list(batch.latencies_ms),
+        "p_resyncs": batch.resyncs, "p_mismatched_resyncs": batch.mismatched_resyncs,
+        "p_stale_hold_refusals": batch.stale_hold_refusals}, dict)
 
 
 def get_venue_metrics(venue_id: Id, date_from: dt.date, date_to: dt.date) -> Call[list[models.NightMetrics]]:

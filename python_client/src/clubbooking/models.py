@@ -294,12 +294,19 @@ class NightMetrics:
     no_show_rate: float | None
     cancelled: int
     conflicts_rejected: int | None  # None where the pg_cron samples do not cover the night
+    # seed 003's monitoring, as the clients reported it (None where no client did)
+    delivery_p95_ms: float | None = None
+    delivery_samples: int = 0
+    resyncs: int = 0
+    snapshot_mismatch_rate: float | None = None
+    stale_hold_refusals: int = 0
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> NightMetrics:
         known = _fields(cls, data)
         known["night"] = _date(known["night"])
-        for rate in ("hold_to_booking_conversion", "expiry_rate", "no_show_rate"):
+        for rate in ("hold_to_booking_conversion", "expiry_rate", "no_show_rate", "delivery_p95_ms",
+                     "snapshot_mismatch_rate"):
             known[rate] = None if known.get(rate) is None else float(known[rate])
         return cls(**known)
 

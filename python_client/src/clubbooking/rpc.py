@@ -65,6 +65,8 @@ RPCS: dict[str, Rpc] = {r.name: r for r in (
     _rpc("booking_system_health"),
     _rpc("get_promoter_bookings", "p_venue_id:uuid", "p_from:date", "p_to:date"),
     _rpc("get_venue_metrics", "p_venue_id:uuid", "p_from:date", "p_to:date"),
+    _rpc("report_client_metrics", "p_venue_id:uuid", "p_date:date", "p_client:client_kind", "p_latencies_ms:integer[]",
+         "p_resyncs:integer", "p_mismatched_resyncs:integer", "p_stale_hold_refusals:integer"),
 )}
 
 # Security (issue 5): manager overrides and admin configuration (aal2), GDPR erasure and export.

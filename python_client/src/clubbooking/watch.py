@@ -12,9 +12,14 @@ then applies events strictly in version order. Whatever it hears is only a hint:
   arrive whole. The next version is applied at once; a jump replays the missing ones.
 
 A version the events table can no longer fill (pruned) re-fetches the snapshot. With nothing
-heard for ``idle_resync`` seconds the watcher asks anyway, so even a lost last notification
-is found. A dropped connection yields a ``refreshing`` update, then the watcher reconnects
-with exponential backoff and jitter and replays from the version it shows: no gap.
+heard for ``idle_resync`` seconds, and after a reconnect, the watcher resyncs: it folds the
+stream up to a fresh snapshot's version, compares the two (seed 003's mismatch figure) and
+shows the snapshot, so even a lost last notification is found. A dropped connection yields a
+``refreshing`` update, then the watcher reconnects with exponential backoff and jitter.
+
+It measures as it goes (``clubbooking.monitoring``): each event's delivery latency and every
+resync's mismatch, and reports them every ``report_every`` seconds through the source's
+``report_client_metrics`` when it has one.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import asyncio
 import datetime as dt
 import json
 import random
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +37,9 @@ from typing import Any, Literal, Protocol
 import psycopg
 import psycopg_pool
 
+from clubbooking.errors import BookingError
 from clubbooking.models import Availability, AvailabilityEvent
+from clubbooking.monitoring import ClientMetrics, MetricsBatch, mismatched_tables
 
 NOTIFY_CHANNEL = "clubbooking_availability"
 
@@ -117,11 +125,48 @@ async def catch_up(source: AvailabilitySource, current: Availability) -> list[Up
     return updates
 
 
+async def resync(source: AvailabilitySource, current: Availability, metrics: ClientMetrics) -> list[Update]:
+    """Replay what the channel has after ``current``, then compare the folded stream with a fresh
+    snapshot (its mismatch is recorded) and show the snapshot."""
+    updates = await catch_up(source, current)
+    folded = next((u.availability for u in reversed(updates) if u.availability), current)
+    fresh = await source.get_availability(current.venue_id, current.date, current.slot_id)
+    if fresh.version > folded.version:  # more committed between the replay and the snapshot
+        for event in sorted(await source.get_availability_events(folded.channel, folded.version),
+                            key=lambda e: e.version):
+            if event.version > fresh.version or event.version != folded.version + 1:
+                break
+            folded = folded.apply(event)
+    if folded.version == fresh.version:
+        metrics.record_resync(mismatched_tables(folded, fresh))
+    if fresh.version >= folded.version:
+        updates.append(Update("snapshot", fresh))
+    return updates
+
+
+async def report(source: AvailabilitySource, venue_id: uuid.UUID, date: dt.date, metrics: ClientMetrics,
+                 transient: tuple[type[BaseException], ...] = TRANSIENT_ERRORS) -> None:
+    """Send what was measured through the source's ``report_client_metrics`` (kept for the next
+    report when the database refuses it, e.g. rate limited, or the link is down)."""
+    send: Callable[[uuid.UUID, dt.date, MetricsBatch], Awaitable[object]] | None = getattr(
+        source, "report_client_metrics", None)
+    batch = metrics.take()
+    if send is None or batch is None:
+        return
+    refused: tuple[type[BaseException], ...] = (BookingError, *transient)
+    try:
+        await send(venue_id, date, batch)
+    except refused:
+        metrics.restore(batch)
+
+
 async def watch_availability(source: AvailabilitySource, venue_id: uuid.UUID, date: dt.date, slot_id: str, *,
                              listen: Callable[[], Listener] | None = None, idle_resync: float = 30.0,
                              backoff: Backoff | None = None,
                              transient: tuple[type[BaseException], ...] = TRANSIENT_ERRORS,
-                             sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> AsyncIterator[Update]:
+                             sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                             metrics: ClientMetrics | None = None, report_every: float = 60.0,
+                             clock: Callable[[], float] = time.monotonic) -> AsyncIterator[Update]:
     """Yield the slot's snapshot, then an update per event, forever (until the consumer stops).
 
     ``listen`` makes a new listener for each connection (``lambda: PsycopgListener(dsn)``, or a
@@ -129,12 +174,16 @@ async def watch_availability(source: AvailabilitySource, venue_id: uuid.UUID, da
     (``PollingListener``): never stale by more than that, with no realtime connection at all.
     Errors in ``transient`` (a dropped connection, a database restarting) yield ``refreshing``
     and are retried with ``backoff``; any other error (a contract error such as an unknown
-    slot) is raised.
+    slot) is raised. ``metrics`` collects the monitoring figures (a new ``ClientMetrics`` by
+    default), reported every ``report_every`` seconds.
     """
     backoff = backoff or Backoff()
     listen = listen or PollingListener
+    metrics = metrics if metrics is not None else ClientMetrics()
     current: Availability | None = None
     attempt = 0
+    reconnecting = False
+    reported_at = clock()
     while True:
         listener = listen()
         try:
@@ -144,15 +193,22 @@ async def watch_availability(source: AvailabilitySource, venue_id: uuid.UUID, da
             # Listen first, then replay: whatever committed before the listener was in place
             # is in the events table.
             await listener.open(current.channel)
-            pending: list[Signal] = [Hint(None)]
             attempt = 0
+            pending: list[Signal] | None = None if reconnecting else [Hint(None)]
+            reconnecting = False
             while True:
-                for update in await _handle(source, current, pending):
+                updates = (await _handle(source, current, pending, metrics) if pending
+                           else await resync(source, current, metrics))
+                for update in updates:
                     current = update.availability or current
                     yield update
-                pending = await listener.signals(idle_resync) or [Hint(None)]
+                if clock() - reported_at >= report_every:
+                    reported_at = clock()
+                    await report(source, venue_id, date, metrics, transient)
+                pending = await listener.signals(idle_resync)
         except transient as error:
             await listener.close()
+            reconnecting = current is not None
             yield Update("refreshing", current, error=error)
             await sleep(backoff.delay(attempt))
             attempt += 1
@@ -160,8 +216,10 @@ async def watch_availability(source: AvailabilitySource, venue_id: uuid.UUID, da
             await listener.close()
 
 
-async def _handle(source: AvailabilitySource, current: Availability, signals: list[Signal]) -> list[Update]:
-    """Apply whole events that are next in line; one replay for anything else that is newer."""
+async def _handle(source: AvailabilitySource, current: Availability, signals: list[Signal],
+                  metrics: ClientMetrics) -> list[Update]:
+    """Apply whole events that are next in line; one replay for anything else that is newer.
+    Every event applied here is a delivery: its latency is recorded."""
     updates: list[Update] = []
     for signal in signals:
         if signal.version is not None and signal.version <= current.version:
@@ -173,6 +231,9 @@ async def _handle(source: AvailabilitySource, current: Availability, signals: li
             caught = await catch_up(source, current)
             updates.extend(caught)
             current = next((u.availability for u in reversed(caught) if u.availability), current)
+    for update in updates:
+        if update.event is not None:
+            metrics.record_delivery(update.event.updated_at)
     return updates
 
 
@@ -311,6 +372,8 @@ class BlockingSource(Protocol):
 
     def get_availability_events(self, channel: str, after_version: int) -> Sequence[AvailabilityEvent]: ...
 
+    def report_client_metrics(self, venue_id: uuid.UUID, date: dt.date, batch: MetricsBatch) -> dict[str, Any]: ...
+
 
 class ThreadedSource:
     """``AvailabilitySource`` over the synchronous ``BookingClient`` (each call in a worker thread)."""
@@ -323,3 +386,6 @@ class ThreadedSource:
 
     async def get_availability_events(self, channel: str, after_version: int) -> Sequence[AvailabilityEvent]:
         return await asyncio.to_thread(self.client.get_availability_events, channel, after_version)
+
+    async def report_client_metrics(self, venue_id: uuid.UUID, date: dt.date, batch: MetricsBatch) -> dict[str, Any]:
+        return await asyncio.to_thread(self.client.report_client_metrics, venue_id, date, batch)

@@ -39,16 +39,26 @@ const statementTimeout = () => Deno.env.get("CLUBBOOKING_STATEMENT_TIMEOUT") ?? 
  */
 export async function asCaller<T>(claims: Claims, requestId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   try {
-    return await database().begin(async (tx) => {
-      await tx`select set_config('role', ${claims.role}, true),
-                      set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
-                      set_config('request.headers', ${JSON.stringify({ "x-request-id": requestId })}, true),
-                      set_config('statement_timeout', ${statementTimeout()}, true)`;
-      return await fn(tx);
-    }) as T;
+    return await runAs(claims, requestId, fn);
   } catch (error) {
     throw contractError(error, claims.role === "anon");
   }
+}
+
+/** Run fn in one transaction as the caller, database errors as they are (the local PostgREST). */
+export async function runAs<T>(claims: Claims, requestId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return await database().begin(async (tx) => {
+    await tx`select set_config('role', ${claims.role}, true),
+                    set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
+                    set_config('request.headers', ${JSON.stringify({ "x-request-id": requestId })}, true),
+                    set_config('statement_timeout', ${statementTimeout()}, true)`;
+    return await fn(tx);
+  }) as T;
+}
+
+/** Run fn in one transaction as the server's own database role (the local stand-ins only). */
+export async function asOwner<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return await database().begin(fn) as T;
 }
 
 /** Run fn as service_role (the trusted back office: the Stripe webhook). */

@@ -9,7 +9,7 @@ with chain as (
   where a.venue_id = %(venue_id)s and a.entity in ('booking', 'block')
   window w as (partition by a.entity, a.entity_id order by a.id)
 ), current_state as (
-  select 'booking' as entity, b.id as entity_id, b.status as state from public.bookings b
+  select 'booking' as entity, b.id as entity_id, b.status::text as state from public.bookings b
   where b.venue_id = %(venue_id)s
   union all
   select 'block', k.id, case when k.is_active then 'blocked' else 'available' end from public.table_blocks k
