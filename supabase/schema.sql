@@ -3761,7 +3761,7 @@ begin
     perform private.raise_error('INVALID_INPUT', 'block ids are required');
   end if;
   for v_block in
-    select blk.* from public.table_blocks blk where blk.id = any (p_block_ids) order by blk.table_id for update
+    select blk.* from public.table_blocks blk where blk.id = any (p_block_ids) order by blk.id for update
   loop
     perform private.require_staff(v_block.venue_id, 'host');
     if v_block.is_active then

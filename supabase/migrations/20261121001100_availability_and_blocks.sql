@@ -280,6 +280,9 @@ end;
 $$;
 
 -- Lift blocks (host+ at each block's venue). Already lifted blocks are left as they are.
+-- The blocks are locked in id order (a key no update changes): ordered by table alone, two
+-- blocks of one table came in the heap's order, which a moved row changes, and two unblocks of
+-- the same blocks could lock them in opposite orders and deadlock.
 create function private.unblock_tables(p_block_ids uuid[], p_reason text default null)
 returns jsonb
 language plpgsql
@@ -295,7 +298,7 @@ begin
     perform private.raise_error('INVALID_INPUT', 'block ids are required');
   end if;
   for v_block in
-    select blk.* from public.table_blocks blk where blk.id = any (p_block_ids) order by blk.table_id for update
+    select blk.* from public.table_blocks blk where blk.id = any (p_block_ids) order by blk.id for update
   loop
     perform private.require_staff(v_block.venue_id, 'host');
     if v_block.is_active then
