@@ -128,6 +128,7 @@ def open_board(browser: Any, board_url: str, *, who: str, view: str = "door", gu
     page.click("#sign-in-button")
     page.wait_for_selector("body[data-signed-in]")
     page.wait_for_selector("#link-status[data-status=live]")
+    page.wait_for_selector(f"body[data-availability-view={'public' if who == 'guest' else 'staff'}]")
     page.wait_for_function("document.querySelectorAll('#floors [data-table-id]').length === 16")
     timings[f"open_and_sign_in_{who}_s"] = round(time.monotonic() - started, 2)
     return page

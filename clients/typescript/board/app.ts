@@ -145,6 +145,11 @@ let watchGeneration = 0;
 
 async function startWatch(): Promise<void> {
   const generation = ++watchGeneration;
+  // Until the new watch has its snapshot, the badge says so: the old watch's "live" (the
+  // public view before sign-in, another night or slot) is not this one's.
+  const badge = $("link-status");
+  badge.dataset.status = "connecting";
+  badge.textContent = "connecting";
   await state.watch?.stop();
   state.watch = null;
   const watch = await state.client!.watchAvailability(state.venue!.venue_id, night(), slot(), {
@@ -166,6 +171,7 @@ async function startWatch(): Promise<void> {
 function render(): void {
   const availability = state.watch?.availability;
   if (!availability) return;
+  document.body.dataset.availabilityView = availability.view;
   $("version").textContent = `v${availability.version} · ${availability.view} view` +
     (availability.bookable ? "" : " · over or closed: nothing sells");
   renderFloors(availability.tables);
