@@ -58,6 +58,18 @@ create trigger audit_log_no_truncate
   before truncate on public.audit_log
   for each statement execute function private.refuse_audit_change();
 
+-- The request an audit row belongs to: PostgREST's x-request-id header or the
+-- clubbooking.request_id setting, else null (private.fill_request_id then names the transaction).
+create function private.request_id() returns text
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return coalesce(nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-request-id',
+                  nullif(current_setting('clubbooking.request_id', true), ''));
+end;
+$$;
+
 -- Write one audit row for the current caller.
 create function private.write_audit(
   p_venue_id uuid, p_entity text, p_entity_id uuid, p_action text,
@@ -71,8 +83,7 @@ begin
                                 actor_id, actor_role, request_id, detail)
   values (p_venue_id, p_entity, p_entity_id, p_action, p_old, p_new, p_reason,
           (select auth.uid()), private.actor_role(p_venue_id),
-          coalesce(nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-request-id',
-                   nullif(current_setting('clubbooking.request_id', true), '')),
+          private.request_id(),
           coalesce(p_detail, '{}'::jsonb));
 end;
 $$;

@@ -126,62 +126,89 @@ create index booking_tables_block_id_idx on public.booking_tables (block_id) whe
 
 create index booking_tables_night_idx on public.booking_tables (venue_id, booking_date, table_id) where is_active;
 
+-- The transaction's commit-time work, queued by statement-level triggers (written by definer
+-- code only, so no caller can forge or skip it; unlogged: a row never outlives its
+-- transaction). pending_nights: the venue-nights whose lock the transaction takes at commit;
+-- its first row for a night queues the deferred trigger that emits the transaction's events
+-- (private.emit_pending_events). pending_changes: the claims whose tables' events are due, in
+-- the order the changes happened.
+create unlogged table private.pending_nights (
+  txid xid8 not null default pg_catalog.pg_current_xact_id(),
+  venue_id uuid not null,
+  booking_date date not null,
+  primary key (txid, venue_id, booking_date)
+);
+
+comment on table private.pending_nights is
+  'The venue-nights the current transaction locks at commit, in (venue, night) order; emptied by its commit-time emission.';
+
+create unlogged table private.pending_changes (
+  txid xid8 not null default pg_catalog.pg_current_xact_id(),
+  seq bigint generated always as identity,
+  venue_id uuid not null,
+  booking_date date not null,
+  period tstzrange not null,
+  table_id uuid not null,
+  reason text,      -- null: a new claim of a booking, whose reason is read at commit
+  booking_id uuid,
+  note text,
+  primary key (txid, seq)
+);
+
+comment on table private.pending_changes is
+  'Claims whose availability events the current transaction emits at commit, in the order they changed.';
+
+alter table private.pending_nights enable row level security;
+
+alter table private.pending_changes enable row level security;
+
+revoke all on private.pending_nights, private.pending_changes from public;
+
 -- One committer at a time per venue and night: the channel counters of the night are taken
--- under it, and so are the night's waitlist offers; deferred triggers take it at commit. A
+-- under it, and so are the night's waitlist offers; the commit-time triggers take it. A
 -- transaction that touched several venue-nights (the sweeper, an unblock across nights) takes
 -- all of them at its first, in (venue, night) order, so two committers never wait on each
--- other: the rows it changed noted each one (private.note_venue_night) as it went.
+-- other: the statements that changed its rows noted each one in private.pending_nights.
+-- Taking a lock the transaction already holds again costs nothing. Null arguments: only the
+-- noted venue-nights.
 create function private.lock_venue_night(p_venue_id uuid, p_night date) returns void
 language plpgsql
 set search_path = ''
 as $$
-declare
-  v_night record;
 begin
-  if current_setting('clubbooking.nights_locked', true) is distinct from 'on' then
-    for v_night in
-      select distinct split_part(k, '/', 1)::uuid as venue_id, split_part(k, '/', 2)::date as night
-      from pg_catalog.unnest(pg_catalog.string_to_array(
-             coalesce(current_setting('clubbooking.nights', true), '') || p_venue_id || '/'
-             || to_char(p_night, 'YYYY-MM-DD'), ',')) k
-      order by 1, 2
-    loop
-      perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('events:' || v_night.venue_id::text),
-                                               private.night_key(v_night.night));
-    end loop;
-    perform pg_catalog.set_config('clubbooking.nights_locked', 'on', true);
-  else
-    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('events:' || p_venue_id::text),
-                                             private.night_key(p_night));
-  end if;
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('events:' || n.venue_id::text),
+                                           private.night_key(n.booking_date))
+  from (select pn.venue_id, pn.booking_date from private.pending_nights pn
+        where pn.txid = pg_catalog.pg_current_xact_id()
+        union
+        select p_venue_id, p_night where p_venue_id is not null
+        order by 1, 2 offset 0) n;
 end;
 $$;
 
--- AFTER ROW on the tables whose changes take the venue-night lock at commit (bookings,
--- claims, blocks, waitlist entries): note the row's venue-night for the transaction.
+-- AFTER STATEMENT on the tables whose changes take the venue-night lock at commit (blocks,
+-- waitlist entries; the event triggers note bookings' and claims' nights themselves): note the
+-- venue-nights of the rows the statement wrote.
 create function private.note_venue_night() returns trigger
 language plpgsql
+security definer
 set search_path = ''
 as $$
-declare
-  v_key text := new.venue_id || '/' || to_char(new.booking_date, 'YYYY-MM-DD') || ',';
-  v_nights text := coalesce(current_setting('clubbooking.nights', true), '');
 begin
-  if pg_catalog.strpos(v_nights, v_key) = 0 then
-    perform pg_catalog.set_config('clubbooking.nights', v_nights || v_key, true);
-  end if;
+  insert into private.pending_nights (venue_id, booking_date)
+  select distinct n.venue_id, n.booking_date from new_rows n
+  on conflict do nothing;
   return null;
 end;
 $$;
 
-create trigger bookings_note_venue_night after insert or update of status on public.bookings
-  for each row execute function private.note_venue_night();
+create trigger table_blocks_note_venue_night after insert on public.table_blocks
+  referencing new table as new_rows
+  for each statement execute function private.note_venue_night();
 
-create trigger booking_tables_note_venue_night after insert or update of is_active on public.booking_tables
-  for each row execute function private.note_venue_night();
-
-create trigger table_blocks_note_venue_night after insert or update of is_active on public.table_blocks
-  for each row execute function private.note_venue_night();
+create trigger table_blocks_note_venue_night_on_update after update on public.table_blocks
+  referencing new table as new_rows
+  for each statement execute function private.note_venue_night();
 
 -- The booking state machine: may a booking move from p_from to p_to?
 create function private.is_valid_transition(p_from text, p_to text) returns boolean
@@ -320,9 +347,12 @@ create trigger trigger_validate_booking_constraints
   before insert or update on public.bookings
   for each row execute function private.validate_booking_constraints();
 
--- AFTER INSERT OR UPDATE OF status, hold_expires_at, party_size on bookings: claims follow
--- the booking (active while its status holds the tables, expiring with the hold, seating its
--- party), and one audit row per transition (the note when there is one, else the code).
+-- AFTER STATEMENT on bookings (insert, update): the claims of the rows the statement wrote
+-- follow their booking (active while its status holds the tables, expiring with the hold,
+-- seating its party), and one audit row per transition (the note when there is one, else the
+-- code). Set-based: a sweep of 10,000 expired holds is one claim update and one audit insert,
+-- with the actor's role read once per venue. (A statement-level trigger with transition tables
+-- cannot name columns, so it runs after every update of bookings and finds what changed.)
 create function private.booking_status_changed() returns trigger
 language plpgsql
 security definer
@@ -331,32 +361,46 @@ as $$
 begin
   if tg_op = 'UPDATE' then
     update public.booking_tables bt
-       set is_active = private.table_state(new.status) <> 'available',
-           expires_at = case when new.status = 'held' then new.hold_expires_at end,
-           party_size = new.party_size
-     where bt.booking_id = new.id
+       set is_active = private.table_state(n.status) <> 'available',
+           expires_at = case when n.status = 'held' then n.hold_expires_at end,
+           party_size = n.party_size
+      from new_rows n
+     where bt.booking_id = n.id
        and (bt.is_active, bt.expires_at, bt.party_size)
-           is distinct from (private.table_state(new.status) <> 'available',
-                             case when new.status = 'held' then new.hold_expires_at end, new.party_size);
-    if old.status is not distinct from new.status then
-      return null;
-    end if;
+           is distinct from (private.table_state(n.status) <> 'available',
+                             case when n.status = 'held' then n.hold_expires_at end, n.party_size);
+    insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
+                                  actor_id, actor_role, request_id, detail)
+    select n.venue_id, 'booking', n.id, 'status_changed', o.status::text, n.status::text,
+           coalesce(n.status_note, n.status_reason), (select auth.uid()), a.actor_role, private.request_id(), '{}'::jsonb
+    from old_rows o
+    join new_rows n on n.id = o.id and n.status is distinct from o.status
+    join (select v.venue_id, private.actor_role(v.venue_id) as actor_role
+          from (select distinct d.venue_id from new_rows d) v) a on a.venue_id = n.venue_id
+    order by n.venue_id, n.booking_date, lower(n.period), n.id;
+  else
+    insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
+                                  actor_id, actor_role, request_id, detail)
+    select n.venue_id, 'booking', n.id, 'hold_created', null, n.status::text,
+           coalesce(n.status_note, n.status_reason), (select auth.uid()), private.actor_role(n.venue_id),
+           private.request_id(),
+           jsonb_build_object('reference', n.reference, 'party_size', n.party_size,
+                              'period', n.period::text, 'hold_expires_at', n.hold_expires_at)
+    from new_rows n;
   end if;
-  perform private.write_audit(new.venue_id, 'booking', new.id,
-    case when tg_op = 'INSERT' then 'hold_created' else 'status_changed' end,
-    case when tg_op = 'INSERT' then null else old.status::text end, new.status::text,
-    coalesce(new.status_note, new.status_reason),
-    case when tg_op = 'INSERT'
-         then jsonb_build_object('reference', new.reference, 'party_size', new.party_size,
-                                 'period', new.period::text, 'hold_expires_at', new.hold_expires_at)
-         else '{}'::jsonb end);
   return null;
 end;
 $$;
 
 create trigger bookings_status_changed
-  after insert or update of status, hold_expires_at, party_size on public.bookings
-  for each row execute function private.booking_status_changed();
+  after insert on public.bookings
+  referencing new table as new_rows
+  for each statement execute function private.booking_status_changed();
+
+create trigger bookings_status_changed_on_update
+  after update on public.bookings
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function private.booking_status_changed();
 
 -- BEFORE INSERT OR UPDATE on booking_tables, for every role (service_role and Studio too): a
 -- claim is active exactly while its booking's status holds the table (or its block is

@@ -119,69 +119,100 @@ $$;
 -- claims on one table or one transaction changes a table twice), and previousState is what
 -- the channel's previous event for that table announced: replaying a channel's events over a
 -- snapshot gives exactly a fresh snapshot.
--- Emit one availability.updated event per table and slot channel that the tables' changed
--- range touches, after taking the venue-night lock: the venue-night lock, then ONE statement
--- (a fresh snapshot, so it reads every commit made before the lock was granted) that bumps
--- each channel's counter by its number of events, reads the tables' states and their previous
--- events, and writes the events table and the public and staff Broadcast rows. No
--- subtransaction: the Broadcast rows go to realtime.messages directly, the way realtime.send()
--- writes them (payload plus the message's own id), and like send() a day without its
--- partition (Realtime keeps them from yesterday to three days ahead) loses the Broadcast, never
--- the booking; replay from the events table covers it. p_reason says why (a code; anything
--- else is announced as status_changed); the actor is the caller. Staff payloads also carry the
--- booking and (in the events table only) the free-text note.
-create function private.emit_slot_events(p_venue_id uuid, p_table_ids uuid[], p_night date, p_period tstzrange,
-                                         p_reason text, p_booking_id uuid default null, p_note text default null)
-returns void
+-- Emit the transaction's queued events (private.pending_changes): one availability.updated
+-- event per changed claim and slot channel its range touches, in the order the changes were
+-- made. First the venue-night locks (every night the transaction noted, in (venue, night)
+-- order), then ONE statement (a fresh snapshot, so it reads every commit made before the locks
+-- were granted) that takes the queue, bumps each channel's counter by its number of events,
+-- reads the tables' states (once per slot) and their previous events, and writes the events
+-- table and the public and staff Broadcast rows. The same statement for one booking and for a
+-- sweep of thousands. No subtransaction: the Broadcast rows go to realtime.messages directly,
+-- the way realtime.send() writes them (payload plus the message's own id), and like send() a
+-- day without its partition (Realtime keeps them from yesterday to three days ahead) loses the
+-- Broadcast, never the booking; replay from the events table covers it. A change's reason is a
+-- code (anything else is announced as status_changed); a new claim of a booking takes its
+-- booking's status_reason while the booking is held (the hook for holds made for a reason other
+-- than a guest's request: a waitlist offer's hold says waitlist_offer), else hold_created. The
+-- actor is the caller. Staff payloads also carry the booking and (in the events table only)
+-- the free-text note.
+create function private.emit_slot_events() returns void
 language plpgsql
 security definer
 set search_path = ''
--- A handful of rows, so one plan for every call: left to choose, the plan cache re-plans this
--- statement on every call (its immutable helpers fold into constants in a custom plan, which
--- then always looks cheaper), 0.5 ms each; and never a JIT compilation.
+-- One plan for every call: left to choose, the plan cache re-plans this statement on every
+-- call (its immutable helpers fold into constants in a custom plan, which then always looks
+-- cheaper); and never a JIT compilation.
 set plan_cache_mode = force_generic_plan
 set jit = off
 as $$
 declare
+  v_txid xid8 := pg_catalog.pg_current_xact_id();
   v_at text := to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
-  v_actor jsonb := jsonb_build_object('actor', jsonb_build_object('id', (select auth.uid()),
-    'name', private.person_label((select auth.uid()), p_venue_id) ->> 'name',
-    'role', private.actor_role(p_venue_id)));
+  v_uid uuid := (select auth.uid());
+  v_broadcast boolean;
 begin
-  perform private.lock_venue_night(p_venue_id, p_night);
-  with item as materialized (
-    select s.slot_id, s.slot_period, t.table_id,
-           private.channel_name(v.club_id, p_venue_id, p_night, s.slot_id) as channel,
-           row_number() over (partition by s.slot_id order by t.table_id) as n,
-           count(*) over (partition by s.slot_id) as k
-    from public.venues v
-    cross join private.slots_overlapping(p_venue_id, p_night, p_period) s
-    cross join unnest(p_table_ids) t(table_id)
-    where v.id = p_venue_id
+  perform private.lock_venue_night(null, null);
+  if not exists (select 1 from private.pending_changes pc where pc.txid = v_txid) then
+    delete from private.pending_nights pn where pn.txid = v_txid;
+    return;
+  end if;
+  v_broadcast := (select c.relkind from pg_catalog.pg_class c where c.oid = 'realtime.messages'::regclass) = 'r'
+    or exists (select 1 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+               where n.nspname = 'realtime' and c.relname = 'messages_' || to_char(now()::timestamp, 'YYYY_MM_DD'));
+  with change as materialized (
+    delete from private.pending_changes pc where pc.txid = v_txid
+    returning pc.seq, pc.venue_id, pc.booking_date, pc.period, pc.table_id, pc.reason, pc.booking_id, pc.note
+  ), span as materialized (
+    -- each changed range once: the slot channels it touches
+    select r.venue_id, r.booking_date, r.period, s.slot_id, s.slot_period,
+           private.channel_name(v.club_id, r.venue_id, r.booking_date, s.slot_id) as channel
+    from (select distinct c.venue_id, c.booking_date, c.period from change c) r
+    join public.venues v on v.id = r.venue_id
+    cross join lateral private.slots_overlapping(r.venue_id, r.booking_date, r.period) s
+  ), item as materialized (
+    select sp.channel, sp.venue_id, sp.booking_date, sp.slot_id, sp.slot_period, c.table_id, c.booking_id, c.note,
+           coalesce(c.reason, (select b.status_reason from public.bookings b
+                               where b.id = c.booking_id and b.status = 'held'), 'hold_created') as reason,
+           row_number() over (partition by sp.channel order by c.seq, c.table_id) as n,
+           count(*) over (partition by sp.channel) as k
+    from change c
+    join span sp on sp.venue_id = c.venue_id and sp.booking_date = c.booking_date and sp.period = c.period
   ), counter as (
     -- the channel's row lock queues its later writers until this transaction commits
     insert into private.channel_versions as cv (channel, version)
     select i.channel, max(i.k) from item i group by i.channel
     on conflict (channel) do update set version = cv.version + excluded.version, updated_at = now()
     returning cv.channel, cv.version
+  ), state as materialized (
+    -- each slot's tables read once
+    select x.channel, st.table_id, st.state
+    from (select i.channel, i.venue_id, i.booking_date, i.slot_period, array_agg(distinct i.table_id) as table_ids
+          from item i group by i.channel, i.venue_id, i.booking_date, i.slot_period) x
+    cross join lateral private.table_slot_states(x.venue_id, x.booking_date, x.slot_period, x.table_ids) st
+  ), actor as materialized (
+    select a.venue_id, jsonb_build_object('actor', jsonb_build_object('id', v_uid,
+             'name', private.person_label(v_uid, a.venue_id) ->> 'name', 'role', private.actor_role(a.venue_id))) as actor
+    from (select distinct i.venue_id from item i) a
   ), event as materialized (
-    select i.channel, i.slot_id, i.table_id, c.version - i.k + i.n as version, st.state as new_state,
-           coalesce((select e.staff_payload ->> 'newState' from public.availability_events e
+    select i.*, c.version - i.k + i.n as version, st.state as new_state,
+           coalesce(lag(st.state) over (partition by i.channel, i.table_id order by i.n),
+                    (select e.staff_payload ->> 'newState' from public.availability_events e
                      where e.channel = i.channel and e.table_id = i.table_id
                      order by e.version desc limit 1), 'available') as previous_state
     from item i
     join counter c on c.channel = i.channel
-    join lateral private.table_slot_states(p_venue_id, p_night, i.slot_period, array[i.table_id]) st on true
+    join state st on st.channel = i.channel and st.table_id = i.table_id
   ), payload as materialized (
     select e.*, p.public,
            p.public || jsonb_build_object('previousState', e.previous_state, 'newState', e.new_state,
-                                          'previous_state', e.previous_state, 'new_state', e.new_state) || v_actor
-           || jsonb_strip_nulls(jsonb_build_object('bookingId', p_booking_id, 'note', p_note)) as staff
+                                          'previous_state', e.previous_state, 'new_state', e.new_state) || a.actor
+           || jsonb_strip_nulls(jsonb_build_object('bookingId', e.booking_id, 'note', e.note)) as staff
     from event e
+    join actor a on a.venue_id = e.venue_id
     cross join lateral (select jsonb_build_object(
       'eventType', 'availability.updated', 'sectionId', e.table_id, 'slotId', e.slot_id,
-      'date', to_char(p_night, 'YYYY-MM-DD'), 'previousState', private.public_state(e.previous_state),
-      'newState', private.public_state(e.new_state), 'reason', private.public_reason(p_reason),
+      'date', to_char(e.booking_date, 'YYYY-MM-DD'), 'previousState', private.public_state(e.previous_state),
+      'newState', private.public_state(e.new_state), 'reason', private.public_reason(e.reason),
       'updatedAt', v_at, 'version', e.version,
       -- the snapshot's vocabulary (snake_case); the seed's camelCase keys above stay for a release
       'event_type', 'availability.updated', 'table_id', e.table_id, 'slot_id', e.slot_id,
@@ -190,8 +221,9 @@ begin
   ), stored as (
     insert into public.availability_events
       (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
-    select p.channel, p_venue_id, p_night, p.slot_id, p.version, p.table_id, p.public, p.staff
+    select p.channel, p.venue_id, p.booking_date, p.slot_id, p.version, p.table_id, p.public, p.staff
     from payload p
+    order by p.channel, p.version
   )
   -- The note stays out of Broadcast: Realtime keeps its messages for days in a table our code
   -- cannot redact on Supabase (postgres only reads realtime.messages), so no guest's words go
@@ -201,69 +233,105 @@ begin
   from payload p
   cross join lateral (values (pg_catalog.gen_random_uuid(), p.public, false),
                              (pg_catalog.gen_random_uuid(), p.staff - 'note', true)) m(id, payload, private)
-  where (select c.relkind from pg_catalog.pg_class c where c.oid = 'realtime.messages'::regclass) = 'r'
-     or exists (select 1 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-                where n.nspname = 'realtime' and c.relname = 'messages_' || to_char(now()::timestamp, 'YYYY_MM_DD'));
+  where v_broadcast;
+  delete from private.pending_nights pn where pn.txid = v_txid;
 end;
 $$;
 
 comment on function private.emit_slot_events is
-  'Writes the availability.updated events (table, Broadcast public + staff) of tables'' changed range; call at commit.';
+  'Writes the transaction''s queued availability.updated events (table, Broadcast public + staff) under its venue-night locks; runs at commit.';
 
--- Deferred claim trigger. A new claim's reason is its booking's status_reason while the booking
--- is held: the hook for holds made for a reason other than a guest's request (a waitlist offer
--- sets status_reason = 'waitlist_offer' on the held booking it creates, and its event says so).
+-- DEFERRED, on each row a transaction writes to private.pending_nights (a venue-night it noted):
+-- at commit (or at SET CONSTRAINTS ... IMMEDIATE), the first call takes the locks of all of
+-- them in order and emits everything queued, and empties both queues (a change queued later
+-- notes its night again, which queues another call); the calls for its other venue-nights find
+-- nothing left to do.
+create function private.emit_pending_events() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.emit_slot_events();
+  return null;
+end;
+$$;
+
+create constraint trigger pending_nights_emit_events
+  after insert on private.pending_nights
+  deferrable initially deferred
+  for each row execute function private.emit_pending_events();
+
+-- AFTER STATEMENT on booking_tables: queue the events of the statement's changed claims and
+-- note their venue-nights (in that order: under SET CONSTRAINTS ALL IMMEDIATE the night's
+-- note fires the emission). A new active claim (a hold, a block) and a block's claim that stops
+-- being active (an unblock) are announced here; a booking's claims that follow its status are
+-- announced with the status change (private.booking_status_event).
 create function private.claim_changed_event() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-  if tg_op = 'INSERT' and new.is_active then
-    perform private.emit_slot_events(new.venue_id, array[new.table_id], new.booking_date, new.period,
-      case when new.block_id is not null then 'table_blocked'
-           else coalesce((select b.status_reason from public.bookings b
-                          where b.id = new.booking_id and b.status = 'held'), 'hold_created') end,
-      new.booking_id);
-  elsif tg_op = 'UPDATE' and new.block_id is not null and old.is_active and not new.is_active then
-    perform private.emit_slot_events(new.venue_id, array[new.table_id], new.booking_date, new.period,
-                                     'table_unblocked');
+  if tg_op = 'INSERT' then
+    insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, booking_id)
+    select n.venue_id, n.booking_date, n.period, n.table_id,
+           case when n.block_id is not null then 'table_blocked' end, n.booking_id
+    from new_rows n where n.is_active
+    order by n.id;
+  else
+    insert into private.pending_changes (venue_id, booking_date, period, table_id, reason)
+    select n.venue_id, n.booking_date, n.period, n.table_id, 'table_unblocked'
+    from old_rows o join new_rows n on n.id = o.id
+    where n.block_id is not null and o.is_active and not n.is_active
+    order by n.id;
+  end if;
+  if found then
+    insert into private.pending_nights (venue_id, booking_date)
+    select distinct n.venue_id, n.booking_date from new_rows n
+    on conflict do nothing;
   end if;
   return null;
 end;
 $$;
 
-create constraint trigger booking_tables_emit_events
-  after insert or update of is_active on public.booking_tables
-  deferrable initially deferred
-  for each row execute function private.claim_changed_event();
+create trigger booking_tables_emit_events
+  after insert on public.booking_tables
+  referencing new table as new_rows
+  for each statement execute function private.claim_changed_event();
 
--- Deferred status trigger: every table of the booking, with the booking's status_reason; one
--- emission per claimed range (a booking's claims share its range).
+create trigger booking_tables_emit_unblock_events
+  after update on public.booking_tables
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function private.claim_changed_event();
+
+-- AFTER STATEMENT on bookings: every booking whose status the statement changed has the events
+-- of each of its tables queued, with its status_reason (and note), and its venue-night noted.
 create function private.booking_status_event() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
-declare
-  v_claims record;
 begin
-  for v_claims in
-    select bt.period, array_agg(bt.table_id order by bt.table_id) as table_ids from public.booking_tables bt
-    where bt.booking_id = new.id group by bt.period
-  loop
-    perform private.emit_slot_events(new.venue_id, v_claims.table_ids, new.booking_date, v_claims.period,
-      coalesce(new.status_reason, 'booking_' || new.status), new.id, new.status_note);
-  end loop;
+  insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, booking_id, note)
+  select n.venue_id, n.booking_date, bt.period, bt.table_id,
+         coalesce(n.status_reason, 'booking_' || n.status), n.id, n.status_note
+  from old_rows o
+  join new_rows n on n.id = o.id and n.status is distinct from o.status
+  join public.booking_tables bt on bt.booking_id = n.id
+  order by n.venue_id, n.booking_date, lower(n.period), n.id, bt.period, bt.table_id;
+  insert into private.pending_nights (venue_id, booking_date)
+  select distinct n.venue_id, n.booking_date
+  from old_rows o join new_rows n on n.id = o.id and n.status is distinct from o.status
+  on conflict do nothing;
   return null;
 end;
 $$;
 
-create constraint trigger bookings_emit_events
-  after update of status on public.bookings
-  deferrable initially deferred
-  for each row when (old.status is distinct from new.status)
-  execute function private.booking_status_event();
+create trigger bookings_emit_events
+  after update on public.bookings
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function private.booking_status_event();
 
 -- Events of a channel after a version, oldest first, in the caller's shape: venue staff get
 -- the true states and actor, everyone else the public payload. Replays a client's gap.

@@ -34,7 +34,8 @@ create index waitlist_entries_customer_id_idx on public.waitlist_entries (custom
 create index waitlist_entries_offered_booking_id_idx on public.waitlist_entries (offered_booking_id);
 
 create trigger waitlist_entries_note_venue_night after insert on public.waitlist_entries
-  for each row execute function private.note_venue_night();
+  referencing new table as new_rows
+  for each statement execute function private.note_venue_night();
 
 -- Does a club know a guest: a record its staff made, or a booking or waitlist entry at one of
 -- its venues? Clubs are tenants: staff act only for the guests their club knows.
