@@ -152,6 +152,7 @@ create unlogged table private.pending_changes (
   reason text,      -- null: a new claim of a booking, whose reason is read at commit
   booking_id uuid,
   note text,
+  frees boolean not null default false,  -- the change gave the table back: offered to the waitlist
   primary key (txid, seq)
 );
 
@@ -347,12 +348,36 @@ create trigger trigger_validate_booking_constraints
   before insert or update on public.bookings
   for each row execute function private.validate_booking_constraints();
 
--- AFTER STATEMENT on bookings (insert, update): the claims of the rows the statement wrote
--- follow their booking (active while its status holds the tables, expiring with the hold,
--- seating its party), and one audit row per transition (the note when there is one, else the
--- code). Set-based: a sweep of 10,000 expired holds is one claim update and one audit insert,
--- with the actor's role read once per venue. (A statement-level trigger with transition tables
--- cannot name columns, so it runs after every update of bookings and finds what changed.)
+-- AFTER UPDATE OF status, hold_expires_at, party_size on bookings: the claims follow the
+-- booking (active while its status holds the tables, expiring with the hold, seating its
+-- party) at once, row by row: the row triggers after it (the waitlist's) see the tables freed.
+create function private.claims_follow_booking() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update public.booking_tables bt
+     set is_active = private.table_state(new.status) <> 'available',
+         expires_at = case when new.status = 'held' then new.hold_expires_at end,
+         party_size = new.party_size
+   where bt.booking_id = new.id
+     and (bt.is_active, bt.expires_at, bt.party_size)
+         is distinct from (private.table_state(new.status) <> 'available',
+                           case when new.status = 'held' then new.hold_expires_at end, new.party_size);
+  return null;
+end;
+$$;
+
+create trigger bookings_claims_follow
+  after update of status, hold_expires_at, party_size on public.bookings
+  for each row execute function private.claims_follow_booking();
+
+-- AFTER STATEMENT on bookings (insert, update): one audit row per transition of the rows the
+-- statement wrote (the note when there is one, else the code). Set-based: a sweep of 10,000
+-- expired holds is one audit insert, with the actor's role read once per venue. (A
+-- statement-level trigger with transition tables cannot name columns, so it runs after every
+-- update of bookings and finds the status changes.)
 create function private.booking_status_changed() returns trigger
 language plpgsql
 security definer
@@ -360,15 +385,6 @@ set search_path = ''
 as $$
 begin
   if tg_op = 'UPDATE' then
-    update public.booking_tables bt
-       set is_active = private.table_state(n.status) <> 'available',
-           expires_at = case when n.status = 'held' then n.hold_expires_at end,
-           party_size = n.party_size
-      from new_rows n
-     where bt.booking_id = n.id
-       and (bt.is_active, bt.expires_at, bt.party_size)
-           is distinct from (private.table_state(n.status) <> 'available',
-                             case when n.status = 'held' then n.hold_expires_at end, n.party_size);
     insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
                                   actor_id, actor_role, request_id, detail)
     select n.venue_id, 'booking', n.id, 'status_changed', o.status::text, n.status::text,

@@ -245,14 +245,25 @@ comment on function private.emit_slot_events is
 -- at commit (or at SET CONSTRAINTS ... IMMEDIATE), the first call takes the locks of all of
 -- them in order and emits everything queued, and empties both queues (a change queued later
 -- notes its night again, which queues another call); the calls for its other venue-nights find
--- nothing left to do.
+-- nothing left to do. Then what the changes freed (a booking that stopped holding its tables,
+-- a lifted block) is offered to the waitlist, each range once, under the same locks: the
+-- offers' holds are queued and emitted after the events that freed their tables.
 create function private.emit_pending_events() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_freed record;
 begin
+  select array_agg(f.venue_id order by f.first) as venue_ids, array_agg(f.booking_date order by f.first) as nights,
+         array_agg(f.period order by f.first) as periods
+    into v_freed
+  from (select pc.venue_id, pc.booking_date, pc.period, min(pc.seq) as first from private.pending_changes pc
+        where pc.txid = new.txid and pc.frees group by pc.venue_id, pc.booking_date, pc.period) f;
   perform private.emit_slot_events();
+  perform private.offer_to_waitlist(f.venue_id, f.booking_date, f.period)
+  from unnest(v_freed.venue_ids, v_freed.nights, v_freed.periods) f(venue_id, booking_date, period);
   return null;
 end;
 $$;
@@ -280,8 +291,8 @@ begin
     from new_rows n where n.is_active
     order by n.id;
   else
-    insert into private.pending_changes (venue_id, booking_date, period, table_id, reason)
-    select n.venue_id, n.booking_date, n.period, n.table_id, 'table_unblocked'
+    insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, frees)
+    select n.venue_id, n.booking_date, n.period, n.table_id, 'table_unblocked', true
     from old_rows o join new_rows n on n.id = o.id
     where n.block_id is not null and o.is_active and not n.is_active
     order by n.id;
@@ -313,9 +324,10 @@ security definer
 set search_path = ''
 as $$
 begin
-  insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, booking_id, note)
+  insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, booking_id, note, frees)
   select n.venue_id, n.booking_date, bt.period, bt.table_id,
-         coalesce(n.status_reason, 'booking_' || n.status), n.id, n.status_note
+         coalesce(n.status_reason, 'booking_' || n.status), n.id, n.status_note,
+         private.table_state(o.status) <> 'available' and private.table_state(n.status) = 'available'
   from old_rows o
   join new_rows n on n.id = o.id and n.status is distinct from o.status
   join public.booking_tables bt on bt.booking_id = n.id

@@ -398,7 +398,7 @@ $$;
 comment on table private.waitlist_retries is
   'Slots whose waitlist offers stopped at a busy entry, guest or table; private.retry_waitlist_offers empties it.';
 
--- AFTER UPDATE OF status on bookings (after bookings_status_changed has released the claims):
+-- AFTER UPDATE OF status on bookings (after bookings_claims_follow has released the claims):
 -- an offered entry follows its hold (accepted, expired or cancelled).
 create function private.offered_entry_follows_hold() returns trigger
 language plpgsql
@@ -421,35 +421,20 @@ create trigger bookings_waitlist_follow
   for each row when (old.status is distinct from new.status)
   execute function private.offered_entry_follows_hold();
 
--- At commit: what a change freed (a booking that stopped holding its tables, a lifted block),
--- or a slot a guest just joined the waitlist for, is offered to the waitlist.
+-- At commit: a slot a guest just joined the waitlist for is offered to the waitlist. (What a
+-- change freed, a booking that stopped holding its tables or a lifted block, is offered by the
+-- commit-time event pass, private.emit_pending_events, right after its events.)
 create function private.offer_at_commit() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-  if tg_table_name = 'waitlist_entries' then
-    perform private.offer_to_waitlist(new.venue_id, new.booking_date,
-                                      private.slot_range(new.venue_id, new.booking_date, new.slot_id));
-  else
-    perform private.offer_to_waitlist(new.venue_id, new.booking_date, new.period);
-  end if;
+  perform private.offer_to_waitlist(new.venue_id, new.booking_date,
+                                    private.slot_range(new.venue_id, new.booking_date, new.slot_id));
   return null;
 end;
 $$;
-
-create constraint trigger bookings_waitlist_offer
-  after update of status on public.bookings
-  deferrable initially deferred
-  for each row when (private.table_state(old.status) <> 'available' and private.table_state(new.status) = 'available')
-  execute function private.offer_at_commit();
-
-create constraint trigger table_blocks_waitlist_offer
-  after update of is_active on public.table_blocks
-  deferrable initially deferred
-  for each row when (old.is_active and not new.is_active)
-  execute function private.offer_at_commit();
 
 create constraint trigger waitlist_entries_offer
   after insert on public.waitlist_entries

@@ -66,7 +66,7 @@ begin
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be approved', v_booking.status));
   end if;
   -- The one path past the tables' capacity (the booking trigger checks every other change);
-  -- the claims follow the booking's party size (private.booking_status_changed).
+  -- the claims follow the booking's party size (private.claims_follow_booking).
   perform private.set_transaction_flag('capacity_override', true);
   update public.bookings b set party_size = p_party_size where b.id = v_booking.id;
   perform private.set_transaction_flag('capacity_override', false);
