@@ -348,9 +348,10 @@ create trigger trigger_validate_booking_constraints
   before insert or update on public.bookings
   for each row execute function private.validate_booking_constraints();
 
--- AFTER UPDATE OF status, hold_expires_at, party_size on bookings: the claims follow the
--- booking (active while its status holds the tables, expiring with the hold, seating its
--- party) at once, row by row: the row triggers after it (the waitlist's) see the tables freed.
+-- AFTER STATEMENT on bookings (update): the claims of the bookings the statement changed follow
+-- them (active while the status holds the tables, expiring with the hold, seating the party),
+-- in one update. Named to run first of the statement triggers: the events of the same statement
+-- (under SET CONSTRAINTS ALL IMMEDIATE, emitted by the next trigger) read the claims.
 create function private.claims_follow_booking() returns trigger
 language plpgsql
 security definer
@@ -358,20 +359,22 @@ set search_path = ''
 as $$
 begin
   update public.booking_tables bt
-     set is_active = private.table_state(new.status) <> 'available',
-         expires_at = case when new.status = 'held' then new.hold_expires_at end,
-         party_size = new.party_size
-   where bt.booking_id = new.id
+     set is_active = private.table_state(n.status) <> 'available',
+         expires_at = case when n.status = 'held' then n.hold_expires_at end,
+         party_size = n.party_size
+    from new_rows n
+   where bt.booking_id = n.id
      and (bt.is_active, bt.expires_at, bt.party_size)
-         is distinct from (private.table_state(new.status) <> 'available',
-                           case when new.status = 'held' then new.hold_expires_at end, new.party_size);
+         is distinct from (private.table_state(n.status) <> 'available',
+                           case when n.status = 'held' then n.hold_expires_at end, n.party_size);
   return null;
 end;
 $$;
 
 create trigger bookings_claims_follow
-  after update of status, hold_expires_at, party_size on public.bookings
-  for each row execute function private.claims_follow_booking();
+  after update on public.bookings
+  referencing new table as new_rows
+  for each statement execute function private.claims_follow_booking();
 
 -- AFTER STATEMENT on bookings (insert, update): one audit row per transition of the rows the
 -- statement wrote (the note when there is one, else the code). Set-based: a sweep of 10,000
@@ -385,14 +388,16 @@ set search_path = ''
 as $$
 begin
   if tg_op = 'UPDATE' then
+    with actor as materialized (
+      select v.venue_id, private.actor_role(v.venue_id) as actor_role from (select distinct d.venue_id from new_rows d) v)
     insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
                                   actor_id, actor_role, request_id, detail)
     select n.venue_id, 'booking', n.id, 'status_changed', o.status::text, n.status::text,
-           coalesce(n.status_note, n.status_reason), (select auth.uid()), a.actor_role, private.request_id(), '{}'::jsonb
+           coalesce(n.status_note, n.status_reason), (select auth.uid()), a.actor_role, r.request_id, '{}'::jsonb
     from old_rows o
     join new_rows n on n.id = o.id and n.status is distinct from o.status
-    join (select v.venue_id, private.actor_role(v.venue_id) as actor_role
-          from (select distinct d.venue_id from new_rows d) v) a on a.venue_id = n.venue_id
+    join actor a on a.venue_id = n.venue_id
+    cross join (select private.request_id() as request_id offset 0) r
     order by n.venue_id, n.booking_date, lower(n.period), n.id;
   else
     insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,

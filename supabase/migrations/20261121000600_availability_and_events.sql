@@ -159,49 +159,52 @@ begin
   v_broadcast := (select c.relkind from pg_catalog.pg_class c where c.oid = 'realtime.messages'::regclass) = 'r'
     or exists (select 1 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
                where n.nspname = 'realtime' and c.relname = 'messages_' || to_char(now()::timestamp, 'YYYY_MM_DD'));
+  -- No join of two large sets (the planner sees a queue of unknown size): the changes travel
+  -- in arrays, per changed range, then per channel, and are unnested where they are needed.
   with change as materialized (
-    delete from private.pending_changes pc where pc.txid = v_txid
-    returning pc.seq, pc.venue_id, pc.booking_date, pc.period, pc.table_id, pc.reason, pc.booking_id, pc.note
+    delete from private.pending_changes pc where pc.txid = v_txid returning pc
   ), span as materialized (
     -- each changed range once: the slot channels it touches
-    select r.venue_id, r.booking_date, r.period, s.slot_id, s.slot_period,
-           private.channel_name(v.club_id, r.venue_id, r.booking_date, s.slot_id) as channel
-    from (select distinct c.venue_id, c.booking_date, c.period from change c) r
+    select private.channel_name(v.club_id, r.venue_id, r.booking_date, s.slot_id) as channel,
+           r.venue_id, r.booking_date, s.slot_id, s.slot_period, r.changes
+    from (select (c.pc).venue_id, (c.pc).booking_date, (c.pc).period, array_agg(c.pc) as changes
+          from change c group by 1, 2, 3) r
     join public.venues v on v.id = r.venue_id
     cross join lateral private.slots_overlapping(r.venue_id, r.booking_date, r.period) s
-  ), item as materialized (
-    select sp.channel, sp.venue_id, sp.booking_date, sp.slot_id, sp.slot_period, c.table_id, c.booking_id, c.note,
-           coalesce(c.reason, (select b.status_reason from public.bookings b
-                               where b.id = c.booking_id and b.status = 'held'), 'hold_created') as reason,
-           row_number() over (partition by sp.channel order by c.seq, c.table_id) as n,
-           count(*) over (partition by sp.channel) as k
-    from change c
-    join span sp on sp.venue_id = c.venue_id and sp.booking_date = c.booking_date and sp.period = c.period
+  ), channel as materialized (
+    select sp.channel, sp.venue_id, sp.booking_date, sp.slot_id, sp.slot_period,
+           array_agg(x order by x.seq, x.table_id) as changes
+    from span sp cross join lateral unnest(sp.changes) x
+    group by sp.channel, sp.venue_id, sp.booking_date, sp.slot_id, sp.slot_period
   ), counter as (
     -- the channel's row lock queues its later writers until this transaction commits
     insert into private.channel_versions as cv (channel, version)
-    select i.channel, max(i.k) from item i group by i.channel
+    select ch.channel, cardinality(ch.changes) from channel ch
     on conflict (channel) do update set version = cv.version + excluded.version, updated_at = now()
     returning cv.channel, cv.version
-  ), state as materialized (
+  ), channel_state as materialized (
     -- each slot's tables read once
-    select x.channel, st.table_id, st.state
-    from (select i.channel, i.venue_id, i.booking_date, i.slot_period, array_agg(distinct i.table_id) as table_ids
-          from item i group by i.channel, i.venue_id, i.booking_date, i.slot_period) x
-    cross join lateral private.table_slot_states(x.venue_id, x.booking_date, x.slot_period, x.table_ids) st
+    select ch.*, c.version - cardinality(ch.changes) as base_version,
+           (select jsonb_object_agg(st.table_id, st.state)
+            from private.table_slot_states(ch.venue_id, ch.booking_date, ch.slot_period,
+                                           array(select distinct x.table_id from unnest(ch.changes) x)) st) as states
+    from channel ch join counter c on c.channel = ch.channel
   ), actor as materialized (
     select a.venue_id, jsonb_build_object('actor', jsonb_build_object('id', v_uid,
              'name', private.person_label(v_uid, a.venue_id) ->> 'name', 'role', private.actor_role(a.venue_id))) as actor
-    from (select distinct i.venue_id from item i) a
+    from (select distinct ch.venue_id from channel ch) a
   ), event as materialized (
-    select i.*, c.version - i.k + i.n as version, st.state as new_state,
-           coalesce(lag(st.state) over (partition by i.channel, i.table_id order by i.n),
+    select cs.channel, cs.venue_id, cs.booking_date, cs.slot_id, x.table_id, x.booking_id, x.note,
+           coalesce(x.reason, (select b.status_reason from public.bookings b
+                               where b.id = x.booking_id and b.status = 'held'), 'hold_created') as reason,
+           cs.base_version + x.n as version, cs.states ->> x.table_id::text as new_state,
+           coalesce(lag(cs.states ->> x.table_id::text) over (partition by cs.channel, x.table_id order by x.n),
                     (select e.staff_payload ->> 'newState' from public.availability_events e
-                     where e.channel = i.channel and e.table_id = i.table_id
+                     where e.channel = cs.channel and e.table_id = x.table_id
                      order by e.version desc limit 1), 'available') as previous_state
-    from item i
-    join counter c on c.channel = i.channel
-    join state st on st.channel = i.channel and st.table_id = i.table_id
+    from channel_state cs
+    cross join lateral unnest(cs.changes) with ordinality x(txid, seq, venue_id, booking_date, period, table_id,
+                                                            reason, booking_id, note, frees, n)
   ), payload as materialized (
     select e.*, p.public,
            p.public || jsonb_build_object('previousState', e.previous_state, 'newState', e.new_state,
@@ -223,7 +226,6 @@ begin
       (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
     select p.channel, p.venue_id, p.booking_date, p.slot_id, p.version, p.table_id, p.public, p.staff
     from payload p
-    order by p.channel, p.version
   )
   -- The note stays out of Broadcast: Realtime keeps its messages for days in a table our code
   -- cannot redact on Supabase (postgres only reads realtime.messages), so no guest's words go
@@ -256,6 +258,11 @@ as $$
 declare
   v_freed record;
 begin
+  -- a call after the first (the night's row is gone: emitted with the others) has nothing to do
+  if not exists (select 1 from private.pending_nights pn where pn.txid = new.txid and pn.venue_id = new.venue_id
+                 and pn.booking_date = new.booking_date) then
+    return null;
+  end if;
   select array_agg(f.venue_id order by f.first) as venue_ids, array_agg(f.booking_date order by f.first) as nights,
          array_agg(f.period order by f.first) as periods
     into v_freed

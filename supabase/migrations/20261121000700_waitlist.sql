@@ -398,8 +398,8 @@ $$;
 comment on table private.waitlist_retries is
   'Slots whose waitlist offers stopped at a busy entry, guest or table; private.retry_waitlist_offers empties it.';
 
--- AFTER UPDATE OF status on bookings (after bookings_claims_follow has released the claims):
--- an offered entry follows its hold (accepted, expired or cancelled).
+-- AFTER UPDATE OF status on bookings: an offered entry follows its hold (accepted, expired or
+-- cancelled).
 create function private.offered_entry_follows_hold() returns trigger
 language plpgsql
 security definer
