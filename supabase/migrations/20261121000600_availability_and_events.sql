@@ -190,8 +190,8 @@ begin
                                            array(select distinct x.table_id from unnest(ch.changes) x)) st) as states
     from channel ch join counter c on c.channel = ch.channel
   ), actor as materialized (
-    select a.venue_id, jsonb_build_object('actor', jsonb_build_object('id', v_uid,
-             'name', private.person_label(v_uid, a.venue_id) ->> 'name', 'role', private.actor_role(a.venue_id))) as actor
+    select a.venue_id, jsonb_build_object('id', v_uid, 'name', private.person_label(v_uid, a.venue_id) ->> 'name',
+                                          'role', private.actor_role(a.venue_id)) as actor
     from (select distinct ch.venue_id from channel ch) a
   ), event as materialized (
     select cs.channel, cs.venue_id, cs.booking_date, cs.slot_id, x.table_id, x.booking_id, x.note,
@@ -206,21 +206,29 @@ begin
     cross join lateral unnest(cs.changes) with ordinality x(txid, seq, venue_id, booking_date, period, table_id,
                                                             reason, booking_id, note, frees, n)
   ), payload as materialized (
-    select e.*, p.public,
-           p.public || jsonb_build_object('previousState', e.previous_state, 'newState', e.new_state,
-                                          'previous_state', e.previous_state, 'new_state', e.new_state) || a.actor
-           || jsonb_strip_nulls(jsonb_build_object('bookingId', e.booking_id, 'note', e.note)) as staff
+    select e.channel, e.venue_id, e.booking_date, e.slot_id, e.version, e.table_id,
+           jsonb_build_object(
+             'eventType', 'availability.updated', 'sectionId', e.table_id, 'slotId', e.slot_id, 'date', d.date,
+             'previousState', d.public_previous, 'newState', d.public_new, 'reason', d.reason,
+             'updatedAt', v_at, 'version', e.version,
+             -- the snapshot's vocabulary (snake_case); the seed's camelCase keys above stay for a release
+             'event_type', 'availability.updated', 'table_id', e.table_id, 'slot_id', e.slot_id,
+             'previous_state', d.public_previous, 'new_state', d.public_new, 'updated_at', v_at) as public,
+           -- the same with the true states, the actor, and the booking and note when there are
+           jsonb_build_object(
+             'eventType', 'availability.updated', 'sectionId', e.table_id, 'slotId', e.slot_id, 'date', d.date,
+             'previousState', e.previous_state, 'newState', e.new_state, 'reason', d.reason,
+             'updatedAt', v_at, 'version', e.version,
+             'event_type', 'availability.updated', 'table_id', e.table_id, 'slot_id', e.slot_id,
+             'previous_state', e.previous_state, 'new_state', e.new_state, 'updated_at', v_at, 'actor', a.actor)
+           || case when e.booking_id is not null or e.note is not null
+                   then jsonb_strip_nulls(jsonb_build_object('bookingId', e.booking_id, 'note', e.note))
+                   else '{}'::jsonb end as staff
     from event e
     join actor a on a.venue_id = e.venue_id
-    cross join lateral (select jsonb_build_object(
-      'eventType', 'availability.updated', 'sectionId', e.table_id, 'slotId', e.slot_id,
-      'date', to_char(e.booking_date, 'YYYY-MM-DD'), 'previousState', private.public_state(e.previous_state),
-      'newState', private.public_state(e.new_state), 'reason', private.public_reason(e.reason),
-      'updatedAt', v_at, 'version', e.version,
-      -- the snapshot's vocabulary (snake_case); the seed's camelCase keys above stay for a release
-      'event_type', 'availability.updated', 'table_id', e.table_id, 'slot_id', e.slot_id,
-      'previous_state', private.public_state(e.previous_state), 'new_state', private.public_state(e.new_state),
-      'updated_at', v_at) as public) p
+    cross join lateral (select to_char(e.booking_date, 'YYYY-MM-DD') as date, private.public_reason(e.reason) as reason,
+                               private.public_state(e.previous_state) as public_previous,
+                               private.public_state(e.new_state) as public_new offset 0) d
   ), stored as (
     insert into public.availability_events
       (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
