@@ -130,7 +130,7 @@ create index booking_tables_night_idx on public.booking_tables (venue_id, bookin
 -- code only, so no caller can forge or skip it; unlogged: a row never outlives its
 -- transaction). pending_nights: the venue-nights whose lock the transaction takes at commit;
 -- its first row for a night queues the deferred trigger that emits the transaction's events
--- (private.emit_pending_events). pending_changes: the claims whose tables' events are due, in
+-- (private.emit_slot_events). pending_changes: the claims whose tables' events are due, in
 -- the order the changes happened.
 create unlogged table private.pending_nights (
   txid xid8 not null default pg_catalog.pg_current_xact_id(),

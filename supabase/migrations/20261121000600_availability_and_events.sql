@@ -119,23 +119,30 @@ $$;
 -- claims on one table or one transaction changes a table twice), and previousState is what
 -- the channel's previous event for that table announced: replaying a channel's events over a
 -- snapshot gives exactly a fresh snapshot.
--- Emit the transaction's queued events (private.pending_changes): one availability.updated
--- event per changed claim and slot channel its range touches, in the order the changes were
--- made. First the venue-night locks (every night the transaction noted, in (venue, night)
--- order), then ONE statement (a fresh snapshot, so it reads every commit made before the locks
--- were granted) that takes the queue, bumps each channel's counter by its number of events,
--- reads the tables' states (once per slot) and their previous events, and writes the events
--- table and the public and staff Broadcast rows. The same statement for one booking and for a
--- sweep of thousands. No subtransaction: the Broadcast rows go to realtime.messages directly,
--- the way realtime.send() writes them (payload plus the message's own id), and like send() a
--- day without its partition (Realtime keeps them from yesterday to three days ahead) loses the
+-- DEFERRED, on each row a transaction writes to private.pending_nights (a venue-night it noted):
+-- at commit (or at SET CONSTRAINTS ... IMMEDIATE) the first call emits the transaction's queued
+-- events (private.pending_changes): one availability.updated event per changed claim and slot
+-- channel its range touches, in the order the changes were made. First the venue-night locks
+-- (every night the transaction noted, in (venue, night) order), then ONE statement (a fresh
+-- snapshot, so it reads every commit made before the locks were granted) that takes the queue,
+-- bumps each channel's counter by its number of events, reads the tables' states (once per
+-- slot) and their previous events, and writes the events table and the public and staff
+-- Broadcast rows: the same statement for one booking and for a sweep of thousands. Both queues
+-- are emptied (a change queued later notes its night again, which queues another call); the
+-- calls for the transaction's other venue-nights find nothing left to do. Then what the changes
+-- freed (a booking that stopped holding its tables, a lifted block) is offered to the waitlist,
+-- each range once, under the same locks: the offers' holds are queued and emitted after the
+-- events that freed their tables.
+-- No subtransaction: the Broadcast rows go to realtime.messages directly, the way
+-- realtime.send() writes them (payload plus the message's own id), and like send() a day
+-- without its partition (Realtime keeps them from yesterday to three days ahead) loses the
 -- Broadcast, never the booking; replay from the events table covers it. A change's reason is a
 -- code (anything else is announced as status_changed); a new claim of a booking takes its
 -- booking's status_reason while the booking is held (the hook for holds made for a reason other
 -- than a guest's request: a waitlist offer's hold says waitlist_offer), else hold_created. The
 -- actor is the caller. Staff payloads also carry the booking and (in the events table only)
 -- the free-text note.
-create function private.emit_slot_events() returns void
+create function private.emit_slot_events() returns trigger
 language plpgsql
 security definer
 set search_path = ''
@@ -146,15 +153,29 @@ set plan_cache_mode = force_generic_plan
 set jit = off
 as $$
 declare
-  v_txid xid8 := pg_catalog.pg_current_xact_id();
+  v_txid xid8 := new.txid;
   v_at text := to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
   v_uid uuid := (select auth.uid());
   v_broadcast boolean;
+  v_freed record;
 begin
+  -- a call after the first (the night's row is gone: emitted with the others) has nothing to do
+  if not exists (select 1 from private.pending_nights pn where pn.txid = v_txid and pn.venue_id = new.venue_id
+                 and pn.booking_date = new.booking_date) then
+    return null;
+  end if;
   perform private.lock_venue_night(null, null);
-  if not exists (select 1 from private.pending_changes pc where pc.txid = v_txid) then
+  -- what the changes freed, each range once, in the order they were freed
+  select count(*) as changes,
+         array_agg(f.venue_id order by f.first) filter (where f.frees) as venue_ids,
+         array_agg(f.booking_date order by f.first) filter (where f.frees) as nights,
+         array_agg(f.period order by f.first) filter (where f.frees) as periods
+    into v_freed
+  from (select pc.venue_id, pc.booking_date, pc.period, pc.frees, min(pc.seq) as first from private.pending_changes pc
+        where pc.txid = v_txid group by pc.venue_id, pc.booking_date, pc.period, pc.frees) f;
+  if v_freed.changes = 0 then
     delete from private.pending_nights pn where pn.txid = v_txid;
-    return;
+    return null;
   end if;
   v_broadcast := (select c.relkind from pg_catalog.pg_class c where c.oid = 'realtime.messages'::regclass) = 'r'
     or exists (select 1 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
@@ -245,48 +266,20 @@ begin
                              (pg_catalog.gen_random_uuid(), p.staff - 'note', true)) m(id, payload, private)
   where v_broadcast;
   delete from private.pending_nights pn where pn.txid = v_txid;
-end;
-$$;
-
-comment on function private.emit_slot_events is
-  'Writes the transaction''s queued availability.updated events (table, Broadcast public + staff) under its venue-night locks; runs at commit.';
-
--- DEFERRED, on each row a transaction writes to private.pending_nights (a venue-night it noted):
--- at commit (or at SET CONSTRAINTS ... IMMEDIATE), the first call takes the locks of all of
--- them in order and emits everything queued, and empties both queues (a change queued later
--- notes its night again, which queues another call); the calls for its other venue-nights find
--- nothing left to do. Then what the changes freed (a booking that stopped holding its tables,
--- a lifted block) is offered to the waitlist, each range once, under the same locks: the
--- offers' holds are queued and emitted after the events that freed their tables.
-create function private.emit_pending_events() returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_freed record;
-begin
-  -- a call after the first (the night's row is gone: emitted with the others) has nothing to do
-  if not exists (select 1 from private.pending_nights pn where pn.txid = new.txid and pn.venue_id = new.venue_id
-                 and pn.booking_date = new.booking_date) then
-    return null;
-  end if;
-  select array_agg(f.venue_id order by f.first) as venue_ids, array_agg(f.booking_date order by f.first) as nights,
-         array_agg(f.period order by f.first) as periods
-    into v_freed
-  from (select pc.venue_id, pc.booking_date, pc.period, min(pc.seq) as first from private.pending_changes pc
-        where pc.txid = new.txid and pc.frees group by pc.venue_id, pc.booking_date, pc.period) f;
-  perform private.emit_slot_events();
   perform private.offer_to_waitlist(f.venue_id, f.booking_date, f.period)
-  from unnest(v_freed.venue_ids, v_freed.nights, v_freed.periods) f(venue_id, booking_date, period);
+  from unnest(v_freed.venue_ids, v_freed.nights, v_freed.periods) f(venue_id, booking_date, period)
+  where v_freed.venue_ids is not null;
   return null;
 end;
 $$;
 
+comment on function private.emit_slot_events is
+  'At commit: writes the transaction''s queued availability.updated events (table, Broadcast public + staff) under its venue-night locks, then offers what they freed.';
+
 create constraint trigger pending_nights_emit_events
   after insert on private.pending_nights
   deferrable initially deferred
-  for each row execute function private.emit_pending_events();
+  for each row execute function private.emit_slot_events();
 
 -- AFTER STATEMENT on booking_tables: queue the events of the statement's changed claims and
 -- note their venue-nights (in that order: under SET CONSTRAINTS ALL IMMEDIATE the night's

@@ -423,7 +423,7 @@ create trigger bookings_waitlist_follow
 
 -- At commit: a slot a guest just joined the waitlist for is offered to the waitlist. (What a
 -- change freed, a booking that stopped holding its tables or a lifted block, is offered by the
--- commit-time event pass, private.emit_pending_events, right after its events.)
+-- commit-time event pass, private.emit_slot_events, right after its events.)
 create function private.offer_at_commit() returns trigger
 language plpgsql
 security definer
