@@ -751,13 +751,13 @@ begin
          sum(t.deposit), sum(t.minimum_spend), private.now() + p_ttl, coalesce(p_extra ->> 'reason', 'hold_created'),
          left(p_extra ->> 'special_requests', 2000), left(p_extra ->> 'occasion', 200),
          left(p_extra ->> 'promoter_code', 64), p_extra ->> 'idempotency_key', (select auth.uid())
-  from public.venue_tables t where t.id = any (p_table_ids)
+  from public.venue_tables t where t.venue_id = p_venue.id and t.id = any (p_table_ids)
   returning * into v_booking;
 
   insert into public.booking_tables (venue_id, table_id, booking_id, booking_date, period, party_size,
                                      is_exclusive, expires_at)
   select p_venue.id, t.id, v_booking.id, p_date, p_period, p_party_size, not t.is_shared, v_booking.hold_expires_at
-  from public.venue_tables t where t.id = any (p_table_ids);
+  from public.venue_tables t where t.venue_id = p_venue.id and t.id = any (p_table_ids);
   return v_booking;
 end;
 $$;
