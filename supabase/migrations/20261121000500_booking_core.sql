@@ -873,7 +873,11 @@ begin
   if v_period is null then
     perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
-  v_tables := array(select distinct t from unnest(p_table_ids) t where t is not null order by 1);
+  -- the distinct ids and how many of them are this venue's active tables, in one read
+  select d.ids, (select count(*) from public.venue_tables t
+                 where t.venue_id = p_venue_id and t.id = any (d.ids) and t.is_active)
+    into v_tables, v_found
+  from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
   if cardinality(v_tables) <> cardinality(p_table_ids) then
     perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
   end if;
@@ -881,9 +885,6 @@ begin
     perform private.raise_error('MAX_TABLES_EXCEEDED',
       format('at most %s tables per guest per night', v_venue.max_tables_per_customer_night));
   end if;
-  select count(*) into v_found
-  from public.venue_tables t
-  where t.venue_id = p_venue_id and t.id = any (v_tables) and t.is_active;
   if v_found <> cardinality(v_tables) then
     perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
   end if;
