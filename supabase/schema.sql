@@ -269,7 +269,7 @@ begin
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be approved', v_booking.status));
   end if;
   -- The one path past the tables' capacity (the booking trigger checks every other change);
-  -- the claims follow the booking's party size (private.booking_status_changed).
+  -- the claims follow the booking's party size (private.claims_follow_booking).
   perform private.set_transaction_flag('capacity_override', true);
   update public.bookings b set party_size = p_party_size where b.id = v_booking.id;
   perform private.set_transaction_flag('capacity_override', false);
@@ -585,26 +585,27 @@ CREATE FUNCTION private.booking_status_changed() RETURNS trigger
     AS $$
 begin
   if tg_op = 'UPDATE' then
-    update public.booking_tables bt
-       set is_active = private.table_state(new.status) <> 'available',
-           expires_at = case when new.status = 'held' then new.hold_expires_at end,
-           party_size = new.party_size
-     where bt.booking_id = new.id
-       and (bt.is_active, bt.expires_at, bt.party_size)
-           is distinct from (private.table_state(new.status) <> 'available',
-                             case when new.status = 'held' then new.hold_expires_at end, new.party_size);
-    if old.status is not distinct from new.status then
-      return null;
-    end if;
+    with actor as materialized (
+      select v.venue_id, private.actor_role(v.venue_id) as actor_role from (select distinct d.venue_id from new_rows d) v)
+    insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
+                                  actor_id, actor_role, request_id, detail)
+    select n.venue_id, 'booking', n.id, 'status_changed', o.status::text, n.status::text,
+           coalesce(n.status_note, n.status_reason), (select auth.uid()), a.actor_role, r.request_id, '{}'::jsonb
+    from old_rows o
+    join new_rows n on n.id = o.id and n.status is distinct from o.status
+    join actor a on a.venue_id = n.venue_id
+    cross join (select private.request_id() as request_id offset 0) r
+    order by n.venue_id, n.booking_date, lower(n.period), n.id;
+  else
+    insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
+                                  actor_id, actor_role, request_id, detail)
+    select n.venue_id, 'booking', n.id, 'hold_created', null, n.status::text,
+           coalesce(n.status_note, n.status_reason), (select auth.uid()), private.actor_role(n.venue_id),
+           private.request_id(),
+           jsonb_build_object('reference', n.reference, 'party_size', n.party_size,
+                              'period', n.period::text, 'hold_expires_at', n.hold_expires_at)
+    from new_rows n;
   end if;
-  perform private.write_audit(new.venue_id, 'booking', new.id,
-    case when tg_op = 'INSERT' then 'hold_created' else 'status_changed' end,
-    case when tg_op = 'INSERT' then null else old.status::text end, new.status::text,
-    coalesce(new.status_note, new.status_reason),
-    case when tg_op = 'INSERT'
-         then jsonb_build_object('reference', new.reference, 'party_size', new.party_size,
-                                 'period', new.period::text, 'hold_expires_at', new.hold_expires_at)
-         else '{}'::jsonb end);
   return null;
 end;
 $$;
@@ -613,16 +614,19 @@ CREATE FUNCTION private.booking_status_event() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-declare
-  v_claims record;
 begin
-  for v_claims in
-    select bt.period, array_agg(bt.table_id order by bt.table_id) as table_ids from public.booking_tables bt
-    where bt.booking_id = new.id group by bt.period
-  loop
-    perform private.emit_slot_events(new.venue_id, v_claims.table_ids, new.booking_date, v_claims.period,
-      coalesce(new.status_reason, 'booking_' || new.status), new.id, new.status_note);
-  end loop;
+  insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, booking_id, note, frees)
+  select n.venue_id, n.booking_date, bt.period, bt.table_id,
+         coalesce(n.status_reason, 'booking_' || n.status), n.id, n.status_note,
+         private.table_state(o.status) <> 'available' and private.table_state(n.status) = 'available'
+  from old_rows o
+  join new_rows n on n.id = o.id and n.status is distinct from o.status
+  join public.booking_tables bt on bt.booking_id = n.id
+  order by n.venue_id, n.booking_date, lower(n.period), n.id, bt.period, bt.table_id;
+  insert into private.pending_nights (venue_id, booking_date)
+  select distinct n.venue_id, n.booking_date
+  from old_rows o join new_rows n on n.id = o.id and n.status is distinct from o.status
+  on conflict do nothing;
   return null;
 end;
 $$;
@@ -893,15 +897,23 @@ CREATE FUNCTION private.claim_changed_event() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if tg_op = 'INSERT' and new.is_active then
-    perform private.emit_slot_events(new.venue_id, array[new.table_id], new.booking_date, new.period,
-      case when new.block_id is not null then 'table_blocked'
-           else coalesce((select b.status_reason from public.bookings b
-                          where b.id = new.booking_id and b.status = 'held'), 'hold_created') end,
-      new.booking_id);
-  elsif tg_op = 'UPDATE' and new.block_id is not null and old.is_active and not new.is_active then
-    perform private.emit_slot_events(new.venue_id, array[new.table_id], new.booking_date, new.period,
-                                     'table_unblocked');
+  if tg_op = 'INSERT' then
+    insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, booking_id)
+    select n.venue_id, n.booking_date, n.period, n.table_id,
+           case when n.block_id is not null then 'table_blocked' end, n.booking_id
+    from new_rows n where n.is_active
+    order by n.id;
+  else
+    insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, frees)
+    select n.venue_id, n.booking_date, n.period, n.table_id, 'table_unblocked', true
+    from old_rows o join new_rows n on n.id = o.id
+    where n.block_id is not null and o.is_active and not n.is_active
+    order by n.id;
+  end if;
+  if found then
+    insert into private.pending_nights (venue_id, booking_date)
+    select distinct n.venue_id, n.booking_date from new_rows n
+    on conflict do nothing;
   end if;
   return null;
 end;
@@ -948,6 +960,24 @@ begin
     from due, public.notifications n
    where d.notification_id = due.notification_id and n.id = d.notification_id
   returning d.delivery_id, d.notification_id, d.attempts, n.kind, n.venue_id, n.customer_id, n.payload, n.created_at;
+end;
+$$;
+
+CREATE FUNCTION private.claims_follow_booking() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.booking_tables bt
+     set is_active = private.table_state(n.status) <> 'available',
+         expires_at = case when n.status = 'held' then n.hold_expires_at end,
+         party_size = n.party_size
+    from new_rows n
+   where bt.booking_id = n.id
+     and (bt.is_active, bt.expires_at, bt.party_size)
+         is distinct from (private.table_state(n.status) <> 'available',
+                           case when n.status = 'held' then n.hold_expires_at end, n.party_size);
+  return null;
 end;
 $$;
 
@@ -1152,61 +1182,114 @@ CREATE FUNCTION private.effective_status(p_booking public.bookings) RETURNS text
               else p_booking.status end
 $$;
 
-CREATE FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_ids uuid[], p_night date, p_period tstzrange, p_reason text, p_booking_id uuid DEFAULT NULL::uuid, p_note text DEFAULT NULL::text) RETURNS void
+CREATE FUNCTION private.emit_slot_events() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
     SET jit TO 'off'
     AS $$
 declare
+  v_txid xid8 := new.txid;
   v_at text := to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
-  v_actor jsonb := jsonb_build_object('actor', jsonb_build_object('id', (select auth.uid()),
-    'name', private.person_label((select auth.uid()), p_venue_id) ->> 'name',
-    'role', private.actor_role(p_venue_id)));
+  v_uid uuid := (select auth.uid());
+  v_broadcast boolean;
+  v_freed record;
 begin
-  perform private.lock_venue_night(p_venue_id, p_night);
-  with item as materialized (
-    select s.slot_id, s.slot_period, t.table_id,
-           private.channel_name(v.club_id, p_venue_id, p_night, s.slot_id) as channel,
-           row_number() over (partition by s.slot_id order by t.table_id) as n,
-           count(*) over (partition by s.slot_id) as k
-    from public.venues v
-    cross join private.slots_overlapping(p_venue_id, p_night, p_period) s
-    cross join unnest(p_table_ids) t(table_id)
-    where v.id = p_venue_id
+  -- a call after the first (the night's row is gone: emitted with the others) has nothing to do
+  if not exists (select 1 from private.pending_nights pn where pn.txid = v_txid and pn.venue_id = new.venue_id
+                 and pn.booking_date = new.booking_date) then
+    return null;
+  end if;
+  perform private.lock_venue_night(null, null);
+  -- what the changes freed, each range once, in the order they were freed
+  select count(*) as changes,
+         array_agg(f.venue_id order by f.first) filter (where f.frees) as venue_ids,
+         array_agg(f.booking_date order by f.first) filter (where f.frees) as nights,
+         array_agg(f.period order by f.first) filter (where f.frees) as periods
+    into v_freed
+  from (select pc.venue_id, pc.booking_date, pc.period, pc.frees, min(pc.seq) as first from private.pending_changes pc
+        where pc.txid = v_txid group by pc.venue_id, pc.booking_date, pc.period, pc.frees) f;
+  if v_freed.changes = 0 then
+    delete from private.pending_nights pn where pn.txid = v_txid;
+    return null;
+  end if;
+  v_broadcast := (select c.relkind from pg_catalog.pg_class c where c.oid = 'realtime.messages'::regclass) = 'r'
+    or exists (select 1 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+               where n.nspname = 'realtime' and c.relname = 'messages_' || to_char(now()::timestamp, 'YYYY_MM_DD'));
+  -- No join of two large sets (the planner sees a queue of unknown size): the changes travel
+  -- in arrays, per changed range, then per channel, and are unnested where they are needed.
+  with change as materialized (
+    delete from private.pending_changes pc where pc.txid = v_txid returning pc
+  ), span as materialized (
+    -- each changed range once: the slot channels it touches
+    select private.channel_name(v.club_id, r.venue_id, r.booking_date, s.slot_id) as channel,
+           r.venue_id, r.booking_date, s.slot_id, s.slot_period, r.changes
+    from (select (c.pc).venue_id, (c.pc).booking_date, (c.pc).period, array_agg(c.pc) as changes
+          from change c group by 1, 2, 3) r
+    join public.venues v on v.id = r.venue_id
+    cross join lateral private.slots_overlapping(r.venue_id, r.booking_date, r.period) s
+  ), channel as materialized (
+    select sp.channel, sp.venue_id, sp.booking_date, sp.slot_id, sp.slot_period,
+           array_agg(x order by x.seq, x.table_id) as changes
+    from span sp cross join lateral unnest(sp.changes) x
+    group by sp.channel, sp.venue_id, sp.booking_date, sp.slot_id, sp.slot_period
   ), counter as (
     -- the channel's row lock queues its later writers until this transaction commits
     insert into private.channel_versions as cv (channel, version)
-    select i.channel, max(i.k) from item i group by i.channel
+    select ch.channel, cardinality(ch.changes) from channel ch
     on conflict (channel) do update set version = cv.version + excluded.version, updated_at = now()
     returning cv.channel, cv.version
+  ), channel_state as materialized (
+    -- each slot's tables read once
+    select ch.*, c.version - cardinality(ch.changes) as base_version,
+           (select jsonb_object_agg(st.table_id, st.state)
+            from private.table_slot_states(ch.venue_id, ch.booking_date, ch.slot_period,
+                                           array(select distinct x.table_id from unnest(ch.changes) x)) st) as states
+    from channel ch join counter c on c.channel = ch.channel
+  ), actor as materialized (
+    select a.venue_id, jsonb_build_object('id', v_uid, 'name', private.person_label(v_uid, a.venue_id) ->> 'name',
+                                          'role', private.actor_role(a.venue_id)) as actor
+    from (select distinct ch.venue_id from channel ch) a
   ), event as materialized (
-    select i.channel, i.slot_id, i.table_id, c.version - i.k + i.n as version, st.state as new_state,
-           coalesce((select e.staff_payload ->> 'newState' from public.availability_events e
-                     where e.channel = i.channel and e.table_id = i.table_id
+    select cs.channel, cs.venue_id, cs.booking_date, cs.slot_id, x.table_id, x.booking_id, x.note,
+           coalesce(x.reason, (select b.status_reason from public.bookings b
+                               where b.id = x.booking_id and b.status = 'held'), 'hold_created') as reason,
+           cs.base_version + x.n as version, cs.states ->> x.table_id::text as new_state,
+           coalesce(lag(cs.states ->> x.table_id::text) over (partition by cs.channel, x.table_id order by x.n),
+                    (select e.staff_payload ->> 'newState' from public.availability_events e
+                     where e.channel = cs.channel and e.table_id = x.table_id
                      order by e.version desc limit 1), 'available') as previous_state
-    from item i
-    join counter c on c.channel = i.channel
-    join lateral private.table_slot_states(p_venue_id, p_night, i.slot_period, array[i.table_id]) st on true
+    from channel_state cs
+    cross join lateral unnest(cs.changes) with ordinality x(txid, seq, venue_id, booking_date, period, table_id,
+                                                            reason, booking_id, note, frees, n)
   ), payload as materialized (
-    select e.*, p.public,
-           p.public || jsonb_build_object('previousState', e.previous_state, 'newState', e.new_state,
-                                          'previous_state', e.previous_state, 'new_state', e.new_state) || v_actor
-           || jsonb_strip_nulls(jsonb_build_object('bookingId', p_booking_id, 'note', p_note)) as staff
+    select e.channel, e.venue_id, e.booking_date, e.slot_id, e.version, e.table_id,
+           jsonb_build_object(
+             'eventType', 'availability.updated', 'sectionId', e.table_id, 'slotId', e.slot_id, 'date', d.date,
+             'previousState', d.public_previous, 'newState', d.public_new, 'reason', d.reason,
+             'updatedAt', v_at, 'version', e.version,
+             -- the snapshot's vocabulary (snake_case); the seed's camelCase keys above stay for a release
+             'event_type', 'availability.updated', 'table_id', e.table_id, 'slot_id', e.slot_id,
+             'previous_state', d.public_previous, 'new_state', d.public_new, 'updated_at', v_at) as public,
+           -- the same with the true states, the actor, and the booking and note when there are
+           jsonb_build_object(
+             'eventType', 'availability.updated', 'sectionId', e.table_id, 'slotId', e.slot_id, 'date', d.date,
+             'previousState', e.previous_state, 'newState', e.new_state, 'reason', d.reason,
+             'updatedAt', v_at, 'version', e.version,
+             'event_type', 'availability.updated', 'table_id', e.table_id, 'slot_id', e.slot_id,
+             'previous_state', e.previous_state, 'new_state', e.new_state, 'updated_at', v_at, 'actor', a.actor)
+           || case when e.booking_id is not null or e.note is not null
+                   then jsonb_strip_nulls(jsonb_build_object('bookingId', e.booking_id, 'note', e.note))
+                   else '{}'::jsonb end as staff
     from event e
-    cross join lateral (select jsonb_build_object(
-      'eventType', 'availability.updated', 'sectionId', e.table_id, 'slotId', e.slot_id,
-      'date', to_char(p_night, 'YYYY-MM-DD'), 'previousState', private.public_state(e.previous_state),
-      'newState', private.public_state(e.new_state), 'reason', private.public_reason(p_reason),
-      'updatedAt', v_at, 'version', e.version,
-      -- the snapshot's vocabulary (snake_case); the seed's camelCase keys above stay for a release
-      'event_type', 'availability.updated', 'table_id', e.table_id, 'slot_id', e.slot_id,
-      'previous_state', private.public_state(e.previous_state), 'new_state', private.public_state(e.new_state),
-      'updated_at', v_at) as public) p
+    join actor a on a.venue_id = e.venue_id
+    cross join lateral (select to_char(e.booking_date, 'YYYY-MM-DD') as date, private.public_reason(e.reason) as reason,
+                               private.public_state(e.previous_state) as public_previous,
+                               private.public_state(e.new_state) as public_new offset 0) d
   ), stored as (
     insert into public.availability_events
       (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
-    select p.channel, p_venue_id, p_night, p.slot_id, p.version, p.table_id, p.public, p.staff
+    select p.channel, p.venue_id, p.booking_date, p.slot_id, p.version, p.table_id, p.public, p.staff
     from payload p
   )
   -- The note stays out of Broadcast: Realtime keeps its messages for days in a table our code
@@ -1217,13 +1300,16 @@ begin
   from payload p
   cross join lateral (values (pg_catalog.gen_random_uuid(), p.public, false),
                              (pg_catalog.gen_random_uuid(), p.staff - 'note', true)) m(id, payload, private)
-  where (select c.relkind from pg_catalog.pg_class c where c.oid = 'realtime.messages'::regclass) = 'r'
-     or exists (select 1 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-                where n.nspname = 'realtime' and c.relname = 'messages_' || to_char(now()::timestamp, 'YYYY_MM_DD'));
+  where v_broadcast;
+  delete from private.pending_nights pn where pn.txid = v_txid;
+  perform private.offer_to_waitlist(f.venue_id, f.booking_date, f.period)
+  from unnest(v_freed.venue_ids, v_freed.nights, v_freed.periods) f(venue_id, booking_date, period)
+  where v_freed.venue_ids is not null;
+  return null;
 end;
 $$;
 
-COMMENT ON FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_ids uuid[], p_night date, p_period tstzrange, p_reason text, p_booking_id uuid, p_note text) IS 'Writes the availability.updated events (table, Broadcast public + staff) of tables'' changed range; call at commit.';
+COMMENT ON FUNCTION private.emit_slot_events() IS 'At commit: writes the transaction''s queued availability.updated events (table, Broadcast public + staff) under its venue-night locks, then offers what they freed.';
 
 CREATE FUNCTION private.expire_dead_holds(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange) RETURNS void
     LANGUAGE plpgsql
@@ -2273,25 +2359,14 @@ CREATE FUNCTION private.lock_venue_night(p_venue_id uuid, p_night date) RETURNS 
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
-declare
-  v_night record;
 begin
-  if current_setting('clubbooking.nights_locked', true) is distinct from 'on' then
-    for v_night in
-      select distinct split_part(k, '/', 1)::uuid as venue_id, split_part(k, '/', 2)::date as night
-      from pg_catalog.unnest(pg_catalog.string_to_array(
-             coalesce(current_setting('clubbooking.nights', true), '') || p_venue_id || '/'
-             || to_char(p_night, 'YYYY-MM-DD'), ',')) k
-      order by 1, 2
-    loop
-      perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('events:' || v_night.venue_id::text),
-                                               private.night_key(v_night.night));
-    end loop;
-    perform pg_catalog.set_config('clubbooking.nights_locked', 'on', true);
-  else
-    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('events:' || p_venue_id::text),
-                                             private.night_key(p_night));
-  end if;
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('events:' || n.venue_id::text),
+                                           private.night_key(n.booking_date))
+  from (select pn.venue_id, pn.booking_date from private.pending_nights pn
+        where pn.txid = pg_catalog.pg_current_xact_id()
+        union
+        select p_venue_id, p_night where p_venue_id is not null
+        order by 1, 2 offset 0) n;
 end;
 $$;
 
@@ -2440,16 +2515,13 @@ end;
 $$;
 
 CREATE FUNCTION private.note_venue_night() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-declare
-  v_key text := new.venue_id || '/' || to_char(new.booking_date, 'YYYY-MM-DD') || ',';
-  v_nights text := coalesce(current_setting('clubbooking.nights', true), '');
 begin
-  if pg_catalog.strpos(v_nights, v_key) = 0 then
-    perform pg_catalog.set_config('clubbooking.nights', v_nights || v_key, true);
-  end if;
+  insert into private.pending_nights (venue_id, booking_date)
+  select distinct n.venue_id, n.booking_date from new_rows n
+  on conflict do nothing;
   return null;
 end;
 $$;
@@ -2487,12 +2559,8 @@ CREATE FUNCTION private.offer_at_commit() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if tg_table_name = 'waitlist_entries' then
-    perform private.offer_to_waitlist(new.venue_id, new.booking_date,
-                                      private.slot_range(new.venue_id, new.booking_date, new.slot_id));
-  else
-    perform private.offer_to_waitlist(new.venue_id, new.booking_date, new.period);
-  end if;
+  perform private.offer_to_waitlist(new.venue_id, new.booking_date,
+                                    private.slot_range(new.venue_id, new.booking_date, new.slot_id));
   return null;
 end;
 $$;
@@ -3077,6 +3145,16 @@ end;
 $$;
 
 COMMENT ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) IS 'Stores one batch of client measurements (bounded, rate-limited per user and venue, no personal data).';
+
+CREATE FUNCTION private.request_id() RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  return coalesce(nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-request-id',
+                  nullif(current_setting('clubbooking.request_id', true), ''));
+end;
+$$;
 
 CREATE FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) RETURNS void
     LANGUAGE plpgsql
@@ -3960,8 +4038,7 @@ begin
                                 actor_id, actor_role, request_id, detail)
   values (p_venue_id, p_entity, p_entity_id, p_action, p_old, p_new, p_reason,
           (select auth.uid()), private.actor_role(p_venue_id),
-          coalesce(nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-request-id',
-                   nullif(current_setting('clubbooking.request_id', true), '')),
+          private.request_id(),
           coalesce(p_detail, '{}'::jsonb));
 end;
 $$;
@@ -4328,6 +4405,38 @@ CREATE TABLE private.notification_deliveries (
 
 COMMENT ON TABLE private.notification_deliveries IS 'Delivery state of each notification to the configured webhook: pending, delivered or dead (dead letter).';
 
+CREATE UNLOGGED TABLE private.pending_changes (
+    txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    seq bigint NOT NULL,
+    venue_id uuid NOT NULL,
+    booking_date date NOT NULL,
+    period tstzrange NOT NULL,
+    table_id uuid NOT NULL,
+    reason text,
+    booking_id uuid,
+    note text,
+    frees boolean DEFAULT false NOT NULL
+);
+
+COMMENT ON TABLE private.pending_changes IS 'Claims whose availability events the current transaction emits at commit, in the order they changed.';
+
+ALTER TABLE private.pending_changes ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME private.pending_changes_seq_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE UNLOGGED TABLE private.pending_nights (
+    txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    venue_id uuid NOT NULL,
+    booking_date date NOT NULL
+);
+
+COMMENT ON TABLE private.pending_nights IS 'The venue-nights the current transaction locks at commit, in (venue, night) order; emptied by its commit-time emission.';
+
 CREATE TABLE private.stripe_events (
     event_id text NOT NULL,
     event_type text NOT NULL,
@@ -4621,6 +4730,12 @@ ALTER TABLE ONLY private.notification_deliveries
 ALTER TABLE ONLY private.notification_deliveries
     ADD CONSTRAINT notification_deliveries_pkey PRIMARY KEY (notification_id);
 
+ALTER TABLE ONLY private.pending_changes
+    ADD CONSTRAINT pending_changes_pkey PRIMARY KEY (txid, seq);
+
+ALTER TABLE ONLY private.pending_nights
+    ADD CONSTRAINT pending_nights_pkey PRIMARY KEY (txid, venue_id, booking_date);
+
 ALTER TABLE ONLY private.stripe_events
     ADD CONSTRAINT stripe_events_pkey PRIMARY KEY (event_id);
 
@@ -4794,13 +4909,17 @@ CREATE INDEX waitlist_entries_offered_booking_id_idx ON public.waitlist_entries 
 
 CREATE INDEX waitlist_entries_slot_idx ON public.waitlist_entries USING btree (venue_id, booking_date, slot_id, status);
 
+CREATE CONSTRAINT TRIGGER pending_nights_emit_events AFTER INSERT ON private.pending_nights DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION private.emit_slot_events();
+
 CREATE TRIGGER audit_log_is_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION private.refuse_audit_change();
 
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION private.refuse_audit_change();
 
 CREATE TRIGGER audit_log_request_id BEFORE INSERT ON public.audit_log FOR EACH ROW EXECUTE FUNCTION private.fill_request_id();
 
-CREATE CONSTRAINT TRIGGER booking_tables_emit_events AFTER INSERT OR UPDATE OF is_active ON public.booking_tables DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION private.claim_changed_event();
+CREATE TRIGGER booking_tables_emit_events AFTER INSERT ON public.booking_tables REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.claim_changed_event();
+
+CREATE TRIGGER booking_tables_emit_unblock_events AFTER UPDATE ON public.booking_tables REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.claim_changed_event();
 
 CREATE TRIGGER booking_tables_follow_owner BEFORE INSERT OR UPDATE ON public.booking_tables FOR EACH ROW EXECUTE FUNCTION private.claim_follows_owner();
 
@@ -4808,31 +4927,29 @@ CREATE TRIGGER booking_tables_never_deleted BEFORE DELETE ON public.booking_tabl
 
 CREATE TRIGGER booking_tables_never_truncated BEFORE TRUNCATE ON public.booking_tables FOR EACH STATEMENT EXECUTE FUNCTION private.refuse_claim_delete();
 
-CREATE TRIGGER booking_tables_note_venue_night AFTER INSERT OR UPDATE OF is_active ON public.booking_tables FOR EACH ROW EXECUTE FUNCTION private.note_venue_night();
+CREATE TRIGGER bookings_claims_follow AFTER UPDATE ON public.bookings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.claims_follow_booking();
 
-CREATE CONSTRAINT TRIGGER bookings_emit_events AFTER UPDATE OF status ON public.bookings DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION private.booking_status_event();
+CREATE TRIGGER bookings_emit_events AFTER UPDATE ON public.bookings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.booking_status_event();
 
-CREATE TRIGGER bookings_note_venue_night AFTER INSERT OR UPDATE OF status ON public.bookings FOR EACH ROW EXECUTE FUNCTION private.note_venue_night();
+CREATE TRIGGER bookings_status_changed AFTER INSERT ON public.bookings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.booking_status_changed();
 
-CREATE TRIGGER bookings_status_changed AFTER INSERT OR UPDATE OF status, hold_expires_at, party_size ON public.bookings FOR EACH ROW EXECUTE FUNCTION private.booking_status_changed();
+CREATE TRIGGER bookings_status_changed_on_update AFTER UPDATE ON public.bookings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.booking_status_changed();
 
 CREATE TRIGGER bookings_waitlist_follow AFTER UPDATE OF status ON public.bookings FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION private.offered_entry_follows_hold();
-
-CREATE CONSTRAINT TRIGGER bookings_waitlist_offer AFTER UPDATE OF status ON public.bookings DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (((private.table_state(old.status) <> 'available'::text) AND (private.table_state(new.status) = 'available'::text))) EXECUTE FUNCTION private.offer_at_commit();
 
 CREATE TRIGGER notifications_queue_delivery AFTER INSERT ON public.notifications FOR EACH ROW EXECUTE FUNCTION private.queue_notification_delivery();
 
 CREATE TRIGGER table_blocks_changed AFTER INSERT OR UPDATE OF is_active ON public.table_blocks FOR EACH ROW EXECUTE FUNCTION private.block_changed();
 
-CREATE TRIGGER table_blocks_note_venue_night AFTER INSERT OR UPDATE OF is_active ON public.table_blocks FOR EACH ROW EXECUTE FUNCTION private.note_venue_night();
+CREATE TRIGGER table_blocks_note_venue_night AFTER INSERT ON public.table_blocks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.note_venue_night();
 
-CREATE CONSTRAINT TRIGGER table_blocks_waitlist_offer AFTER UPDATE OF is_active ON public.table_blocks DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((old.is_active AND (NOT new.is_active))) EXECUTE FUNCTION private.offer_at_commit();
+CREATE TRIGGER table_blocks_note_venue_night_on_update AFTER UPDATE ON public.table_blocks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.note_venue_night();
 
 CREATE TRIGGER trigger_validate_booking_constraints BEFORE INSERT OR UPDATE ON public.bookings FOR EACH ROW EXECUTE FUNCTION private.validate_booking_constraints();
 
 CREATE TRIGGER venues_conflict_counter AFTER INSERT ON public.venues FOR EACH ROW EXECUTE FUNCTION private.create_conflict_sequence();
 
-CREATE TRIGGER waitlist_entries_note_venue_night AFTER INSERT ON public.waitlist_entries FOR EACH ROW EXECUTE FUNCTION private.note_venue_night();
+CREATE TRIGGER waitlist_entries_note_venue_night AFTER INSERT ON public.waitlist_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.note_venue_night();
 
 CREATE CONSTRAINT TRIGGER waitlist_entries_offer AFTER INSERT ON public.waitlist_entries DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.status = 'waiting'::public.waitlist_status)) EXECUTE FUNCTION private.offer_at_commit();
 
@@ -4946,6 +5063,10 @@ ALTER TABLE private.conflict_samples ENABLE ROW LEVEL SECURITY;
 ALTER TABLE private.error_codes ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.notification_deliveries ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE private.pending_changes ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE private.pending_nights ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.stripe_events ENABLE ROW LEVEL SECURITY;
 
@@ -5178,6 +5299,8 @@ REVOKE ALL ON FUNCTION private.claim_follows_owner() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.claim_notification_deliveries(p_limit integer, p_lease interval) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.claims_follow_booking() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.cleanup_expired_locks() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.cleanup_expired_locks() TO service_role;
 
@@ -5207,7 +5330,7 @@ REVOKE ALL ON FUNCTION private.date_of_birth(p_text text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.effective_status(p_booking public.bookings) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.emit_slot_events(p_venue_id uuid, p_table_ids uuid[], p_night date, p_period tstzrange, p_reason text, p_booking_id uuid, p_note text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.emit_slot_events() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.expire_dead_holds(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange) FROM PUBLIC;
 
@@ -5433,6 +5556,8 @@ GRANT ALL ON FUNCTION private.release_booking_lock(p_table_id uuid, p_booking_da
 REVOKE ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO authenticated;
 GRANT ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO service_role;
+
+REVOKE ALL ON FUNCTION private.request_id() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) FROM PUBLIC;
 
