@@ -1192,7 +1192,6 @@ declare
   v_txid xid8 := new.txid;
   v_at text := to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
   v_uid uuid := (select auth.uid());
-  v_broadcast boolean;
   v_freed record;
 begin
   -- a call after the first (the night's row is gone: emitted with the others) has nothing to do
@@ -1201,25 +1200,12 @@ begin
     return null;
   end if;
   perform private.lock_venue_night(null, null);
-  -- what the changes freed, each range once, in the order they were freed
-  select count(*) as changes,
-         array_agg(f.venue_id order by f.first) filter (where f.frees) as venue_ids,
-         array_agg(f.booking_date order by f.first) filter (where f.frees) as nights,
-         array_agg(f.period order by f.first) filter (where f.frees) as periods
-    into v_freed
-  from (select pc.venue_id, pc.booking_date, pc.period, pc.frees, min(pc.seq) as first from private.pending_changes pc
-        where pc.txid = v_txid group by pc.venue_id, pc.booking_date, pc.period, pc.frees) f;
-  if v_freed.changes = 0 then
-    delete from private.pending_nights pn where pn.txid = v_txid;
-    return null;
-  end if;
-  v_broadcast := (select c.relkind from pg_catalog.pg_class c where c.oid = 'realtime.messages'::regclass) = 'r'
-    or exists (select 1 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-               where n.nspname = 'realtime' and c.relname = 'messages_' || to_char(now()::timestamp, 'YYYY_MM_DD'));
   -- No join of two large sets (the planner sees a queue of unknown size): the changes travel
   -- in arrays, per changed range, then per channel, and are unnested where they are needed.
   with change as materialized (
     delete from private.pending_changes pc where pc.txid = v_txid returning pc
+  ), nights as (
+    delete from private.pending_nights pn where pn.txid = v_txid
   ), span as materialized (
     -- each changed range once: the slot channels it touches
     select private.channel_name(v.club_id, r.venue_id, r.booking_date, s.slot_id) as channel,
@@ -1291,20 +1277,29 @@ begin
       (channel, venue_id, booking_date, slot_id, version, table_id, payload, staff_payload)
     select p.channel, p.venue_id, p.booking_date, p.slot_id, p.version, p.table_id, p.public, p.staff
     from payload p
+  ), broadcast as (
+    -- The note stays out of Broadcast: Realtime keeps its messages for days in a table our code
+    -- cannot redact on Supabase (postgres only reads realtime.messages), so no guest's words go
+    -- there; staff read the note in the events table and the booking.
+    insert into realtime.messages (id, topic, extension, payload, event, private)
+    select m.id, p.channel, 'broadcast', m.payload || jsonb_build_object('id', m.id), 'availability.updated', m.private
+    from payload p
+    cross join lateral (values (pg_catalog.gen_random_uuid(), p.public, false),
+                               (pg_catalog.gen_random_uuid(), p.staff - 'note', true)) m(id, payload, private)
+    where (select c.relkind from pg_catalog.pg_class c where c.oid = 'realtime.messages'::regclass) = 'r'
+       or exists (select 1 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+                  where n.nspname = 'realtime' and c.relname = 'messages_' || to_char(now()::timestamp, 'YYYY_MM_DD'))
   )
-  -- The note stays out of Broadcast: Realtime keeps its messages for days in a table our code
-  -- cannot redact on Supabase (postgres only reads realtime.messages), so no guest's words go
-  -- there; staff read the note in the events table and the booking.
-  insert into realtime.messages (id, topic, extension, payload, event, private)
-  select m.id, p.channel, 'broadcast', m.payload || jsonb_build_object('id', m.id), 'availability.updated', m.private
-  from payload p
-  cross join lateral (values (pg_catalog.gen_random_uuid(), p.public, false),
-                             (pg_catalog.gen_random_uuid(), p.staff - 'note', true)) m(id, payload, private)
-  where v_broadcast;
-  delete from private.pending_nights pn where pn.txid = v_txid;
-  perform private.offer_to_waitlist(f.venue_id, f.booking_date, f.period)
-  from unnest(v_freed.venue_ids, v_freed.nights, v_freed.periods) f(venue_id, booking_date, period)
-  where v_freed.venue_ids is not null;
+  -- what the changes freed, each range once, in the order they were freed
+  select array_agg(f.venue_id order by f.first) as venue_ids, array_agg(f.booking_date order by f.first) as nights,
+         array_agg(f.period order by f.first) as periods
+    into v_freed
+  from (select (c.pc).venue_id, (c.pc).booking_date, (c.pc).period, min((c.pc).seq) as first from change c
+        where (c.pc).frees group by 1, 2, 3) f;
+  if v_freed.venue_ids is not null then
+    perform private.offer_to_waitlist(f.venue_id, f.booking_date, f.period)
+    from unnest(v_freed.venue_ids, v_freed.nights, v_freed.periods) f(venue_id, booking_date, period);
+  end if;
   return null;
 end;
 $$;
