@@ -294,10 +294,15 @@ begin
     from new_rows n where n.is_active
     order by n.id;
   else
+    -- (which were active from a map, not a join of the two transition tables: see
+    -- private.claims_follow_booking)
+    with was as materialized (
+      select jsonb_object_agg(o.id, o.is_active) as active from old_rows o where o.block_id is not null)
     insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, frees)
     select n.venue_id, n.booking_date, n.period, n.table_id, 'table_unblocked', true
-    from old_rows o join new_rows n on n.id = o.id
-    where n.block_id is not null and o.is_active and not n.is_active
+    from new_rows n
+    cross join was
+    where n.block_id is not null and not n.is_active and (was.active ->> n.id::text)::boolean
     order by n.id;
   end if;
   if found then
@@ -327,17 +332,26 @@ security definer
 set search_path = ''
 as $$
 begin
-  insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, booking_id, note, frees)
-  select n.venue_id, n.booking_date, bt.period, bt.table_id,
-         coalesce(n.status_reason, 'booking_' || n.status), n.id, n.status_note,
-         private.table_state(o.status) <> 'available' and private.table_state(n.status) = 'available'
-  from old_rows o
-  join new_rows n on n.id = o.id and n.status is distinct from o.status
-  join public.booking_tables bt on bt.booking_id = n.id
-  order by n.venue_id, n.booking_date, lower(n.period), n.id, bt.period, bt.table_id;
+  -- (old statuses from a map, and each booking's claims by index: see private.claims_follow_booking)
+  with was as materialized (
+    select jsonb_object_agg(o.id, o.status) as status from old_rows o
+  ), changed as materialized (
+    select n.id, n.venue_id, n.booking_date, n.period, n.status, n.status_reason, n.status_note,
+           (was.status ->> n.id::text)::public.booking_status as old_status
+    from new_rows n
+    cross join was
+    where n.status::text is distinct from was.status ->> n.id::text
+  ), queued as (
+    insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, booking_id, note, frees)
+    select c.venue_id, c.booking_date, bt.period, bt.table_id,
+           coalesce(c.status_reason, 'booking_' || c.status), c.id, c.status_note,
+           private.table_state(c.old_status) <> 'available' and private.table_state(c.status) = 'available'
+    from changed c
+    cross join lateral (select b.period, b.table_id from public.booking_tables b where b.booking_id = c.id offset 0) bt
+    order by c.venue_id, c.booking_date, lower(c.period), c.id, bt.period, bt.table_id
+  )
   insert into private.pending_nights (venue_id, booking_date)
-  select distinct n.venue_id, n.booking_date
-  from old_rows o join new_rows n on n.id = o.id and n.status is distinct from o.status
+  select distinct c.venue_id, c.booking_date from changed c
   on conflict do nothing;
   return null;
 end;
