@@ -1950,7 +1950,11 @@ begin
   if v_period is null then
     perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
-  v_tables := array(select distinct t from unnest(p_table_ids) t where t is not null order by 1);
+  -- the distinct ids and how many of them are this venue's active tables, in one read
+  select d.ids, (select count(*) from public.venue_tables t
+                 where t.venue_id = p_venue_id and t.id = any (d.ids) and t.is_active)
+    into v_tables, v_found
+  from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
   if cardinality(v_tables) <> cardinality(p_table_ids) then
     perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
   end if;
@@ -1958,9 +1962,6 @@ begin
     perform private.raise_error('MAX_TABLES_EXCEEDED',
       format('at most %s tables per guest per night', v_venue.max_tables_per_customer_night));
   end if;
-  select count(*) into v_found
-  from public.venue_tables t
-  where t.venue_id = p_venue_id and t.id = any (v_tables) and t.is_active;
   if v_found <> cardinality(v_tables) then
     perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
   end if;
@@ -2065,13 +2066,13 @@ begin
          sum(t.deposit), sum(t.minimum_spend), private.now() + p_ttl, coalesce(p_extra ->> 'reason', 'hold_created'),
          left(p_extra ->> 'special_requests', 2000), left(p_extra ->> 'occasion', 200),
          left(p_extra ->> 'promoter_code', 64), p_extra ->> 'idempotency_key', (select auth.uid())
-  from public.venue_tables t where t.id = any (p_table_ids)
+  from public.venue_tables t where t.venue_id = p_venue.id and t.id = any (p_table_ids)
   returning * into v_booking;
 
   insert into public.booking_tables (venue_id, table_id, booking_id, booking_date, period, party_size,
                                      is_exclusive, expires_at)
   select p_venue.id, t.id, v_booking.id, p_date, p_period, p_party_size, not t.is_shared, v_booking.hold_expires_at
-  from public.venue_tables t where t.id = any (p_table_ids);
+  from public.venue_tables t where t.venue_id = p_venue.id and t.id = any (p_table_ids);
   return v_booking;
 end;
 $$;
@@ -2425,11 +2426,14 @@ CREATE FUNCTION private.new_reference(p_night date) RETURNS text
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
+declare
+  v_alphabet constant text := 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  v_bytes bytea := extensions.gen_random_bytes(6);
 begin
-  return (
-  select 'BR-' || to_char(p_night, 'YYMMDD') || '-' ||
-         string_agg(substr('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', (get_byte(r.b, i) % 36) + 1, 1), '' order by i)
-  from (select extensions.gen_random_bytes(6) as b) r, generate_series(0, 5) i);
+  return 'BR-' || to_char(p_night, 'YYMMDD') || '-'
+      || substr(v_alphabet, get_byte(v_bytes, 0) % 36 + 1, 1) || substr(v_alphabet, get_byte(v_bytes, 1) % 36 + 1, 1)
+      || substr(v_alphabet, get_byte(v_bytes, 2) % 36 + 1, 1) || substr(v_alphabet, get_byte(v_bytes, 3) % 36 + 1, 1)
+      || substr(v_alphabet, get_byte(v_bytes, 4) % 36 + 1, 1) || substr(v_alphabet, get_byte(v_bytes, 5) % 36 + 1, 1);
 end;
 $$;
 
@@ -3165,6 +3169,7 @@ declare
   v_uid uuid := (select auth.uid());
   v_claims jsonb := coalesce((select auth.jwt()), '{}'::jsonb);
   v_id uuid;
+  v_dob date;
 begin
   if p_customer_id is not null then
     perform private.require_staff(p_venue_id, 'host');
@@ -3176,14 +3181,14 @@ begin
   if v_uid is null or private.api_role() not in ('authenticated', 'service_role') and not private.is_trusted() then
     perform private.raise_error('NOT_AUTHORIZED', 'sign in to book', 'PT401');
   end if;
-  select c.id into v_id from public.customers c where c.user_id = v_uid;
+  select c.id, c.date_of_birth into v_id, v_dob from public.customers c where c.user_id = v_uid;
   if v_id is null then
     v_id := private.new_account_customer(v_uid, v_claims);
+    select c.date_of_birth into v_dob from public.customers c where c.id = v_id;
   end if;
   -- The age gate needs a date of birth for a guest booking for themselves (staff and trusted
   -- callers booking for a walk-in check ID at the door instead).
-  if not private.is_trusted() and private.staff_role(p_venue_id) is null
-     and (select c.date_of_birth from public.customers c where c.id = v_id) is null then
+  if v_dob is null and not private.is_trusted() and private.staff_role(p_venue_id) is null then
     perform private.raise_error('INVALID_INPUT',
       'a date of birth (user_metadata.date_of_birth, YYYY-MM-DD) is needed to book: the venue checks age');
   end if;
@@ -3474,11 +3479,11 @@ CREATE FUNCTION private.slot_range(p_venue_id uuid, p_night date, p_slot_id text
     AS $$
 begin
   return (
-  select s.slot_period from private.slots_overlapping(p_venue_id, p_night, null) s where s.slot_id = p_slot_id);
+  select s.slot_period from private.slots_overlapping(p_venue_id, p_night, null, p_slot_id) s);
 end;
 $$;
 
-CREATE FUNCTION private.slots_overlapping(p_venue_id uuid, p_night date, p_period tstzrange) RETURNS TABLE(slot_id text, slot_period tstzrange)
+CREATE FUNCTION private.slots_overlapping(p_venue_id uuid, p_night date, p_period tstzrange, p_slot_id text DEFAULT NULL::text) RETURNS TABLE(slot_id text, slot_period tstzrange)
     LANGUAGE plpgsql STABLE ROWS 2
     SET search_path TO ''
     AS $$
@@ -3497,7 +3502,8 @@ begin
     select tstzrange(s.start,
                      case when s.closing > s.start then least(s.start + vs.duration, s.closing)
                           else s.start + vs.duration end, '[)') as period) r
-  where vs.venue_id = p_venue_id and (p_period is null or r.period && p_period)
+  where vs.venue_id = p_venue_id and (p_slot_id is null or vs.slot_id = p_slot_id)
+    and (p_period is null or r.period && p_period)
   order by lower(r.period), vs.slot_id;
 end;
 $$;
@@ -5483,7 +5489,7 @@ GRANT ALL ON FUNCTION private.setup_venue(p_venue_id uuid, p_spec jsonb) TO serv
 
 REVOKE ALL ON FUNCTION private.slot_range(p_venue_id uuid, p_night date, p_slot_id text) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.slots_overlapping(p_venue_id uuid, p_night date, p_period tstzrange) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.slots_overlapping(p_venue_id uuid, p_night date, p_period tstzrange, p_slot_id text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.spec_text(p_item jsonb, p_key text, p_where text, p_default text) FROM PUBLIC;
 

@@ -158,10 +158,11 @@ end;
 $$;
 
 -- The slots of a night that a time range touches, earliest first (all of them for a null
--- range). A slot's length is elapsed time, so a 4-hour slot on the night the clocks go back
+-- range; only p_slot_id's when given). A slot's length is elapsed time, so a 4-hour slot on the night the clocks go back
 -- still lasts 4 hours; a slot never runs past closing (on the night the clocks go forward it
 -- is cut at closing time).
-create function private.slots_overlapping(p_venue_id uuid, p_night date, p_period tstzrange)
+create function private.slots_overlapping(p_venue_id uuid, p_night date, p_period tstzrange,
+                                          p_slot_id text default null)
 returns table (slot_id text, slot_period tstzrange)
 language plpgsql stable
 rows 2  -- a night has a few slots: the planner's default (1000) makes callers' plans look expensive
@@ -182,7 +183,8 @@ begin
     select tstzrange(s.start,
                      case when s.closing > s.start then least(s.start + vs.duration, s.closing)
                           else s.start + vs.duration end, '[)') as period) r
-  where vs.venue_id = p_venue_id and (p_period is null or r.period && p_period)
+  where vs.venue_id = p_venue_id and (p_slot_id is null or vs.slot_id = p_slot_id)
+    and (p_period is null or r.period && p_period)
   order by lower(r.period), vs.slot_id;
 end;
 $$;
@@ -195,7 +197,7 @@ set search_path = ''
 as $$
 begin
   return (
-  select s.slot_period from private.slots_overlapping(p_venue_id, p_night, null) s where s.slot_id = p_slot_id);
+  select s.slot_period from private.slots_overlapping(p_venue_id, p_night, null, p_slot_id) s);
 end;
 $$;
 

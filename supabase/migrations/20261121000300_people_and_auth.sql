@@ -199,6 +199,7 @@ declare
   v_uid uuid := (select auth.uid());
   v_claims jsonb := coalesce((select auth.jwt()), '{}'::jsonb);
   v_id uuid;
+  v_dob date;
 begin
   if p_customer_id is not null then
     perform private.require_staff(p_venue_id, 'host');
@@ -210,14 +211,14 @@ begin
   if v_uid is null or private.api_role() not in ('authenticated', 'service_role') and not private.is_trusted() then
     perform private.raise_error('NOT_AUTHORIZED', 'sign in to book', 'PT401');
   end if;
-  select c.id into v_id from public.customers c where c.user_id = v_uid;
+  select c.id, c.date_of_birth into v_id, v_dob from public.customers c where c.user_id = v_uid;
   if v_id is null then
     v_id := private.new_account_customer(v_uid, v_claims);
+    select c.date_of_birth into v_dob from public.customers c where c.id = v_id;
   end if;
   -- The age gate needs a date of birth for a guest booking for themselves (staff and trusted
   -- callers booking for a walk-in check ID at the door instead).
-  if not private.is_trusted() and private.staff_role(p_venue_id) is null
-     and (select c.date_of_birth from public.customers c where c.id = v_id) is null then
+  if v_dob is null and not private.is_trusted() and private.staff_role(p_venue_id) is null then
     perform private.raise_error('INVALID_INPUT',
       'a date of birth (user_metadata.date_of_birth, YYYY-MM-DD) is needed to book: the venue checks age');
   end if;

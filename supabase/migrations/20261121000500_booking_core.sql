@@ -596,15 +596,19 @@ end;
 $$;
 
 -- An unguessable reference BR-YYMMDD-XXXXXX (night's date, 6 random characters A-Z0-9).
+-- (one expression, no query: every hold makes one)
 create function private.new_reference(p_night date) returns text
 language plpgsql volatile
 set search_path = ''
 as $$
+declare
+  v_alphabet constant text := 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  v_bytes bytea := extensions.gen_random_bytes(6);
 begin
-  return (
-  select 'BR-' || to_char(p_night, 'YYMMDD') || '-' ||
-         string_agg(substr('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', (get_byte(r.b, i) % 36) + 1, 1), '' order by i)
-  from (select extensions.gen_random_bytes(6) as b) r, generate_series(0, 5) i);
+  return 'BR-' || to_char(p_night, 'YYMMDD') || '-'
+      || substr(v_alphabet, get_byte(v_bytes, 0) % 36 + 1, 1) || substr(v_alphabet, get_byte(v_bytes, 1) % 36 + 1, 1)
+      || substr(v_alphabet, get_byte(v_bytes, 2) % 36 + 1, 1) || substr(v_alphabet, get_byte(v_bytes, 3) % 36 + 1, 1)
+      || substr(v_alphabet, get_byte(v_bytes, 4) % 36 + 1, 1) || substr(v_alphabet, get_byte(v_bytes, 5) % 36 + 1, 1);
 end;
 $$;
 
@@ -782,13 +786,13 @@ begin
          sum(t.deposit), sum(t.minimum_spend), private.now() + p_ttl, coalesce(p_extra ->> 'reason', 'hold_created'),
          left(p_extra ->> 'special_requests', 2000), left(p_extra ->> 'occasion', 200),
          left(p_extra ->> 'promoter_code', 64), p_extra ->> 'idempotency_key', (select auth.uid())
-  from public.venue_tables t where t.id = any (p_table_ids)
+  from public.venue_tables t where t.venue_id = p_venue.id and t.id = any (p_table_ids)
   returning * into v_booking;
 
   insert into public.booking_tables (venue_id, table_id, booking_id, booking_date, period, party_size,
                                      is_exclusive, expires_at)
   select p_venue.id, t.id, v_booking.id, p_date, p_period, p_party_size, not t.is_shared, v_booking.hold_expires_at
-  from public.venue_tables t where t.id = any (p_table_ids);
+  from public.venue_tables t where t.venue_id = p_venue.id and t.id = any (p_table_ids);
   return v_booking;
 end;
 $$;
@@ -900,7 +904,11 @@ begin
   if v_period is null then
     perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
-  v_tables := array(select distinct t from unnest(p_table_ids) t where t is not null order by 1);
+  -- the distinct ids and how many of them are this venue's active tables, in one read
+  select d.ids, (select count(*) from public.venue_tables t
+                 where t.venue_id = p_venue_id and t.id = any (d.ids) and t.is_active)
+    into v_tables, v_found
+  from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
   if cardinality(v_tables) <> cardinality(p_table_ids) then
     perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
   end if;
@@ -908,9 +916,6 @@ begin
     perform private.raise_error('MAX_TABLES_EXCEEDED',
       format('at most %s tables per guest per night', v_venue.max_tables_per_customer_night));
   end if;
-  select count(*) into v_found
-  from public.venue_tables t
-  where t.venue_id = p_venue_id and t.id = any (v_tables) and t.is_active;
   if v_found <> cardinality(v_tables) then
     perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
   end if;
