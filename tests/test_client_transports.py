@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,7 +20,7 @@ import psycopg
 import pytest
 import respx
 from clubbooking.client import AsyncBookingClient, BookingClient
-from clubbooking.errors import DatabaseUnavailable
+from clubbooking.errors import BookingError, DatabaseUnavailable
 from clubbooking.transport import rpc_body
 from clubbooking_dev import leeds
 from postgrest_emulator import ANON_KEY, BASE_URL, PostgrestEmulator, token
@@ -105,6 +106,26 @@ def test_acting_as_a_user_is_transaction_local_like_postgrest(db_dsn: str) -> No
         with base.transport.pool.connection() as conn:  # type: ignore[attr-defined]
             row = conn.execute("select current_setting('role') as role, "
                                "coalesce(current_setting('request.jwt.claims', true), '') as claims").fetchone()
+    assert row == {"role": "none", "claims": ""}
+
+
+def test_a_call_is_one_query_message_one_round_trip(db_dsn: str) -> None:
+    """ACT_AS and the RPC travel as one Query (no BEGIN, Parse, Sync or COMMIT): one round trip,
+    one implicit transaction, even when the call is refused."""
+    with BookingClient.connect(db_dsn, pool_size=1) as base, tempfile.TemporaryFile("w+") as trace:
+        with base.transport.pool.connection() as conn:  # type: ignore[attr-defined]
+            conn.pgconn.trace(trace.fileno())
+        guest = base.as_user({"role": "anon"})
+        assert guest.get_user_role() == "anon"
+        with pytest.raises(BookingError):
+            guest.hold_tables(leeds.VENUE_ID, night(5), "slot_21_00", [leeds.TABLE_IDS[1]], 2)
+        with base.transport.pool.connection() as conn:  # type: ignore[attr-defined]
+            conn.pgconn.untrace()
+            row = conn.execute("select current_setting('role') as role, "
+                               "coalesce(current_setting('request.jwt.claims', true), '') as claims").fetchone()
+        trace.seek(0)
+        sent = [line.split("\t")[3] for line in trace.read().splitlines() if line.split("\t")[1:2] == ["F"]]
+    assert sent == ["Query", "Query"]
     assert row == {"role": "none", "claims": ""}
 
 

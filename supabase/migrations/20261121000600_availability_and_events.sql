@@ -435,7 +435,8 @@ comment on function private.relay_events is
 -- table, the strongest live exclusive claim (a block first, then checked_in > confirmed >
 -- pending_approval > held), else for a split-capacity section 'held' when full, else
 -- 'available'. Every table of the venue, or only p_table_ids: one statement for a whole floor
--- (the snapshot) or the tables an event announces.
+-- (the snapshot) or the tables an event announces. The night's live claims over the range are
+-- read once (one index scan, however many tables), then matched to the tables.
 create function private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange,
                                           p_table_ids uuid[] default null)
 returns table (table_id uuid, state text, booking_id uuid, block_id uuid, guests int)
@@ -446,27 +447,30 @@ as $$
 #variable_conflict use_column
 begin
   return query
+  with claims as materialized (
+    select bt.table_id, bt.booking_id, bt.block_id, bt.is_exclusive, bt.party_size,
+           case when bt.block_id is not null then 'blocked'
+                when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status::text
+                else 'available' end as state,
+           case when bt.block_id is not null then 0
+                else coalesce(array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'],
+                                             bk.status::text), 5) end as strength
+    from public.booking_tables bt
+    left join public.bookings bk on bk.id = bt.booking_id
+    where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.is_active
+      and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
+      and (p_table_ids is null or bt.table_id = any (p_table_ids))
+  )
   select t.id,
          coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held' else 'available' end),
          top.booking_id, top.block_id, coalesce(shared.guests, 0)
   from public.venue_tables t
-  left join lateral (
-    select case when bt.block_id is not null then 'blocked'
-                when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status::text
-                else 'available' end as state,
-           bt.booking_id, bt.block_id
-    from public.booking_tables bt
-    left join public.bookings bk on bk.id = bt.booking_id
-    where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id and bt.is_active
-      and bt.is_exclusive and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
-    order by case when bt.block_id is not null then 0 else 1 end,
-             array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'], bk.status::text)
-    limit 1) top on true
-  left join lateral (
-    select sum(bt.party_size)::int as guests from public.booking_tables bt
-    where t.is_shared and bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
-      and not bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true)
-      and bt.period && p_period) shared on true
+  left join (select distinct on (c.table_id) c.table_id, c.state, c.booking_id, c.block_id
+             from claims c where c.is_exclusive
+             order by c.table_id, c.strength) top on top.table_id = t.id
+  left join (select c.table_id, sum(c.party_size)::int as guests
+             from claims c where not c.is_exclusive
+             group by c.table_id) shared on shared.table_id = t.id
   -- (a plain condition, so that the one generic plan reads the venue's tables by index)
   where t.venue_id = p_venue_id and (p_table_ids is null or t.id = any (p_table_ids));
 end;
@@ -526,26 +530,29 @@ begin
           'state', case when v_rank > 0 then s.state when not v_bookable then 'unavailable'
                         else private.public_state(s.state) end)
         || case when t.is_shared then jsonb_build_object('remaining_capacity', t.capacity_max - s.guests) else '{}'::jsonb end
-        || case when v_rank > 0 and s.state <> 'available' then jsonb_strip_nulls(jsonb_build_object(
-             'booking_id', s.booking_id, 'reference', b.reference, 'party_size', b.party_size,
-             'customer_name', c.full_name, 'hold_expires_at', b.hold_expires_at,
-             'block_id', s.block_id, 'block_kind', blk.kind, 'block_reason', blk.reason,
-             'release_at', blk.release_at,
-             'changed_by', coalesce(b.updated_by, blk.created_by),
-             'changed_by_name', private.person_label(coalesce(b.updated_by, blk.created_by), p_venue_id) ->> 'name',
-             'changed_by_role', private.person_label(coalesce(b.updated_by, blk.created_by), p_venue_id) ->> 'role',
-             'phone', case when v_rank >= 2 then c.phone end,
-             'email', case when v_rank >= 2 then c.email end,
-             'deposit_paid', case when v_rank >= 3 then b.deposit_paid_at is not null end,
-             'payment_reference', case when v_rank >= 3 then b.payment_reference end))
+        -- who holds a table, for staff only: the public view reads no booking, guest or block
+        || case when v_rank > 0 and s.state <> 'available' then (
+             select jsonb_strip_nulls(jsonb_build_object(
+               'booking_id', s.booking_id, 'reference', b.reference, 'party_size', b.party_size,
+               'customer_name', c.full_name, 'hold_expires_at', b.hold_expires_at,
+               'block_id', s.block_id, 'block_kind', blk.kind, 'block_reason', blk.reason,
+               'release_at', blk.release_at,
+               'changed_by', coalesce(b.updated_by, blk.created_by),
+               'changed_by_name', private.person_label(coalesce(b.updated_by, blk.created_by), p_venue_id) ->> 'name',
+               'changed_by_role', private.person_label(coalesce(b.updated_by, blk.created_by), p_venue_id) ->> 'role',
+               'phone', case when v_rank >= 2 then c.phone end,
+               'email', case when v_rank >= 2 then c.email end,
+               'deposit_paid', case when v_rank >= 3 then b.deposit_paid_at is not null end,
+               'payment_reference', case when v_rank >= 3 then b.payment_reference end))
+             from (select s.booking_id, s.block_id) k
+             left join public.bookings b on b.id = k.booking_id
+             left join public.customers c on c.id = b.customer_id
+             left join public.table_blocks blk on blk.id = k.block_id)
            else '{}'::jsonb end
         order by t.table_number), '[]'::jsonb))
     from public.venue_tables t
     join public.floors f on f.id = t.floor_id
     join private.table_slot_states(p_venue_id, p_date, v_period) s on s.table_id = t.id
-    left join public.bookings b on b.id = s.booking_id
-    left join public.customers c on c.id = b.customer_id
-    left join public.table_blocks blk on blk.id = s.block_id
     where t.venue_id = p_venue_id and t.is_active);
 end;
 $$;

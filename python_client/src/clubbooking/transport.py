@@ -2,7 +2,10 @@
 
 ``PsycopgTransport`` / ``AsyncPsycopgTransport`` act as a user exactly as PostgREST does: in
 one transaction per call, ``set_config('role', ...)`` (``set local role``) and
-``set_config('request.jwt.claims', ...)``, both transaction-local, then the function.
+``set_config('request.jwt.claims', ...)``, both transaction-local, then the function. Both
+statements go as one query string (the simple protocol, values bound by the client): the server
+runs them in one implicit transaction, committed or rolled back as a whole, and a call costs one
+round trip instead of four (BEGIN, the pipeline, its sync, COMMIT).
 ``SupabaseTransport`` / ``AsyncSupabaseTransport`` call ``rpc()`` of supabase-py (PostgREST
 ``/rpc/<name>``) and map PostgREST's error JSON to the same exceptions.
 """
@@ -10,6 +13,7 @@ one transaction per call, ``set_config('role', ...)`` (``set local role``) and
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from collections.abc import Mapping
@@ -64,9 +68,10 @@ def rpc_query(name: str, args: Mapping[str, Any]) -> sql.Composed:
     return sql.SQL("select {} as result").format(call)
 
 
-# What PostgREST sets in each request's transaction (all transaction-local).
-ACT_AS = sql.SQL("select set_config('role', %(role)s, true), set_config('request.jwt.claims', %(claims)s, true), "
-                 "set_config('request.method', 'POST', true), set_config('request.path', %(path)s, true)")
+# What PostgREST sets in each request's transaction (all transaction-local). Its parameters
+# start with an underscore: no RPC argument does.
+ACT_AS = sql.SQL("select set_config('role', %(_role)s, true), set_config('request.jwt.claims', %(_claims)s, true), "
+                 "set_config('request.method', 'POST', true), set_config('request.path', %(_path)s, true)")
 
 
 def act_as_params(name: str, claims: Claims) -> dict[str, str] | None:
@@ -74,7 +79,21 @@ def act_as_params(name: str, claims: Claims) -> dict[str, str] | None:
     role = role_of(claims)
     if role is None:
         return None
-    return {"role": role, "claims": json.dumps(dict(claims or {})), "path": f"/rpc/{name}"}
+    return {"_role": role, "_claims": json.dumps(dict(claims or {})), "_path": f"/rpc/{name}"}
+
+
+@functools.cache
+def request_sql(name: str, arg_names: tuple[str, ...], acting: bool) -> bytes:
+    """One call as one query string: ``ACT_AS`` (when acting as a user), then the RPC. Composed
+    once per RPC and set of arguments (composing costs more than the round trip it rides on)."""
+    call = rpc_query(name, dict.fromkeys(arg_names)).as_bytes(None)
+    return ACT_AS.as_bytes(None) + b"; " + call if acting else call
+
+
+def request(name: str, args: Mapping[str, Any], claims: Claims) -> tuple[bytes, dict[str, Any]]:
+    """The query string of a call and its parameters (for a client-side cursor)."""
+    act_as = act_as_params(name, claims)
+    return request_sql(name, tuple(args), act_as is not None), {**(act_as or {}), **query_params(args)}
 
 
 def query_params(args: Mapping[str, Any]) -> dict[str, Any]:
@@ -96,6 +115,7 @@ def database_error(error: psycopg.Error, claims: Claims) -> Exception:
     return from_database(error, anonymous=role_of(claims) == "anon") or error
 
 
+# Autocommit: a call's two statements then make one implicit transaction of their own.
 POOL_KWARGS: dict[str, Any] = {"autocommit": True, "row_factory": dict_row}
 
 
@@ -130,12 +150,14 @@ class PsycopgTransport(_ActingAs["ConnectionPool[Any]"]):
         return cls(pool, claims, owns_pool=True)
 
     def call(self, name: str, args: Mapping[str, Any]) -> Any:
-        query, act_as = rpc_query(name, args), act_as_params(name, self.claims)
+        query, params = request(name, args, self.claims)
         try:
-            with self.pool.connection() as conn, conn.transaction(), conn.pipeline():
-                if act_as is not None:
-                    conn.execute(ACT_AS, act_as)
-                rows: list[dict[str, Any]] = conn.execute(query, query_params(args)).fetchall()
+            with self.pool.connection() as conn:
+                cursor = psycopg.ClientCursor(conn)
+                cursor.execute(query, params)
+                if self.claims is not None:
+                    cursor.nextset()  # past ACT_AS's row
+                rows: list[dict[str, Any]] = cursor.fetchall()
         except psycopg.Error as error:
             raise database_error(error, self.claims) from error
         return shape(name, rows)
@@ -162,12 +184,13 @@ class AsyncPsycopgTransport(_ActingAs["AsyncConnectionPool[Any]"]):
         return cls(pool, claims, owns_pool=True)
 
     async def call(self, name: str, args: Mapping[str, Any]) -> Any:
-        query, act_as = rpc_query(name, args), act_as_params(name, self.claims)
+        query, params = request(name, args, self.claims)
         try:
-            async with self.pool.connection() as conn, conn.transaction(), conn.pipeline():
-                if act_as is not None:
-                    await conn.execute(ACT_AS, act_as)
-                cursor = await conn.execute(query, query_params(args))
+            async with self.pool.connection() as conn:
+                cursor = psycopg.AsyncClientCursor(conn)
+                await cursor.execute(query, params)
+                if self.claims is not None:
+                    cursor.nextset()  # past ACT_AS's row
                 rows: list[dict[str, Any]] = await cursor.fetchall()
         except psycopg.Error as error:
             raise database_error(error, self.claims) from error
