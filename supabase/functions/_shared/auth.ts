@@ -1,9 +1,10 @@
 // Who is calling: the Supabase JWT in `Authorization: Bearer`, verified here because the
 // functions talk to Postgres directly (there is no PostgREST in between to do it). A token is
 // tried against the project's JSON Web Key Set first (SUPABASE_JWKS, which the platform gives
-// every function: the public halves of the asymmetric signing keys, in use and standby, and any
-// shared-secret signing key, by `kid`; or SUPABASE_JWKS_URL, a project's
-// /auth/v1/.well-known/jwks.json, for hosts that don't inject it), then against the legacy JWT
+// every function: the public halves of the asymmetric signing keys it trusts, in use, standby or
+// previously used, found by the token's `kid`, and shared-secret keys where a set carries them;
+// or SUPABASE_JWKS_URL, a project's /auth/v1/.well-known/jwks.json, for hosts that don't inject
+// it), then against the legacy JWT
 // secret (HS256: the secret JWT_SECRET, which `supabase secrets set` accepts; names starting
 // SUPABASE_ are reserved for the platform's own). Both stay trusted through a key rotation:
 // tokens signed before it (the legacy secret) and after it (the new key) are accepted until the
