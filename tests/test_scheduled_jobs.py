@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import psycopg
 
 JOBS = {"clubbooking-expire-holds", "clubbooking-retry-waitlist-offers", "clubbooking-prune-events",
@@ -54,3 +57,16 @@ def test_cron_history_of_our_jobs_is_pruned_after_a_week(server_dsn: str) -> Non
         finally:
             conn.execute("delete from cron.job_run_details where runid = any(%s)", (list(ids.values()),))
     assert left == {ids["ours_recent"], ids["not_ours_old"]}
+
+
+def test_the_schema_files_and_the_migrations_schedule_the_same_jobs() -> None:
+    """The drift test compares pg_dumps of public and private, where no cron job is: this compares
+    every cron.schedule call of supabase/schemas/ with those of supabase/migrations/."""
+    root = Path(__file__).resolve().parents[1] / "supabase"
+
+    def schedules(folder: str) -> set[str]:
+        text = "\n".join(p.read_text() for p in sorted((root / folder).glob("*.sql")))
+        return {" ".join(call.split()) for call in re.findall(r"cron\.schedule\((.*?)\);", text, re.DOTALL)}
+
+    assert schedules("schemas") == schedules("migrations")
+    assert len(schedules("schemas")) == len(JOBS) + 1  # the sweeper's two schedules, either or

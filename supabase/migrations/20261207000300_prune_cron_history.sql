@@ -1,11 +1,10 @@
--- =====================================================================================
--- Scheduled jobs: pg_cron's run history of our jobs is pruned daily
--- =====================================================================================
--- pg_cron writes a row to cron.job_run_details for every run, and never deletes one: the
--- hold sweeper and the waitlist retry every 5 seconds and the conflict sampler every minute
--- add about 36,000 rows a day. The job below keeps a week of our jobs' runs (enough to look
--- into last weekend) and leaves other jobs' history to its owner. Only where pg_cron is
--- installed, as every job in scheduled_jobs.
+-- Prune cron history: a daily pg_cron job deletes our jobs' cron.job_run_details rows older
+-- than 7 days. Written by hand (a schema diff does not see cron jobs); the source is
+-- supabase/schemas/19_scheduled_jobs.sql, and tests/test_scheduled_jobs.py checks that both
+-- schedule the same jobs.
+-- pg_cron writes a row to cron.job_run_details for every run and never deletes one: the hold
+-- sweeper and the waitlist retry every 5 seconds and the conflict sampler every minute add about
+-- 36,000 rows a day. Only where pg_cron is installed, as every job in scheduled_jobs.
 
 do $cron$
 begin
