@@ -13,6 +13,7 @@ The rows before and after, per table, are printed and written to .clubbooking/up
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import difflib
 import json
@@ -202,7 +203,8 @@ def upgrade_through_a_night(server_dsn: str, dsn: str, release: releases.Release
             moment["applied"] = await asyncio.to_thread(harness.migrate, dsn)  # what `supabase db push` applies
             moment["after"] = await asyncio.to_thread(table_rows, admin)
             await asyncio.to_thread(client.as_user(guest).hold_tables, leeds.VENUE_ID, night, SLOT, [table], party)
-            await until(lambda: shown(seen).version > version_before)
+            with contextlib.suppress(TimeoutError):  # judged by the tests: a version that never comes
+                await until(lambda: shown(seen).version > version_before)
 
         with relay_running(dsn):
             watched = asyncio.run(watch_while(ThreadedSource(client), night, SLOT, lambda: PsycopgListener(dsn),
