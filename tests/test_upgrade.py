@@ -1,8 +1,8 @@
 """An upgrade loses nothing. A database installed from exactly the migrations the newest release
-lists, seeded, runs a night through the real RPCs as the API roles call them (the reliability
-checker's workload: holds, pending requests, confirmed and checked-in bookings, blocks, waitlist
-entries and offers, events, audit rows), then takes the remaining migrations as `supabase db push`
-does, with a watcher subscribed throughout. Every row of every table is kept, channel versions
+lists, seeded, runs two nights through the real RPCs as the API roles call them (the reliability
+checker's random workload, and a scripted night that leaves a booking in every state, a block and
+a waitlist offer: events and audit rows with them), then takes the remaining migrations as
+`supabase db push` does, with a watcher subscribed throughout. Every row of every table is kept, channel versions
 go on without a gap, the watcher converges, the schema is a fresh HEAD install's, and the
 checker's invariants hold on the upgraded database. With no forward migration yet the upgrade
 applies nothing and all of this still holds.
@@ -107,9 +107,9 @@ def kept(before: dict[str, Table], after: dict[str, Table]) -> dict[str, Kept]:
     return figures
 
 
-def report(figures: dict[str, Kept], applied: list[str]) -> str:
+def report(release: str, figures: dict[str, Kept], applied: list[str]) -> str:
     FIGURES.parent.mkdir(parents=True, exist_ok=True)
-    FIGURES.write_text(json.dumps({"applied": applied, "tables": {
+    FIGURES.write_text(json.dumps({"from": release, "applied": applied, "tables": {
         name: {"before": k.before, "after": k.after, "added": k.added, "missing": len(k.missing),
                "changed": len(k.changed)} for name, k in figures.items()}}, indent=2) + "\n")
     lines = [f"{'table':<36} {'before':>7} {'after':>7} {'missing':>8} {'changed':>8}"]
@@ -220,7 +220,7 @@ def upgrade_through_a_night(server_dsn: str, dsn: str, release: releases.Release
                                                 "order by version")]
     figures = kept(moment["before"], moment["after"])
     print(f"\nupgrade {release.version} -> HEAD applied {moment['applied'] or 'nothing'}\n"
-          + report(figures, moment["applied"]))
+          + report(release.version, figures, moment["applied"]))
     with schema.fresh_database(server_dsn) as fresh:
         harness.seed(fresh)  # the seed's venue brings its objects (a conflict counter per venue)
         schema_fresh = schema.dump(fresh)
@@ -231,7 +231,7 @@ def upgrade_through_a_night(server_dsn: str, dsn: str, release: releases.Release
 
 
 def test_the_install_has_exactly_the_release_migrations_and_the_night_left_every_state(upgrade: Upgrade) -> None:
-    assert upgrade.installed == [Path(path).name for path in upgrade.release.paths()]
+    assert upgrade.installed == [path.name for path in upgrade.release.migrations(ROOT)]
     for (table, column), wanted in NIGHT_STATES.items():
         assert wanted <= upgrade.night_states[table, column], f"the night left no {wanted} in {table}.{column}"
 
