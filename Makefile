@@ -4,7 +4,7 @@ VENV := .venv
 CB := $(VENV)/bin/clubbooking
 export CLUBBOOKING_ROOT := $(CURDIR)
 
-.PHONY: bootstrap demo test lint pgtap pytest bench bench-quick up down serve board types reliability schema
+.PHONY: bootstrap demo test lint schema up down serve board types bench bench-quick bench-lint reliability
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -17,7 +17,8 @@ demo: bootstrap
 test: bootstrap lint
 	@$(CB) with-db -- bash scripts/test-against-db.sh
 
-lint: bootstrap
+## make lint: ruff and mypy over the client, the tooling, the tests and the benchmarks
+lint: bootstrap bench-lint
 	@$(VENV)/bin/ruff check --config python_client/pyproject.toml python_client devtools tests
 	@$(VENV)/bin/mypy --config-file python_client/pyproject.toml python_client/src devtools/src
 
@@ -68,8 +69,6 @@ bench-quick: bootstrap bench-lint
 bench-lint: bootstrap
 	@$(VENV)/bin/ruff check --config python_client/pyproject.toml bench
 	@$(VENV)/bin/mypy --config-file python_client/pyproject.toml bench
-
-lint: bench-lint
 
 ## make reliability: the fault-injecting checker at full size (>= 100k operations with crash, kill,
 ## timeout and clock faults, on a cluster of its own), the bad-input property tests with more
