@@ -52,8 +52,10 @@ board: bootstrap
 	@cd clients/typescript && ../../.tools/node_modules/.bin/deno bundle --quiet --platform browser --minify \
 	  board/app.ts -o board/dist/board.js
 
-## make types: regenerate clients/typescript/src/database.types.ts from the migrations (postgres-meta's
-## generator, on a throw-away database or $$DATABASE_URL's); `make test` fails when it is stale
+## make types: regenerate clients/typescript/src/database.types.ts (postgres-meta's generator) and the
+## error tables generated from private.error_codes (python_client/src/clubbooking/error_codes.py,
+## clients/typescript/src/error_codes.ts, supabase/functions/_shared/error_codes.ts) from the migrations,
+## on a throw-away database or $$DATABASE_URL's; `make test` fails when one is stale
 types: bootstrap
 	@$(CB) with-db -- bash scripts/gen-types.sh
 
