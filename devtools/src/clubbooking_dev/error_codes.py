@@ -17,7 +17,6 @@ files; ``tests/test_error_mapping.py`` fails when a committed one differs from w
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import string
@@ -172,19 +171,10 @@ def main(argv: list[str]) -> int:
     else:
         with schema.fresh_database() as fresh:
             codes = read(fresh)
-    stale = 0
-    for path, text in generated(codes, root).items():
-        old = path.read_text() if path.exists() else ""
-        if command == "write":
-            path.write_text(text)
-            print(f"wrote {path.relative_to(root)} ({len(codes)} codes)")
-        elif old != text:
-            stale += 1
-            sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), text.splitlines(True),
-                                                       f"{path.name} (committed)", f"{path.name} ({SOURCE})"))
+    stale = schema.write_or_check(command, generated(codes, root), root, SOURCE)
     if stale:
-        print(f"error_codes: {stale} generated file(s) stale: run `make types` and commit them", file=sys.stderr)
-    return 1 if stale else 0
+        print("error_codes: stale: run `make types` and commit the generated files", file=sys.stderr)
+    return stale
 
 
 if __name__ == "__main__":

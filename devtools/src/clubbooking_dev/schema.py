@@ -105,11 +105,8 @@ def generated(dsn: str, root: Path) -> dict[Path, str]:
     return {schema_path(root): dump(dsn), index_path(root): function_index(dsn, root)}
 
 
-def main(argv: list[str]) -> int:
-    command = argv[1] if len(argv) > 1 else "write"
-    root = harness.project_root()
-    with fresh_database() as dsn:
-        files = generated(dsn, root)
+def write_or_check(command: str, files: dict[Path, str], root: Path, source: str) -> int:
+    """``write`` the generated files, or ``check`` them: a diff for each stale one, and 1 if any is."""
     stale = 0
     for path, text in files.items():
         old = path.read_text() if path.exists() else ""
@@ -120,8 +117,16 @@ def main(argv: list[str]) -> int:
         elif old != text:
             stale += 1
             sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), text.splitlines(True),
-                                                       f"{path.name} (committed)", f"{path.name} (migrations)"))
+                                                       f"{path.name} (committed)", f"{path.name} ({source})"))
     return 1 if stale else 0
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "write"
+    root = harness.project_root()
+    with fresh_database() as dsn:
+        files = generated(dsn, root)
+    return write_or_check(command, files, root, "migrations")
 
 
 if __name__ == "__main__":
