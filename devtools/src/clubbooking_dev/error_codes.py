@@ -11,7 +11,7 @@ A code's HTTP status is its SQLSTATE's ``xyz`` (what PostgREST answers); its exc
 code in CamelCase (``SECTION_NOT_AVAILABLE``: ``SectionNotAvailable``). ``make types`` writes the
 files; ``tests/test_error_mapping.py`` fails when a committed one differs from what the database gives.
 
-    python -m clubbooking_dev.error_codes write   # on $DATABASE_URL (migrated), else a throw-away database
+    python -m clubbooking_dev.error_codes write   # from $DATABASE_URL (migrated), else supabase/schemas
     python -m clubbooking_dev.error_codes check   # exit 1 and a diff when a committed file is stale
 """
 
@@ -166,10 +166,10 @@ def main(argv: list[str]) -> int:
         print("usage: python -m clubbooking_dev.error_codes [write|check]", file=sys.stderr)
         return 2
     root = harness.project_root()
-    if dsn := os.environ.get("DATABASE_URL"):
+    if dsn := os.environ.get("DATABASE_URL"):  # a migrated database, as scripts/gen-types.sh reads
         codes = read(dsn)
     else:
-        with schema.fresh_database() as fresh:
+        with schema.fresh_database(source="schemas") as fresh:
             codes = read(fresh)
     stale = schema.write_or_check(command, generated(codes, root), root, SOURCE)
     if stale:
