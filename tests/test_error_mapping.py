@@ -44,6 +44,17 @@ def test_the_committed_error_table_is_what_the_database_gives(generated: dict[Pa
     assert not diff, f"{path.relative_to(ROOT)} is stale: run `make types` and commit it\n{diff[:3000]}"
 
 
+def test_the_generator_keeps_a_long_description_whole_within_the_line_width() -> None:
+    long = error_codes.ErrorCode("TEAPOT_REFUSED", "PT418", "A description that runs on, " * 8 + "and ends */ here.")
+    python = error_codes.python_module([long])
+    namespace: dict[str, Any] = {}
+    exec(compile(python, "error_codes.py", "exec"), namespace)
+    assert namespace["ERROR_CODES"] == ((long.code, "PT418", 418, "TeapotRefused", long.description),)
+    typescript = error_codes.client_module([long])
+    assert "ends *\\/ here." in typescript and typescript.count("*/") == typescript.count("/**")
+    assert max(len(line) for line in python.splitlines()) <= error_codes.LINE_WIDTH
+
+
 @pytest.fixture(scope="module")
 def codes() -> list[tuple[str, str]]:
     """Each code and its SQLSTATE, from the generated table (the test above ties it to the database)."""
