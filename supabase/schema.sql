@@ -472,10 +472,12 @@ begin
   if p_booking_id is null then
     perform private.raise_error('INVALID_INPUT', 'booking id is required');
   end if;
-  select * into v_booking from public.bookings b where b.id = p_booking_id for update;
-  if not found then
+  perform private.require_signed_in();
+  select * into v_booking from public.bookings b where b.id = p_booking_id;
+  if not found or not private.may_name_booking(v_booking) then
     perform private.raise_error('INVALID_INPUT', 'unknown booking', 'PT404');
   end if;
+  select * into v_booking from public.bookings b where b.id = p_booking_id for update;
   if p_guest_may and v_booking.customer_id is not distinct from private.my_customer_id()
      and private.api_role() = 'authenticated' then
     return v_booking;
@@ -490,7 +492,7 @@ CREATE FUNCTION private.booking_id_for(p_booking_id uuid, p_reference text) RETU
     SET search_path TO ''
     AS $$
 declare
-  v_id uuid;
+  v_booking public.bookings;
 begin
   if (p_booking_id is null) = (p_reference is null) then
     perform private.raise_error('INVALID_INPUT', 'name the booking by its id or by its reference (BR-YYMMDD-XXXXXX), not both');
@@ -498,12 +500,13 @@ begin
   if p_booking_id is not null then
     return p_booking_id;
   end if;
-  select b.id into v_id from public.bookings b where b.reference = upper(btrim(p_reference));
-  if v_id is null then
+  perform private.require_signed_in();
+  select * into v_booking from public.bookings b where b.reference = upper(btrim(p_reference));
+  if v_booking.id is null or not private.may_name_booking(v_booking) then
     perform private.raise_error('INVALID_INPUT',
       format('no booking with reference %s (references look like BR-261204-S5F7EY)', left(btrim(p_reference), 40)), 'PT404');
   end if;
-  return v_id;
+  return v_booking.id;
 end;
 $$;
 
@@ -2457,6 +2460,18 @@ CREATE FUNCTION private.may_join_staff_channel(p_topic text) RETURNS boolean
   select coalesce(private.channel_venue_id(p_topic) = any (private.staff_venue_ids('door')), false)
 $$;
 
+CREATE FUNCTION private.may_name_booking(p_booking public.bookings) RETURNS boolean
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  return private.is_trusted()
+      or (private.api_role() = 'authenticated'
+          and (p_booking.customer_id is not distinct from private.my_customer_id() and p_booking.customer_id is not null
+               or private.staff_role(p_booking.venue_id) is not null));
+end;
+$$;
+
 CREATE FUNCTION private.may_see_payment(p_booking public.bookings) RETURNS boolean
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -3212,6 +3227,17 @@ begin
   end if;
   if p_booking.status <> 'held' then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be %s', p_booking.status, p_action));
+  end if;
+end;
+$$;
+
+CREATE FUNCTION private.require_signed_in() RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  if (select auth.uid()) is null and not private.is_trusted() then
+    perform private.raise_error('NOT_AUTHORIZED', 'sign in first', 'PT401');
   end if;
 end;
 $$;
@@ -5515,6 +5541,8 @@ GRANT ALL ON FUNCTION private.may_join_staff_channel(p_topic text) TO anon;
 GRANT ALL ON FUNCTION private.may_join_staff_channel(p_topic text) TO authenticated;
 GRANT ALL ON FUNCTION private.may_join_staff_channel(p_topic text) TO service_role;
 
+REVOKE ALL ON FUNCTION private.may_name_booking(p_booking public.bookings) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.may_see_payment(p_booking public.bookings) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.my_customer_id() FROM PUBLIC;
@@ -5611,6 +5639,8 @@ GRANT ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date
 REVOKE ALL ON FUNCTION private.request_id() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.require_signed_in() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.require_staff(p_venue_id uuid, p_min_role text, p_needs_aal2 boolean) FROM PUBLIC;
 

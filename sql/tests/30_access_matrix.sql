@@ -11,7 +11,8 @@
 -- Select outcomes: all rows, the persona's own rows, its venue's rows, none (RLS hides every
 -- row), deny (no privilege: 42501). Write outcomes: allow (privilege and RLS let the statement
 -- through; constraints may still refuse the row), none, deny (42501, or a trigger refusing).
--- RPC outcomes: allow (the call succeeds), deny (42501 or NOT_AUTHORIZED), mfa (MFA_REQUIRED).
+-- RPC outcomes: allow (the call succeeds), deny (42501 or NOT_AUTHORIZED, or, for a booking the
+-- persona may not name, the 404 an invented booking gets), mfa (MFA_REQUIRED).
 begin;
 \ir helpers/test_helpers.psql
 \ir helpers/security_fixtures.psql
@@ -317,6 +318,8 @@ begin
   return case
     when v_try.err_state is null then 'allow'
     when v_try.err_state = '42501' or v_try.err_message = 'NOT_AUTHORIZED' then 'deny'
+    -- every fixture exists: a 404 for one is the answer to a persona who may not name it
+    when v_try.err_state = 'PT404' and v_try.err_message = 'INVALID_INPUT' then 'deny'
     when v_try.err_message = 'MFA_REQUIRED' then 'mfa'
     else 'error ' || v_try.err_state || ': ' || v_try.err_message end;
 end;
