@@ -285,6 +285,13 @@ $$;
 
 COMMENT ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, p_party_size integer, p_reason text) IS 'Manager override (aal2): set a party size beyond the tables'' capacity and confirm the booking.';
 
+CREATE FUNCTION private.is_finite_number(p_value numeric) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select p_value is null or p_value not in ('NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric) $$;
+
+COMMENT ON FUNCTION private.is_finite_number(p_value numeric) IS 'Whether a number is finite (not NaN or +-Infinity); null counts as finite.';
+
 CREATE TABLE public.bookings (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     venue_id uuid NOT NULL,
@@ -314,6 +321,8 @@ CREATE TABLE public.bookings (
     reconciled_from uuid,
     refund_status text,
     reconciliation jsonb,
+    CONSTRAINT bookings_deposit_total_check CHECK (((deposit_total >= (0)::numeric) AND private.is_finite_number(deposit_total))),
+    CONSTRAINT bookings_minimum_spend_total_check CHECK (((minimum_spend_total >= (0)::numeric) AND private.is_finite_number(minimum_spend_total))),
     CONSTRAINT bookings_payment_method_check CHECK ((payment_method = ANY (ARRAY['stripe'::text, 'cash'::text, 'card_terminal'::text, 'bank_transfer'::text]))),
     CONSTRAINT bookings_period_check CHECK (((NOT isempty(period)) AND lower_inc(period) AND (NOT upper_inc(period)))),
     CONSTRAINT bookings_reference_check CHECK ((reference ~ '^BR-[0-9]{6}-[A-Z0-9]{6}$'::text)),
@@ -1484,6 +1493,28 @@ begin
    where d.delivery_id = p_delivery_id and d.status = 'pending'
   returning d.status into v_status;
   return v_status;
+end;
+$$;
+
+CREATE FUNCTION private.finite_number(p_text text, p_what text) RETURNS numeric
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_value numeric;
+begin
+  if p_text is null then
+    return null;
+  end if;
+  begin
+    v_value := p_text::numeric;
+  exception when data_exception then
+    v_value := 'NaN';
+  end;
+  if not private.is_finite_number(v_value) then
+    perform private.raise_error('INVALID_INPUT', format('%s must be a finite number, not %s', p_what, left(p_text, 40)));
+  end if;
+  return v_value;
 end;
 $$;
 
@@ -3515,8 +3546,8 @@ begin
                 private.spec_text(v_item, 'name', v_where, 'Table ' || (v_item ->> 'number')),
                 private.spec_text(v_item, 'capacity_min', v_where)::int, private.spec_text(v_item, 'capacity_max', v_where)::int,
                 private.spec_text(v_item, 'vip', v_where, 'false')::boolean,
-                private.spec_text(v_item, 'minimum_spend', v_where, '0')::numeric,
-                private.spec_text(v_item, 'deposit', v_where, '0')::numeric,
+                private.finite_number(private.spec_text(v_item, 'minimum_spend', v_where, '0'), v_where || ': minimum_spend'),
+                private.finite_number(private.spec_text(v_item, 'deposit', v_where, '0'), v_where || ': deposit'),
                 private.spec_text(v_item, 'shared', v_where, 'false')::boolean,
                 array(select jsonb_array_elements_text(coalesce(v_item -> 'adjacent', '[]'::jsonb))::int), true)
         on conflict (venue_id, table_number) do update
@@ -4777,8 +4808,8 @@ CREATE TABLE public.venue_tables (
     is_active boolean DEFAULT true NOT NULL,
     CONSTRAINT venue_tables_capacity_min_check CHECK ((capacity_min >= 1)),
     CONSTRAINT venue_tables_check CHECK ((capacity_max >= capacity_min)),
-    CONSTRAINT venue_tables_deposit_check CHECK ((deposit >= (0)::numeric)),
-    CONSTRAINT venue_tables_minimum_spend_check CHECK ((minimum_spend >= (0)::numeric)),
+    CONSTRAINT venue_tables_deposit_check CHECK (((deposit >= (0)::numeric) AND private.is_finite_number(deposit))),
+    CONSTRAINT venue_tables_minimum_spend_check CHECK (((minimum_spend >= (0)::numeric) AND private.is_finite_number(minimum_spend))),
     CONSTRAINT venue_tables_table_number_check CHECK ((table_number > 0))
 );
 
@@ -5253,6 +5284,11 @@ REVOKE ALL ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, 
 GRANT ALL ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, p_party_size integer, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, p_party_size integer, p_reason text) TO service_role;
 
+REVOKE ALL ON FUNCTION private.is_finite_number(p_value numeric) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.is_finite_number(p_value numeric) TO anon;
+GRANT ALL ON FUNCTION private.is_finite_number(p_value numeric) TO authenticated;
+GRANT ALL ON FUNCTION private.is_finite_number(p_value numeric) TO service_role;
+
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.bookings TO service_role;
 
 GRANT SELECT(id) ON TABLE public.bookings TO authenticated;
@@ -5423,6 +5459,8 @@ GRANT ALL ON FUNCTION private.find_bookings(p_venue_id uuid, p_query text) TO au
 GRANT ALL ON FUNCTION private.find_bookings(p_venue_id uuid, p_query text) TO service_role;
 
 REVOKE ALL ON FUNCTION private.finish_notification_delivery(p_delivery_id uuid, p_ok boolean, p_error text, p_retry_in interval, p_max_attempts integer) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.finite_number(p_text text, p_what text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.forget_customer(p_customer_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.forget_customer(p_customer_id uuid) TO authenticated;

@@ -606,8 +606,8 @@ begin
                 private.spec_text(v_item, 'name', v_where, 'Table ' || (v_item ->> 'number')),
                 private.spec_text(v_item, 'capacity_min', v_where)::int, private.spec_text(v_item, 'capacity_max', v_where)::int,
                 private.spec_text(v_item, 'vip', v_where, 'false')::boolean,
-                private.spec_text(v_item, 'minimum_spend', v_where, '0')::numeric,
-                private.spec_text(v_item, 'deposit', v_where, '0')::numeric,
+                private.finite_number(private.spec_text(v_item, 'minimum_spend', v_where, '0'), v_where || ': minimum_spend'),
+                private.finite_number(private.spec_text(v_item, 'deposit', v_where, '0'), v_where || ': deposit'),
                 private.spec_text(v_item, 'shared', v_where, 'false')::boolean,
                 array(select jsonb_array_elements_text(coalesce(v_item -> 'adjacent', '[]'::jsonb))::int), true)
         on conflict (venue_id, table_number) do update
