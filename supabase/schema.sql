@@ -57,6 +57,52 @@ CREATE TYPE public.waitlist_status AS ENUM (
 
 COMMENT ON TYPE public.waitlist_status IS 'A waitlist entry''s status.';
 
+CREATE FUNCTION private.accept_invitation(p_token text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_uid uuid := (select auth.uid());
+  v_user record;
+  v_invitation public.staff_invitations;
+begin
+  if v_uid is null or private.api_role() <> 'authenticated' then
+    perform private.raise_error('NOT_AUTHORIZED', 'sign in with the invited address to accept', 'PT401');
+  end if;
+  if p_token is null or length(p_token) not between 8 and 200 then
+    perform private.raise_error('INVALID_INPUT', 'the invitation token from the message is required');
+  end if;
+  select u.email, u.email_confirmed_at, nullif(u.email_change, '') as email_change into v_user
+  from auth.users u where u.id = v_uid;
+  if v_user.email is null or v_user.email_confirmed_at is null then
+    perform private.raise_error('NOT_AUTHORIZED', 'confirm your email address first');
+  end if;
+  if v_user.email_change is not null then
+    perform private.raise_error('NOT_AUTHORIZED', 'finish (or cancel) your email address change first');
+  end if;
+  select * into v_invitation from public.staff_invitations i
+  where i.token_hash = private.invitation_token_hash(p_token) for update;
+  if v_invitation.id is null or lower(v_invitation.email) <> lower(v_user.email)
+     or v_invitation.accepted_at is not null or v_invitation.revoked_at is not null then
+    perform private.raise_error('INVALID_INPUT', 'no open invitation for this account with that token', 'PT404');
+  end if;
+  if v_invitation.expires_at <= private.now() then
+    perform private.raise_error('INVALID_INPUT', 'this invitation has expired: ask an admin to invite you again');
+  end if;
+  perform private.lock_venue_staff(v_invitation.venue_id);
+  perform private.require_another_admin(v_invitation.venue_id, v_uid, v_invitation.role);
+  insert into public.staff_members (venue_id, user_id, role)
+  values (v_invitation.venue_id, v_uid, v_invitation.role)
+  on conflict (user_id, venue_id) do update set role = excluded.role;
+  update public.staff_invitations i set accepted_at = private.now(), accepted_user_id = v_uid, token_hash = null
+   where i.id = v_invitation.id
+  returning * into v_invitation;
+  perform private.write_audit(v_invitation.venue_id, 'staff_invitation', v_invitation.id, 'staff_joined',
+    null, v_invitation.role, null, jsonb_build_object('user_id', v_uid));
+  return private.invitation_json(v_invitation);
+end;
+$$;
+
 CREATE FUNCTION private.acquire_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -219,33 +265,6 @@ end;
 $_$;
 
 COMMENT ON FUNCTION private.apply_payment_intent_event(p_type text, p_intent jsonb) IS 'Route a payment_intent.succeeded / payment_failed event to the deposit functions; returns the outcome.';
-
-CREATE FUNCTION private.apply_staff_invitations() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-  v_invitation public.staff_invitations;
-begin
-  if new.email is null or new.email_confirmed_at is null then
-    return null;
-  end if;
-  for v_invitation in
-    select * from public.staff_invitations i
-    where lower(i.email) = lower(new.email) and i.accepted_at is null
-    order by i.created_at
-    for update
-  loop
-    insert into public.staff_members (venue_id, user_id, role)
-    values (v_invitation.venue_id, new.id, v_invitation.role)
-    on conflict (user_id, venue_id) do update set role = excluded.role;
-    update public.staff_invitations i set accepted_at = now(), accepted_user_id = new.id where i.id = v_invitation.id;
-    perform private.write_audit(v_invitation.venue_id, 'staff_invitation', v_invitation.id, 'staff_joined',
-      null, v_invitation.role, null, jsonb_build_object('user_id', new.id));
-  end loop;
-  return null;
-end;
-$$;
 
 CREATE FUNCTION private.approve_booking(p_booking_id uuid, p_reason text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql SECURITY DEFINER
@@ -1492,6 +1511,12 @@ begin
                                 else private.now() + coalesce(p_retry_in, interval '30 seconds') end
    where d.delivery_id = p_delivery_id and d.status = 'pending'
   returning d.status into v_status;
+  -- An invitation's token is kept only while its message waits to go.
+  if v_status in ('delivered', 'dead') then
+    update public.notifications n set payload = n.payload - 'token'
+     where n.id = (select d.notification_id from private.notification_deliveries d where d.delivery_id = p_delivery_id)
+       and n.kind = 'staff_invitation' and n.payload ? 'token';
+  end if;
   return v_status;
 end;
 $$;
@@ -2227,12 +2252,58 @@ CREATE FUNCTION private.interval_text(p_interval interval) RETURNS text
   where n <> 0
 $$;
 
+CREATE TABLE public.staff_invitations (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    venue_id uuid NOT NULL,
+    email text NOT NULL,
+    role text NOT NULL,
+    invited_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    accepted_at timestamp with time zone,
+    accepted_user_id uuid,
+    expires_at timestamp with time zone DEFAULT (now() + '7 days'::interval) NOT NULL,
+    revoked_at timestamp with time zone,
+    revoked_by uuid,
+    token_hash bytea,
+    CONSTRAINT staff_invitations_check CHECK (((accepted_at IS NULL) OR (revoked_at IS NULL))),
+    CONSTRAINT staff_invitations_email_check CHECK (((length(email) >= 3) AND (length(email) <= 254))),
+    CONSTRAINT staff_invitations_role_check CHECK ((role = ANY (ARRAY['door'::text, 'host'::text, 'manager'::text, 'admin'::text])))
+);
+
+COMMENT ON TABLE public.staff_invitations IS 'An admin''s invitation of a person (by email) to a venue''s staff: a single-use token sent to that address (only its hash is kept), accepted with accept_invitation by the account whose confirmed address it is, before it expires; admins list and revoke them.';
+
+CREATE FUNCTION private.invitation_json(p_invitation public.staff_invitations) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select jsonb_build_object(
+    'invitation_id', p_invitation.id, 'venue_id', p_invitation.venue_id, 'email', p_invitation.email,
+    'role', p_invitation.role, 'invited_by', p_invitation.invited_by, 'created_at', p_invitation.created_at,
+    'expires_at', p_invitation.expires_at, 'accepted_at', p_invitation.accepted_at,
+    'accepted_user_id', p_invitation.accepted_user_id, 'revoked_at', p_invitation.revoked_at,
+    'status', case when p_invitation.accepted_at is not null then 'accepted'
+                   when p_invitation.revoked_at is not null then 'revoked'
+                   when p_invitation.expires_at <= private.now() then 'expired'
+                   else 'pending' end)
+$$;
+
+CREATE FUNCTION private.invitation_token_hash(p_token text) RETURNS bytea
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select pg_catalog.sha256(pg_catalog.convert_to(p_token, 'UTF8')) $$;
+
+CREATE FUNCTION private.invitation_ttl() RETURNS interval
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select interval '7 days' $$;
+
 CREATE FUNCTION private.invite_staff(p_venue_id uuid, p_email text, p_role text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $_$
 declare
   v_email text := lower(btrim(p_email));
+  v_token text := 'inv_' || encode(extensions.gen_random_bytes(24), 'hex');
   v_invitation public.staff_invitations;
 begin
   perform private.staff_view_rank(p_venue_id, 'door');  -- venue exists; the role check follows
@@ -2244,15 +2315,20 @@ begin
     perform private.raise_error('INVALID_INPUT', format('unknown role %s; choose from door, host, manager, admin',
       coalesce(left(p_role, 40), 'null')));
   end if;
-  insert into public.staff_invitations as i (venue_id, email, role, invited_by)
-  values (p_venue_id, v_email, p_role, (select auth.uid()))
-  on conflict (venue_id, lower(email)) where accepted_at is null
-  do update set role = excluded.role, invited_by = excluded.invited_by, created_at = now()
+  insert into public.staff_invitations as i (venue_id, email, role, invited_by, token_hash, expires_at)
+  values (p_venue_id, v_email, p_role, (select auth.uid()), private.invitation_token_hash(v_token),
+          private.now() + private.invitation_ttl())
+  on conflict (venue_id, lower(email)) where accepted_at is null and revoked_at is null
+  do update set role = excluded.role, invited_by = excluded.invited_by, created_at = now(),
+                token_hash = excluded.token_hash, expires_at = excluded.expires_at
   returning * into v_invitation;
+  insert into public.notifications (venue_id, customer_id, kind, payload)
+  values (p_venue_id, null, 'staff_invitation', jsonb_build_object(
+    'to', v_email, 'token', v_token, 'invitation_id', v_invitation.id, 'role', p_role,
+    'venue', (select v.name from public.venues v where v.id = p_venue_id), 'expires_at', v_invitation.expires_at));
   perform private.write_audit(p_venue_id, 'staff_invitation', v_invitation.id, 'staff_invited', null, p_role, null,
-    jsonb_build_object('email', v_email));
-  return jsonb_build_object('invitation_id', v_invitation.id, 'venue_id', p_venue_id, 'email', v_email,
-                            'role', p_role, 'status', 'pending');
+    jsonb_build_object('email', v_email, 'expires_at', v_invitation.expires_at));
+  return private.invitation_json(v_invitation);
 end;
 $_$;
 
@@ -2348,6 +2424,32 @@ begin
                  where w.venue_id = p_venue_id and w.booking_date = p_date and w.slot_id = p_slot_id
                    and w.status = 'waiting'
                    and (w.priority_score, v_entry.created_at) > (v_entry.priority_score, w.created_at)) + 1);
+end;
+$$;
+
+CREATE FUNCTION private.list_invitations(p_venue_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform private.staff_view_rank(p_venue_id, 'door');
+  perform private.require_staff(p_venue_id, 'admin', true);
+  return (select coalesce(jsonb_agg(private.invitation_json(i) order by i.created_at desc, i.id), '[]'::jsonb)
+          from public.staff_invitations i where i.venue_id = p_venue_id);
+end;
+$$;
+
+CREATE FUNCTION private.list_staff(p_venue_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform private.staff_view_rank(p_venue_id, 'manager');
+  return (select coalesce(jsonb_agg(jsonb_build_object(
+            'user_id', sm.user_id, 'email', u.email, 'name', u.raw_user_meta_data ->> 'full_name',
+            'role', sm.role, 'since', sm.created_at) order by private.staff_rank(sm.role::text) desc, u.email), '[]'::jsonb)
+          from public.staff_members sm left join auth.users u on u.id = sm.user_id
+          where sm.venue_id = p_venue_id);
 end;
 $$;
 
@@ -2447,6 +2549,15 @@ begin
         union
         select p_venue_id, p_night where p_venue_id is not null
         order by 1, 2 offset 0) n;
+end;
+$$;
+
+CREATE FUNCTION private.lock_venue_staff(p_venue_id uuid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('venue_staff:' || p_venue_id::text));
 end;
 $$;
 
@@ -3194,6 +3305,26 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.remove_staff(p_venue_id uuid, p_user_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_member public.staff_members := private.staff_member_for_change(p_venue_id, p_user_id);
+  v_revoked int := 0;
+begin
+  perform private.require_another_admin(p_venue_id, p_user_id, null);
+  if v_member.role = 'admin' then
+    v_revoked := private.revoke_invitations_sent_by(p_venue_id, p_user_id);
+  end if;
+  delete from public.staff_members sm where sm.id = v_member.id;
+  perform private.write_audit(p_venue_id, 'venue', p_venue_id, 'staff_removed', v_member.role::text, null, null,
+    jsonb_build_object('user_id', p_user_id, 'invitations_revoked', v_revoked));
+  return jsonb_build_object('venue_id', p_venue_id, 'user_id', p_user_id, 'role', null,
+                            'previous_role', v_member.role, 'invitations_revoked', v_revoked);
+end;
+$$;
+
 CREATE FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3245,6 +3376,21 @@ CREATE FUNCTION private.request_id() RETURNS text
 begin
   return coalesce(nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-request-id',
                   nullif(current_setting('clubbooking.request_id', true), ''));
+end;
+$$;
+
+CREATE FUNCTION private.require_another_admin(p_venue_id uuid, p_user_id uuid, p_new_role text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if p_new_role is distinct from 'admin'
+     and exists (select 1 from public.staff_members sm
+                 where sm.venue_id = p_venue_id and sm.user_id = p_user_id and sm.role = 'admin')
+     and not exists (select 1 from public.staff_members sm
+                     where sm.venue_id = p_venue_id and sm.user_id <> p_user_id and sm.role = 'admin') then
+    perform private.raise_error('INVALID_TRANSITION', 'a venue keeps at least one admin: make someone else admin first');
+  end if;
 end;
 $$;
 
@@ -3375,6 +3521,53 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.revoke_invitation(p_invitation_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_invitation public.staff_invitations;
+begin
+  if p_invitation_id is null then
+    perform private.raise_error('INVALID_INPUT', 'an invitation id is required');
+  end if;
+  perform private.require_signed_in();
+  select * into v_invitation from public.staff_invitations i where i.id = p_invitation_id for update;
+  if v_invitation.id is null
+     or not (private.is_trusted() or private.staff_role(v_invitation.venue_id) is not null) then
+    perform private.raise_error('INVALID_INPUT', 'unknown invitation', 'PT404');
+  end if;
+  perform private.require_staff(v_invitation.venue_id, 'admin', true);
+  if v_invitation.accepted_at is not null then
+    perform private.raise_error('INVALID_TRANSITION', 'this invitation was accepted: remove the staff member instead');
+  end if;
+  if v_invitation.revoked_at is null then
+    update public.staff_invitations i set revoked_at = private.now(), revoked_by = (select auth.uid()), token_hash = null
+     where i.id = p_invitation_id
+    returning * into v_invitation;
+    perform private.write_audit(v_invitation.venue_id, 'staff_invitation', v_invitation.id, 'invitation_revoked',
+      'pending', 'revoked', null, jsonb_build_object('email', v_invitation.email));
+  end if;
+  return private.invitation_json(v_invitation);
+end;
+$$;
+
+CREATE FUNCTION private.revoke_invitations_sent_by(p_venue_id uuid, p_user_id uuid) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_count int;
+begin
+  with revoked as (
+    update public.staff_invitations i set revoked_at = private.now(), revoked_by = (select auth.uid())
+     where i.venue_id = p_venue_id and i.invited_by = p_user_id and i.accepted_at is null and i.revoked_at is null
+    returning i.id)
+  select count(*) into v_count from revoked;
+  return v_count;
+end;
+$$;
+
 CREATE FUNCTION private.sample_conflicts() RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3389,6 +3582,32 @@ begin
     insert into private.conflict_samples (venue_id, value) values (v_id, v_value) on conflict do nothing;
   end loop;
   delete from private.conflict_samples s where s.sampled_at < now() - interval '90 days';
+end;
+$$;
+
+CREATE FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_member public.staff_members := private.staff_member_for_change(p_venue_id, p_user_id);
+  v_revoked int := 0;
+begin
+  if p_role is null or p_role not in ('door', 'host', 'manager', 'admin') then
+    perform private.raise_error('INVALID_INPUT', format('unknown role %s; choose from door, host, manager, admin',
+      coalesce(left(p_role, 40), 'null')));
+  end if;
+  perform private.require_another_admin(p_venue_id, p_user_id, p_role);
+  if v_member.role = 'admin' and p_role <> 'admin' then
+    v_revoked := private.revoke_invitations_sent_by(p_venue_id, p_user_id);
+  end if;
+  if v_member.role::text <> p_role then
+    update public.staff_members sm set role = p_role where sm.id = v_member.id;
+    perform private.write_audit(p_venue_id, 'venue', p_venue_id, 'staff_role_changed', v_member.role::text, p_role,
+      null, jsonb_build_object('user_id', p_user_id, 'invitations_revoked', v_revoked));
+  end if;
+  return jsonb_build_object('venue_id', p_venue_id, 'user_id', p_user_id, 'role', p_role,
+                            'previous_role', v_member.role, 'invitations_revoked', v_revoked);
 end;
 $$;
 
@@ -3722,6 +3941,38 @@ begin
   where c.id = p_booking.customer_id
   group by c.id;
   return v_result;
+end;
+$$;
+
+CREATE TABLE public.staff_members (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    venue_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    role public.staff_role NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+COMMENT ON TABLE public.staff_members IS 'Venue staff and their role there: door < host < manager < admin.';
+
+CREATE FUNCTION private.staff_member_for_change(p_venue_id uuid, p_user_id uuid) RETURNS public.staff_members
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_member public.staff_members;
+begin
+  perform private.staff_view_rank(p_venue_id, 'door');
+  perform private.require_staff(p_venue_id, 'admin', true);
+  if p_user_id is null then
+    perform private.raise_error('INVALID_INPUT', 'a user id is required');
+  end if;
+  perform private.lock_venue_staff(p_venue_id);
+  select * into v_member from public.staff_members sm
+  where sm.venue_id = p_venue_id and sm.user_id = p_user_id for update;
+  if v_member.id is null then
+    perform private.raise_error('INVALID_INPUT', 'unknown staff member at this venue', 'PT404');
+  end if;
+  return v_member;
 end;
 $$;
 
@@ -4149,6 +4400,13 @@ begin
 end;
 $$;
 
+CREATE FUNCTION public.accept_invitation(p_token text) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.accept_invitation(p_token) $$;
+
+COMMENT ON FUNCTION public.accept_invitation(p_token text) IS 'The invited person, signed in with that address confirmed: accept an invitation by the token from its message.';
+
 CREATE FUNCTION public.acquire_booking_lock(table_id uuid, booking_date date, start_time time without time zone) RETURNS boolean
     LANGUAGE sql
     SET search_path TO ''
@@ -4348,7 +4606,7 @@ CREATE FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) 
     SET search_path TO ''
     AS $$ select private.invite_staff(p_venue_id, p_email, p_role) $$;
 
-COMMENT ON FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) IS 'Admin (aal2): invite a person by email as door, host, manager or admin; applied when they sign up or sign in.';
+COMMENT ON FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) IS 'Admin (aal2): invite a person by email as door, host, manager or admin; a single-use token goes to that address, valid 7 days; returns the invitation.';
 
 CREATE FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql
@@ -4356,6 +4614,20 @@ CREATE FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id tex
     AS $$ select private.join_waitlist(p_venue_id, p_date, p_slot_id, p_party_size, p_occasion) $$;
 
 COMMENT ON FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) IS 'Join a slot''s waitlist: {waitlist_entry_id, priority_score, position}.';
+
+CREATE FUNCTION public.list_invitations(p_venue_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select private.list_invitations(p_venue_id) $$;
+
+COMMENT ON FUNCTION public.list_invitations(p_venue_id uuid) IS 'Admin (aal2): a venue''s invitations with their status, newest first.';
+
+CREATE FUNCTION public.list_staff(p_venue_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select private.list_staff(p_venue_id) $$;
+
+COMMENT ON FUNCTION public.list_staff(p_venue_id uuid) IS 'Manager+: a venue''s staff with email, name, role and since when.';
 
 CREATE FUNCTION public.mark_no_show(p_booking_id uuid DEFAULT NULL::uuid, p_reference text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql
@@ -4392,6 +4664,13 @@ CREATE FUNCTION public.release_booking_lock(table_id uuid, booking_date date, st
 
 COMMENT ON FUNCTION public.release_booking_lock(table_id uuid, booking_date date, start_time time without time zone) IS 'Seed API: release acquire_booking_lock''s lock.';
 
+CREATE FUNCTION public.remove_staff(p_venue_id uuid, p_user_id uuid) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.remove_staff(p_venue_id, p_user_id) $$;
+
+COMMENT ON FUNCTION public.remove_staff(p_venue_id uuid, p_user_id uuid) IS 'Admin (aal2): remove a person from a venue''s staff (never its last admin); an admin removed loses the invitations they sent.';
+
 CREATE FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) RETURNS jsonb
     LANGUAGE sql
     SET search_path TO ''
@@ -4401,6 +4680,20 @@ CREATE FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_cli
 $$;
 
 COMMENT ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) IS 'A client''s batch of monitoring figures for a venue''s night (signed in; at most 6 a minute).';
+
+CREATE FUNCTION public.revoke_invitation(p_invitation_id uuid) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.revoke_invitation(p_invitation_id) $$;
+
+COMMENT ON FUNCTION public.revoke_invitation(p_invitation_id uuid) IS 'Admin (aal2): revoke an open invitation; its token stops working.';
+
+CREATE FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.set_staff_role(p_venue_id, p_user_id, p_role) $$;
+
+COMMENT ON FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) IS 'Admin (aal2): give a staff member another role (never demoting the last admin).';
 
 CREATE FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) RETURNS jsonb
     LANGUAGE sql
@@ -4691,15 +4984,16 @@ COMMENT ON TABLE public.floors IS 'A floor of a venue (e.g. upstairs, downstairs
 CREATE TABLE public.notifications (
     id bigint NOT NULL,
     venue_id uuid NOT NULL,
-    customer_id uuid NOT NULL,
+    customer_id uuid,
     kind text NOT NULL,
     payload jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     read_at timestamp with time zone,
-    CONSTRAINT notifications_kind_check CHECK ((kind = ANY (ARRAY['waitlist_offer'::text, 'booking_cancelled_by_venue'::text])))
+    CONSTRAINT notifications_check CHECK (((customer_id IS NOT NULL) OR (kind = 'staff_invitation'::text))),
+    CONSTRAINT notifications_kind_check CHECK ((kind = ANY (ARRAY['waitlist_offer'::text, 'booking_cancelled_by_venue'::text, 'staff_invitation'::text])))
 );
 
-COMMENT ON TABLE public.notifications IS 'Messages for guests (waitlist offers, cancellations by the venue) for the app to show or send.';
+COMMENT ON TABLE public.notifications IS 'Messages for guests (waitlist offers, cancellations by the venue) for the app to show or send, and staff invitations to an address.';
 
 ALTER TABLE public.notifications ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.notifications_id_seq
@@ -4721,31 +5015,6 @@ CREATE TABLE public.promoters (
 );
 
 COMMENT ON TABLE public.promoters IS 'Promoters who bring guests; bookings carry their promoter_code, and each promoter sees only their own.';
-
-CREATE TABLE public.staff_invitations (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    venue_id uuid NOT NULL,
-    email text NOT NULL,
-    role text NOT NULL,
-    invited_by uuid,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    accepted_at timestamp with time zone,
-    accepted_user_id uuid,
-    CONSTRAINT staff_invitations_email_check CHECK (((length(email) >= 3) AND (length(email) <= 254))),
-    CONSTRAINT staff_invitations_role_check CHECK ((role = ANY (ARRAY['door'::text, 'host'::text, 'manager'::text, 'admin'::text])))
-);
-
-COMMENT ON TABLE public.staff_invitations IS 'An admin''s invitation of a person (by email) to a venue''s staff; applied when that person signs up or signs in with the confirmed address.';
-
-CREATE TABLE public.staff_members (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    venue_id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    role public.staff_role NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
-);
-
-COMMENT ON TABLE public.staff_members IS 'Venue staff and their role there: door < host < manager < admin.';
 
 CREATE TABLE public.table_blocks (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -4905,6 +5174,9 @@ ALTER TABLE ONLY public.promoters
 ALTER TABLE ONLY public.staff_invitations
     ADD CONSTRAINT staff_invitations_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.staff_invitations
+    ADD CONSTRAINT staff_invitations_token_hash_key UNIQUE (token_hash);
+
 ALTER TABLE ONLY public.staff_members
     ADD CONSTRAINT staff_members_pkey PRIMARY KEY (id);
 
@@ -4993,9 +5265,9 @@ CREATE INDEX promoters_user_id_idx ON public.promoters USING btree (user_id);
 
 CREATE INDEX staff_invitations_accepted_user_id_idx ON public.staff_invitations USING btree (accepted_user_id);
 
-CREATE INDEX staff_invitations_email_idx ON public.staff_invitations USING btree (lower(email)) WHERE (accepted_at IS NULL);
+CREATE INDEX staff_invitations_invited_by_idx ON public.staff_invitations USING btree (invited_by) WHERE ((accepted_at IS NULL) AND (revoked_at IS NULL));
 
-CREATE UNIQUE INDEX staff_invitations_pending_key ON public.staff_invitations USING btree (venue_id, lower(email)) WHERE (accepted_at IS NULL);
+CREATE UNIQUE INDEX staff_invitations_pending_key ON public.staff_invitations USING btree (venue_id, lower(email)) WHERE ((accepted_at IS NULL) AND (revoked_at IS NULL));
 
 CREATE INDEX staff_invitations_venue_id_idx ON public.staff_invitations USING btree (venue_id);
 
@@ -5200,7 +5472,7 @@ CREATE POLICY "Guests read their bookings' tables; staff, their venues' claims" 
 
 CREATE POLICY "Guests read their own bookings; hosts, their venues' bookings" ON public.bookings FOR SELECT TO authenticated USING (((customer_id = ( SELECT private.my_customer_id() AS my_customer_id)) OR (venue_id = ANY (( SELECT private.staff_venue_ids('host'::text) AS staff_venue_ids)::uuid[]))));
 
-CREATE POLICY "Guests read their own notifications; hosts, their venues'" ON public.notifications FOR SELECT TO authenticated USING (((customer_id = ( SELECT private.my_customer_id() AS my_customer_id)) OR (venue_id = ANY (( SELECT private.staff_venue_ids('host'::text) AS staff_venue_ids)::uuid[]))));
+CREATE POLICY "Guests read their own notifications; hosts, their venues'" ON public.notifications FOR SELECT TO authenticated USING (((customer_id = ( SELECT private.my_customer_id() AS my_customer_id)) OR ((venue_id = ANY (( SELECT private.staff_venue_ids('host'::text) AS staff_venue_ids)::uuid[])) AND (kind <> 'staff_invitation'::text))));
 
 CREATE POLICY "Guests read their own profile; hosts, the guests they booked" ON public.customers FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR (id IN ( SELECT b.customer_id
    FROM public.bookings b
@@ -5256,6 +5528,9 @@ GRANT USAGE ON SCHEMA private TO anon;
 GRANT USAGE ON SCHEMA private TO authenticated;
 GRANT USAGE ON SCHEMA private TO service_role;
 
+REVOKE ALL ON FUNCTION private.accept_invitation(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.accept_invitation(p_token text) TO authenticated;
+
 REVOKE ALL ON FUNCTION private.acquire_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.acquire_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) TO service_role;
 
@@ -5273,8 +5548,6 @@ GRANT ALL ON FUNCTION private.api_role() TO authenticated;
 GRANT ALL ON FUNCTION private.api_role() TO service_role;
 
 REVOKE ALL ON FUNCTION private.apply_payment_intent_event(p_type text, p_intent jsonb) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION private.apply_staff_invitations() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.approve_booking(p_booking_id uuid, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.approve_booking(p_booking_id uuid, p_reason text) TO authenticated;
@@ -5534,6 +5807,15 @@ REVOKE ALL ON FUNCTION private.insert_hold(p_venue public.venues, p_customer_id 
 
 REVOKE ALL ON FUNCTION private.interval_text(p_interval interval) FROM PUBLIC;
 
+GRANT SELECT ON TABLE public.staff_invitations TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staff_invitations TO service_role;
+
+REVOKE ALL ON FUNCTION private.invitation_json(p_invitation public.staff_invitations) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.invitation_token_hash(p_token text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.invitation_ttl() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.invite_staff(p_venue_id uuid, p_email text, p_role text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.invite_staff(p_venue_id uuid, p_email text, p_role text) TO authenticated;
 GRANT ALL ON FUNCTION private.invite_staff(p_venue_id uuid, p_email text, p_role text) TO service_role;
@@ -5553,6 +5835,14 @@ REVOKE ALL ON FUNCTION private.join_waitlist(p_venue_id uuid, p_date date, p_slo
 GRANT ALL ON FUNCTION private.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) TO authenticated;
 GRANT ALL ON FUNCTION private.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) TO service_role;
 
+REVOKE ALL ON FUNCTION private.list_invitations(p_venue_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.list_invitations(p_venue_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.list_invitations(p_venue_id uuid) TO service_role;
+
+REVOKE ALL ON FUNCTION private.list_staff(p_venue_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.list_staff(p_venue_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.list_staff(p_venue_id uuid) TO service_role;
+
 REVOKE ALL ON FUNCTION private.live_booking_problems(p_venue_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.local_instant(p_tz text, p_night date, p_opens time without time zone, p_at time without time zone) FROM PUBLIC;
@@ -5567,6 +5857,8 @@ GRANT ALL ON FUNCTION private.lock_key(p_id uuid) TO service_role;
 REVOKE ALL ON FUNCTION private.lock_tables(p_table_ids uuid[], p_night date, p_customer_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.lock_venue_night(p_venue_id uuid, p_night date) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.lock_venue_staff(p_venue_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.mark_deposit_paid(p_booking_id uuid, p_payment_reference text, p_method text) FROM PUBLIC;
 
@@ -5670,11 +5962,17 @@ REVOKE ALL ON FUNCTION private.relay_events(p_last_id bigint, p_sent bigint[], p
 REVOKE ALL ON FUNCTION private.release_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.release_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) TO service_role;
 
+REVOKE ALL ON FUNCTION private.remove_staff(p_venue_id uuid, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.remove_staff(p_venue_id uuid, p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.remove_staff(p_venue_id uuid, p_user_id uuid) TO service_role;
+
 REVOKE ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO authenticated;
 GRANT ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO service_role;
 
 REVOKE ALL ON FUNCTION private.request_id() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.require_another_admin(p_venue_id uuid, p_user_id uuid, p_new_role text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) FROM PUBLIC;
 
@@ -5688,7 +5986,17 @@ REVOKE ALL ON FUNCTION private.resolve_customer(p_venue_id uuid, p_customer_id u
 
 REVOKE ALL ON FUNCTION private.retry_waitlist_offers() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.revoke_invitation(p_invitation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.revoke_invitation(p_invitation_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.revoke_invitation(p_invitation_id uuid) TO service_role;
+
+REVOKE ALL ON FUNCTION private.revoke_invitations_sent_by(p_venue_id uuid, p_user_id uuid) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.sample_conflicts() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO authenticated;
+GRANT ALL ON FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO service_role;
 
 REVOKE ALL ON FUNCTION private.set_status(p_booking public.bookings, p_status text, p_reason text, p_note text) FROM PUBLIC;
 
@@ -5705,6 +6013,11 @@ REVOKE ALL ON FUNCTION private.slots_overlapping(p_venue_id uuid, p_night date, 
 REVOKE ALL ON FUNCTION private.spec_text(p_item jsonb, p_key text, p_where text, p_default text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.staff_booking_json(p_booking public.bookings, p_rank integer) FROM PUBLIC;
+
+GRANT SELECT ON TABLE public.staff_members TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staff_members TO service_role;
+
+REVOKE ALL ON FUNCTION private.staff_member_for_change(p_venue_id uuid, p_user_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.staff_rank(p_role text) FROM PUBLIC;
 
@@ -5752,6 +6065,9 @@ REVOKE ALL ON FUNCTION private.venue_setting_names() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.waitlist_priority(p_customer_id uuid, p_venue_id uuid, p_date date, p_occasion text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.write_audit(p_venue_id uuid, p_entity text, p_entity_id uuid, p_action text, p_old text, p_new text, p_reason text, p_detail jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.accept_invitation(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.accept_invitation(p_token text) TO authenticated;
 
 REVOKE ALL ON FUNCTION public.acquire_booking_lock(table_id uuid, booking_date date, start_time time without time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.acquire_booking_lock(table_id uuid, booking_date date, start_time time without time zone) TO service_role;
@@ -5864,6 +6180,14 @@ REVOKE ALL ON FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot
 GRANT ALL ON FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) TO authenticated;
 GRANT ALL ON FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) TO service_role;
 
+REVOKE ALL ON FUNCTION public.list_invitations(p_venue_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.list_invitations(p_venue_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.list_invitations(p_venue_id uuid) TO service_role;
+
+REVOKE ALL ON FUNCTION public.list_staff(p_venue_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.list_staff(p_venue_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.list_staff(p_venue_id uuid) TO service_role;
+
 REVOKE ALL ON FUNCTION public.mark_no_show(p_booking_id uuid, p_reference text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.mark_no_show(p_booking_id uuid, p_reference text) TO authenticated;
 GRANT ALL ON FUNCTION public.mark_no_show(p_booking_id uuid, p_reference text) TO service_role;
@@ -5883,9 +6207,21 @@ GRANT ALL ON FUNCTION public.reject_booking(p_booking_id uuid, p_reason text) TO
 REVOKE ALL ON FUNCTION public.release_booking_lock(table_id uuid, booking_date date, start_time time without time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.release_booking_lock(table_id uuid, booking_date date, start_time time without time zone) TO service_role;
 
+REVOKE ALL ON FUNCTION public.remove_staff(p_venue_id uuid, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.remove_staff(p_venue_id uuid, p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.remove_staff(p_venue_id uuid, p_user_id uuid) TO service_role;
+
 REVOKE ALL ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO authenticated;
 GRANT ALL ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO service_role;
+
+REVOKE ALL ON FUNCTION public.revoke_invitation(p_invitation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.revoke_invitation(p_invitation_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.revoke_invitation(p_invitation_id uuid) TO service_role;
+
+REVOKE ALL ON FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO authenticated;
+GRANT ALL ON FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO service_role;
 
 REVOKE ALL ON FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) TO authenticated;
@@ -5973,12 +6309,6 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.notifications TO service_role;
 
 GRANT SELECT ON TABLE public.promoters TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.promoters TO service_role;
-
-GRANT SELECT ON TABLE public.staff_invitations TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staff_invitations TO service_role;
-
-GRANT SELECT ON TABLE public.staff_members TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staff_members TO service_role;
 
 GRANT SELECT ON TABLE public.table_blocks TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.table_blocks TO service_role;

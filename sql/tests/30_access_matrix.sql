@@ -16,6 +16,10 @@
 begin;
 \ir helpers/test_helpers.psql
 \ir helpers/security_fixtures.psql
+insert into fx select 'invitation', i.id from public.staff_invitations i where i.email = 'invited.door@test.example';
+insert into public.staff_invitations (venue_id, email, role, token_hash, expires_at)
+values (tests.venue_b(), 'ann@test.example', 'door', private.invitation_token_hash('inv_matrix_token_for_ann'),
+        private.now() + interval '7 days');
 
 create temp table expected_table_access (
   tbl text, command text, anon text, customer text, stranger text, door text, host text, manager text,
@@ -186,6 +190,19 @@ insert into expected_rpc_access values
   ('get_catalogue', $$select public.get_catalogue(tests.venue())$$,
                                'allow','allow','allow','allow','allow','allow','allow','allow','allow','allow','allow', 'allow'),
   ('setup_venue', $$select public.setup_venue(tests.venue(), '{"hold_ttl": "4 minutes"}')$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny'),
+  -- staff management (issue 24): only the invited person accepts (an invitation to Ann at venue B, its token known here)
+  ('accept_invitation', $$select public.accept_invitation('inv_matrix_token_for_ann')$$,
+                               'deny', 'allow','deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny'),
+  ('list_invitations', $$select public.list_invitations(tests.venue())$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny'),
+  ('revoke_invitation', $$select public.revoke_invitation(tests.fx('invitation'))$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny'),
+  ('list_staff', $$select public.list_staff(tests.venue())$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'allow','allow','allow','allow','deny', 'allow', 'deny'),
+  ('remove_staff', $$select public.remove_staff(tests.venue(), tests.staff('door'))$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny'),
+  ('set_staff_role', $$select public.set_staff_role(tests.venue(), tests.staff('door'), 'host')$$,
                                'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny');
 
 -- The matrices' cells: one row per (persona, table, command) and per (persona, RPC call).
