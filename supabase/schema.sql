@@ -935,6 +935,44 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.claim_booking(p_reference text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_uid uuid := (select auth.uid());
+  v_user record;
+  v_booking public.bookings;
+  v_profile uuid;
+begin
+  if v_uid is null or private.api_role() <> 'authenticated' then
+    perform private.raise_error('NOT_AUTHORIZED', 'sign in to claim a booking', 'PT401');
+  end if;
+  if p_reference is null or length(p_reference) > 40 then
+    perform private.raise_error('INVALID_INPUT', 'the booking''s reference (BR-YYMMDD-XXXXXX) is required');
+  end if;
+  select u.email, u.email_confirmed_at, nullif(u.email_change, '') as email_change into v_user
+  from auth.users u where u.id = v_uid;
+  if v_user.email is null or v_user.email_confirmed_at is null or v_user.email_change is not null then
+    perform private.raise_error('NOT_AUTHORIZED', 'confirm your email address (and finish any change of it) first');
+  end if;
+  select b.* into v_booking from public.bookings b join public.customers c on c.id = b.customer_id
+  where b.reference = upper(btrim(p_reference)) and c.club_id is not null and c.user_id is null
+    and c.forgotten_at is null and lower(c.email) = lower(v_user.email)
+    and b.status in ('held', 'pending_approval', 'confirmed') and upper(b.period) > private.now()
+  for update of b;
+  if v_booking.id is null then
+    perform private.raise_error('INVALID_INPUT',
+      format('no booking %s made for your address to claim', left(btrim(p_reference), 40)), 'PT404');
+  end if;
+  v_profile := private.resolve_customer(v_booking.venue_id, null);
+  update public.bookings b set customer_id = v_profile where b.id = v_booking.id returning * into v_booking;
+  perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id, 'booking_claimed', null, null, null,
+    jsonb_build_object('customer_id', v_profile));
+  return private.booking_result(v_booking);
+end;
+$$;
+
 CREATE FUNCTION private.claim_changed_event() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -2644,29 +2682,18 @@ declare
   v_dob text := coalesce(p_claims -> 'user_metadata' ->> 'date_of_birth',
                          (select u.raw_user_meta_data ->> 'date_of_birth' from auth.users u where u.id = p_uid));
 begin
-  update public.customers c
-     set user_id = p_uid,
-         date_of_birth = coalesce(c.date_of_birth, private.date_of_birth(v_dob))
-   where c.id = (select g.id from public.customers g
-                 where lower(g.email) = lower(p_claims ->> 'email') and g.user_id is null
-                   and exists (select 1 from auth.users u
-                               where u.id = p_uid and u.email_confirmed_at is not null and lower(u.email) = lower(g.email))
-                 order by g.created_at limit 1)
-  returning c.id into v_id;
+  insert into public.customers (user_id, email, phone, full_name, date_of_birth)
+  values (p_uid,
+          case when not exists (select 1 from public.customers c
+                                where c.club_id is null and lower(c.email) = lower(p_claims ->> 'email'))
+               then p_claims ->> 'email' end,
+          p_claims ->> 'phone',
+          p_claims -> 'user_metadata' ->> 'full_name',
+          private.date_of_birth(v_dob))
+  on conflict (user_id) do nothing
+  returning id into v_id;
   if v_id is null then
-    insert into public.customers (user_id, email, phone, full_name, date_of_birth)
-    values (p_uid,
-            case when not exists (select 1 from public.customers c
-                                  where c.club_id is null and lower(c.email) = lower(p_claims ->> 'email'))
-                 then p_claims ->> 'email' end,
-            p_claims ->> 'phone',
-            p_claims -> 'user_metadata' ->> 'full_name',
-            private.date_of_birth(v_dob))
-    on conflict (user_id) do nothing
-    returning id into v_id;
-    if v_id is null then
-      select c.id into v_id from public.customers c where c.user_id = p_uid;
-    end if;
+    select c.id into v_id from public.customers c where c.user_id = p_uid;
   end if;
   return v_id;
 end;
@@ -4478,6 +4505,13 @@ CREATE FUNCTION public.check_table_availability(table_id uuid, booking_date date
 
 COMMENT ON FUNCTION public.check_table_availability(table_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, exclude_booking_id uuid) IS 'Seed API: is the table free for that local time range of the night?';
 
+CREATE FUNCTION public.claim_booking(p_reference text) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.claim_booking(p_reference) $$;
+
+COMMENT ON FUNCTION public.claim_booking(p_reference text) IS 'The guest a club booked for, signed in with that confirmed address: take the booking (by its reference) into their own account.';
+
 CREATE FUNCTION public.cleanup_expired_locks() RETURNS void
     LANGUAGE sql
     SET search_path TO ''
@@ -5677,6 +5711,9 @@ GRANT ALL ON FUNCTION private.check_table_availability(p_table_id uuid, p_bookin
 
 REVOKE ALL ON FUNCTION private.check_waitlist_caps(p_venue_id uuid, p_customer_id uuid, p_night date) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.claim_booking(p_reference text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.claim_booking(p_reference text) TO authenticated;
+
 REVOKE ALL ON FUNCTION private.claim_changed_event() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.claim_follows_owner() FROM PUBLIC;
@@ -6104,6 +6141,9 @@ REVOKE ALL ON FUNCTION public.check_table_availability(table_id uuid, booking_da
 GRANT ALL ON FUNCTION public.check_table_availability(table_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, exclude_booking_id uuid) TO anon;
 GRANT ALL ON FUNCTION public.check_table_availability(table_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, exclude_booking_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.check_table_availability(table_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, exclude_booking_id uuid) TO service_role;
+
+REVOKE ALL ON FUNCTION public.claim_booking(p_reference text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.claim_booking(p_reference text) TO authenticated;
 
 REVOKE ALL ON FUNCTION public.cleanup_expired_locks() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.cleanup_expired_locks() TO service_role;

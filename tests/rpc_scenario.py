@@ -121,6 +121,7 @@ STEPS = (
     Step("revoke", "admin", "revoke_invitation", lambda n, r: a(r["invite"].invitation_id), StaffInvitation,
          lambda invitation: invitation.status == "revoked"),
     Step("accept", "guest", "accept_invitation", lambda n, r: a("inv_no_such_token"), InvalidInput),
+    Step("claim", "guest", "claim_booking", lambda n, r: a(r["walk_in"].reference), InvalidInput),
     Step("staff", "manager", "list_staff", lambda n, r: a(VENUE), list,
          lambda members: any(m.user_id == leeds.STAFF_IDS["door"] for m in members)),
     Step("staff_role", "admin", "set_staff_role", lambda n, r: a(VENUE, leeds.STAFF_IDS["door"], "door"), StaffMember,

@@ -16,6 +16,7 @@
 begin;
 \ir helpers/test_helpers.psql
 \ir helpers/security_fixtures.psql
+select set_config('t.ann_held_reference', (select reference from public.bookings where id = tests.fx('ann_held')), true);
 insert into fx select 'invitation', i.id from public.staff_invitations i where i.email = 'invited.door@test.example';
 insert into public.staff_invitations (venue_id, email, role, token_hash, expires_at)
 values (tests.venue_b(), 'ann@test.example', 'door', private.invitation_token_hash('inv_matrix_token_for_ann'),
@@ -194,6 +195,9 @@ insert into expected_rpc_access values
   -- staff management (issue 24): only the invited person accepts (an invitation to Ann at venue B, its token known here)
   ('accept_invitation', $$select public.accept_invitation('inv_matrix_token_for_ann')$$,
                                'deny', 'allow','deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny'),
+  -- a booking a club made for an address: only that address's account claims it (no fixture booking is one)
+  ('claim_booking', $$select public.claim_booking(current_setting('t.ann_held_reference'))$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny'),
   ('list_invitations', $$select public.list_invitations(tests.venue())$$,
                                'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny'),
   ('revoke_invitation', $$select public.revoke_invitation(tests.fx('invitation'))$$,

@@ -918,6 +918,7 @@ export type Database = {
         }
         Returns: boolean
       }
+      claim_booking: { Args: { p_reference: string }; Returns: Json }
       cleanup_expired_locks: {
         Args: Record<PropertyKey, never>
         Returns: undefined

@@ -143,6 +143,11 @@ def cancel_booking(booking: Id, reason: str | None = None) -> Call[models.Bookin
     return _booking("cancel_booking", _args(_id_or_reference(booking), **_p(reason=reason)))
 
 
+def claim_booking(reference: str) -> Call[models.Booking]:
+    """Take a booking a venue made for the caller's (confirmed) address into their own account, by its reference."""
+    return _booking("claim_booking", {"p_reference": reference})
+
+
 def check_in_booking(booking: Id) -> Call[models.Booking]:
     """confirmed -> checked_in (door and up), by id or by the reference the guest reads out."""
     return _booking("check_in_booking", _id_or_reference(booking))

@@ -368,6 +368,15 @@ def check_in(booking: BookingArg, dsn: DsnOption = None, actor: AsOption = "door
     _transition("check_in_booking", booking, dsn, actor, aal2)
 
 
+@app.command()
+def claim(reference: Annotated[str, typer.Argument(metavar="REF", help="the reference from the venue's message")],
+          dsn: DsnOption = None, actor: AsOption = "anon", aal2: Aal2Option = False) -> None:
+    """Take a booking a venue made for your address into your account (--as email:<your address>)."""
+    with client_for(dsn, actor, aal2) as client:
+        result = client.claim_booking(reference)
+    console.print(f"{result.reference}: {result.status}, yours now")
+
+
 @app.command("no-show")
 def no_show(booking: BookingArg, dsn: DsnOption = None, actor: AsOption = "host", aal2: Aal2Option = False) -> None:
     """Mark a confirmed booking a no-show once its time has started; its tables are freed."""
