@@ -884,9 +884,11 @@ begin
     p_new.status_note := left(coalesce(p_new.status_reason, v_note), 500);
     p_new.status_reason := 'manual_change';
   end if;
-  if p_new.status in ('pending_approval', 'confirmed') and p_new.deposit_total > 0 and p_new.deposit_paid_at is null then
+  if p_new.status in ('pending_approval', 'confirmed') and p_new.deposit_paid_at is null
+     and greatest(p_new.deposit_total, private.tables_deposit(p_new.id)) > 0 then
     perform private.raise_error('INVALID_TRANSITION',
-      format('a deposit of %s is due: only a payment that arrived (or one staff took) pays it', p_new.deposit_total));
+      format('a deposit of %s is due: only a payment that arrived (or one staff took) pays it',
+             greatest(p_new.deposit_total, private.tables_deposit(p_new.id))));
   end if;
   if p_old.status = 'held' and p_new.status = 'confirmed'
      and (select v.requires_approval from public.venues v where v.id = p_new.venue_id) then
@@ -908,6 +910,35 @@ begin
     where bt.table_id = p_table_id and bt.booking_date = p_booking_date and bt.is_exclusive
       and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && v_period
       and bt.booking_id is distinct from p_exclude_booking_id);
+end;
+$$;
+
+CREATE FUNCTION private.check_terms_change(p_old public.bookings, p_new public.bookings) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if (p_new.deposit_total, p_new.minimum_spend_total) is distinct from (p_old.deposit_total, p_old.minimum_spend_total)
+     and p_old.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then
+    if (p_new.deposit_total, p_new.minimum_spend_total)
+       is distinct from (private.tables_deposit(p_new.id), private.tables_minimum_spend(p_new.id)) then
+      perform private.raise_error('INVALID_TRANSITION', format(
+        'a booking''s deposit and minimum spend are what its tables ask (%s and %s): change its tables, not the amounts',
+        private.tables_deposit(p_new.id), private.tables_minimum_spend(p_new.id)));
+    end if;
+    if p_new.deposit_paid_at is not null and p_new.deposit_total < p_old.deposit_total then
+      perform private.raise_error('INVALID_TRANSITION', 'a paid deposit is refunded (refund_deposit), not lowered');
+    end if;
+    perform private.write_audit(p_new.venue_id, 'booking', p_new.id, 'terms_changed', p_old.status::text, p_new.status::text,
+      nullif(trim(current_setting('clubbooking.reason', true)), ''),
+      jsonb_build_object('deposit', jsonb_build_array(p_old.deposit_total, p_new.deposit_total),
+                         'minimum_spend', jsonb_build_array(p_old.minimum_spend_total, p_new.minimum_spend_total)));
+  end if;
+  if p_new.party_size is distinct from p_old.party_size and not private.has_transaction_flag('capacity_override') then
+    perform private.write_audit(p_new.venue_id, 'booking', p_new.id, 'party_changed', p_old.status::text, p_new.status::text,
+      nullif(trim(current_setting('clubbooking.reason', true)), ''),
+      jsonb_build_object('party_size', jsonb_build_array(p_old.party_size, p_new.party_size)));
+  end if;
 end;
 $$;
 
@@ -1019,6 +1050,13 @@ begin
     from public.bookings b where b.id = new.booking_id;
   else
     select blk.is_active, new.expires_at into v_active, v_expires from public.table_blocks blk where blk.id = new.block_id;
+  end if;
+  if tg_op = 'INSERT' and new.booking_id is not null and new.is_active
+     and exists (select 1 from public.bookings b join public.venue_tables t on t.id = new.table_id
+                 where b.id = new.booking_id and b.status in ('pending_approval', 'confirmed')
+                   and b.deposit_paid_at is null and t.deposit > 0) then
+    perform private.raise_error('INVALID_TRANSITION',
+      'this table asks a deposit the booking has not paid: hold it, pay, then submit');
   end if;
   if (new.is_active, new.expires_at) is distinct from (v_active, v_expires) then
     perform private.raise_error('INVALID_TRANSITION', format(
@@ -4166,6 +4204,14 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.tables_deposit(p_booking_id uuid) RETURNS numeric
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(sum(t.deposit), 0) from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
+  where bt.booking_id = p_booking_id and bt.is_active
+$$;
+
 CREATE FUNCTION private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange, p_party_size integer) RETURNS boolean
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -4184,6 +4230,14 @@ begin
                                and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period), 0)
                            > t.capacity_max));
 end;
+$$;
+
+CREATE FUNCTION private.tables_minimum_spend(p_booking_id uuid) RETURNS numeric
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(sum(t.minimum_spend), 0) from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
+  where bt.booking_id = p_booking_id and bt.is_active
 $$;
 
 CREATE FUNCTION private.text_arg(p_name text, p_value text, p_max integer) RETURNS text
@@ -4323,6 +4377,7 @@ declare
   v_dob date;
   v_night tstzrange;
   v_capacity record;
+  v_from public.bookings;
 begin
   new.updated_at := now();
   new.updated_by := (select auth.uid());
@@ -4333,7 +4388,15 @@ begin
     perform private.raise_error('NOT_AUTHORIZED',
       'a deposit is paid by the payment webhook, or recorded by staff with record_payment');
   end if;
+  if tg_op = 'INSERT' and new.status is distinct from 'held' then
+    -- a booking written in a later status passes the rules of getting there from a hold
+    v_from := new;
+    v_from.status := 'held';
+    v_from.status_reason := null;
+    new := private.check_status_change(v_from, new);
+  end if;
   if tg_op = 'UPDATE' then
+    perform private.check_terms_change(old, new);
     if (new.venue_id, new.booking_date, new.period) is distinct from (old.venue_id, old.booking_date, old.period) then
       perform private.raise_error('INVALID_TRANSITION', 'a booking keeps its venue, night and time: cancel it and book again');
     end if;
@@ -5709,6 +5772,8 @@ GRANT ALL ON FUNCTION private.check_table_availability(p_table_id uuid, p_bookin
 GRANT ALL ON FUNCTION private.check_table_availability(p_table_id uuid, p_booking_date date, p_start_time time without time zone, p_end_time time without time zone, p_exclude_booking_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION private.check_table_availability(p_table_id uuid, p_booking_date date, p_start_time time without time zone, p_end_time time without time zone, p_exclude_booking_id uuid) TO service_role;
 
+REVOKE ALL ON FUNCTION private.check_terms_change(p_old public.bookings, p_new public.bookings) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.check_waitlist_caps(p_venue_id uuid, p_customer_id uuid, p_night date) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.claim_booking(p_reference text) FROM PUBLIC;
@@ -6079,7 +6144,11 @@ REVOKE ALL ON FUNCTION private.table_state(p_status public.booking_status) FROM 
 
 REVOKE ALL ON FUNCTION private.tables_capacity(p_venue_id uuid, p_table_ids uuid[]) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.tables_deposit(p_booking_id uuid) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange, p_party_size integer) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.tables_minimum_spend(p_booking_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.text_arg(p_name text, p_value text, p_max integer) FROM PUBLIC;
 
