@@ -1120,25 +1120,44 @@ CREATE FUNCTION private.client_night_figures(p_venue_id uuid, p_night date) RETU
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
+  with per_reporter as (
+    select r.reporter_key,
+           (select percentile_cont(0.95) within group (order by l)
+            from private.client_reports r2 cross join lateral unnest(r2.latencies_ms) l
+            where r2.venue_id = p_venue_id and r2.night = p_night and r2.reporter_key = r.reporter_key) as p95,
+           least(sum(cardinality(r.latencies_ms)), private.client_reporter_night_cap() * 25) as samples,
+           least(sum(r.resyncs), private.client_reporter_night_cap()) as resyncs,
+           least(sum(r.mismatched_resyncs), private.client_reporter_night_cap()) as mismatched,
+           least(sum(r.stale_hold_refusals), private.client_reporter_night_cap()) as stale
+    from private.client_reports r
+    where r.venue_id = p_venue_id and r.night = p_night
+    group by r.reporter_key)
   select jsonb_build_object(
-    'delivery_p95_ms', (select round(percentile_cont(0.95) within group (order by l)::numeric, 1)
-                        from private.client_reports r cross join lateral unnest(r.latencies_ms) l
-                        where r.venue_id = p_venue_id and r.night = p_night),
-    'delivery_samples', coalesce((select sum(cardinality(r.latencies_ms)) from private.client_reports r
-                                  where r.venue_id = p_venue_id and r.night = p_night), 0),
-    'resyncs', coalesce(sum(r.resyncs), 0),
-    'snapshot_mismatch_rate', round(sum(r.mismatched_resyncs)::numeric / nullif(sum(r.resyncs), 0), 3),
-    'stale_hold_refusals', coalesce(sum(r.stale_hold_refusals), 0))
-  from private.client_reports r
-  where r.venue_id = p_venue_id and r.night = p_night
+    'delivery_p95_ms', (select round((percentile_disc(0.5) within group (order by p.p95))::numeric, 1)
+                        from per_reporter p where p.p95 is not null),
+    'delivery_samples', coalesce(sum(p.samples), 0),
+    'resyncs', coalesce(sum(p.resyncs), 0),
+    'snapshot_mismatch_rate', round(sum(p.mismatched)::numeric / nullif(sum(p.resyncs), 0), 3),
+    'stale_hold_refusals', coalesce(sum(p.stale), 0))
+  from per_reporter p
 $$;
 
-COMMENT ON FUNCTION private.client_night_figures(p_venue_id uuid, p_night date) IS 'Per-night client monitoring figures of a venue (delivery p95, mismatch rate, stale refusals).';
+COMMENT ON FUNCTION private.client_night_figures(p_venue_id uuid, p_night date) IS 'Per-night client monitoring figures of a venue (delivery p95, mismatch rate, stale refusals), each reporter''s weight bounded.';
+
+CREATE FUNCTION private.client_reporter_night_cap() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select 20 $$;
 
 CREATE FUNCTION private.client_reports_per_minute() RETURNS integer
     LANGUAGE sql IMMUTABLE
     SET search_path TO ''
     AS $$ select 6 $$;
+
+CREATE FUNCTION private.client_reports_per_venue_minute() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select 600 $$;
 
 CREATE FUNCTION private.club_knows_customer(p_club_id uuid, p_customer_id uuid) RETURNS boolean
     LANGUAGE sql STABLE
@@ -2690,6 +2709,18 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.may_report_on(p_venue_id uuid, p_night date) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select private.is_trusted()
+      or private.staff_role(p_venue_id) is not null
+      or exists (select 1 from public.bookings b
+                 where b.venue_id = p_venue_id and b.booking_date = p_night and b.customer_id = private.my_customer_id())
+      or exists (select 1 from public.waitlist_entries w
+                 where w.venue_id = p_venue_id and w.booking_date = p_night and w.customer_id = private.my_customer_id())
+$$;
+
 CREATE FUNCTION private.may_see_payment(p_booking public.bookings) RETURNS boolean
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -3418,12 +3449,21 @@ begin
   if not exists (select 1 from public.venues v where v.id = p_venue_id) then
     perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
   end if;
+  if not private.may_report_on(p_venue_id, p_date) then
+    perform private.raise_error('NOT_AUTHORIZED',
+      'reports come from the venue''s staff and its guests with a booking, hold or waitlist entry that night');
+  end if;
   v_key := md5(coalesce((select auth.uid())::text, private.api_role()) || '/' || p_venue_id::text);
-  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('client_reports:' || v_key));
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('client_reports:' || p_venue_id::text));
   if (select count(*) from private.client_reports r
       where r.reporter_key = v_key and r.reported_at > now() - interval '1 minute') >= private.client_reports_per_minute() then
     perform private.raise_error('INVALID_INPUT',
       format('rate limited: at most %s reports a minute', private.client_reports_per_minute()), 'PT429');
+  end if;
+  if (select count(*) from private.client_reports r
+      where r.venue_id = p_venue_id and r.reported_at > now() - interval '1 minute') >= private.client_reports_per_venue_minute() then
+    perform private.raise_error('INVALID_INPUT',
+      format('rate limited: this venue takes at most %s reports a minute', private.client_reports_per_venue_minute()), 'PT429');
   end if;
   insert into private.client_reports
     (venue_id, night, reporter_key, client, latencies_ms, resyncs, mismatched_resyncs, stale_hold_refusals)
@@ -3432,7 +3472,7 @@ begin
 end;
 $$;
 
-COMMENT ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) IS 'Stores one batch of client measurements (bounded, rate-limited per user and venue, no personal data).';
+COMMENT ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) IS 'Stores one batch of client measurements from the venue''s staff or that night''s guests (bounded, rate-limited per user and per venue, no personal data).';
 
 CREATE FUNCTION private.request_id() RETURNS text
     LANGUAGE plpgsql STABLE
@@ -4776,7 +4816,7 @@ CREATE FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_cli
                                        p_mismatched_resyncs, p_stale_hold_refusals)
 $$;
 
-COMMENT ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) IS 'A client''s batch of monitoring figures for a venue''s night (signed in; at most 6 a minute).';
+COMMENT ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) IS 'A client''s batch of monitoring figures for a venue''s night (its staff, or a guest with a booking, hold or waitlist entry that night; at most 6 a minute).';
 
 CREATE FUNCTION public.revoke_invitation(p_invitation_id uuid) RETURNS jsonb
     LANGUAGE sql
@@ -5792,7 +5832,11 @@ GRANT ALL ON FUNCTION private.cleanup_expired_locks() TO service_role;
 
 REVOKE ALL ON FUNCTION private.client_night_figures(p_venue_id uuid, p_night date) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.client_reporter_night_cap() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.client_reports_per_minute() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.client_reports_per_venue_minute() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.club_knows_customer(p_club_id uuid, p_customer_id uuid) FROM PUBLIC;
 
@@ -5974,6 +6018,8 @@ GRANT ALL ON FUNCTION private.may_join_staff_channel(p_topic text) TO authentica
 GRANT ALL ON FUNCTION private.may_join_staff_channel(p_topic text) TO service_role;
 
 REVOKE ALL ON FUNCTION private.may_name_booking(p_booking public.bookings) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.may_report_on(p_venue_id uuid, p_night date) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.may_see_payment(p_booking public.bookings) FROM PUBLIC;
 

@@ -175,8 +175,9 @@ insert into expected_rpc_access values
   ('get_venue_metrics', $$select public.get_venue_metrics(tests.venue(), tests.night() - 7, tests.night())$$,
                                'deny', 'deny', 'deny', 'deny', 'deny', 'allow','allow','allow','allow','deny', 'allow', 'deny'),
   -- any signed-in client reports its monitoring figures (anon viewers are not collected)
+  -- monitoring comes from the venue's staff and that night's guests (Ann and Bob have bookings there)
   ('report_client_metrics', $$select public.report_client_metrics(tests.venue(), tests.night(), 'typescript', array[120, 340], 1, 0, 0)$$,
-                               'deny', 'allow','allow','allow','allow','allow','allow','allow','allow','allow','allow', 'allow'),
+                               'deny', 'allow','allow','allow','allow','allow','allow','allow','allow','deny', 'allow', 'deny'),
   ('export_customer_data', $$select public.export_customer_data(tests.fx('ann_customer'))$$,
                                'deny', 'allow','deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
   -- operations (issue 17): the door's views, walk-ins, invitations, the catalogue, venue setup
