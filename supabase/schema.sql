@@ -1382,8 +1382,9 @@ begin
                                            array(select distinct x.table_id from unnest(ch.changes) x)) st) as states
     from channel ch join counter c on c.channel = ch.channel
   ), actor as materialized (
-    select a.venue_id, jsonb_build_object('id', v_uid, 'name', private.person_label(v_uid, a.venue_id) ->> 'name',
-                                          'role', private.actor_role(a.venue_id)) as actor
+    -- ids, never names: events and Broadcast rows are kept (realtime.messages beyond our reach);
+    -- the staff snapshot names the person when it is read (changed_by_name)
+    select a.venue_id, jsonb_build_object('id', v_uid, 'role', private.actor_role(a.venue_id)) as actor
     from (select distinct ch.venue_id from channel ch) a
   ), event as materialized (
     select cs.channel, cs.venue_id, cs.booking_date, cs.slot_id, x.table_id, x.booking_id, x.note,
@@ -1648,11 +1649,16 @@ declare
   v_waitlist uuid[];
   v_audit int;
   v_at timestamptz;
+  v_user_id uuid;
 begin
   if p_customer_id is null then
     perform private.raise_error('INVALID_INPUT', 'customer id is required');
   end if;
   v_id := private.gdpr_subject(p_customer_id, true);
+  select c.user_id into v_user_id from public.customers c where c.id = v_id;
+  if v_user_id is not null then
+    insert into private.forgotten_users (user_id) values (v_user_id) on conflict do nothing;
+  end if;
   update public.customers c
      set email = null, phone = null, full_name = null, date_of_birth = null, user_id = null,
          forgotten_at = coalesce(c.forgotten_at, private.now())
@@ -1681,6 +1687,11 @@ begin
   update public.availability_events e
      set staff_payload = e.staff_payload || jsonb_build_object('note', '[redacted]')
    where e.staff_payload ->> 'bookingId' = any (v_bookings::text[]) and e.staff_payload ? 'note';
+  -- Staff payloads carry the actor's id and role only; any written with a name are scrubbed.
+  update public.availability_events e
+     set staff_payload = jsonb_set(e.staff_payload, '{actor}', (e.staff_payload -> 'actor') - 'name')
+   where v_user_id is not null and e.staff_payload -> 'actor' ->> 'id' = v_user_id::text
+     and e.staff_payload -> 'actor' ? 'name';
 
   -- The audit log's one escape hatch (private.refuse_audit_change): as the table owner, with
   -- the flag on for this statement only, detail and reason may be redacted.
@@ -3051,8 +3062,9 @@ begin
   return (
   select case when p_user_id is null then jsonb_build_object('name', null, 'role', 'system')
     else jsonb_build_object(
-      'name', coalesce((select u.raw_user_meta_data ->> 'full_name' from auth.users u where u.id = p_user_id),
-                       (select c.full_name from public.customers c where c.user_id = p_user_id)),
+      'name', case when not exists (select 1 from private.forgotten_users f where f.user_id = p_user_id) then
+                coalesce((select u.raw_user_meta_data ->> 'full_name' from auth.users u where u.id = p_user_id),
+                         (select c.full_name from public.customers c where c.user_id = p_user_id)) end,
       'role', coalesce((select sm.role::text from public.staff_members sm
                         where sm.user_id = p_user_id and sm.venue_id = p_venue_id), 'customer')) end);
 end;
@@ -4928,6 +4940,13 @@ CREATE TABLE private.error_codes (
 
 COMMENT ON TABLE private.error_codes IS 'The contract''s error codes: MESSAGE is the code, SQLSTATE PTxyz makes PostgREST answer HTTP xyz.';
 
+CREATE TABLE private.forgotten_users (
+    user_id uuid NOT NULL,
+    forgotten_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+COMMENT ON TABLE private.forgotten_users IS 'Accounts whose customer record was erased: person_label names them no more (ids only, no personal data).';
+
 CREATE TABLE private.notification_deliveries (
     notification_id bigint NOT NULL,
     delivery_id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -5235,6 +5254,9 @@ ALTER TABLE ONLY private.conflict_samples
 
 ALTER TABLE ONLY private.error_codes
     ADD CONSTRAINT error_codes_pkey PRIMARY KEY (code);
+
+ALTER TABLE ONLY private.forgotten_users
+    ADD CONSTRAINT forgotten_users_pkey PRIMARY KEY (user_id);
 
 ALTER TABLE ONLY private.notification_deliveries
     ADD CONSTRAINT notification_deliveries_delivery_id_key UNIQUE (delivery_id);
@@ -5576,6 +5598,8 @@ ALTER TABLE private.client_reports ENABLE ROW LEVEL SECURITY;
 ALTER TABLE private.conflict_samples ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.error_codes ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE private.forgotten_users ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.notification_deliveries ENABLE ROW LEVEL SECURITY;
 
