@@ -63,7 +63,7 @@ CREATE FUNCTION private.accept_invitation(p_token text) RETURNS jsonb
     AS $$
 declare
   v_uid uuid := (select auth.uid());
-  v_user record;
+  v_email text;
   v_invitation public.staff_invitations;
 begin
   if v_uid is null or private.api_role() <> 'authenticated' then
@@ -72,17 +72,10 @@ begin
   if p_token is null or length(p_token) not between 8 and 200 then
     perform private.raise_error('INVALID_INPUT', 'the invitation token from the message is required');
   end if;
-  select u.email, u.email_confirmed_at, nullif(u.email_change, '') as email_change into v_user
-  from auth.users u where u.id = v_uid;
-  if v_user.email is null or v_user.email_confirmed_at is null then
-    perform private.raise_error('NOT_AUTHORIZED', 'confirm your email address first');
-  end if;
-  if v_user.email_change is not null then
-    perform private.raise_error('NOT_AUTHORIZED', 'finish (or cancel) your email address change first');
-  end if;
+  v_email := private.caller_confirmed_email();
   select * into v_invitation from public.staff_invitations i
   where i.token_hash = private.invitation_token_hash(p_token) for update;
-  if v_invitation.id is null or lower(v_invitation.email) <> lower(v_user.email)
+  if v_invitation.id is null or lower(v_invitation.email) <> v_email
      or v_invitation.accepted_at is not null or v_invitation.revoked_at is not null then
     perform private.raise_error('INVALID_INPUT', 'no open invitation for this account with that token', 'PT404');
   end if;
@@ -723,6 +716,25 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.caller_confirmed_email() RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_user record;
+begin
+  select lower(u.email) as email, u.email_confirmed_at, nullif(u.email_change, '') as email_change into v_user
+  from auth.users u where u.id = (select auth.uid());
+  if v_user.email is null or v_user.email_confirmed_at is null then
+    perform private.raise_error('NOT_AUTHORIZED', 'confirm your email address first');
+  end if;
+  if v_user.email_change is not null then
+    perform private.raise_error('NOT_AUTHORIZED', 'finish (or cancel) your email address change first');
+  end if;
+  return v_user.email;
+end;
+$$;
+
 CREATE FUNCTION private.cancel_booking(p_booking_id uuid, p_reason text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -885,10 +897,10 @@ begin
     p_new.status_reason := 'manual_change';
   end if;
   if p_new.status in ('pending_approval', 'confirmed') and p_new.deposit_paid_at is null
-     and greatest(p_new.deposit_total, private.tables_deposit(p_new.id)) > 0 then
+     and greatest(p_new.deposit_total, (private.tables_terms(p_new.id)).deposit) > 0 then
     perform private.raise_error('INVALID_TRANSITION',
       format('a deposit of %s is due: only a payment that arrived (or one staff took) pays it',
-             greatest(p_new.deposit_total, private.tables_deposit(p_new.id))));
+             greatest(p_new.deposit_total, (private.tables_terms(p_new.id)).deposit)));
   end if;
   if p_old.status = 'held' and p_new.status = 'confirmed'
      and (select v.requires_approval from public.venues v where v.id = p_new.venue_id) then
@@ -917,14 +929,16 @@ CREATE FUNCTION private.check_terms_change(p_old public.bookings, p_new public.b
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
+declare
+  v_terms record;
 begin
   if (p_new.deposit_total, p_new.minimum_spend_total) is distinct from (p_old.deposit_total, p_old.minimum_spend_total)
      and p_old.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then
-    if (p_new.deposit_total, p_new.minimum_spend_total)
-       is distinct from (private.tables_deposit(p_new.id), private.tables_minimum_spend(p_new.id)) then
+    v_terms := private.tables_terms(p_new.id);
+    if (p_new.deposit_total, p_new.minimum_spend_total) is distinct from (v_terms.deposit, v_terms.minimum_spend) then
       perform private.raise_error('INVALID_TRANSITION', format(
         'a booking''s deposit and minimum spend are what its tables ask (%s and %s): change its tables, not the amounts',
-        private.tables_deposit(p_new.id), private.tables_minimum_spend(p_new.id)));
+        v_terms.deposit, v_terms.minimum_spend));
     end if;
     if p_new.deposit_paid_at is not null and p_new.deposit_total < p_old.deposit_total then
       perform private.raise_error('INVALID_TRANSITION', 'a paid deposit is refunded (refund_deposit), not lowered');
@@ -972,7 +986,7 @@ CREATE FUNCTION private.claim_booking(p_reference text) RETURNS jsonb
     AS $$
 declare
   v_uid uuid := (select auth.uid());
-  v_user record;
+  v_email text;
   v_booking public.bookings;
   v_profile uuid;
 begin
@@ -982,14 +996,10 @@ begin
   if p_reference is null or length(p_reference) > 40 then
     perform private.raise_error('INVALID_INPUT', 'the booking''s reference (BR-YYMMDD-XXXXXX) is required');
   end if;
-  select u.email, u.email_confirmed_at, nullif(u.email_change, '') as email_change into v_user
-  from auth.users u where u.id = v_uid;
-  if v_user.email is null or v_user.email_confirmed_at is null or v_user.email_change is not null then
-    perform private.raise_error('NOT_AUTHORIZED', 'confirm your email address (and finish any change of it) first');
-  end if;
+  v_email := private.caller_confirmed_email();
   select b.* into v_booking from public.bookings b join public.customers c on c.id = b.customer_id
   where b.reference = upper(btrim(p_reference)) and c.club_id is not null and c.user_id is null
-    and c.forgotten_at is null and lower(c.email) = lower(v_user.email)
+    and c.forgotten_at is null and lower(c.email) = v_email
     and b.status in ('held', 'pending_approval', 'confirmed') and upper(b.period) > private.now()
   for update of b;
   if v_booking.id is null then
@@ -2417,10 +2427,7 @@ begin
   if v_email is null or length(v_email) > 254 or v_email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' then
     perform private.raise_error('INVALID_INPUT', format('%s is not an email address', coalesce(left(v_email, 60), 'null')));
   end if;
-  if p_role is null or p_role not in ('door', 'host', 'manager', 'admin') then
-    perform private.raise_error('INVALID_INPUT', format('unknown role %s; choose from door, host, manager, admin',
-      coalesce(left(p_role, 40), 'null')));
-  end if;
+  perform private.require_role_name(p_role);
   insert into public.staff_invitations as i (venue_id, email, role, invited_by, token_hash, expires_at)
   values (p_venue_id, v_email, p_role, (select auth.uid()), private.invitation_token_hash(v_token),
           private.now() + private.invitation_ttl())
@@ -3525,6 +3532,18 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.require_role_name(p_role text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  if p_role is null or p_role not in ('door', 'host', 'manager', 'admin') then
+    perform private.raise_error('INVALID_INPUT', format('unknown role %s; choose from door, host, manager, admin',
+      coalesce(left(p_role, 40), 'null')));
+  end if;
+end;
+$$;
+
 CREATE FUNCTION private.require_signed_in() RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -3710,10 +3729,7 @@ declare
   v_member public.staff_members := private.staff_member_for_change(p_venue_id, p_user_id);
   v_revoked int := 0;
 begin
-  if p_role is null or p_role not in ('door', 'host', 'manager', 'admin') then
-    perform private.raise_error('INVALID_INPUT', format('unknown role %s; choose from door, host, manager, admin',
-      coalesce(left(p_role, 40), 'null')));
-  end if;
+  perform private.require_role_name(p_role);
   perform private.require_another_admin(p_venue_id, p_user_id, p_role);
   if v_member.role = 'admin' and p_role <> 'admin' then
     v_revoked := private.revoke_invitations_sent_by(p_venue_id, p_user_id);
@@ -4256,14 +4272,6 @@ begin
 end;
 $$;
 
-CREATE FUNCTION private.tables_deposit(p_booking_id uuid) RETURNS numeric
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$
-  select coalesce(sum(t.deposit), 0) from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
-  where bt.booking_id = p_booking_id and bt.is_active
-$$;
-
 CREATE FUNCTION private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange, p_party_size integer) RETURNS boolean
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -4284,11 +4292,12 @@ begin
 end;
 $$;
 
-CREATE FUNCTION private.tables_minimum_spend(p_booking_id uuid) RETURNS numeric
+CREATE FUNCTION private.tables_terms(p_booking_id uuid, OUT deposit numeric, OUT minimum_spend numeric) RETURNS record
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
-  select coalesce(sum(t.minimum_spend), 0) from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
+  select coalesce(sum(t.deposit), 0), coalesce(sum(t.minimum_spend), 0)
+  from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
   where bt.booking_id = p_booking_id and bt.is_active
 $$;
 
@@ -5805,6 +5814,8 @@ REVOKE ALL ON FUNCTION private.booking_system_health() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.booking_system_health() TO authenticated;
 GRANT ALL ON FUNCTION private.booking_system_health() TO service_role;
 
+REVOKE ALL ON FUNCTION private.caller_confirmed_email() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.cancel_booking(p_booking_id uuid, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.cancel_booking(p_booking_id uuid, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION private.cancel_booking(p_booking_id uuid, p_reason text) TO service_role;
@@ -6148,6 +6159,8 @@ REVOKE ALL ON FUNCTION private.require_another_admin(p_venue_id uuid, p_user_id 
 
 REVOKE ALL ON FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.require_role_name(p_role text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.require_signed_in() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.require_staff(p_venue_id uuid, p_min_role text, p_needs_aal2 boolean) FROM PUBLIC;
@@ -6214,11 +6227,9 @@ REVOKE ALL ON FUNCTION private.table_state(p_status public.booking_status) FROM 
 
 REVOKE ALL ON FUNCTION private.tables_capacity(p_venue_id uuid, p_table_ids uuid[]) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.tables_deposit(p_booking_id uuid) FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange, p_party_size integer) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.tables_minimum_spend(p_booking_id uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.tables_terms(p_booking_id uuid, OUT deposit numeric, OUT minimum_spend numeric) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.text_arg(p_name text, p_value text, p_max integer) FROM PUBLIC;
 

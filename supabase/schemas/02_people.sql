@@ -216,6 +216,29 @@ begin
 end;
 $$;
 
+-- The caller's current email address (lower case) when Supabase Auth has confirmed it and no
+-- change of it is pending (GoTrue keeps a pending address in email_change); else
+-- NOT_AUTHORIZED. Proof enough of an address for what was sent to it (an invitation's token, a
+-- booking's reference), not by itself: a changed address keeps the old confirmation time.
+create function private.caller_confirmed_email() returns text
+language plpgsql stable security definer
+set search_path = ''
+as $$
+declare
+  v_user record;
+begin
+  select lower(u.email) as email, u.email_confirmed_at, nullif(u.email_change, '') as email_change into v_user
+  from auth.users u where u.id = (select auth.uid());
+  if v_user.email is null or v_user.email_confirmed_at is null then
+    perform private.raise_error('NOT_AUTHORIZED', 'confirm your email address first');
+  end if;
+  if v_user.email_change is not null then
+    perform private.raise_error('NOT_AUTHORIZED', 'finish (or cancel) your email address change first');
+  end if;
+  return v_user.email;
+end;
+$$;
+
 -- The caller's customer id, or null (used by RLS policies).
 create function private.my_customer_id() returns uuid
 language plpgsql stable

@@ -18,17 +18,11 @@ end;
 $$;
 
 -- The deposit and the minimum spend a booking's live claims' tables ask (0 without claims).
-create function private.tables_deposit(p_booking_id uuid) returns numeric
+create function private.tables_terms(p_booking_id uuid, out deposit numeric, out minimum_spend numeric)
 language sql stable set search_path = ''
 as $$
-  select coalesce(sum(t.deposit), 0) from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
-  where bt.booking_id = p_booking_id and bt.is_active
-$$;
-
-create function private.tables_minimum_spend(p_booking_id uuid) returns numeric
-language sql stable set search_path = ''
-as $$
-  select coalesce(sum(t.minimum_spend), 0) from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
+  select coalesce(sum(t.deposit), 0), coalesce(sum(t.minimum_spend), 0)
+  from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
   where bt.booking_id = p_booking_id and bt.is_active
 $$;
 
@@ -40,14 +34,16 @@ create function private.check_terms_change(p_old public.bookings, p_new public.b
 language plpgsql
 set search_path = ''
 as $$
+declare
+  v_terms record;
 begin
   if (p_new.deposit_total, p_new.minimum_spend_total) is distinct from (p_old.deposit_total, p_old.minimum_spend_total)
      and p_old.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then
-    if (p_new.deposit_total, p_new.minimum_spend_total)
-       is distinct from (private.tables_deposit(p_new.id), private.tables_minimum_spend(p_new.id)) then
+    v_terms := private.tables_terms(p_new.id);
+    if (p_new.deposit_total, p_new.minimum_spend_total) is distinct from (v_terms.deposit, v_terms.minimum_spend) then
       perform private.raise_error('INVALID_TRANSITION', format(
         'a booking''s deposit and minimum spend are what its tables ask (%s and %s): change its tables, not the amounts',
-        private.tables_deposit(p_new.id), private.tables_minimum_spend(p_new.id)));
+        v_terms.deposit, v_terms.minimum_spend));
     end if;
     if p_new.deposit_paid_at is not null and p_new.deposit_total < p_old.deposit_total then
       perform private.raise_error('INVALID_TRANSITION', 'a paid deposit is refunded (refund_deposit), not lowered');
@@ -95,10 +91,10 @@ begin
     p_new.status_reason := 'manual_change';
   end if;
   if p_new.status in ('pending_approval', 'confirmed') and p_new.deposit_paid_at is null
-     and greatest(p_new.deposit_total, private.tables_deposit(p_new.id)) > 0 then
+     and greatest(p_new.deposit_total, (private.tables_terms(p_new.id)).deposit) > 0 then
     perform private.raise_error('INVALID_TRANSITION',
       format('a deposit of %s is due: only a payment that arrived (or one staff took) pays it',
-             greatest(p_new.deposit_total, private.tables_deposit(p_new.id))));
+             greatest(p_new.deposit_total, (private.tables_terms(p_new.id)).deposit)));
   end if;
   if p_old.status = 'held' and p_new.status = 'confirmed'
      and (select v.requires_approval from public.venues v where v.id = p_new.venue_id) then

@@ -84,7 +84,7 @@ language plpgsql security definer set search_path = ''
 as $$
 declare
   v_uid uuid := (select auth.uid());
-  v_user record;
+  v_email text;
   v_booking public.bookings;
   v_profile uuid;
 begin
@@ -94,14 +94,10 @@ begin
   if p_reference is null or length(p_reference) > 40 then
     perform private.raise_error('INVALID_INPUT', 'the booking''s reference (BR-YYMMDD-XXXXXX) is required');
   end if;
-  select u.email, u.email_confirmed_at, nullif(u.email_change, '') as email_change into v_user
-  from auth.users u where u.id = v_uid;
-  if v_user.email is null or v_user.email_confirmed_at is null or v_user.email_change is not null then
-    perform private.raise_error('NOT_AUTHORIZED', 'confirm your email address (and finish any change of it) first');
-  end if;
+  v_email := private.caller_confirmed_email();
   select b.* into v_booking from public.bookings b join public.customers c on c.id = b.customer_id
   where b.reference = upper(btrim(p_reference)) and c.club_id is not null and c.user_id is null
-    and c.forgotten_at is null and lower(c.email) = lower(v_user.email)
+    and c.forgotten_at is null and lower(c.email) = v_email
     and b.status in ('held', 'pending_approval', 'confirmed') and upper(b.period) > private.now()
   for update of b;
   if v_booking.id is null then

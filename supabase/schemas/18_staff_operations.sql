@@ -432,6 +432,18 @@ create function private.invitation_ttl() returns interval
 language sql immutable set search_path = ''
 as $$ select interval '7 days' $$;
 
+-- INVALID_INPUT unless p_role names a staff role.
+create function private.require_role_name(p_role text) returns void
+language plpgsql immutable set search_path = ''
+as $$
+begin
+  if p_role is null or p_role not in ('door', 'host', 'manager', 'admin') then
+    perform private.raise_error('INVALID_INPUT', format('unknown role %s; choose from door, host, manager, admin',
+      coalesce(left(p_role, 40), 'null')));
+  end if;
+end;
+$$;
+
 -- Invite a person to a venue's staff by email (admin with aal2): a single-use token, kept only
 -- as its hash, goes to that address through the notification outbox (a 'staff_invitation'
 -- notification; the token leaves the outbox once delivered); the person accepts it with
@@ -451,10 +463,7 @@ begin
   if v_email is null or length(v_email) > 254 or v_email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' then
     perform private.raise_error('INVALID_INPUT', format('%s is not an email address', coalesce(left(v_email, 60), 'null')));
   end if;
-  if p_role is null or p_role not in ('door', 'host', 'manager', 'admin') then
-    perform private.raise_error('INVALID_INPUT', format('unknown role %s; choose from door, host, manager, admin',
-      coalesce(left(p_role, 40), 'null')));
-  end if;
+  perform private.require_role_name(p_role);
   insert into public.staff_invitations as i (venue_id, email, role, invited_by, token_hash, expires_at)
   values (p_venue_id, v_email, p_role, (select auth.uid()), private.invitation_token_hash(v_token),
           private.now() + private.invitation_ttl())
@@ -485,7 +494,7 @@ language plpgsql security definer set search_path = ''
 as $$
 declare
   v_uid uuid := (select auth.uid());
-  v_user record;
+  v_email text;
   v_invitation public.staff_invitations;
 begin
   if v_uid is null or private.api_role() <> 'authenticated' then
@@ -494,17 +503,10 @@ begin
   if p_token is null or length(p_token) not between 8 and 200 then
     perform private.raise_error('INVALID_INPUT', 'the invitation token from the message is required');
   end if;
-  select u.email, u.email_confirmed_at, nullif(u.email_change, '') as email_change into v_user
-  from auth.users u where u.id = v_uid;
-  if v_user.email is null or v_user.email_confirmed_at is null then
-    perform private.raise_error('NOT_AUTHORIZED', 'confirm your email address first');
-  end if;
-  if v_user.email_change is not null then
-    perform private.raise_error('NOT_AUTHORIZED', 'finish (or cancel) your email address change first');
-  end if;
+  v_email := private.caller_confirmed_email();
   select * into v_invitation from public.staff_invitations i
   where i.token_hash = private.invitation_token_hash(p_token) for update;
-  if v_invitation.id is null or lower(v_invitation.email) <> lower(v_user.email)
+  if v_invitation.id is null or lower(v_invitation.email) <> v_email
      or v_invitation.accepted_at is not null or v_invitation.revoked_at is not null then
     perform private.raise_error('INVALID_INPUT', 'no open invitation for this account with that token', 'PT404');
   end if;
@@ -646,10 +648,7 @@ declare
   v_member public.staff_members := private.staff_member_for_change(p_venue_id, p_user_id);
   v_revoked int := 0;
 begin
-  if p_role is null or p_role not in ('door', 'host', 'manager', 'admin') then
-    perform private.raise_error('INVALID_INPUT', format('unknown role %s; choose from door, host, manager, admin',
-      coalesce(left(p_role, 40), 'null')));
-  end if;
+  perform private.require_role_name(p_role);
   perform private.require_another_admin(p_venue_id, p_user_id, p_role);
   if v_member.role = 'admin' and p_role <> 'admin' then
     v_revoked := private.revoke_invitations_sent_by(p_venue_id, p_user_id);

@@ -46,7 +46,7 @@ from clubbooking import render
 from clubbooking.board import run_board
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError, DatabaseUnavailable, SectionNotAvailable
-from clubbooking.models import Booking, Money, VenueInfo
+from clubbooking.models import Booking, Money, StaffMember, VenueInfo
 from clubbooking.relay import run_relay
 from clubbooking.watch import PsycopgListener, ThreadedSource
 
@@ -532,13 +532,19 @@ def staff_list(venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption
         console.print(f"{member.role:<8} {member.email or '-':<36} {member.name or ''}  {member.user_id}")
 
 
+def _change_staff(dsn: str | None, actor: str, aal2: bool, venue: str | None, user: str,
+                  change: Callable[[BookingClient, uuid.UUID, uuid.UUID], StaffMember]) -> StaffMember:
+    with client_for(dsn, actor, aal2) as client:
+        venue_id = venue_of(client, venue).venue_id
+        return change(client, venue_id, staff_user_id(client, venue_id, user))
+
+
 @staff_app.command("remove")
 def staff_remove(user: UserArgument, venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "admin",
                  aal2: Aal2Option = False) -> None:
     """Remove a person from the venue's staff (never its last admin); an admin removed loses their invitations."""
-    with client_for(dsn, actor, aal2) as client:
-        venue_id = venue_of(client, venue).venue_id
-        removed = client.remove_staff(venue_id, staff_user_id(client, venue_id, user))
+    removed = _change_staff(dsn, actor, aal2, venue, user, lambda client, venue_id, user_id:
+                            client.remove_staff(venue_id, user_id))
     console.print(f"removed {user} (was {removed.previous_role}); invitations revoked: {removed.invitations_revoked}")
 
 
@@ -547,9 +553,8 @@ def staff_role(user: UserArgument, role: Annotated[str, typer.Argument(help="doo
                venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "admin",
                aal2: Aal2Option = False) -> None:
     """Give a staff member another role (never demoting the last admin)."""
-    with client_for(dsn, actor, aal2) as client:
-        venue_id = venue_of(client, venue).venue_id
-        changed = client.set_staff_role(venue_id, staff_user_id(client, venue_id, user), role)
+    changed = _change_staff(dsn, actor, aal2, venue, user, lambda client, venue_id, user_id:
+                            client.set_staff_role(venue_id, user_id, role))
     console.print(f"{user}: {changed.previous_role} -> {changed.role}")
 
 
