@@ -87,3 +87,15 @@ RPCS.update({r.name: r for r in (
     _rpc("get_catalogue", "p_venue_id:uuid"),
     _rpc("setup_venue", "p_venue_id:uuid", "p_spec:jsonb"),
 )})
+
+# Staff management (issue 24): invitations by token, accepted explicitly; staff removed or re-roled; a
+# booking a club made for an address, claimed by that address's account.
+RPCS.update({r.name: r for r in (
+    _rpc("accept_invitation", "p_token:text"),
+    _rpc("claim_booking", "p_reference:text"),
+    _rpc("list_invitations", "p_venue_id:uuid"),
+    _rpc("revoke_invitation", "p_invitation_id:uuid"),
+    _rpc("list_staff", "p_venue_id:uuid"),
+    _rpc("remove_staff", "p_venue_id:uuid", "p_user_id:uuid"),
+    _rpc("set_staff_role", "p_venue_id:uuid", "p_user_id:uuid", "p_role:text"),
+)})
