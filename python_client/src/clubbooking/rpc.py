@@ -88,7 +88,7 @@ RPCS.update({r.name: r for r in (
     _rpc("setup_venue", "p_venue_id:uuid", "p_spec:jsonb"),
 )})
 
-# Staff management (issue 24): invitations by token, accepted explicitly; staff removed or re-roled; a
+# Staff management: invitations by token, accepted explicitly; staff removed or re-roled; a
 # booking a club made for an address, claimed by that address's account.
 RPCS.update({r.name: r for r in (
     _rpc("accept_invitation", "p_token:text"),
