@@ -136,14 +136,14 @@ create table public.notifications (
   id bigint generated always as identity primary key,
   venue_id uuid not null references public.venues (id),
   customer_id uuid not null references public.customers (id),
-  kind text not null check (kind in ('waitlist_offer', 'booking_cancelled_by_venue')),
+  kind text not null check (kind in ('waitlist_offer', 'booking_cancelled_by_venue', 'request_expired')),
   payload jsonb not null default '{}'::jsonb,
   created_at timestamptz not null default now(),
   read_at timestamptz
 );
 
 comment on table public.notifications is
-  'Messages for guests (waitlist offers, cancellations by the venue) for the app to show or send.';
+  'Messages for guests (waitlist offers, cancellations by the venue, requests that lapsed) for the app to show or send.';
 
 create index notifications_customer_id_idx on public.notifications (customer_id, created_at);
 
@@ -362,3 +362,30 @@ create constraint trigger waitlist_entries_offer
   deferrable initially deferred
   for each row when (new.status = 'waiting')
   execute function private.offer_at_commit();
+
+-- AFTER STATEMENT on bookings (update): a guest whose request lapsed unanswered (expired with
+-- request_expired, by the sweeper or lazily under a later booking's locks) is told, one
+-- notification per request.
+create function private.notify_requests_expired() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if not exists (select 1 from new_rows n where n.status = 'expired' and n.status_reason = 'request_expired') then
+    return null;  -- most updates (every hold sweep) stop here
+  end if;
+  -- (old statuses from a map, not a join of the two transition tables: see private.claims_follow_booking)
+  with was as materialized (
+    select jsonb_object_agg(o.id, o.status) as status from old_rows o where o.status = 'pending_approval')
+  insert into public.notifications (venue_id, customer_id, kind, payload)
+  select n.venue_id, n.customer_id, 'request_expired', jsonb_build_object(
+           'booking_id', n.id, 'reference', n.reference, 'date', n.booking_date,
+           'starts_at', lower(n.period), 'expired_at', n.approval_expires_at)
+  from new_rows n
+  cross join was
+  where n.status = 'expired' and n.status_reason = 'request_expired' and was.status ? n.id::text
+  order by n.id;
+  return null;
+end;
+$$;
