@@ -155,6 +155,7 @@ create table public.booking_tables (
   expires_at timestamptz,                       -- a hold's or request's expiry: past it the claim is dead
   -- a claim its booking let go when it changed tables or time (inactive from then on)
   released_at timestamptz,
+  claimed_at timestamptz not null default now(),  -- when the table was taken for this range
   foreign key (venue_id, table_id) references public.venue_tables (venue_id, id),
   check ((booking_id is null) <> (block_id is null)),
   constraint booking_tables_released_inactive check (released_at is null or (booking_id is not null and not is_active)),

@@ -178,9 +178,9 @@ comment on function private.claim_expiry is 'The instant a booking''s claims die
 
 -- AFTER STATEMENT on bookings (update): the claims of the bookings the statement changed follow
 -- them (active while the status holds the tables, expiring with the hold or the request,
--- seating the party), in one update; claims a booking let go (released_at) stay let go. It runs first of the statement triggers (11_booking_triggers.sql): the events
--- of the same statement (under SET CONSTRAINTS ALL IMMEDIATE, emitted by the next trigger) read
--- the claims.
+-- seating the party), in one update; claims a booking let go (released_at) stay let go. It
+-- runs first of the statement triggers (11_booking_triggers.sql): the events of the same
+-- statement (under SET CONSTRAINTS ALL IMMEDIATE, emitted by the next trigger) read the claims.
 -- A statement's plan is made at a session's first call and kept, whatever the size of the
 -- transition tables then: so no join of two transition tables or of one with a big table
 -- whose method depends on their size. The claims are found by index from the array of the

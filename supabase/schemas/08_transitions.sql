@@ -460,7 +460,7 @@ begin
 
   perform private.set_transaction_flag('booking_change', true);
   -- New claims first: the kept tables' claims move to the new time, the added tables are claimed...
-  update public.booking_tables bt set period = v_period
+  update public.booking_tables bt set period = v_period, claimed_at = now()
    where bt.booking_id = v_booking.id and bt.released_at is null and bt.table_id = any (v_tables)
      and bt.period <> v_period;
   insert into public.booking_tables (venue_id, table_id, booking_id, booking_date, period, party_size,
@@ -470,7 +470,7 @@ begin
   from public.venue_tables t
   where t.venue_id = v_booking.venue_id and t.id = any (v_tables) and t.id <> all (v_old_tables);
   -- ...then the tables it no longer needs are let go.
-  update public.booking_tables bt set is_active = false, expires_at = null, released_at = private.now()
+  update public.booking_tables bt set is_active = false, expires_at = null, released_at = now()
    where bt.booking_id = v_booking.id and bt.released_at is null and bt.table_id <> all (v_tables);
   -- Events: every kept table at its new time, then every old table's old range (freed, so
   -- offered to the waitlist at commit) unless the same table still covers it.

@@ -115,6 +115,7 @@ export type Database = {
           block_id: string | null
           booking_date: string
           booking_id: string | null
+          claimed_at: string
           expires_at: string | null
           id: number
           is_active: boolean
@@ -129,6 +130,7 @@ export type Database = {
           block_id?: string | null
           booking_date: string
           booking_id?: string | null
+          claimed_at?: string
           expires_at?: string | null
           id?: never
           is_active?: boolean
@@ -143,6 +145,7 @@ export type Database = {
           block_id?: string | null
           booking_date?: string
           booking_id?: string | null
+          claimed_at?: string
           expires_at?: string | null
           id?: never
           is_active?: boolean
