@@ -2102,7 +2102,6 @@ declare
   v_customer_id uuid;
   v_period tstzrange;
   v_tables uuid[];
-  v_found int;
   v_cap_min int;
   v_cap_max int;
   v_booking public.bookings;
@@ -2147,21 +2146,7 @@ begin
   if v_period is null then
     perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
-  -- the distinct ids and how many of them are this venue's active tables, in one read
-  select d.ids, (select count(*) from public.venue_tables t
-                 where t.venue_id = p_venue_id and t.id = any (d.ids) and t.is_active)
-    into v_tables, v_found
-  from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
-  if cardinality(v_tables) <> cardinality(p_table_ids) then
-    perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
-  end if;
-  if cardinality(v_tables) > v_venue.max_tables_per_customer_night then
-    perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables per guest per night', v_venue.max_tables_per_customer_night));
-  end if;
-  if v_found <> cardinality(v_tables) then
-    perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
-  end if;
+  v_tables := private.requested_tables(v_venue, p_table_ids);
   select c.capacity_min, c.capacity_max into v_cap_min, v_cap_max from private.tables_capacity(p_venue_id, v_tables) c;
   if not found then
     perform private.raise_error('INVALID_INPUT', 'these tables cannot be combined: pick a listed combination or neighbouring tables on one floor');
@@ -2578,7 +2563,6 @@ declare
   v_guest boolean;
   v_old_tables uuid[];
   v_tables uuid[];
-  v_found int;
   v_party int;
   v_period tstzrange;
   v_cap record;
@@ -2622,20 +2606,7 @@ begin
   if p_table_ids is null then
     v_tables := v_old_tables;
   else
-    select d.ids, (select count(*) from public.venue_tables t
-                   where t.venue_id = v_seen.venue_id and t.id = any (d.ids) and t.is_active)
-      into v_tables, v_found
-    from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
-    if cardinality(v_tables) = 0 or cardinality(v_tables) <> cardinality(p_table_ids) then
-      perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
-    end if;
-    if cardinality(v_tables) > v_venue.max_tables_per_customer_night then
-      perform private.raise_error('MAX_TABLES_EXCEEDED',
-        format('at most %s tables per guest per night', v_venue.max_tables_per_customer_night));
-    end if;
-    if v_found <> cardinality(v_tables) then
-      perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
-    end if;
+    v_tables := private.requested_tables(v_venue, p_table_ids);
   end if;
   select c.capacity_min, c.capacity_max into v_cap from private.tables_capacity(v_seen.venue_id, v_tables) c;
   if not found then
@@ -3498,6 +3469,34 @@ begin
                   nullif(current_setting('clubbooking.request_id', true), ''));
 end;
 $$;
+
+CREATE FUNCTION private.requested_tables(p_venue public.venues, p_table_ids uuid[]) RETURNS uuid[]
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_tables uuid[];
+  v_found int;
+begin
+  select d.ids, (select count(*) from public.venue_tables t
+                 where t.venue_id = p_venue.id and t.id = any (d.ids) and t.is_active)
+    into v_tables, v_found
+  from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
+  if cardinality(v_tables) = 0 or cardinality(v_tables) <> cardinality(p_table_ids) then
+    perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
+  end if;
+  if cardinality(v_tables) > p_venue.max_tables_per_customer_night then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s tables per guest per night', p_venue.max_tables_per_customer_night));
+  end if;
+  if v_found <> cardinality(v_tables) then
+    perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
+  end if;
+  return v_tables;
+end;
+$$;
+
+COMMENT ON FUNCTION private.requested_tables(p_venue public.venues, p_table_ids uuid[]) IS 'The distinct sorted table ids a request names, checked against the venue (contract errors).';
 
 CREATE FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) RETURNS void
     LANGUAGE plpgsql
@@ -6102,6 +6101,8 @@ GRANT ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date
 GRANT ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO service_role;
 
 REVOKE ALL ON FUNCTION private.request_id() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.requested_tables(p_venue public.venues, p_table_ids uuid[]) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) FROM PUBLIC;
 

@@ -244,6 +244,37 @@ begin
 end;
 $$;
 
+-- The tables a request names, sorted: distinct and not null (else INVALID_INPUT), no more than
+-- a guest may have in a night (MAX_TABLES_EXCEEDED), every one an active table of the venue
+-- (TABLE_NOT_FOUND); the ids and the count of the venue's in one read.
+create function private.requested_tables(p_venue public.venues, p_table_ids uuid[]) returns uuid[]
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  v_tables uuid[];
+  v_found int;
+begin
+  select d.ids, (select count(*) from public.venue_tables t
+                 where t.venue_id = p_venue.id and t.id = any (d.ids) and t.is_active)
+    into v_tables, v_found
+  from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
+  if cardinality(v_tables) = 0 or cardinality(v_tables) <> cardinality(p_table_ids) then
+    perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
+  end if;
+  if cardinality(v_tables) > p_venue.max_tables_per_customer_night then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s tables per guest per night', p_venue.max_tables_per_customer_night));
+  end if;
+  if v_found <> cardinality(v_tables) then
+    perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
+  end if;
+  return v_tables;
+end;
+$$;
+
+comment on function private.requested_tables is 'The distinct sorted table ids a request names, checked against the venue (contract errors).';
+
 -- Refuse a request for taken tables: count the conflict (outside the rolled-back work) and
 -- raise SECTION_NOT_AVAILABLE with the alternatives as JSON.
 create function private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange,
@@ -282,7 +313,6 @@ declare
   v_customer_id uuid;
   v_period tstzrange;
   v_tables uuid[];
-  v_found int;
   v_cap_min int;
   v_cap_max int;
   v_booking public.bookings;
@@ -327,21 +357,7 @@ begin
   if v_period is null then
     perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
-  -- the distinct ids and how many of them are this venue's active tables, in one read
-  select d.ids, (select count(*) from public.venue_tables t
-                 where t.venue_id = p_venue_id and t.id = any (d.ids) and t.is_active)
-    into v_tables, v_found
-  from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
-  if cardinality(v_tables) <> cardinality(p_table_ids) then
-    perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
-  end if;
-  if cardinality(v_tables) > v_venue.max_tables_per_customer_night then
-    perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables per guest per night', v_venue.max_tables_per_customer_night));
-  end if;
-  if v_found <> cardinality(v_tables) then
-    perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
-  end if;
+  v_tables := private.requested_tables(v_venue, p_table_ids);
   select c.capacity_min, c.capacity_max into v_cap_min, v_cap_max from private.tables_capacity(p_venue_id, v_tables) c;
   if not found then
     perform private.raise_error('INVALID_INPUT', 'these tables cannot be combined: pick a listed combination or neighbouring tables on one floor');

@@ -355,7 +355,6 @@ declare
   v_guest boolean;
   v_old_tables uuid[];
   v_tables uuid[];
-  v_found int;
   v_party int;
   v_period tstzrange;
   v_cap record;
@@ -399,20 +398,7 @@ begin
   if p_table_ids is null then
     v_tables := v_old_tables;
   else
-    select d.ids, (select count(*) from public.venue_tables t
-                   where t.venue_id = v_seen.venue_id and t.id = any (d.ids) and t.is_active)
-      into v_tables, v_found
-    from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
-    if cardinality(v_tables) = 0 or cardinality(v_tables) <> cardinality(p_table_ids) then
-      perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
-    end if;
-    if cardinality(v_tables) > v_venue.max_tables_per_customer_night then
-      perform private.raise_error('MAX_TABLES_EXCEEDED',
-        format('at most %s tables per guest per night', v_venue.max_tables_per_customer_night));
-    end if;
-    if v_found <> cardinality(v_tables) then
-      perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
-    end if;
+    v_tables := private.requested_tables(v_venue, p_table_ids);
   end if;
   select c.capacity_min, c.capacity_max into v_cap from private.tables_capacity(v_seen.venue_id, v_tables) c;
   if not found then

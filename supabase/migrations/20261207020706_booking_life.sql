@@ -158,7 +158,6 @@ declare
   v_customer_id uuid;
   v_period tstzrange;
   v_tables uuid[];
-  v_found int;
   v_cap_min int;
   v_cap_max int;
   v_booking public.bookings;
@@ -203,21 +202,7 @@ begin
   if v_period is null then
     perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
-  -- the distinct ids and how many of them are this venue's active tables, in one read
-  select d.ids, (select count(*) from public.venue_tables t
-                 where t.venue_id = p_venue_id and t.id = any (d.ids) and t.is_active)
-    into v_tables, v_found
-  from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
-  if cardinality(v_tables) <> cardinality(p_table_ids) then
-    perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
-  end if;
-  if cardinality(v_tables) > v_venue.max_tables_per_customer_night then
-    perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables per guest per night', v_venue.max_tables_per_customer_night));
-  end if;
-  if v_found <> cardinality(v_tables) then
-    perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
-  end if;
+  v_tables := private.requested_tables(v_venue, p_table_ids);
   select c.capacity_min, c.capacity_max into v_cap_min, v_cap_max from private.tables_capacity(p_venue_id, v_tables) c;
   if not found then
     perform private.raise_error('INVALID_INPUT', 'these tables cannot be combined: pick a listed combination or neighbouring tables on one floor');
@@ -266,7 +251,6 @@ declare
   v_guest boolean;
   v_old_tables uuid[];
   v_tables uuid[];
-  v_found int;
   v_party int;
   v_period tstzrange;
   v_cap record;
@@ -310,20 +294,7 @@ begin
   if p_table_ids is null then
     v_tables := v_old_tables;
   else
-    select d.ids, (select count(*) from public.venue_tables t
-                   where t.venue_id = v_seen.venue_id and t.id = any (d.ids) and t.is_active)
-      into v_tables, v_found
-    from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
-    if cardinality(v_tables) = 0 or cardinality(v_tables) <> cardinality(p_table_ids) then
-      perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
-    end if;
-    if cardinality(v_tables) > v_venue.max_tables_per_customer_night then
-      perform private.raise_error('MAX_TABLES_EXCEEDED',
-        format('at most %s tables per guest per night', v_venue.max_tables_per_customer_night));
-    end if;
-    if v_found <> cardinality(v_tables) then
-      perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
-    end if;
+    v_tables := private.requested_tables(v_venue, p_table_ids);
   end if;
   select c.capacity_min, c.capacity_max into v_cap from private.tables_capacity(v_seen.venue_id, v_tables) c;
   if not found then
@@ -449,6 +420,35 @@ begin
   where n.status = 'expired' and n.status_reason = 'request_expired' and was.status ? n.id::text
   order by n.id;
   return null;
+end;
+$function$
+;
+
+CREATE OR REPLACE FUNCTION private.requested_tables(p_venue venues, p_table_ids uuid[])
+ RETURNS uuid[]
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v_tables uuid[];
+  v_found int;
+begin
+  select d.ids, (select count(*) from public.venue_tables t
+                 where t.venue_id = p_venue.id and t.id = any (d.ids) and t.is_active)
+    into v_tables, v_found
+  from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
+  if cardinality(v_tables) = 0 or cardinality(v_tables) <> cardinality(p_table_ids) then
+    perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
+  end if;
+  if cardinality(v_tables) > p_venue.max_tables_per_customer_night then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s tables per guest per night', p_venue.max_tables_per_customer_night));
+  end if;
+  if v_found <> cardinality(v_tables) then
+    perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
+  end if;
+  return v_tables;
 end;
 $function$
 ;
@@ -1599,6 +1599,8 @@ comment on table public.notifications is
   'Messages for guests (waitlist offers, cancellations by the venue, requests that lapsed) for the app to show or send.';
 
 comment on function private.claim_expiry is 'The instant a booking''s claims die unless it moves on: its hold''s expiry or its request''s deadline.';
+
+comment on function private.requested_tables is 'The distinct sorted table ids a request names, checked against the venue (contract errors).';
 
 comment on function private.require_open_request is 'INVALID_TRANSITION when a pending request is past its approval deadline.';
 
