@@ -964,7 +964,9 @@ begin
   select * into v_venue from public.venues v where v.id = p_venue_id;
   select count(*) filter (where w.booking_date = p_night), count(*) into v_night, v_open
   from public.waitlist_entries w
-  where w.customer_id = p_customer_id and w.venue_id = p_venue_id and w.status in ('waiting', 'offered');
+  where w.customer_id = p_customer_id and w.venue_id = p_venue_id and w.status in ('waiting', 'offered')
+    and (w.booking_date = p_night
+         or upper(private.slot_range(w.venue_id, w.booking_date, w.slot_id)) > (select private.now()));
   if v_night >= v_venue.max_waitlist_entries_per_night then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
       format('at most %s waitlist entries per guest per night', v_venue.max_waitlist_entries_per_night));

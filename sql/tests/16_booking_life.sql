@@ -3,7 +3,7 @@
 -- check-in with arrivals, undo of a check-in or a no-show within the venue's window).
 begin;
 \ir helpers/test_helpers.psql
-select plan(72);
+select plan(73);
 
 -- Two days before the night, at noon: every slot of the night is far ahead.
 create function tests.at(p_night_offset int, p_local time) returns timestamptz language sql stable
@@ -249,6 +249,20 @@ select is(public.hold_tables(tests.venue(), tests.night(7), 'slot_21_00', array[
   'guest limits: a request on a night that is over counts for nothing');
 select tests.clear_authentication();
 update public.venues set max_held_tables_per_customer = 4, approval_ttl = interval '15 minutes' where id = tests.venue();
+-- and waitlist entries for slots that are over don't count toward the open entries' cap
+update public.venues set max_open_waitlist_entries = 1 where id = tests.venue();
+select tests.freeze_time(tests.at(-2, '12:00'));
+select private.set_transaction_flag('offers_paused', true);
+select tests.authenticate_as(tests.uid('dora'));
+select public.join_waitlist(tests.venue(), tests.night(), 'slot_21_00', 4);
+select tests.clear_authentication();
+select tests.freeze_time(tests.at(1, '12:00'));
+select tests.authenticate_as(tests.uid('dora'));
+select is(public.join_waitlist(tests.venue(), tests.night(7), 'slot_21_00', 4) ->> 'status', 'waiting',
+  'waitlist caps: an entry for a slot that is over counts for nothing');
+select tests.clear_authentication();
+select private.set_transaction_flag('offers_paused', false);
+update public.venues set max_open_waitlist_entries = 4 where id = tests.venue();
 
 -- ---------- the door ----------
 select tests.freeze_time(tests.at(0, '21:30'));

@@ -888,6 +888,34 @@ end;
 $function$
 ;
 
+CREATE OR REPLACE FUNCTION private.check_waitlist_caps(p_venue_id uuid, p_customer_id uuid, p_night date)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_venue public.venues;
+  v_night int;
+  v_open int;
+begin
+  select * into v_venue from public.venues v where v.id = p_venue_id;
+  select count(*) filter (where w.booking_date = p_night), count(*) into v_night, v_open
+  from public.waitlist_entries w
+  where w.customer_id = p_customer_id and w.venue_id = p_venue_id and w.status in ('waiting', 'offered')
+    and (w.booking_date = p_night
+         or upper(private.slot_range(w.venue_id, w.booking_date, w.slot_id)) > (select private.now()));
+  if v_night >= v_venue.max_waitlist_entries_per_night then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s waitlist entries per guest per night', v_venue.max_waitlist_entries_per_night));
+  end if;
+  if v_open >= v_venue.max_open_waitlist_entries then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s open waitlist entries per guest', v_venue.max_open_waitlist_entries));
+  end if;
+end;
+$function$
+;
+
 CREATE OR REPLACE FUNCTION private.claim_changed_event()
  RETURNS trigger
  LANGUAGE plpgsql
