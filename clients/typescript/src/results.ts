@@ -269,6 +269,8 @@ export interface NightBooking {
   ends_local: string;
   timezone: string;
   party_size: number;
+  /** How many of the party checked in (null until check-in). */
+  arrived_count: number | null;
   table_numbers: number[];
   table_ids: string[];
   floors: string[];
@@ -301,6 +303,7 @@ export const nightBookingShape = {
   ends_local: req("string"),
   timezone: req("string"),
   party_size: req("number"),
+  arrived_count: req("number", "null"),
   table_numbers: req("array"),
   table_ids: req("array"),
   floors: req("array"),
