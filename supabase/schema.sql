@@ -1012,11 +1012,13 @@ end;
 $$;
 
 CREATE FUNCTION private.claim_expiry(p_booking public.bookings) RETURNS timestamp with time zone
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $$
-  select case p_booking.status when 'held' then p_booking.hold_expires_at
-                               when 'pending_approval' then p_booking.approval_expires_at end
+begin
+  return case p_booking.status when 'held' then p_booking.hold_expires_at
+                               when 'pending_approval' then p_booking.approval_expires_at end;
+end;
 $$;
 
 COMMENT ON FUNCTION private.claim_expiry(p_booking public.bookings) IS 'The instant a booking''s claims die unless it moves on: its hold''s expiry or its request''s deadline.';

@@ -166,12 +166,16 @@ end;
 $$;
 
 -- When a booking's claims die by themselves: a hold's expiry, a request's deadline, else never.
+-- (plpgsql: a SQL function with a SET clause is planned again on every call, and the claims'
+-- triggers call it once per row of a sweep)
 create function private.claim_expiry(p_booking public.bookings) returns timestamptz
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select case p_booking.status when 'held' then p_booking.hold_expires_at
-                               when 'pending_approval' then p_booking.approval_expires_at end
+begin
+  return case p_booking.status when 'held' then p_booking.hold_expires_at
+                               when 'pending_approval' then p_booking.approval_expires_at end;
+end;
 $$;
 
 comment on function private.claim_expiry is 'The instant a booking''s claims die unless it moves on: its hold''s expiry or its request''s deadline.';

@@ -137,12 +137,14 @@ $function$
 
 CREATE OR REPLACE FUNCTION private.claim_expiry(p_booking bookings)
  RETURNS timestamp with time zone
- LANGUAGE sql
+ LANGUAGE plpgsql
  IMMUTABLE
  SET search_path TO ''
 AS $function$
-  select case p_booking.status when 'held' then p_booking.hold_expires_at
-                               when 'pending_approval' then p_booking.approval_expires_at end
+begin
+  return case p_booking.status when 'held' then p_booking.hold_expires_at
+                               when 'pending_approval' then p_booking.approval_expires_at end;
+end;
 $function$
 ;
 
