@@ -1659,12 +1659,13 @@ comment on function public.undo_check_in is 'checked_in -> confirmed (door+) wit
 
 comment on function public.undo_no_show is 'no_show -> confirmed (host+) within the venue''s undo window; by id or reference.';
 
--- Data: an undo window counts from the last status change (the last update, for bookings made
--- before it was recorded); a request already waiting gets the venue's approval_ttl from now
--- (never past its start), and its claims expire with it (private.claims_follow_booking).
+-- Data: an undo window counts from the last status change (for a booking made before it was
+-- recorded, its last update), written with the booking triggers off: the backfill is no change
+-- of a booking (nothing else is touched, not even updated_at; no audit row, no event). A request
+-- already waiting keeps waiting as it did (no deadline: approval_expires_at null); requests made
+-- from now on lapse after the venue's approval_ttl.
+alter table public.bookings disable trigger user;
+
 update public.bookings b set status_changed_at = b.updated_at;
 
-update public.bookings b
-   set approval_expires_at = least(now() + v.approval_ttl, lower(b.period))
-  from public.venues v
- where v.id = b.venue_id and b.status = 'pending_approval';
+alter table public.bookings enable trigger user;
