@@ -280,6 +280,7 @@ begin
   if v_booking.status not in ('pending_approval', 'confirmed') then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be approved', v_booking.status));
   end if;
+  perform private.require_open_request(v_booking);
   -- The one path past the tables' capacity (the booking trigger checks every other change);
   -- the claims follow the booking's party size (private.claims_follow_booking).
   perform private.set_transaction_flag('capacity_override', true);
@@ -333,6 +334,12 @@ CREATE TABLE public.bookings (
     reconciled_from uuid,
     refund_status text,
     reconciliation jsonb,
+    approval_expires_at timestamp with time zone,
+    status_changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    status_changed_by uuid,
+    arrived_count integer,
+    deposit_balance numeric(10,2) DEFAULT 0 NOT NULL,
+    CONSTRAINT bookings_arrived_count_check CHECK (((arrived_count >= 1) AND (arrived_count <= 50))),
     CONSTRAINT bookings_deposit_total_check CHECK (((deposit_total >= (0)::numeric) AND private.is_finite_number(deposit_total))),
     CONSTRAINT bookings_minimum_spend_total_check CHECK (((minimum_spend_total >= (0)::numeric) AND private.is_finite_number(minimum_spend_total))),
     CONSTRAINT bookings_payment_method_check CHECK ((payment_method = ANY (ARRAY['stripe'::text, 'cash'::text, 'card_terminal'::text, 'bank_transfer'::text]))),
@@ -350,6 +357,16 @@ COMMENT ON COLUMN public.bookings.status_note IS 'Free text given with the last 
 COMMENT ON COLUMN public.bookings.reconciled_from IS 'The expired hold whose late deposit this booking took over.';
 
 COMMENT ON COLUMN public.bookings.refund_status IS 'refund_due: a payment arrived that no booking can keep.';
+
+COMMENT ON COLUMN public.bookings.approval_expires_at IS 'A pending request lapses at this instant (the venue''s approval_ttl after it was made, never past its start).';
+
+COMMENT ON COLUMN public.bookings.status_changed_at IS 'When the status was last set (an undo counts from it).';
+
+COMMENT ON COLUMN public.bookings.status_changed_by IS 'Who last set the status (null: the system).';
+
+COMMENT ON COLUMN public.bookings.arrived_count IS 'How many of the party checked in (null until check-in).';
+
+COMMENT ON COLUMN public.bookings.deposit_balance IS 'After a change of tables on a paid deposit: > 0 still due from the guest, < 0 refundable to them.';
 
 CREATE FUNCTION private.audit_override(p_booking public.bookings, p_action text, p_reason text, p_detail jsonb) RETURNS void
     LANGUAGE sql
@@ -578,14 +595,17 @@ begin
     'ends_at', upper(p_booking.period),
     'party_size', p_booking.party_size,
     'table_ids', (select coalesce(jsonb_agg(bt.table_id order by bt.table_id), '[]'::jsonb)
-                  from public.booking_tables bt where bt.booking_id = p_booking.id),
+                  from public.booking_tables bt where bt.booking_id = p_booking.id and bt.released_at is null),
     'hold_expires_at', p_booking.hold_expires_at,
+    'approval_expires_at', p_booking.approval_expires_at,
     'deposit', p_booking.deposit_total,
     'minimum_spend', p_booking.minimum_spend_total,
     'currency', (select v.currency from public.venues v where v.id = p_booking.venue_id),
     'deposit_paid', p_booking.deposit_total = 0 or p_booking.deposit_paid_at is not null,
     'awaiting_payment', p_booking.status = 'held' and p_booking.deposit_total > 0
-                        and p_booking.deposit_paid_at is null and p_booking.payment_intent_id is not null)
+                        and p_booking.deposit_paid_at is null and p_booking.payment_intent_id is not null,
+    'deposit_due', greatest(p_booking.deposit_balance, 0),
+    'deposit_refundable', greatest(-p_booking.deposit_balance, 0))
     || case when private.may_see_payment(p_booking)
             then jsonb_build_object('payment_reference', p_booking.payment_reference,
                                     'payment_intent_id', p_booking.payment_intent_id)
@@ -626,7 +646,8 @@ begin
   else
     insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
                                   actor_id, actor_role, request_id, detail)
-    select n.venue_id, 'booking', n.id, 'hold_created', null, n.status::text,
+    select n.venue_id, 'booking', n.id, case when n.status = 'held' then 'hold_created' else 'booking_created' end,
+           null, n.status::text,
            coalesce(n.status_note, n.status_reason), (select auth.uid()), private.actor_role(n.venue_id),
            private.request_id(),
            jsonb_build_object('reference', n.reference, 'party_size', n.party_size,
@@ -657,7 +678,8 @@ begin
            coalesce(c.status_reason, 'booking_' || c.status), c.id, c.status_note,
            private.table_state(c.old_status) <> 'available' and private.table_state(c.status) = 'available'
     from changed c
-    cross join lateral (select b.period, b.table_id from public.booking_tables b where b.booking_id = c.id offset 0) bt
+    cross join lateral (select b.period, b.table_id from public.booking_tables b
+                        where b.booking_id = c.id and b.released_at is null offset 0) bt
     order by c.venue_id, c.booking_date, lower(c.period), c.id, bt.period, bt.table_id
   )
   insert into private.pending_nights (venue_id, booking_date)
@@ -690,7 +712,11 @@ begin
     'active_connections', case when v_venues is null then
                             (select count(*) from pg_catalog.pg_stat_activity a where a.state = 'active') end,
     'pending_bookings', (select count(*) from public.bookings b
-                         where b.status = 'pending_approval' and (v_venues is null or b.venue_id = any (v_venues))),
+                         where b.status = 'pending_approval' and b.approval_expires_at > private.now()
+                           and (v_venues is null or b.venue_id = any (v_venues))),
+    'lapsed_requests_unswept', (select count(*) from public.bookings b
+                                where b.status = 'pending_approval' and b.approval_expires_at <= private.now()
+                                  and (v_venues is null or b.venue_id = any (v_venues))),
     'held_bookings', (select count(*) from public.bookings b
                       where b.status = 'held' and (v_venues is null or b.venue_id = any (v_venues))),
     'expired_holds_unswept', (select count(*) from public.bookings b
@@ -813,6 +839,10 @@ CREATE TABLE public.venues (
     waitlist_offer_ttl interval DEFAULT '00:10:00'::interval NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     currency text DEFAULT 'gbp'::text NOT NULL,
+    modify_cutoff interval DEFAULT '02:00:00'::interval NOT NULL,
+    approval_ttl interval DEFAULT '00:15:00'::interval NOT NULL,
+    undo_window interval DEFAULT '00:15:00'::interval NOT NULL,
+    CONSTRAINT venues_approval_ttl_check CHECK (((approval_ttl >= '00:01:00'::interval) AND (approval_ttl <= '7 days'::interval))),
     CONSTRAINT venues_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
     CONSTRAINT venues_hold_ttl_check CHECK (((hold_ttl >= '00:00:30'::interval) AND (hold_ttl <= '01:00:00'::interval))),
     CONSTRAINT venues_max_held_tables_per_customer_check CHECK ((max_held_tables_per_customer >= 1)),
@@ -820,15 +850,23 @@ CREATE TABLE public.venues (
     CONSTRAINT venues_max_tables_per_customer_night_check CHECK ((max_tables_per_customer_night >= 1)),
     CONSTRAINT venues_max_waitlist_entries_per_night_check CHECK ((max_waitlist_entries_per_night >= 1)),
     CONSTRAINT venues_min_age_check CHECK (((min_age >= 0) AND (min_age <= 99))),
+    CONSTRAINT venues_modify_cutoff_check CHECK (((modify_cutoff >= '00:00:00'::interval) AND (modify_cutoff <= '7 days'::interval))),
     CONSTRAINT venues_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
-    CONSTRAINT venues_timezone_check CHECK (private.is_valid_timezone(timezone))
+    CONSTRAINT venues_timezone_check CHECK (private.is_valid_timezone(timezone)),
+    CONSTRAINT venues_undo_window_check CHECK (((undo_window >= '00:00:00'::interval) AND (undo_window <= '24:00:00'::interval)))
 );
 
 COMMENT ON TABLE public.venues IS 'A bookable venue. Opening hours are local (timezone); a night that closes before it opens ends the next morning.';
 
 COMMENT ON COLUMN public.venues.currency IS 'Deposits are charged in this currency (ISO 4217, lower case, as Stripe).';
 
-CREATE FUNCTION private.check_guest_limits(p_venue public.venues, p_customer_id uuid, p_night date, p_tables integer) RETURNS void
+COMMENT ON COLUMN public.venues.modify_cutoff IS 'A guest may change their own booking until this long before it starts.';
+
+COMMENT ON COLUMN public.venues.approval_ttl IS 'How long a request waits for approval (never past its start) before it lapses.';
+
+COMMENT ON COLUMN public.venues.undo_window IS 'How long after a check-in or a no-show staff may undo it.';
+
+CREATE FUNCTION private.check_guest_limits(p_venue public.venues, p_customer_id uuid, p_night date, p_tables integer, p_open_tables integer DEFAULT NULL::integer) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
@@ -843,35 +881,54 @@ begin
   from public.bookings b
   join public.booking_tables bt on bt.booking_id = b.id
   where b.customer_id = p_customer_id and b.venue_id = p_venue.id
-    and (b.booking_date = p_night or b.status in ('held', 'pending_approval'))
+    and (b.booking_date = p_night or (b.status in ('held', 'pending_approval') and upper(b.period) > (select private.now())))
     and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
   if v_night + p_tables > p_venue.max_tables_per_customer_night then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
       format('at most %s tables per guest per night; %s already booked or held', p_venue.max_tables_per_customer_night, v_night));
   end if;
-  if v_open + p_tables > p_venue.max_held_tables_per_customer then
+  if v_open + coalesce(p_open_tables, p_tables) > p_venue.max_held_tables_per_customer then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
       format('at most %s tables held or awaiting approval at once; %s now', p_venue.max_held_tables_per_customer, v_open));
   end if;
 end;
 $$;
 
-CREATE FUNCTION private.check_in_booking(p_booking_id uuid) RETURNS jsonb
+CREATE FUNCTION private.check_in_booking(p_booking_id uuid, p_arrived_count integer DEFAULT NULL::integer) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
-  v_period tstzrange;
-  v_venue_id uuid;
+  v_booking public.bookings := private.booking_for_transition(p_booking_id, false, 'door');
 begin
-  select b.period, b.venue_id into v_period, v_venue_id from public.bookings b where b.id = p_booking_id;
-  if v_period is not null and not (private.now() >= lower(v_period) - interval '1 hour' and private.now() < upper(v_period)) then
-    perform private.booking_for_transition(p_booking_id, false, 'door');
-    perform private.raise_error('INVALID_TRANSITION',
-      format('check-in is open from an hour before %s until %s', private.local_text(v_venue_id, lower(v_period)),
-             private.local_text(v_venue_id, upper(v_period))));
+  if p_arrived_count is not null and p_arrived_count not between 1 and v_booking.party_size then
+    perform private.raise_error('INVALID_INPUT',
+      format('arrived_count must be 1 to the party size (%s), got %s', v_booking.party_size, p_arrived_count));
   end if;
-  return private.staff_transition(p_booking_id, 'checked_in', array['confirmed'], 'door', 'guest_checked_in');
+  if v_booking.status = 'checked_in' then
+    if p_arrived_count is not null and p_arrived_count is distinct from v_booking.arrived_count then
+      update public.bookings b set arrived_count = p_arrived_count where b.id = v_booking.id;
+      perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id, 'arrivals_updated', 'checked_in',
+        'checked_in', null, jsonb_build_object('arrived_before', v_booking.arrived_count, 'arrived_after', p_arrived_count));
+    end if;
+    return private.booking_result(v_booking) || jsonb_build_object(
+      'arrived_count', coalesce(p_arrived_count, v_booking.arrived_count),
+      'already_checked_in_at', v_booking.status_changed_at, 'checked_in_by', v_booking.status_changed_by,
+      'checked_in_by_name', private.person_label(v_booking.status_changed_by, v_booking.venue_id) ->> 'name');
+  end if;
+  if not (private.now() >= lower(v_booking.period) - interval '1 hour' and private.now() < upper(v_booking.period)) then
+    perform private.raise_error('INVALID_TRANSITION',
+      format('check-in is open from an hour before %s until %s', private.local_text(v_booking.venue_id, lower(v_booking.period)),
+             private.local_text(v_booking.venue_id, upper(v_booking.period))));
+  end if;
+  if v_booking.status <> 'confirmed' then
+    perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become checked_in', v_booking.status));
+  end if;
+  update public.bookings b
+     set status = 'checked_in', status_reason = 'guest_checked_in', status_note = null, arrived_count = p_arrived_count
+   where b.id = v_booking.id
+  returning * into v_booking;
+  return private.booking_result(v_booking) || jsonb_build_object('arrived_count', v_booking.arrived_count);
 end;
 $$;
 
@@ -881,10 +938,26 @@ CREATE FUNCTION private.check_status_change(p_old public.bookings, INOUT p_new p
     AS $$
 declare
   v_note text := nullif(trim(current_setting('clubbooking.reason', true)), '');
+  v_now timestamptz := private.now();
+  v_venue public.venues;
 begin
   if not private.is_valid_transition(p_old.status::text, p_new.status::text) then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', p_old.status, p_new.status));
   end if;
+  select * into v_venue from public.venues v where v.id = p_new.venue_id;
+  if p_old.status in ('checked_in', 'no_show') and v_now > p_old.status_changed_at + v_venue.undo_window then
+    perform private.raise_error('INVALID_TRANSITION', format('a %s can be undone for %s; it was recorded at %s',
+      replace(p_old.status::text, '_', '-'), private.interval_text(v_venue.undo_window),
+      private.local_text(p_old.venue_id, p_old.status_changed_at)));
+  end if;
+  p_new.status_changed_at := v_now;
+  p_new.status_changed_by := (select auth.uid());
+  -- (a request made once its time has started waits as long, never past its end)
+  p_new.approval_expires_at := case when p_new.status = 'pending_approval'
+                                    then least(v_now + v_venue.approval_ttl,
+                                               case when v_now < lower(p_new.period) then lower(p_new.period)
+                                                    else upper(p_new.period) end) end;
+  p_new.arrived_count := case when p_new.status = 'checked_in' then coalesce(p_new.arrived_count, p_new.party_size) end;
   if p_new.status_reason is not distinct from p_old.status_reason then
     if v_note is null then
       perform private.raise_error('INVALID_INPUT',
@@ -902,8 +975,7 @@ begin
       format('a deposit of %s is due: only a payment that arrived (or one staff took) pays it',
              greatest(p_new.deposit_total, (private.tables_terms(p_new.id)).deposit)));
   end if;
-  if p_old.status = 'held' and p_new.status = 'confirmed'
-     and (select v.requires_approval from public.venues v where v.id = p_new.venue_id) then
+  if p_old.status = 'held' and p_new.status = 'confirmed' and v_venue.requires_approval then
     perform private.raise_error('INVALID_TRANSITION', 'this venue approves requests: submit it, then approve it');
   end if;
 end;
@@ -968,7 +1040,9 @@ begin
   select * into v_venue from public.venues v where v.id = p_venue_id;
   select count(*) filter (where w.booking_date = p_night), count(*) into v_night, v_open
   from public.waitlist_entries w
-  where w.customer_id = p_customer_id and w.venue_id = p_venue_id and w.status in ('waiting', 'offered');
+  where w.customer_id = p_customer_id and w.venue_id = p_venue_id and w.status in ('waiting', 'offered')
+    and (w.booking_date = p_night
+         or upper(private.slot_range(w.venue_id, w.booking_date, w.slot_id)) > (select private.now()));
   if v_night >= v_venue.max_waitlist_entries_per_night then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
       format('at most %s waitlist entries per guest per night', v_venue.max_waitlist_entries_per_night));
@@ -1022,7 +1096,8 @@ begin
   if tg_op = 'INSERT' then
     insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, booking_id)
     select n.venue_id, n.booking_date, n.period, n.table_id,
-           case when n.block_id is not null then 'table_blocked' end, n.booking_id
+           case when n.block_id is not null then 'table_blocked'
+                when private.has_transaction_flag('booking_change') then 'booking_modified' end, n.booking_id
     from new_rows n where n.is_active
     order by n.id;
   else
@@ -1046,6 +1121,18 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.claim_expiry(p_booking public.bookings) RETURNS timestamp with time zone
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  return case p_booking.status when 'held' then p_booking.hold_expires_at
+                               when 'pending_approval' then p_booking.approval_expires_at end;
+end;
+$$;
+
+COMMENT ON FUNCTION private.claim_expiry(p_booking public.bookings) IS 'The instant a booking''s claims die unless it moves on: its hold''s expiry or its request''s deadline.';
+
 CREATE FUNCTION private.claim_follows_owner() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -1055,7 +1142,8 @@ declare
   v_expires timestamptz;
 begin
   if new.booking_id is not null then
-    select private.table_state(b.status) <> 'available', case when b.status = 'held' then b.hold_expires_at end
+    select private.table_state(b.status) <> 'available' and new.released_at is null,
+           case when new.released_at is null then private.claim_expiry(b) end
       into v_active, v_expires
     from public.bookings b where b.id = new.booking_id;
   else
@@ -1105,14 +1193,14 @@ begin
   with changed as materialized (
     select array_agg(n.id) as ids,
            jsonb_object_agg(n.id, jsonb_build_object('active', private.table_state(n.status) <> 'available',
-             'expires_at', case when n.status = 'held' then n.hold_expires_at end, 'party_size', n.party_size)) as m
+             'expires_at', private.claim_expiry(n), 'party_size', n.party_size)) as m
     from new_rows n)
   update public.booking_tables bt
      set is_active = (c.m -> bt.booking_id::text ->> 'active')::boolean,
          expires_at = (c.m -> bt.booking_id::text ->> 'expires_at')::timestamptz,
          party_size = (c.m -> bt.booking_id::text ->> 'party_size')::int
     from changed c
-   where bt.booking_id = any (c.ids)
+   where bt.booking_id = any (c.ids) and bt.released_at is null
      and (bt.is_active, bt.expires_at, bt.party_size)
          is distinct from ((c.m -> bt.booking_id::text ->> 'active')::boolean,
                            (c.m -> bt.booking_id::text ->> 'expires_at')::timestamptz,
@@ -1337,8 +1425,8 @@ CREATE FUNCTION private.effective_status(p_booking public.bookings) RETURNS text
     LANGUAGE sql STABLE
     SET search_path TO ''
     AS $$
-  select case when p_booking.status = 'held' and p_booking.hold_expires_at <= private.now() then 'expired'
-              else p_booking.status end
+  select case when p_booking.status in ('held', 'pending_approval') and private.claim_expiry(p_booking) <= private.now()
+              then 'expired' else p_booking.status::text end
 $$;
 
 CREATE FUNCTION private.emit_slot_events() RETURNS trigger
@@ -1399,7 +1487,7 @@ begin
   ), event as materialized (
     select cs.channel, cs.venue_id, cs.booking_date, cs.slot_id, x.table_id, x.booking_id, x.note,
            coalesce(x.reason, (select b.status_reason from public.bookings b
-                               where b.id = x.booking_id and b.status = 'held'), 'hold_created') as reason,
+                               where b.id = x.booking_id and b.status in ('held', 'checked_in')), 'hold_created') as reason,
            cs.base_version + x.n as version, cs.states ->> x.table_id::text as new_state,
            coalesce(lag(cs.states ->> x.table_id::text) over (partition by cs.channel, x.table_id order by x.n),
                     (select e.staff_payload ->> 'newState' from public.availability_events e
@@ -1484,8 +1572,8 @@ begin
     and bt.is_active and bt.expires_at <= (select private.now()) and bt.period && p_period;
   if v_dead_bookings is not null then
     update public.bookings b
-       set status = 'expired', status_reason = 'hold_expired'
-     where b.status = 'held' and b.id = any (v_dead_bookings);
+       set status = 'expired', status_reason = case when b.status = 'held' then 'hold_expired' else 'request_expired' end
+     where b.status in ('held', 'pending_approval') and b.id = any (v_dead_bookings);
   end if;
   if v_dead_blocks is not null then
     update public.table_blocks blk
@@ -1505,12 +1593,14 @@ begin
   -- One statement for the batch (rows locked in (venue, night, start) order, the order their
   -- venue-nights are locked in at commit).
   with batch as (
-    select b.id from public.bookings b
-    where b.status = 'held' and b.hold_expires_at <= (select private.now())
+    select b.id, b.status from public.bookings b
+    where (b.status = 'held' and b.hold_expires_at <= (select private.now()))
+       or (b.status = 'pending_approval' and b.approval_expires_at <= (select private.now()))
     order by b.venue_id, b.booking_date, lower(b.period)
     limit p_batch
     for update skip locked)
-  update public.bookings b set status = 'expired', status_reason = 'hold_expired'
+  update public.bookings b
+     set status = 'expired', status_reason = case when batch.status = 'held' then 'hold_expired' else 'request_expired' end
   from batch where b.id = batch.id;
   get diagnostics v_count = row_count;
   -- Blocks with a release_at (VIP tables that open to the public if unsold) lift themselves.
@@ -2181,7 +2271,7 @@ begin
 end;
 $$;
 
-CREATE FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text DEFAULT NULL::text, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_promoter_code text DEFAULT NULL::text, p_customer_id uuid DEFAULT NULL::uuid, p_period tstzrange DEFAULT NULL::tstzrange) RETURNS jsonb
+CREATE FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text DEFAULT NULL::text, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_promoter_code text DEFAULT NULL::text, p_customer_id uuid DEFAULT NULL::uuid, p_period tstzrange DEFAULT NULL::tstzrange, p_extra jsonb DEFAULT NULL::jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
@@ -2191,7 +2281,6 @@ declare
   v_customer_id uuid;
   v_period tstzrange;
   v_tables uuid[];
-  v_found int;
   v_cap_min int;
   v_cap_max int;
   v_booking public.bookings;
@@ -2209,6 +2298,13 @@ begin
     perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
   end if;
   v_customer_id := private.resolve_customer(p_venue_id, p_customer_id);
+  if p_extra ? 'status' then
+    -- only a party seated at the door (a walk-in) skips the hold: host and up
+    if p_extra ->> 'status' is distinct from 'checked_in' then
+      perform private.raise_error('INVALID_INPUT', 'a booking starts held, or checked in at the door');
+    end if;
+    perform private.require_staff(p_venue_id, 'host');
+  end if;
   if p_promoter_code is not null
      and not exists (select 1 from public.promoters p where p.venue_id = p_venue_id and p.code = p_promoter_code) then
     perform private.raise_error('INVALID_INPUT', format('unknown promoter code %s', left(p_promoter_code, 64)));
@@ -2229,21 +2325,7 @@ begin
   if v_period is null then
     perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
-  -- the distinct ids and how many of them are this venue's active tables, in one read
-  select d.ids, (select count(*) from public.venue_tables t
-                 where t.venue_id = p_venue_id and t.id = any (d.ids) and t.is_active)
-    into v_tables, v_found
-  from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
-  if cardinality(v_tables) <> cardinality(p_table_ids) then
-    perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
-  end if;
-  if cardinality(v_tables) > v_venue.max_tables_per_customer_night then
-    perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables per guest per night', v_venue.max_tables_per_customer_night));
-  end if;
-  if v_found <> cardinality(v_tables) then
-    perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
-  end if;
+  v_tables := private.requested_tables(v_venue, p_table_ids);
   select c.capacity_min, c.capacity_max into v_cap_min, v_cap_max from private.tables_capacity(p_venue_id, v_tables) c;
   if not found then
     perform private.raise_error('INVALID_INPUT', 'these tables cannot be combined: pick a listed combination or neighbouring tables on one floor');
@@ -2271,7 +2353,8 @@ begin
 
   v_booking := private.insert_hold(v_venue, v_customer_id, p_date, v_period, v_tables, p_party_size,
     v_venue.hold_ttl, jsonb_build_object('special_requests', p_special_requests, 'occasion', p_occasion,
-                                         'promoter_code', p_promoter_code, 'idempotency_key', p_idempotency_key));
+                                         'promoter_code', p_promoter_code, 'idempotency_key', p_idempotency_key)
+                      || coalesce(p_extra, '{}'::jsonb));
   return private.booking_result(v_booking);
 end;
 $$;
@@ -2341,8 +2424,9 @@ begin
   insert into public.bookings (venue_id, customer_id, reference, status, booking_date, period, party_size,
                                deposit_total, minimum_spend_total, hold_expires_at, status_reason,
                                special_requests, occasion, promoter_code, idempotency_key, created_by)
-  select p_venue.id, p_customer_id, private.new_reference(p_date), 'held', p_date, p_period, p_party_size,
-         sum(t.deposit), sum(t.minimum_spend), private.now() + p_ttl, coalesce(p_extra ->> 'reason', 'hold_created'),
+  select p_venue.id, p_customer_id, private.new_reference(p_date), coalesce(p_extra ->> 'status', 'held'), p_date,
+         p_period, p_party_size, sum(t.deposit), sum(t.minimum_spend),
+         case when p_extra ->> 'status' is null then private.now() + p_ttl end, coalesce(p_extra ->> 'reason', 'hold_created'),
          left(p_extra ->> 'special_requests', 2000), left(p_extra ->> 'occasion', 200),
          left(p_extra ->> 'promoter_code', 64), p_extra ->> 'idempotency_key', (select auth.uid())
   from public.venue_tables t where t.venue_id = p_venue.id and t.id = any (p_table_ids)
@@ -2475,7 +2559,10 @@ begin
   return (p_from, p_to) in (
       ('held', 'pending_approval'), ('held', 'confirmed'), ('held', 'expired'), ('held', 'cancelled'),
       ('pending_approval', 'confirmed'), ('pending_approval', 'rejected'), ('pending_approval', 'cancelled'),
-      ('confirmed', 'checked_in'), ('confirmed', 'no_show'), ('confirmed', 'cancelled'));
+      ('pending_approval', 'expired'),
+      ('confirmed', 'checked_in'), ('confirmed', 'no_show'), ('confirmed', 'cancelled'),
+      -- undone at the door, within the venue's undo window (private.check_status_change)
+      ('checked_in', 'confirmed'), ('no_show', 'confirmed'));
 end;
 $$;
 
@@ -2750,6 +2837,166 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.modify_booking(p_booking_id uuid, p_party_size integer DEFAULT NULL::integer, p_table_ids uuid[] DEFAULT NULL::uuid[], p_slot_id text DEFAULT NULL::text, p_reason text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_seen public.bookings;
+  v_booking public.bookings;
+  v_venue public.venues;
+  v_reason text := private.text_arg('reason', p_reason, 500);
+  v_guest boolean;
+  v_old_tables uuid[];
+  v_tables uuid[];
+  v_party int;
+  v_period tstzrange;
+  v_cap record;
+  v_override boolean := false;
+  v_added int;
+  v_totals record;
+  v_balance numeric(10, 2);
+begin
+  if p_booking_id is null or num_nonnulls(p_party_size, p_table_ids, p_slot_id) = 0 then
+    perform private.raise_error('INVALID_INPUT', 'name the booking and what to change: party size, tables or slot');
+  end if;
+  perform private.text_arg('slot_id', p_slot_id, 40);
+  select * into v_seen from public.bookings b where b.id = p_booking_id;
+  if not found then
+    perform private.raise_error('INVALID_INPUT', 'unknown booking', 'PT404');
+  end if;
+  select * into v_venue from public.venues v where v.id = v_seen.venue_id;
+  v_guest := private.api_role() = 'authenticated' and v_seen.customer_id is not distinct from private.my_customer_id()
+             and not private.is_venue_staff(v_seen.venue_id, 'host');
+  if not v_guest then
+    perform private.require_staff(v_seen.venue_id, 'host');
+  end if;
+
+  v_party := coalesce(p_party_size, v_seen.party_size);
+  if v_party not between 1 and 50 then
+    perform private.raise_error('INVALID_PARTY_SIZE', format('party size must be 1-50, got %s', v_party));
+  end if;
+  v_period := v_seen.period;
+  if p_slot_id is not null then
+    v_period := private.slot_range(v_seen.venue_id, v_seen.booking_date, p_slot_id);
+    if v_period is null then
+      perform private.raise_error('INVALID_INPUT', private.unknown_slot(v_seen.venue_id, p_slot_id), 'PT404');
+    end if;
+  end if;
+  if v_guest and private.now() > least(lower(v_seen.period), lower(v_period)) - v_venue.modify_cutoff then
+    perform private.raise_error('INVALID_TRANSITION', format(
+      'guests change a booking until %s before it starts; the venue can still change it', private.interval_text(v_venue.modify_cutoff)));
+  end if;
+  v_old_tables := array(select bt.table_id from public.booking_tables bt
+                        where bt.booking_id = v_seen.id and bt.released_at is null order by 1);
+  if p_table_ids is null then
+    v_tables := v_old_tables;
+  else
+    v_tables := private.requested_tables(v_venue, p_table_ids);
+  end if;
+  select c.capacity_min, c.capacity_max into v_cap from private.tables_capacity(v_seen.venue_id, v_tables) c;
+  if not found then
+    perform private.raise_error('INVALID_INPUT', 'these tables cannot be combined: pick a listed combination or neighbouring tables on one floor');
+  end if;
+  if v_party not between v_cap.capacity_min and v_cap.capacity_max then
+    -- beyond the rules: a manager's override, with aal2 and a reason
+    if v_reason is null or not (private.is_trusted() or private.is_venue_staff(v_seen.venue_id, 'manager')) then
+      perform private.raise_error('CAPACITY_MISMATCH', jsonb_build_object(
+        'party_size', v_party, 'capacity_min', v_cap.capacity_min, 'capacity_max', v_cap.capacity_max)::text);
+    end if;
+    perform private.require_staff(v_seen.venue_id, 'manager', true);
+    v_override := true;
+  end if;
+
+  -- The guest, then every table old and new, then the booking row: the locks' one order.
+  perform private.lock_tables(array(select distinct t from unnest(v_old_tables || v_tables) t order by 1),
+                              v_seen.booking_date, v_seen.customer_id);
+  select * into v_booking from public.bookings b where b.id = v_seen.id for update;
+  if (v_booking.status, v_booking.period) is distinct from (v_seen.status, v_seen.period)
+     or v_old_tables is distinct from array(select bt.table_id from public.booking_tables bt
+                                            where bt.booking_id = v_booking.id and bt.released_at is null order by 1) then
+    perform private.raise_error('INVALID_TRANSITION', 'the booking changed while this change was made: read it again');
+  end if;
+  if v_booking.status = 'held' then
+    perform private.require_live_hold(v_booking, 'changed');
+  elsif v_booking.status = 'pending_approval' then
+    perform private.require_open_request(v_booking);
+  elsif v_booking.status = 'checked_in' and v_guest or v_booking.status not in ('confirmed', 'checked_in') then
+    perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be changed', v_booking.status));
+  end if;
+  if (v_party, v_period, v_tables) is not distinct from (v_booking.party_size, v_booking.period, v_old_tables) then
+    return private.booking_result(v_booking);
+  end if;
+
+  perform private.expire_dead_holds(v_booking.venue_id, v_booking.booking_date, v_tables, v_period);
+  v_added := cardinality(v_tables) - cardinality(v_old_tables);
+  if v_added > 0 then
+    perform private.check_guest_limits(v_venue, v_booking.customer_id, v_booking.booking_date, v_added,
+      case when v_booking.status in ('held', 'pending_approval') then v_added else 0 end);
+  end if;
+  if not private.tables_free(v_booking.venue_id, v_booking.booking_date, v_tables, v_period, v_party, v_booking.id) then
+    perform private.refuse_taken(v_booking.venue_id, v_booking.booking_date, p_slot_id, v_period, v_party);
+  end if;
+
+  perform private.set_transaction_flag('booking_change', true);
+  -- New claims first: the kept tables' claims move to the new time, the added tables are claimed...
+  update public.booking_tables bt set period = v_period, claimed_at = now()
+   where bt.booking_id = v_booking.id and bt.released_at is null and bt.table_id = any (v_tables)
+     and bt.period <> v_period;
+  insert into public.booking_tables (venue_id, table_id, booking_id, booking_date, period, party_size,
+                                     is_exclusive, expires_at)
+  select v_booking.venue_id, t.id, v_booking.id, v_booking.booking_date, v_period, v_party, not t.is_shared,
+         private.claim_expiry(v_booking)
+  from public.venue_tables t
+  where t.venue_id = v_booking.venue_id and t.id = any (v_tables) and t.id <> all (v_old_tables);
+  -- ...then the tables it no longer needs are let go.
+  update public.booking_tables bt set is_active = false, expires_at = null, released_at = now()
+   where bt.booking_id = v_booking.id and bt.released_at is null and bt.table_id <> all (v_tables);
+  -- Events: every kept table at its new time, then every old table's old range (freed, so
+  -- offered to the waitlist at commit) unless the same table still covers it.
+  insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, booking_id, note, frees)
+  select v_booking.venue_id, v_booking.booking_date, c.period, c.table_id, 'booking_modified', v_booking.id,
+         v_reason, c.frees
+  from (select v_period as period, t as table_id, false as frees, 1 as ord
+        from unnest(v_tables) t where t = any (v_old_tables)
+        union all
+        select v_booking.period, t, true, 2
+        from unnest(v_old_tables) t where not (t = any (v_tables) and v_period @> v_booking.period)) c
+  order by c.ord, c.table_id;
+  insert into private.pending_nights (venue_id, booking_date) values (v_booking.venue_id, v_booking.booking_date)
+  on conflict do nothing;
+
+  select coalesce(sum(t.deposit), 0) as deposit, coalesce(sum(t.minimum_spend), 0) as minimum_spend into v_totals
+  from public.venue_tables t where t.venue_id = v_booking.venue_id and t.id = any (v_tables);
+  -- What was paid (or, past the hold, was owed) stays the reference: the balance takes the difference.
+  v_balance := v_booking.deposit_balance + case when v_booking.deposit_paid_at is not null or v_booking.status <> 'held'
+                                                then v_totals.deposit - v_booking.deposit_total else 0 end;
+  perform private.set_transaction_flag('capacity_override', v_override);
+  update public.bookings b
+     set party_size = v_party, period = v_period, deposit_total = v_totals.deposit,
+         minimum_spend_total = v_totals.minimum_spend, deposit_balance = v_balance
+   where b.id = v_booking.id;
+  perform private.set_transaction_flag('capacity_override', false);
+  perform private.set_transaction_flag('booking_change', false);
+
+  perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id,
+    case when v_override then 'booking_modified_override' else 'booking_modified' end,
+    v_booking.status::text, v_booking.status::text, coalesce(v_reason, 'booking_modified'),
+    jsonb_build_object(
+      'before', jsonb_build_object('party_size', v_booking.party_size, 'table_ids', to_jsonb(v_old_tables),
+                                   'starts_at', lower(v_booking.period), 'ends_at', upper(v_booking.period),
+                                   'deposit', v_booking.deposit_total, 'deposit_balance', v_booking.deposit_balance),
+      'after', jsonb_build_object('party_size', v_party, 'table_ids', to_jsonb(v_tables),
+                                  'starts_at', lower(v_period), 'ends_at', upper(v_period),
+                                  'deposit', v_totals.deposit, 'deposit_balance', v_balance),
+      'override', v_override));
+  select * into v_booking from public.bookings b where b.id = v_booking.id;
+  return private.booking_result(v_booking);
+end;
+$$;
+
+COMMENT ON FUNCTION private.modify_booking(p_booking_id uuid, p_party_size integer, p_table_ids uuid[], p_slot_id text, p_reason text) IS 'Change party, tables or slot (same night) atomically under hold rules; guest until the cutoff, host+ any time, manager+aal2 past capacity.';
+
 CREATE FUNCTION private.my_customer_id() RETURNS uuid
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
@@ -2839,6 +3086,29 @@ begin
   insert into private.pending_nights (venue_id, booking_date)
   select distinct n.venue_id, n.booking_date from new_rows n
   on conflict do nothing;
+  return null;
+end;
+$$;
+
+CREATE FUNCTION private.notify_requests_expired() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not exists (select 1 from new_rows n where n.status = 'expired' and n.status_reason = 'request_expired') then
+    return null;  -- most updates (every hold sweep) stop here
+  end if;
+  -- (old statuses from a map, not a join of the two transition tables: see private.claims_follow_booking)
+  with was as materialized (
+    select jsonb_object_agg(o.id, o.status) as status from old_rows o where o.status = 'pending_approval')
+  insert into public.notifications (venue_id, customer_id, kind, payload)
+  select n.venue_id, n.customer_id, 'request_expired', jsonb_build_object(
+           'booking_id', n.id, 'reference', n.reference, 'date', n.booking_date,
+           'starts_at', lower(n.period), 'expired_at', n.approval_expires_at)
+  from new_rows n
+  cross join was
+  where n.status = 'expired' and n.status_reason = 'request_expired' and was.status ? n.id::text
+  order by n.id;
   return null;
 end;
 $$;
@@ -3164,7 +3434,8 @@ begin
   return array['hold_created', 'waitlist_offer', 'late_deposit_re_held', 'booking_requested', 'booking_confirmed',
                  'booking_approved', 'approved_over_capacity', 'booking_rejected', 'booking_cancelled', 'forced_block',
                  'hold_expired', 'guest_checked_in', 'guest_no_show', 'table_blocked', 'table_unblocked',
-                 'manual_change', 'status_changed'];
+                 'manual_change', 'status_changed', 'request_expired', 'booking_modified', 'walk_in_seated',
+                 'check_in_undone', 'no_show_undone'];
 end;
 $$;
 
@@ -3232,7 +3503,8 @@ begin
     update public.bookings b set status = 'expired', status_reason = 'hold_expired' where b.id = p_booking_id;
   end if;
   select * into v_venue from public.venues v where v.id = v_booking.venue_id;
-  v_tables := array(select bt.table_id from public.booking_tables bt where bt.booking_id = p_booking_id order by 1);
+  v_tables := array(select bt.table_id from public.booking_tables bt
+                    where bt.booking_id = p_booking_id and bt.released_at is null order by 1);
 
   if v_booking.status in ('held', 'expired') then
     perform private.lock_tables(v_tables, v_booking.booking_date);
@@ -3503,6 +3775,34 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.requested_tables(p_venue public.venues, p_table_ids uuid[]) RETURNS uuid[]
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_tables uuid[];
+  v_found int;
+begin
+  select d.ids, (select count(*) from public.venue_tables t
+                 where t.venue_id = p_venue.id and t.id = any (d.ids) and t.is_active)
+    into v_tables, v_found
+  from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
+  if cardinality(v_tables) = 0 or cardinality(v_tables) <> cardinality(p_table_ids) then
+    perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
+  end if;
+  if cardinality(v_tables) > p_venue.max_tables_per_customer_night then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s tables per guest per night', p_venue.max_tables_per_customer_night));
+  end if;
+  if v_found <> cardinality(v_tables) then
+    perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
+  end if;
+  return v_tables;
+end;
+$$;
+
+COMMENT ON FUNCTION private.requested_tables(p_venue public.venues, p_table_ids uuid[]) IS 'The distinct sorted table ids a request names, checked against the venue (contract errors).';
+
 CREATE FUNCTION private.require_another_admin(p_venue_id uuid, p_user_id uuid, p_new_role text) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -3531,6 +3831,20 @@ begin
   end if;
 end;
 $$;
+
+CREATE FUNCTION private.require_open_request(p_booking public.bookings) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if p_booking.status = 'pending_approval' and p_booking.approval_expires_at <= private.now() then
+    perform private.raise_error('INVALID_TRANSITION', format('the request lapsed unanswered at %s',
+      private.local_text(p_booking.venue_id, p_booking.approval_expires_at)));
+  end if;
+end;
+$$;
+
+COMMENT ON FUNCTION private.require_open_request(p_booking public.bookings) IS 'INVALID_TRANSITION when a pending request is past its approval deadline.';
 
 CREATE FUNCTION private.require_role_name(p_role text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
@@ -3720,6 +4034,70 @@ begin
   delete from private.conflict_samples s where s.sampled_at < now() - interval '90 days';
 end;
 $$;
+
+CREATE FUNCTION private.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text DEFAULT NULL::text, p_payment_method text DEFAULT NULL::text, p_reason text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_reason text := private.text_arg('reason', p_reason, 500);
+  v_method text := private.text_arg('payment_method', p_payment_method, 20);
+  v_period tstzrange;
+  v_deposit numeric;
+  v_guest uuid;
+  v_result jsonb;
+  v_booking public.bookings;
+begin
+  perform private.staff_view_rank(p_venue_id, 'host');
+  if p_date is null or p_slot_id is null or p_table_ids is null or p_party_size is null then
+    perform private.raise_error('INVALID_INPUT', 'date, slot, tables and party size are required');
+  end if;
+  if v_method is not null and v_method not in ('cash', 'card_terminal', 'waived') then
+    perform private.raise_error('INVALID_INPUT', 'payment_method must be cash, card_terminal or waived');
+  end if;
+  perform private.text_arg('slot_id', p_slot_id, 40);
+  v_period := private.slot_range(p_venue_id, p_date, p_slot_id);
+  if v_period is null then
+    perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
+  end if;
+  if not (private.now() >= lower(v_period) - interval '1 hour' and private.now() < upper(v_period)) then
+    perform private.raise_error('INVALID_TRANSITION', format('walk-ins are seated from an hour before %s until %s',
+      private.local_text(p_venue_id, lower(v_period)), private.local_text(p_venue_id, upper(v_period))));
+  end if;
+  select coalesce(sum(t.deposit), 0) into v_deposit
+  from public.venue_tables t where t.venue_id = p_venue_id and t.id = any (p_table_ids);
+  if v_deposit > 0 and v_method is null then
+    perform private.raise_error('INVALID_INPUT', format(
+      'a deposit of %s is due: take it (cash or card_terminal), or a manager waives it (waived, with a reason)', v_deposit));
+  elsif v_deposit > 0 and v_method = 'waived' then
+    perform private.require_staff(p_venue_id, 'manager', true);
+    perform private.required_reason(v_reason);
+  elsif v_deposit > 0 and v_reason is null then
+    v_reason := 'taken at the door';
+  end if;
+
+  v_guest := private.create_guest(p_venue_id, p_full_name, p_phone);
+  perform private.set_transaction_flag('walk_in', true);  -- the booking rules' walk-in: checked here
+  v_result := private.hold_tables(p_venue_id, p_date, p_slot_id, p_table_ids, p_party_size, p_customer_id => v_guest,
+                                  p_extra => jsonb_build_object('status', 'checked_in', 'reason', 'walk_in_seated'));
+  select * into v_booking from public.bookings b where b.id = (v_result ->> 'booking_id')::uuid;
+  if v_booking.deposit_total > 0 and v_method = 'waived' then
+    update public.bookings b set deposit_total = 0 where b.id = v_booking.id returning * into v_booking;
+    perform private.write_audit(p_venue_id, 'booking', v_booking.id, 'deposit_waived', 'checked_in', 'checked_in',
+      v_reason, jsonb_build_object('amount', v_deposit));
+  elsif v_booking.deposit_total > 0 then
+    v_booking := private.mark_deposit_paid(v_booking.id, null, v_method);
+    perform private.write_audit(p_venue_id, 'booking', v_booking.id, 'deposit_paid_in_person', 'checked_in',
+      'checked_in', v_reason, jsonb_build_object('method', v_method, 'amount', v_booking.deposit_total));
+  end if;
+  perform private.set_transaction_flag('walk_in', false);
+  return private.booking_result(v_booking)
+      || jsonb_build_object('guest_id', v_guest, 'arrived_count', v_booking.arrived_count,
+                            'deposit_waived', v_deposit > 0 and v_method = 'waived');
+end;
+$$;
+
+COMMENT ON FUNCTION private.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text, p_payment_method text, p_reason text) IS 'Host+: a walk-in guest, the tables and a checked_in booking in one call; deposit taken at the venue or waived by a manager (aal2).';
 
 CREATE FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
@@ -4045,13 +4423,13 @@ begin
            'starts_at', lower(p_booking.period), 'ends_at', upper(p_booking.period),
            'starts_local', to_char(lower(p_booking.period) at time zone v_tz, 'HH24:MI'),
            'ends_local', to_char(upper(p_booking.period) at time zone v_tz, 'HH24:MI'),
-           'timezone', v_tz, 'party_size', p_booking.party_size,
+           'timezone', v_tz, 'party_size', p_booking.party_size, 'arrived_count', p_booking.arrived_count,
            'table_numbers', coalesce(jsonb_agg(t.table_number order by t.table_number), '[]'::jsonb),
            'table_ids', coalesce(jsonb_agg(t.id order by t.table_number), '[]'::jsonb),
            'floors', coalesce((select jsonb_agg(distinct f.name) from public.floors f
                                where f.id in (select t2.floor_id from public.venue_tables t2
                                               join public.booking_tables bt2 on bt2.table_id = t2.id
-                                              where bt2.booking_id = p_booking.id)), '[]'::jsonb),
+                                              where bt2.booking_id = p_booking.id and bt2.released_at is null)), '[]'::jsonb),
            'guest_id', p_booking.customer_id,
            'guest_name', coalesce(c.full_name, 'Guest'),
            'occasion', p_booking.occasion,
@@ -4067,8 +4445,8 @@ begin
             else '{}'::jsonb end
     into v_result
   from public.customers c
-  left join public.booking_tables bt on bt.booking_id = p_booking.id
-    -- a booking's tables: its live claims, or every claim it ever had once it has ended
+  left join public.booking_tables bt on bt.booking_id = p_booking.id and bt.released_at is null
+    -- a booking's tables: its live claims, or every claim it had at the end once it has ended
     and (bt.is_active or p_booking.status not in ('held', 'pending_approval', 'confirmed', 'checked_in'))
   left join public.venue_tables t on t.id = bt.table_id
   where c.id = p_booking.customer_id
@@ -4143,6 +4521,9 @@ begin
   end if;
   if not v_booking.status::text = any (p_from) then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', v_booking.status, p_to));
+  end if;
+  if p_to in ('confirmed', 'rejected') then
+    perform private.require_open_request(v_booking);
   end if;
   return private.set_status(v_booking, p_to, p_reason, p_note);
 end;
@@ -4272,7 +4653,7 @@ begin
 end;
 $$;
 
-CREATE FUNCTION private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange, p_party_size integer) RETURNS boolean
+CREATE FUNCTION private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange, p_party_size integer, p_except_booking uuid DEFAULT NULL::uuid) RETURNS boolean
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
@@ -4281,13 +4662,15 @@ begin
   return (
   select not exists (select 1 from public.booking_tables bt
                      where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = any (p_table_ids)
-                       and bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period)
+                       and bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
+                       and (p_except_booking is null or bt.booking_id is distinct from p_except_booking))
      and not exists (select 1 from public.venue_tables t
                      where t.id = any (p_table_ids) and t.is_shared
                        and p_party_size + coalesce((select sum(bt.party_size) from public.booking_tables bt
                              where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
                                and not bt.is_exclusive
-                               and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period), 0)
+                               and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
+                               and (p_except_booking is null or bt.booking_id is distinct from p_except_booking)), 0)
                            > t.capacity_max));
 end;
 $$;
@@ -4361,6 +4744,55 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.undo_check_in(p_booking_id uuid, p_reason text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select private.undo_status(p_booking_id, 'checked_in', private.text_arg('reason', p_reason, 500)) $$;
+
+COMMENT ON FUNCTION private.undo_check_in(p_booking_id uuid, p_reason text) IS 'checked_in -> confirmed (door+), within the venue''s undo window.';
+
+CREATE FUNCTION private.undo_no_show(p_booking_id uuid, p_reason text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select private.undo_status(p_booking_id, 'no_show', private.text_arg('reason', p_reason, 500)) $$;
+
+COMMENT ON FUNCTION private.undo_no_show(p_booking_id uuid, p_reason text) IS 'no_show -> confirmed (host+), within the venue''s undo window, if its tables are still free.';
+
+CREATE FUNCTION private.undo_status(p_booking_id uuid, p_from text, p_reason text) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_booking public.bookings;
+  v_role text := case p_from when 'checked_in' then 'door' else 'host' end;
+  v_tables uuid[];
+begin
+  if p_booking_id is null then
+    perform private.raise_error('INVALID_INPUT', 'booking id is required');
+  end if;
+  select * into v_booking from public.bookings b where b.id = p_booking_id;
+  if not found then
+    perform private.raise_error('INVALID_INPUT', 'unknown booking', 'PT404');
+  end if;
+  perform private.require_staff(v_booking.venue_id, v_role);
+  if v_booking.status = 'no_show' and p_from = 'no_show' then
+    v_tables := array(select bt.table_id from public.booking_tables bt
+                      where bt.booking_id = v_booking.id and bt.released_at is null order by 1);
+    perform private.lock_tables(v_tables, v_booking.booking_date, v_booking.customer_id);
+    perform private.expire_dead_holds(v_booking.venue_id, v_booking.booking_date, v_tables, v_booking.period);
+    if not private.tables_free(v_booking.venue_id, v_booking.booking_date, v_tables, v_booking.period,
+                               v_booking.party_size, v_booking.id) then
+      perform private.refuse_taken(v_booking.venue_id, v_booking.booking_date, null, v_booking.period, v_booking.party_size);
+    end if;
+  end if;
+  return private.staff_transition(p_booking_id, 'confirmed', array[p_from], v_role,
+                                  case p_from when 'checked_in' then 'check_in_undone' else 'no_show_undone' end,
+                                  false, p_reason);
+end;
+$$;
+
+COMMENT ON FUNCTION private.undo_status(p_booking_id uuid, p_from text, p_reason text) IS 'checked_in or no_show -> confirmed within the venue''s undo window; a no-show takes its tables again.';
+
 CREATE FUNCTION private.unknown_slot(p_venue_id uuid, p_slot_id text) RETURNS text
     LANGUAGE sql STABLE
     SET search_path TO ''
@@ -4400,11 +4832,12 @@ begin
     update public.venues v
        set (name, timezone, opens_at, closes_at, open_days, hold_ttl, requires_approval, booking_horizon, min_age,
             max_tables_per_customer_night, max_held_tables_per_customer, max_waitlist_entries_per_night,
-            max_open_waitlist_entries, cancellation_window, waitlist_offer_ttl)
+            max_open_waitlist_entries, cancellation_window, waitlist_offer_ttl, modify_cutoff, approval_ttl,
+            undo_window)
          = (select r.name, r.timezone, r.opens_at, r.closes_at, r.open_days, r.hold_ttl, r.requires_approval,
                    r.booking_horizon, r.min_age, r.max_tables_per_customer_night, r.max_held_tables_per_customer,
                    r.max_waitlist_entries_per_night, r.max_open_waitlist_entries,
-                   r.cancellation_window, r.waitlist_offer_ttl
+                   r.cancellation_window, r.waitlist_offer_ttl, r.modify_cutoff, r.approval_ttl, r.undo_window
             from jsonb_populate_record(v_before, p_settings) r)
      where v.id = p_venue_id
     returning * into v_after;
@@ -4442,6 +4875,11 @@ declare
 begin
   new.updated_at := now();
   new.updated_by := (select auth.uid());
+  if tg_op = 'INSERT' then
+    new.status_changed_at := v_now;
+    new.status_changed_by := new.updated_by;
+    new.arrived_count := case when new.status = 'checked_in' then coalesce(new.arrived_count, new.party_size) end;
+  end if;
   if (case when tg_op = 'INSERT' then num_nonnulls(new.deposit_paid_at, new.payment_reference, new.payment_method) > 0
            else (new.deposit_paid_at, new.payment_reference, new.payment_method)
                 is distinct from (old.deposit_paid_at, old.payment_reference, old.payment_method) end)
@@ -4449,7 +4887,8 @@ begin
     perform private.raise_error('NOT_AUTHORIZED',
       'a deposit is paid by the payment webhook, or recorded by staff with record_payment');
   end if;
-  if tg_op = 'INSERT' and new.status is distinct from 'held' then
+  if tg_op = 'INSERT' and new.status is distinct from 'held'
+     and not (new.status = 'checked_in' and private.has_transaction_flag('walk_in')) then
     -- a booking written in a later status passes the rules of getting there from a hold
     v_from := new;
     v_from.status := 'held';
@@ -4457,9 +4896,12 @@ begin
     new := private.check_status_change(v_from, new);
   end if;
   if tg_op = 'UPDATE' then
-    perform private.check_terms_change(old, new);
-    if (new.venue_id, new.booking_date, new.period) is distinct from (old.venue_id, old.booking_date, old.period) then
-      perform private.raise_error('INVALID_TRANSITION', 'a booking keeps its venue, night and time: cancel it and book again');
+    if not private.has_transaction_flag('booking_change') and not private.has_transaction_flag('walk_in') then
+      perform private.check_terms_change(old, new);
+    end if;
+    if (new.venue_id, new.booking_date) is distinct from (old.venue_id, old.booking_date)
+       or (new.period is distinct from old.period and not private.has_transaction_flag('booking_change')) then
+      perform private.raise_error('INVALID_TRANSITION', 'a booking keeps its venue, night and time: change it with modify_booking');
     end if;
     if new.status is distinct from old.status then
       new := private.check_status_change(old, new);
@@ -4467,14 +4909,14 @@ begin
     if new.party_size is distinct from old.party_size and new.party_size between 1 and 50
        and not private.has_transaction_flag('capacity_override') then
       select * into v_capacity from private.tables_capacity(new.venue_id,
-        array(select bt.table_id from public.booking_tables bt where bt.booking_id = new.id));
+        array(select bt.table_id from public.booking_tables bt where bt.booking_id = new.id and bt.released_at is null));
       if not new.party_size between v_capacity.capacity_min and v_capacity.capacity_max then
         perform private.raise_error('CAPACITY_MISMATCH', jsonb_build_object(
           'party_size', new.party_size, 'capacity_min', v_capacity.capacity_min,
           'capacity_max', v_capacity.capacity_max)::text);
       end if;
     end if;
-    if (new.party_size, new.customer_id) is not distinct from (old.party_size, old.customer_id) then
+    if (new.party_size, new.customer_id, new.period) is not distinct from (old.party_size, old.customer_id, old.period) then
       return new;
     end if;
   end if;
@@ -4517,7 +4959,7 @@ CREATE FUNCTION private.venue_setting_names() RETURNS text[]
   select array['name', 'timezone', 'opens_at', 'closes_at', 'open_days', 'hold_ttl', 'requires_approval',
                'booking_horizon', 'min_age', 'max_tables_per_customer_night', 'max_held_tables_per_customer',
                'max_waitlist_entries_per_night', 'max_open_waitlist_entries',
-               'cancellation_window', 'waitlist_offer_ttl']
+               'cancellation_window', 'waitlist_offer_ttl', 'modify_cutoff', 'approval_ttl', 'undo_window']
 $$;
 
 COMMENT ON FUNCTION private.venue_setting_names() IS 'The venues columns update_venue_settings may change.';
@@ -4615,12 +5057,12 @@ CREATE FUNCTION public.cancel_booking(p_booking_id uuid DEFAULT NULL::uuid, p_re
 
 COMMENT ON FUNCTION public.cancel_booking(p_booking_id uuid, p_reason text, p_reference text) IS 'Open booking (by id or reference) -> cancelled (its guest, or host+); says whether a paid deposit is refundable.';
 
-CREATE FUNCTION public.check_in_booking(p_booking_id uuid DEFAULT NULL::uuid, p_reference text DEFAULT NULL::text) RETURNS jsonb
+CREATE FUNCTION public.check_in_booking(p_booking_id uuid DEFAULT NULL::uuid, p_reference text DEFAULT NULL::text, p_arrived_count integer DEFAULT NULL::integer) RETURNS jsonb
     LANGUAGE sql
     SET search_path TO ''
-    AS $$ select private.check_in_booking(private.booking_id_for(p_booking_id, p_reference)) $$;
+    AS $$ select private.check_in_booking(private.booking_id_for(p_booking_id, p_reference), p_arrived_count) $$;
 
-COMMENT ON FUNCTION public.check_in_booking(p_booking_id uuid, p_reference text) IS 'confirmed -> checked_in (door+), by id or reference.';
+COMMENT ON FUNCTION public.check_in_booking(p_booking_id uuid, p_reference text, p_arrived_count integer) IS 'confirmed -> checked_in (door+), by id or reference, with how many arrived; a repeat says when and by whom.';
 
 CREATE FUNCTION public.check_table_availability(table_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, exclude_booking_id uuid DEFAULT NULL::uuid) RETURNS boolean
     LANGUAGE sql STABLE
@@ -4794,6 +5236,16 @@ CREATE FUNCTION public.mark_no_show(p_booking_id uuid DEFAULT NULL::uuid, p_refe
 
 COMMENT ON FUNCTION public.mark_no_show(p_booking_id uuid, p_reference text) IS 'confirmed -> no_show (host+), once the booking has started; by id or reference.';
 
+CREATE FUNCTION public.modify_booking(p_booking_id uuid DEFAULT NULL::uuid, p_party_size integer DEFAULT NULL::integer, p_table_ids uuid[] DEFAULT NULL::uuid[], p_slot_id text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_reference text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  select private.modify_booking(private.booking_id_for(p_booking_id, p_reference), p_party_size, p_table_ids,
+                                p_slot_id, p_reason)
+$$;
+
+COMMENT ON FUNCTION public.modify_booking(p_booking_id uuid, p_party_size integer, p_table_ids uuid[], p_slot_id text, p_reason text, p_reference text) IS 'Change a booking''s party size, tables or slot (same night) atomically, refused like a hold; by id or reference.';
+
 CREATE FUNCTION public.record_payment(p_booking_id uuid, p_method text, p_reason text) RETURNS jsonb
     LANGUAGE sql
     SET search_path TO ''
@@ -4846,6 +5298,16 @@ CREATE FUNCTION public.revoke_invitation(p_invitation_id uuid) RETURNS jsonb
 
 COMMENT ON FUNCTION public.revoke_invitation(p_invitation_id uuid) IS 'Admin (aal2): revoke an open invitation; its token stops working.';
 
+CREATE FUNCTION public.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text DEFAULT NULL::text, p_payment_method text DEFAULT NULL::text, p_reason text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  select private.seat_walk_in(p_venue_id, p_date, p_slot_id, p_table_ids, p_party_size, p_full_name, p_phone,
+                              p_payment_method, p_reason)
+$$;
+
+COMMENT ON FUNCTION public.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text, p_payment_method text, p_reason text) IS 'Staff (host+): seat a walk-in: a guest, the tables and a checked_in booking in one call (deposit taken or waived).';
+
 CREATE FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) RETURNS jsonb
     LANGUAGE sql
     SET search_path TO ''
@@ -4873,6 +5335,20 @@ CREATE FUNCTION public.unblock_tables(p_block_ids uuid[], p_reason text DEFAULT 
     AS $$ select private.unblock_tables(p_block_ids, p_reason) $$;
 
 COMMENT ON FUNCTION public.unblock_tables(p_block_ids uuid[], p_reason text) IS 'Lift staff blocks (host+).';
+
+CREATE FUNCTION public.undo_check_in(p_booking_id uuid DEFAULT NULL::uuid, p_reason text DEFAULT NULL::text, p_reference text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.undo_check_in(private.booking_id_for(p_booking_id, p_reference), p_reason) $$;
+
+COMMENT ON FUNCTION public.undo_check_in(p_booking_id uuid, p_reason text, p_reference text) IS 'checked_in -> confirmed (door+) within the venue''s undo window; by id or reference.';
+
+CREATE FUNCTION public.undo_no_show(p_booking_id uuid DEFAULT NULL::uuid, p_reason text DEFAULT NULL::text, p_reference text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.undo_no_show(private.booking_id_for(p_booking_id, p_reference), p_reason) $$;
+
+COMMENT ON FUNCTION public.undo_no_show(p_booking_id uuid, p_reason text, p_reference text) IS 'no_show -> confirmed (host+) within the venue''s undo window; by id or reference.';
 
 CREATE FUNCTION public.update_venue_settings(p_venue_id uuid, p_settings jsonb) RETURNS jsonb
     LANGUAGE sql
@@ -5096,7 +5572,10 @@ CREATE TABLE public.booking_tables (
     is_exclusive boolean DEFAULT true NOT NULL,
     is_active boolean DEFAULT true NOT NULL,
     expires_at timestamp with time zone,
-    CONSTRAINT booking_tables_check CHECK (((booking_id IS NULL) <> (block_id IS NULL)))
+    released_at timestamp with time zone,
+    claimed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT booking_tables_check CHECK (((booking_id IS NULL) <> (block_id IS NULL))),
+    CONSTRAINT booking_tables_released_inactive CHECK (((released_at IS NULL) OR ((booking_id IS NOT NULL) AND (NOT is_active))))
 );
 
 COMMENT ON TABLE public.booking_tables IS 'Claims of tables by bookings or blocks. No two active exclusive claims on one table overlap (exclusion constraint).';
@@ -5155,10 +5634,10 @@ CREATE TABLE public.notifications (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     read_at timestamp with time zone,
     CONSTRAINT notifications_check CHECK (((customer_id IS NOT NULL) OR (kind = 'staff_invitation'::text))),
-    CONSTRAINT notifications_kind_check CHECK ((kind = ANY (ARRAY['waitlist_offer'::text, 'booking_cancelled_by_venue'::text, 'staff_invitation'::text])))
+    CONSTRAINT notifications_kind_check CHECK ((kind = ANY (ARRAY['waitlist_offer'::text, 'booking_cancelled_by_venue'::text, 'staff_invitation'::text, 'request_expired'::text])))
 );
 
-COMMENT ON TABLE public.notifications IS 'Messages for guests (waitlist offers, cancellations by the venue) for the app to show or send, and staff invitations to an address.';
+COMMENT ON TABLE public.notifications IS 'Messages for guests (waitlist offers, cancellations by the venue, requests that lapsed) for the app to show or send, and staff invitations to an address.';
 
 ALTER TABLE public.notifications ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.notifications_id_seq
@@ -5415,6 +5894,8 @@ CREATE INDEX bookings_held_expiry_idx ON public.bookings USING btree (hold_expir
 
 CREATE UNIQUE INDEX bookings_idempotency_key ON public.bookings USING btree (customer_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
 
+CREATE INDEX bookings_pending_expiry_idx ON public.bookings USING btree (approval_expires_at) WHERE (status = 'pending_approval'::public.booking_status);
+
 CREATE INDEX bookings_promoter_idx ON public.bookings USING btree (venue_id, promoter_code) WHERE (promoter_code IS NOT NULL);
 
 CREATE INDEX bookings_reconciled_from_idx ON public.bookings USING btree (reconciled_from) WHERE (reconciled_from IS NOT NULL);
@@ -5476,6 +5957,8 @@ CREATE TRIGGER booking_tables_never_truncated BEFORE TRUNCATE ON public.booking_
 CREATE TRIGGER bookings_claims_follow AFTER UPDATE ON public.bookings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.claims_follow_booking();
 
 CREATE TRIGGER bookings_emit_events AFTER UPDATE ON public.bookings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.booking_status_event();
+
+CREATE TRIGGER bookings_notify_requests_expired AFTER UPDATE ON public.bookings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.notify_requests_expired();
 
 CREATE TRIGGER bookings_status_changed AFTER INSERT ON public.bookings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.booking_status_changed();
 
@@ -5784,6 +6267,16 @@ GRANT SELECT(reconciled_from) ON TABLE public.bookings TO authenticated;
 
 GRANT SELECT(refund_status) ON TABLE public.bookings TO authenticated;
 
+GRANT SELECT(approval_expires_at) ON TABLE public.bookings TO authenticated;
+
+GRANT SELECT(status_changed_at) ON TABLE public.bookings TO authenticated;
+
+GRANT SELECT(status_changed_by) ON TABLE public.bookings TO authenticated;
+
+GRANT SELECT(arrived_count) ON TABLE public.bookings TO authenticated;
+
+GRANT SELECT(deposit_balance) ON TABLE public.bookings TO authenticated;
+
 REVOKE ALL ON FUNCTION private.audit_override(p_booking public.bookings, p_action text, p_reason text, p_detail jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.block_changed() FROM PUBLIC;
@@ -5834,11 +6327,11 @@ GRANT SELECT ON TABLE public.venues TO anon;
 GRANT SELECT ON TABLE public.venues TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.venues TO service_role;
 
-REVOKE ALL ON FUNCTION private.check_guest_limits(p_venue public.venues, p_customer_id uuid, p_night date, p_tables integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.check_guest_limits(p_venue public.venues, p_customer_id uuid, p_night date, p_tables integer, p_open_tables integer) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.check_in_booking(p_booking_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.check_in_booking(p_booking_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION private.check_in_booking(p_booking_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION private.check_in_booking(p_booking_id uuid, p_arrived_count integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.check_in_booking(p_booking_id uuid, p_arrived_count integer) TO authenticated;
+GRANT ALL ON FUNCTION private.check_in_booking(p_booking_id uuid, p_arrived_count integer) TO service_role;
 
 REVOKE ALL ON FUNCTION private.check_status_change(p_old public.bookings, INOUT p_new public.bookings) FROM PUBLIC;
 
@@ -5855,6 +6348,8 @@ REVOKE ALL ON FUNCTION private.claim_booking(p_reference text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.claim_booking(p_reference text) TO authenticated;
 
 REVOKE ALL ON FUNCTION private.claim_changed_event() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.claim_expiry(p_booking public.bookings) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.claim_follows_owner() FROM PUBLIC;
 
@@ -5968,9 +6463,9 @@ GRANT ALL ON FUNCTION private.handle_stripe_event(p_event jsonb) TO service_role
 
 REVOKE ALL ON FUNCTION private.has_transaction_flag(p_flag text) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange) TO authenticated;
-GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange) TO service_role;
+REVOKE ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb) TO authenticated;
+GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb) TO service_role;
 
 REVOKE ALL ON FUNCTION private.idempotency_begin(p_key text, p_route text, p_request jsonb, p_ttl interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.idempotency_begin(p_key text, p_route text, p_request jsonb, p_ttl interval) TO authenticated;
@@ -6058,6 +6553,10 @@ REVOKE ALL ON FUNCTION private.may_report_on(p_venue_id uuid, p_night date) FROM
 
 REVOKE ALL ON FUNCTION private.may_see_payment(p_booking public.bookings) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.modify_booking(p_booking_id uuid, p_party_size integer, p_table_ids uuid[], p_slot_id text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.modify_booking(p_booking_id uuid, p_party_size integer, p_table_ids uuid[], p_slot_id text, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION private.modify_booking(p_booking_id uuid, p_party_size integer, p_table_ids uuid[], p_slot_id text, p_reason text) TO service_role;
+
 REVOKE ALL ON FUNCTION private.my_customer_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.my_customer_id() TO anon;
 GRANT ALL ON FUNCTION private.my_customer_id() TO authenticated;
@@ -6073,6 +6572,8 @@ GRANT ALL ON FUNCTION private.night_key(p_night date) TO service_role;
 REVOKE ALL ON FUNCTION private.night_range(p_venue_id uuid, p_night date) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.note_venue_night() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.notify_requests_expired() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.now() FROM PUBLIC;
 
@@ -6155,9 +6656,13 @@ GRANT ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date
 
 REVOKE ALL ON FUNCTION private.request_id() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.requested_tables(p_venue public.venues, p_table_ids uuid[]) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.require_another_admin(p_venue_id uuid, p_user_id uuid, p_new_role text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.require_open_request(p_booking public.bookings) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.require_role_name(p_role text) FROM PUBLIC;
 
@@ -6178,6 +6683,10 @@ GRANT ALL ON FUNCTION private.revoke_invitation(p_invitation_id uuid) TO service
 REVOKE ALL ON FUNCTION private.revoke_invitations_sent_by(p_venue_id uuid, p_user_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.sample_conflicts() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text, p_payment_method text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text, p_payment_method text, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION private.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text, p_payment_method text, p_reason text) TO service_role;
 
 REVOKE ALL ON FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO authenticated;
@@ -6227,7 +6736,7 @@ REVOKE ALL ON FUNCTION private.table_state(p_status public.booking_status) FROM 
 
 REVOKE ALL ON FUNCTION private.tables_capacity(p_venue_id uuid, p_table_ids uuid[]) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange, p_party_size integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange, p_party_size integer, p_except_booking uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.tables_terms(p_booking_id uuid, OUT deposit numeric, OUT minimum_spend numeric) FROM PUBLIC;
 
@@ -6238,6 +6747,16 @@ REVOKE ALL ON FUNCTION private.try_lock_tables(p_table_ids uuid[], p_night date)
 REVOKE ALL ON FUNCTION private.unblock_tables(p_block_ids uuid[], p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.unblock_tables(p_block_ids uuid[], p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION private.unblock_tables(p_block_ids uuid[], p_reason text) TO service_role;
+
+REVOKE ALL ON FUNCTION private.undo_check_in(p_booking_id uuid, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.undo_check_in(p_booking_id uuid, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION private.undo_check_in(p_booking_id uuid, p_reason text) TO service_role;
+
+REVOKE ALL ON FUNCTION private.undo_no_show(p_booking_id uuid, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.undo_no_show(p_booking_id uuid, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION private.undo_no_show(p_booking_id uuid, p_reason text) TO service_role;
+
+REVOKE ALL ON FUNCTION private.undo_status(p_booking_id uuid, p_from text, p_reason text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.unknown_slot(p_venue_id uuid, p_slot_id text) FROM PUBLIC;
 
@@ -6283,9 +6802,9 @@ REVOKE ALL ON FUNCTION public.cancel_booking(p_booking_id uuid, p_reason text, p
 GRANT ALL ON FUNCTION public.cancel_booking(p_booking_id uuid, p_reason text, p_reference text) TO authenticated;
 GRANT ALL ON FUNCTION public.cancel_booking(p_booking_id uuid, p_reason text, p_reference text) TO service_role;
 
-REVOKE ALL ON FUNCTION public.check_in_booking(p_booking_id uuid, p_reference text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.check_in_booking(p_booking_id uuid, p_reference text) TO authenticated;
-GRANT ALL ON FUNCTION public.check_in_booking(p_booking_id uuid, p_reference text) TO service_role;
+REVOKE ALL ON FUNCTION public.check_in_booking(p_booking_id uuid, p_reference text, p_arrived_count integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.check_in_booking(p_booking_id uuid, p_reference text, p_arrived_count integer) TO authenticated;
+GRANT ALL ON FUNCTION public.check_in_booking(p_booking_id uuid, p_reference text, p_arrived_count integer) TO service_role;
 
 REVOKE ALL ON FUNCTION public.check_table_availability(table_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, exclude_booking_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.check_table_availability(table_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, exclude_booking_id uuid) TO anon;
@@ -6382,6 +6901,10 @@ REVOKE ALL ON FUNCTION public.mark_no_show(p_booking_id uuid, p_reference text) 
 GRANT ALL ON FUNCTION public.mark_no_show(p_booking_id uuid, p_reference text) TO authenticated;
 GRANT ALL ON FUNCTION public.mark_no_show(p_booking_id uuid, p_reference text) TO service_role;
 
+REVOKE ALL ON FUNCTION public.modify_booking(p_booking_id uuid, p_party_size integer, p_table_ids uuid[], p_slot_id text, p_reason text, p_reference text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.modify_booking(p_booking_id uuid, p_party_size integer, p_table_ids uuid[], p_slot_id text, p_reason text, p_reference text) TO authenticated;
+GRANT ALL ON FUNCTION public.modify_booking(p_booking_id uuid, p_party_size integer, p_table_ids uuid[], p_slot_id text, p_reason text, p_reference text) TO service_role;
+
 REVOKE ALL ON FUNCTION public.record_payment(p_booking_id uuid, p_method text, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.record_payment(p_booking_id uuid, p_method text, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION public.record_payment(p_booking_id uuid, p_method text, p_reason text) TO service_role;
@@ -6409,6 +6932,10 @@ REVOKE ALL ON FUNCTION public.revoke_invitation(p_invitation_id uuid) FROM PUBLI
 GRANT ALL ON FUNCTION public.revoke_invitation(p_invitation_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.revoke_invitation(p_invitation_id uuid) TO service_role;
 
+REVOKE ALL ON FUNCTION public.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text, p_payment_method text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text, p_payment_method text, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION public.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text, p_payment_method text, p_reason text) TO service_role;
+
 REVOKE ALL ON FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO authenticated;
 GRANT ALL ON FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO service_role;
@@ -6424,6 +6951,14 @@ GRANT ALL ON FUNCTION public.submit_booking(p_booking_id uuid, p_payment_referen
 REVOKE ALL ON FUNCTION public.unblock_tables(p_block_ids uuid[], p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.unblock_tables(p_block_ids uuid[], p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION public.unblock_tables(p_block_ids uuid[], p_reason text) TO service_role;
+
+REVOKE ALL ON FUNCTION public.undo_check_in(p_booking_id uuid, p_reason text, p_reference text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.undo_check_in(p_booking_id uuid, p_reason text, p_reference text) TO authenticated;
+GRANT ALL ON FUNCTION public.undo_check_in(p_booking_id uuid, p_reason text, p_reference text) TO service_role;
+
+REVOKE ALL ON FUNCTION public.undo_no_show(p_booking_id uuid, p_reason text, p_reference text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.undo_no_show(p_booking_id uuid, p_reason text, p_reference text) TO authenticated;
+GRANT ALL ON FUNCTION public.undo_no_show(p_booking_id uuid, p_reason text, p_reference text) TO service_role;
 
 REVOKE ALL ON FUNCTION public.update_venue_settings(p_venue_id uuid, p_settings jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.update_venue_settings(p_venue_id uuid, p_settings jsonb) TO authenticated;

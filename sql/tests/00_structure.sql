@@ -25,7 +25,7 @@ select has_function('public', 'submit_booking', array['uuid', 'text'], 'submit_b
 select has_function('public', 'approve_booking', array['uuid', 'text'], 'approve_booking');
 select has_function('public', 'reject_booking', array['uuid', 'text'], 'reject_booking');
 select has_function('public', 'cancel_booking', array['uuid', 'text', 'text'], 'cancel_booking (by id or reference)');
-select has_function('public', 'check_in_booking', array['uuid', 'text'], 'check_in_booking (by id or reference)');
+select has_function('public', 'check_in_booking', array['uuid', 'text', 'integer'], 'check_in_booking (by id or reference, with arrivals)');
 select has_function('public', 'mark_no_show', array['uuid', 'text'], 'mark_no_show (by id or reference)');
 select has_function('public', 'block_tables', array['uuid', 'date', 'uuid[]', 'text', 'text', 'text', 'timestamp with time zone', 'boolean'], 'block_tables');
 select has_function('public', 'unblock_tables', array['uuid[]', 'text'], 'unblock_tables');

@@ -99,6 +99,17 @@ insert into expected_table_access values
   ('staff_invitations',  'update', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
   ('staff_invitations',  'delete', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny');
 
+-- A booking's life after it is made: Ann's late booking (inside her change cutoff), and Bob's
+-- bookings checked in and marked a no-show a moment ago (inside the undo window).
+update public.venues set modify_cutoff = interval '1 hour' where id = tests.venue();
+insert into fx values
+  ('ann_late', tests.fixture_booking('ann', tests.venue(), tests.tbl(2), 3, 'slot_23_30')),
+  ('bob_seated', tests.fixture_booking('bob', tests.venue(), tests.tbl(4), 4)),
+  ('bob_no_show', tests.fixture_booking('bob', tests.venue(), tests.tbl(6), 6));
+select tests.pay(tests.fx('bob_seated'), 'pi_bob_seated'), tests.pay(tests.fx('bob_no_show'), 'pi_bob_no_show');
+select public.approve_booking(tests.fx('bob_seated')), public.approve_booking(tests.fx('bob_no_show'));
+select public.check_in_booking(tests.fx('bob_seated')), public.mark_no_show(tests.fx('bob_no_show'));
+
 -- Each RPC with one call that succeeds for a caller who may make it (fixture ids by name).
 create temp table expected_rpc_access (
   rpc text, call text, anon text, customer text, stranger text, door text, host text, manager text,
@@ -208,7 +219,19 @@ insert into expected_rpc_access values
   ('remove_staff', $$select public.remove_staff(tests.venue(), tests.staff('door'))$$,
                                'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny'),
   ('set_staff_role', $$select public.set_staff_role(tests.venue(), tests.staff('door'), 'host')$$,
-                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny');
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny'),
+  -- a booking's guest (until the venue's cutoff) and host+ change it; the door seats walk-ins
+  -- with host+, a waived deposit is a manager's override; door+ undo a check-in, host+ a no-show
+  ('modify_booking', $$select public.modify_booking(tests.fx('ann_late'), 4)$$,
+                               'deny', 'allow','deny', 'deny', 'allow','allow','allow','allow','allow','deny', 'allow', 'deny'),
+  ('seat_walk_in', $$select public.seat_walk_in(tests.venue(), tests.night(), 'slot_21_00', array[tests.tbl(9)], 3, 'Walk In', null, 'cash')$$,
+                               'deny', 'deny', 'deny', 'deny', 'allow','allow','allow','allow','allow','deny', 'allow', 'deny'),
+  ('seat_walk_in', $$select public.seat_walk_in(tests.venue(), tests.night(), 'slot_21_00', array[tests.tbl(9)], 3, 'Walk In', null, 'waived', 'a regular')$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','mfa',  'allow','deny', 'allow', 'deny'),
+  ('undo_check_in', $$select public.undo_check_in(tests.fx('bob_seated'), 'wrong guest')$$,
+                               'deny', 'deny', 'deny', 'allow','allow','allow','allow','allow','allow','deny', 'allow', 'deny'),
+  ('undo_no_show', $$select public.undo_no_show(tests.fx('bob_no_show'), 'they were at the bar')$$,
+                               'deny', 'deny', 'deny', 'deny', 'allow','allow','allow','allow','allow','deny', 'allow', 'deny');
 
 -- The matrices' cells: one row per (persona, table, command) and per (persona, RPC call).
 create temp view expected_cells as

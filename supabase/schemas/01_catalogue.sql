@@ -61,7 +61,16 @@ create table public.venues (
   created_at timestamptz not null default now(),
   -- The currency a venue takes deposits in (Stripe's lower-case ISO code); amounts from Stripe
   -- are in its smallest unit (pence; yen are whole).
-  currency text not null default 'gbp' check (currency ~ '^[a-z]{3}$')
+  currency text not null default 'gbp' check (currency ~ '^[a-z]{3}$'),
+  -- A guest changes their own booking until this long before it starts (staff at any time).
+  modify_cutoff interval not null default interval '2 hours'
+    check (modify_cutoff between interval '0 minutes' and interval '7 days'),
+  -- A request waits this long for a manager (never past the booking's start), then lapses.
+  approval_ttl interval not null default interval '15 minutes'
+    check (approval_ttl between interval '1 minute' and interval '7 days'),
+  -- A check-in or a no-show can be undone for this long after it was recorded.
+  undo_window interval not null default interval '15 minutes'
+    check (undo_window between interval '0 minutes' and interval '24 hours')
 );
 
 comment on table public.venues is
@@ -76,6 +85,12 @@ grant select on public.venues to anon, authenticated;
 grant select, insert, update, delete on public.venues to service_role;
 
 comment on column public.venues.currency is 'Deposits are charged in this currency (ISO 4217, lower case, as Stripe).';
+
+comment on column public.venues.modify_cutoff is 'A guest may change their own booking until this long before it starts.';
+
+comment on column public.venues.approval_ttl is 'How long a request waits for approval (never past its start) before it lapses.';
+
+comment on column public.venues.undo_window is 'How long after a check-in or a no-show staff may undo it.';
 
 create table public.floors (
   id uuid primary key default gen_random_uuid(),

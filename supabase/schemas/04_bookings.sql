@@ -57,7 +57,14 @@ create table public.bookings (
   -- the payment is flagged for refund and the guest is offered alternatives.
   reconciled_from uuid references public.bookings (id),
   refund_status text check (refund_status in ('refund_due', 'refunded')),
-  reconciliation jsonb
+  reconciliation jsonb,
+  approval_expires_at timestamptz,         -- a request lapses here (pending_approval only)
+  status_changed_at timestamptz not null default now(),  -- when and by whom the status was last set
+  status_changed_by uuid,
+  arrived_count int check (arrived_count between 1 and 50),  -- how many of the party came in
+  -- What a change of tables left owed on a paid deposit: > 0 the guest owes it, < 0 it is the
+  -- guest's to be refunded.
+  deposit_balance numeric(10, 2) not null default 0
 );
 
 comment on table public.bookings is
@@ -87,6 +94,20 @@ grant select, insert, update, delete on public.bookings to service_role;
 comment on column public.bookings.reconciled_from is 'The expired hold whose late deposit this booking took over.';
 
 comment on column public.bookings.refund_status is 'refund_due: a payment arrived that no booking can keep.';
+
+comment on column public.bookings.approval_expires_at is
+  'A pending request lapses at this instant (the venue''s approval_ttl after it was made, never past its start).';
+
+comment on column public.bookings.status_changed_at is 'When the status was last set (an undo counts from it).';
+
+comment on column public.bookings.status_changed_by is 'Who last set the status (null: the system).';
+
+comment on column public.bookings.arrived_count is 'How many of the party checked in (null until check-in).';
+
+comment on column public.bookings.deposit_balance is
+  'After a change of tables on a paid deposit: > 0 still due from the guest, < 0 refundable to them.';
+
+create index bookings_pending_expiry_idx on public.bookings (approval_expires_at) where status = 'pending_approval';
 
 create index bookings_reconciled_from_idx on public.bookings (reconciled_from) where reconciled_from is not null;
 
@@ -133,9 +154,13 @@ create table public.booking_tables (
   party_size int not null default 0,
   is_exclusive boolean not null default true,   -- false for split-capacity sections
   is_active boolean not null default true,
-  expires_at timestamptz,                       -- a hold's expiry: past it the claim is dead
+  expires_at timestamptz,                       -- a hold's or request's expiry: past it the claim is dead
+  -- a claim its booking let go when it changed tables or time (inactive from then on)
+  released_at timestamptz,
+  claimed_at timestamptz not null default now(),  -- when the table was taken for this range
   foreign key (venue_id, table_id) references public.venue_tables (venue_id, id),
   check ((booking_id is null) <> (block_id is null)),
+  constraint booking_tables_released_inactive check (released_at is null or (booking_id is not null and not is_active)),
   constraint booking_tables_no_overlap exclude using gist (
     venue_id with =, table_id with =, period with &&
   ) where (is_active and is_exclusive)

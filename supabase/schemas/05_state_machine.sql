@@ -13,7 +13,10 @@ begin
   return (p_from, p_to) in (
       ('held', 'pending_approval'), ('held', 'confirmed'), ('held', 'expired'), ('held', 'cancelled'),
       ('pending_approval', 'confirmed'), ('pending_approval', 'rejected'), ('pending_approval', 'cancelled'),
-      ('confirmed', 'checked_in'), ('confirmed', 'no_show'), ('confirmed', 'cancelled'));
+      ('pending_approval', 'expired'),
+      ('confirmed', 'checked_in'), ('confirmed', 'no_show'), ('confirmed', 'cancelled'),
+      -- undone at the door, within the venue's undo window (private.check_status_change)
+      ('checked_in', 'confirmed'), ('no_show', 'confirmed'));
 end;
 $$;
 
@@ -69,16 +72,36 @@ $$;
 -- 'why', true);` in the same transaction); without one the change is refused. Table-holding
 -- statuses beyond held need the deposit paid (the booking's deposit_total, and never less than
 -- its tables ask), and held -> confirmed a venue that auto-confirms.
+-- A check-in or no-show goes back to confirmed only within the venue's undo window. Every
+-- change stamps when and by whom; a request gets its deadline (the venue's approval_ttl, never
+-- past its start, or its end for a request made once it started), and a check-in's arrivals
+-- are the party unless given.
 create function private.check_status_change(p_old public.bookings, p_new inout public.bookings)
 language plpgsql
 set search_path = ''
 as $$
 declare
   v_note text := nullif(trim(current_setting('clubbooking.reason', true)), '');
+  v_now timestamptz := private.now();
+  v_venue public.venues;
 begin
   if not private.is_valid_transition(p_old.status::text, p_new.status::text) then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', p_old.status, p_new.status));
   end if;
+  select * into v_venue from public.venues v where v.id = p_new.venue_id;
+  if p_old.status in ('checked_in', 'no_show') and v_now > p_old.status_changed_at + v_venue.undo_window then
+    perform private.raise_error('INVALID_TRANSITION', format('a %s can be undone for %s; it was recorded at %s',
+      replace(p_old.status::text, '_', '-'), private.interval_text(v_venue.undo_window),
+      private.local_text(p_old.venue_id, p_old.status_changed_at)));
+  end if;
+  p_new.status_changed_at := v_now;
+  p_new.status_changed_by := (select auth.uid());
+  -- (a request made once its time has started waits as long, never past its end)
+  p_new.approval_expires_at := case when p_new.status = 'pending_approval'
+                                    then least(v_now + v_venue.approval_ttl,
+                                               case when v_now < lower(p_new.period) then lower(p_new.period)
+                                                    else upper(p_new.period) end) end;
+  p_new.arrived_count := case when p_new.status = 'checked_in' then coalesce(p_new.arrived_count, p_new.party_size) end;
   if p_new.status_reason is not distinct from p_old.status_reason then
     if v_note is null then
       perform private.raise_error('INVALID_INPUT',
@@ -96,8 +119,7 @@ begin
       format('a deposit of %s is due: only a payment that arrived (or one staff took) pays it',
              greatest(p_new.deposit_total, (private.tables_terms(p_new.id)).deposit)));
   end if;
-  if p_old.status = 'held' and p_new.status = 'confirmed'
-     and (select v.requires_approval from public.venues v where v.id = p_new.venue_id) then
+  if p_old.status = 'held' and p_new.status = 'confirmed' and v_venue.requires_approval then
     perform private.raise_error('INVALID_TRANSITION', 'this venue approves requests: submit it, then approve it');
   end if;
 end;
@@ -107,10 +129,13 @@ $$;
 -- neither past nor beyond the horizon, the party is 1-50 (and, changed later, fits the
 -- tables), the range is inside opening hours, the guest is old enough, status changes follow
 -- private.check_status_change (an INSERT in a later status than held as if it got there from a
--- hold: deposit paid, approval where the venue needs it, a reason), money and party size
--- follow private.check_terms_change, a booking never moves to another venue, night or time (its
--- claims are that), and a deposit is marked paid only by the payment functions. Raises
--- contract codes.
+-- hold: deposit paid, approval where the venue needs it, a reason; a walk-in seated by
+-- private.seat_walk_in, its walk_in flag set, is checked there), money and party size follow
+-- private.check_terms_change (but for private.modify_booking and private.seat_walk_in, which
+-- set their terms from the tables and audit them), a booking never moves to another venue or
+-- night, nor to another time except through private.modify_booking (its booking_change flag:
+-- the claims move with it), and a deposit is marked paid only by the payment functions.
+-- Raises contract codes.
 create function private.validate_booking_constraints() returns trigger
 language plpgsql
 security definer
@@ -127,6 +152,11 @@ declare
 begin
   new.updated_at := now();
   new.updated_by := (select auth.uid());
+  if tg_op = 'INSERT' then
+    new.status_changed_at := v_now;
+    new.status_changed_by := new.updated_by;
+    new.arrived_count := case when new.status = 'checked_in' then coalesce(new.arrived_count, new.party_size) end;
+  end if;
   if (case when tg_op = 'INSERT' then num_nonnulls(new.deposit_paid_at, new.payment_reference, new.payment_method) > 0
            else (new.deposit_paid_at, new.payment_reference, new.payment_method)
                 is distinct from (old.deposit_paid_at, old.payment_reference, old.payment_method) end)
@@ -134,7 +164,8 @@ begin
     perform private.raise_error('NOT_AUTHORIZED',
       'a deposit is paid by the payment webhook, or recorded by staff with record_payment');
   end if;
-  if tg_op = 'INSERT' and new.status is distinct from 'held' then
+  if tg_op = 'INSERT' and new.status is distinct from 'held'
+     and not (new.status = 'checked_in' and private.has_transaction_flag('walk_in')) then
     -- a booking written in a later status passes the rules of getting there from a hold
     v_from := new;
     v_from.status := 'held';
@@ -142,9 +173,12 @@ begin
     new := private.check_status_change(v_from, new);
   end if;
   if tg_op = 'UPDATE' then
-    perform private.check_terms_change(old, new);
-    if (new.venue_id, new.booking_date, new.period) is distinct from (old.venue_id, old.booking_date, old.period) then
-      perform private.raise_error('INVALID_TRANSITION', 'a booking keeps its venue, night and time: cancel it and book again');
+    if not private.has_transaction_flag('booking_change') and not private.has_transaction_flag('walk_in') then
+      perform private.check_terms_change(old, new);
+    end if;
+    if (new.venue_id, new.booking_date) is distinct from (old.venue_id, old.booking_date)
+       or (new.period is distinct from old.period and not private.has_transaction_flag('booking_change')) then
+      perform private.raise_error('INVALID_TRANSITION', 'a booking keeps its venue, night and time: change it with modify_booking');
     end if;
     if new.status is distinct from old.status then
       new := private.check_status_change(old, new);
@@ -152,14 +186,14 @@ begin
     if new.party_size is distinct from old.party_size and new.party_size between 1 and 50
        and not private.has_transaction_flag('capacity_override') then
       select * into v_capacity from private.tables_capacity(new.venue_id,
-        array(select bt.table_id from public.booking_tables bt where bt.booking_id = new.id));
+        array(select bt.table_id from public.booking_tables bt where bt.booking_id = new.id and bt.released_at is null));
       if not new.party_size between v_capacity.capacity_min and v_capacity.capacity_max then
         perform private.raise_error('CAPACITY_MISMATCH', jsonb_build_object(
           'party_size', new.party_size, 'capacity_min', v_capacity.capacity_min,
           'capacity_max', v_capacity.capacity_max)::text);
       end if;
     end if;
-    if (new.party_size, new.customer_id) is not distinct from (old.party_size, old.customer_id) then
+    if (new.party_size, new.customer_id, new.period) is not distinct from (old.party_size, old.customer_id, old.period) then
       return new;
     end if;
   end if;
@@ -195,11 +229,26 @@ begin
 end;
 $$;
 
+-- When a booking's claims die by themselves: a hold's expiry, a request's deadline, else never.
+-- (plpgsql: a SQL function with a SET clause is planned again on every call, and the claims'
+-- triggers call it once per row of a sweep)
+create function private.claim_expiry(p_booking public.bookings) returns timestamptz
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  return case p_booking.status when 'held' then p_booking.hold_expires_at
+                               when 'pending_approval' then p_booking.approval_expires_at end;
+end;
+$$;
+
+comment on function private.claim_expiry is 'The instant a booking''s claims die unless it moves on: its hold''s expiry or its request''s deadline.';
+
 -- AFTER STATEMENT on bookings (update): the claims of the bookings the statement changed follow
--- them (active while the status holds the tables, expiring with the hold, seating the party),
--- in one update. It runs first of the statement triggers (11_booking_triggers.sql): the events
--- of the same statement (under SET CONSTRAINTS ALL IMMEDIATE, emitted by the next trigger) read
--- the claims.
+-- them (active while the status holds the tables, expiring with the hold or the request,
+-- seating the party), in one update; claims a booking let go (released_at) stay let go. It
+-- runs first of the statement triggers (11_booking_triggers.sql): the events of the same
+-- statement (under SET CONSTRAINTS ALL IMMEDIATE, emitted by the next trigger) read the claims.
 -- A statement's plan is made at a session's first call and kept, whatever the size of the
 -- transition tables then: so no join of two transition tables or of one with a big table
 -- whose method depends on their size. The claims are found by index from the array of the
@@ -214,14 +263,14 @@ begin
   with changed as materialized (
     select array_agg(n.id) as ids,
            jsonb_object_agg(n.id, jsonb_build_object('active', private.table_state(n.status) <> 'available',
-             'expires_at', case when n.status = 'held' then n.hold_expires_at end, 'party_size', n.party_size)) as m
+             'expires_at', private.claim_expiry(n), 'party_size', n.party_size)) as m
     from new_rows n)
   update public.booking_tables bt
      set is_active = (c.m -> bt.booking_id::text ->> 'active')::boolean,
          expires_at = (c.m -> bt.booking_id::text ->> 'expires_at')::timestamptz,
          party_size = (c.m -> bt.booking_id::text ->> 'party_size')::int
     from changed c
-   where bt.booking_id = any (c.ids)
+   where bt.booking_id = any (c.ids) and bt.released_at is null
      and (bt.is_active, bt.expires_at, bt.party_size)
          is distinct from ((c.m -> bt.booking_id::text ->> 'active')::boolean,
                            (c.m -> bt.booking_id::text ->> 'expires_at')::timestamptz,
@@ -259,7 +308,8 @@ begin
   else
     insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
                                   actor_id, actor_role, request_id, detail)
-    select n.venue_id, 'booking', n.id, 'hold_created', null, n.status::text,
+    select n.venue_id, 'booking', n.id, case when n.status = 'held' then 'hold_created' else 'booking_created' end,
+           null, n.status::text,
            coalesce(n.status_note, n.status_reason), (select auth.uid()), private.actor_role(n.venue_id),
            private.request_id(),
            jsonb_build_object('reference', n.reference, 'party_size', n.party_size,
@@ -272,7 +322,7 @@ $$;
 
 -- BEFORE INSERT OR UPDATE on booking_tables, for every role (service_role and Studio too): a
 -- claim is active exactly while its booking's status holds the table (or its block is
--- active), and a hold's claim expires with the hold. The triggers above keep claims in step;
+-- active) and the booking has not let it go, and a hold's or request's claim expires with it. The triggers above keep claims in step;
 -- a claim written by hand that disagrees is refused, so nobody can free a live booking's
 -- table (and sell it twice) or make a cancelled one block it; nor can a table that asks a
 -- deposit be added to a booking past its hold whose deposit is unpaid.
@@ -286,7 +336,8 @@ declare
   v_expires timestamptz;
 begin
   if new.booking_id is not null then
-    select private.table_state(b.status) <> 'available', case when b.status = 'held' then b.hold_expires_at end
+    select private.table_state(b.status) <> 'available' and new.released_at is null,
+           case when new.released_at is null then private.claim_expiry(b) end
       into v_active, v_expires
     from public.bookings b where b.id = new.booking_id;
   else
@@ -326,8 +377,9 @@ $$;
 -- (inline, so the planner sees is_active and uses the partial indexes, and the clock is read
 -- once per statement).
 
--- Expire the dead holds, and lift the blocks past their release_at, on some tables that
--- overlap a range (the caller holds the table locks): what is dead must not block a booking.
+-- Expire the dead holds and lapsed requests, and lift the blocks past their release_at, on
+-- some tables that overlap a range (the caller holds the table locks): what is dead must not
+-- block a booking.
 create function private.expire_dead_holds(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange)
 returns void
 language plpgsql
@@ -347,8 +399,8 @@ begin
     and bt.is_active and bt.expires_at <= (select private.now()) and bt.period && p_period;
   if v_dead_bookings is not null then
     update public.bookings b
-       set status = 'expired', status_reason = 'hold_expired'
-     where b.status = 'held' and b.id = any (v_dead_bookings);
+       set status = 'expired', status_reason = case when b.status = 'held' then 'hold_expired' else 'request_expired' end
+     where b.status in ('held', 'pending_approval') and b.id = any (v_dead_bookings);
   end if;
   if v_dead_blocks is not null then
     update public.table_blocks blk
@@ -381,7 +433,8 @@ begin
   return array['hold_created', 'waitlist_offer', 'late_deposit_re_held', 'booking_requested', 'booking_confirmed',
                  'booking_approved', 'approved_over_capacity', 'booking_rejected', 'booking_cancelled', 'forced_block',
                  'hold_expired', 'guest_checked_in', 'guest_no_show', 'table_blocked', 'table_unblocked',
-                 'manual_change', 'status_changed'];
+                 'manual_change', 'status_changed', 'request_expired', 'booking_modified', 'walk_in_seated',
+                 'check_in_undone', 'no_show_undone'];
 end;
 $$;
 

@@ -137,8 +137,9 @@ $$;
 
 -- Are these tables free for a range (caller holds their locks)? Exclusive tables: no live
 -- claim overlaps. Shared sections: the party fits in what live claims leave of capacity_max.
+-- p_except_booking's own claims don't count (a booking that changes makes way for itself).
 create function private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange,
-                                    p_party_size int)
+                                    p_party_size int, p_except_booking uuid default null)
 returns boolean
 language plpgsql stable
 set search_path = ''
@@ -148,13 +149,15 @@ begin
   return (
   select not exists (select 1 from public.booking_tables bt
                      where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = any (p_table_ids)
-                       and bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period)
+                       and bt.is_exclusive and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
+                       and (p_except_booking is null or bt.booking_id is distinct from p_except_booking))
      and not exists (select 1 from public.venue_tables t
                      where t.id = any (p_table_ids) and t.is_shared
                        and p_party_size + coalesce((select sum(bt.party_size) from public.booking_tables bt
                              where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = t.id
                                and not bt.is_exclusive
-                               and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period), 0)
+                               and bt.is_active and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
+                               and (p_except_booking is null or bt.booking_id is distinct from p_except_booking)), 0)
                            > t.capacity_max));
 end;
 $$;

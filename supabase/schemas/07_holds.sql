@@ -171,14 +171,17 @@ begin
     'ends_at', upper(p_booking.period),
     'party_size', p_booking.party_size,
     'table_ids', (select coalesce(jsonb_agg(bt.table_id order by bt.table_id), '[]'::jsonb)
-                  from public.booking_tables bt where bt.booking_id = p_booking.id),
+                  from public.booking_tables bt where bt.booking_id = p_booking.id and bt.released_at is null),
     'hold_expires_at', p_booking.hold_expires_at,
+    'approval_expires_at', p_booking.approval_expires_at,
     'deposit', p_booking.deposit_total,
     'minimum_spend', p_booking.minimum_spend_total,
     'currency', (select v.currency from public.venues v where v.id = p_booking.venue_id),
     'deposit_paid', p_booking.deposit_total = 0 or p_booking.deposit_paid_at is not null,
     'awaiting_payment', p_booking.status = 'held' and p_booking.deposit_total > 0
-                        and p_booking.deposit_paid_at is null and p_booking.payment_intent_id is not null)
+                        and p_booking.deposit_paid_at is null and p_booking.payment_intent_id is not null,
+    'deposit_due', greatest(p_booking.deposit_balance, 0),
+    'deposit_refundable', greatest(-p_booking.deposit_balance, 0))
     || case when private.may_see_payment(p_booking)
             then jsonb_build_object('payment_reference', p_booking.payment_reference,
                                     'payment_intent_id', p_booking.payment_intent_id)
@@ -204,7 +207,8 @@ end;
 $$;
 
 -- Write a held booking and its claims (the caller has checked everything under the locks).
--- p_extra: reason, special_requests, occasion, promoter_code, idempotency_key.
+-- p_extra: reason, special_requests, occasion, promoter_code, idempotency_key, and status for
+-- a booking that starts past held (a walk-in seated at once: no hold expiry).
 create function private.insert_hold(p_venue public.venues, p_customer_id uuid, p_date date, p_period tstzrange,
                                     p_table_ids uuid[], p_party_size int, p_ttl interval, p_extra jsonb)
 returns public.bookings
@@ -218,8 +222,9 @@ begin
   insert into public.bookings (venue_id, customer_id, reference, status, booking_date, period, party_size,
                                deposit_total, minimum_spend_total, hold_expires_at, status_reason,
                                special_requests, occasion, promoter_code, idempotency_key, created_by)
-  select p_venue.id, p_customer_id, private.new_reference(p_date), 'held', p_date, p_period, p_party_size,
-         sum(t.deposit), sum(t.minimum_spend), private.now() + p_ttl, coalesce(p_extra ->> 'reason', 'hold_created'),
+  select p_venue.id, p_customer_id, private.new_reference(p_date), coalesce(p_extra ->> 'status', 'held'), p_date,
+         p_period, p_party_size, sum(t.deposit), sum(t.minimum_spend),
+         case when p_extra ->> 'status' is null then private.now() + p_ttl end, coalesce(p_extra ->> 'reason', 'hold_created'),
          left(p_extra ->> 'special_requests', 2000), left(p_extra ->> 'occasion', 200),
          left(p_extra ->> 'promoter_code', 64), p_extra ->> 'idempotency_key', (select auth.uid())
   from public.venue_tables t where t.venue_id = p_venue.id and t.id = any (p_table_ids)
@@ -234,10 +239,12 @@ end;
 $$;
 
 -- The per-guest limits (the caller holds the guest's lock for the night): MAX_TABLES_EXCEEDED
--- when p_tables more tables would take the guest past the night's limit, or past the limit of
--- tables held at once, which counts every open request too: holds (waiting for a payment or
--- not) and requests waiting for approval.
-create function private.check_guest_limits(p_venue public.venues, p_customer_id uuid, p_night date, p_tables int)
+-- when p_tables more tables would take the guest past the night's limit, or p_open_tables
+-- (default p_tables) past the limit of tables held at once, which counts every open request
+-- too: holds (waiting for a payment or not) and requests waiting for approval. A request whose
+-- time is over counts for nothing, whether or not anyone answered it.
+create function private.check_guest_limits(p_venue public.venues, p_customer_id uuid, p_night date, p_tables int,
+                                           p_open_tables int default null)
 returns void
 language plpgsql
 set search_path = ''
@@ -253,18 +260,49 @@ begin
   from public.bookings b
   join public.booking_tables bt on bt.booking_id = b.id
   where b.customer_id = p_customer_id and b.venue_id = p_venue.id
-    and (b.booking_date = p_night or b.status in ('held', 'pending_approval'))
+    and (b.booking_date = p_night or (b.status in ('held', 'pending_approval') and upper(b.period) > (select private.now())))
     and bt.is_active and coalesce(bt.expires_at > (select private.now()), true);
   if v_night + p_tables > p_venue.max_tables_per_customer_night then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
       format('at most %s tables per guest per night; %s already booked or held', p_venue.max_tables_per_customer_night, v_night));
   end if;
-  if v_open + p_tables > p_venue.max_held_tables_per_customer then
+  if v_open + coalesce(p_open_tables, p_tables) > p_venue.max_held_tables_per_customer then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
       format('at most %s tables held or awaiting approval at once; %s now', p_venue.max_held_tables_per_customer, v_open));
   end if;
 end;
 $$;
+
+-- The tables a request names, sorted: distinct and not null (else INVALID_INPUT), no more than
+-- a guest may have in a night (MAX_TABLES_EXCEEDED), every one an active table of the venue
+-- (TABLE_NOT_FOUND); the ids and the count of the venue's in one read.
+create function private.requested_tables(p_venue public.venues, p_table_ids uuid[]) returns uuid[]
+language plpgsql stable
+set search_path = ''
+as $$
+declare
+  v_tables uuid[];
+  v_found int;
+begin
+  select d.ids, (select count(*) from public.venue_tables t
+                 where t.venue_id = p_venue.id and t.id = any (d.ids) and t.is_active)
+    into v_tables, v_found
+  from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
+  if cardinality(v_tables) = 0 or cardinality(v_tables) <> cardinality(p_table_ids) then
+    perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
+  end if;
+  if cardinality(v_tables) > p_venue.max_tables_per_customer_night then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s tables per guest per night', p_venue.max_tables_per_customer_night));
+  end if;
+  if v_found <> cardinality(v_tables) then
+    perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
+  end if;
+  return v_tables;
+end;
+$$;
+
+comment on function private.requested_tables is 'The distinct sorted table ids a request names, checked against the venue (contract errors).';
 
 -- Refuse a request for taken tables: count the conflict (outside the rolled-back work) and
 -- raise SECTION_NOT_AVAILABLE with the alternatives as JSON.
@@ -283,11 +321,13 @@ $$;
 
 -- Hold tables for a party: the one booking path under every RPC that creates a booking.
 -- A slot (p_slot_id) or an explicit range (p_period) on the night p_date. All tables or
--- none. Repeating a call with the same p_idempotency_key returns the first booking.
+-- none. Repeating a call with the same p_idempotency_key returns the first booking. p_extra
+-- (callers in this schema only) passes status and reason on to private.insert_hold.
 create function private.hold_tables(
   p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size int,
   p_idempotency_key text default null, p_special_requests text default null, p_occasion text default null,
-  p_promoter_code text default null, p_customer_id uuid default null, p_period tstzrange default null)
+  p_promoter_code text default null, p_customer_id uuid default null, p_period tstzrange default null,
+  p_extra jsonb default null)
 returns jsonb
 language plpgsql
 security definer
@@ -302,7 +342,6 @@ declare
   v_customer_id uuid;
   v_period tstzrange;
   v_tables uuid[];
-  v_found int;
   v_cap_min int;
   v_cap_max int;
   v_booking public.bookings;
@@ -320,6 +359,13 @@ begin
     perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
   end if;
   v_customer_id := private.resolve_customer(p_venue_id, p_customer_id);
+  if p_extra ? 'status' then
+    -- only a party seated at the door (a walk-in) skips the hold: host and up
+    if p_extra ->> 'status' is distinct from 'checked_in' then
+      perform private.raise_error('INVALID_INPUT', 'a booking starts held, or checked in at the door');
+    end if;
+    perform private.require_staff(p_venue_id, 'host');
+  end if;
   if p_promoter_code is not null
      and not exists (select 1 from public.promoters p where p.venue_id = p_venue_id and p.code = p_promoter_code) then
     perform private.raise_error('INVALID_INPUT', format('unknown promoter code %s', left(p_promoter_code, 64)));
@@ -340,21 +386,7 @@ begin
   if v_period is null then
     perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
-  -- the distinct ids and how many of them are this venue's active tables, in one read
-  select d.ids, (select count(*) from public.venue_tables t
-                 where t.venue_id = p_venue_id and t.id = any (d.ids) and t.is_active)
-    into v_tables, v_found
-  from (select array(select distinct t from unnest(p_table_ids) t where t is not null order by 1) as ids) d;
-  if cardinality(v_tables) <> cardinality(p_table_ids) then
-    perform private.raise_error('INVALID_INPUT', 'table ids must be distinct and not null');
-  end if;
-  if cardinality(v_tables) > v_venue.max_tables_per_customer_night then
-    perform private.raise_error('MAX_TABLES_EXCEEDED',
-      format('at most %s tables per guest per night', v_venue.max_tables_per_customer_night));
-  end if;
-  if v_found <> cardinality(v_tables) then
-    perform private.raise_error('TABLE_NOT_FOUND', 'one or more tables are not tables of this venue');
-  end if;
+  v_tables := private.requested_tables(v_venue, p_table_ids);
   select c.capacity_min, c.capacity_max into v_cap_min, v_cap_max from private.tables_capacity(p_venue_id, v_tables) c;
   if not found then
     perform private.raise_error('INVALID_INPUT', 'these tables cannot be combined: pick a listed combination or neighbouring tables on one floor');
@@ -382,12 +414,13 @@ begin
 
   v_booking := private.insert_hold(v_venue, v_customer_id, p_date, v_period, v_tables, p_party_size,
     v_venue.hold_ttl, jsonb_build_object('special_requests', p_special_requests, 'occasion', p_occasion,
-                                         'promoter_code', p_promoter_code, 'idempotency_key', p_idempotency_key));
+                                         'promoter_code', p_promoter_code, 'idempotency_key', p_idempotency_key)
+                      || coalesce(p_extra, '{}'::jsonb));
   return private.booking_result(v_booking);
 end;
 $$;
 
-grant execute on function private.hold_tables(uuid, date, text, uuid[], int, text, text, text, text, uuid, tstzrange) to authenticated, service_role;
+grant execute on function private.hold_tables(uuid, date, text, uuid[], int, text, text, text, text, uuid, tstzrange, jsonb) to authenticated, service_role;
 
 create function public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size int,
                                    p_idempotency_key text default null, p_special_requests text default null,

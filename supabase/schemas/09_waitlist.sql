@@ -28,7 +28,8 @@ $$;
 -- on a night and max_open_waitlist_entries in all (MAX_TABLES_EXCEEDED past either: waitlist
 -- spam would otherwise put one account first in line for every freed table); p_occasion is
 -- one of private.occasion_codes or none.
--- The per-guest waitlist caps (the caller holds the guest's lock for the night).
+-- The per-guest waitlist caps (the caller holds the guest's lock for the night). An entry for a
+-- slot that is over counts for nothing, whether or not it was ever offered a table.
 create function private.check_waitlist_caps(p_venue_id uuid, p_customer_id uuid, p_night date) returns void
 language plpgsql
 set search_path = ''
@@ -41,7 +42,9 @@ begin
   select * into v_venue from public.venues v where v.id = p_venue_id;
   select count(*) filter (where w.booking_date = p_night), count(*) into v_night, v_open
   from public.waitlist_entries w
-  where w.customer_id = p_customer_id and w.venue_id = p_venue_id and w.status in ('waiting', 'offered');
+  where w.customer_id = p_customer_id and w.venue_id = p_venue_id and w.status in ('waiting', 'offered')
+    and (w.booking_date = p_night
+         or upper(private.slot_range(w.venue_id, w.booking_date, w.slot_id)) > (select private.now()));
   if v_night >= v_venue.max_waitlist_entries_per_night then
     perform private.raise_error('MAX_TABLES_EXCEEDED',
       format('at most %s waitlist entries per guest per night', v_venue.max_waitlist_entries_per_night));
@@ -136,7 +139,7 @@ create table public.notifications (
   id bigint generated always as identity primary key,
   venue_id uuid not null references public.venues (id),
   customer_id uuid references public.customers (id),   -- null: a message to an address (payload.to)
-  kind text not null check (kind in ('waitlist_offer', 'booking_cancelled_by_venue', 'staff_invitation')),
+  kind text not null check (kind in ('waitlist_offer', 'booking_cancelled_by_venue', 'staff_invitation', 'request_expired')),
   payload jsonb not null default '{}'::jsonb,
   created_at timestamptz not null default now(),
   read_at timestamptz,
@@ -144,7 +147,7 @@ create table public.notifications (
 );
 
 comment on table public.notifications is
-  'Messages for guests (waitlist offers, cancellations by the venue) for the app to show or send, and staff invitations to an address.';
+  'Messages for guests (waitlist offers, cancellations by the venue, requests that lapsed) for the app to show or send, and staff invitations to an address.';
 
 create index notifications_customer_id_idx on public.notifications (customer_id, created_at);
 
@@ -363,3 +366,30 @@ create constraint trigger waitlist_entries_offer
   deferrable initially deferred
   for each row when (new.status = 'waiting')
   execute function private.offer_at_commit();
+
+-- AFTER STATEMENT on bookings (update): a guest whose request lapsed unanswered (expired with
+-- request_expired, by the sweeper or lazily under a later booking's locks) is told, one
+-- notification per request.
+create function private.notify_requests_expired() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if not exists (select 1 from new_rows n where n.status = 'expired' and n.status_reason = 'request_expired') then
+    return null;  -- most updates (every hold sweep) stop here
+  end if;
+  -- (old statuses from a map, not a join of the two transition tables: see private.claims_follow_booking)
+  with was as materialized (
+    select jsonb_object_agg(o.id, o.status) as status from old_rows o where o.status = 'pending_approval')
+  insert into public.notifications (venue_id, customer_id, kind, payload)
+  select n.venue_id, n.customer_id, 'request_expired', jsonb_build_object(
+           'booking_id', n.id, 'reference', n.reference, 'date', n.booking_date,
+           'starts_at', lower(n.period), 'expired_at', n.approval_expires_at)
+  from new_rows n
+  cross join was
+  where n.status = 'expired' and n.status_reason = 'request_expired' and was.status ? n.id::text
+  order by n.id;
+  return null;
+end;
+$$;

@@ -125,8 +125,9 @@ $$;
 -- Broadcast, never the booking; replay from the events table covers it. A change's reason is a
 -- code (anything else is announced as status_changed); a new claim of a booking takes its
 -- booking's status_reason while the booking is held (the hook for holds made for a reason other
--- than a guest's request: a waitlist offer's hold says waitlist_offer), else hold_created. The
--- actor is the caller, by id and role (no name: a stored payload never needs erasing). Staff payloads also carry the booking and (in the events table only)
+-- than a guest's request: a waitlist offer's hold says waitlist_offer) or seated at once (a
+-- walk-in says walk_in_seated), else hold_created. The actor is the caller, by id and role (no
+-- name: a stored payload never needs erasing). Staff payloads also carry the booking and (in the events table only)
 -- the free-text note.
 create function private.emit_slot_events() returns trigger
 language plpgsql
@@ -190,7 +191,7 @@ begin
   ), event as materialized (
     select cs.channel, cs.venue_id, cs.booking_date, cs.slot_id, x.table_id, x.booking_id, x.note,
            coalesce(x.reason, (select b.status_reason from public.bookings b
-                               where b.id = x.booking_id and b.status = 'held'), 'hold_created') as reason,
+                               where b.id = x.booking_id and b.status in ('held', 'checked_in')), 'hold_created') as reason,
            cs.base_version + x.n as version, cs.states ->> x.table_id::text as new_state,
            coalesce(lag(cs.states ->> x.table_id::text) over (partition by cs.channel, x.table_id order by x.n),
                     (select e.staff_payload ->> 'newState' from public.availability_events e
@@ -265,9 +266,11 @@ create constraint trigger pending_nights_emit_events
 
 -- AFTER STATEMENT on booking_tables: queue the events of the statement's changed claims and
 -- note their venue-nights (in that order: under SET CONSTRAINTS ALL IMMEDIATE the night's
--- note fires the emission). A new active claim (a hold, a block) and a block's claim that stops
--- being active (an unblock) are announced here; a booking's claims that follow its status are
--- announced with the status change (private.booking_status_event).
+-- note fires the emission). A new active claim (a hold, a block, a table a changed booking
+-- took: booking_modified) and a block's claim that stops being active (an unblock) are
+-- announced here; a booking's claims that follow its status are announced with the status
+-- change (private.booking_status_event), and those a change moved or let go by
+-- private.modify_booking.
 create function private.claim_changed_event() returns trigger
 language plpgsql
 security definer
@@ -277,7 +280,8 @@ begin
   if tg_op = 'INSERT' then
     insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, booking_id)
     select n.venue_id, n.booking_date, n.period, n.table_id,
-           case when n.block_id is not null then 'table_blocked' end, n.booking_id
+           case when n.block_id is not null then 'table_blocked'
+                when private.has_transaction_flag('booking_change') then 'booking_modified' end, n.booking_id
     from new_rows n where n.is_active
     order by n.id;
   else
@@ -324,7 +328,8 @@ begin
            coalesce(c.status_reason, 'booking_' || c.status), c.id, c.status_note,
            private.table_state(c.old_status) <> 'available' and private.table_state(c.status) = 'available'
     from changed c
-    cross join lateral (select b.period, b.table_id from public.booking_tables b where b.booking_id = c.id offset 0) bt
+    cross join lateral (select b.period, b.table_id from public.booking_tables b
+                        where b.booking_id = c.id and b.released_at is null offset 0) bt
     order by c.venue_id, c.booking_date, lower(c.period), c.id, bt.period, bt.table_id
   )
   insert into private.pending_nights (venue_id, booking_date)

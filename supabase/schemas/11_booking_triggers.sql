@@ -12,6 +12,7 @@
 --   after insert, statement          bookings_status_changed               audit rows
 --   after update, statement          bookings_claims_follow                claims follow statuses, first (name order)
 --                                    bookings_emit_events                  events for the changed statuses
+--                                    bookings_notify_requests_expired      guests told of requests that lapsed
 --                                    bookings_status_changed_on_update     audit rows
 -- public.booking_tables
 --   before insert or update, row     booking_tables_follow_owner           a claim's period and state follow its booking
@@ -49,6 +50,11 @@ create trigger bookings_emit_events
   after update on public.bookings
   referencing old table as old_rows new table as new_rows
   for each statement execute function private.booking_status_event();
+
+create trigger bookings_notify_requests_expired
+  after update on public.bookings
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function private.notify_requests_expired();
 
 create trigger bookings_status_changed_on_update
   after update on public.bookings

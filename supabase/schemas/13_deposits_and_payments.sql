@@ -71,7 +71,8 @@ begin
     update public.bookings b set status = 'expired', status_reason = 'hold_expired' where b.id = p_booking_id;
   end if;
   select * into v_venue from public.venues v where v.id = v_booking.venue_id;
-  v_tables := array(select bt.table_id from public.booking_tables bt where bt.booking_id = p_booking_id order by 1);
+  v_tables := array(select bt.table_id from public.booking_tables bt
+                    where bt.booking_id = p_booking_id and bt.released_at is null order by 1);
 
   if v_booking.status in ('held', 'expired') then
     perform private.lock_tables(v_tables, v_booking.booking_date);

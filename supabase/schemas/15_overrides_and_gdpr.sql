@@ -47,6 +47,7 @@ begin
   if v_booking.status not in ('pending_approval', 'confirmed') then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be approved', v_booking.status));
   end if;
+  perform private.require_open_request(v_booking);
   -- The one path past the tables' capacity (the booking trigger checks every other change);
   -- the claims follow the booking's party size (private.claims_follow_booking).
   perform private.set_transaction_flag('capacity_override', true);
@@ -108,7 +109,7 @@ as $$
   select array['name', 'timezone', 'opens_at', 'closes_at', 'open_days', 'hold_ttl', 'requires_approval',
                'booking_horizon', 'min_age', 'max_tables_per_customer_night', 'max_held_tables_per_customer',
                'max_waitlist_entries_per_night', 'max_open_waitlist_entries',
-               'cancellation_window', 'waitlist_offer_ttl']
+               'cancellation_window', 'waitlist_offer_ttl', 'modify_cutoff', 'approval_ttl', 'undo_window']
 $$;
 
 comment on function private.venue_setting_names is 'The venues columns update_venue_settings may change.';
@@ -144,11 +145,12 @@ begin
     update public.venues v
        set (name, timezone, opens_at, closes_at, open_days, hold_ttl, requires_approval, booking_horizon, min_age,
             max_tables_per_customer_night, max_held_tables_per_customer, max_waitlist_entries_per_night,
-            max_open_waitlist_entries, cancellation_window, waitlist_offer_ttl)
+            max_open_waitlist_entries, cancellation_window, waitlist_offer_ttl, modify_cutoff, approval_ttl,
+            undo_window)
          = (select r.name, r.timezone, r.opens_at, r.closes_at, r.open_days, r.hold_ttl, r.requires_approval,
                    r.booking_horizon, r.min_age, r.max_tables_per_customer_night, r.max_held_tables_per_customer,
                    r.max_waitlist_entries_per_night, r.max_open_waitlist_entries,
-                   r.cancellation_window, r.waitlist_offer_ttl
+                   r.cancellation_window, r.waitlist_offer_ttl, r.modify_cutoff, r.approval_ttl, r.undo_window
             from jsonb_populate_record(v_before, p_settings) r)
      where v.id = p_venue_id
     returning * into v_after;

@@ -274,7 +274,11 @@ begin
     'active_connections', case when v_venues is null then
                             (select count(*) from pg_catalog.pg_stat_activity a where a.state = 'active') end,
     'pending_bookings', (select count(*) from public.bookings b
-                         where b.status = 'pending_approval' and (v_venues is null or b.venue_id = any (v_venues))),
+                         where b.status = 'pending_approval' and b.approval_expires_at > private.now()
+                           and (v_venues is null or b.venue_id = any (v_venues))),
+    'lapsed_requests_unswept', (select count(*) from public.bookings b
+                                where b.status = 'pending_approval' and b.approval_expires_at <= private.now()
+                                  and (v_venues is null or b.venue_id = any (v_venues))),
     'held_bookings', (select count(*) from public.bookings b
                       where b.status = 'held' and (v_venues is null or b.venue_id = any (v_venues))),
     'expired_holds_unswept', (select count(*) from public.bookings b

@@ -127,12 +127,13 @@ begin
 end;
 $$;
 
--- A booking's status as every read shows it: a hold past its expiry is expired, swept or not.
+-- A booking's status as every read shows it: a hold past its expiry, or a request past its
+-- deadline, is expired, swept or not.
 create function private.effective_status(p_booking public.bookings) returns text
 language sql stable set search_path = ''
 as $$
-  select case when p_booking.status = 'held' and p_booking.hold_expires_at <= private.now() then 'expired'
-              else p_booking.status end
+  select case when p_booking.status in ('held', 'pending_approval') and private.claim_expiry(p_booking) <= private.now()
+              then 'expired' else p_booking.status::text end
 $$;
 
 -- The slot a booking occupies on its night (the slot whose range is the booking's), else the
@@ -165,13 +166,13 @@ begin
            'starts_at', lower(p_booking.period), 'ends_at', upper(p_booking.period),
            'starts_local', to_char(lower(p_booking.period) at time zone v_tz, 'HH24:MI'),
            'ends_local', to_char(upper(p_booking.period) at time zone v_tz, 'HH24:MI'),
-           'timezone', v_tz, 'party_size', p_booking.party_size,
+           'timezone', v_tz, 'party_size', p_booking.party_size, 'arrived_count', p_booking.arrived_count,
            'table_numbers', coalesce(jsonb_agg(t.table_number order by t.table_number), '[]'::jsonb),
            'table_ids', coalesce(jsonb_agg(t.id order by t.table_number), '[]'::jsonb),
            'floors', coalesce((select jsonb_agg(distinct f.name) from public.floors f
                                where f.id in (select t2.floor_id from public.venue_tables t2
                                               join public.booking_tables bt2 on bt2.table_id = t2.id
-                                              where bt2.booking_id = p_booking.id)), '[]'::jsonb),
+                                              where bt2.booking_id = p_booking.id and bt2.released_at is null)), '[]'::jsonb),
            'guest_id', p_booking.customer_id,
            'guest_name', coalesce(c.full_name, 'Guest'),
            'occasion', p_booking.occasion,
@@ -187,8 +188,8 @@ begin
             else '{}'::jsonb end
     into v_result
   from public.customers c
-  left join public.booking_tables bt on bt.booking_id = p_booking.id
-    -- a booking's tables: its live claims, or every claim it ever had once it has ended
+  left join public.booking_tables bt on bt.booking_id = p_booking.id and bt.released_at is null
+    -- a booking's tables: its live claims, or every claim it had at the end once it has ended
     and (bt.is_active or p_booking.status not in ('held', 'pending_approval', 'confirmed', 'checked_in'))
   left join public.venue_tables t on t.id = bt.table_id
   where c.id = p_booking.customer_id
@@ -324,6 +325,81 @@ end;
 $$;
 
 grant execute on function private.create_guest(uuid, text, text, text) to authenticated, service_role;
+
+-- Seat a walk-in (host and up): a guest record, the tables and a checked_in booking in one
+-- call, with no hold and no approval, for a slot the door is open for (from an hour before it
+-- until its end). The tables are taken under the hold path's locks and rules (refused like a
+-- hold, with alternatives). A deposit the tables carry is taken at the venue (p_payment_method
+-- cash or card_terminal) or waived (waived: a manager with aal2 and a reason; the booking then
+-- owes none); either is audited. The booking's reason is walk_in_seated.
+create function private.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[],
+                                     p_party_size int, p_full_name text, p_phone text default null,
+                                     p_payment_method text default null, p_reason text default null)
+returns jsonb
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v_reason text := private.text_arg('reason', p_reason, 500);
+  v_method text := private.text_arg('payment_method', p_payment_method, 20);
+  v_period tstzrange;
+  v_deposit numeric;
+  v_guest uuid;
+  v_result jsonb;
+  v_booking public.bookings;
+begin
+  perform private.staff_view_rank(p_venue_id, 'host');
+  if p_date is null or p_slot_id is null or p_table_ids is null or p_party_size is null then
+    perform private.raise_error('INVALID_INPUT', 'date, slot, tables and party size are required');
+  end if;
+  if v_method is not null and v_method not in ('cash', 'card_terminal', 'waived') then
+    perform private.raise_error('INVALID_INPUT', 'payment_method must be cash, card_terminal or waived');
+  end if;
+  perform private.text_arg('slot_id', p_slot_id, 40);
+  v_period := private.slot_range(p_venue_id, p_date, p_slot_id);
+  if v_period is null then
+    perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
+  end if;
+  if not (private.now() >= lower(v_period) - interval '1 hour' and private.now() < upper(v_period)) then
+    perform private.raise_error('INVALID_TRANSITION', format('walk-ins are seated from an hour before %s until %s',
+      private.local_text(p_venue_id, lower(v_period)), private.local_text(p_venue_id, upper(v_period))));
+  end if;
+  select coalesce(sum(t.deposit), 0) into v_deposit
+  from public.venue_tables t where t.venue_id = p_venue_id and t.id = any (p_table_ids);
+  if v_deposit > 0 and v_method is null then
+    perform private.raise_error('INVALID_INPUT', format(
+      'a deposit of %s is due: take it (cash or card_terminal), or a manager waives it (waived, with a reason)', v_deposit));
+  elsif v_deposit > 0 and v_method = 'waived' then
+    perform private.require_staff(p_venue_id, 'manager', true);
+    perform private.required_reason(v_reason);
+  elsif v_deposit > 0 and v_reason is null then
+    v_reason := 'taken at the door';
+  end if;
+
+  v_guest := private.create_guest(p_venue_id, p_full_name, p_phone);
+  perform private.set_transaction_flag('walk_in', true);  -- the booking rules' walk-in: checked here
+  v_result := private.hold_tables(p_venue_id, p_date, p_slot_id, p_table_ids, p_party_size, p_customer_id => v_guest,
+                                  p_extra => jsonb_build_object('status', 'checked_in', 'reason', 'walk_in_seated'));
+  select * into v_booking from public.bookings b where b.id = (v_result ->> 'booking_id')::uuid;
+  if v_booking.deposit_total > 0 and v_method = 'waived' then
+    update public.bookings b set deposit_total = 0 where b.id = v_booking.id returning * into v_booking;
+    perform private.write_audit(p_venue_id, 'booking', v_booking.id, 'deposit_waived', 'checked_in', 'checked_in',
+      v_reason, jsonb_build_object('amount', v_deposit));
+  elsif v_booking.deposit_total > 0 then
+    v_booking := private.mark_deposit_paid(v_booking.id, null, v_method);
+    perform private.write_audit(p_venue_id, 'booking', v_booking.id, 'deposit_paid_in_person', 'checked_in',
+      'checked_in', v_reason, jsonb_build_object('method', v_method, 'amount', v_booking.deposit_total));
+  end if;
+  perform private.set_transaction_flag('walk_in', false);
+  return private.booking_result(v_booking)
+      || jsonb_build_object('guest_id', v_guest, 'arrived_count', v_booking.arrived_count,
+                            'deposit_waived', v_deposit > 0 and v_method = 'waived');
+end;
+$$;
+
+comment on function private.seat_walk_in is
+  'Host+: a walk-in guest, the tables and a checked_in booking in one call; deposit taken at the venue or waived by a manager (aal2).';
+
+grant execute on function private.seat_walk_in(uuid, date, text, uuid[], int, text, text, text, text) to authenticated, service_role;
 
 -- Venues (all, or one) with their floors, tables, combinations and slots: what a client needs
 -- to name anything (slot ids, table numbers and ids) without hard-coding it. Public data.
@@ -968,6 +1044,21 @@ comment on function public.create_guest is
   'Staff (host+): a walk-in guest of the venue''s club (the same club guest when the email matches); returns its id.';
 
 grant execute on function public.create_guest(uuid, text, text, text) to authenticated, service_role;
+
+create function public.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[],
+                                    p_party_size int, p_full_name text, p_phone text default null,
+                                    p_payment_method text default null, p_reason text default null)
+returns jsonb
+language sql set search_path = ''
+as $$
+  select private.seat_walk_in(p_venue_id, p_date, p_slot_id, p_table_ids, p_party_size, p_full_name, p_phone,
+                              p_payment_method, p_reason)
+$$;
+
+comment on function public.seat_walk_in is
+  'Staff (host+): seat a walk-in: a guest, the tables and a checked_in booking in one call (deposit taken or waived).';
+
+grant execute on function public.seat_walk_in(uuid, date, text, uuid[], int, text, text, text, text) to authenticated, service_role;
 
 create function public.invite_staff(p_venue_id uuid, p_email text, p_role text) returns jsonb
 language sql set search_path = ''

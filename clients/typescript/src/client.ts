@@ -54,6 +54,14 @@ export function broadcastListener(supabase: SupabaseClient<Database>, options: {
   };
 }
 
+/** What modifyBooking changes: any of party size, tables and slot (the same night). */
+export type ModifyRequest = Partial<{ partySize: number; tableIds: string[]; slotId: string; reason: string }>;
+
+/** A walk-in to seat now (seatWalkIn). */
+export type WalkInRequest =
+  & { venueId: string; date: string; slotId: string; tableIds: string[]; partySize: number; fullName: string }
+  & Partial<{ phone: string; paymentMethod: "cash" | "card_terminal" | "waived"; reason: string }>;
+
 export type HoldRequest =
   & {
     venueId: string;
@@ -169,9 +177,59 @@ export class BookingClient {
     return await this.call("cancel_booking", { ...byIdOrReference(booking), p_reason: reason }) as BookingResult;
   }
 
-  /** Check a guest in (door staff and up), by booking id or reference. */
-  async checkInBooking(booking: string): Promise<BookingResult> {
-    return await this.call("check_in_booking", byIdOrReference(booking)) as BookingResult;
+  /**
+   * Check a guest in (door staff and up), by booking id or reference, with how many of the party
+   * arrived (all by default). A repeat changes nothing else and says when and by whom
+   * (`already_checked_in_at`, `checked_in_by`).
+   */
+  async checkInBooking(booking: string, arrivedCount?: number): Promise<BookingResult> {
+    return await this.call("check_in_booking", {
+      ...byIdOrReference(booking),
+      p_arrived_count: arrivedCount,
+    }) as BookingResult;
+  }
+
+  /** Undo a check-in (door staff and up) within the venue's undo window: back to confirmed. */
+  async undoCheckIn(booking: string, reason?: string): Promise<BookingResult> {
+    return await this.call("undo_check_in", { ...byIdOrReference(booking), p_reason: reason }) as BookingResult;
+  }
+
+  /** Undo a no-show (hosts and up) within the venue's undo window, if its tables are still free. */
+  async undoNoShow(booking: string, reason?: string): Promise<BookingResult> {
+    return await this.call("undo_no_show", { ...byIdOrReference(booking), p_reason: reason }) as BookingResult;
+  }
+
+  /**
+   * Change a booking's party size, tables or slot (same night) in one step, refused like a hold
+   * (SectionNotAvailable with alternatives). A guest until the venue's cutoff; staff any time; a
+   * party beyond the tables' capacity is a manager's override (aal2) with a reason.
+   */
+  async modifyBooking(booking: string, change: ModifyRequest): Promise<BookingResult> {
+    return await this.call("modify_booking", {
+      ...byIdOrReference(booking),
+      p_party_size: change.partySize,
+      p_table_ids: change.tableIds,
+      p_slot_id: change.slotId,
+      p_reason: change.reason,
+    }) as BookingResult;
+  }
+
+  /**
+   * Seat a walk-in (hosts and up): a guest, the tables and a checked_in booking in one call. A
+   * deposit is taken at the venue (`cash`, `card_terminal`) or `waived` by a manager (aal2) with a reason.
+   */
+  async seatWalkIn(request: WalkInRequest): Promise<BookingResult> {
+    return await this.call("seat_walk_in", {
+      p_venue_id: request.venueId,
+      p_date: request.date,
+      p_slot_id: request.slotId,
+      p_table_ids: request.tableIds,
+      p_party_size: request.partySize,
+      p_full_name: request.fullName,
+      p_phone: request.phone,
+      p_payment_method: request.paymentMethod,
+      p_reason: request.reason,
+    }) as BookingResult;
   }
 
   /** Mark a no-show (door staff and up), by booking id or reference. */

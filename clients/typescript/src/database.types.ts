@@ -115,12 +115,14 @@ export type Database = {
           block_id: string | null
           booking_date: string
           booking_id: string | null
+          claimed_at: string
           expires_at: string | null
           id: number
           is_active: boolean
           is_exclusive: boolean
           party_size: number
           period: unknown
+          released_at: string | null
           table_id: string
           venue_id: string
         }
@@ -128,12 +130,14 @@ export type Database = {
           block_id?: string | null
           booking_date: string
           booking_id?: string | null
+          claimed_at?: string
           expires_at?: string | null
           id?: never
           is_active?: boolean
           is_exclusive?: boolean
           party_size?: number
           period: unknown
+          released_at?: string | null
           table_id: string
           venue_id: string
         }
@@ -141,12 +145,14 @@ export type Database = {
           block_id?: string | null
           booking_date?: string
           booking_id?: string | null
+          claimed_at?: string
           expires_at?: string | null
           id?: never
           is_active?: boolean
           is_exclusive?: boolean
           party_size?: number
           period?: unknown
+          released_at?: string | null
           table_id?: string
           venue_id?: string
         }
@@ -173,10 +179,13 @@ export type Database = {
       }
       bookings: {
         Row: {
+          approval_expires_at: string | null
+          arrived_count: number | null
           booking_date: string
           created_at: string
           created_by: string | null
           customer_id: string
+          deposit_balance: number
           deposit_paid_at: string | null
           deposit_total: number
           hold_expires_at: string | null
@@ -196,6 +205,8 @@ export type Database = {
           refund_status: string | null
           special_requests: string | null
           status: Database["public"]["Enums"]["booking_status"]
+          status_changed_at: string
+          status_changed_by: string | null
           status_note: string | null
           status_reason: string | null
           updated_at: string
@@ -203,10 +214,13 @@ export type Database = {
           venue_id: string
         }
         Insert: {
+          approval_expires_at?: string | null
+          arrived_count?: number | null
           booking_date: string
           created_at?: string
           created_by?: string | null
           customer_id: string
+          deposit_balance?: number
           deposit_paid_at?: string | null
           deposit_total?: number
           hold_expires_at?: string | null
@@ -226,6 +240,8 @@ export type Database = {
           refund_status?: string | null
           special_requests?: string | null
           status?: Database["public"]["Enums"]["booking_status"]
+          status_changed_at?: string
+          status_changed_by?: string | null
           status_note?: string | null
           status_reason?: string | null
           updated_at?: string
@@ -233,10 +249,13 @@ export type Database = {
           venue_id: string
         }
         Update: {
+          approval_expires_at?: string | null
+          arrived_count?: number | null
           booking_date?: string
           created_at?: string
           created_by?: string | null
           customer_id?: string
+          deposit_balance?: number
           deposit_paid_at?: string | null
           deposit_total?: number
           hold_expires_at?: string | null
@@ -256,6 +275,8 @@ export type Database = {
           refund_status?: string | null
           special_requests?: string | null
           status?: Database["public"]["Enums"]["booking_status"]
+          status_changed_at?: string
+          status_changed_by?: string | null
           status_note?: string | null
           status_reason?: string | null
           updated_at?: string
@@ -724,6 +745,7 @@ export type Database = {
       }
       venues: {
         Row: {
+          approval_ttl: string
           booking_horizon: string
           cancellation_window: string
           closes_at: string
@@ -737,14 +759,17 @@ export type Database = {
           max_tables_per_customer_night: number
           max_waitlist_entries_per_night: number
           min_age: number
+          modify_cutoff: string
           name: string
           open_days: number[]
           opens_at: string
           requires_approval: boolean
           timezone: string
+          undo_window: string
           waitlist_offer_ttl: string
         }
         Insert: {
+          approval_ttl?: string
           booking_horizon?: string
           cancellation_window?: string
           closes_at?: string
@@ -758,14 +783,17 @@ export type Database = {
           max_tables_per_customer_night?: number
           max_waitlist_entries_per_night?: number
           min_age?: number
+          modify_cutoff?: string
           name: string
           open_days?: number[]
           opens_at?: string
           requires_approval?: boolean
           timezone?: string
+          undo_window?: string
           waitlist_offer_ttl?: string
         }
         Update: {
+          approval_ttl?: string
           booking_horizon?: string
           cancellation_window?: string
           closes_at?: string
@@ -779,11 +807,13 @@ export type Database = {
           max_tables_per_customer_night?: number
           max_waitlist_entries_per_night?: number
           min_age?: number
+          modify_cutoff?: string
           name?: string
           open_days?: number[]
           opens_at?: string
           requires_approval?: boolean
           timezone?: string
+          undo_window?: string
           waitlist_offer_ttl?: string
         }
         Relationships: [
@@ -905,7 +935,11 @@ export type Database = {
         Returns: Json
       }
       check_in_booking: {
-        Args: { p_booking_id?: string; p_reference?: string }
+        Args: {
+          p_arrived_count?: number
+          p_booking_id?: string
+          p_reference?: string
+        }
         Returns: Json
       }
       check_table_availability: {
@@ -1045,6 +1079,17 @@ export type Database = {
         Args: { p_booking_id?: string; p_reference?: string }
         Returns: Json
       }
+      modify_booking: {
+        Args: {
+          p_booking_id?: string
+          p_party_size?: number
+          p_reason?: string
+          p_reference?: string
+          p_slot_id?: string
+          p_table_ids?: string[]
+        }
+        Returns: Json
+      }
       record_payment: {
         Args: { p_booking_id: string; p_method: string; p_reason: string }
         Returns: Json
@@ -1078,6 +1123,20 @@ export type Database = {
         Returns: Json
       }
       revoke_invitation: { Args: { p_invitation_id: string }; Returns: Json }
+      seat_walk_in: {
+        Args: {
+          p_date: string
+          p_full_name: string
+          p_party_size: number
+          p_payment_method?: string
+          p_phone?: string
+          p_reason?: string
+          p_slot_id: string
+          p_table_ids: string[]
+          p_venue_id: string
+        }
+        Returns: Json
+      }
       set_staff_role: {
         Args: { p_role: string; p_user_id: string; p_venue_id: string }
         Returns: Json
@@ -1089,6 +1148,14 @@ export type Database = {
       }
       unblock_tables: {
         Args: { p_block_ids: string[]; p_reason?: string }
+        Returns: Json
+      }
+      undo_check_in: {
+        Args: { p_booking_id?: string; p_reason?: string; p_reference?: string }
+        Returns: Json
+      }
+      undo_no_show: {
+        Args: { p_booking_id?: string; p_reason?: string; p_reference?: string }
         Returns: Json
       }
       update_venue_settings: {

@@ -4,7 +4,14 @@ export type { Database, Json } from "./database.types.ts";
 export * from "./results.ts";
 export * from "./errors.ts";
 export { applyEvent, mismatchedTables, parseEvent } from "./availability.ts";
-export { BookingClient, broadcastListener, channelName, type HoldRequest } from "./client.ts";
+export {
+  BookingClient,
+  broadcastListener,
+  channelName,
+  type HoldRequest,
+  type ModifyRequest,
+  type WalkInRequest,
+} from "./client.ts";
 export {
   type AvailabilitySource,
   AvailabilityWatch,

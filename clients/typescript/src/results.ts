@@ -208,6 +208,18 @@ export interface BookingResult {
   /** Only to the booking's guest, its venue's managers and admins. */
   payment_reference?: string | null;
   payment_intent_id?: string | null;
+  /** A pending request lapses at this instant unless a manager answers it. */
+  approval_expires_at: string | null;
+  /** After a change of tables on a paid deposit: what the guest still owes, or may have back. */
+  deposit_due: number;
+  deposit_refundable: number;
+  /** Check-ins: how many of the party came in; a repeat says when and by whom it happened. */
+  arrived_count?: number | null;
+  already_checked_in_at?: string | null;
+  checked_in_by?: string | null;
+  checked_in_by_name?: string | null;
+  /** seat_walk_in: the guest record it made. */
+  guest_id?: string;
 }
 
 export const bookingResultShape = {
@@ -228,6 +240,14 @@ export const bookingResultShape = {
   awaiting_payment: req("boolean"),
   payment_reference: opt("string", "null"),
   payment_intent_id: opt("string", "null"),
+  approval_expires_at: req("string", "null"),
+  deposit_due: req("number"),
+  deposit_refundable: req("number"),
+  arrived_count: opt("number", "null"),
+  already_checked_in_at: opt("string", "null"),
+  checked_in_by: opt("string", "null"),
+  checked_in_by_name: opt("string", "null"),
+  guest_id: opt("string"),
 } as const satisfies Shape<BookingResult>;
 
 /**
@@ -249,6 +269,8 @@ export interface NightBooking {
   ends_local: string;
   timezone: string;
   party_size: number;
+  /** How many of the party checked in (null until check-in). */
+  arrived_count: number | null;
   table_numbers: number[];
   table_ids: string[];
   floors: string[];
@@ -281,6 +303,7 @@ export const nightBookingShape = {
   ends_local: req("string"),
   timezone: req("string"),
   party_size: req("number"),
+  arrived_count: req("number", "null"),
   table_numbers: req("array"),
   table_ids: req("array"),
   floors: req("array"),

@@ -148,9 +148,43 @@ def claim_booking(reference: str) -> Call[models.Booking]:
     return _booking("claim_booking", {"p_reference": reference})
 
 
-def check_in_booking(booking: Id) -> Call[models.Booking]:
-    """confirmed -> checked_in (door and up), by id or by the reference the guest reads out."""
-    return _booking("check_in_booking", _id_or_reference(booking))
+
+def check_in_booking(booking: Id, arrived_count: int | None = None) -> Call[models.Booking]:
+    """confirmed -> checked_in (door and up), by id or by the reference the guest reads out, with how many
+    of the party arrived (all by default). A repeat changes nothing else and says when and by whom
+    (``already_checked_in_at``, ``checked_in_by``)."""
+    return _booking("check_in_booking", _args(_id_or_reference(booking), **_p(arrived_count=arrived_count)))
+
+
+def undo_check_in(booking: Id, reason: str | None = None) -> Call[models.Booking]:
+    """checked_in -> confirmed (door and up), within the venue's undo window; by id or reference."""
+    return _booking("undo_check_in", _args(_id_or_reference(booking), **_p(reason=reason)))
+
+
+def undo_no_show(booking: Id, reason: str | None = None) -> Call[models.Booking]:
+    """no_show -> confirmed (host and up), within the venue's undo window, if its tables are still free."""
+    return _booking("undo_no_show", _args(_id_or_reference(booking), **_p(reason=reason)))
+
+
+def modify_booking(booking: Id, *, party_size: int | None = None, table_ids: Sequence[Id] | None = None,
+                   slot_id: str | None = None, reason: str | None = None) -> Call[models.Booking]:
+    """Change a booking's party size, tables or slot (same night) in one step, refused like a hold; by id
+    or reference. ``reason`` with a party beyond the tables' capacity is a manager's override (aal2).
+    A paid deposit that grows leaves ``deposit_due``; one that shrinks, ``deposit_refundable``."""
+    return _booking("modify_booking", _args(_id_or_reference(booking), **_p(
+        party_size=party_size, table_ids=_ids(table_ids) if table_ids is not None else None,
+        slot_id=slot_id, reason=reason)))
+
+
+def seat_walk_in(venue_id: Id, date: dt.date, slot_id: str, table_ids: Sequence[Id], party_size: int,
+                 full_name: str, *, phone: str | None = None, payment_method: str | None = None,
+                 reason: str | None = None) -> Call[models.Booking]:
+    """Staff (host and up): a walk-in guest, the tables and a checked_in booking in one call. A deposit is
+    taken at the venue (``cash``, ``card_terminal``) or ``waived`` by a manager (aal2) with a reason."""
+    return _booking("seat_walk_in", _args(
+        {"p_venue_id": venue_id, "p_date": date, "p_slot_id": slot_id, "p_table_ids": _ids(table_ids),
+         "p_party_size": party_size, "p_full_name": full_name},
+        **_p(phone=phone, payment_method=payment_method, reason=reason)))
 
 
 def mark_no_show(booking: Id) -> Call[models.Booking]:

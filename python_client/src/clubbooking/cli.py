@@ -320,7 +320,8 @@ def best_fit(client: BookingClient, venue: VenueInfo, date: dt.date, slot: str, 
 def _transition(method: str, booking: str, dsn: str | None, actor: str, aal2: bool, *args: Any,
                 venue: str | None = None) -> None:
     with client_for(dsn, actor, aal2) as client:
-        by_reference = method in ("cancel_booking", "check_in_booking", "mark_no_show")
+        by_reference = method in ("cancel_booking", "check_in_booking", "mark_no_show", "undo_check_in",
+                                  "undo_no_show", "modify_booking")
         target = booking if by_reference else booking_id_of(client, booking, venue)
         result: Booking = getattr(client, method)(target, *args)
     console.print(f"{result.reference}: {result.status}")
@@ -362,10 +363,82 @@ _reasoned_transition("reject", "reject_booking", "manager", "Reject a pending bo
 _reasoned_transition("cancel", "cancel_booking", "host", "Cancel an open booking (as a host by default).")
 
 
+_reasoned_transition("undo-check-in", "undo_check_in", "door",
+                     "Undo a mistaken check-in (back to confirmed), within the venue's undo window.")
+_reasoned_transition("undo-no-show", "undo_no_show", "host",
+                     "Undo a mistaken no-show (back to confirmed, its tables taken again), within the undo window.")
+
+
 @app.command("check-in")
-def check_in(booking: BookingArg, dsn: DsnOption = None, actor: AsOption = "door", aal2: Aal2Option = False) -> None:
-    """Check a guest in at the door by the reference they read out (from an hour before their time)."""
-    _transition("check_in_booking", booking, dsn, actor, aal2)
+def check_in(booking: BookingArg,
+             arrived: Annotated[int | None, typer.Option("--arrived", help="how many of the party came in "
+                                                                           "(default: all)")] = None,
+             dsn: DsnOption = None, actor: AsOption = "door", aal2: Aal2Option = False) -> None:
+    """Check a guest in at the door by the reference they read out (from an hour before their time).
+
+    Checking the same reference in again changes nothing and says when and by whom it was.
+    """
+    with client_for(dsn, actor, aal2) as client:
+        result = client.check_in_booking(booking, arrived)
+    partial = result.arrived_count is not None and result.arrived_count != result.party_size
+    arrivals = f", {result.arrived_count} of {result.party_size} arrived" if partial else ""
+    if result.already_checked_in_at is not None:
+        by = result.checked_in_by_name or (str(result.checked_in_by) if result.checked_in_by else "the system")
+        console.print(f"{result.reference}: ALREADY checked in at {result.already_checked_in_at:%H:%M:%S %Z} "
+                      f"by {by}{arrivals}")
+    else:
+        console.print(f"{result.reference}: {result.status}{arrivals}")
+
+
+def describe_booking(result: Booking, venue: VenueInfo) -> str:
+    """A booking in one line as the door reads it: status, party, tables, local time, money owed either way."""
+    zone = ZoneInfo(venue.timezone)
+    numbers = "+".join(str(t.number) for t in venue.tables if t.table_id in result.table_ids)
+    owed = (f", deposit due {Money(result.deposit_due, result.currency)}" if result.deposit_due else "") + (
+        f", refundable {Money(result.deposit_refundable, result.currency)}" if result.deposit_refundable else "")
+    return (f"{result.reference}: {result.status}, party of {result.party_size}, tables {numbers}, "
+            f"{result.starts_at.astimezone(zone):%H:%M}-{result.ends_at.astimezone(zone):%H:%M}{owed}")
+
+
+@app.command()
+def modify(booking: BookingArg,
+           party: Annotated[int | None, typer.Option(help="the new party size")] = None,
+           tables: Annotated[list[int] | None, typer.Option("--table", "-t",
+                                                            help="the new tables (repeat: -t 3 -t 4)")] = None,
+           slot: Annotated[str | None, typer.Option(help="another slot the same night")] = None,
+           reason: Annotated[str | None, typer.Option(help="why; with a party beyond the tables' capacity, "
+                                                           "a manager's override (--aal2)")] = None,
+           venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "host",
+           aal2: Aal2Option = False) -> None:
+    """Change a booking's party size, tables or slot (same night) in one step; refused like a hold."""
+    with client_for(dsn, actor, aal2) as client:
+        place = venue_of(client, venue)
+        new_tables = table_ids(place, tables) if tables else None
+        result = client.modify_booking(booking, party_size=party, table_ids=new_tables,
+                                       slot_id=check_slot(place, slot) if slot else None, reason=reason)
+    console.print(describe_booking(result, place))
+
+
+@app.command()
+def seat(date: Night, slot: Annotated[str, typer.Argument()],
+         tables: Annotated[list[int] | None, typer.Argument(help="table numbers (none: the best free fit)")] = None,
+         party: Annotated[int, typer.Option(help="party size")] = 4,
+         guest: Annotated[str, typer.Option(help="the walk-in's name")] = "Walk-in",
+         phone: Annotated[str | None, typer.Option(help="the walk-in's phone")] = None,
+         pay: Annotated[str | None, typer.Option(
+             "--pay", help="a deposit the tables carry: cash or card_terminal taken now, or waived "
+                           "(manager, --aal2, --reason)")] = None,
+         reason: ReasonOption = None, venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "host",
+         aal2: Aal2Option = False) -> None:
+    """Seat a walk-in now: a guest, the tables and a checked-in booking in one step (no hold, no approval)."""
+    with client_for(dsn, actor, aal2) as client:
+        place = venue_of(client, venue)
+        slot = check_slot(place, slot)
+        ids = table_ids(place, tables) if tables else best_fit(client, place, date, slot, party)
+        result = client.seat_walk_in(place.venue_id, date, slot, ids, party, guest, phone=phone,
+                                     payment_method=pay, reason=reason)
+    console.print(f"seated {guest}: " + describe_booking(result, place))
+    print(result.booking_id)
 
 
 @app.command()

@@ -72,6 +72,14 @@ class Booking:
     currency: str = "gbp"
     deposit_paid: bool | None = None
     awaiting_payment: bool | None = None
+    approval_expires_at: dt.datetime | None = None
+    deposit_due: Decimal = Decimal("0.00")
+    deposit_refundable: Decimal = Decimal("0.00")
+    arrived_count: int | None = None
+    already_checked_in_at: dt.datetime | None = None
+    checked_in_by: uuid.UUID | None = None
+    checked_in_by_name: str | None = None
+    guest_id: uuid.UUID | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Booking:
@@ -93,6 +101,14 @@ class Booking:
             currency=data.get("currency") or "gbp",
             deposit_paid=data.get("deposit_paid"),
             awaiting_payment=data.get("awaiting_payment"),
+            approval_expires_at=_ts(data.get("approval_expires_at")),
+            deposit_due=Money.of(data.get("deposit_due"), data.get("currency")).amount,
+            deposit_refundable=Money.of(data.get("deposit_refundable"), data.get("currency")).amount,
+            arrived_count=data.get("arrived_count"),
+            already_checked_in_at=_ts(data.get("already_checked_in_at")),
+            checked_in_by=_uuid(data["checked_in_by"]) if data.get("checked_in_by") else None,
+            checked_in_by_name=data.get("checked_in_by_name"),
+            guest_id=_uuid(data["guest_id"]) if data.get("guest_id") else None,
         )
 
     @property

@@ -45,7 +45,7 @@ RPCS: dict[str, Rpc] = {r.name: r for r in (
     _rpc("approve_booking", "p_booking_id:uuid", "p_reason:text"),
     _rpc("reject_booking", "p_booking_id:uuid", "p_reason:text"),
     _rpc("cancel_booking", "p_booking_id:uuid", "p_reason:text", "p_reference:text"),
-    _rpc("check_in_booking", "p_booking_id:uuid", "p_reference:text"),
+    _rpc("check_in_booking", "p_booking_id:uuid", "p_reference:text", "p_arrived_count:integer"),
     _rpc("mark_no_show", "p_booking_id:uuid", "p_reference:text"),
     _rpc("block_tables", "p_venue_id:uuid", "p_date:date", "p_table_ids:uuid[]", "p_slot_id:text", "p_kind:text",
          "p_reason:text", "p_release_at:timestamp with time zone", "p_force:boolean"),
@@ -98,4 +98,14 @@ RPCS.update({r.name: r for r in (
     _rpc("list_staff", "p_venue_id:uuid"),
     _rpc("remove_staff", "p_venue_id:uuid", "p_user_id:uuid"),
     _rpc("set_staff_role", "p_venue_id:uuid", "p_user_id:uuid", "p_role:text"),
+)})
+
+# A booking's life after it is made: changes, walk-ins, the door's undo.
+RPCS.update({r.name: r for r in (
+    _rpc("modify_booking", "p_booking_id:uuid", "p_party_size:integer", "p_table_ids:uuid[]", "p_slot_id:text",
+         "p_reason:text", "p_reference:text"),
+    _rpc("seat_walk_in", "p_venue_id:uuid", "p_date:date", "p_slot_id:text", "p_table_ids:uuid[]",
+         "p_party_size:integer", "p_full_name:text", "p_phone:text", "p_payment_method:text", "p_reason:text"),
+    _rpc("undo_check_in", "p_booking_id:uuid", "p_reason:text", "p_reference:text"),
+    _rpc("undo_no_show", "p_booking_id:uuid", "p_reason:text", "p_reference:text"),
 )})

@@ -21,7 +21,7 @@ import psycopg
 from clubbooking.transport import rpc_query
 
 from clubbooking_dev import leeds
-from clubbooking_dev.reliability.faults import WORKER_APP, FakeClock, weekend_nights
+from clubbooking_dev.reliability.faults import LONDON, WORKER_APP, FakeClock, weekend_nights
 from clubbooking_dev.reliability.history import CONNECTION_LOST, FAIL, INFO, OK, TIMEOUT, FaultLog, History, Op
 
 SETUP = ("select set_config('role', %s, true), set_config('request.jwt.claims', %s, true), "
@@ -77,7 +77,8 @@ class Workload:
     mix: dict[str, int] = field(default_factory=lambda: {
         "hold_tables": 30, "submit_booking": 14, "approve_booking": 9, "reject_booking": 3,
         "cancel_booking": 8, "check_in_booking": 4, "mark_no_show": 2, "block_tables": 4,
-        "unblock_tables": 4, "join_waitlist": 5, "expire_holds": 3, "get_availability": 6})
+        "unblock_tables": 4, "join_waitlist": 5, "expire_holds": 3, "get_availability": 6,
+        "modify_booking": 6, "seat_walk_in": 3, "undo_check_in": 2, "undo_no_show": 1})
 
     def run(self) -> None:
         threads = [threading.Thread(target=self._worker, args=(i,), name=f"worker-{i}", daemon=True)
@@ -197,6 +198,14 @@ def plan_hold(w: Workload, rng: random.Random) -> Plan:
     return "hold_tables", "guest", w.floor.guests[guest_index], args
 
 
+def _actor_for(w: Workload, rng: random.Random, facts: dict[str, Any],
+               actors: tuple[str, ...]) -> tuple[str, dict[str, Any] | None]:
+    """One of ``actors``; a guest only for a booking whose guest the workload knows (else a host)."""
+    actor = rng.choice(actors)
+    guest = w.floor.guests[facts["guest"]] if actor == "guest" and "guest" in facts else None
+    return ("host", None) if actor == "guest" and guest is None else (actor, guest)
+
+
 def _booking_plan(rpc: str, statuses: tuple[str, ...], actors: tuple[str, ...]) -> Callable[[Workload, random.Random],
                                                                                          Plan | None]:
     def plan(w: Workload, rng: random.Random) -> Plan | None:
@@ -208,15 +217,53 @@ def _booking_plan(rpc: str, statuses: tuple[str, ...], actors: tuple[str, ...]) 
             return None
         else:
             booking_id, facts = picked
-        actor = rng.choice(actors)
-        guest = w.floor.guests[facts["guest"]] if actor == "guest" and "guest" in facts else None
-        if actor == "guest" and guest is None:
-            actor = "host"
+        actor, guest = _actor_for(w, rng, facts, actors)
         args: dict[str, Any] = {"p_booking_id": booking_id}
         if rpc == "submit_booking" and rng.random() < 0.9:
             args["p_payment_reference"] = f"pi_{uuid.uuid4().hex[:16]}"
         return rpc, actor, guest, args
     return plan
+
+
+def plan_modify(w: Workload, rng: random.Random) -> Plan | None:
+    """A known open booking changed: another table (a party that fits it, now and then one that
+    doesn't), the other slot the same night, or another party size on its table."""
+    picked = w.history.pick_booking(rng, ("held", "pending_approval", "confirmed", "checked_in"))
+    if picked is None:
+        return None
+    booking_id, facts = picked
+    actor, guest = _actor_for(w, rng, facts, ("guest", "host", "host"))
+    spots = facts.get("spots") or []
+    args: dict[str, Any] = {"p_booking_id": booking_id}
+    roll = rng.random()
+    if roll < 0.45 or not spots:
+        table = rng.choice(list(w.floor.tables))
+        low, high = w.floor.tables[table]
+        args["p_table_ids"] = [table]
+        args["p_party_size"] = rng.randint(low, high) if rng.random() < 0.95 else high + 1
+    elif roll < 0.7:
+        args["p_slot_id"] = rng.choice([s for s in w.floor.slots if s != spots[0][2]] or w.floor.slots)
+    else:
+        low, high = w.floor.tables.get(spots[0][0], (1, 4))
+        args["p_party_size"] = rng.randint(low, high)
+    return "modify_booking", actor, guest, args
+
+
+def plan_seat(w: Workload, rng: random.Random) -> Plan:
+    """A walk-in at the door: mostly the night the clock is in, a deposit taken (now and then
+    waived by a manager, or forgotten: INVALID_INPUT)."""
+    nights = weekend_nights(w.clock.now())
+    tonight = (w.clock.now().astimezone(LONDON) - dt.timedelta(hours=4)).date()
+    night = tonight if tonight in nights and rng.random() < 0.9 else rng.choice(nights)
+    table = rng.choice(list(w.floor.tables))
+    low, high = w.floor.tables[table]
+    roll = rng.random()
+    method = "waived" if roll < 0.1 else None if roll < 0.13 else rng.choice(["cash", "card_terminal"])
+    args: dict[str, Any] = {"p_venue_id": w.floor.venue_id, "p_date": night, "p_slot_id": rng.choice(w.floor.slots),
+                            "p_table_ids": [table], "p_party_size": rng.randint(low, high),
+                            "p_full_name": "Walk In", "p_phone": None, "p_payment_method": method,
+                            "p_reason": "reliability" if method == "waived" else None}
+    return "seat_walk_in", "manager_aal2" if method == "waived" else "host", None, args
 
 
 def plan_block(w: Workload, rng: random.Random) -> Plan:
@@ -267,4 +314,8 @@ PLANS: dict[str, Callable[[Workload, random.Random], Plan | None]] = {
     "join_waitlist": plan_waitlist,
     "expire_holds": plan_expire,
     "get_availability": plan_read,
+    "modify_booking": plan_modify,
+    "seat_walk_in": plan_seat,
+    "undo_check_in": _booking_plan("undo_check_in", ("checked_in",), ("door",)),
+    "undo_no_show": _booking_plan("undo_no_show", ("no_show",), ("host",)),
 }

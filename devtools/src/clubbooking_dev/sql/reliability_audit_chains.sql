@@ -1,7 +1,8 @@
 -- Audit rows that do not tell the story of a booking or block: each one's first row is its
--- creation, every later row starts where the previous one ended and follows the state
--- machine (or keeps the state: a deposit taken at the door, a refund, an override), a block is
--- lifted at most once, and the last row is the state it is in now. Must return no rows.
+-- creation (a hold, a block, or a walk-in seated at once), every later row starts where the
+-- previous one ended and follows the state machine (or keeps the state: a change of the
+-- booking, a deposit taken at the door, a refund, an override), a block is lifted at most once,
+-- and the last row is the state it is in now. Must return no rows.
 with chain as (
   select a.entity, a.entity_id, a.id, a.action, a.old_status, a.new_status,
          lag(a.new_status) over w as previous_new, row_number() over w as n
@@ -17,7 +18,8 @@ with chain as (
 )
 select c.entity, c.entity_id, c.action, c.old_status, c.new_status, 'broken chain' as problem
 from chain c
-where (c.n = 1 and (c.old_status is not null or c.new_status not in ('held', 'blocked')))
+where (c.n = 1 and (c.old_status is not null or c.new_status not in ('held', 'blocked', 'checked_in')
+                     or (c.new_status = 'checked_in' and c.action <> 'booking_created')))
    or (c.n > 1 and c.old_status is distinct from c.previous_new)
    or (c.n > 1 and c.entity = 'booking' and c.old_status <> c.new_status
        and not private.is_valid_transition(c.old_status, c.new_status))
