@@ -340,6 +340,7 @@ CREATE TABLE public.bookings (
     arrived_count integer,
     deposit_balance numeric(10,2) DEFAULT 0 NOT NULL,
     CONSTRAINT bookings_arrived_count_check CHECK (((arrived_count >= 1) AND (arrived_count <= 50))),
+    CONSTRAINT bookings_deposit_balance_check CHECK (private.is_finite_number(deposit_balance)),
     CONSTRAINT bookings_deposit_total_check CHECK (((deposit_total >= (0)::numeric) AND private.is_finite_number(deposit_total))),
     CONSTRAINT bookings_minimum_spend_total_check CHECK (((minimum_spend_total >= (0)::numeric) AND private.is_finite_number(minimum_spend_total))),
     CONSTRAINT bookings_payment_method_check CHECK ((payment_method = ANY (ARRAY['stripe'::text, 'cash'::text, 'card_terminal'::text, 'bank_transfer'::text]))),

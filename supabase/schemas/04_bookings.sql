@@ -64,7 +64,7 @@ create table public.bookings (
   arrived_count int check (arrived_count between 1 and 50),  -- how many of the party came in
   -- What a change of tables left owed on a paid deposit: > 0 the guest owes it, < 0 it is the
   -- guest's to be refunded.
-  deposit_balance numeric(10, 2) not null default 0
+  deposit_balance numeric(10, 2) not null default 0 check (private.is_finite_number(deposit_balance))
 );
 
 comment on table public.bookings is
