@@ -160,13 +160,13 @@ dbTest("an unknown venue, table or booking is 404", async () => {
   });
 });
 
-dbTest("no token is 401, another guest's booking is 403", async () => {
+dbTest("no token is 401, another guest's booking is the 404 of an unknown one", async () => {
   const [ivy, jo] = [await guest("ivy"), await guest("jo")];
   const held = await hold(ivy.token, 9);
   assert.equal(held.status, 201);
   await assertChangesNothing(async () => {
     await assertError(await call(handler, "POST", "/bookings", { body: holdBody(14, 6) }), 401, "NOT_AUTHORIZED");
-    await assertError(await transition(jo.token, held.body.booking_id, "cancel"), 403, "NOT_AUTHORIZED");
+    await assertError(await transition(jo.token, held.body.booking_id, "cancel"), 404, "INVALID_INPUT");
     await assertError(await transition(undefined, held.body.booking_id, "cancel"), 401, "NOT_AUTHORIZED");
   });
   assert.equal((await booking(held.body.booking_id)).status, "held");
