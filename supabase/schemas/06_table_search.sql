@@ -164,9 +164,11 @@ $$;
 -- pending_approval > held), else for a split-capacity section 'held' when full, else
 -- 'available'. Every table of the venue, or only p_table_ids: one statement for a whole floor
 -- (the snapshot) or the tables an event announces. The night's live claims over the range are
--- read once (one index scan, however many tables), then matched to the tables.
+-- read once (one index scan, however many tables), then matched to the tables. With p_at, the
+-- states as they were at that past instant, from the claims' and bookings' history (a hold past
+-- its expiry at p_at is dead then, as it was whether or not anything changed).
 create function private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange,
-                                          p_table_ids uuid[] default null)
+                                          p_table_ids uuid[] default null, p_at timestamptz default null)
 returns table (table_id uuid, state text, booking_id uuid, block_id uuid, guests int)
 language plpgsql stable
 rows 16  -- a floor, not the default 1000 rows that would make callers JIT-compile their plans
@@ -175,19 +177,31 @@ as $$
 #variable_conflict use_column
 begin
   return query
-  with claims as materialized (
-    select bt.table_id, bt.booking_id, bt.block_id, bt.is_exclusive, bt.party_size,
-           case when bt.block_id is not null then 'blocked'
-                when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status::text
-                else 'available' end as state,
-           case when bt.block_id is not null then 0
-                else coalesce(array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'],
-                                             bk.status::text), 5) end as strength
+  with live as (
+    -- now: the claim ledger; at p_at: the versions of the night's claims and bookings valid then
+    select bt.table_id, bt.booking_id, bt.block_id, bt.is_exclusive, bt.party_size, bk.status
     from public.booking_tables bt
     left join public.bookings bk on bk.id = bt.booking_id
-    where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.is_active
+    where p_at is null and bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.is_active
       and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
       and (p_table_ids is null or bt.table_id = any (p_table_ids))
+    union all
+    select cv.table_id, cv.booking_id, cv.block_id, cv.is_exclusive, cv.party_size, bv.status
+    from private.claim_versions cv
+    left join private.booking_versions bv
+      on bv.venue_id = p_venue_id and bv.booking_date = p_night and bv.booking_id = cv.booking_id and bv.valid @> p_at
+    where p_at is not null and cv.venue_id = p_venue_id and cv.booking_date = p_night and cv.valid @> p_at
+      and cv.is_active and coalesce(cv.expires_at > p_at, true) and cv.period && p_period
+      and (p_table_ids is null or cv.table_id = any (p_table_ids))
+  ), claims as materialized (
+    select l.table_id, l.booking_id, l.block_id, l.is_exclusive, l.party_size,
+           case when l.block_id is not null then 'blocked'
+                when l.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then l.status::text
+                else 'available' end as state,
+           case when l.block_id is not null then 0
+                else coalesce(array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'],
+                                             l.status::text), 5) end as strength
+    from live l
   )
   select t.id,
          coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held' else 'available' end),
@@ -205,4 +219,4 @@ end;
 $$;
 
 comment on function private.table_slot_states is
-  'The tables'' true states in a time range of a night (all tables, or the given ones); the snapshot and the events both read it.';
+  'The tables'' true states in a time range of a night (all tables, or the given ones), now or at a past instant p_at; the snapshot, its replay and the events read it.';
