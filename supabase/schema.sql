@@ -343,6 +343,7 @@ COMMENT ON FUNCTION private.audit_override(p_booking public.bookings, p_action t
 CREATE FUNCTION private.availability_snapshot(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 declare
   v_club_id uuid;
@@ -3648,6 +3649,35 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.slot_claims(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[], p_at timestamp with time zone) RETURNS TABLE(table_id uuid, booking_id uuid, block_id uuid, is_exclusive boolean, party_size integer, status public.booking_status)
+    LANGUAGE plpgsql STABLE ROWS 16
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+begin
+  if p_at is null then
+    return query
+    select bt.table_id, bt.booking_id, bt.block_id, bt.is_exclusive, bt.party_size, bk.status
+    from public.booking_tables bt
+    left join public.bookings bk on bk.id = bt.booking_id
+    where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.is_active
+      and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
+      and (p_table_ids is null or bt.table_id = any (p_table_ids));
+  else
+    return query
+    select cv.table_id, cv.booking_id, cv.block_id, cv.is_exclusive, cv.party_size, bv.status
+    from private.claim_versions cv
+    left join private.booking_versions bv
+      on bv.venue_id = p_venue_id and bv.booking_date = p_night and bv.booking_id = cv.booking_id and bv.valid @> p_at
+    where cv.venue_id = p_venue_id and cv.booking_date = p_night and cv.valid @> p_at
+      and cv.is_active and coalesce(cv.expires_at > p_at, true) and cv.period && p_period
+      and (p_table_ids is null or cv.table_id = any (p_table_ids));
+  end if;
+end;
+$$;
+
+COMMENT ON FUNCTION private.slot_claims(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[], p_at timestamp with time zone) IS 'The live claims of a night over a range with their bookings'' statuses, now or at a past instant p_at.';
+
 CREATE FUNCTION private.slot_range(p_venue_id uuid, p_night date, p_slot_id text) RETURNS tstzrange
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -3854,23 +3884,7 @@ CREATE FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_perio
 #variable_conflict use_column
 begin
   return query
-  with live as (
-    -- now: the claim ledger; at p_at: the versions of the night's claims and bookings valid then
-    select bt.table_id, bt.booking_id, bt.block_id, bt.is_exclusive, bt.party_size, bk.status
-    from public.booking_tables bt
-    left join public.bookings bk on bk.id = bt.booking_id
-    where p_at is null and bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.is_active
-      and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
-      and (p_table_ids is null or bt.table_id = any (p_table_ids))
-    union all
-    select cv.table_id, cv.booking_id, cv.block_id, cv.is_exclusive, cv.party_size, bv.status
-    from private.claim_versions cv
-    left join private.booking_versions bv
-      on bv.venue_id = p_venue_id and bv.booking_date = p_night and bv.booking_id = cv.booking_id and bv.valid @> p_at
-    where p_at is not null and cv.venue_id = p_venue_id and cv.booking_date = p_night and cv.valid @> p_at
-      and cv.is_active and coalesce(cv.expires_at > p_at, true) and cv.period && p_period
-      and (p_table_ids is null or cv.table_id = any (p_table_ids))
-  ), claims as materialized (
+  with claims as materialized (
     select l.table_id, l.booking_id, l.block_id, l.is_exclusive, l.party_size,
            case when l.block_id is not null then 'blocked'
                 when l.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then l.status::text
@@ -3878,7 +3892,7 @@ begin
            case when l.block_id is not null then 0
                 else coalesce(array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'],
                                              l.status::text), 5) end as strength
-    from live l
+    from private.slot_claims(p_venue_id, p_night, p_period, p_table_ids, p_at) l
   )
   select t.id,
          coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held' else 'available' end),
@@ -5876,6 +5890,8 @@ REVOKE ALL ON FUNCTION private.set_transaction_flag(p_flag text, p_on boolean) F
 REVOKE ALL ON FUNCTION private.setup_venue(p_venue_id uuid, p_spec jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.setup_venue(p_venue_id uuid, p_spec jsonb) TO authenticated;
 GRANT ALL ON FUNCTION private.setup_venue(p_venue_id uuid, p_spec jsonb) TO service_role;
+
+REVOKE ALL ON FUNCTION private.slot_claims(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[], p_at timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.slot_range(p_venue_id uuid, p_night date, p_slot_id text) FROM PUBLIC;
 

@@ -5,7 +5,7 @@
 -- identical, but for the version (a replay is at no point of the channel's stream: 0) and as_of.
 begin;
 \ir helpers/test_helpers.psql
-select plan(43);
+select plan(45);
 
 insert into ids values ('ana', tests.create_user('ana')), ('ben', tests.create_user('ben')),
                        ('cat', tests.create_user('cat')), ('dan', tests.create_user('dan'));
@@ -94,6 +94,22 @@ select is((select t ->> 'block_reason' from served, jsonb_array_elements(snapsho
   'a wobbly leg', 'at 10 table 3 is blocked for a wobbly leg');
 select is((select reason from public.table_blocks where id = (select id from ids where name = 'blk')), 'fixed',
   'lifting the block rewrote its reason');
+
+-- The newest version of every claim and booking is the row as it is.
+select is((select count(*)::int from public.booking_tables bt
+           join private.claim_versions cv on cv.claim_id = bt.id and upper_inf(cv.valid)
+           where (cv.table_id, cv.booking_id, cv.block_id, cv.period, cv.party_size, cv.is_exclusive, cv.is_active,
+                  cv.expires_at) is not distinct from
+                 (bt.table_id, bt.booking_id, bt.block_id, bt.period, bt.party_size, bt.is_exclusive, bt.is_active,
+                  bt.expires_at)),
+          (select count(*)::int from public.booking_tables), 'every claim''s open version is the claim');
+select is((select count(*)::int from public.bookings b
+           join private.booking_versions bv on bv.booking_id = b.id and upper_inf(bv.valid)
+           where (bv.status, bv.party_size, bv.customer_id, bv.hold_expires_at, bv.deposit_paid_at,
+                  bv.payment_reference, bv.updated_by) is not distinct from
+                 (b.status, b.party_size, b.customer_id, b.hold_expires_at, b.deposit_paid_at, b.payment_reference,
+                  b.updated_by)),
+          (select count(*)::int from public.bookings), 'every booking''s open version is the booking');
 
 -- Each instant replayed (after the night, at 03:00).
 select tests.freeze_time(tests.replay_clock(7 * 60));

@@ -2,8 +2,8 @@
 -- Bookings: what a night holds, and the locks that keep it consistent
 -- =============================================================================================
 -- The night's records (bookings, their table claims, blocks, waitlist entries) with their
--- RLS and grants, the queues the commit-time events read, and the venue-night and table
--- locks every writer takes. The triggers on bookings and claims are wired in
+-- RLS and grants, the queues the commit-time events read, the venue-night and table locks
+-- every writer takes, and the history of every booking and claim (the floor at a past instant). The triggers on bookings and claims are wired in
 -- 11_booking_triggers.sql, once every function they call exists.
 
 -- Enums, so that the generated TypeScript types (postgres-meta) and PostgREST's OpenAPI

@@ -419,6 +419,10 @@ create function private.availability_snapshot(p_venue_id uuid, p_date date, p_sl
 returns jsonb
 language plpgsql stable
 set search_path = ''
+-- One plan for now and for a past instant: left to choose, the plan cache would re-plan the
+-- snapshot on every call (with p_at null a custom plan drops the history's branches, and so
+-- always looks cheaper); the generic plan never runs the branch p_at does not take.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_club_id uuid;
