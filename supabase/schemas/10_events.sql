@@ -520,6 +520,7 @@ $$;
 comment on function private.availability_snapshot is
   'A slot''s snapshot shaped by the caller''s role, now (p_at null) or, for venue staff, as it was at p_at; runs inside the definer functions that call it.';
 
+-- The snapshot of a slot now, shaped by the caller's role (private.availability_snapshot).
 create function private.get_availability(p_venue_id uuid, p_date date, p_slot_id text)
 returns jsonb
 language plpgsql stable
