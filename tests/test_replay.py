@@ -3,7 +3,7 @@ the client as the API roles call it, each step committed with the database clock
 (holds, a hold that dies with nothing written, a waitlist entry offered a table at its commit, a
 cancellation, a block and its lifting, the sweeper), what get_availability served a manager
 recorded at many minutes, then every minute replayed with get_availability_at an hour later:
-identical, but for the version (0 in a replay) and as_of. (sql/tests/84_replay.sql plays a
+identical, but for the version (0 in a replay) and as_of. (sql/tests/85_replay.sql plays a
 longer night in one transaction: payments, approvals, check-ins.)
 """
 

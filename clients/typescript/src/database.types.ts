@@ -378,7 +378,7 @@ export type Database = {
       notifications: {
         Row: {
           created_at: string
-          customer_id: string
+          customer_id: string | null
           id: number
           kind: string
           payload: NonNullable<Json>
@@ -387,7 +387,7 @@ export type Database = {
         }
         Insert: {
           created_at?: string
-          customer_id: string
+          customer_id?: string | null
           id?: never
           kind: string
           payload?: NonNullable<Json>
@@ -396,7 +396,7 @@ export type Database = {
         }
         Update: {
           created_at?: string
-          customer_id?: string
+          customer_id?: string | null
           id?: never
           kind?: string
           payload?: NonNullable<Json>
@@ -458,9 +458,13 @@ export type Database = {
           accepted_user_id: string | null
           created_at: string
           email: string
+          expires_at: string
           id: string
           invited_by: string | null
+          revoked_at: string | null
+          revoked_by: string | null
           role: string
+          token_hash: string | null
           venue_id: string
         }
         Insert: {
@@ -468,9 +472,13 @@ export type Database = {
           accepted_user_id?: string | null
           created_at?: string
           email: string
+          expires_at?: string
           id?: string
           invited_by?: string | null
+          revoked_at?: string | null
+          revoked_by?: string | null
           role: string
+          token_hash?: string | null
           venue_id: string
         }
         Update: {
@@ -478,9 +486,13 @@ export type Database = {
           accepted_user_id?: string | null
           created_at?: string
           email?: string
+          expires_at?: string
           id?: string
           invited_by?: string | null
+          revoked_at?: string | null
+          revoked_by?: string | null
           role?: string
+          token_hash?: string | null
           venue_id?: string
         }
         Relationships: [
@@ -852,6 +864,7 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      accept_invitation: { Args: { p_token: string }; Returns: Json }
       acquire_booking_lock: {
         Args: { booking_date: string; start_time: string; table_id: string }
         Returns: boolean
@@ -905,6 +918,7 @@ export type Database = {
         }
         Returns: boolean
       }
+      claim_booking: { Args: { p_reference: string }; Returns: Json }
       cleanup_expired_locks: {
         Args: Record<PropertyKey, never>
         Returns: undefined
@@ -1034,6 +1048,8 @@ export type Database = {
         }
         Returns: Json
       }
+      list_invitations: { Args: { p_venue_id: string }; Returns: Json }
+      list_staff: { Args: { p_venue_id: string }; Returns: Json }
       mark_no_show: {
         Args: { p_booking_id?: string; p_reference?: string }
         Returns: Json
@@ -1054,6 +1070,10 @@ export type Database = {
         Args: { booking_date: string; start_time: string; table_id: string }
         Returns: boolean
       }
+      remove_staff: {
+        Args: { p_user_id: string; p_venue_id: string }
+        Returns: Json
+      }
       report_client_metrics: {
         Args: {
           p_client: Database["public"]["Enums"]["client_kind"]
@@ -1064,6 +1084,11 @@ export type Database = {
           p_stale_hold_refusals: number
           p_venue_id: string
         }
+        Returns: Json
+      }
+      revoke_invitation: { Args: { p_invitation_id: string }; Returns: Json }
+      set_staff_role: {
+        Args: { p_role: string; p_user_id: string; p_venue_id: string }
         Returns: Json
       }
       setup_venue: { Args: { p_spec: Json; p_venue_id: string }; Returns: Json }

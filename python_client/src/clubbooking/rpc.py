@@ -70,7 +70,7 @@ RPCS: dict[str, Rpc] = {r.name: r for r in (
          "p_resyncs:integer", "p_mismatched_resyncs:integer", "p_stale_hold_refusals:integer"),
 )}
 
-# Security (issue 5): manager overrides and admin configuration (aal2), GDPR erasure and export.
+# Security: manager overrides and admin configuration (aal2), GDPR erasure and export.
 RPCS.update({r.name: r for r in (
     _rpc("approve_booking_over_capacity", "p_booking_id:uuid", "p_party_size:integer", "p_reason:text"),
     _rpc("refund_deposit", "p_booking_id:uuid", "p_reason:text"),
@@ -79,7 +79,7 @@ RPCS.update({r.name: r for r in (
     _rpc("export_customer_data", "p_customer_id:uuid"),
 )})
 
-# Operations (issue 17): the door's views, walk-in guests, invitations, the catalogue, venue setup.
+# Staff operations: the door's views, walk-in guests, invitations, the catalogue, venue setup.
 RPCS.update({r.name: r for r in (
     _rpc("get_night_bookings", "p_venue_id:uuid", "p_date:date", "p_statuses:text[]"),
     _rpc("find_bookings", "p_venue_id:uuid", "p_query:text"),
@@ -87,4 +87,16 @@ RPCS.update({r.name: r for r in (
     _rpc("invite_staff", "p_venue_id:uuid", "p_email:text", "p_role:text"),
     _rpc("get_catalogue", "p_venue_id:uuid"),
     _rpc("setup_venue", "p_venue_id:uuid", "p_spec:jsonb"),
+)})
+
+# Staff management: invitations by token, accepted explicitly; staff removed or re-roled; a
+# booking a club made for an address, claimed by that address's account.
+RPCS.update({r.name: r for r in (
+    _rpc("accept_invitation", "p_token:text"),
+    _rpc("claim_booking", "p_reference:text"),
+    _rpc("list_invitations", "p_venue_id:uuid"),
+    _rpc("revoke_invitation", "p_invitation_id:uuid"),
+    _rpc("list_staff", "p_venue_id:uuid"),
+    _rpc("remove_staff", "p_venue_id:uuid", "p_user_id:uuid"),
+    _rpc("set_staff_role", "p_venue_id:uuid", "p_user_id:uuid", "p_role:text"),
 )})
