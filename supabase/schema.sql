@@ -379,6 +379,106 @@ $$;
 
 COMMENT ON FUNCTION private.audit_override(p_booking public.bookings, p_action text, p_reason text, p_detail jsonb) IS 'One audit row for a manager override of a booking.';
 
+CREATE FUNCTION private.availability_snapshot(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+declare
+  v_club_id uuid;
+  v_period tstzrange;
+  v_channel text;
+  v_rank int;
+  v_bookable boolean;
+begin
+  if p_venue_id is null or p_date is null or p_slot_id is null then
+    perform private.raise_error('INVALID_INPUT', 'venue, date and slot are required');
+  end if;
+  select v.club_id into v_club_id from public.venues v where v.id = p_venue_id;
+  if v_club_id is null then
+    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
+  end if;
+  v_period := private.slot_range(p_venue_id, p_date, p_slot_id);
+  if v_period is null then
+    perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
+  end if;
+  if p_at is not null then
+    perform private.require_staff(p_venue_id, 'door');
+    if p_at > private.now() then
+      perform private.raise_error('INVALID_INPUT', format('%s is still to come: replay an instant that has passed', p_at));
+    end if;
+  end if;
+  v_channel := private.channel_name(v_club_id, p_venue_id, p_date, p_slot_id);
+  v_rank := case when private.is_trusted() then 4 else private.staff_rank(private.staff_role(p_venue_id)) end;
+  -- A slot that has ended, or a night the venue is closed, sells nothing: the public sees every
+  -- table unavailable there (staff still see what happened).
+  v_bookable := upper(v_period) > coalesce(p_at, private.now()) and private.night_range(p_venue_id, p_date) is not null;
+
+  return (
+    select jsonb_build_object(
+      'venue_id', p_venue_id, 'club_id', v_club_id, 'date', to_char(p_date, 'YYYY-MM-DD'), 'slot_id', p_slot_id,
+      'channel', v_channel,
+      'version', case when p_at is null
+                      then coalesce((select cv.version from private.channel_versions cv where cv.channel = v_channel), 0)
+                      else 0 end,
+      'starts_at', lower(v_period), 'ends_at', upper(v_period),
+      'view', case when v_rank > 0 then 'staff' else 'public' end,
+      'bookable', v_bookable,
+      'tables', coalesce(jsonb_agg(
+        jsonb_build_object(
+          'table_id', t.id, 'table_number', t.table_number, 'name', t.name, 'floor', f.name,
+          'capacity_min', t.capacity_min, 'capacity_max', t.capacity_max, 'is_vip', t.is_vip,
+          'minimum_spend', t.minimum_spend, 'deposit', t.deposit, 'is_shared', t.is_shared,
+          'state', case when v_rank > 0 then s.state when not v_bookable then 'unavailable'
+                        else private.public_state(s.state) end)
+        || case when t.is_shared then jsonb_build_object('remaining_capacity', t.capacity_max - s.guests) else '{}'::jsonb end
+        -- who holds a table, for staff only: the public view reads no booking, guest or block
+        || case when v_rank > 0 and s.state <> 'available' then (
+             select jsonb_strip_nulls(jsonb_build_object(
+               'booking_id', s.booking_id, 'reference', bk.reference, 'party_size', b.party_size,
+               'customer_name', c.full_name, 'hold_expires_at', b.hold_expires_at,
+               'block_id', s.block_id, 'block_kind', blk.kind, 'block_reason', blk.reason,
+               'release_at', blk.release_at,
+               'changed_by', coalesce(b.updated_by, blk.created_by),
+               'changed_by_name', private.person_label(coalesce(b.updated_by, blk.created_by), p_venue_id) ->> 'name',
+               'changed_by_role', private.person_label(coalesce(b.updated_by, blk.created_by), p_venue_id) ->> 'role',
+               'phone', case when v_rank >= 2 then c.phone end,
+               'email', case when v_rank >= 2 then c.email end,
+               'deposit_paid', case when v_rank >= 3 then b.deposit_paid_at is not null end,
+               'payment_reference', case when v_rank >= 3 then b.payment_reference end))
+             from (select s.booking_id, s.block_id) k
+             left join public.bookings bk on bk.id = k.booking_id
+             -- the booking as it is, or as it was at p_at
+             left join lateral (
+               select bk.party_size, bk.customer_id, bk.hold_expires_at, bk.updated_by, bk.deposit_paid_at,
+                      bk.payment_reference
+               where p_at is null
+               union all
+               select bv.party_size, bv.customer_id, bv.hold_expires_at, bv.updated_by, bv.deposit_paid_at,
+                      bv.payment_reference
+               from private.booking_versions bv
+               where p_at is not null and bv.venue_id = p_venue_id and bv.booking_date = p_date
+                 and bv.booking_id = k.booking_id and bv.valid @> p_at) b on true
+             left join public.customers c on c.id = b.customer_id
+             left join lateral (
+               select x.kind, x.release_at, x.created_by,
+                      case when p_at is null then x.reason
+                           else coalesce((select a.reason from public.audit_log a
+                                          where a.entity_id = x.id and a.entity = 'block' and a.action = 'table_blocked'
+                                          order by a.id limit 1), x.reason) end as reason
+               from public.table_blocks x where x.id = k.block_id) blk on true)
+           else '{}'::jsonb end
+        order by t.table_number), '[]'::jsonb))
+      || case when p_at is not null then jsonb_build_object('as_of', p_at) else '{}'::jsonb end
+    from public.venue_tables t
+    join public.floors f on f.id = t.floor_id
+    join private.table_slot_states(p_venue_id, p_date, v_period, null, p_at) s on s.table_id = t.id
+    where t.venue_id = p_venue_id and t.is_active);
+end;
+$$;
+
+COMMENT ON FUNCTION private.availability_snapshot(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) IS 'A slot''s snapshot shaped by the caller''s role, now (p_at null) or, for venue staff, as it was at p_at; runs inside the definer functions that call it.';
+
 CREATE FUNCTION private.block_changed() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -1947,70 +2047,20 @@ CREATE FUNCTION private.get_availability(p_venue_id uuid, p_date date, p_slot_id
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-declare
-  v_club_id uuid;
-  v_period tstzrange;
-  v_channel text;
-  v_rank int;
-  v_bookable boolean;
 begin
-  if p_venue_id is null or p_date is null or p_slot_id is null then
-    perform private.raise_error('INVALID_INPUT', 'venue, date and slot are required');
-  end if;
-  select v.club_id into v_club_id from public.venues v where v.id = p_venue_id;
-  if v_club_id is null then
-    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
-  end if;
-  v_period := private.slot_range(p_venue_id, p_date, p_slot_id);
-  if v_period is null then
-    perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
-  end if;
-  v_channel := private.channel_name(v_club_id, p_venue_id, p_date, p_slot_id);
-  v_rank := case when private.is_trusted() then 4 else private.staff_rank(private.staff_role(p_venue_id)) end;
-  -- A slot that has ended, or a night the venue is closed, sells nothing: the public sees every
-  -- table unavailable there (staff still see what happened).
-  v_bookable := upper(v_period) > private.now() and private.night_range(p_venue_id, p_date) is not null;
+  return private.availability_snapshot(p_venue_id, p_date, p_slot_id, null);
+end;
+$$;
 
-  return (
-    select jsonb_build_object(
-      'venue_id', p_venue_id, 'club_id', v_club_id, 'date', to_char(p_date, 'YYYY-MM-DD'), 'slot_id', p_slot_id,
-      'channel', v_channel,
-      'version', coalesce((select cv.version from private.channel_versions cv where cv.channel = v_channel), 0),
-      'starts_at', lower(v_period), 'ends_at', upper(v_period),
-      'view', case when v_rank > 0 then 'staff' else 'public' end,
-      'bookable', v_bookable,
-      'tables', coalesce(jsonb_agg(
-        jsonb_build_object(
-          'table_id', t.id, 'table_number', t.table_number, 'name', t.name, 'floor', f.name,
-          'capacity_min', t.capacity_min, 'capacity_max', t.capacity_max, 'is_vip', t.is_vip,
-          'minimum_spend', t.minimum_spend, 'deposit', t.deposit, 'is_shared', t.is_shared,
-          'state', case when v_rank > 0 then s.state when not v_bookable then 'unavailable'
-                        else private.public_state(s.state) end)
-        || case when t.is_shared then jsonb_build_object('remaining_capacity', t.capacity_max - s.guests) else '{}'::jsonb end
-        -- who holds a table, for staff only: the public view reads no booking, guest or block
-        || case when v_rank > 0 and s.state <> 'available' then (
-             select jsonb_strip_nulls(jsonb_build_object(
-               'booking_id', s.booking_id, 'reference', b.reference, 'party_size', b.party_size,
-               'customer_name', c.full_name, 'hold_expires_at', b.hold_expires_at,
-               'block_id', s.block_id, 'block_kind', blk.kind, 'block_reason', blk.reason,
-               'release_at', blk.release_at,
-               'changed_by', coalesce(b.updated_by, blk.created_by),
-               'changed_by_name', private.person_label(coalesce(b.updated_by, blk.created_by), p_venue_id) ->> 'name',
-               'changed_by_role', private.person_label(coalesce(b.updated_by, blk.created_by), p_venue_id) ->> 'role',
-               'phone', case when v_rank >= 2 then c.phone end,
-               'email', case when v_rank >= 2 then c.email end,
-               'deposit_paid', case when v_rank >= 3 then b.deposit_paid_at is not null end,
-               'payment_reference', case when v_rank >= 3 then b.payment_reference end))
-             from (select s.booking_id, s.block_id) k
-             left join public.bookings b on b.id = k.booking_id
-             left join public.customers c on c.id = b.customer_id
-             left join public.table_blocks blk on blk.id = k.block_id)
-           else '{}'::jsonb end
-        order by t.table_number), '[]'::jsonb))
-    from public.venue_tables t
-    join public.floors f on f.id = t.floor_id
-    join private.table_slot_states(p_venue_id, p_date, v_period) s on s.table_id = t.id
-    where t.venue_id = p_venue_id and t.is_active);
+CREATE FUNCTION private.get_availability_at(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if p_at is null then
+    perform private.raise_error('INVALID_INPUT', 'the instant to replay (p_at) is required');
+  end if;
+  return private.availability_snapshot(p_venue_id, p_date, p_slot_id, p_at);
 end;
 $$;
 
@@ -2625,6 +2675,36 @@ begin
                  where w.venue_id = p_venue_id and w.booking_date = p_date and w.slot_id = p_slot_id
                    and w.status = 'waiting'
                    and (w.priority_score, v_entry.created_at) > (v_entry.priority_score, w.created_at)) + 1);
+end;
+$$;
+
+CREATE FUNCTION private.keep_booking_history() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into private.booking_history (booking_id, venue_id, booking_date, valid_from, status, party_size,
+                                       customer_id, hold_expires_at, deposit_paid_at, payment_reference, updated_by)
+  select n.id, n.venue_id, n.booking_date, (select private.now()), n.status, n.party_size,
+         n.customer_id, n.hold_expires_at, n.deposit_paid_at, n.payment_reference, n.updated_by
+  from new_rows n
+  order by n.id;
+  return null;
+end;
+$$;
+
+CREATE FUNCTION private.keep_claim_history() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into private.claim_history (claim_id, venue_id, booking_date, valid_from, table_id, booking_id, block_id,
+                                     period, party_size, is_exclusive, is_active, expires_at)
+  select n.id, n.venue_id, n.booking_date, (select private.now()), n.table_id, n.booking_id, n.block_id,
+         n.period, n.party_size, n.is_exclusive, n.is_active, n.expires_at
+  from new_rows n
+  order by n.id;
+  return null;
 end;
 $$;
 
@@ -4357,6 +4437,35 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.slot_claims(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[], p_at timestamp with time zone) RETURNS TABLE(table_id uuid, booking_id uuid, block_id uuid, is_exclusive boolean, party_size integer, status public.booking_status)
+    LANGUAGE plpgsql STABLE ROWS 16
+    SET search_path TO ''
+    AS $$
+#variable_conflict use_column
+begin
+  if p_at is null then
+    return query
+    select bt.table_id, bt.booking_id, bt.block_id, bt.is_exclusive, bt.party_size, bk.status
+    from public.booking_tables bt
+    left join public.bookings bk on bk.id = bt.booking_id
+    where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.is_active
+      and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
+      and (p_table_ids is null or bt.table_id = any (p_table_ids));
+  else
+    return query
+    select cv.table_id, cv.booking_id, cv.block_id, cv.is_exclusive, cv.party_size, bv.status
+    from private.claim_versions cv
+    left join private.booking_versions bv
+      on bv.venue_id = p_venue_id and bv.booking_date = p_night and bv.booking_id = cv.booking_id and bv.valid @> p_at
+    where cv.venue_id = p_venue_id and cv.booking_date = p_night and cv.valid @> p_at
+      and cv.is_active and coalesce(cv.expires_at > p_at, true) and cv.period && p_period
+      and (p_table_ids is null or cv.table_id = any (p_table_ids));
+  end if;
+end;
+$$;
+
+COMMENT ON FUNCTION private.slot_claims(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[], p_at timestamp with time zone) IS 'The live claims of a night over a range with their bookings'' statuses, now or at a past instant p_at.';
+
 CREATE FUNCTION private.slot_range(p_venue_id uuid, p_night date, p_slot_id text) RETURNS tstzrange
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -4591,7 +4700,7 @@ begin
 end;
 $_$;
 
-CREATE FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[] DEFAULT NULL::uuid[]) RETURNS TABLE(table_id uuid, state text, booking_id uuid, block_id uuid, guests integer)
+CREATE FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[] DEFAULT NULL::uuid[], p_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS TABLE(table_id uuid, state text, booking_id uuid, block_id uuid, guests integer)
     LANGUAGE plpgsql STABLE ROWS 16
     SET search_path TO ''
     AS $$
@@ -4599,18 +4708,14 @@ CREATE FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_perio
 begin
   return query
   with claims as materialized (
-    select bt.table_id, bt.booking_id, bt.block_id, bt.is_exclusive, bt.party_size,
-           case when bt.block_id is not null then 'blocked'
-                when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status::text
+    select l.table_id, l.booking_id, l.block_id, l.is_exclusive, l.party_size,
+           case when l.block_id is not null then 'blocked'
+                when l.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then l.status::text
                 else 'available' end as state,
-           case when bt.block_id is not null then 0
+           case when l.block_id is not null then 0
                 else coalesce(array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'],
-                                             bk.status::text), 5) end as strength
-    from public.booking_tables bt
-    left join public.bookings bk on bk.id = bt.booking_id
-    where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.is_active
-      and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
-      and (p_table_ids is null or bt.table_id = any (p_table_ids))
+                                             l.status::text), 5) end as strength
+    from private.slot_claims(p_venue_id, p_night, p_period, p_table_ids, p_at) l
   )
   select t.id,
          coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held' else 'available' end),
@@ -4627,7 +4732,7 @@ begin
 end;
 $$;
 
-COMMENT ON FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[]) IS 'The tables'' true states in a time range of a night (all tables, or the given ones); the snapshot and the events both read it.';
+COMMENT ON FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[], p_at timestamp with time zone) IS 'The tables'' true states in a time range of a night (all tables, or the given ones), now or at a past instant p_at; the snapshot, its replay and the events read it.';
 
 CREATE FUNCTION private.table_state(p_status public.booking_status) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
@@ -5138,6 +5243,13 @@ CREATE FUNCTION public.get_availability(p_venue_id uuid, p_date date, p_slot_id 
 
 COMMENT ON FUNCTION public.get_availability(p_venue_id uuid, p_date date, p_slot_id text) IS 'Snapshot of a slot: {venue_id, date, slot_id, channel, version, tables:[...]}, shaped by role.';
 
+CREATE FUNCTION public.get_availability_at(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$ begin return private.get_availability_at(p_venue_id, p_date, p_slot_id, p_at); end; $$;
+
+COMMENT ON FUNCTION public.get_availability_at(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) IS 'Staff: a slot''s snapshot (the staff view of get_availability) as it was at p_at, with as_of; version 0.';
+
 CREATE FUNCTION public.get_availability_events(p_channel text, p_after_version bigint DEFAULT 0) RETURNS TABLE(version bigint, payload jsonb)
     LANGUAGE sql STABLE
     SET search_path TO ''
@@ -5372,6 +5484,63 @@ CREATE TABLE private.api_idempotency_keys (
 
 COMMENT ON TABLE private.api_idempotency_keys IS 'One row per (caller, Idempotency-Key): the request it was first used for and the answer to replay.';
 
+CREATE TABLE private.booking_history (
+    id bigint NOT NULL,
+    booking_id uuid NOT NULL,
+    venue_id uuid NOT NULL,
+    booking_date date NOT NULL,
+    valid_from timestamp with time zone NOT NULL,
+    status public.booking_status NOT NULL,
+    party_size integer NOT NULL,
+    customer_id uuid NOT NULL,
+    hold_expires_at timestamp with time zone,
+    deposit_paid_at timestamp with time zone,
+    payment_reference text,
+    updated_by uuid
+);
+
+COMMENT ON TABLE private.booking_history IS 'Every version of what a snapshot shows of a booking (status, party, guest, hold expiry, payment, who changed it), appended by the statement that wrote it; valid until the booking''s next version (private.booking_versions).';
+
+ALTER TABLE private.booking_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME private.booking_history_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE VIEW private.booking_versions WITH (security_invoker='true') AS
+ SELECT v.booking_id,
+    v.venue_id,
+    v.booking_date,
+    v.status,
+    v.party_size,
+    v.customer_id,
+    v.hold_expires_at,
+    v.deposit_paid_at,
+    v.payment_reference,
+    v.updated_by,
+    tstzrange(v.since, lead(v.since) OVER w) AS valid
+   FROM ( SELECT h.id,
+            h.booking_id,
+            h.venue_id,
+            h.booking_date,
+            h.valid_from,
+            h.status,
+            h.party_size,
+            h.customer_id,
+            h.hold_expires_at,
+            h.deposit_paid_at,
+            h.payment_reference,
+            h.updated_by,
+            max(h.valid_from) OVER w AS since
+           FROM private.booking_history h
+          WINDOW w AS (PARTITION BY h.venue_id, h.booking_date, h.booking_id ORDER BY h.id)) v
+  WINDOW w AS (PARTITION BY v.venue_id, v.booking_date, v.booking_id ORDER BY v.id);
+
+COMMENT ON VIEW private.booking_versions IS 'Each version of each booking with its validity range (valid: from, to the next version).';
+
 CREATE TABLE private.channel_versions (
     channel text NOT NULL,
     version bigint NOT NULL,
@@ -5382,6 +5551,66 @@ CREATE TABLE private.channel_versions (
 COMMENT ON TABLE private.channel_versions IS 'The current version of each availability channel.';
 
 COMMENT ON COLUMN private.channel_versions.venue_id IS 'The venue of the channel (its third part): the distribution column.';
+
+CREATE TABLE private.claim_history (
+    id bigint NOT NULL,
+    claim_id bigint NOT NULL,
+    venue_id uuid NOT NULL,
+    booking_date date NOT NULL,
+    valid_from timestamp with time zone NOT NULL,
+    table_id uuid NOT NULL,
+    booking_id uuid,
+    block_id uuid,
+    period tstzrange NOT NULL,
+    party_size integer NOT NULL,
+    is_exclusive boolean NOT NULL,
+    is_active boolean NOT NULL,
+    expires_at timestamp with time zone
+);
+
+COMMENT ON TABLE private.claim_history IS 'Every version of every claim (public.booking_tables), appended by the statement that wrote it; valid from valid_from until the claim''s next version (private.claim_versions).';
+
+ALTER TABLE private.claim_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME private.claim_history_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE VIEW private.claim_versions WITH (security_invoker='true') AS
+ SELECT v.claim_id,
+    v.venue_id,
+    v.booking_date,
+    v.table_id,
+    v.booking_id,
+    v.block_id,
+    v.period,
+    v.party_size,
+    v.is_exclusive,
+    v.is_active,
+    v.expires_at,
+    tstzrange(v.since, lead(v.since) OVER w) AS valid
+   FROM ( SELECT h.id,
+            h.claim_id,
+            h.venue_id,
+            h.booking_date,
+            h.valid_from,
+            h.table_id,
+            h.booking_id,
+            h.block_id,
+            h.period,
+            h.party_size,
+            h.is_exclusive,
+            h.is_active,
+            h.expires_at,
+            max(h.valid_from) OVER w AS since
+           FROM private.claim_history h
+          WINDOW w AS (PARTITION BY h.venue_id, h.booking_date, h.claim_id ORDER BY h.id)) v
+  WINDOW w AS (PARTITION BY v.venue_id, v.booking_date, v.claim_id ORDER BY v.id);
+
+COMMENT ON VIEW private.claim_versions IS 'Each version of each claim with its validity range (valid: from, to the next version).';
 
 CREATE TABLE private.client_reports (
     id bigint NOT NULL,
@@ -5732,8 +5961,14 @@ COMMENT ON TABLE public.venue_tables IS 'A bookable table or section. is_shared 
 ALTER TABLE ONLY private.api_idempotency_keys
     ADD CONSTRAINT api_idempotency_keys_pkey PRIMARY KEY (scope, idempotency_key);
 
+ALTER TABLE ONLY private.booking_history
+    ADD CONSTRAINT booking_history_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY private.channel_versions
     ADD CONSTRAINT channel_versions_pkey PRIMARY KEY (channel);
+
+ALTER TABLE ONLY private.claim_history
+    ADD CONSTRAINT claim_history_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY private.client_reports
     ADD CONSTRAINT client_reports_pkey PRIMARY KEY (id);
@@ -5863,9 +6098,13 @@ ALTER TABLE ONLY public.waitlist_entries
 
 CREATE INDEX api_idempotency_keys_created_at_idx ON private.api_idempotency_keys USING btree (created_at);
 
+CREATE INDEX booking_history_night_idx ON private.booking_history USING btree (venue_id, booking_date, booking_id, id);
+
 CREATE INDEX channel_versions_updated_at_idx ON private.channel_versions USING btree (updated_at);
 
 CREATE INDEX channel_versions_venue_id_idx ON private.channel_versions USING btree (venue_id);
+
+CREATE INDEX claim_history_night_idx ON private.claim_history USING btree (venue_id, booking_date, claim_id, id);
 
 CREATE INDEX client_reports_reporter_idx ON private.client_reports USING btree (reporter_key, reported_at);
 
@@ -5951,6 +6190,10 @@ CREATE TRIGGER booking_tables_emit_unblock_events AFTER UPDATE ON public.booking
 
 CREATE TRIGGER booking_tables_follow_owner BEFORE INSERT OR UPDATE ON public.booking_tables FOR EACH ROW EXECUTE FUNCTION private.claim_follows_owner();
 
+CREATE TRIGGER booking_tables_keep_history AFTER INSERT ON public.booking_tables REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.keep_claim_history();
+
+CREATE TRIGGER booking_tables_keep_history_on_update AFTER UPDATE ON public.booking_tables REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.keep_claim_history();
+
 CREATE TRIGGER booking_tables_never_deleted BEFORE DELETE ON public.booking_tables FOR EACH ROW EXECUTE FUNCTION private.refuse_claim_delete();
 
 CREATE TRIGGER booking_tables_never_truncated BEFORE TRUNCATE ON public.booking_tables FOR EACH STATEMENT EXECUTE FUNCTION private.refuse_claim_delete();
@@ -5958,6 +6201,10 @@ CREATE TRIGGER booking_tables_never_truncated BEFORE TRUNCATE ON public.booking_
 CREATE TRIGGER bookings_claims_follow AFTER UPDATE ON public.bookings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.claims_follow_booking();
 
 CREATE TRIGGER bookings_emit_events AFTER UPDATE ON public.bookings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.booking_status_event();
+
+CREATE TRIGGER bookings_keep_history AFTER INSERT ON public.bookings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.keep_booking_history();
+
+CREATE TRIGGER bookings_keep_history_on_update AFTER UPDATE ON public.bookings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.keep_booking_history();
 
 CREATE TRIGGER bookings_notify_requests_expired AFTER UPDATE ON public.bookings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.notify_requests_expired();
 
@@ -6084,7 +6331,11 @@ ALTER TABLE ONLY public.waitlist_entries
 
 ALTER TABLE private.api_idempotency_keys ENABLE ROW LEVEL SECURITY;
 
+ALTER TABLE private.booking_history ENABLE ROW LEVEL SECURITY;
+
 ALTER TABLE private.channel_versions ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE private.claim_history ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.client_reports ENABLE ROW LEVEL SECURITY;
 
@@ -6280,6 +6531,8 @@ GRANT SELECT(deposit_balance) ON TABLE public.bookings TO authenticated;
 
 REVOKE ALL ON FUNCTION private.audit_override(p_booking public.bookings, p_action text, p_reason text, p_detail jsonb) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.availability_snapshot(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.block_changed() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.block_tables(p_venue_id uuid, p_date date, p_table_ids uuid[], p_slot_id text, p_kind text, p_reason text, p_release_at timestamp with time zone, p_force boolean) FROM PUBLIC;
@@ -6427,6 +6680,10 @@ GRANT ALL ON FUNCTION private.get_availability(p_venue_id uuid, p_date date, p_s
 GRANT ALL ON FUNCTION private.get_availability(p_venue_id uuid, p_date date, p_slot_id text) TO authenticated;
 GRANT ALL ON FUNCTION private.get_availability(p_venue_id uuid, p_date date, p_slot_id text) TO service_role;
 
+REVOKE ALL ON FUNCTION private.get_availability_at(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.get_availability_at(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) TO authenticated;
+GRANT ALL ON FUNCTION private.get_availability_at(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) TO service_role;
+
 REVOKE ALL ON FUNCTION private.get_availability_events(p_channel text, p_after_version bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.get_availability_events(p_channel text, p_after_version bigint) TO anon;
 GRANT ALL ON FUNCTION private.get_availability_events(p_channel text, p_after_version bigint) TO authenticated;
@@ -6511,6 +6768,10 @@ REVOKE ALL ON FUNCTION private.is_venue_staff(p_venue_id uuid, p_min_role text) 
 REVOKE ALL ON FUNCTION private.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) TO authenticated;
 GRANT ALL ON FUNCTION private.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) TO service_role;
+
+REVOKE ALL ON FUNCTION private.keep_booking_history() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.keep_claim_history() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.list_invitations(p_venue_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.list_invitations(p_venue_id uuid) TO authenticated;
@@ -6701,6 +6962,8 @@ REVOKE ALL ON FUNCTION private.setup_venue(p_venue_id uuid, p_spec jsonb) FROM P
 GRANT ALL ON FUNCTION private.setup_venue(p_venue_id uuid, p_spec jsonb) TO authenticated;
 GRANT ALL ON FUNCTION private.setup_venue(p_venue_id uuid, p_spec jsonb) TO service_role;
 
+REVOKE ALL ON FUNCTION private.slot_claims(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[], p_at timestamp with time zone) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.slot_range(p_venue_id uuid, p_night date, p_slot_id text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.slots_overlapping(p_venue_id uuid, p_night date, p_period tstzrange, p_slot_id text) FROM PUBLIC;
@@ -6731,7 +6994,7 @@ REVOKE ALL ON FUNCTION private.submit_booking(p_booking_id uuid, p_payment_refer
 GRANT ALL ON FUNCTION private.submit_booking(p_booking_id uuid, p_payment_reference text) TO authenticated;
 GRANT ALL ON FUNCTION private.submit_booking(p_booking_id uuid, p_payment_reference text) TO service_role;
 
-REVOKE ALL ON FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[], p_at timestamp with time zone) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.table_state(p_status public.booking_status) FROM PUBLIC;
 
@@ -6845,6 +7108,10 @@ REVOKE ALL ON FUNCTION public.get_availability(p_venue_id uuid, p_date date, p_s
 GRANT ALL ON FUNCTION public.get_availability(p_venue_id uuid, p_date date, p_slot_id text) TO anon;
 GRANT ALL ON FUNCTION public.get_availability(p_venue_id uuid, p_date date, p_slot_id text) TO authenticated;
 GRANT ALL ON FUNCTION public.get_availability(p_venue_id uuid, p_date date, p_slot_id text) TO service_role;
+
+REVOKE ALL ON FUNCTION public.get_availability_at(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_availability_at(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) TO authenticated;
+GRANT ALL ON FUNCTION public.get_availability_at(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) TO service_role;
 
 REVOKE ALL ON FUNCTION public.get_availability_events(p_channel text, p_after_version bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.get_availability_events(p_channel text, p_after_version bigint) TO anon;

@@ -114,6 +114,9 @@ STEPS = (
     # the door's night: the confirmed booking on table 3, found by its reference; a walk-in by a host
     Step("night", "door", "get_night_bookings", lambda n, r: a(VENUE, n, statuses=["confirmed"]), list,
          lambda rows: any(b.table_numbers == (3,) and b.slot_id == SLOT for b in rows)),
+    Step("replay", "door", "get_availability_at",
+         lambda n, r: a(VENUE, n, SLOT, dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)), Availability,
+         lambda s: len(s.tables) == 16 and s.view == "staff" and s.version == 0 and s.as_of is not None),
     Step("find", "door", "find_bookings", lambda n, r: a(VENUE, r["hold"].reference.lower()), list,
          lambda rows: len(rows) == 1 and rows[0].table_numbers == (3,)),
     Step("check_in_ref", "door", "check_in_booking", lambda n, r: a(r["hold"].reference), InvalidTransition),

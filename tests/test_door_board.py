@@ -30,6 +30,7 @@ import psycopg
 import pytest
 from clubbooking.client import BookingClient
 from clubbooking_dev import leeds
+from conftest import client_at
 
 ROOT = Path(__file__).resolve().parent.parent
 DENO = ROOT / ".tools/node_modules/.bin/deno"
@@ -234,4 +235,46 @@ def test_the_board_shows_each_tables_state_and_who_changed_it(browser: Any, boar
     page.wait_for_selector("#bookings li[data-status=checked_in]")
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.close()
+
+
+def test_a_manager_sees_the_floor_at_a_past_time_read_only(browser: Any, door_time_board_url: str, db_dsn: str,
+                                                            admin: psycopg.Connection[Any]) -> None:
+    """Table 12 held at 20:00 (the hold dies at 20:05 with nothing written), table 16 blocked at
+    20:10: on the board at 21:30 a manager picks 20:03, then 20:15, and sees the floor as it was,
+    read-only; back to live, it is live again. The door gets no time control."""
+    def at(hour: int, minute: int) -> dt.datetime:
+        return dt.datetime.combine(NIGHT, dt.time(hour, minute), ZoneInfo("Europe/London"))
+
+    [early] = leeds.create_guests(admin, 1, prefix="early")
+    with client_at(db_dsn, at(20, 0), early) as guest:
+        guest.hold_tables(leeds.VENUE_ID, NIGHT, "slot_21_00", [leeds.TABLE_IDS[12]], 4)
+    with client_at(db_dsn, at(20, 10), leeds.staff_claims("host")) as host:
+        host.block_tables(leeds.VENUE_ID, NIGHT, [leeds.TABLE_IDS[16]], "slot_21_00", reason="spill")
+    door = open_board(browser, door_time_board_url, who="door")
+    assert door.is_hidden("#replay")
+    door.close()
+
+    page = open_board(browser, door_time_board_url, who="manager")
+
+    def states() -> dict[int, str | None]:
+        return {n: page.get_attribute(f"#floors [data-table-id='{leeds.TABLE_IDS[n]}']", "data-state")
+                for n in (12, 16)}
+
+    assert states() == {12: "available", 16: "blocked"}
+    page.fill("#replay-at", "20:03")
+    page.wait_for_selector("body[data-replay] #link-status[data-status=replay]")
+    page.wait_for_function(f"document.querySelector(\"[data-table-id='{leeds.TABLE_IDS[12]}']\")"
+                           ".dataset.state === 'held'")
+    assert states() == {12: "held", 16: "available"}
+    assert page.is_hidden("#walk-in-panel"), "a replay is read-only"
+    assert "Early 0" in (page.text_content(f"#floors [data-table-id='{leeds.TABLE_IDS[12]}']") or "")
+    page.fill("#replay-at", "20:15")
+    page.wait_for_function(f"document.querySelector(\"[data-table-id='{leeds.TABLE_IDS[16]}']\")"
+                           ".dataset.state === 'blocked'")
+    assert states() == {12: "available", 16: "blocked"}
+    page.click("#replay-live")
+    page.wait_for_selector("#link-status[data-status=live]")
+    assert page.get_attribute("body", "data-replay") is None
+    assert page.is_visible("#walk-in-panel")
     page.close()

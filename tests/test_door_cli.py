@@ -20,6 +20,7 @@ import pytest
 from clubbooking import cli
 from clubbooking.client import BookingClient
 from clubbooking.errors import DatabaseUnavailable, InvalidInput, NotAuthorized, from_postgrest
+from clubbooking_dev import leeds
 from test_cli import clubbooking
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,6 +105,31 @@ def test_a_change_that_would_strand_a_live_booking_is_refused(door: dict[str, st
     code, out, err = run(door, "venue", "setup", str(smaller), "--venue", MANCHESTER, "--as", "admin", "--aal2")
     assert code == cli.EXIT_BOOKING_ERROR
     assert "would strand" in err and reference_in(out + err) and "table 7 is no longer active" in " ".join(err.split())
+
+
+def test_the_floor_at_2341_from_the_cli(db_dsn: str) -> None:
+    """`clubbooking replay NIGHT SLOT --at HH:MM`: a hold made at 23:38 shows at 23:41 with who
+    holds it, and is gone at 23:45 (it died at 23:43, with nothing written); HH:MM before noon is
+    the morning after, so at 00:30 01:00 is still to come; guests may not look back."""
+    night = leeds.next_open_night(weeks_ahead=6)
+    at_2338 = {"dsn": db_dsn, "PGOPTIONS": clock_at(night, "23:38")}
+    code, out, err = run(at_2338, "hold", night.isoformat(), "slot_23_30", "15", "16", "--party", "8",
+                         "--guest", "Lou Late", "--as", "host")
+    assert code == 0, err
+    reference = reference_in(out)
+    at_0030 = {"dsn": db_dsn, "PGOPTIONS": clock_at(night + dt.timedelta(days=1), "00:30")}
+    replay = ("replay", night.isoformat(), "slot_23_30")
+    code, out, err = run(at_0030, *replay, "--at", "23:41", "--as", "host")
+    assert code == 0, err
+    assert f"as it was at {night.isoformat()} 23:41 Europe/London" in " ".join(out.split())
+    rows = {line.split()[1]: line for line in out.splitlines() if line.startswith("│ 1")}
+    assert "held" in rows["15"] and reference in rows["15"] and "Lou Late" in rows["15"], out
+    code, out, err = run(at_0030, *replay, "--at", "23:45", "--as", "host")
+    assert code == 0 and reference not in out and "held" not in out, err
+    code, out, err = run(at_0030, *replay, "--at", "01:00", "--as", "host")
+    assert code == cli.EXIT_BOOKING_ERROR and "still to come" in " ".join(err.split()), (out, err)
+    code, out, err = run(at_0030, *replay, "--at", "23:41", "--as", "anon")
+    assert code == cli.EXIT_BOOKING_ERROR and "NOT_AUTHORIZED" in err, (out, err)
 
 
 @pytest.mark.parametrize(("args", "code", "words"), [

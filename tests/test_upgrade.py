@@ -3,9 +3,10 @@ lists, seeded, runs two nights through the real RPCs as the API roles call them 
 checker's random workload, and a scripted night that leaves a booking in every state, a block and
 a waitlist offer: events and audit rows with them), then takes the remaining migrations as
 `supabase db push` does, with a watcher subscribed throughout. Every row of every table is kept, channel versions
-go on without a gap, the watcher converges, the schema is a fresh HEAD install's, and the
-checker's invariants hold on the upgraded database. With no forward migration yet the upgrade
-applies nothing and all of this still holds.
+go on without a gap, the watcher converges, the schema is a fresh HEAD install's, the
+checker's invariants hold on the upgraded database, and every slot of those nights, replayed
+after the upgrade (get_availability_at) at the instant before it, is what get_availability
+served then.
 
 The rows before and after, per table, are printed and written to .clubbooking/upgrade/rows.json.
 """
@@ -149,6 +150,8 @@ class Upgrade:
     chain_breaks: int
     watched: list[Update]
     snapshot_after: Availability
+    served: list[tuple[Any, ...]]  # (venue, night, slot, instant, snapshot) before the upgrade
+    replayed: list[dict[str, Any]]  # each replayed after it, at its instant
     schema_upgraded: str
     schema_fresh: str
     invariants: list[Invariant]
@@ -187,6 +190,12 @@ def script_a_night(dsn: str, admin: psycopg.Connection[Any]) -> dt.date:
     return night
 
 
+def replay_served(conn: psycopg.Connection[Any], served: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Each served slot replayed at the instant it was served."""
+    replay = "select public.get_availability_at(%s, %s, %s, %s)"
+    return [conn.execute(replay, row[:4]).fetchone()[0] for row in served]  # type: ignore[index]
+
+
 def night_states(conn: psycopg.Connection[Any]) -> dict[tuple[str, str], set[Any]]:
     return {(table, column): {r[0] for r in conn.execute(sql.SQL("select distinct {} from {}").format(
         sql.Identifier(column), sql.Identifier(*table.split("."))))} for table, column in NIGHT_STATES}
@@ -219,8 +228,10 @@ def upgrade_through_a_night(server_dsn: str, dsn: str, release: releases.Release
         async def script(seen: list[Update]) -> None:
             await until(lambda: shown(seen).version == version_before)
             moment["before"] = await asyncio.to_thread(table_rows, admin)
+            moment["served"] = await asyncio.to_thread(lambda: admin.execute(sql_file("floors_served")).fetchall())
             moment["applied"] = await asyncio.to_thread(harness.migrate, dsn)  # what `supabase db push` applies
             moment["after"] = await asyncio.to_thread(table_rows, admin)
+            moment["replayed"] = await asyncio.to_thread(replay_served, admin, moment["served"])
             await asyncio.to_thread(client.as_user(guest).hold_tables, leeds.VENUE_ID, night, SLOT, [table], party)
             with contextlib.suppress(TimeoutError):  # judged by the tests: a version that never comes
                 await until(lambda: shown(seen).version > version_before)
@@ -245,7 +256,7 @@ def upgrade_through_a_night(server_dsn: str, dsn: str, release: releases.Release
         schema_fresh = schema.dump(fresh)
     return Upgrade(release, installed, recorded, moment["applied"], states_before, figures, channel, version_before,
                    row[0] if row else 0, events_after, breaks[0] if breaks else -1, watched, snapshot_after,
-                   schema.dump(dsn), schema_fresh,
+                   moment["served"], moment["replayed"], schema.dump(dsn), schema_fresh,
                    runner.check(dsn, played.history, played.clock.now(), played.watch))
 
 
@@ -291,3 +302,17 @@ def test_the_reliability_checkers_invariants_hold_on_the_upgraded_database(upgra
     broken = {i.name: i.examples for i in upgrade.invariants if i.violations}
     assert not broken, broken
     assert all(i.checked > 0 for i in upgrade.invariants), [(i.name, i.checked) for i in upgrade.invariants]
+
+
+def test_the_floor_before_the_upgrade_replays_as_it_was_served(upgrade: Upgrade) -> None:
+    """The history backfilled from the audit log and the claims: every slot of the nights, as
+    get_availability served it just before the upgrade, is what get_availability_at gives for that
+    instant after it (but the version: a replay's is 0)."""
+    assert upgrade.served and len(upgrade.replayed) == len(upgrade.served)
+    def timeless(snapshot: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in snapshot.items() if k not in ("version", "as_of")}
+
+    differ = [(row[1].isoformat(), row[2]) for row, replay in zip(upgrade.served, upgrade.replayed, strict=True)
+              if timeless(replay) != timeless(row[4])]
+    assert not differ, differ
+

@@ -24,18 +24,22 @@ select is(pg_temp.firing_order('public.bookings'), array[
   'after row update: bookings_waitlist_follow',
   'after statement update: bookings_claims_follow',
   'after statement update: bookings_emit_events',
+  'after statement insert: bookings_keep_history',
+  'after statement update: bookings_keep_history_on_update',
   'after statement update: bookings_notify_requests_expired',
   'after statement insert: bookings_status_changed',
   'after statement update: bookings_status_changed_on_update'],
-  'bookings_trigger_order: validation, the waitlist row trigger, then claims before events before audit');
+  'bookings_trigger_order: validation, the waitlist row trigger, then claims before events before history before audit');
 
 select is(pg_temp.firing_order('public.booking_tables'), array[
   'before row insert or update: booking_tables_follow_owner',
   'before row delete: booking_tables_never_deleted',
   'before statement truncate: booking_tables_never_truncated',
   'after statement insert: booking_tables_emit_events',
-  'after statement update: booking_tables_emit_unblock_events'],
-  'booking_tables_trigger_order: a claim follows its owner, is never deleted, and is announced');
+  'after statement update: booking_tables_emit_unblock_events',
+  'after statement insert: booking_tables_keep_history',
+  'after statement update: booking_tables_keep_history_on_update'],
+  'booking_tables_trigger_order: a claim follows its owner, is never deleted, is announced, and is kept');
 
 select * from finish();
 rollback;

@@ -119,6 +119,9 @@ insert into expected_rpc_access values
 -- rpc                        anon    customer stranger door  host    manager manager_mfa admin admin_mfa other_admin service_role promoter
   ('get_availability', $$select public.get_availability(tests.venue(), tests.night(), 'slot_21_00')$$,
                                'allow','allow','allow','allow','allow','allow','allow','allow','allow','allow','allow', 'allow'),
+  -- the floor at a past instant: the venue's staff only
+  ('get_availability_at', $$select public.get_availability_at(tests.venue(), tests.night(), 'slot_21_00', now() - interval '1 minute')$$,
+                               'deny', 'deny', 'deny', 'allow','allow','allow','allow','allow','allow','deny', 'allow', 'deny'),
   ('get_availability_events', $$select public.get_availability_events(format('availability:%s:%s:%s:slot_21_00', (select club_id from public.venues where id = tests.venue()), tests.venue(), tests.night()), 0)$$,
                                'allow','allow','allow','allow','allow','allow','allow','allow','allow','allow','allow', 'allow'),
   ('check_table_availability', $$select public.check_table_availability(tests.tbl(9), tests.night(), '21:00', '23:00')$$,

@@ -2,8 +2,8 @@
 -- Bookings: what a night holds, and the locks that keep it consistent
 -- =============================================================================================
 -- The night's records (bookings, their table claims, blocks, waitlist entries) with their
--- RLS and grants, the queues the commit-time events read, and the venue-night and table
--- locks every writer takes. The triggers on bookings and claims are wired in
+-- RLS and grants, the queues the commit-time events read, the venue-night and table locks
+-- every writer takes, and the history of every booking and claim (the floor at a past instant). The triggers on bookings and claims are wired in
 -- 11_booking_triggers.sql, once every function they call exists.
 
 -- Enums, so that the generated TypeScript types (postgres-meta) and PostgREST's OpenAPI
@@ -431,5 +431,124 @@ begin
     end if;
   end loop;
   return true;
+end;
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- History: every version of the claims and bookings, for the floor at any past instant
+-- ---------------------------------------------------------------------------------------------
+-- Claims are never deleted, but a claim's activity, range, expiry and party change, and a
+-- booking's status changes without touching its claims (pending_approval -> confirmed ->
+-- checked_in). private.get_availability_at rebuilds a slot as it was at a past instant from
+-- these two tables (events are pruned; these are not). Each statement that writes a booking or
+-- a claim appends one version per row it wrote (the triggers are wired in
+-- 11_booking_triggers.sql), stamped with the database clock (private.now(): the clock every
+-- hold's expiry is read against), and a version holds until the next version of its row: the
+-- *_versions views give each its validity range. Appending, never closing the previous version,
+-- keeps the cost on the booking path to one insert per statement and no update. Only what a
+-- snapshot shows is kept (no guest's words: the booking's notes stay out).
+create table private.claim_history (
+  id bigint generated always as identity primary key,
+  claim_id bigint not null,           -- public.booking_tables.id
+  venue_id uuid not null,
+  booking_date date not null,
+  valid_from timestamptz not null,
+  table_id uuid not null,
+  booking_id uuid,
+  block_id uuid,
+  period tstzrange not null,
+  party_size int not null,
+  is_exclusive boolean not null,
+  is_active boolean not null,
+  expires_at timestamptz
+);
+
+comment on table private.claim_history is
+  'Every version of every claim (public.booking_tables), appended by the statement that wrote it; valid from valid_from until the claim''s next version (private.claim_versions).';
+
+-- (venue, night) first: a replay reads one night's versions, in each claim's order.
+create index claim_history_night_idx on private.claim_history (venue_id, booking_date, claim_id, id);
+
+alter table private.claim_history enable row level security;
+
+create table private.booking_history (
+  id bigint generated always as identity primary key,
+  booking_id uuid not null,
+  venue_id uuid not null,
+  booking_date date not null,
+  valid_from timestamptz not null,
+  status public.booking_status not null,
+  party_size int not null,
+  customer_id uuid not null,
+  hold_expires_at timestamptz,
+  deposit_paid_at timestamptz,
+  payment_reference text,
+  updated_by uuid
+);
+
+comment on table private.booking_history is
+  'Every version of what a snapshot shows of a booking (status, party, guest, hold expiry, payment, who changed it), appended by the statement that wrote it; valid until the booking''s next version (private.booking_versions).';
+
+create index booking_history_night_idx on private.booking_history (venue_id, booking_date, booking_id, id);
+
+alter table private.booking_history enable row level security;
+
+-- Each version's validity range: from its valid_from (or, should a later-committed version carry
+-- an earlier clock, from the newest valid_from before it: versions follow the order they were
+-- written) to the next version's. Partitioned by (venue, night, row), so a condition on the
+-- venue and night reaches the index.
+create view private.claim_versions with (security_invoker = true) as
+select v.claim_id, v.venue_id, v.booking_date, v.table_id, v.booking_id, v.block_id, v.period, v.party_size,
+       v.is_exclusive, v.is_active, v.expires_at,
+       tstzrange(v.since, lead(v.since) over w) as valid
+from (select h.*, max(h.valid_from) over w as since
+      from private.claim_history h
+      window w as (partition by h.venue_id, h.booking_date, h.claim_id order by h.id)) v
+window w as (partition by v.venue_id, v.booking_date, v.claim_id order by v.id);
+
+comment on view private.claim_versions is 'Each version of each claim with its validity range (valid: from, to the next version).';
+
+create view private.booking_versions with (security_invoker = true) as
+select v.booking_id, v.venue_id, v.booking_date, v.status, v.party_size, v.customer_id, v.hold_expires_at,
+       v.deposit_paid_at, v.payment_reference, v.updated_by,
+       tstzrange(v.since, lead(v.since) over w) as valid
+from (select h.*, max(h.valid_from) over w as since
+      from private.booking_history h
+      window w as (partition by h.venue_id, h.booking_date, h.booking_id order by h.id)) v
+window w as (partition by v.venue_id, v.booking_date, v.booking_id order by v.id);
+
+comment on view private.booking_versions is 'Each version of each booking with its validity range (valid: from, to the next version).';
+
+-- AFTER STATEMENT on booking_tables (insert, update): a version of each claim the statement wrote.
+create function private.keep_claim_history() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  insert into private.claim_history (claim_id, venue_id, booking_date, valid_from, table_id, booking_id, block_id,
+                                     period, party_size, is_exclusive, is_active, expires_at)
+  select n.id, n.venue_id, n.booking_date, (select private.now()), n.table_id, n.booking_id, n.block_id,
+         n.period, n.party_size, n.is_exclusive, n.is_active, n.expires_at
+  from new_rows n
+  order by n.id;
+  return null;
+end;
+$$;
+
+-- AFTER STATEMENT on bookings (insert, update): a version of each booking the statement wrote.
+create function private.keep_booking_history() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  insert into private.booking_history (booking_id, venue_id, booking_date, valid_from, status, party_size,
+                                       customer_id, hold_expires_at, deposit_paid_at, payment_reference, updated_by)
+  select n.id, n.venue_id, n.booking_date, (select private.now()), n.status, n.party_size,
+         n.customer_id, n.hold_expires_at, n.deposit_paid_at, n.payment_reference, n.updated_by
+  from new_rows n
+  order by n.id;
+  return null;
 end;
 $$;

@@ -162,14 +162,54 @@ begin
 end;
 $$;
 
+-- The night's live claims over a range (every table, or only p_table_ids), each with its
+-- booking's status: now from the claim ledger, or at p_at from the versions of the claims and
+-- bookings valid then (a hold past its expiry at p_at is dead there). Two plain statements, so
+-- the one the booking path runs is planned as before and never plans the history.
+create function private.slot_claims(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[],
+                                    p_at timestamptz)
+returns table (table_id uuid, booking_id uuid, block_id uuid, is_exclusive boolean, party_size int,
+               status public.booking_status)
+language plpgsql stable
+rows 16
+set search_path = ''
+as $$
+#variable_conflict use_column
+begin
+  if p_at is null then
+    return query
+    select bt.table_id, bt.booking_id, bt.block_id, bt.is_exclusive, bt.party_size, bk.status
+    from public.booking_tables bt
+    left join public.bookings bk on bk.id = bt.booking_id
+    where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.is_active
+      and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
+      and (p_table_ids is null or bt.table_id = any (p_table_ids));
+  else
+    return query
+    select cv.table_id, cv.booking_id, cv.block_id, cv.is_exclusive, cv.party_size, bv.status
+    from private.claim_versions cv
+    left join private.booking_versions bv
+      on bv.venue_id = p_venue_id and bv.booking_date = p_night and bv.booking_id = cv.booking_id and bv.valid @> p_at
+    where cv.venue_id = p_venue_id and cv.booking_date = p_night and cv.valid @> p_at
+      and cv.is_active and coalesce(cv.expires_at > p_at, true) and cv.period && p_period
+      and (p_table_ids is null or cv.table_id = any (p_table_ids));
+  end if;
+end;
+$$;
+
+comment on function private.slot_claims is
+  'The live claims of a night over a range with their bookings'' statuses, now or at a past instant p_at.';
+
 -- The tables' states in a time range of a night, as the snapshot shows them to staff: for each
 -- table, the strongest live exclusive claim (a block first, then checked_in > confirmed >
 -- pending_approval > held), else for a split-capacity section 'held' when full, else
 -- 'available'. Every table of the venue, or only p_table_ids: one statement for a whole floor
 -- (the snapshot) or the tables an event announces. The night's live claims over the range are
--- read once (one index scan, however many tables), then matched to the tables.
+-- read once (one index scan, however many tables), then matched to the tables. With p_at, the
+-- states as they were at that past instant, from the claims' and bookings' history (a hold past
+-- its expiry at p_at is dead then, as it was whether or not anything changed).
 create function private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange,
-                                          p_table_ids uuid[] default null)
+                                          p_table_ids uuid[] default null, p_at timestamptz default null)
 returns table (table_id uuid, state text, booking_id uuid, block_id uuid, guests int)
 language plpgsql stable
 rows 16  -- a floor, not the default 1000 rows that would make callers JIT-compile their plans
@@ -179,18 +219,14 @@ as $$
 begin
   return query
   with claims as materialized (
-    select bt.table_id, bt.booking_id, bt.block_id, bt.is_exclusive, bt.party_size,
-           case when bt.block_id is not null then 'blocked'
-                when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status::text
+    select l.table_id, l.booking_id, l.block_id, l.is_exclusive, l.party_size,
+           case when l.block_id is not null then 'blocked'
+                when l.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then l.status::text
                 else 'available' end as state,
-           case when bt.block_id is not null then 0
+           case when l.block_id is not null then 0
                 else coalesce(array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'],
-                                             bk.status::text), 5) end as strength
-    from public.booking_tables bt
-    left join public.bookings bk on bk.id = bt.booking_id
-    where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.is_active
-      and coalesce(bt.expires_at > (select private.now()), true) and bt.period && p_period
-      and (p_table_ids is null or bt.table_id = any (p_table_ids))
+                                             l.status::text), 5) end as strength
+    from private.slot_claims(p_venue_id, p_night, p_period, p_table_ids, p_at) l
   )
   select t.id,
          coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held' else 'available' end),
@@ -208,4 +244,4 @@ end;
 $$;
 
 comment on function private.table_slot_states is
-  'The tables'' true states in a time range of a night (all tables, or the given ones); the snapshot and the events both read it.';
+  'The tables'' true states in a time range of a night (all tables, or the given ones), now or at a past instant p_at; the snapshot, its replay and the events read it.';

@@ -415,11 +415,20 @@ comment on function private.relay_events is
 -- available / unavailable / confirmed / blocked; venue staff see the true state, the booking
 -- and who changed it, with guest details by role (door: name and party size; host: phone
 -- and email too; manager and admin: payments too).
-create function private.get_availability(p_venue_id uuid, p_date date, p_slot_id text)
+-- With p_at (venue staff only, see private.get_availability_at): the staff view as it was at
+-- that instant, rebuilt from the claims' and bookings' history and, for a block's reason, the
+-- audit row that made it (unblocking may overwrite the block's reason). What is by nature now
+-- stays now: the version is 0 (a replay stands at no point of the channel's stream: `as_of`
+-- says when it is), and the tables, people's names and roles and guests' contact details are
+-- read as they are now.
+create function private.availability_snapshot(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamptz)
 returns jsonb
 language plpgsql stable
-security definer
 set search_path = ''
+-- One plan for now and for a past instant: left to choose, the plan cache would re-plan the
+-- snapshot on every call (with p_at null a custom plan drops the history's branches, and so
+-- always looks cheaper); the generic plan never runs the branch p_at does not take.
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_club_id uuid;
@@ -439,17 +448,25 @@ begin
   if v_period is null then
     perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
   end if;
+  if p_at is not null then
+    perform private.require_staff(p_venue_id, 'door');
+    if p_at > private.now() then
+      perform private.raise_error('INVALID_INPUT', format('%s is still to come: replay an instant that has passed', p_at));
+    end if;
+  end if;
   v_channel := private.channel_name(v_club_id, p_venue_id, p_date, p_slot_id);
   v_rank := case when private.is_trusted() then 4 else private.staff_rank(private.staff_role(p_venue_id)) end;
   -- A slot that has ended, or a night the venue is closed, sells nothing: the public sees every
   -- table unavailable there (staff still see what happened).
-  v_bookable := upper(v_period) > private.now() and private.night_range(p_venue_id, p_date) is not null;
+  v_bookable := upper(v_period) > coalesce(p_at, private.now()) and private.night_range(p_venue_id, p_date) is not null;
 
   return (
     select jsonb_build_object(
       'venue_id', p_venue_id, 'club_id', v_club_id, 'date', to_char(p_date, 'YYYY-MM-DD'), 'slot_id', p_slot_id,
       'channel', v_channel,
-      'version', coalesce((select cv.version from private.channel_versions cv where cv.channel = v_channel), 0),
+      'version', case when p_at is null
+                      then coalesce((select cv.version from private.channel_versions cv where cv.channel = v_channel), 0)
+                      else 0 end,
       'starts_at', lower(v_period), 'ends_at', upper(v_period),
       'view', case when v_rank > 0 then 'staff' else 'public' end,
       'bookable', v_bookable,
@@ -464,7 +481,7 @@ begin
         -- who holds a table, for staff only: the public view reads no booking, guest or block
         || case when v_rank > 0 and s.state <> 'available' then (
              select jsonb_strip_nulls(jsonb_build_object(
-               'booking_id', s.booking_id, 'reference', b.reference, 'party_size', b.party_size,
+               'booking_id', s.booking_id, 'reference', bk.reference, 'party_size', b.party_size,
                'customer_name', c.full_name, 'hold_expires_at', b.hold_expires_at,
                'block_id', s.block_id, 'block_kind', blk.kind, 'block_reason', blk.reason,
                'release_at', blk.release_at,
@@ -476,15 +493,48 @@ begin
                'deposit_paid', case when v_rank >= 3 then b.deposit_paid_at is not null end,
                'payment_reference', case when v_rank >= 3 then b.payment_reference end))
              from (select s.booking_id, s.block_id) k
-             left join public.bookings b on b.id = k.booking_id
+             left join public.bookings bk on bk.id = k.booking_id
+             -- the booking as it is, or as it was at p_at
+             left join lateral (
+               select bk.party_size, bk.customer_id, bk.hold_expires_at, bk.updated_by, bk.deposit_paid_at,
+                      bk.payment_reference
+               where p_at is null
+               union all
+               select bv.party_size, bv.customer_id, bv.hold_expires_at, bv.updated_by, bv.deposit_paid_at,
+                      bv.payment_reference
+               from private.booking_versions bv
+               where p_at is not null and bv.venue_id = p_venue_id and bv.booking_date = p_date
+                 and bv.booking_id = k.booking_id and bv.valid @> p_at) b on true
              left join public.customers c on c.id = b.customer_id
-             left join public.table_blocks blk on blk.id = k.block_id)
+             left join lateral (
+               select x.kind, x.release_at, x.created_by,
+                      case when p_at is null then x.reason
+                           else coalesce((select a.reason from public.audit_log a
+                                          where a.entity_id = x.id and a.entity = 'block' and a.action = 'table_blocked'
+                                          order by a.id limit 1), x.reason) end as reason
+               from public.table_blocks x where x.id = k.block_id) blk on true)
            else '{}'::jsonb end
         order by t.table_number), '[]'::jsonb))
+      || case when p_at is not null then jsonb_build_object('as_of', p_at) else '{}'::jsonb end
     from public.venue_tables t
     join public.floors f on f.id = t.floor_id
-    join private.table_slot_states(p_venue_id, p_date, v_period) s on s.table_id = t.id
+    join private.table_slot_states(p_venue_id, p_date, v_period, null, p_at) s on s.table_id = t.id
     where t.venue_id = p_venue_id and t.is_active);
+end;
+$$;
+
+comment on function private.availability_snapshot is
+  'A slot''s snapshot shaped by the caller''s role, now (p_at null) or, for venue staff, as it was at p_at; runs inside the definer functions that call it.';
+
+-- The snapshot of a slot now, shaped by the caller's role (private.availability_snapshot).
+create function private.get_availability(p_venue_id uuid, p_date date, p_slot_id text)
+returns jsonb
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+begin
+  return private.availability_snapshot(p_venue_id, p_date, p_slot_id, null);
 end;
 $$;
 
@@ -500,6 +550,36 @@ comment on function public.get_availability is 'Snapshot of a slot: {venue_id, d
 
 -- Each RPC wrapper and the private function it calls, granted together to the same roles.
 grant execute on function public.get_availability(uuid, date, text) to anon, authenticated, service_role;
+
+-- The floor at a past instant: the staff view of get_availability as it was at p_at, for the
+-- venue's staff (door and up) and trusted roles; an instant still to come is INVALID_INPUT. A
+-- hold past its expiry at p_at is dead there, whether or not anything changed then. What is by
+-- nature now (the version, names, contact details, the tables themselves) is read now: see
+-- private.availability_snapshot.
+create function private.get_availability_at(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamptz)
+returns jsonb
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+begin
+  if p_at is null then
+    perform private.raise_error('INVALID_INPUT', 'the instant to replay (p_at) is required');
+  end if;
+  return private.availability_snapshot(p_venue_id, p_date, p_slot_id, p_at);
+end;
+$$;
+
+grant execute on function private.get_availability_at(uuid, date, text, timestamptz) to authenticated, service_role;
+
+create function public.get_availability_at(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamptz)
+returns jsonb
+language plpgsql stable set search_path = ''
+as $$ begin return private.get_availability_at(p_venue_id, p_date, p_slot_id, p_at); end; $$;
+
+comment on function public.get_availability_at is 'Staff: a slot''s snapshot (the staff view of get_availability) as it was at p_at, with as_of; version 0.';
+
+grant execute on function public.get_availability_at(uuid, date, text, timestamptz) to authenticated, service_role;
 
 -- Events: the public columns are public (postgres_changes subscribers); staff_payload is not
 -- granted to any API role and reaches staff through get_availability_events.

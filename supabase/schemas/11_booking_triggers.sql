@@ -9,9 +9,11 @@
 -- public.bookings
 --   before insert or update, row     trigger_validate_booking_constraints  the row's rules and status machine
 --   after update of status, row      bookings_waitlist_follow              an offered waitlist entry follows its hold
---   after insert, statement          bookings_status_changed               audit rows
+--   after insert, statement          bookings_keep_history                 a version of each booking (history)
+--                                    bookings_status_changed               audit rows
 --   after update, statement          bookings_claims_follow                claims follow statuses, first (name order)
 --                                    bookings_emit_events                  events for the changed statuses
+--                                    bookings_keep_history_on_update       a version of each booking (history)
 --                                    bookings_notify_requests_expired      guests told of requests that lapsed
 --                                    bookings_status_changed_on_update     audit rows
 -- public.booking_tables
@@ -19,7 +21,9 @@
 --   before delete, row               booking_tables_never_deleted          claims are history
 --   before truncate, statement       booking_tables_never_truncated
 --   after insert, statement          booking_tables_emit_events            events for new claims
+--                                    booking_tables_keep_history           a version of each claim (history)
 --   after update, statement          booking_tables_emit_unblock_events    events for changed claims
+--                                    booking_tables_keep_history_on_update a version of each claim (history)
 
 -- ---------------------------------------------------------------------------------------------
 -- public.bookings
@@ -33,6 +37,11 @@ create trigger bookings_waitlist_follow
   after update of status on public.bookings
   for each row when (old.status is distinct from new.status)
   execute function private.offered_entry_follows_hold();
+
+create trigger bookings_keep_history
+  after insert on public.bookings
+  referencing new table as new_rows
+  for each statement execute function private.keep_booking_history();
 
 create trigger bookings_status_changed
   after insert on public.bookings
@@ -50,6 +59,11 @@ create trigger bookings_emit_events
   after update on public.bookings
   referencing old table as old_rows new table as new_rows
   for each statement execute function private.booking_status_event();
+
+create trigger bookings_keep_history_on_update
+  after update on public.bookings
+  referencing new table as new_rows
+  for each statement execute function private.keep_booking_history();
 
 create trigger bookings_notify_requests_expired
   after update on public.bookings
@@ -82,7 +96,17 @@ create trigger booking_tables_emit_events
   referencing new table as new_rows
   for each statement execute function private.claim_changed_event();
 
+create trigger booking_tables_keep_history
+  after insert on public.booking_tables
+  referencing new table as new_rows
+  for each statement execute function private.keep_claim_history();
+
 create trigger booking_tables_emit_unblock_events
   after update on public.booking_tables
   referencing old table as old_rows new table as new_rows
   for each statement execute function private.claim_changed_event();
+
+create trigger booking_tables_keep_history_on_update
+  after update on public.booking_tables
+  referencing new table as new_rows
+  for each statement execute function private.keep_claim_history();

@@ -2,9 +2,11 @@
 // /config.json ({supabase_url, anon_key, local}); locally (`make serve`) it signs in through the
 // local-only sign-in and hears the local Realtime stand-in, on a project through Supabase Auth
 // and Realtime, with the same client code either way. Every table is an element with
-// data-table-id (its uuid) and data-state (its state for the viewer).
+// data-table-id (its uuid) and data-state (its state for the viewer). Managers can pick a past
+// time of the night and see the floor as it was then (get_availability_at), read-only.
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import {
+  type Availability,
   type AvailabilityTable,
   type AvailabilityWatch,
   BookingClient,
@@ -54,6 +56,8 @@ const state = {
   view: "door" as "door" | "guest",
   signedInAs: null as { name: string; role: string } | null,
   countdowns: [] as { stop: () => void }[],
+  /** The floor at a past instant while a manager looks back; null: live. */
+  replay: null as Availability | null,
 };
 
 function say(message: string): void {
@@ -132,6 +136,8 @@ async function signedIn(who: { name: string; role: string }): Promise<void> {
   state.signedInAs = who;
   $("who").textContent = `${who.name}${who.role ? ` · ${who.role}` : ""}`;
   document.body.dataset.signedIn = who.role || "user";
+  const role = who.role || String(await state.client!.call("get_user_role", { venue_id: state.venue!.venue_id }));
+  $("replay").hidden = !["manager", "admin"].includes(role);
   await state.supabase!.realtime.setAuth();
   await startWatch();
 }
@@ -145,6 +151,7 @@ let watchGeneration = 0;
 
 async function startWatch(): Promise<void> {
   const generation = ++watchGeneration;
+  leaveReplay();
   // Until the new watch has its snapshot, the badge says so: the old watch's "live" (the
   // public view before sign-in, another night or slot) is not this one's.
   const badge = $("link-status");
@@ -172,12 +179,14 @@ async function startWatch(): Promise<void> {
 }
 
 function render(): void {
-  const availability = state.watch?.availability;
+  const availability = state.replay ?? state.watch?.availability;
   if (!availability) return;
   document.body.dataset.availabilityView = availability.view;
   learnNames(availability.tables);
-  $("version").textContent = `v${availability.version} · ${availability.view} view` +
-    (availability.bookable ? "" : " · over or closed: nothing sells");
+  $("version").textContent = availability.as_of
+    ? `as it was at ${$<HTMLInputElement>("replay-at").value} · ${availability.view} view · read-only`
+    : `v${availability.version} · ${availability.view} view` +
+      (availability.bookable ? "" : " · over or closed: nothing sells");
   renderFloors(availability.tables);
   renderWalkInTables(availability.tables);
   renderGuestOptions(availability.tables);
@@ -234,6 +243,63 @@ function renderFloors(tables: AvailabilityTable[]): void {
       return section;
     }),
   );
+}
+
+// ---------- the floor at a past instant (managers) ----------
+
+/** The instant a wall-clock time of the night is in the venue's time zone: HH:MM from noon on
+ * the night, 00:00-11:59 the morning after (as `clubbooking replay --at`). */
+function instantOfNight(date: string, time: string, timeZone: string): Date {
+  const [year, month, day] = date.split("-").map(Number);
+  const [hour, minute] = time.split(":").map(Number);
+  const wall = Date.UTC(year, month - 1, day + (hour < 12 ? 1 : 0), hour, minute);
+  // the zone's offset at that wall time: format the guess in the zone and measure the difference
+  const offsetAt = (at: number) => {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat("en-GB", {
+        timeZone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        second: "2-digit",
+      }).formatToParts(new Date(at)).map((part) => [part.type, part.value]),
+    );
+    return Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second) - at;
+  };
+  const first = wall - offsetAt(wall);
+  return new Date(wall - offsetAt(first));
+}
+
+/** Show the floor at the picked time: the live watch stops, the page is read-only until "Back to live". */
+async function showReplay(): Promise<void> {
+  const time = $<HTMLInputElement>("replay-at").value;
+  if (!time) return;
+  try {
+    const at = instantOfNight(night(), time, state.venue!.timezone);
+    const replay = await state.client!.getAvailabilityAt(state.venue!.venue_id, night(), slot(), at);
+    ++watchGeneration;
+    await state.watch?.stop();
+    state.watch = null;
+    state.replay = replay;
+    document.body.dataset.replay = replay.as_of ?? at.toISOString();
+    $("replay-live").hidden = false;
+    const badge = $("link-status");
+    badge.dataset.status = "replay";
+    badge.textContent = "replay";
+    render();
+  } catch (error) {
+    say(explain(error));
+  }
+}
+
+function leaveReplay(): void {
+  state.replay = null;
+  $<HTMLInputElement>("replay-at").value = "";
+  delete document.body.dataset.replay;
+  $("replay-live").hidden = true;
 }
 
 // ---------- tonight's bookings ----------
@@ -493,6 +559,9 @@ async function main(): Promise<void> {
       if (tab.dataset.view === "door") scheduleBookings();
     });
   }
+  $("replay-at").addEventListener("change", showReplay);
+  $("replay").addEventListener("submit", (event) => event.preventDefault());
+  $("replay-live").addEventListener("click", () => startWatch());
   $("night").addEventListener("change", () => startWatch());
   $("slot").addEventListener("change", () => startWatch());
   $("search").addEventListener("input", scheduleBookings);

@@ -116,6 +116,16 @@ export class BookingClient {
     }) as Availability;
   }
 
+  /** Staff: the slot as it was at a past instant (the staff view, with `as_of`; version 0). */
+  async getAvailabilityAt(venueId: string, date: string, slotId: string, at: Date | string): Promise<Availability> {
+    return await this.call("get_availability_at", {
+      p_venue_id: venueId,
+      p_date: date,
+      p_slot_id: slotId,
+      p_at: at instanceof Date ? at.toISOString() : at,
+    }) as Availability;
+  }
+
   /** The channel's events after a version, oldest first, in the caller's shape. */
   async getAvailabilityEvents(channel: string, afterVersion: number): Promise<AvailabilityEvent[]> {
     const rows = await this.call("get_availability_events", { p_channel: channel, p_after_version: afterVersion }) as {

@@ -102,6 +102,8 @@ export interface Availability {
   /** False for a slot that is over or a closed night: nothing sells (the public sees every table unavailable). */
   bookable: boolean;
   tables: AvailabilityTable[];
+  /** A replay (`get_availability_at`): the instant it shows; its version is then 0. */
+  as_of?: string;
 }
 
 export const availabilityShape = {
@@ -116,6 +118,7 @@ export const availabilityShape = {
   view: req("string"),
   bookable: req("boolean"),
   tables: req("array"),
+  as_of: opt("string"),
 } as const satisfies Shape<Availability>;
 
 /** Who caused an event (staff channels only): their id and role; the staff snapshot names them. */

@@ -71,6 +71,11 @@ dbTest("snapshots, bookings, alternatives and event payloads have exactly their 
     }
     const staffView = await host.getAvailability(VENUE_ID, NIGHT, "slot_21_00");
     assert.equal(staffView.tables.find((row) => row.table_id === table(3))?.changed_by_name, "Shape Guest");
+    const replay = await host.getAvailabilityAt(VENUE_ID, NIGHT, "slot_21_00", new Date(Date.now() - 1000));
+    assert.deepEqual(shapeErrors(replay, availabilityShape), []);
+    assert.equal(replay.version, 0);
+    assert.equal(replay.view, "staff");
+    assert.ok(replay.as_of);
 
     const rows =
       await db()`select payload, staff_payload from public.availability_events where channel = ${staffView.channel}`;

@@ -65,6 +65,12 @@ def get_availability(venue_id: Id, date: dt.date, slot_id: str) -> Call[models.A
                 models.Availability.from_json)
 
 
+def get_availability_at(venue_id: Id, date: dt.date, slot_id: str, at: dt.datetime) -> Call[models.Availability]:
+    """Staff: the slot's snapshot (the staff view) as it was at ``at`` (``as_of``; version 0)."""
+    return Call("get_availability_at", {"p_venue_id": venue_id, "p_date": date, "p_slot_id": slot_id, "p_at": at},
+                models.Availability.from_json)
+
+
 def get_availability_events(channel: str, after_version: int = 0) -> Call[list[models.AvailabilityEvent]]:
     """The channel's ``availability.updated`` events after a version, oldest first (replay after a gap)."""
     return Call("get_availability_events", {"p_channel": channel, "p_after_version": after_version},

@@ -46,7 +46,7 @@ from clubbooking import render
 from clubbooking.board import run_board
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError, DatabaseUnavailable, SectionNotAvailable
-from clubbooking.models import Booking, Money, StaffMember, VenueInfo
+from clubbooking.models import Availability, Booking, Money, StaffMember, VenueInfo
 from clubbooking.relay import run_relay
 from clubbooking.watch import PsycopgListener, ThreadedSource
 
@@ -244,7 +244,44 @@ def availability(date: Night, slot: DefaultSlot = None,
         place = venue_of(client, venue)
         snap = client.get_availability(place.venue_id, date, check_slot(place, slot))
     closed = "" if snap.bookable else "; past or closed: nothing can be booked"
-    table = Table(title=f"{snap.date} {snap.slot_id} (version {snap.version}, {snap.view} view{closed})")
+    print_floor(snap, place, f"version {snap.version}, {snap.view} view{closed}")
+
+
+def parse_at(night: dt.date, value: str, timezone: str) -> dt.datetime:
+    """An instant of a night: HH:MM in the venue's time (noon to midnight on NIGHT, 00:00-11:59 the
+    morning after), or a full ISO date and time (with an offset, else the venue's time)."""
+    try:
+        if "T" in value or " " in value.strip():
+            instant = dt.datetime.fromisoformat(value)
+        else:
+            clock = dt.time.fromisoformat(value)
+            instant = dt.datetime.combine(night + dt.timedelta(days=1 if clock.hour < 12 else 0), clock)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a time: use HH:MM (the venue's time on the night) "
+                                 "or YYYY-MM-DDTHH:MM", param_hint="--at") from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=ZoneInfo(timezone))
+
+
+@app.command()
+def replay(date: Night, slot: DefaultSlot = None,
+           at: Annotated[str, typer.Option("--at", help="HH:MM, the venue's time on the night (00:00-11:59: the "
+                                                        "morning after), or YYYY-MM-DDTHH:MM")] = "",
+           venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "host",
+           aal2: Aal2Option = False) -> None:
+    """Show a slot as it was at a past instant (staff): who held what, and why, then."""
+    if not at:
+        raise typer.BadParameter("which instant? pass --at HH:MM", param_hint="--at")
+    with client_for(dsn, actor, aal2) as client:
+        place = venue_of(client, venue)
+        instant = parse_at(date, at, place.timezone)
+        snap = client.get_availability_at(place.venue_id, date, check_slot(place, slot), instant)
+    local = instant.astimezone(ZoneInfo(place.timezone))
+    print_floor(snap, place, f"as it was at {local:%Y-%m-%d %H:%M} {place.timezone}, {snap.view} view")
+
+
+def print_floor(snap: Availability, place: VenueInfo, heading: str) -> None:
+    """A snapshot as a table: each table's seats, minimum spend and state (and for staff, who and why)."""
+    table = Table(title=f"{snap.date} {snap.slot_id} ({heading})")
     staff = snap.view == "staff"
     for column in ("table", "floor", "seats", "min spend", "state", *(("who / why",) if staff else ())):
         table.add_column(column)

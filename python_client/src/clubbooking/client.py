@@ -132,6 +132,7 @@ class BookingClient:
         self.close()
 
     get_availability = SyncRpc(calls.get_availability)
+    get_availability_at = SyncRpc(calls.get_availability_at)
     get_availability_events = SyncRpc(calls.get_availability_events)
     check_table_availability = SyncRpc(calls.check_table_availability)
     get_optimal_table_combinations = SyncRpc(calls.get_optimal_table_combinations)
@@ -248,6 +249,7 @@ class AsyncBookingClient:
         return watch.watch_availability(self, _uuid(venue_id), date, slot_id, **options)
 
     get_availability = AsyncRpc(calls.get_availability)
+    get_availability_at = AsyncRpc(calls.get_availability_at)
     get_availability_events = AsyncRpc(calls.get_availability_events)
     check_table_availability = AsyncRpc(calls.check_table_availability)
     get_optimal_table_combinations = AsyncRpc(calls.get_optimal_table_combinations)

@@ -158,6 +158,7 @@ class Availability:
     ends_at: dt.datetime | None
     tables: tuple[TableState, ...]
     bookable: bool = True  # False for a slot that has ended or a night the venue is closed
+    as_of: dt.datetime | None = None  # a replay (get_availability_at): the instant it shows; its version is 0
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Availability:
@@ -172,6 +173,7 @@ class Availability:
             ends_at=_ts(data.get("ends_at")),
             tables=tuple(TableState.from_json(t) for t in data["tables"]),
             bookable=bool(data.get("bookable", True)),
+            as_of=_ts(data.get("as_of")),
         )
 
     def apply(self, event: AvailabilityEvent) -> Availability:

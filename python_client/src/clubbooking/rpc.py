@@ -36,6 +36,7 @@ def _rpc(name: str, *args: str, rows: bool = False) -> Rpc:
 
 RPCS: dict[str, Rpc] = {r.name: r for r in (
     _rpc("get_availability", "p_venue_id:uuid", "p_date:date", "p_slot_id:text"),
+    _rpc("get_availability_at", "p_venue_id:uuid", "p_date:date", "p_slot_id:text", "p_at:timestamp with time zone"),
     _rpc("get_availability_events", "p_channel:text", "p_after_version:bigint", rows=True),
     _rpc("hold_tables", "p_venue_id:uuid", "p_date:date", "p_slot_id:text", "p_table_ids:uuid[]",
          "p_party_size:integer", "p_idempotency_key:text", "p_special_requests:text", "p_occasion:text",
