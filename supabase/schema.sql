@@ -299,9 +299,13 @@ $$;
 COMMENT ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, p_party_size integer, p_reason text) IS 'Manager override (aal2): set a party size beyond the tables'' capacity and confirm the booking.';
 
 CREATE FUNCTION private.is_finite_number(p_value numeric) RETURNS boolean
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
-    AS $$ select p_value is null or p_value not in ('NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric) $$;
+    AS $$
+begin
+  return p_value is null or p_value not in ('NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric);
+end;
+$$;
 
 COMMENT ON FUNCTION private.is_finite_number(p_value numeric) IS 'Whether a number is finite (not NaN or +-Infinity); null counts as finite.';
 
@@ -4782,12 +4786,14 @@ end;
 $$;
 
 CREATE FUNCTION private.tables_terms(p_booking_id uuid, OUT deposit numeric, OUT minimum_spend numeric) RETURNS record
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-  select coalesce(sum(t.deposit), 0), coalesce(sum(t.minimum_spend), 0)
+begin
+  select coalesce(sum(t.deposit), 0), coalesce(sum(t.minimum_spend), 0) into deposit, minimum_spend
   from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
-  where bt.booking_id = p_booking_id and bt.is_active
+  where bt.booking_id = p_booking_id and bt.is_active;
+end;
 $$;
 
 CREATE FUNCTION private.text_arg(p_name text, p_value text, p_max integer) RETURNS text

@@ -81,10 +81,16 @@ grant execute on function private.raise_error(text, text, text) to anon, authent
 
 -- A finite number: numeric and float keep NaN and +-Infinity, and NaN passes every ">= 0"
 -- (it sorts above all numbers). Every numeric column that takes input checks this.
+-- (plpgsql: a SQL function with a SET clause is planned again on every call, and every booking
+-- write calls this from two checks)
 create function private.is_finite_number(p_value numeric) returns boolean
-language sql immutable
+language plpgsql immutable
 set search_path = ''
-as $$ select p_value is null or p_value not in ('NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric) $$;
+as $$
+begin
+  return p_value is null or p_value not in ('NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric);
+end;
+$$;
 
 comment on function private.is_finite_number is 'Whether a number is finite (not NaN or +-Infinity); null counts as finite.';
 

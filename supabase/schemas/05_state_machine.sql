@@ -22,11 +22,13 @@ $$;
 
 -- The deposit and the minimum spend a booking's live claims' tables ask (0 without claims).
 create function private.tables_terms(p_booking_id uuid, out deposit numeric, out minimum_spend numeric)
-language sql stable set search_path = ''
+language plpgsql stable set search_path = ''
 as $$
-  select coalesce(sum(t.deposit), 0), coalesce(sum(t.minimum_spend), 0)
+begin
+  select coalesce(sum(t.deposit), 0), coalesce(sum(t.minimum_spend), 0) into deposit, minimum_spend
   from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
-  where bt.booking_id = p_booking_id and bt.is_active
+  where bt.booking_id = p_booking_id and bt.is_active;
+end;
 $$;
 
 -- Hand edits of a live booking's terms (held, pending, confirmed, checked in): its deposit and
