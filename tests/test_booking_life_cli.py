@@ -71,5 +71,6 @@ def test_the_door_answers_a_double_check_in_and_undoes_mistakes(door: dict[str, 
     assert (code, out.strip()) == (0, f"{reference}: no_show"), err
     code, out, err = run(door, "undo-no-show", reference, "--reason", "at the bar", "--as", "admin")
     assert (code, out.strip()) == (0, f"{reference}: confirmed"), err
+    # Leeds' door is no staff of this venue: its booking is as unknown to them as an invented one
     code, out, err = run(door, "undo-no-show", reference, "--as", "door")
-    assert code == cli.EXIT_BOOKING_ERROR and "NOT_AUTHORIZED" in err
+    assert code == cli.EXIT_BOOKING_ERROR and "no booking with reference" in err
