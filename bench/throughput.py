@@ -2,8 +2,11 @@
 the whole booking transaction (locks, booking, claims, audit, events) at 16 clients, against
 the physical limit measured in the same run on the same server: pgbench's smallest durable
 transaction (one single-row insert and its commit), and against the same workload with the
-event triggers disabled (events on vs off). All three with pgbench, so no client language
-sits between the database and the figure.
+event triggers disabled (events on vs off), and against the same workload without the audit
+chain's hashing (chain on vs off: the owner-only session setting clubbooking.audit_chain = off,
+set on a clone of its own; measured in alternating rounds beside the chained clone, so both see
+the same machine). All with pgbench, so no client language sits between the database and the
+figure.
 
 Measured warm, as a live database is: each booking clone first takes bookings for a while (on
 tasks the measured run never uses), then ANALYZE, which autovacuum does within a minute of a busy
@@ -20,6 +23,7 @@ from typing import Any
 
 import psycopg
 from clubbooking_dev.checks import count_double_bookings
+from psycopg.conninfo import make_conninfo
 
 from bench.lab import Lab
 
@@ -31,6 +35,31 @@ def disable_events(dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         for table, trigger in EVENT_TRIGGERS:
             conn.execute(f"alter table public.{table} disable trigger {trigger}")
+
+
+def unchained(dsn: str) -> str:
+    """The baseline without the audit chain: ``dsn`` with every session skipping the hashing."""
+    return make_conninfo(dsn, options="-c clubbooking.audit_chain=off")
+
+
+def chain_cost(lab: Lab, dsn_on: str, *, clients: int, seconds: float, warm_seconds: float,
+               step: Callable[[str], None], rounds: int = 2) -> dict[str, Any]:
+    """Bookings/s with the audit chain (on the warm clone ``dsn_on``) and without it (a clone of its
+    own, warmed alike), in alternating rounds on tasks no other run takes."""
+    step("throughput: warming up, then bookings with and without the audit chain, alternating")
+    dsn_off = unchained(lab.clone("throughput_no_chain"))
+    warm_up(lab, dsn_off, clients=clients, seconds=warm_seconds)
+    stride = lab.shape.tasks // 8
+    runs: dict[str, list[Any]] = {"on": [], "off": []}
+    for i in range(rounds):
+        for name, dsn in (("on", dsn_on), ("off", dsn_off)):
+            runs[name].append(lab.pgbench(dsn, "hold.pgbench", clients=clients, seconds=seconds / 2,
+                                          variables={"base": stride * (i + 2)}))
+    tps = {name: sum(r.tps for r in done) / len(done) for name, done in runs.items()}
+    return {"rounds": rounds, "seconds_per_round": seconds / 2,
+            "chain_on_tps": round(tps["on"], 1), "chain_off_tps": round(tps["off"], 1),
+            "chain_on_vs_off": round(tps["on"] / tps["off"], 3),
+            "double_bookings": bookings_made(dsn_on)[1] + bookings_made(dsn_off)[1]}
 
 
 def bookings_made(dsn: str) -> tuple[int, int]:
@@ -70,6 +99,7 @@ def run(lab: Lab, *, clients: int, seconds: float, step: Callable[[str], None]) 
     warm_up(lab, dsn_off, clients=clients, seconds=warm_seconds)
     off = lab.pgbench(dsn_off, "hold.pgbench", clients=clients, seconds=seconds)
     made_off, doubles_off = bookings_made(dsn_off)
+    chain = chain_cost(lab, dsn, clients=clients, seconds=seconds, warm_seconds=warm_seconds, step=step)
     return {
         "clients": clients, "seconds": seconds, "warm_up_seconds": warm_seconds,
         "warm_up_bookings": warm_bookings,
@@ -81,4 +111,5 @@ def run(lab: Lab, *, clients: int, seconds: float, step: Callable[[str], None]) 
         "share_of_limit": round(on.tps / limit.tps, 3),
         "cold_share_of_limit": round(cold.tps / limit.tps, 3),
         "events_on_vs_off": round(on.tps / off.tps, 3),
+        "audit_chain": chain,
     }

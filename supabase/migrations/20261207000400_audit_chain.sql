@@ -66,36 +66,54 @@ revoke all on private.audit_anchors from public;
 
 -- ---------- functions: the chain ----------
 
--- The audit log stays append-only. Three writers may touch a row, each only as the table's
--- owner (security definer code): linking (once, at commit: the chain columns of a row that has
--- no row_hash yet, nothing else); GDPR erasure (clubbooking.gdpr_redaction on: detail and reason
--- only, which the chain's hash covers only in their redacted form); and pruning (the
+-- The audit log stays append-only. Three writers may touch a row: linking (once, at commit: the
+-- chain columns of a row that has no row_hash yet, nothing else; the trigger's WHEN lets only that
+-- through, without a call, as only the table's owner may update it at all: service_role's UPDATE
+-- is revoked); GDPR erasure (as the owner, clubbooking.gdpr_redaction on: detail and reason only,
+-- which the chain's hash covers only in their redacted form); and pruning (as the owner, with the
 -- audit_pruning transaction flag, which only private.prune_history sets: whole rows past their
--- venue's retention). A role that is not the owner (service_role) cannot pass by setting a flag.
+-- venue's retention). A role that is not the owner cannot pass by setting a flag.
 create or replace function private.refuse_audit_change() returns trigger
 language plpgsql
 set search_path = ''
 as $$
-declare
-  v_owner boolean := pg_catalog.pg_has_role(current_user,
-                       (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'USAGE')
-                     or coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = current_user), false);
-  v_chain text[] := array['chain_night', 'chain_seq', 'prev_hash', 'row_hash'];
 begin
-  if v_owner and tg_op = 'UPDATE' then
-    if old.row_hash is null and new.row_hash is not null and (to_jsonb(new) - v_chain) = (to_jsonb(old) - v_chain) then
-      return new;
-    end if;
-    if current_setting('clubbooking.gdpr_redaction', true) = 'on'
+  if pg_catalog.pg_has_role(current_user, (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'USAGE')
+     or coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = current_user), false) then
+    if tg_op = 'UPDATE' and current_setting('clubbooking.gdpr_redaction', true) = 'on'
        and (to_jsonb(new) - array['detail', 'reason']) = (to_jsonb(old) - array['detail', 'reason']) then
       return new;
     end if;
-  end if;
-  if v_owner and tg_op = 'DELETE' and private.has_transaction_flag('audit_pruning')
-     and old.created_at < private.now() - (select v.audit_retention from public.venues v where v.id = old.venue_id) then
-    return old;
+    if tg_op = 'DELETE' and private.has_transaction_flag('audit_pruning')
+       and old.created_at < private.now() - (select v.audit_retention from public.venues v where v.id = old.venue_id) then
+      return old;
+    end if;
   end if;
   raise exception using message = 'NOT_AUTHORIZED', detail = 'audit_log is append-only', errcode = 'PT403';
+end;
+$$;
+
+create or replace trigger audit_log_is_append_only
+  before delete on public.audit_log
+  for each row execute function private.refuse_audit_change();
+
+create trigger audit_log_rows_are_linked_once
+  before update on public.audit_log
+  for each row
+  when (old.row_hash is not null or new.row_hash is null
+        or (to_jsonb(new) - array['chain_night', 'chain_seq', 'prev_hash', 'row_hash'])
+           is distinct from (to_jsonb(old) - array['chain_night', 'chain_seq', 'prev_hash', 'row_hash']))
+  execute function private.refuse_audit_change();
+
+-- Free text may name people; codes (booking_cancelled, hold_expired) may stay. PL/pgSQL, not SQL:
+-- the chain hashes every audit row through it at commit, and a SQL function with a SET clause is
+-- planned again at every call.
+create or replace function private.redact_text(p_text text) returns text
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  return case when p_text is null or p_text ~ '^[a-z0-9_]+$' then p_text else '[redacted]' end;
 end;
 $$;
 
@@ -105,16 +123,18 @@ $$;
 -- personal keys): erasing a guest leaves every chain verifiable, and no hash of personal data
 -- is kept. row_hash itself is not covered.
 create function private.audit_row_hash(p_row public.audit_log) returns bytea
-language sql immutable
+language plpgsql immutable
 set search_path = ''
 as $$
-  select extensions.digest(pg_catalog.convert_to(pg_catalog.jsonb_build_array(
+begin
+  return extensions.digest(pg_catalog.convert_to(pg_catalog.jsonb_build_array(
            pg_catalog.encode(p_row.prev_hash, 'hex'), p_row.chain_seq, p_row.id, p_row.venue_id, p_row.chain_night,
            p_row.entity, p_row.entity_id, p_row.action, p_row.old_status, p_row.new_status,
            private.redact_text(p_row.reason), p_row.actor_id, p_row.actor_role, p_row.request_id,
            (p_row.detail - private.pii_keys()) - 'redacted',
            pg_catalog.to_char(p_row.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))::text, 'UTF8'),
-         'sha256')
+         'sha256');
+end;
 $$;
 
 comment on function private.audit_row_hash is 'The hash an audit row must carry, given its prev_hash and chain_seq.';
@@ -133,10 +153,11 @@ begin
   new.chain_seq := null;
   new.prev_hash := null;
   new.row_hash := null;
-  if current_setting('clubbooking.audit_chain', true) = 'off'
-     and pg_catalog.pg_has_role(session_user, (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'MEMBER') then
-    new.row_hash := '\x'::bytea;
-    return new;
+  if current_setting('clubbooking.audit_chain', true) = 'off' then
+    if pg_catalog.pg_has_role(session_user, (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'MEMBER') then
+      new.row_hash := '\x'::bytea;
+      return new;
+    end if;
   end if;
   new.chain_night := coalesce(new.chain_night, case new.entity
     when 'booking' then (select b.booking_date from public.bookings b where b.id = new.entity_id)
@@ -158,10 +179,16 @@ language plpgsql stable
 set search_path = ''
 as $$
 begin
-  select a.chain_seq, a.row_hash into chain_seq, row_hash from public.audit_log a
-  where a.venue_id = p_venue_id and coalesce(a.chain_night = p_night, a.chain_night is null and p_night is null)
-    and a.chain_seq is not null
-  order by a.chain_seq desc limit 1;
+  -- (two statements, not one with "is not distinct from": each is one descent of audit_log_chain_idx)
+  if p_night is null then
+    select a.chain_seq, a.row_hash into chain_seq, row_hash from public.audit_log a
+    where a.venue_id = p_venue_id and a.chain_night is null and a.chain_seq is not null
+    order by a.chain_seq desc limit 1;
+  else
+    select a.chain_seq, a.row_hash into chain_seq, row_hash from public.audit_log a
+    where a.venue_id = p_venue_id and a.chain_night = p_night and a.chain_seq is not null
+    order by a.chain_seq desc limit 1;
+  end if;
   if not found then
     select x.chain_seq, x.row_hash into chain_seq, row_hash from private.audit_anchors x
     where x.venue_id = p_venue_id and x.chain_night is not distinct from p_night and x.kind = 'pruned'
@@ -189,6 +216,7 @@ declare
   v_seqs bigint[] := '{}';
   v_prevs bytea[] := '{}';
   v_hashes bytea[] := '{}';
+  v_last bigint := 0;
 begin
   for v_row in
     select * from public.audit_log a where a.row_hash is null order by a.venue_id, a.chain_night, a.id
@@ -207,6 +235,7 @@ begin
     v_seqs[v_n] := v_row.chain_seq;
     v_prevs[v_n] := v_row.prev_hash;
     v_hashes[v_n] := v_head.row_hash;
+    v_last := greatest(v_last, v_row.id);
   end loop;
   if v_n = 0 then
     return 0;
@@ -215,7 +244,7 @@ begin
      set chain_seq = u.seq, prev_hash = u.prev, row_hash = u.hash
     from unnest(v_ids, v_seqs, v_prevs, v_hashes) u(id, seq, prev, hash)
    where a.id = u.id;
-  return (select max(i) from unnest(v_ids) i);
+  return v_last;
 end;
 $$;
 
@@ -585,10 +614,10 @@ comment on function private.prune_history is
   'Daily retention: claims and audit rows past their venue''s retention; each pruned chain prefix leaves its anchor.';
 
 -- ---------- the rows already written ----------
--- Their chains, in the order they were written (as the owner, behind the append-only trigger,
--- which would refuse to fill chain_night on a row that is not being linked), then linked.
+-- Their chains, in the order they were written (as the owner, behind the trigger that refuses
+-- any update but linking), then linked.
 
-alter table public.audit_log disable trigger audit_log_is_append_only;
+alter table public.audit_log disable trigger audit_log_rows_are_linked_once;
 
 update public.audit_log a
    set chain_night = case a.entity
@@ -597,7 +626,7 @@ update public.audit_log a
      when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = a.entity_id)
    end;
 
-alter table public.audit_log enable trigger audit_log_is_append_only;
+alter table public.audit_log enable trigger audit_log_rows_are_linked_once;
 
 select private.link_audit_chains();
 
