@@ -4,7 +4,7 @@ VENV := .venv
 CB := $(VENV)/bin/clubbooking
 export CLUBBOOKING_ROOT := $(CURDIR)
 
-.PHONY: bootstrap demo test lint pgtap pytest bench bench-quick up down serve board types reliability schema
+.PHONY: bootstrap demo test lint pgtap pytest bench bench-quick up down serve board types reliability schema migration
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -25,6 +25,11 @@ lint: bootstrap
 ## and docs/functions.md (every function, its file, one line), from the migrations; commit both
 schema: bootstrap
 	@$(VENV)/bin/python -m clubbooking_dev.schema write
+
+## make migration NAME=what_it_adds: the forward migration that takes supabase/migrations to
+## supabase/schemas (migra, as `supabase db diff` does), for you to read and finish by hand
+migration: bootstrap
+	@$(VENV)/bin/python -m clubbooking_dev.schema migration $(NAME)
 
 ## make up / make down: keep one database running between commands (prints its DSN)
 up: bootstrap

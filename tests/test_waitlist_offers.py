@@ -16,14 +16,14 @@ from clubbooking_dev import leeds
 from clubbooking_dev.checks import sql_text
 from clubbooking_dev.reliability import runner
 
-MIGRATIONS = Path(__file__).parents[1] / "supabase/migrations"
+SCHEMAS = Path(__file__).parents[1] / "supabase/schemas"
 SLOT = "slot_21_00"
 
 
-def migration_function(name: str, *edits: tuple[str, str]) -> str:
-    """The migrations' definition of private.<name> as `create or replace`, with text edits
+def source_function(name: str, *edits: tuple[str, str]) -> str:
+    """The schema files' definition of private.<name> as `create or replace`, with text edits
     applied (each must match): a deliberately broken variant of the real code."""
-    text = "\n".join(path.read_text() for path in sorted(MIGRATIONS.glob("*.sql")))
+    text = "\n".join(path.read_text() for path in sorted(SCHEMAS.glob("*.sql")))
     found = re.search(rf"create function private\.{name}\(.*?\n\$\$;\n", text, re.S)
     assert found, name
     body = found.group(0).replace("create function", "create or replace function", 1)
@@ -43,7 +43,7 @@ def test_an_entry_locked_at_commit_stops_the_offers_below_it_until_the_sweepers_
         scratch_dsn: str, skip_locked_entries: bool) -> None:
     with psycopg.connect(scratch_dsn, autocommit=True) as admin:
         if skip_locked_entries:
-            admin.execute(migration_function("offer_to_entry", (
+            admin.execute(source_function("offer_to_entry", (
                 "    return 'busy';\n  elsif v_status <> 'waiting' then",
                 "    return 'gone';\n  elsif v_status <> 'waiting' then")))
         night = leeds.next_open_night(weeks_ahead=2)
@@ -81,7 +81,7 @@ def test_an_entry_locked_at_commit_stops_the_offers_below_it_until_the_sweepers_
 
 def test_the_checker_catches_offers_that_ignore_priority(scratch_dsn: str) -> None:
     with psycopg.connect(scratch_dsn, autocommit=True) as admin:
-        admin.execute(migration_function("offer_to_waitlist", (
+        admin.execute(source_function("offer_to_waitlist", (
             "order by w.priority_score desc, w.created_at", "order by w.priority_score, w.created_at")))
     config = runner.RunConfig(seconds=8, workers=6, crash_every=0, kill_every=0, hot_tables=(1, 2, 3), seed=5,
                               mix={"hold_tables": 6, "join_waitlist": 6, "cancel_booking": 4, "expire_holds": 1})

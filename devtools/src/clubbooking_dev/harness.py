@@ -194,7 +194,7 @@ def admin_dsn(dsn: str) -> str:
     return dsn_with_db(dsn, user=ADMIN_USER)
 
 
-def _psql_file(dsn: str, path: Path) -> None:
+def psql_file(dsn: str, path: Path) -> None:
     result = subprocess.run(["psql", dsn, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(path)],
                             capture_output=True, text=True)
     if result.returncode != 0:
@@ -213,7 +213,7 @@ def apply_compat(dsn: str) -> bool:
     except psycopg.OperationalError:
         return False
     for path in sorted((project_root() / "sql" / "compat").glob("*.sql")):
-        _psql_file(admin, path)
+        psql_file(admin, path)
     return True
 
 
@@ -250,7 +250,7 @@ def migrate(dsn: str) -> list[str]:
         version, _, name = path.stem.partition("_")
         if version in done:
             continue
-        _psql_file(dsn, path)
+        psql_file(dsn, path)
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("insert into supabase_migrations.schema_migrations (version, name) values (%s, %s)",
                          (version, name))
@@ -260,7 +260,7 @@ def migrate(dsn: str) -> list[str]:
 
 def seed(dsn: str) -> None:
     """Load supabase/seed.sql (the Leeds club)."""
-    _psql_file(dsn, project_root() / "supabase" / "seed.sql")
+    psql_file(dsn, project_root() / "supabase" / "seed.sql")
 
 
 def apply_schema(dsn: str, *, with_seed: bool = True) -> None:

@@ -1,0 +1,124 @@
+-- =============================================================================================
+-- Audit log: append-only history of every change
+-- =============================================================================================
+-- One row per change with its actor and request; API roles and table edits can only append.
+
+create table public.audit_log (
+  id bigint generated always as identity primary key,
+  venue_id uuid not null references public.venues (id),
+  entity text not null,
+  entity_id uuid not null,
+  action text not null,
+  old_status text,
+  new_status text,
+  reason text,
+  actor_id uuid,
+  actor_role text not null,
+  request_id text,
+  detail jsonb not null default '{}'::jsonb,
+  created_at timestamptz not null default now(),
+  constraint audit_log_entity_check check (entity in ('booking', 'block', 'waitlist', 'venue', 'customer', 'staff_invitation'))
+);
+
+comment on table public.audit_log is
+  'Every state transition of bookings, blocks and waitlist entries: who, role, old, new, reason, when, request id. Append-only.';
+
+create index audit_log_venue_created_idx on public.audit_log (venue_id, created_at);
+
+create index audit_log_entity_idx on public.audit_log (entity_id);
+
+alter table public.audit_log enable row level security;
+
+grant select on public.audit_log to authenticated;
+
+grant select, insert, update, delete on public.audit_log to service_role;
+
+revoke update, delete, truncate on public.audit_log from service_role;
+
+-- Audit rows and availability events are written only by triggers and security definer
+-- functions (as the owner). service_role could insert forged audit rows and events before.
+revoke insert, update, delete, truncate on public.audit_log from service_role;
+
+-- Append-only for everyone. The one exception is GDPR erasure: code running as the table's
+-- owner (private.forget_customer, security definer) with clubbooking.gdpr_redaction on may
+-- rewrite `detail` and `reason`, nothing else (not request_id). Ownership, not superuser: on
+-- Supabase `postgres` owns the table and is no superuser. A role that is not the owner
+-- (service_role) cannot pass by setting the flag itself.
+create function private.refuse_audit_change() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if tg_op = 'UPDATE'
+     and current_setting('clubbooking.gdpr_redaction', true) = 'on'
+     and (pg_catalog.pg_has_role(current_user,
+            (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'USAGE')
+          or (select r.rolsuper from pg_catalog.pg_roles r where r.rolname = current_user))
+     and (to_jsonb(new) - array['detail', 'reason']) = (to_jsonb(old) - array['detail', 'reason']) then
+    return new;
+  end if;
+  raise exception using message = 'NOT_AUTHORIZED', detail = 'audit_log is append-only', errcode = 'PT403';
+end;
+$$;
+
+create trigger audit_log_is_append_only
+  before update or delete on public.audit_log
+  for each row execute function private.refuse_audit_change();
+
+create trigger audit_log_no_truncate
+  before truncate on public.audit_log
+  for each statement execute function private.refuse_audit_change();
+
+-- The request an audit row belongs to: PostgREST's x-request-id header or the
+-- clubbooking.request_id setting, else null (private.fill_request_id then names the transaction).
+create function private.request_id() returns text
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return coalesce(nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-request-id',
+                  nullif(current_setting('clubbooking.request_id', true), ''));
+end;
+$$;
+
+-- Write one audit row for the current caller.
+create function private.write_audit(
+  p_venue_id uuid, p_entity text, p_entity_id uuid, p_action text,
+  p_old text, p_new text, p_reason text, p_detail jsonb default '{}'::jsonb)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
+                                actor_id, actor_role, request_id, detail)
+  values (p_venue_id, p_entity, p_entity_id, p_action, p_old, p_new, p_reason,
+          (select auth.uid()), private.actor_role(p_venue_id),
+          private.request_id(),
+          coalesce(p_detail, '{}'::jsonb));
+end;
+$$;
+
+create policy "Managers can read their venues' audit log" on public.audit_log
+  for select to authenticated using (venue_id = any ((select private.staff_venue_ids('manager'))::uuid[]));
+
+grant usage, select on sequence public.audit_log_id_seq to service_role;
+
+-- Every audit row has a request id: write_audit records PostgREST's x-request-id header or
+-- the clubbooking.request_id setting; without either (pg_cron, psql) the transaction's id
+-- stands in, so the rows of one request share it. Headers are client input: cut to 128.
+create function private.fill_request_id() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  new.request_id := left(coalesce(nullif(new.request_id, ''), 'txn:' || pg_catalog.pg_current_xact_id()::text), 128);
+  return new;
+end;
+$$;
+
+comment on function private.fill_request_id is 'BEFORE INSERT on audit_log: request_id, or txn:<transaction id>.';
+
+create trigger audit_log_request_id
+  before insert on public.audit_log
+  for each row execute function private.fill_request_id();

@@ -1,0 +1,322 @@
+-- =============================================================================================
+-- State machine: statuses, reasons, and the claims that follow a booking
+-- =============================================================================================
+-- Which status may follow which, the reason codes, a booking row's validation, and how a
+-- booking's claims follow its status (a dead booking frees its tables at once).
+
+-- The booking state machine: may a booking move from p_from to p_to?
+create function private.is_valid_transition(p_from text, p_to text) returns boolean
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  return (p_from, p_to) in (
+      ('held', 'pending_approval'), ('held', 'confirmed'), ('held', 'expired'), ('held', 'cancelled'),
+      ('pending_approval', 'confirmed'), ('pending_approval', 'rejected'), ('pending_approval', 'cancelled'),
+      ('confirmed', 'checked_in'), ('confirmed', 'no_show'), ('confirmed', 'cancelled'));
+end;
+$$;
+
+-- A status change on any path (an RPC, Studio, plain SQL): the state machine, a reason, and the
+-- deposit and approval rules. The RPCs set status_reason to a code of private.reason_codes
+-- (and any free text in status_note). By hand, the reason is either free text in status_reason
+-- (kept as the note, the code becomes manual_change) or, leaving status_reason alone, the
+-- transaction-local setting clubbooking.reason (Studio: `select set_config('clubbooking.reason',
+-- 'why', true);` in the same transaction); without one the change is refused. Table-holding
+-- statuses beyond held need the deposit paid, and held -> confirmed a venue that auto-confirms.
+create function private.check_status_change(p_old public.bookings, p_new inout public.bookings)
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_note text := nullif(trim(current_setting('clubbooking.reason', true)), '');
+begin
+  if not private.is_valid_transition(p_old.status::text, p_new.status::text) then
+    perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', p_old.status, p_new.status));
+  end if;
+  if p_new.status_reason is not distinct from p_old.status_reason then
+    if v_note is null then
+      perform private.raise_error('INVALID_INPUT',
+        'a status change needs a reason: set status_reason, or clubbooking.reason in the same transaction');
+    end if;
+    p_new.status_reason := 'manual_change';
+    p_new.status_note := left(v_note, 500);
+  elsif p_new.status_reason is null or not p_new.status_reason = any (private.reason_codes()) then
+    p_new.status_note := left(coalesce(p_new.status_reason, v_note), 500);
+    p_new.status_reason := 'manual_change';
+  end if;
+  if p_new.status in ('pending_approval', 'confirmed') and p_new.deposit_total > 0 and p_new.deposit_paid_at is null then
+    perform private.raise_error('INVALID_TRANSITION',
+      format('a deposit of %s is due: only a payment that arrived (or one staff took) pays it', p_new.deposit_total));
+  end if;
+  if p_old.status = 'held' and p_new.status = 'confirmed'
+     and (select v.requires_approval from public.venues v where v.id = p_new.venue_id) then
+    perform private.raise_error('INVALID_TRANSITION', 'this venue approves requests: submit it, then approve it');
+  end if;
+end;
+$$;
+
+-- BEFORE INSERT OR UPDATE on bookings, for every path (RPC, Studio, plain SQL): the night is
+-- neither past nor beyond the horizon, the party is 1-50 (and, changed later, fits the
+-- tables), the range is inside opening hours, the guest is old enough, status changes follow
+-- private.check_status_change, a booking never moves to another venue, night or time (its
+-- claims are that), and a deposit is marked paid only by the payment functions. Raises
+-- contract codes.
+create function private.validate_booking_constraints() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_venue public.venues;
+  v_now timestamptz := private.now();
+  v_today date;
+  v_dob date;
+  v_night tstzrange;
+  v_capacity record;
+begin
+  new.updated_at := now();
+  new.updated_by := (select auth.uid());
+  if (case when tg_op = 'INSERT' then num_nonnulls(new.deposit_paid_at, new.payment_reference, new.payment_method) > 0
+           else (new.deposit_paid_at, new.payment_reference, new.payment_method)
+                is distinct from (old.deposit_paid_at, old.payment_reference, old.payment_method) end)
+     and not private.has_transaction_flag('deposit_payment') then
+    perform private.raise_error('NOT_AUTHORIZED',
+      'a deposit is paid by the payment webhook, or recorded by staff with record_payment');
+  end if;
+  if tg_op = 'UPDATE' then
+    if (new.venue_id, new.booking_date, new.period) is distinct from (old.venue_id, old.booking_date, old.period) then
+      perform private.raise_error('INVALID_TRANSITION', 'a booking keeps its venue, night and time: cancel it and book again');
+    end if;
+    if new.status is distinct from old.status then
+      new := private.check_status_change(old, new);
+    end if;
+    if new.party_size is distinct from old.party_size and new.party_size between 1 and 50
+       and not private.has_transaction_flag('capacity_override') then
+      select * into v_capacity from private.tables_capacity(new.venue_id,
+        array(select bt.table_id from public.booking_tables bt where bt.booking_id = new.id));
+      if not new.party_size between v_capacity.capacity_min and v_capacity.capacity_max then
+        perform private.raise_error('CAPACITY_MISMATCH', jsonb_build_object(
+          'party_size', new.party_size, 'capacity_min', v_capacity.capacity_min,
+          'capacity_max', v_capacity.capacity_max)::text);
+      end if;
+    end if;
+    if (new.party_size, new.customer_id) is not distinct from (old.party_size, old.customer_id) then
+      return new;
+    end if;
+  end if;
+
+  select * into v_venue from public.venues v where v.id = new.venue_id;
+  if new.party_size is null or new.party_size not between 1 and 50 then
+    perform private.raise_error('INVALID_PARTY_SIZE', format('party size must be 1-50, got %s', coalesce(new.party_size::text, 'none')));
+  end if;
+  if new.period is null or isempty(new.period) or lower(new.period) is null or upper(new.period) is null then
+    perform private.raise_error('INVALID_INPUT', 'the end must be after the start');
+  end if;
+  v_today := (v_now at time zone v_venue.timezone)::date;
+  if upper(new.period) <= v_now or new.booking_date < v_today - 1 then
+    perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is in the past', new.booking_date));
+  end if;
+  if new.booking_date > (v_today + v_venue.booking_horizon)::date then
+    perform private.raise_error('DATE_OUT_OF_RANGE',
+      format('bookings open %s ahead; %s is too far', private.interval_text(v_venue.booking_horizon), new.booking_date));
+  end if;
+  v_night := private.night_range(new.venue_id, new.booking_date);
+  if v_night is null or not v_night @> new.period then
+    perform private.raise_error('OUTSIDE_OPERATING_HOURS', case
+      when v_night is null then format('the venue is closed on %s nights; it opens on %s nights', to_char(new.booking_date, 'FMDay'),
+        (select string_agg(to_char(date '2024-01-01' + d - 1, 'FMDay'), ', ' order by d) from unnest(v_venue.open_days) d))
+      else format('the venue is open %s-%s (%s) that night', to_char(v_venue.opens_at, 'HH24:MI'),
+                  to_char(v_venue.closes_at, 'HH24:MI'), v_venue.timezone) end);
+  end if;
+  select c.date_of_birth into v_dob from public.customers c where c.id = new.customer_id;
+  if v_dob is not null and v_dob > new.booking_date - make_interval(years => v_venue.min_age) then
+    perform private.raise_error('UNDERAGE', format('guests must be %s or over on the night', v_venue.min_age));
+  end if;
+  return new;
+end;
+$$;
+
+-- AFTER STATEMENT on bookings (update): the claims of the bookings the statement changed follow
+-- them (active while the status holds the tables, expiring with the hold, seating the party),
+-- in one update. It runs first of the statement triggers (11_booking_triggers.sql): the events
+-- of the same statement (under SET CONSTRAINTS ALL IMMEDIATE, emitted by the next trigger) read
+-- the claims.
+-- A statement's plan is made at a session's first call and kept, whatever the size of the
+-- transition tables then: so no join of two transition tables or of one with a big table
+-- whose method depends on their size. The claims are found by index from the array of the
+-- bookings' ids, and each booking's values looked up in a map of them (a sweep of 10,000 holds
+-- after a single booking in the same session still takes milliseconds, not a nested loop).
+create function private.claims_follow_booking() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  with changed as materialized (
+    select array_agg(n.id) as ids,
+           jsonb_object_agg(n.id, jsonb_build_object('active', private.table_state(n.status) <> 'available',
+             'expires_at', case when n.status = 'held' then n.hold_expires_at end, 'party_size', n.party_size)) as m
+    from new_rows n)
+  update public.booking_tables bt
+     set is_active = (c.m -> bt.booking_id::text ->> 'active')::boolean,
+         expires_at = (c.m -> bt.booking_id::text ->> 'expires_at')::timestamptz,
+         party_size = (c.m -> bt.booking_id::text ->> 'party_size')::int
+    from changed c
+   where bt.booking_id = any (c.ids)
+     and (bt.is_active, bt.expires_at, bt.party_size)
+         is distinct from ((c.m -> bt.booking_id::text ->> 'active')::boolean,
+                           (c.m -> bt.booking_id::text ->> 'expires_at')::timestamptz,
+                           (c.m -> bt.booking_id::text ->> 'party_size')::int);
+  return null;
+end;
+$$;
+
+-- AFTER STATEMENT on bookings (insert, update): one audit row per transition of the rows the
+-- statement wrote (the note when there is one, else the code). Set-based: a sweep of 10,000
+-- expired holds is one audit insert, with the actor's role read once per venue. (A
+-- statement-level trigger with transition tables cannot name columns, so it runs after every
+-- update of bookings and finds the status changes.)
+create function private.booking_status_changed() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'UPDATE' then
+    -- (old statuses from a map, not a join of the two transition tables: see claims_follow_booking)
+    with was as materialized (select jsonb_object_agg(o.id, o.status) as status from old_rows o),
+    actor as materialized (
+      select v.venue_id, private.actor_role(v.venue_id) as actor_role from (select distinct d.venue_id from new_rows d) v)
+    insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
+                                  actor_id, actor_role, request_id, detail)
+    select n.venue_id, 'booking', n.id, 'status_changed', was.status ->> n.id::text, n.status::text,
+           coalesce(n.status_note, n.status_reason), (select auth.uid()), a.actor_role, r.request_id, '{}'::jsonb
+    from new_rows n
+    cross join was
+    join actor a on a.venue_id = n.venue_id
+    cross join (select private.request_id() as request_id offset 0) r
+    where n.status::text is distinct from was.status ->> n.id::text
+    order by n.venue_id, n.booking_date, lower(n.period), n.id;
+  else
+    insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
+                                  actor_id, actor_role, request_id, detail)
+    select n.venue_id, 'booking', n.id, 'hold_created', null, n.status::text,
+           coalesce(n.status_note, n.status_reason), (select auth.uid()), private.actor_role(n.venue_id),
+           private.request_id(),
+           jsonb_build_object('reference', n.reference, 'party_size', n.party_size,
+                              'period', n.period::text, 'hold_expires_at', n.hold_expires_at)
+    from new_rows n;
+  end if;
+  return null;
+end;
+$$;
+
+-- BEFORE INSERT OR UPDATE on booking_tables, for every role (service_role and Studio too): a
+-- claim is active exactly while its booking's status holds the table (or its block is
+-- active), and a hold's claim expires with the hold. The triggers above keep claims in step;
+-- a claim written by hand that disagrees is refused, so nobody can free a live booking's
+-- table (and sell it twice) or make a cancelled one block it.
+create function private.claim_follows_owner() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_active boolean;
+  v_expires timestamptz;
+begin
+  if new.booking_id is not null then
+    select private.table_state(b.status) <> 'available', case when b.status = 'held' then b.hold_expires_at end
+      into v_active, v_expires
+    from public.bookings b where b.id = new.booking_id;
+  else
+    select blk.is_active, new.expires_at into v_active, v_expires from public.table_blocks blk where blk.id = new.block_id;
+  end if;
+  if (new.is_active, new.expires_at) is distinct from (v_active, v_expires) then
+    perform private.raise_error('INVALID_TRANSITION', format(
+      'a claim is active exactly while its booking holds the table (or its block stands): expected active %s, expiring %s',
+      v_active, coalesce(v_expires::text, 'never')));
+  end if;
+  return new;
+end;
+$$;
+
+-- Claims are never deleted, by anyone: a booking or block gives its tables back through its
+-- status (audited, and announced to every client). Deleting one silently would free a table
+-- that every client still shows as taken.
+create function private.refuse_claim_delete() returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  raise exception using message = 'NOT_AUTHORIZED',
+    detail = 'claims are not deleted: cancel the booking or lift the block', errcode = 'PT403';
+end;
+$$;
+
+-- A claim is live while it is active and, for a hold, not yet past its expiry: every query
+-- spells that out as `bt.is_active and coalesce(bt.expires_at > (select private.now()), true)`
+-- (inline, so the planner sees is_active and uses the partial indexes, and the clock is read
+-- once per statement).
+
+-- Expire the dead holds, and lift the blocks past their release_at, on some tables that
+-- overlap a range (the caller holds the table locks): what is dead must not block a booking.
+create function private.expire_dead_holds(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange)
+returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_dead_bookings uuid[];
+  v_dead_blocks uuid[];
+begin
+  -- One read finds the dead claims (usually none: then nothing else runs); their owners are
+  -- then updated by primary key.
+  select array_agg(bt.booking_id) filter (where bt.booking_id is not null),
+         array_agg(bt.block_id) filter (where bt.block_id is not null)
+    into v_dead_bookings, v_dead_blocks
+  from public.booking_tables bt
+  where bt.venue_id = p_venue_id and bt.booking_date = p_night and bt.table_id = any (p_table_ids)
+    and bt.is_active and bt.expires_at <= (select private.now()) and bt.period && p_period;
+  if v_dead_bookings is not null then
+    update public.bookings b
+       set status = 'expired', status_reason = 'hold_expired'
+     where b.status = 'held' and b.id = any (v_dead_bookings);
+  end if;
+  if v_dead_blocks is not null then
+    update public.table_blocks blk
+       set is_active = false, released_at = private.now()
+     where blk.is_active and blk.id = any (v_dead_blocks);
+  end if;
+end;
+$$;
+
+-- The state a booking status gives its tables.
+create function private.table_state(p_status public.booking_status) returns text
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  return case when p_status in ('held', 'pending_approval', 'confirmed', 'checked_in') then p_status::text
+                else 'available' end;
+end;
+$$;
+
+-- The reasons a booking's status (bookings.status_reason) and a public event may carry: a
+-- fixed list of codes, documented in the README. Free text (a manager's reject reason, a
+-- guest's cancel reason, a forced block's reason) goes to bookings.status_note, the audit log
+-- and the staff payload only.
+create function private.reason_codes() returns text[]
+language plpgsql immutable
+set search_path = ''
+as $$
+begin
+  return array['hold_created', 'waitlist_offer', 'late_deposit_re_held', 'booking_requested', 'booking_confirmed',
+                 'booking_approved', 'approved_over_capacity', 'booking_rejected', 'booking_cancelled', 'forced_block',
+                 'hold_expired', 'guest_checked_in', 'guest_no_show', 'table_blocked', 'table_unblocked',
+                 'manual_change', 'status_changed'];
+end;
+$$;
+
+comment on function private.reason_codes is 'The reason codes of booking statuses and public events.';

@@ -1,0 +1,364 @@
+-- =============================================================================================
+-- Waitlist: entries, priorities, and offers when tables free up
+-- =============================================================================================
+-- Joining the waitlist, its caps, guests' notifications, and the offers made at commit time
+-- when a table becomes free.
+
+-- The seed's waitlist priority: loyalty (10 per past booking kept), timing (10 per day the
+-- guest asks ahead, up to 100), occasion (+100 for one of private.occasion_codes), capped at 1000.
+create function private.waitlist_priority(p_customer_id uuid, p_venue_id uuid, p_date date, p_occasion text)
+returns int
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return (
+  select least(1000,
+    10 * (select count(*)::int from public.bookings b
+          where b.customer_id = p_customer_id and b.venue_id = p_venue_id and b.status in ('confirmed', 'checked_in'))
+    + least(100, greatest(0, p_date - (private.now() at time zone v.timezone)::date) * 10)
+    + case when p_occasion = any (private.occasion_codes()) then 100 else 0 end)
+  from public.venues v where v.id = p_venue_id);
+end;
+$$;
+
+-- Join the waitlist for a slot; returns the entry, its priority score and its position.
+-- Joining twice for one slot returns the existing entry (one per guest and slot). A guest
+-- holds at most the venue's max_waitlist_entries_per_night open entries (waiting or offered)
+-- on a night and max_open_waitlist_entries in all (MAX_TABLES_EXCEEDED past either: waitlist
+-- spam would otherwise put one account first in line for every freed table); p_occasion is
+-- one of private.occasion_codes or none.
+-- The per-guest waitlist caps (the caller holds the guest's lock for the night).
+create function private.check_waitlist_caps(p_venue_id uuid, p_customer_id uuid, p_night date) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_venue public.venues;
+  v_night int;
+  v_open int;
+begin
+  select * into v_venue from public.venues v where v.id = p_venue_id;
+  select count(*) filter (where w.booking_date = p_night), count(*) into v_night, v_open
+  from public.waitlist_entries w
+  where w.customer_id = p_customer_id and w.venue_id = p_venue_id and w.status in ('waiting', 'offered');
+  if v_night >= v_venue.max_waitlist_entries_per_night then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s waitlist entries per guest per night', v_venue.max_waitlist_entries_per_night));
+  end if;
+  if v_open >= v_venue.max_open_waitlist_entries then
+    perform private.raise_error('MAX_TABLES_EXCEEDED',
+      format('at most %s open waitlist entries per guest', v_venue.max_open_waitlist_entries));
+  end if;
+end;
+$$;
+
+create function private.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size int,
+                                      p_occasion text default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_customer_id uuid;
+  v_entry public.waitlist_entries;
+begin
+  if p_venue_id is null or p_date is null or p_slot_id is null or p_party_size is null then
+    perform private.raise_error('INVALID_INPUT', 'venue, date, slot and party size are required');
+  end if;
+  if not exists (select 1 from public.venues v where v.id = p_venue_id) then
+    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
+  end if;
+  if p_party_size not between 1 and 50 then
+    perform private.raise_error('INVALID_PARTY_SIZE', format('party size must be 1-50, got %s', p_party_size));
+  end if;
+  if private.slot_range(p_venue_id, p_date, p_slot_id) is null then
+    perform private.raise_error('INVALID_INPUT', private.unknown_slot(p_venue_id, p_slot_id), 'PT404');
+  end if;
+  if upper(private.slot_range(p_venue_id, p_date, p_slot_id)) <= private.now()
+     or p_date > (private.now() + (select v.booking_horizon from public.venues v where v.id = p_venue_id))::date then
+    perform private.raise_error('DATE_OUT_OF_RANGE', format('%s is outside the booking window', p_date));
+  end if;
+  if p_occasion is not null and not p_occasion = any (private.occasion_codes()) then
+    perform private.raise_error('INVALID_INPUT',
+      format('occasion must be one of %s', array_to_string(private.occasion_codes(), ', ')));
+  end if;
+  v_customer_id := private.resolve_customer(p_venue_id, null);
+  -- The guest's lock for the night (as a hold takes it): the caps hold under concurrent joins.
+  perform pg_catalog.pg_advisory_xact_lock(private.lock_key(v_customer_id), private.night_key(p_date));
+  select * into v_entry from public.waitlist_entries w
+  where w.customer_id = v_customer_id and w.venue_id = p_venue_id and w.booking_date = p_date
+    and w.slot_id = p_slot_id and w.status in ('waiting', 'offered');
+  if not found then
+    perform private.check_waitlist_caps(p_venue_id, v_customer_id, p_date);
+    insert into public.waitlist_entries (venue_id, customer_id, booking_date, slot_id, party_size, occasion, priority_score)
+    values (p_venue_id, v_customer_id, p_date, p_slot_id, p_party_size, p_occasion,
+            private.waitlist_priority(v_customer_id, p_venue_id, p_date, p_occasion))
+    returning * into v_entry;
+    perform private.write_audit(p_venue_id, 'waitlist', v_entry.id, 'waitlist_joined', null, 'waiting', null,
+                                jsonb_build_object('priority_score', v_entry.priority_score));
+  end if;
+  return jsonb_build_object(
+    'waitlist_entry_id', v_entry.id, 'status', v_entry.status, 'priority_score', v_entry.priority_score,
+    'position', (select count(*) from public.waitlist_entries w
+                 where w.venue_id = p_venue_id and w.booking_date = p_date and w.slot_id = p_slot_id
+                   and w.status = 'waiting'
+                   and (w.priority_score, v_entry.created_at) > (v_entry.priority_score, w.created_at)) + 1);
+end;
+$$;
+
+grant execute on function private.join_waitlist(uuid, date, text, int, text) to authenticated, service_role;
+
+create function public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size int,
+                                     p_occasion text default null)
+returns jsonb
+language sql set search_path = ''
+as $$ select private.join_waitlist(p_venue_id, p_date, p_slot_id, p_party_size, p_occasion) $$;
+
+comment on function public.join_waitlist is 'Join a slot''s waitlist: {waitlist_entry_id, priority_score, position}.';
+
+grant execute on function public.join_waitlist(uuid, date, text, int, text) to authenticated, service_role;
+
+-- When a booking stops holding its tables (cancelled, expired, rejected, no-show), a block is
+-- lifted or a guest joins the waitlist, the best matching waiting entries of each slot it
+-- touches are offered an automatic hold with the venue's waitlist_offer_ttl, with a
+-- notification row; the hold's event and audit row come from the usual triggers. An offer
+-- that is not taken up expires like any hold, which frees the table again and so moves it to
+-- the next entry.
+-- Offers are made at commit (deferred triggers), one committer at a time per venue and night
+-- (private.lock_venue_night, the lock the events take): each offer sees every offer and every
+-- freed table committed before it, so two offers made at once can never pass a better-placed
+-- guest between them. Under that lock an offer never waits: tables, guests and entries are
+-- only try-locked, and anything busy stops the offers for that slot (whoever is busy with it
+-- commits and offers again, and the sweeper retries the slot).
+create table public.notifications (
+  id bigint generated always as identity primary key,
+  venue_id uuid not null references public.venues (id),
+  customer_id uuid not null references public.customers (id),
+  kind text not null check (kind in ('waitlist_offer', 'booking_cancelled_by_venue')),
+  payload jsonb not null default '{}'::jsonb,
+  created_at timestamptz not null default now(),
+  read_at timestamptz
+);
+
+comment on table public.notifications is
+  'Messages for guests (waitlist offers, cancellations by the venue) for the app to show or send.';
+
+create index notifications_customer_id_idx on public.notifications (customer_id, created_at);
+
+create index notifications_venue_id_idx on public.notifications (venue_id);
+
+alter table public.notifications enable row level security;
+
+grant select on public.notifications to authenticated;
+
+grant select, insert, update, delete on public.notifications to service_role;
+
+create policy "Guests read their own notifications; hosts, their venues'" on public.notifications
+  for select to authenticated using (
+    customer_id = (select private.my_customer_id())
+    or venue_id = any ((select private.staff_venue_ids('host'))::uuid[]));
+
+-- Slots whose offers stopped at something busy, for the sweeper to try again.
+create table private.waitlist_retries (
+  venue_id uuid not null references public.venues (id),
+  booking_date date not null,
+  slot_id text not null,
+  primary key (venue_id, booking_date, slot_id)
+);
+
+alter table private.waitlist_retries enable row level security;
+
+comment on table private.waitlist_retries is
+  'Slots whose waitlist offers stopped at a busy entry, guest or table; private.retry_waitlist_offers empties it.';
+
+-- Offer one waiting entry the best free option for its party in a slot (the caller holds the
+-- venue-night lock). Returns 'offered'; 'no_room' when nothing free fits the party; 'busy'
+-- when a table that fits, the guest or the entry is locked by a transaction in flight (or a
+-- dead hold the sweeper has not reached still claims it: its expiry offers the table in its
+-- turn); 'passed_over' when the guest can't take a hold now (at a per-guest limit,
+-- underage), audited on the entry with the contract code; 'gone' when it stopped waiting.
+create function private.offer_to_entry(p_venue public.venues, p_entry public.waitlist_entries,
+                                       p_slot_id text, p_slot_period tstzrange)
+returns text
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_status text;
+  v_option record;
+  v_booking public.bookings;
+  v_busy boolean := false;
+  v_refusal text;
+begin
+  select w.status into v_status from public.waitlist_entries w where w.id = p_entry.id for update skip locked;
+  if not found or not pg_catalog.pg_try_advisory_xact_lock(private.lock_key(p_entry.customer_id),
+                                                            private.night_key(p_entry.booking_date)) then
+    return 'busy';
+  elsif v_status <> 'waiting' then
+    return 'gone';
+  end if;
+  for v_option in
+    select * from private.free_options(p_venue.id, p_entry.booking_date, p_slot_period, p_entry.party_size) o
+    order by o.rank
+  loop
+    if not private.try_lock_tables(v_option.table_ids, p_entry.booking_date)
+       or exists (select 1 from public.booking_tables bt
+                  where bt.venue_id = p_venue.id and bt.booking_date = p_entry.booking_date and bt.is_active
+                    and bt.is_exclusive and bt.table_id = any (v_option.table_ids)
+                    and bt.period && p_slot_period) then
+      v_busy := true;
+      continue;
+    end if;
+    begin
+      perform private.check_guest_limits(p_venue, p_entry.customer_id, p_entry.booking_date,
+                                         cardinality(v_option.table_ids));
+      v_booking := private.insert_hold(p_venue, p_entry.customer_id, p_entry.booking_date, p_slot_period,
+                     v_option.table_ids, p_entry.party_size, p_venue.waitlist_offer_ttl,
+                     jsonb_build_object('reason', 'waitlist_offer', 'occasion', p_entry.occasion));
+    exception when sqlstate 'PT409' or sqlstate 'PT422' then
+      v_refusal := sqlerrm;  -- the contract code: MAX_TABLES_EXCEEDED, UNDERAGE, ...
+      continue;              -- a smaller option may still be within the guest's limits
+    end;
+    update public.waitlist_entries w
+       set status = 'offered', offered_booking_id = v_booking.id, offer_expires_at = v_booking.hold_expires_at
+     where w.id = p_entry.id;
+    insert into public.notifications (venue_id, customer_id, kind, payload)
+    values (p_venue.id, p_entry.customer_id, 'waitlist_offer', jsonb_build_object(
+      'waitlist_entry_id', p_entry.id, 'booking_id', v_booking.id, 'reference', v_booking.reference,
+      'slot_id', p_slot_id, 'date', p_entry.booking_date, 'table_ids', to_jsonb(v_option.table_ids),
+      'expires_at', v_booking.hold_expires_at));
+    perform private.write_audit(p_venue.id, 'waitlist', p_entry.id, 'waitlist_offered', 'waiting', 'offered',
+      'table_freed', jsonb_build_object('booking_id', v_booking.id));
+    return 'offered';
+  end loop;
+  if v_busy then
+    return 'busy';
+  elsif v_refusal is not null then
+    perform private.write_audit(p_venue.id, 'waitlist', p_entry.id, 'waitlist_passed_over', 'waiting', 'waiting',
+      v_refusal, jsonb_build_object('slot_id', p_slot_id));
+    return 'passed_over';
+  end if;
+  return 'no_room';
+end;
+$$;
+
+-- Offer what is free in the slots a range touches to the waiting entries, best first (priority,
+-- then first come), under the venue-night lock; returns how many offers were made. A busy
+-- entry stops the slot's offers (nobody below a guest who might yet get a table is offered
+-- one first) and queues the slot for the sweeper. Paused inside a forced block, whose freed
+-- tables are about to be blocked (the transaction's offers_paused flag, which only
+-- block_tables sets: a caller's own setting changes nothing).
+create function private.offer_to_waitlist(p_venue_id uuid, p_night date, p_period tstzrange)
+returns int
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_venue public.venues;
+  v_slot record;
+  v_entry public.waitlist_entries;
+  v_no_room int[];  -- party sizes nothing free fits in this slot (offers only take tables)
+  v_count int := 0;
+begin
+  if private.has_transaction_flag('offers_paused')
+     or not exists (select 1 from public.waitlist_entries w
+                    where w.venue_id = p_venue_id and w.booking_date = p_night and w.status = 'waiting') then
+    return 0;
+  end if;
+  perform private.lock_venue_night(p_venue_id, p_night);
+  select * into v_venue from public.venues v where v.id = p_venue_id;
+  for v_slot in select * from private.slots_overlapping(p_venue_id, p_night, p_period)
+                where upper(slot_period) > private.now() loop    -- a slot that is over offers nothing
+    v_no_room := '{}';
+    for v_entry in
+      select * from public.waitlist_entries w
+      where w.venue_id = p_venue_id and w.booking_date = p_night and w.slot_id = v_slot.slot_id and w.status = 'waiting'
+      order by w.priority_score desc, w.created_at
+    loop
+      continue when v_entry.party_size = any (v_no_room);
+      case private.offer_to_entry(v_venue, v_entry, v_slot.slot_id, v_slot.slot_period)
+        when 'offered' then v_count := v_count + 1;
+        when 'no_room' then v_no_room := v_no_room || v_entry.party_size;
+        when 'busy' then
+          insert into private.waitlist_retries (venue_id, booking_date, slot_id)
+          values (p_venue_id, p_night, v_slot.slot_id) on conflict do nothing;
+          exit;
+        else null;  -- passed over, or no longer waiting: the next entry
+      end case;
+    end loop;
+  end loop;
+  return v_count;
+end;
+$$;
+
+-- The sweeper's pass (pg_cron, with the hold sweeper): offer again in the slots whose offers
+-- stopped at something busy, night by night under the venue-night lock (a queued slot is only
+-- written under it). Returns how many offers were made.
+create function private.retry_waitlist_offers() returns int
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_night record;
+  v_slot_id text;
+  v_count int := 0;
+begin
+  for v_night in
+    select distinct r.venue_id, r.booking_date from private.waitlist_retries r order by 1, 2
+  loop
+    perform private.lock_venue_night(v_night.venue_id, v_night.booking_date);
+    for v_slot_id in
+      delete from private.waitlist_retries r
+      where r.venue_id = v_night.venue_id and r.booking_date = v_night.booking_date
+      returning r.slot_id
+    loop
+      v_count := v_count + private.offer_to_waitlist(v_night.venue_id, v_night.booking_date,
+                   private.slot_range(v_night.venue_id, v_night.booking_date, v_slot_id));
+    end loop;
+  end loop;
+  return v_count;
+end;
+$$;
+
+-- AFTER UPDATE OF status on bookings: an offered entry follows its hold (accepted, expired or
+-- cancelled).
+create function private.offered_entry_follows_hold() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update public.waitlist_entries w
+     set status = case new.status when 'expired' then 'expired'
+                                  when 'cancelled' then 'cancelled'
+                                  when 'rejected' then 'cancelled'
+                                  else 'accepted' end
+   where w.offered_booking_id = new.id and w.status = 'offered';
+  return null;
+end;
+$$;
+
+-- At commit: a slot a guest just joined the waitlist for is offered to the waitlist. (What a
+-- change freed, a booking that stopped holding its tables or a lifted block, is offered by the
+-- commit-time event pass, private.emit_slot_events, right after its events.)
+create function private.offer_at_commit() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.offer_to_waitlist(new.venue_id, new.booking_date,
+                                    private.slot_range(new.venue_id, new.booking_date, new.slot_id));
+  return null;
+end;
+$$;
+
+create constraint trigger waitlist_entries_offer
+  after insert on public.waitlist_entries
+  deferrable initially deferred
+  for each row when (new.status = 'waiting')
+  execute function private.offer_at_commit();

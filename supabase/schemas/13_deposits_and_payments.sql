@@ -1,0 +1,339 @@
+-- =============================================================================================
+-- Deposits and payments: money trusted only from the payment provider or staff
+-- =============================================================================================
+-- The Stripe webhook's events, late money, failures, and staff-recorded payments.
+
+-- Mark a booking's deposit paid (money arrived: the webhook's PaymentIntent, or staff taking it
+-- in person). The one path that may write the payment columns (the booking trigger refuses
+-- every other, by the transaction's deposit_payment flag).
+create function private.mark_deposit_paid(p_booking_id uuid, p_payment_reference text, p_method text)
+returns public.bookings
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_booking public.bookings;
+begin
+  perform private.set_transaction_flag('deposit_payment', true);
+  update public.bookings b
+     set deposit_paid_at = private.now(), payment_reference = p_payment_reference, payment_method = p_method
+   where b.id = p_booking_id
+  returning * into v_booking;
+  perform private.set_transaction_flag('deposit_payment', false);
+  return v_booking;
+end;
+$$;
+
+-- Record a paid deposit for a booking (trusted callers: the payment webhook, service_role).
+-- Returns the booking that now holds the payment with `outcome`: submitted, already_recorded,
+-- re_held (a new booking for the same tables, when the hold had expired) or refund_due
+-- (with `alternatives`). Repeating a call changes nothing more.
+create function private.record_deposit_payment(p_booking_id uuid, p_payment_reference text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_booking public.bookings;
+  v_venue public.venues;
+  v_tables uuid[];
+  v_new public.bookings;
+  v_alternatives jsonb;
+begin
+  if not private.is_trusted() then
+    perform private.raise_error('NOT_AUTHORIZED', 'payments are recorded by the payment webhook');
+  end if;
+  if p_booking_id is null or nullif(trim(p_payment_reference), '') is null then
+    perform private.raise_error('INVALID_INPUT', 'booking id and payment reference are required');
+  end if;
+  select * into v_booking from public.bookings b where b.id = p_booking_id for update;
+  if not found then
+    perform private.raise_error('INVALID_INPUT', 'unknown booking', 'PT404');
+  end if;
+
+  -- Already recorded, here or on the booking that took this payment over.
+  select * into v_new from public.bookings b
+  where (b.payment_reference = p_payment_reference or b.reconciliation ->> 'payment_reference' = p_payment_reference)
+    and (b.id = p_booking_id or b.reconciled_from = p_booking_id)
+  order by b.created_at desc limit 1;
+  if found then
+    return private.booking_result(v_new) || jsonb_build_object('outcome', 'already_recorded',
+      'refund_status', v_new.refund_status);
+  end if;
+
+  if v_booking.status = 'held' and v_booking.hold_expires_at > private.now() and v_booking.deposit_paid_at is null then
+    perform private.mark_deposit_paid(p_booking_id, p_payment_reference, 'stripe');
+    return private.submit_booking(p_booking_id) || jsonb_build_object('outcome', 'submitted');
+  end if;
+
+  if v_booking.status = 'held' then
+    update public.bookings b set status = 'expired', status_reason = 'hold_expired' where b.id = p_booking_id;
+  end if;
+  select * into v_venue from public.venues v where v.id = v_booking.venue_id;
+  v_tables := array(select bt.table_id from public.booking_tables bt where bt.booking_id = p_booking_id order by 1);
+
+  if v_booking.status in ('held', 'expired') then
+    perform private.lock_tables(v_tables, v_booking.booking_date);
+    perform private.expire_dead_holds(v_booking.venue_id, v_booking.booking_date, v_tables, v_booking.period);
+    if private.tables_free(v_booking.venue_id, v_booking.booking_date, v_tables, v_booking.period,
+                           v_booking.party_size) then
+      v_new := private.insert_hold(v_venue, v_booking.customer_id, v_booking.booking_date, v_booking.period,
+                 v_tables, v_booking.party_size, v_venue.hold_ttl,
+                 jsonb_build_object('reason', 'late_deposit_re_held', 'special_requests', v_booking.special_requests,
+                                    'occasion', v_booking.occasion, 'promoter_code', v_booking.promoter_code));
+      update public.bookings b set reconciled_from = p_booking_id where b.id = v_new.id;
+      perform private.mark_deposit_paid(v_new.id, p_payment_reference, 'stripe');
+      return private.submit_booking(v_new.id)
+             || jsonb_build_object('outcome', 're_held', 'reconciled_from', p_booking_id);
+    end if;
+  end if;
+
+  -- Nothing can keep this payment (its hold's tables went to someone else, or the deposit was
+  -- already paid): flag it for refund and say what is free instead.
+  v_alternatives := private.alternatives(v_booking.venue_id, v_booking.booking_date, null, v_booking.period,
+                                         v_booking.party_size) -> 'alternatives';
+  update public.bookings b
+     set refund_status = 'refund_due',
+         reconciliation = jsonb_build_object('payment_reference', p_payment_reference, 'at', private.now(),
+                                             'alternatives', v_alternatives)
+   where b.id = p_booking_id
+  returning * into v_booking;
+  perform private.write_audit(v_booking.venue_id, 'booking', p_booking_id, 'deposit_refund_due',
+    v_booking.status::text, v_booking.status::text, 'payment arrived for a booking that cannot keep it',
+    jsonb_build_object('payment_reference', p_payment_reference));
+  return private.booking_result(v_booking)
+         || jsonb_build_object('outcome', 'refund_due', 'refund_status', 'refund_due', 'alternatives', v_alternatives);
+end;
+$$;
+
+grant execute on function private.record_deposit_payment(uuid, text) to service_role;
+
+-- Record a failed deposit payment: an audit row; the hold stays (the guest may retry until it expires).
+create function private.record_deposit_failure(p_booking_id uuid, p_payment_reference text, p_reason text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_booking public.bookings;
+begin
+  if not private.is_trusted() then
+    perform private.raise_error('NOT_AUTHORIZED', 'payments are recorded by the payment webhook');
+  end if;
+  select * into v_booking from public.bookings b where b.id = p_booking_id;
+  if not found then
+    perform private.raise_error('INVALID_INPUT', 'unknown booking', 'PT404');
+  end if;
+  perform private.write_audit(v_booking.venue_id, 'booking', p_booking_id, 'deposit_failed',
+    v_booking.status::text, v_booking.status::text, left(coalesce(p_reason, 'payment failed'), 500),
+    jsonb_build_object('payment_reference', p_payment_reference));
+  return private.booking_result(v_booking) || jsonb_build_object('outcome', 'recorded');
+end;
+$$;
+
+grant execute on function private.record_deposit_failure(uuid, text, text) to service_role;
+
+create table private.stripe_events (
+  event_id text primary key check (event_id ~ '^evt_[A-Za-z0-9_]{1,250}$'),
+  event_type text not null,
+  livemode boolean not null default false,
+  payment_intent_id text,
+  booking_id uuid,
+  amount bigint,
+  currency text,
+  outcome jsonb not null default '{}'::jsonb,
+  stripe_created_at timestamptz,
+  received_at timestamptz not null default now()
+);
+
+comment on table private.stripe_events is
+  'Every Stripe event the webhook accepted, once per event id, with what it did (the dedupe ledger).';
+
+create index stripe_events_booking_id_idx on private.stripe_events (booking_id) where booking_id is not null;
+
+-- RLS on with no policy: only the security definer functions above (the owner) touch it.
+alter table private.stripe_events enable row level security;
+
+revoke all on private.stripe_events from public, anon, authenticated, service_role;
+
+-- Does a succeeded PaymentIntent pay a booking's deposit: the venue's currency, and at least
+-- the deposit (amount_received, else amount, in minor units)? Null when it does (or the
+-- booking is unknown: the deposit functions refuse that), else why not, as JSON.
+create function private.payment_shortfall(p_booking_id uuid, p_intent jsonb) returns jsonb
+language plpgsql stable set search_path = ''
+as $$
+declare
+  v_due bigint;
+  v_currency text;
+  v_paid text := coalesce(p_intent ->> 'amount_received', p_intent ->> 'amount');
+begin
+  -- Stripe's zero-decimal currencies are charged in whole units, every other one in hundredths.
+  select round(b.deposit_total * case when v.currency in ('bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga',
+                                                          'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf')
+                                      then 1 else 100 end)::bigint, v.currency
+    into v_due, v_currency
+  from public.bookings b join public.venues v on v.id = b.venue_id where b.id = p_booking_id;
+  if not found or v_due = 0 then
+    return null;
+  elsif lower(p_intent ->> 'currency') is distinct from v_currency
+        or v_paid is null or v_paid !~ '^[0-9]{1,15}$' or v_paid::bigint < v_due then
+    return jsonb_build_object('reason', 'deposit_not_covered', 'deposit_due', v_due, 'currency', v_currency,
+                              'paid', v_paid, 'paid_currency', p_intent ->> 'currency');
+  end if;
+  return null;
+end;
+$$;
+
+revoke execute on function private.payment_shortfall(uuid, jsonb) from public;
+
+-- Move the booking a PaymentIntent event names (metadata.booking_id) on: a succeeded payment
+-- that covers the deposit records it, a failed one records the failure. A contract error from
+-- the deposit functions, or a payment short of the deposit or in another currency
+-- (INVALID_INPUT, for staff to refund), is the event's outcome (status 'rejected', nothing
+-- else changed), not a failure of the delivery: Stripe would only retry it for days.
+create function private.apply_payment_intent_event(p_type text, p_intent jsonb) returns jsonb
+language plpgsql set search_path = ''
+as $$
+declare
+  v_booking_text text := p_intent -> 'metadata' ->> 'booking_id';
+  v_booking_id uuid;
+  v_shortfall jsonb;
+  v_result jsonb;
+  v_error text;
+  v_detail text;
+begin
+  if v_booking_text is null or v_booking_text !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+    return jsonb_build_object('status', 'ignored', 'reason', 'the payment intent has no metadata.booking_id');
+  end if;
+  v_booking_id := v_booking_text::uuid;
+  v_shortfall := case when p_type = 'payment_intent.succeeded' then private.payment_shortfall(v_booking_id, p_intent) end;
+  if v_shortfall is not null then
+    return jsonb_build_object('status', 'rejected', 'booking_id', v_booking_id, 'code', 'INVALID_INPUT',
+                              'detail', v_shortfall::text);
+  end if;
+  begin
+    if p_type = 'payment_intent.succeeded' then
+      v_result := private.record_deposit_payment(v_booking_id, p_intent ->> 'id');
+    else
+      v_result := private.record_deposit_failure(v_booking_id, p_intent ->> 'id',
+        left(coalesce(p_intent -> 'last_payment_error' ->> 'message',
+                      p_intent -> 'last_payment_error' ->> 'code', 'payment_failed'), 500));
+    end if;
+  exception when others then
+    get stacked diagnostics v_error = message_text, v_detail = pg_exception_detail;
+    if sqlstate !~ '^PT[0-9]{3}$' then
+      raise;
+    end if;
+    return jsonb_build_object('status', 'rejected', 'booking_id', v_booking_id, 'code', v_error, 'detail', v_detail);
+  end;
+  return jsonb_build_object('status', 'processed', 'booking_id', v_booking_id, 'result', v_result);
+end;
+$$;
+
+comment on function private.apply_payment_intent_event is
+  'Route a payment_intent.succeeded / payment_failed event to the deposit functions; returns the outcome.';
+
+revoke execute on function private.apply_payment_intent_event(text, jsonb) from public;
+
+-- Handle one verified Stripe event exactly once per event id: {event_id, type, duplicate,
+-- outcome}. A repeat returns the first outcome and changes nothing. Security definer: the
+-- webhook acts as service_role, which has no rights on the ledger; it may only call this.
+create function private.handle_stripe_event(p_event jsonb) returns jsonb
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v_id text := p_event ->> 'id';
+  v_type text := p_event ->> 'type';
+  v_object jsonb := p_event -> 'data' -> 'object';
+  v_outcome jsonb;
+begin
+  if jsonb_typeof(p_event) is distinct from 'object' or v_id is null or v_id !~ '^evt_[A-Za-z0-9_]{1,250}$'
+     or v_type is null or jsonb_typeof(v_object) is distinct from 'object' then
+    perform private.raise_error('INVALID_INPUT', 'a Stripe event needs id (evt_...), type and data.object');
+  end if;
+  -- The event id claims the work; a concurrent delivery of the same id waits here.
+  insert into private.stripe_events (event_id, event_type, livemode, payment_intent_id, amount, currency,
+                                     stripe_created_at)
+  values (v_id, left(v_type, 100), coalesce(p_event -> 'livemode' = 'true'::jsonb, false),
+          case when v_object ->> 'object' = 'payment_intent' then left(v_object ->> 'id', 255) end,
+          case when jsonb_typeof(v_object -> 'amount') = 'number' and (v_object ->> 'amount') ~ '^[0-9]{1,15}$'
+               then (v_object ->> 'amount')::bigint end,
+          left(v_object ->> 'currency', 3),
+          case when jsonb_typeof(p_event -> 'created') = 'number' and (p_event ->> 'created') ~ '^[0-9]{1,11}$'
+               then to_timestamp((p_event ->> 'created')::double precision) end)
+  on conflict (event_id) do nothing;
+  if not found then
+    select e.outcome into v_outcome from private.stripe_events e where e.event_id = v_id;
+    return jsonb_build_object('event_id', v_id, 'type', v_type, 'duplicate', true, 'outcome', v_outcome);
+  end if;
+
+  if v_type in ('payment_intent.succeeded', 'payment_intent.payment_failed') then
+    v_outcome := private.apply_payment_intent_event(v_type, v_object);
+  else
+    v_outcome := jsonb_build_object('status', 'ignored', 'reason', 'event type not handled');
+  end if;
+  update private.stripe_events e
+     set outcome = v_outcome, booking_id = (v_outcome ->> 'booking_id')::uuid
+   where e.event_id = v_id;
+  return jsonb_build_object('event_id', v_id, 'type', v_type, 'duplicate', false, 'outcome', v_outcome);
+end;
+$$;
+
+comment on function private.handle_stripe_event is
+  'Apply a verified Stripe event once per event id; a repeat returns the first outcome and changes nothing.';
+
+revoke execute on function private.handle_stripe_event(jsonb) from public;
+
+grant execute on function private.handle_stripe_event(jsonb) to service_role;
+
+-- Host and above record a deposit taken at the venue (cash, card terminal, bank transfer)
+-- with a reason: the payment columns are set (no payment reference: there is no provider's
+-- id), an audit row records method, amount and reason, and a live hold is submitted. A
+-- deposit already paid is returned as it is; an expired hold is HOLD_EXPIRED (hold again).
+create function private.record_payment(p_booking_id uuid, p_method text, p_reason text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_booking public.bookings := private.booking_for_transition(p_booking_id, false, 'host');
+  v_reason text := private.required_reason(p_reason);
+begin
+  if p_method is null or p_method not in ('cash', 'card_terminal', 'bank_transfer') then
+    perform private.raise_error('INVALID_INPUT', 'method must be cash, card_terminal or bank_transfer');
+  end if;
+  if v_booking.deposit_paid_at is not null then
+    return private.booking_result(v_booking) || jsonb_build_object('outcome', 'already_paid');
+  end if;
+  if v_booking.deposit_total = 0 then
+    perform private.raise_error('INVALID_TRANSITION', 'no deposit is due on this booking');
+  end if;
+  perform private.require_live_hold(v_booking, 'paid for');
+  v_booking := private.mark_deposit_paid(v_booking.id, null, p_method);
+  perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id, 'deposit_paid_in_person',
+    v_booking.status::text, v_booking.status::text, v_reason,
+    jsonb_build_object('method', p_method, 'amount', v_booking.deposit_total));
+  return private.submit_booking(v_booking.id) || jsonb_build_object('outcome', 'submitted');
+end;
+$$;
+
+comment on function private.record_payment is
+  'Host+: record a deposit taken in person (method, reason; audited) and submit the hold.';
+
+grant execute on function private.record_payment(uuid, text, text) to authenticated;
+
+grant execute on function private.record_payment(uuid, text, text) to service_role;
+
+create function public.record_payment(p_booking_id uuid, p_method text, p_reason text) returns jsonb
+language sql set search_path = ''
+as $$ select private.record_payment(p_booking_id, p_method, p_reason) $$;
+
+comment on function public.record_payment is
+  'Host+: a deposit taken at the venue (cash, card_terminal, bank_transfer) with a reason; submits the hold.';
+
+grant execute on function public.record_payment(uuid, text, text) to authenticated;
+
+grant execute on function public.record_payment(uuid, text, text) to service_role;
