@@ -251,15 +251,18 @@ $$;
 comment on function private.link_audit_chains is
   'At commit, under the chains'' locks: give the transaction''s audit rows their place and hashes in their chains.';
 
--- One committer at a time per venue and night (see the booking core): now also every chain the
--- transaction wrote audit rows to. A night's chain is appended under its night's lock, which
--- every commit that changed the night takes anyway. The venue's own chain (rows with no night:
--- settings, staff, guest records, erasure) is appended under a venue-level key of the same lock
--- family (the night key's range never reaches -2^31), taken at commit only by a transaction
--- that wrote such a row: staff and admin actions, never a guest's booking, and only for the
--- commit's last steps, so it queues nothing the booking path did not queue before. All the keys
--- are taken in one pass in (venue, night) order, the venue's key last, so committers never
--- wait on each other in a cycle.
+-- One committer at a time per venue and night: the channel counters of the night are taken
+-- under it, and so are the night's waitlist offers and the night's audit chain; the commit-time
+-- triggers take it. A transaction that touched several venue-nights (the sweeper, an unblock
+-- across nights) takes all of them at its first, in (venue, night) order, so two committers
+-- never wait on each other: the statements that changed its rows noted each one in
+-- private.pending_nights, and its audit rows not yet linked name their chains. The venue's own
+-- chain (rows with no night: settings, staff, guest records, erasure) is appended under a
+-- venue-level key of the same lock family (the night keys never reach -2^31), taken in the same
+-- pass, last: only by a transaction that wrote such a row (staff and admin actions, never a
+-- guest's booking), and only for its commit's last steps, so it queues nothing the booking path
+-- did not queue before. Taking a lock the transaction already holds again costs nothing. Null
+-- arguments: only the noted venue-nights and chains.
 create or replace function private.lock_venue_night(p_venue_id uuid, p_night date) returns void
 language plpgsql
 set search_path = ''

@@ -61,11 +61,19 @@ create table public.venues (
   created_at timestamptz not null default now(),
   -- The currency a venue takes deposits in (Stripe's lower-case ISO code); amounts from Stripe
   -- are in its smallest unit (pence; yen are whole).
-  currency text not null default 'gbp' check (currency ~ '^[a-z]{3}$')
+  currency text not null default 'gbp' check (currency ~ '^[a-z]{3}$'),
+  audit_retention interval not null default interval '400 days'
+    check (audit_retention >= interval '30 days'),
+  claims_retention interval not null default interval '400 days'
+    check (claims_retention >= interval '30 days')
 );
 
 comment on table public.venues is
   'A bookable venue. Opening hours are local (timezone); a night that closes before it opens ends the next morning.';
+
+comment on column public.venues.audit_retention is 'How long audit rows are kept (private.prune_history); at least 30 days.';
+comment on column public.venues.claims_retention is
+  'How long claims (booking_tables) are kept after their period ends (private.prune_history); at least 30 days.';
 
 create index venues_club_id_idx on public.venues (club_id);
 

@@ -108,7 +108,7 @@ as $$
   select array['name', 'timezone', 'opens_at', 'closes_at', 'open_days', 'hold_ttl', 'requires_approval',
                'booking_horizon', 'min_age', 'max_tables_per_customer_night', 'max_held_tables_per_customer',
                'max_waitlist_entries_per_night', 'max_open_waitlist_entries',
-               'cancellation_window', 'waitlist_offer_ttl']
+               'cancellation_window', 'waitlist_offer_ttl', 'audit_retention', 'claims_retention']
 $$;
 
 comment on function private.venue_setting_names is 'The venues columns update_venue_settings may change.';
@@ -126,7 +126,7 @@ declare
   v_unknown text[];
 begin
   if p_venue_id is null or p_settings is null or jsonb_typeof(p_settings) <> 'object' or p_settings = '{}'::jsonb then
-    perform private.raise_error('INVALID_INPUT', 'venue and a JSON object of settings are required');
+    perform private.raise_error('INVALID_INPUT', 'settings must be a non-empty JSON object');
   end if;
   select * into v_before from public.venues v where v.id = p_venue_id for update;
   if not found then
@@ -144,11 +144,11 @@ begin
     update public.venues v
        set (name, timezone, opens_at, closes_at, open_days, hold_ttl, requires_approval, booking_horizon, min_age,
             max_tables_per_customer_night, max_held_tables_per_customer, max_waitlist_entries_per_night,
-            max_open_waitlist_entries, cancellation_window, waitlist_offer_ttl)
+            max_open_waitlist_entries, cancellation_window, waitlist_offer_ttl, audit_retention, claims_retention)
          = (select r.name, r.timezone, r.opens_at, r.closes_at, r.open_days, r.hold_ttl, r.requires_approval,
                    r.booking_horizon, r.min_age, r.max_tables_per_customer_night, r.max_held_tables_per_customer,
                    r.max_waitlist_entries_per_night, r.max_open_waitlist_entries,
-                   r.cancellation_window, r.waitlist_offer_ttl
+                   r.cancellation_window, r.waitlist_offer_ttl, r.audit_retention, r.claims_retention
             from jsonb_populate_record(v_before, p_settings) r)
      where v.id = p_venue_id
     returning * into v_after;
@@ -219,11 +219,17 @@ $$;
 
 comment on function private.pii_keys is 'Keys removed from audit detail when a customer is forgotten.';
 
--- Free text may name people; codes (booking_cancelled, hold_expired) may stay.
+-- Free text may name people; codes (booking_cancelled, hold_expired) may stay. PL/pgSQL, not SQL:
+-- the chain hashes every audit row through it at commit, and a SQL function with a SET clause is
+-- planned again at every call.
 create function private.redact_text(p_text text) returns text
-language sql immutable
+language plpgsql immutable
 set search_path = ''
-as $$ select case when p_text is null or p_text ~ '^[a-z0-9_]+$' then p_text else '[redacted]' end $$;
+as $$
+begin
+  return case when p_text is null or p_text ~ '^[a-z0-9_]+$' then p_text else '[redacted]' end;
+end;
+$$;
 
 comment on function private.redact_text is 'Free text replaced by [redacted]; null and snake_case codes kept.';
 
