@@ -18,6 +18,7 @@ Exit codes:
   3  no database: none configured, it cannot be reached, or (rush, demo) no scratch database may be made there
   4  ``rush`` found double bookings (must never happen; the dev plugin)
   5  the database failed in a way the contract does not name (the message is printed, never a traceback)
+  6  `audit verify` found a broken audit chain
 """
 
 from __future__ import annotations
