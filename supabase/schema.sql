@@ -1806,13 +1806,7 @@ CREATE FUNCTION private.get_audit_anchors(p_venue_id uuid, p_since date DEFAULT 
     SET search_path TO ''
     AS $$
 begin
-  if p_venue_id is null then
-    perform private.raise_error('INVALID_INPUT', 'venue id is required');
-  end if;
-  if not exists (select 1 from public.venues v where v.id = p_venue_id) then
-    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
-  end if;
-  perform private.require_staff(p_venue_id, 'manager');
+  perform private.staff_view_rank(p_venue_id, 'manager');
   return coalesce((
     select jsonb_agg(jsonb_build_object('venue_id', x.venue_id, 'night', x.chain_night, 'chain_seq', x.chain_seq,
                                         'row_hash', pg_catalog.encode(x.row_hash, 'hex'), 'kind', x.kind,
@@ -4344,16 +4338,10 @@ CREATE FUNCTION private.verify_audit_chain(p_venue_id uuid, p_from timestamp wit
 declare
   v_result jsonb;
 begin
-  if p_venue_id is null then
-    perform private.raise_error('INVALID_INPUT', 'venue id is required');
-  end if;
+  perform private.staff_view_rank(p_venue_id, 'manager');
   if p_from > p_to then
     perform private.raise_error('INVALID_INPUT', 'p_from is after p_to');
   end if;
-  if not exists (select 1 from public.venues v where v.id = p_venue_id) then
-    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
-  end if;
-  perform private.require_staff(p_venue_id, 'manager');
   with anchor as materialized (
     select coalesce(x.chain_night, 'infinity'::date) as chain, x.chain_seq, x.row_hash, x.kind
     from private.audit_anchors x where x.venue_id = p_venue_id

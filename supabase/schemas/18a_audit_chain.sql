@@ -7,7 +7,8 @@
 -- linked at commit under the venue-night lock (private.lock_venue_night); verify_audit_chain
 -- recomputes the chains, daily anchors keep each chain's head so that a rewrite of a whole chain
 -- is caught, and retention prunes a chain's old prefix, leaving its anchor. After GDPR erasure
--- in the stack: the hash covers audit rows as erasure leaves them.
+-- (the hash covers audit rows as erasure leaves them) and staff operations (staff_view_rank) in
+-- the stack.
 
 -- ---------- tables ----------
 
@@ -212,16 +213,10 @@ as $$
 declare
   v_result jsonb;
 begin
-  if p_venue_id is null then
-    perform private.raise_error('INVALID_INPUT', 'venue id is required');
-  end if;
+  perform private.staff_view_rank(p_venue_id, 'manager');
   if p_from > p_to then
     perform private.raise_error('INVALID_INPUT', 'p_from is after p_to');
   end if;
-  if not exists (select 1 from public.venues v where v.id = p_venue_id) then
-    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
-  end if;
-  perform private.require_staff(p_venue_id, 'manager');
   with anchor as materialized (
     select coalesce(x.chain_night, 'infinity'::date) as chain, x.chain_seq, x.row_hash, x.kind
     from private.audit_anchors x where x.venue_id = p_venue_id
@@ -331,13 +326,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  if p_venue_id is null then
-    perform private.raise_error('INVALID_INPUT', 'venue id is required');
-  end if;
-  if not exists (select 1 from public.venues v where v.id = p_venue_id) then
-    perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
-  end if;
-  perform private.require_staff(p_venue_id, 'manager');
+  perform private.staff_view_rank(p_venue_id, 'manager');
   return coalesce((
     select jsonb_agg(jsonb_build_object('venue_id', x.venue_id, 'night', x.chain_night, 'chain_seq', x.chain_seq,
                                         'row_hash', pg_catalog.encode(x.row_hash, 'hex'), 'kind', x.kind,
