@@ -116,7 +116,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
             *([Row("throughput", "audit chain on / off", ch["chain_on_vs_off"], "x", f">= {CHAIN_RATIO_GOAL}",
                    _at_least(ch["chain_on_vs_off"], CHAIN_RATIO_GOAL),
                    f"on {ch['chain_on_tps']:,.0f} / off {ch['chain_off_tps']:,.0f} bookings/s, "
-                   f"{ch['rounds']} alternating rounds of {ch['seconds_per_round']:g} s")]
+                   f"median of {ch['pairs']} pairs of {ch['seconds_per_run']:g} s runs, in alternating order")]
               if (ch := tp.get("audit_chain")) else []),
             Row("throughput", "double bookings (independent check)",
                 _throughput_doubles(tp), "", "0", _throughput_doubles(tp) == 0),

@@ -152,6 +152,10 @@ STEPS = (
     Step("verify", "manager", "verify_audit_chain", lambda n, r: a(VENUE), AuditChainCheck,
          lambda check: check.ok and check.checked >= 10 and check.first_broken_id is None),
     Step("verify_host", "host", "verify_audit_chain", lambda n, r: a(VENUE), NotAuthorized),
+    Step("replay", "door", "get_availability_at",
+         lambda n, r: a(VENUE, n, SLOT, dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)), Availability,
+         lambda snap: snap.view == "staff" and snap.version >= 5
+         and any(t.state != "available" and t.extra.get("reason") for t in snap.tables)),
     Step("anon_hold", "anon", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(8)], 4), NotAuthorized,
          lambda error: error.status == 401),
     Step("bad_party", "guest", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(8)], 0), InvalidPartySize,

@@ -1,15 +1,18 @@
-"""The audit chain under concurrent commits, and `clubbooking audit` against a tampered log.
+"""The audit chain under concurrent commits, `clubbooking audit` against a tampered log, and replay.
 
 Rows are linked at commit under the venue-night lock: bookings of one night committed from many
 connections at once still make one chain, position after position, each row linked to the
 previous. `audit verify` exits 6 naming the first broken row; anchors exported with `audit
 anchors` catch what the database alone cannot: a rewrite of a chain and of its anchors together.
+`get_availability_at` (and `clubbooking replay`) shows a slot as it stood between two commits.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +137,26 @@ def test_the_unchained_baseline_marks_its_rows_and_verification_reports_them(scr
         assert rows == [(None, b"")], "the baseline's rows are outside every chain"
         check = conn.execute("select public.verify_audit_chain(%s)", (leeds.VENUE_ID,)).fetchone()
     assert check is not None and check[0]["ok"] is False, "and verification says so"
+
+
+def test_replay_shows_a_slot_as_it_was_between_two_commits(db_dsn: str, admin: psycopg.Connection[Any]) -> None:
+    claims = leeds.create_guests(admin, 1, prefix="replay")[0]
+    with BookingClient.connect(db_dsn, claims, pool_size=1) as guest:
+        party = guest.get_catalogue(leeds.VENUE_ID).venues[0].table(14).capacity_min
+        booking = guest.hold_tables(leeds.VENUE_ID, NIGHT, "slot_21_00", [leeds.TABLE_IDS[14]], party)
+        time.sleep(0.1)
+        between = admin.execute("select now()").fetchone()
+        time.sleep(0.1)
+        guest.cancel_booking(booking.booking_id, reason="changed plans")
+    assert between is not None
+    with BookingClient.connect(db_dsn, leeds.staff_claims("door"), pool_size=1) as door:
+        then = door.get_availability_at(leeds.VENUE_ID, NIGHT, "slot_21_00", between[0])
+        now = door.get_availability_at(leeds.VENUE_ID, NIGHT, "slot_21_00", dt.datetime.now(dt.UTC))
+    held = {t.table_number: t for t in then.tables}[14]
+    assert (held.state, held.extra.get("reference")) == ("held", booking.reference), "the hold, as it stood then"
+    assert {t.table_number: t.state for t in now.tables}[14] == "available", "and freed by the cancellation since"
+    assert then.version < now.version
+    shown = clubbooking("replay", NIGHT.isoformat(), "slot_21_00", "--at", "23:15", "--as", "host",
+                        "--venue", str(leeds.VENUE_ID), dsn=db_dsn)
+    assert shown.returncode == 0, shown.stderr
+    assert "at 23:15" in shown.stdout and "staff view" in shown.stdout

@@ -192,7 +192,10 @@ insert into expected_rpc_access values
   ('get_audit_anchors', $$select public.get_audit_anchors(tests.venue())$$,
                                'deny', 'deny', 'deny', 'deny', 'deny', 'allow','allow','allow','allow','deny', 'allow', 'deny'),
   ('anchor_audit_chains', $$select public.anchor_audit_chains()$$,
-                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny');
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
+  -- replay: the staff view of a slot as it was, for the venue's staff
+  ('get_availability_at', $$select public.get_availability_at(tests.venue(), tests.night(), 'slot_21_00', now())$$,
+                               'deny', 'deny', 'deny', 'allow','allow','allow','allow','allow','allow','deny', 'allow', 'deny');
 
 -- The matrices' cells: one row per (persona, table, command) and per (persona, RPC call).
 create temp view expected_cells as

@@ -27,9 +27,6 @@ comment on column public.audit_log.row_hash is
 create unique index audit_log_chain_idx on public.audit_log (venue_id, chain_night, chain_seq) nulls not distinct
   where chain_seq is not null;
 
--- The rows the current transaction has yet to link (everything else is linked at its commit).
-create index audit_log_unlinked_idx on public.audit_log (venue_id, chain_night, id) where row_hash is null;
-
 alter table public.venues
   add column audit_retention interval not null default interval '400 days'
     check (audit_retention >= interval '30 days'),
@@ -140,15 +137,20 @@ $$;
 comment on function private.audit_row_hash is 'The hash an audit row must carry, given its prev_hash and chain_seq.';
 
 -- BEFORE INSERT on audit_log: the row's chain (the night of the booking, block or waitlist entry
--- it is about; the venue's own chain for anything else), and no chain columns from the writer:
--- rows are linked at commit. The benchmarks' baseline (clubbooking.audit_chain = off, honoured
--- only for a session of the table's owner, who could disable the triggers anyway) marks its
--- rows as outside any chain (an empty row_hash, which verification reports).
+-- it is about; the venue's own chain for anything else), noted for the commit's lock
+-- (clubbooking.audit_chains, " venue/night;" once per chain: no table to write or scan), and no
+-- chain columns from the writer: rows are linked at commit. The benchmarks' baseline
+-- (clubbooking.audit_chain = off, honoured only for a session of the table's owner, who could
+-- disable the triggers anyway) marks its rows as outside any chain (an empty row_hash, which
+-- verification reports).
 create function private.audit_chain_night() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_chains text;
+  v_chain text;
 begin
   new.chain_seq := null;
   new.prev_hash := null;
@@ -164,6 +166,11 @@ begin
     when 'block' then (select k.booking_date from public.table_blocks k where k.id = new.entity_id)
     when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = new.entity_id)
   end);
+  v_chains := coalesce(current_setting('clubbooking.audit_chains', true), '');
+  v_chain := ' ' || new.venue_id::text || '/' || coalesce(to_char(new.chain_night, 'YYYY-MM-DD'), '') || ';';
+  if position(v_chain in v_chains) = 0 then
+    perform pg_catalog.set_config('clubbooking.audit_chains', v_chains || v_chain, true);
+  end if;
   return new;
 end;
 $$;
@@ -198,65 +205,34 @@ begin
 end;
 $$;
 
--- Link every row not yet linked (the current transaction's), chain by chain in the order they
--- were written, to its chain's head; returns the highest id linked (0: none). The caller holds
--- the lock of every such chain (private.lock_venue_night, which takes them all at commit).
-create function private.link_audit_chains() returns bigint
+-- Link one audit row not yet linked to its chain's head: its position, the head's hash as its
+-- prev_hash, and its own hash. The caller holds the chain's lock (private.lock_venue_night, which
+-- takes them all at commit) and links a chain's rows in the order they were written.
+create function private.link_audit_row(p_row public.audit_log) returns void
 language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
-  v_row public.audit_log;
-  v_head record;
-  v_venue_id uuid;
-  v_night date;
-  v_n int := 0;
-  v_ids bigint[] := '{}';
-  v_seqs bigint[] := '{}';
-  v_prevs bytea[] := '{}';
-  v_hashes bytea[] := '{}';
-  v_last bigint := 0;
+  v_head record := private.audit_chain_head(p_row.venue_id, p_row.chain_night);
 begin
-  for v_row in
-    select * from public.audit_log a where a.row_hash is null order by a.venue_id, a.chain_night, a.id
-  loop
-    if v_n = 0 or v_row.venue_id <> v_venue_id or v_row.chain_night is distinct from v_night then
-      v_venue_id := v_row.venue_id;
-      v_night := v_row.chain_night;
-      v_head := private.audit_chain_head(v_venue_id, v_night);
-    end if;
-    v_n := v_n + 1;
-    v_row.chain_seq := v_head.chain_seq + 1;
-    v_row.prev_hash := v_head.row_hash;
-    v_head.chain_seq := v_row.chain_seq;
-    v_head.row_hash := private.audit_row_hash(v_row);
-    v_ids[v_n] := v_row.id;
-    v_seqs[v_n] := v_row.chain_seq;
-    v_prevs[v_n] := v_row.prev_hash;
-    v_hashes[v_n] := v_head.row_hash;
-    v_last := greatest(v_last, v_row.id);
-  end loop;
-  if v_n = 0 then
-    return 0;
-  end if;
+  p_row.chain_seq := v_head.chain_seq + 1;
+  p_row.prev_hash := v_head.row_hash;
   update public.audit_log a
-     set chain_seq = u.seq, prev_hash = u.prev, row_hash = u.hash
-    from unnest(v_ids, v_seqs, v_prevs, v_hashes) u(id, seq, prev, hash)
-   where a.id = u.id;
-  return v_last;
+     set chain_seq = p_row.chain_seq, prev_hash = p_row.prev_hash, row_hash = private.audit_row_hash(p_row)
+   where a.id = p_row.id and a.row_hash is null;
 end;
 $$;
 
-comment on function private.link_audit_chains is
-  'At commit, under the chains'' locks: give the transaction''s audit rows their place and hashes in their chains.';
+comment on function private.link_audit_row is
+  'Under the chain''s lock: give an audit row its place and hashes in its chain.';
 
 -- One committer at a time per venue and night: the channel counters of the night are taken
 -- under it, and so are the night's waitlist offers and the night's audit chain; the commit-time
 -- triggers take it. A transaction that touched several venue-nights (the sweeper, an unblock
 -- across nights) takes all of them at its first, in (venue, night) order, so two committers
 -- never wait on each other: the statements that changed its rows noted each one in
--- private.pending_nights, and its audit rows not yet linked name their chains. The venue's own
+-- private.pending_nights, and its audit rows noted their chains (clubbooking.audit_chains). The venue's own
 -- chain (rows with no night: settings, staff, guest records, erasure) is appended under a
 -- venue-level key of the same lock family (the night keys never reach -2^31), taken in the same
 -- pass, last: only by a transaction that wrote such a row (staff and admin actions, never a
@@ -275,26 +251,33 @@ begin
         union
         select p_venue_id, p_night where p_venue_id is not null
         union
-        select a.venue_id, a.chain_night from public.audit_log a where a.row_hash is null
+        select split_part(c, '/', 1)::uuid, to_date(nullif(split_part(c, '/', 2), ''), 'YYYY-MM-DD')
+        from unnest(string_to_array(nullif(btrim(replace(current_setting('clubbooking.audit_chains', true), ';', '')), ''),
+                                    ' ')) c
         order by 1, 2 offset 0) n;
 end;
 $$;
 
--- DEFERRED, on each audit row: at commit, link the transaction's rows under their chains' locks
--- (the first call links them all; the others find their row linked). A row written after that
--- (a waitlist offer made at commit) queues its own call.
+-- DEFERRED, on each audit row: at commit, link it to its chain, in the order the rows were
+-- written. The first call takes the locks of every chain the transaction wrote to (and every
+-- venue-night it changed, in one pass); a call after a new chain was noted (a waitlist offer made
+-- at commit) takes the new ones.
 create function private.link_audit_at_commit() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_chains text := current_setting('clubbooking.audit_chains', true);
 begin
-  if new.id <= coalesce(nullif(current_setting('clubbooking.audit_linked_through', true), '')::bigint, 0) then
-    return null;  -- linked by an earlier call (a session that sets this itself leaves its rows to the next commit)
+  if new.row_hash is not null then
+    return null;  -- outside any chain (the benchmarks' baseline)
   end if;
-  perform private.lock_venue_night(null, null);
-  perform pg_catalog.set_config('clubbooking.audit_linked_through',
-                                greatest(private.link_audit_chains(), new.id)::text, true);
+  if v_chains is distinct from current_setting('clubbooking.audit_chains_locked', true) then
+    perform private.lock_venue_night(null, null);
+    perform pg_catalog.set_config('clubbooking.audit_chains_locked', v_chains, true);
+  end if;
+  perform private.link_audit_row(new);
   return null;
 end;
 $$;
@@ -619,7 +602,15 @@ update public.audit_log a
 
 alter table public.audit_log enable trigger audit_log_rows_are_linked_once;
 
-select private.link_audit_chains();
+do $link$
+declare
+  v_row public.audit_log;
+begin
+  for v_row in select * from public.audit_log a where a.row_hash is null order by a.id loop
+    perform private.link_audit_row(v_row);
+  end loop;
+end
+$link$;
 
 -- ---------- scheduled jobs ----------
 

@@ -41,9 +41,6 @@ comment on column public.audit_log.row_hash is
 create unique index audit_log_chain_idx on public.audit_log (venue_id, chain_night, chain_seq) nulls not distinct
   where chain_seq is not null;
 
--- The rows the current transaction has yet to link (everything else is linked at its commit).
-create index audit_log_unlinked_idx on public.audit_log (venue_id, chain_night, id) where row_hash is null;
-
 alter table public.audit_log enable row level security;
 
 grant select on public.audit_log to authenticated;

@@ -325,3 +325,9 @@ def get_audit_anchors(venue_id: Id, since: dt.date | None = None) -> Call[list[m
 def anchor_audit_chains() -> Call[int]:
     """The back office: anchor the head of every audit chain that moved (pg_cron does it daily); how many."""
     return Call("anchor_audit_chains", {}, int)
+
+
+def get_availability_at(venue_id: Id, date: dt.date, slot_id: str, at: dt.datetime) -> Call[models.Availability]:
+    """Staff: a slot's snapshot as it was at ``at`` (staff view), replayed from its channel's events."""
+    return Call("get_availability_at", {"p_venue_id": venue_id, "p_date": date, "p_slot_id": slot_id, "p_at": at},
+                models.Availability.from_json)

@@ -48,7 +48,7 @@ from clubbooking import render
 from clubbooking.board import run_board
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError, DatabaseUnavailable, SectionNotAvailable
-from clubbooking.models import AuditAnchor, Booking, Money, VenueInfo
+from clubbooking.models import AuditAnchor, Availability, Booking, Money, VenueInfo
 from clubbooking.relay import run_relay
 from clubbooking.watch import PsycopgListener, ThreadedSource
 
@@ -246,8 +246,13 @@ def availability(date: Night, slot: DefaultSlot = None,
     with client_for(dsn, actor, aal2) as client:
         place = venue_of(client, venue)
         snap = client.get_availability(place.venue_id, date, check_slot(place, slot))
+    print_board(snap, place)
+
+
+def print_board(snap: Availability, place: VenueInfo, when: str = "") -> None:
+    """A snapshot as a table: each table's floor, seats, minimum spend and state (and for staff, who and why)."""
     closed = "" if snap.bookable else "; past or closed: nothing can be booked"
-    table = Table(title=f"{snap.date} {snap.slot_id} (version {snap.version}, {snap.view} view{closed})")
+    table = Table(title=f"{snap.date} {snap.slot_id}{when} (version {snap.version}, {snap.view} view{closed})")
     staff = snap.view == "staff"
     for column in ("table", "floor", "seats", "min spend", "state", *(("who / why",) if staff else ())):
         table.add_column(column)
@@ -256,6 +261,30 @@ def availability(date: Night, slot: DefaultSlot = None,
                       str(Money.of(t.minimum_spend, place.currency)), t.state,
                       *((who_and_why(t.extra),) if staff else ()))
     console.print(table)
+
+
+def parse_clock(value: str) -> dt.time:
+    """A time of night, HH:MM."""
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a time of night: use HH:MM") from None
+
+
+@app.command()
+def replay(date: Night, slot: Annotated[str, typer.Argument(help="the slot id")],
+           at: Annotated[dt.time, typer.Option(parser=parse_clock, metavar="HH:MM",
+                                               help="the venue's local time that night (after midnight: "
+                                                    "the next morning)")],
+           venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "host",
+           aal2: Aal2Option = False) -> None:
+    """A slot as it was at a time of its night (staff), replayed from its events: what the door saw then."""
+    with client_for(dsn, actor, aal2) as client:
+        place = venue_of(client, venue)
+        day = date + dt.timedelta(days=1) if at < place.opens_at else date
+        moment = dt.datetime.combine(day, at, ZoneInfo(place.timezone))
+        snap = client.get_availability_at(place.venue_id, date, check_slot(place, slot), moment)
+    print_board(snap, place, f" at {moment:%H:%M}")
 
 
 def who_and_why(extra: dict[str, Any]) -> str:

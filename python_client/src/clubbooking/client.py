@@ -167,6 +167,7 @@ class BookingClient:
     verify_audit_chain = SyncRpc(calls.verify_audit_chain)
     get_audit_anchors = SyncRpc(calls.get_audit_anchors)
     anchor_audit_chains = SyncRpc(calls.anchor_audit_chains)
+    get_availability_at = SyncRpc(calls.get_availability_at)
 
 
 class AsyncBookingClient:
@@ -275,6 +276,7 @@ class AsyncBookingClient:
     verify_audit_chain = AsyncRpc(calls.verify_audit_chain)
     get_audit_anchors = AsyncRpc(calls.get_audit_anchors)
     anchor_audit_chains = AsyncRpc(calls.anchor_audit_chains)
+    get_availability_at = AsyncRpc(calls.get_availability_at)
 
 
 def rpc_methods() -> dict[str, Callable[..., Call[Any]]]:

@@ -93,4 +93,5 @@ RPCS.update({r.name: r for r in (
     _rpc("verify_audit_chain", "p_venue_id:uuid", "p_from:timestamp with time zone", "p_to:timestamp with time zone"),
     _rpc("get_audit_anchors", "p_venue_id:uuid", "p_since:date"),
     _rpc("anchor_audit_chains"),
+    _rpc("get_availability_at", "p_venue_id:uuid", "p_date:date", "p_slot_id:text", "p_at:timestamp with time zone"),
 )})

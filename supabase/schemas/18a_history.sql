@@ -1,12 +1,13 @@
 -- =============================================================================================
--- Audit chain: history you can prove
+-- History: an audit log you can prove, and slots you can replay
 -- =============================================================================================
 -- Every audit row carries the SHA-256 of its content and of the previous row of its chain: one
 -- chain per venue and night (rows about bookings, blocks and waitlist entries of that night), and
 -- one per venue for the rows about the venue itself (its settings, staff, guests). Rows are
 -- linked at commit under the venue-night lock (private.lock_venue_night); verify_audit_chain
 -- recomputes the chains, daily anchors keep each chain's head so that a rewrite of a whole chain
--- is caught, and retention prunes a chain's old prefix, leaving its anchor. After GDPR erasure
+-- is caught, and retention prunes a chain's old prefix, leaving its anchor. get_availability_at
+-- replays a slot from its events as it was at a time. After GDPR erasure
 -- (the hash covers audit rows as erasure leaves them) and staff operations (staff_view_rank) in
 -- the stack.
 
@@ -61,15 +62,20 @@ $$;
 comment on function private.audit_row_hash is 'The hash an audit row must carry, given its prev_hash and chain_seq.';
 
 -- BEFORE INSERT on audit_log: the row's chain (the night of the booking, block or waitlist entry
--- it is about; the venue's own chain for anything else), and no chain columns from the writer:
--- rows are linked at commit. The benchmarks' baseline (clubbooking.audit_chain = off, honoured
--- only for a session of the table's owner, who could disable the triggers anyway) marks its
--- rows as outside any chain (an empty row_hash, which verification reports).
+-- it is about; the venue's own chain for anything else), noted for the commit's lock
+-- (clubbooking.audit_chains, " venue/night;" once per chain: no table to write or scan), and no
+-- chain columns from the writer: rows are linked at commit. The benchmarks' baseline
+-- (clubbooking.audit_chain = off, honoured only for a session of the table's owner, who could
+-- disable the triggers anyway) marks its rows as outside any chain (an empty row_hash, which
+-- verification reports).
 create function private.audit_chain_night() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_chains text;
+  v_chain text;
 begin
   new.chain_seq := null;
   new.prev_hash := null;
@@ -85,6 +91,11 @@ begin
     when 'block' then (select k.booking_date from public.table_blocks k where k.id = new.entity_id)
     when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = new.entity_id)
   end);
+  v_chains := coalesce(current_setting('clubbooking.audit_chains', true), '');
+  v_chain := ' ' || new.venue_id::text || '/' || coalesce(to_char(new.chain_night, 'YYYY-MM-DD'), '') || ';';
+  if position(v_chain in v_chains) = 0 then
+    perform pg_catalog.set_config('clubbooking.audit_chains', v_chains || v_chain, true);
+  end if;
   return new;
 end;
 $$;
@@ -119,74 +130,48 @@ begin
 end;
 $$;
 
--- Link every row not yet linked (the current transaction's), chain by chain in the order they
--- were written, to its chain's head; returns the highest id linked (0: none). The caller holds
--- the lock of every such chain (private.lock_venue_night, which takes them all at commit).
-create function private.link_audit_chains() returns bigint
+-- Link one audit row not yet linked to its chain's head: its position, the head's hash as its
+-- prev_hash, and its own hash. The caller holds the chain's lock (private.lock_venue_night, which
+-- takes them all at commit) and links a chain's rows in the order they were written.
+create function private.link_audit_row(p_row public.audit_log) returns void
 language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
-  v_row public.audit_log;
-  v_head record;
-  v_venue_id uuid;
-  v_night date;
-  v_n int := 0;
-  v_ids bigint[] := '{}';
-  v_seqs bigint[] := '{}';
-  v_prevs bytea[] := '{}';
-  v_hashes bytea[] := '{}';
-  v_last bigint := 0;
+  v_head record := private.audit_chain_head(p_row.venue_id, p_row.chain_night);
 begin
-  for v_row in
-    select * from public.audit_log a where a.row_hash is null order by a.venue_id, a.chain_night, a.id
-  loop
-    if v_n = 0 or v_row.venue_id <> v_venue_id or v_row.chain_night is distinct from v_night then
-      v_venue_id := v_row.venue_id;
-      v_night := v_row.chain_night;
-      v_head := private.audit_chain_head(v_venue_id, v_night);
-    end if;
-    v_n := v_n + 1;
-    v_row.chain_seq := v_head.chain_seq + 1;
-    v_row.prev_hash := v_head.row_hash;
-    v_head.chain_seq := v_row.chain_seq;
-    v_head.row_hash := private.audit_row_hash(v_row);
-    v_ids[v_n] := v_row.id;
-    v_seqs[v_n] := v_row.chain_seq;
-    v_prevs[v_n] := v_row.prev_hash;
-    v_hashes[v_n] := v_head.row_hash;
-    v_last := greatest(v_last, v_row.id);
-  end loop;
-  if v_n = 0 then
-    return 0;
-  end if;
+  p_row.chain_seq := v_head.chain_seq + 1;
+  p_row.prev_hash := v_head.row_hash;
   update public.audit_log a
-     set chain_seq = u.seq, prev_hash = u.prev, row_hash = u.hash
-    from unnest(v_ids, v_seqs, v_prevs, v_hashes) u(id, seq, prev, hash)
-   where a.id = u.id;
-  return v_last;
+     set chain_seq = p_row.chain_seq, prev_hash = p_row.prev_hash, row_hash = private.audit_row_hash(p_row)
+   where a.id = p_row.id and a.row_hash is null;
 end;
 $$;
 
-comment on function private.link_audit_chains is
-  'At commit, under the chains'' locks: give the transaction''s audit rows their place and hashes in their chains.';
+comment on function private.link_audit_row is
+  'Under the chain''s lock: give an audit row its place and hashes in its chain.';
 
--- DEFERRED, on each audit row: at commit, link the transaction's rows under their chains' locks
--- (the first call links them all; the others find their row linked). A row written after that
--- (a waitlist offer made at commit) queues its own call.
+-- DEFERRED, on each audit row: at commit, link it to its chain, in the order the rows were
+-- written. The first call takes the locks of every chain the transaction wrote to (and every
+-- venue-night it changed, in one pass); a call after a new chain was noted (a waitlist offer made
+-- at commit) takes the new ones.
 create function private.link_audit_at_commit() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_chains text := current_setting('clubbooking.audit_chains', true);
 begin
-  if new.id <= coalesce(nullif(current_setting('clubbooking.audit_linked_through', true), '')::bigint, 0) then
-    return null;  -- linked by an earlier call (a session that sets this itself leaves its rows to the next commit)
+  if new.row_hash is not null then
+    return null;  -- outside any chain (the benchmarks' baseline)
   end if;
-  perform private.lock_venue_night(null, null);
-  perform pg_catalog.set_config('clubbooking.audit_linked_through',
-                                greatest(private.link_audit_chains(), new.id)::text, true);
+  if v_chains is distinct from current_setting('clubbooking.audit_chains_locked', true) then
+    perform private.lock_venue_night(null, null);
+    perform pg_catalog.set_config('clubbooking.audit_chains_locked', v_chains, true);
+  end if;
+  perform private.link_audit_row(new);
   return null;
 end;
 $$;
@@ -409,3 +394,71 @@ $$;
 
 comment on function private.prune_history is
   'Daily retention: claims and audit rows past their venue''s retention; each pruned chain prefix leaves its anchor.';
+
+-- ---------- functions: replay ----------
+
+-- A slot's snapshot as it was at p_at (door and above): get_availability's staff shape, each
+-- table in the state its channel's last event before p_at announced (available before any), the
+-- channel's version then, and, for a taken table, the booking and who changed it as that event
+-- recorded them (the booking's reference, guest and party as they are now). Replays what the
+-- events table keeps: a night's events until two days after it (private.prune_events).
+create function private.get_availability_at(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamptz)
+returns jsonb
+language plpgsql stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_now jsonb;
+begin
+  perform private.staff_view_rank(p_venue_id, 'door');
+  if p_at is null then
+    perform private.raise_error('INVALID_INPUT', 'the time to replay (p_at) is required');
+  end if;
+  v_now := private.get_availability(p_venue_id, p_date, p_slot_id);
+  return v_now || jsonb_build_object(
+    'at', p_at,
+    'bookable', (v_now ->> 'ends_at')::timestamptz > p_at,
+    'version', coalesce((select max(e.version) from public.availability_events e
+                         where e.channel = v_now ->> 'channel' and e.created_at <= p_at), 0),
+    'tables', coalesce((
+      select jsonb_agg(
+               (t.v - array['booking_id', 'reference', 'party_size', 'customer_name', 'hold_expires_at', 'block_id',
+                            'block_kind', 'block_reason', 'release_at', 'changed_by', 'changed_by_name',
+                            'changed_by_role', 'phone', 'email', 'deposit_paid', 'payment_reference',
+                            'remaining_capacity'])
+               || jsonb_build_object('state', coalesce(e.staff_payload ->> 'newState', 'available'))
+               || case when e.staff_payload ->> 'newState' is distinct from 'available' and e.id is not null
+                       then jsonb_strip_nulls(jsonb_build_object(
+                              'booking_id', b.id, 'reference', b.reference, 'party_size', b.party_size,
+                              'customer_name', c.full_name, 'reason', e.staff_payload ->> 'reason',
+                              'changed_by', e.staff_payload -> 'actor' ->> 'id',
+                              'changed_by_name', e.staff_payload -> 'actor' ->> 'name',
+                              'changed_by_role', e.staff_payload -> 'actor' ->> 'role', 'changed_at', e.created_at))
+                       else '{}'::jsonb end
+               order by t.n)
+      from jsonb_array_elements(v_now -> 'tables') with ordinality t(v, n)
+      left join lateral (select e.id, e.staff_payload, e.created_at from public.availability_events e
+                         where e.channel = v_now ->> 'channel' and e.table_id = (t.v ->> 'table_id')::uuid
+                           and e.created_at <= p_at
+                         order by e.version desc limit 1) e on true
+      left join public.bookings b on b.id = (e.staff_payload ->> 'bookingId')::uuid
+      left join public.customers c on c.id = b.customer_id), '[]'::jsonb));
+end;
+$$;
+
+comment on function private.get_availability_at is
+  'Staff: a slot''s snapshot as it was at a time, replayed from its channel''s events.';
+
+create function public.get_availability_at(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamptz)
+returns jsonb
+language sql stable
+set search_path = ''
+as $$ select private.get_availability_at(p_venue_id, p_date, p_slot_id, p_at) $$;
+
+comment on function public.get_availability_at is
+  'Staff: get_availability''s staff view of a slot as it was at p_at (replayed from the events).';
+
+grant execute on function private.get_availability_at(uuid, date, text, timestamptz) to authenticated, service_role;
+
+grant execute on function public.get_availability_at(uuid, date, text, timestamptz) to authenticated, service_role;
