@@ -976,6 +976,15 @@ export type Database = {
         Args: { p_date: string; p_slot_id: string; p_venue_id: string }
         Returns: Json
       }
+      get_availability_at: {
+        Args: {
+          p_at: string
+          p_date: string
+          p_slot_id: string
+          p_venue_id: string
+        }
+        Returns: Json
+      }
       get_availability_events: {
         Args: { p_after_version?: number; p_channel: string }
         Returns: {
