@@ -22,7 +22,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -30,6 +30,8 @@ from urllib.parse import quote, urlencode
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+
+from clubbooking_dev import releases
 
 PG_BIN = Path(os.environ.get("CLUBBOOKING_PG_BIN", "/usr/lib/postgresql/15/bin"))
 CONTAINER_IMAGE = os.environ.get("CLUBBOOKING_PG_IMAGE", "supabase/postgres:15.8.1.085")
@@ -232,8 +234,9 @@ def provide_extension(dsn: str, name: str) -> bool:
     return True
 
 
-def migrate(dsn: str) -> list[str]:
-    """Apply sql/compat (as supabase_admin) and the migrations not applied yet (as the DSN's user).
+def migrate(dsn: str, files: Iterable[Path] | None = None) -> list[str]:
+    """Apply sql/compat (as supabase_admin) and the migrations not applied yet (as the DSN's user):
+    ``files`` in filename order where given (a release's list), else every file of supabase/migrations.
 
     Applied migrations are recorded where the Supabase CLI records them
     (supabase_migrations.schema_migrations), so `supabase db push` and this agree.
@@ -246,7 +249,8 @@ def migrate(dsn: str) -> list[str]:
                      "(version text primary key, statements text[], name text)")
         done = {r[0] for r in conn.execute("select version from supabase_migrations.schema_migrations")}
     applied = []
-    for path in sorted((root / "supabase" / "migrations").glob("*.sql")):
+    for path in sorted((root / "supabase" / "migrations").glob("*.sql") if files is None else files,
+                       key=lambda p: p.name):
         version, _, name = path.stem.partition("_")
         if version in done:
             continue
@@ -256,6 +260,12 @@ def migrate(dsn: str) -> list[str]:
                          (version, name))
         applied.append(path.name)
     return applied
+
+
+def install_release(dsn: str, release: releases.Release) -> list[str]:
+    """A database as a project that installed ``release`` has it: exactly the migrations its
+    manifest lists, recorded as `supabase db push` records them (``migrate`` takes it to HEAD)."""
+    return migrate(dsn, release.migrations(project_root()))
 
 
 def seed(dsn: str) -> None:
