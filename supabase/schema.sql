@@ -347,11 +347,7 @@ begin
       return new;
     end if;
   end if;
-  new.chain_night := coalesce(new.chain_night, case new.entity
-    when 'booking' then (select b.booking_date from public.bookings b where b.id = new.entity_id)
-    when 'block' then (select k.booking_date from public.table_blocks k where k.id = new.entity_id)
-    when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = new.entity_id)
-  end);
+  new.chain_night := coalesce(new.chain_night, private.audit_row_night(new.entity, new.entity_id));
   v_chains := coalesce(current_setting('clubbooking.audit_chains', true), '');
   v_chain := ' ' || new.venue_id::text || '/' || coalesce(to_char(new.chain_night, 'YYYY-MM-DD'), '') || ';';
   if position(v_chain in v_chains) = 0 then
@@ -463,6 +459,19 @@ end;
 $$;
 
 COMMENT ON FUNCTION private.audit_row_hash(p_row public.audit_log) IS 'The hash an audit row must carry, given its prev_hash and chain_seq.';
+
+CREATE FUNCTION private.audit_row_night(p_entity text, p_entity_id uuid) RETURNS date
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  return case p_entity
+    when 'booking' then (select b.booking_date from public.bookings b where b.id = p_entity_id)
+    when 'block' then (select k.booking_date from public.table_blocks k where k.id = p_entity_id)
+    when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = p_entity_id)
+  end;
+end;
+$$;
 
 CREATE FUNCTION private.block_changed() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2539,7 +2548,8 @@ begin
   p_row.chain_seq := v_head.chain_seq + 1;
   p_row.prev_hash := v_head.row_hash;
   update public.audit_log a
-     set chain_seq = p_row.chain_seq, prev_hash = p_row.prev_hash, row_hash = private.audit_row_hash(p_row)
+     set chain_night = p_row.chain_night, chain_seq = p_row.chain_seq, prev_hash = p_row.prev_hash,
+         row_hash = private.audit_row_hash(p_row)
    where a.id = p_row.id and a.row_hash is null;
 end;
 $$;
@@ -5699,6 +5709,8 @@ GRANT SELECT ON TABLE public.audit_log TO authenticated;
 GRANT SELECT ON TABLE public.audit_log TO service_role;
 
 REVOKE ALL ON FUNCTION private.audit_row_hash(p_row public.audit_log) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.audit_row_night(p_entity text, p_entity_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.block_changed() FROM PUBLIC;
 

@@ -136,6 +136,21 @@ $$;
 
 comment on function private.audit_row_hash is 'The hash an audit row must carry, given its prev_hash and chain_seq.';
 
+-- The night whose chain an audit row is in: the night of the booking, block or waitlist entry it
+-- is about; null (the venue's own chain) for anything else.
+create function private.audit_row_night(p_entity text, p_entity_id uuid) returns date
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return case p_entity
+    when 'booking' then (select b.booking_date from public.bookings b where b.id = p_entity_id)
+    when 'block' then (select k.booking_date from public.table_blocks k where k.id = p_entity_id)
+    when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = p_entity_id)
+  end;
+end;
+$$;
+
 -- BEFORE INSERT on audit_log: the row's chain (the night of the booking, block or waitlist entry
 -- it is about; the venue's own chain for anything else), noted for the commit's lock
 -- (clubbooking.audit_chains, " venue/night;" once per chain: no table to write or scan), and no
@@ -161,11 +176,7 @@ begin
       return new;
     end if;
   end if;
-  new.chain_night := coalesce(new.chain_night, case new.entity
-    when 'booking' then (select b.booking_date from public.bookings b where b.id = new.entity_id)
-    when 'block' then (select k.booking_date from public.table_blocks k where k.id = new.entity_id)
-    when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = new.entity_id)
-  end);
+  new.chain_night := coalesce(new.chain_night, private.audit_row_night(new.entity, new.entity_id));
   v_chains := coalesce(current_setting('clubbooking.audit_chains', true), '');
   v_chain := ' ' || new.venue_id::text || '/' || coalesce(to_char(new.chain_night, 'YYYY-MM-DD'), '') || ';';
   if position(v_chain in v_chains) = 0 then
@@ -219,7 +230,8 @@ begin
   p_row.chain_seq := v_head.chain_seq + 1;
   p_row.prev_hash := v_head.row_hash;
   update public.audit_log a
-     set chain_seq = p_row.chain_seq, prev_hash = p_row.prev_hash, row_hash = private.audit_row_hash(p_row)
+     set chain_night = p_row.chain_night, chain_seq = p_row.chain_seq, prev_hash = p_row.prev_hash,
+         row_hash = private.audit_row_hash(p_row)
    where a.id = p_row.id and a.row_hash is null;
 end;
 $$;
@@ -588,25 +600,20 @@ comment on function private.prune_history is
   'Daily retention: claims and audit rows past their venue''s retention; each pruned chain prefix leaves its anchor.';
 
 -- ---------- the rows already written ----------
--- Their chains, in the order they were written (as the owner, behind the trigger that refuses
--- any update but linking), then linked.
-
-alter table public.audit_log disable trigger audit_log_rows_are_linked_once;
-
-update public.audit_log a
-   set chain_night = case a.entity
-     when 'booking' then (select b.booking_date from public.bookings b where b.id = a.entity_id)
-     when 'block' then (select k.booking_date from public.table_blocks k where k.id = a.entity_id)
-     when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = a.entity_id)
-   end;
-
-alter table public.audit_log enable trigger audit_log_rows_are_linked_once;
+-- Each linked into its chain in the order it was written, under the chain's lock, the chains in
+-- (venue, night) order as every committer takes them: bookings may go on meanwhile.
 
 do $link$
 declare
   v_row public.audit_log;
 begin
-  for v_row in select * from public.audit_log a where a.row_hash is null order by a.id loop
+  for v_row in
+    select a.id, a.venue_id, a.entity, a.entity_id, a.action, a.old_status, a.new_status, a.reason, a.actor_id,
+           a.actor_role, a.request_id, a.detail, a.created_at, private.audit_row_night(a.entity, a.entity_id)
+    from public.audit_log a where a.row_hash is null
+    order by 2, 14 nulls last, 1
+  loop
+    perform private.lock_venue_night(v_row.venue_id, v_row.chain_night);
     perform private.link_audit_row(v_row);
   end loop;
 end

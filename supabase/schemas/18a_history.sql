@@ -61,6 +61,21 @@ $$;
 
 comment on function private.audit_row_hash is 'The hash an audit row must carry, given its prev_hash and chain_seq.';
 
+-- The night whose chain an audit row is in: the night of the booking, block or waitlist entry it
+-- is about; null (the venue's own chain) for anything else.
+create function private.audit_row_night(p_entity text, p_entity_id uuid) returns date
+language plpgsql stable
+set search_path = ''
+as $$
+begin
+  return case p_entity
+    when 'booking' then (select b.booking_date from public.bookings b where b.id = p_entity_id)
+    when 'block' then (select k.booking_date from public.table_blocks k where k.id = p_entity_id)
+    when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = p_entity_id)
+  end;
+end;
+$$;
+
 -- BEFORE INSERT on audit_log: the row's chain (the night of the booking, block or waitlist entry
 -- it is about; the venue's own chain for anything else), noted for the commit's lock
 -- (clubbooking.audit_chains, " venue/night;" once per chain: no table to write or scan), and no
@@ -86,11 +101,7 @@ begin
       return new;
     end if;
   end if;
-  new.chain_night := coalesce(new.chain_night, case new.entity
-    when 'booking' then (select b.booking_date from public.bookings b where b.id = new.entity_id)
-    when 'block' then (select k.booking_date from public.table_blocks k where k.id = new.entity_id)
-    when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = new.entity_id)
-  end);
+  new.chain_night := coalesce(new.chain_night, private.audit_row_night(new.entity, new.entity_id));
   v_chains := coalesce(current_setting('clubbooking.audit_chains', true), '');
   v_chain := ' ' || new.venue_id::text || '/' || coalesce(to_char(new.chain_night, 'YYYY-MM-DD'), '') || ';';
   if position(v_chain in v_chains) = 0 then
@@ -144,7 +155,8 @@ begin
   p_row.chain_seq := v_head.chain_seq + 1;
   p_row.prev_hash := v_head.row_hash;
   update public.audit_log a
-     set chain_seq = p_row.chain_seq, prev_hash = p_row.prev_hash, row_hash = private.audit_row_hash(p_row)
+     set chain_night = p_row.chain_night, chain_seq = p_row.chain_seq, prev_hash = p_row.prev_hash,
+         row_hash = private.audit_row_hash(p_row)
    where a.id = p_row.id and a.row_hash is null;
 end;
 $$;
