@@ -306,37 +306,10 @@ $$;
 
 COMMENT ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, p_party_size integer, p_reason text) IS 'Manager override (aal2): set a party size beyond the tables'' capacity and confirm the booking.';
 
-CREATE FUNCTION private.audit_chain_head(p_venue_id uuid, p_night date, OUT chain_seq bigint, OUT row_hash bytea) RETURNS record
-    LANGUAGE plpgsql STABLE
-    SET search_path TO ''
-    AS $$
-begin
-  -- (two statements, not one with "is not distinct from": each is one descent of audit_log_chain_idx)
-  if p_night is null then
-    select a.chain_seq, a.row_hash into chain_seq, row_hash from public.audit_log a
-    where a.venue_id = p_venue_id and a.chain_night is null and a.chain_seq is not null
-    order by a.chain_seq desc limit 1;
-  else
-    select a.chain_seq, a.row_hash into chain_seq, row_hash from public.audit_log a
-    where a.venue_id = p_venue_id and a.chain_night = p_night and a.chain_seq is not null
-    order by a.chain_seq desc limit 1;
-  end if;
-  if not found then
-    select x.chain_seq, x.row_hash into chain_seq, row_hash from private.audit_anchors x
-    where x.venue_id = p_venue_id and x.chain_night is not distinct from p_night and x.kind = 'pruned'
-    order by x.chain_seq desc limit 1;
-  end if;
-  chain_seq := coalesce(chain_seq, 0);
-end;
-$$;
-
 CREATE FUNCTION private.audit_chain_night() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-declare
-  v_chains text;
-  v_chain text;
 begin
   new.chain_seq := null;
   new.prev_hash := null;
@@ -347,12 +320,11 @@ begin
       return new;
     end if;
   end if;
-  new.chain_night := coalesce(new.chain_night, private.audit_row_night(new.entity, new.entity_id));
-  v_chains := coalesce(current_setting('clubbooking.audit_chains', true), '');
-  v_chain := ' ' || new.venue_id::text || '/' || coalesce(to_char(new.chain_night, 'YYYY-MM-DD'), '') || ';';
-  if position(v_chain in v_chains) = 0 then
-    perform pg_catalog.set_config('clubbooking.audit_chains', v_chains || v_chain, true);
-  end if;
+  new.chain_night := coalesce(new.chain_night, case new.entity
+    when 'booking' then (select b.booking_date from public.bookings b where b.id = new.entity_id)
+    when 'block' then (select k.booking_date from public.table_blocks k where k.id = new.entity_id)
+    when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = new.entity_id)
+  end);
   return new;
 end;
 $$;
@@ -446,32 +418,20 @@ COMMENT ON COLUMN public.audit_log.row_hash IS 'SHA-256 of prev_hash and the row
 CREATE FUNCTION private.audit_row_hash(p_row public.audit_log) RETURNS bytea
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
-    AS $$
+    AS $_$
 begin
   return extensions.digest(pg_catalog.convert_to(pg_catalog.jsonb_build_array(
            pg_catalog.encode(p_row.prev_hash, 'hex'), p_row.chain_seq, p_row.id, p_row.venue_id, p_row.chain_night,
            p_row.entity, p_row.entity_id, p_row.action, p_row.old_status, p_row.new_status,
-           private.redact_text(p_row.reason), p_row.actor_id, p_row.actor_role, p_row.request_id,
+           case when p_row.reason ~ '^[a-z0-9_]+$' then p_row.reason end, p_row.actor_id, p_row.actor_role,
+           p_row.request_id,
            (p_row.detail - private.pii_keys()) - 'redacted',
            pg_catalog.to_char(p_row.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))::text, 'UTF8'),
          'sha256');
 end;
-$$;
+$_$;
 
 COMMENT ON FUNCTION private.audit_row_hash(p_row public.audit_log) IS 'The hash an audit row must carry, given its prev_hash and chain_seq.';
-
-CREATE FUNCTION private.audit_row_night(p_entity text, p_entity_id uuid) RETURNS date
-    LANGUAGE plpgsql STABLE
-    SET search_path TO ''
-    AS $$
-begin
-  return case p_entity
-    when 'booking' then (select b.booking_date from public.bookings b where b.id = p_entity_id)
-    when 'block' then (select k.booking_date from public.table_blocks k where k.id = p_entity_id)
-    when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = p_entity_id)
-  end;
-end;
-$$;
 
 CREATE FUNCTION private.block_changed() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -2524,14 +2484,15 @@ CREATE FUNCTION private.link_audit_at_commit() RETURNS trigger
     SET search_path TO ''
     AS $$
 declare
-  v_chains text := current_setting('clubbooking.audit_chains', true);
+  v_noted text := current_setting('clubbooking.audit_chains_noted', true);
 begin
   if new.row_hash is not null then
     return null;  -- outside any chain (the benchmarks' baseline)
   end if;
-  if v_chains is distinct from current_setting('clubbooking.audit_chains_locked', true) then
+  if v_noted is distinct from current_setting('clubbooking.audit_chains_locked', true) then
     perform private.lock_venue_night(null, null);
-    perform pg_catalog.set_config('clubbooking.audit_chains_locked', v_chains, true);
+    delete from private.pending_audit_chains c where c.txid = pg_catalog.pg_current_xact_id();
+    perform pg_catalog.set_config('clubbooking.audit_chains_locked', v_noted, true);
   end if;
   perform private.link_audit_row(new);
   return null;
@@ -2542,11 +2503,23 @@ CREATE FUNCTION private.link_audit_row(p_row public.audit_log) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-declare
-  v_head record := private.audit_chain_head(p_row.venue_id, p_row.chain_night);
 begin
-  p_row.chain_seq := v_head.chain_seq + 1;
-  p_row.prev_hash := v_head.row_hash;
+  -- (two statements, not one with "is not distinct from": each is one descent of audit_log_chain_idx)
+  if p_row.chain_night is null then
+    select a.chain_seq, a.row_hash into p_row.chain_seq, p_row.prev_hash from public.audit_log a
+    where a.venue_id = p_row.venue_id and a.chain_night is null and a.chain_seq is not null
+    order by a.chain_seq desc limit 1;
+  else
+    select a.chain_seq, a.row_hash into p_row.chain_seq, p_row.prev_hash from public.audit_log a
+    where a.venue_id = p_row.venue_id and a.chain_night = p_row.chain_night and a.chain_seq is not null
+    order by a.chain_seq desc limit 1;
+  end if;
+  if not found then
+    select x.chain_seq, x.row_hash into p_row.chain_seq, p_row.prev_hash from private.audit_anchors x
+    where x.venue_id = p_row.venue_id and x.chain_night is not distinct from p_row.chain_night and x.kind = 'pruned'
+    order by x.chain_seq desc limit 1;
+  end if;
+  p_row.chain_seq := coalesce(p_row.chain_seq, 0) + 1;
   update public.audit_log a
      set chain_night = p_row.chain_night, chain_seq = p_row.chain_seq, prev_hash = p_row.prev_hash,
          row_hash = private.audit_row_hash(p_row)
@@ -2652,9 +2625,8 @@ begin
         union
         select p_venue_id, p_night where p_venue_id is not null
         union
-        select split_part(c, '/', 1)::uuid, to_date(nullif(split_part(c, '/', 2), ''), 'YYYY-MM-DD')
-        from unnest(string_to_array(nullif(btrim(replace(current_setting('clubbooking.audit_chains', true), ';', '')), ''),
-                                    ' ')) c
+        select c.venue_id, c.chain_night from private.pending_audit_chains c
+        where c.txid = pg_catalog.pg_current_xact_id()
         order by 1, 2 offset 0) n;
 end;
 $$;
@@ -2800,6 +2772,22 @@ begin
   from public.venues v
   where v.id = p_venue_id
     and extract(isodow from p_night)::int = any (v.open_days));
+end;
+$$;
+
+CREATE FUNCTION private.note_audit_chains() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into private.pending_audit_chains (venue_id, chain_night)
+  select distinct n.venue_id, n.chain_night from new_rows n where n.row_hash is null
+  on conflict do nothing;
+  if found then
+    perform pg_catalog.set_config('clubbooking.audit_chains_noted',
+      (coalesce(nullif(current_setting('clubbooking.audit_chains_noted', true), '')::int, 0) + 1)::text, true);
+  end if;
+  return null;
 end;
 $$;
 
@@ -3319,13 +3307,9 @@ $$;
 COMMENT ON FUNCTION private.record_payment(p_booking_id uuid, p_method text, p_reason text) IS 'Host+: record a deposit taken in person (method, reason; audited) and submit the hold.';
 
 CREATE FUNCTION private.redact_text(p_text text) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE
+    LANGUAGE sql IMMUTABLE
     SET search_path TO ''
-    AS $_$
-begin
-  return case when p_text is null or p_text ~ '^[a-z0-9_]+$' then p_text else '[redacted]' end;
-end;
-$_$;
+    AS $_$ select case when p_text is null or p_text ~ '^[a-z0-9_]+$' then p_text else '[redacted]' end $_$;
 
 COMMENT ON FUNCTION private.redact_text(p_text text) IS 'Free text replaced by [redacted]; null and snake_case codes kept.';
 
@@ -4870,6 +4854,14 @@ CREATE TABLE private.notification_deliveries (
 
 COMMENT ON TABLE private.notification_deliveries IS 'Delivery state of each notification to the configured webhook: pending, delivered or dead (dead letter).';
 
+CREATE UNLOGGED TABLE private.pending_audit_chains (
+    txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    venue_id uuid NOT NULL,
+    chain_night date
+);
+
+COMMENT ON TABLE private.pending_audit_chains IS 'Audit chains the current transaction wrote to, whose locks its commit takes.';
+
 CREATE UNLOGGED TABLE private.pending_changes (
     txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
     seq bigint NOT NULL,
@@ -5300,6 +5292,8 @@ CREATE INDEX client_reports_venue_night_idx ON private.client_reports USING btre
 
 CREATE INDEX notification_deliveries_due_idx ON private.notification_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
 
+CREATE UNIQUE INDEX pending_audit_chains_idx ON private.pending_audit_chains USING btree (txid, venue_id, chain_night) NULLS NOT DISTINCT;
+
 CREATE INDEX stripe_events_booking_id_idx ON private.stripe_events USING btree (booking_id) WHERE (booking_id IS NOT NULL);
 
 CREATE UNIQUE INDEX audit_log_chain_idx ON public.audit_log USING btree (venue_id, chain_night, chain_seq) NULLS NOT DISTINCT WHERE (chain_seq IS NOT NULL);
@@ -5373,6 +5367,8 @@ CREATE TRIGGER audit_log_is_append_only BEFORE DELETE ON public.audit_log FOR EA
 CREATE CONSTRAINT TRIGGER audit_log_link_chain AFTER INSERT ON public.audit_log DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION private.link_audit_at_commit();
 
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION private.refuse_audit_change();
+
+CREATE TRIGGER audit_log_note_chains AFTER INSERT ON public.audit_log REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.note_audit_chains();
 
 CREATE TRIGGER audit_log_request_id BEFORE INSERT ON public.audit_log FOR EACH ROW EXECUTE FUNCTION private.fill_request_id();
 
@@ -5530,6 +5526,8 @@ ALTER TABLE private.error_codes ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.notification_deliveries ENABLE ROW LEVEL SECURITY;
 
+ALTER TABLE private.pending_audit_chains ENABLE ROW LEVEL SECURITY;
+
 ALTER TABLE private.pending_changes ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.pending_nights ENABLE ROW LEVEL SECURITY;
@@ -5647,8 +5645,6 @@ REVOKE ALL ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, 
 GRANT ALL ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, p_party_size integer, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, p_party_size integer, p_reason text) TO service_role;
 
-REVOKE ALL ON FUNCTION private.audit_chain_head(p_venue_id uuid, p_night date, OUT chain_seq bigint, OUT row_hash bytea) FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION private.audit_chain_night() FROM PUBLIC;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.bookings TO service_role;
@@ -5709,8 +5705,6 @@ GRANT SELECT ON TABLE public.audit_log TO authenticated;
 GRANT SELECT ON TABLE public.audit_log TO service_role;
 
 REVOKE ALL ON FUNCTION private.audit_row_hash(p_row public.audit_log) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION private.audit_row_night(p_entity text, p_entity_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.block_changed() FROM PUBLIC;
 
@@ -5973,6 +5967,8 @@ REVOKE ALL ON FUNCTION private.night_key(p_night date) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.night_key(p_night date) TO service_role;
 
 REVOKE ALL ON FUNCTION private.night_range(p_venue_id uuid, p_night date) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.note_audit_chains() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.note_venue_night() FROM PUBLIC;
 

@@ -198,7 +198,7 @@ revoke all on private.pending_nights, private.pending_changes from public;
 -- triggers take it. A transaction that touched several venue-nights (the sweeper, an unblock
 -- across nights) takes all of them at its first, in (venue, night) order, so two committers
 -- never wait on each other: the statements that changed its rows noted each one in
--- private.pending_nights, and its audit rows noted their chains (clubbooking.audit_chains). The venue's own
+-- private.pending_nights, and its audit rows their chains in private.pending_audit_chains. The venue's own
 -- chain (rows with no night: settings, staff, guest records, erasure) is appended under a
 -- venue-level key of the same lock family (the night keys never reach -2^31), taken in the same
 -- pass, last: only by a transaction that wrote such a row (staff and admin actions, never a
@@ -217,9 +217,8 @@ begin
         union
         select p_venue_id, p_night where p_venue_id is not null
         union
-        select split_part(c, '/', 1)::uuid, to_date(nullif(split_part(c, '/', 2), ''), 'YYYY-MM-DD')
-        from unnest(string_to_array(nullif(btrim(replace(current_setting('clubbooking.audit_chains', true), ';', '')), ''),
-                                    ' ')) c
+        select c.venue_id, c.chain_night from private.pending_audit_chains c
+        where c.txid = pg_catalog.pg_current_xact_id()
         order by 1, 2 offset 0) n;
 end;
 $$;

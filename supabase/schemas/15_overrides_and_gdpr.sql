@@ -219,17 +219,11 @@ $$;
 
 comment on function private.pii_keys is 'Keys removed from audit detail when a customer is forgotten.';
 
--- Free text may name people; codes (booking_cancelled, hold_expired) may stay. PL/pgSQL, not SQL:
--- the chain hashes every audit row through it at commit, and a SQL function with a SET clause is
--- planned again at every call.
+-- Free text may name people; codes (booking_cancelled, hold_expired) may stay.
 create function private.redact_text(p_text text) returns text
-language plpgsql immutable
+language sql immutable
 set search_path = ''
-as $$
-begin
-  return case when p_text is null or p_text ~ '^[a-z0-9_]+$' then p_text else '[redacted]' end;
-end;
-$$;
+as $$ select case when p_text is null or p_text ~ '^[a-z0-9_]+$' then p_text else '[redacted]' end $$;
 
 comment on function private.redact_text is 'Free text replaced by [redacted]; null and snake_case codes kept.';
 
