@@ -99,8 +99,17 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return cmd
 
 
-def start_local_cluster(datadir: Path | None = None, port: int | None = None) -> Database:
-    """initdb and start a cluster on loopback; stop() removes it unless datadir was given."""
+def preload_libraries(pg_bin: Path) -> str:
+    """SERVER_SETTINGS' shared_preload_libraries, less those not built for these server binaries
+    (PostgreSQL refuses to start with a missing one): pg_cron is Debian's package for 15 only."""
+    libdirs = (pg_bin.parent / "lib", pg_bin.parent / "lib" / "postgresql")  # Debian's layout, npm's
+    wanted = SERVER_SETTINGS["shared_preload_libraries"].split(",")
+    return ",".join(lib for lib in wanted if any((d / f"{lib}.so").exists() for d in libdirs))
+
+
+def start_local_cluster(datadir: Path | None = None, port: int | None = None, pg_bin: Path = PG_BIN) -> Database:
+    """initdb and start a cluster on loopback from the server binaries in ``pg_bin``; stop()
+    removes it unless datadir was given."""
     owned = datadir is None
     base = Path(tempfile.mkdtemp(prefix="clubbooking-pg-")) if datadir is None else datadir
     base.mkdir(parents=True, exist_ok=True)
@@ -109,24 +118,25 @@ def start_local_cluster(datadir: Path | None = None, port: int | None = None) ->
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
     if not (data / "PG_VERSION").exists():
-        subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", ADMIN_USER,
+        subprocess.run(_as_postgres([str(pg_bin / "initdb"), "-D", str(data), "-U", ADMIN_USER,
                                      "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"]),
                        check=True, capture_output=True)
-        settings = {**SERVER_SETTINGS, "port": str(port), "unix_socket_directories": f"'{base}'"}
+        settings = {**SERVER_SETTINGS, "shared_preload_libraries": preload_libraries(pg_bin), "port": str(port),
+                    "unix_socket_directories": f"'{base}'"}
         with open(data / "postgresql.conf", "a") as conf:
             for key, value in settings.items():
                 quoted = value if value.startswith("'") or value.isdigit() else f"'{value}'"
                 conf.write(f"{key} = {quoted}\n")
     else:
         port = _configured_port(data) or port
-    subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"),
+    subprocess.run(_as_postgres([str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"),
                                  "-w", "-t", "60", "start"]), check=True, capture_output=True)
     dsn = url("127.0.0.1", port, "postgres", "postgres")
     wait_ready(admin_dsn(dsn))
     apply_compat(dsn)  # creates the postgres role itself
 
     def stop() -> None:
-        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+        subprocess.run(_as_postgres([str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
                        capture_output=True)
         if owned:
             shutil.rmtree(base, ignore_errors=True)
@@ -346,9 +356,10 @@ def down() -> bool:
 
 
 @contextlib.contextmanager
-def throwaway_database() -> Iterator[Database]:
-    """A migrated, seeded database for the length of a block (demo, bench, tests)."""
-    db = start_database()
+def throwaway_database(pg_bin: Path | None = None) -> Iterator[Database]:
+    """A migrated, seeded database for the length of a block (demo, bench, tests); with ``pg_bin``
+    on a local cluster from those server binaries (another PostgreSQL version), whatever else answers."""
+    db = start_database() if pg_bin is None else start_local_cluster(pg_bin=pg_bin.resolve())
     try:
         wait_ready(db.dsn)
         apply_schema(db.dsn)
