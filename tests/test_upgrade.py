@@ -141,9 +141,10 @@ class Upgrade:
 def script_a_night(dsn: str, admin: psycopg.Connection[Any]) -> dt.date:
     """What the random night may miss, on a night of its own at 21:30 (its first slot under way),
     through the RPCs as the API roles call them: a hold, a request, a confirmed, a checked-in, a
-    no-show, a rejected and a cancelled booking, a block, and a waitlist entry offered a hold."""
+    no-show, a rejected and a cancelled booking, a block, a waitlist entry offered a hold and one
+    still waiting (its slot blocked whole)."""
     night = leeds.next_open_night(weeks_ahead=5)
-    guests = leeds.create_guests(admin, 9, prefix="upgrade")
+    guests = leeds.create_guests(admin, 10, prefix="upgrade")
     party = dict(admin.execute("select table_number, capacity_min from public.venue_tables").fetchall())
     with client_at(dsn, dt.datetime.combine(night, dt.time(21, 30), LONDON), None) as trusted:
         door, host, manager = (trusted.as_user(leeds.staff_claims(role, aal="aal2"))
@@ -165,6 +166,8 @@ def script_a_night(dsn: str, admin: psycopg.Connection[Any]) -> dt.date:
         host.cancel_booking(hold(7), reason="plans changed")
         host.block_tables(leeds.VENUE_ID, night, [leeds.TABLE_IDS[8]], SLOT, reason="spill")
         trusted.as_user(guests[0]).join_waitlist(leeds.VENUE_ID, night, SLOT, 2)
+        host.block_tables(leeds.VENUE_ID, night, list(leeds.TABLE_IDS.values()), "slot_23_30", reason="private hire")
+        trusted.as_user(guests[9]).join_waitlist(leeds.VENUE_ID, night, "slot_23_30", 2)  # nothing free: waits
     return night
 
 
