@@ -88,7 +88,7 @@ RPCS.update({r.name: r for r in (
     _rpc("setup_venue", "p_venue_id:uuid", "p_spec:jsonb"),
 )})
 
-# History you can prove (issue 25): the audit chain and its anchors.
+# History: the audit chain, its anchors, and a slot replayed.
 RPCS.update({r.name: r for r in (
     _rpc("verify_audit_chain", "p_venue_id:uuid", "p_from:timestamp with time zone", "p_to:timestamp with time zone"),
     _rpc("get_audit_anchors", "p_venue_id:uuid", "p_since:date"),
