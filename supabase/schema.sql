@@ -57,6 +57,45 @@ CREATE TYPE public.waitlist_status AS ENUM (
 
 COMMENT ON TYPE public.waitlist_status IS 'A waitlist entry''s status.';
 
+CREATE FUNCTION private.accept_invitation(p_token text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_uid uuid := (select auth.uid());
+  v_email text;
+  v_invitation public.staff_invitations;
+begin
+  if v_uid is null or private.api_role() <> 'authenticated' then
+    perform private.raise_error('NOT_AUTHORIZED', 'sign in with the invited address to accept', 'PT401');
+  end if;
+  if p_token is null or length(p_token) not between 8 and 200 then
+    perform private.raise_error('INVALID_INPUT', 'the invitation token from the message is required');
+  end if;
+  v_email := private.caller_confirmed_email();
+  select * into v_invitation from public.staff_invitations i
+  where i.token_hash = private.invitation_token_hash(p_token) for update;
+  if v_invitation.id is null or lower(v_invitation.email) <> v_email
+     or v_invitation.accepted_at is not null or v_invitation.revoked_at is not null then
+    perform private.raise_error('INVALID_INPUT', 'no open invitation for this account with that token', 'PT404');
+  end if;
+  if v_invitation.expires_at <= private.now() then
+    perform private.raise_error('INVALID_INPUT', 'this invitation has expired: ask an admin to invite you again');
+  end if;
+  perform private.lock_venue_staff(v_invitation.venue_id);
+  perform private.require_another_admin(v_invitation.venue_id, v_uid, v_invitation.role);
+  insert into public.staff_members (venue_id, user_id, role)
+  values (v_invitation.venue_id, v_uid, v_invitation.role)
+  on conflict (user_id, venue_id) do update set role = excluded.role;
+  update public.staff_invitations i set accepted_at = private.now(), accepted_user_id = v_uid, token_hash = null
+   where i.id = v_invitation.id
+  returning * into v_invitation;
+  perform private.write_audit(v_invitation.venue_id, 'staff_invitation', v_invitation.id, 'staff_joined',
+    null, v_invitation.role, null, jsonb_build_object('user_id', v_uid));
+  return private.invitation_json(v_invitation);
+end;
+$$;
+
 CREATE FUNCTION private.acquire_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -241,33 +280,6 @@ $_$;
 
 COMMENT ON FUNCTION private.apply_payment_intent_event(p_type text, p_intent jsonb) IS 'Route a payment_intent.succeeded / payment_failed event to the deposit functions; returns the outcome.';
 
-CREATE FUNCTION private.apply_staff_invitations() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-declare
-  v_invitation public.staff_invitations;
-begin
-  if new.email is null or new.email_confirmed_at is null then
-    return null;
-  end if;
-  for v_invitation in
-    select * from public.staff_invitations i
-    where lower(i.email) = lower(new.email) and i.accepted_at is null
-    order by i.created_at
-    for update
-  loop
-    insert into public.staff_members (venue_id, user_id, role)
-    values (v_invitation.venue_id, new.id, v_invitation.role)
-    on conflict (user_id, venue_id) do update set role = excluded.role;
-    update public.staff_invitations i set accepted_at = now(), accepted_user_id = new.id where i.id = v_invitation.id;
-    perform private.write_audit(v_invitation.venue_id, 'staff_invitation', v_invitation.id, 'staff_joined',
-      null, v_invitation.role, null, jsonb_build_object('user_id', new.id));
-  end loop;
-  return null;
-end;
-$$;
-
 CREATE FUNCTION private.approve_booking(p_booking_id uuid, p_reason text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
@@ -329,6 +341,13 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.is_finite_number(p_value numeric) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select p_value is null or p_value not in ('NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric) $$;
+
+COMMENT ON FUNCTION private.is_finite_number(p_value numeric) IS 'Whether a number is finite (not NaN or +-Infinity); null counts as finite.';
+
 CREATE TABLE public.bookings (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     venue_id uuid NOT NULL,
@@ -358,6 +377,8 @@ CREATE TABLE public.bookings (
     reconciled_from uuid,
     refund_status text,
     reconciliation jsonb,
+    CONSTRAINT bookings_deposit_total_check CHECK (((deposit_total >= (0)::numeric) AND private.is_finite_number(deposit_total))),
+    CONSTRAINT bookings_minimum_spend_total_check CHECK (((minimum_spend_total >= (0)::numeric) AND private.is_finite_number(minimum_spend_total))),
     CONSTRAINT bookings_payment_method_check CHECK ((payment_method = ANY (ARRAY['stripe'::text, 'cash'::text, 'card_terminal'::text, 'bank_transfer'::text]))),
     CONSTRAINT bookings_period_check CHECK (((NOT isempty(period)) AND lower_inc(period) AND (NOT upper_inc(period)))),
     CONSTRAINT bookings_reference_check CHECK ((reference ~ '^BR-[0-9]{6}-[A-Z0-9]{6}$'::text)),
@@ -565,10 +586,12 @@ begin
   if p_booking_id is null then
     perform private.raise_error('INVALID_INPUT', 'booking id is required');
   end if;
-  select * into v_booking from public.bookings b where b.id = p_booking_id for update;
-  if not found then
+  perform private.require_signed_in();
+  select * into v_booking from public.bookings b where b.id = p_booking_id;
+  if not found or not private.may_name_booking(v_booking) then
     perform private.raise_error('INVALID_INPUT', 'unknown booking', 'PT404');
   end if;
+  select * into v_booking from public.bookings b where b.id = p_booking_id for update;
   if p_guest_may and v_booking.customer_id is not distinct from private.my_customer_id()
      and private.api_role() = 'authenticated' then
     return v_booking;
@@ -583,7 +606,7 @@ CREATE FUNCTION private.booking_id_for(p_booking_id uuid, p_reference text) RETU
     SET search_path TO ''
     AS $$
 declare
-  v_id uuid;
+  v_booking public.bookings;
 begin
   if (p_booking_id is null) = (p_reference is null) then
     perform private.raise_error('INVALID_INPUT', 'name the booking by its id or by its reference (BR-YYMMDD-XXXXXX), not both');
@@ -591,12 +614,13 @@ begin
   if p_booking_id is not null then
     return p_booking_id;
   end if;
-  select b.id into v_id from public.bookings b where b.reference = upper(btrim(p_reference));
-  if v_id is null then
+  perform private.require_signed_in();
+  select * into v_booking from public.bookings b where b.reference = upper(btrim(p_reference));
+  if v_booking.id is null or not private.may_name_booking(v_booking) then
     perform private.raise_error('INVALID_INPUT',
       format('no booking with reference %s (references look like BR-261204-S5F7EY)', left(btrim(p_reference), 40)), 'PT404');
   end if;
-  return v_id;
+  return v_booking.id;
 end;
 $$;
 
@@ -785,6 +809,25 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.caller_confirmed_email() RETURNS text
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_user record;
+begin
+  select lower(u.email) as email, u.email_confirmed_at, nullif(u.email_change, '') as email_change into v_user
+  from auth.users u where u.id = (select auth.uid());
+  if v_user.email is null or v_user.email_confirmed_at is null then
+    perform private.raise_error('NOT_AUTHORIZED', 'confirm your email address first');
+  end if;
+  if v_user.email_change is not null then
+    perform private.raise_error('NOT_AUTHORIZED', 'finish (or cancel) your email address change first');
+  end if;
+  return v_user.email;
+end;
+$$;
+
 CREATE FUNCTION private.cancel_booking(p_booking_id uuid, p_reason text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -954,9 +997,11 @@ begin
     p_new.status_note := left(coalesce(p_new.status_reason, v_note), 500);
     p_new.status_reason := 'manual_change';
   end if;
-  if p_new.status in ('pending_approval', 'confirmed') and p_new.deposit_total > 0 and p_new.deposit_paid_at is null then
+  if p_new.status in ('pending_approval', 'confirmed') and p_new.deposit_paid_at is null
+     and greatest(p_new.deposit_total, (private.tables_terms(p_new.id)).deposit) > 0 then
     perform private.raise_error('INVALID_TRANSITION',
-      format('a deposit of %s is due: only a payment that arrived (or one staff took) pays it', p_new.deposit_total));
+      format('a deposit of %s is due: only a payment that arrived (or one staff took) pays it',
+             greatest(p_new.deposit_total, (private.tables_terms(p_new.id)).deposit)));
   end if;
   if p_old.status = 'held' and p_new.status = 'confirmed'
      and (select v.requires_approval from public.venues v where v.id = p_new.venue_id) then
@@ -981,6 +1026,37 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.check_terms_change(p_old public.bookings, p_new public.bookings) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_terms record;
+begin
+  if (p_new.deposit_total, p_new.minimum_spend_total) is distinct from (p_old.deposit_total, p_old.minimum_spend_total)
+     and p_old.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then
+    v_terms := private.tables_terms(p_new.id);
+    if (p_new.deposit_total, p_new.minimum_spend_total) is distinct from (v_terms.deposit, v_terms.minimum_spend) then
+      perform private.raise_error('INVALID_TRANSITION', format(
+        'a booking''s deposit and minimum spend are what its tables ask (%s and %s): change its tables, not the amounts',
+        v_terms.deposit, v_terms.minimum_spend));
+    end if;
+    if p_new.deposit_paid_at is not null and p_new.deposit_total < p_old.deposit_total then
+      perform private.raise_error('INVALID_TRANSITION', 'a paid deposit is refunded (refund_deposit), not lowered');
+    end if;
+    perform private.write_audit(p_new.venue_id, 'booking', p_new.id, 'terms_changed', p_old.status::text, p_new.status::text,
+      nullif(trim(current_setting('clubbooking.reason', true)), ''),
+      jsonb_build_object('deposit', jsonb_build_array(p_old.deposit_total, p_new.deposit_total),
+                         'minimum_spend', jsonb_build_array(p_old.minimum_spend_total, p_new.minimum_spend_total)));
+  end if;
+  if p_new.party_size is distinct from p_old.party_size and not private.has_transaction_flag('capacity_override') then
+    perform private.write_audit(p_new.venue_id, 'booking', p_new.id, 'party_changed', p_old.status::text, p_new.status::text,
+      nullif(trim(current_setting('clubbooking.reason', true)), ''),
+      jsonb_build_object('party_size', jsonb_build_array(p_old.party_size, p_new.party_size)));
+  end if;
+end;
+$$;
+
 CREATE FUNCTION private.check_waitlist_caps(p_venue_id uuid, p_customer_id uuid, p_night date) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1002,6 +1078,40 @@ begin
     perform private.raise_error('MAX_TABLES_EXCEEDED',
       format('at most %s open waitlist entries per guest', v_venue.max_open_waitlist_entries));
   end if;
+end;
+$$;
+
+CREATE FUNCTION private.claim_booking(p_reference text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_uid uuid := (select auth.uid());
+  v_email text;
+  v_booking public.bookings;
+  v_profile uuid;
+begin
+  if v_uid is null or private.api_role() <> 'authenticated' then
+    perform private.raise_error('NOT_AUTHORIZED', 'sign in to claim a booking', 'PT401');
+  end if;
+  if p_reference is null or length(p_reference) > 40 then
+    perform private.raise_error('INVALID_INPUT', 'the booking''s reference (BR-YYMMDD-XXXXXX) is required');
+  end if;
+  v_email := private.caller_confirmed_email();
+  select b.* into v_booking from public.bookings b join public.customers c on c.id = b.customer_id
+  where b.reference = upper(btrim(p_reference)) and c.club_id is not null and c.user_id is null
+    and c.forgotten_at is null and lower(c.email) = v_email
+    and b.status in ('held', 'pending_approval', 'confirmed') and upper(b.period) > private.now()
+  for update of b;
+  if v_booking.id is null then
+    perform private.raise_error('INVALID_INPUT',
+      format('no booking %s made for your address to claim', left(btrim(p_reference), 40)), 'PT404');
+  end if;
+  v_profile := private.resolve_customer(v_booking.venue_id, null);
+  update public.bookings b set customer_id = v_profile where b.id = v_booking.id returning * into v_booking;
+  perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id, 'booking_claimed', null, null, null,
+    jsonb_build_object('customer_id', v_profile));
+  return private.booking_result(v_booking);
 end;
 $$;
 
@@ -1051,6 +1161,13 @@ begin
     from public.bookings b where b.id = new.booking_id;
   else
     select blk.is_active, new.expires_at into v_active, v_expires from public.table_blocks blk where blk.id = new.block_id;
+  end if;
+  if tg_op = 'INSERT' and new.booking_id is not null and new.is_active
+     and exists (select 1 from public.bookings b join public.venue_tables t on t.id = new.table_id
+                 where b.id = new.booking_id and b.status in ('pending_approval', 'confirmed')
+                   and b.deposit_paid_at is null and t.deposit > 0) then
+    perform private.raise_error('INVALID_TRANSITION',
+      'this table asks a deposit the booking has not paid: hold it, pay, then submit');
   end if;
   if (new.is_active, new.expires_at) is distinct from (v_active, v_expires) then
     perform private.raise_error('INVALID_TRANSITION', format(
@@ -1114,25 +1231,44 @@ CREATE FUNCTION private.client_night_figures(p_venue_id uuid, p_night date) RETU
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
+  with per_reporter as (
+    select r.reporter_key,
+           (select percentile_cont(0.95) within group (order by l)
+            from private.client_reports r2 cross join lateral unnest(r2.latencies_ms) l
+            where r2.venue_id = p_venue_id and r2.night = p_night and r2.reporter_key = r.reporter_key) as p95,
+           least(sum(cardinality(r.latencies_ms)), private.client_reporter_night_cap() * 25) as samples,
+           least(sum(r.resyncs), private.client_reporter_night_cap()) as resyncs,
+           least(sum(r.mismatched_resyncs), private.client_reporter_night_cap()) as mismatched,
+           least(sum(r.stale_hold_refusals), private.client_reporter_night_cap()) as stale
+    from private.client_reports r
+    where r.venue_id = p_venue_id and r.night = p_night
+    group by r.reporter_key)
   select jsonb_build_object(
-    'delivery_p95_ms', (select round(percentile_cont(0.95) within group (order by l)::numeric, 1)
-                        from private.client_reports r cross join lateral unnest(r.latencies_ms) l
-                        where r.venue_id = p_venue_id and r.night = p_night),
-    'delivery_samples', coalesce((select sum(cardinality(r.latencies_ms)) from private.client_reports r
-                                  where r.venue_id = p_venue_id and r.night = p_night), 0),
-    'resyncs', coalesce(sum(r.resyncs), 0),
-    'snapshot_mismatch_rate', round(sum(r.mismatched_resyncs)::numeric / nullif(sum(r.resyncs), 0), 3),
-    'stale_hold_refusals', coalesce(sum(r.stale_hold_refusals), 0))
-  from private.client_reports r
-  where r.venue_id = p_venue_id and r.night = p_night
+    'delivery_p95_ms', (select round((percentile_disc(0.5) within group (order by p.p95))::numeric, 1)
+                        from per_reporter p where p.p95 is not null),
+    'delivery_samples', coalesce(sum(p.samples), 0),
+    'resyncs', coalesce(sum(p.resyncs), 0),
+    'snapshot_mismatch_rate', round(sum(p.mismatched)::numeric / nullif(sum(p.resyncs), 0), 3),
+    'stale_hold_refusals', coalesce(sum(p.stale), 0))
+  from per_reporter p
 $$;
 
-COMMENT ON FUNCTION private.client_night_figures(p_venue_id uuid, p_night date) IS 'Per-night client monitoring figures of a venue (delivery p95, mismatch rate, stale refusals).';
+COMMENT ON FUNCTION private.client_night_figures(p_venue_id uuid, p_night date) IS 'Per-night client monitoring figures of a venue (delivery p95, mismatch rate, stale refusals), each reporter''s weight bounded.';
+
+CREATE FUNCTION private.client_reporter_night_cap() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select 20 $$;
 
 CREATE FUNCTION private.client_reports_per_minute() RETURNS integer
     LANGUAGE sql IMMUTABLE
     SET search_path TO ''
     AS $$ select 6 $$;
+
+CREATE FUNCTION private.client_reports_per_venue_minute() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select 600 $$;
 
 CREATE FUNCTION private.club_knows_customer(p_club_id uuid, p_customer_id uuid) RETURNS boolean
     LANGUAGE sql STABLE
@@ -1357,8 +1493,9 @@ begin
                                            array(select distinct x.table_id from unnest(ch.changes) x)) st) as states
     from channel ch join counter c on c.channel = ch.channel
   ), actor as materialized (
-    select a.venue_id, jsonb_build_object('id', v_uid, 'name', private.person_label(v_uid, a.venue_id) ->> 'name',
-                                          'role', private.actor_role(a.venue_id)) as actor
+    -- ids, never names: events and Broadcast rows are kept (realtime.messages beyond our reach);
+    -- the staff snapshot names the person when it is read (changed_by_name)
+    select a.venue_id, jsonb_build_object('id', v_uid, 'role', private.actor_role(a.venue_id)) as actor
     from (select distinct ch.venue_id from channel ch) a
   ), event as materialized (
     select cs.channel, cs.venue_id, cs.booking_date, cs.slot_id, x.table_id, x.booking_id, x.note,
@@ -1581,7 +1718,35 @@ begin
                                 else private.now() + coalesce(p_retry_in, interval '30 seconds') end
    where d.delivery_id = p_delivery_id and d.status = 'pending'
   returning d.status into v_status;
+  -- An invitation's token is kept only while its message waits to go.
+  if v_status in ('delivered', 'dead') then
+    update public.notifications n set payload = n.payload - 'token'
+     where n.id = (select d.notification_id from private.notification_deliveries d where d.delivery_id = p_delivery_id)
+       and n.kind = 'staff_invitation' and n.payload ? 'token';
+  end if;
   return v_status;
+end;
+$$;
+
+CREATE FUNCTION private.finite_number(p_text text, p_what text) RETURNS numeric
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_value numeric;
+begin
+  if p_text is null then
+    return null;
+  end if;
+  begin
+    v_value := p_text::numeric;
+  exception when data_exception then
+    v_value := 'NaN';
+  end;
+  if not private.is_finite_number(v_value) then
+    perform private.raise_error('INVALID_INPUT', format('%s must be a finite number, not %s', p_what, left(p_text, 40)));
+  end if;
+  return v_value;
 end;
 $$;
 
@@ -1595,11 +1760,16 @@ declare
   v_waitlist uuid[];
   v_audit int;
   v_at timestamptz;
+  v_user_id uuid;
 begin
   if p_customer_id is null then
     perform private.raise_error('INVALID_INPUT', 'customer id is required');
   end if;
   v_id := private.gdpr_subject(p_customer_id, true);
+  select c.user_id into v_user_id from public.customers c where c.id = v_id;
+  if v_user_id is not null then
+    insert into private.forgotten_users (user_id) values (v_user_id) on conflict do nothing;
+  end if;
   update public.customers c
      set email = null, phone = null, full_name = null, date_of_birth = null, user_id = null,
          forgotten_at = coalesce(c.forgotten_at, private.now())
@@ -1628,6 +1798,11 @@ begin
   update public.availability_events e
      set staff_payload = e.staff_payload || jsonb_build_object('note', '[redacted]')
    where e.staff_payload ->> 'bookingId' = any (v_bookings::text[]) and e.staff_payload ? 'note';
+  -- Staff payloads carry the actor's id and role only; any written with a name are scrubbed.
+  update public.availability_events e
+     set staff_payload = jsonb_set(e.staff_payload, '{actor}', (e.staff_payload -> 'actor') - 'name')
+   where v_user_id is not null and e.staff_payload -> 'actor' ->> 'id' = v_user_id::text
+     and e.staff_payload -> 'actor' ? 'name';
 
   -- The audit log's one escape hatch (private.refuse_audit_change): as the table owner, with
   -- the flag on for this statement only, detail and reason may be redacted.
@@ -2355,12 +2530,58 @@ CREATE FUNCTION private.interval_text(p_interval interval) RETURNS text
   where n <> 0
 $$;
 
+CREATE TABLE public.staff_invitations (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    venue_id uuid NOT NULL,
+    email text NOT NULL,
+    role text NOT NULL,
+    invited_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    accepted_at timestamp with time zone,
+    accepted_user_id uuid,
+    expires_at timestamp with time zone DEFAULT (now() + '7 days'::interval) NOT NULL,
+    revoked_at timestamp with time zone,
+    revoked_by uuid,
+    token_hash bytea,
+    CONSTRAINT staff_invitations_check CHECK (((accepted_at IS NULL) OR (revoked_at IS NULL))),
+    CONSTRAINT staff_invitations_email_check CHECK (((length(email) >= 3) AND (length(email) <= 254))),
+    CONSTRAINT staff_invitations_role_check CHECK ((role = ANY (ARRAY['door'::text, 'host'::text, 'manager'::text, 'admin'::text])))
+);
+
+COMMENT ON TABLE public.staff_invitations IS 'An admin''s invitation of a person (by email) to a venue''s staff: a single-use token sent to that address (only its hash is kept), accepted with accept_invitation by the account whose confirmed address it is, before it expires; admins list and revoke them.';
+
+CREATE FUNCTION private.invitation_json(p_invitation public.staff_invitations) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select jsonb_build_object(
+    'invitation_id', p_invitation.id, 'venue_id', p_invitation.venue_id, 'email', p_invitation.email,
+    'role', p_invitation.role, 'invited_by', p_invitation.invited_by, 'created_at', p_invitation.created_at,
+    'expires_at', p_invitation.expires_at, 'accepted_at', p_invitation.accepted_at,
+    'accepted_user_id', p_invitation.accepted_user_id, 'revoked_at', p_invitation.revoked_at,
+    'status', case when p_invitation.accepted_at is not null then 'accepted'
+                   when p_invitation.revoked_at is not null then 'revoked'
+                   when p_invitation.expires_at <= private.now() then 'expired'
+                   else 'pending' end)
+$$;
+
+CREATE FUNCTION private.invitation_token_hash(p_token text) RETURNS bytea
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select pg_catalog.sha256(pg_catalog.convert_to(p_token, 'UTF8')) $$;
+
+CREATE FUNCTION private.invitation_ttl() RETURNS interval
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select interval '7 days' $$;
+
 CREATE FUNCTION private.invite_staff(p_venue_id uuid, p_email text, p_role text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $_$
 declare
   v_email text := lower(btrim(p_email));
+  v_token text := 'inv_' || encode(extensions.gen_random_bytes(24), 'hex');
   v_invitation public.staff_invitations;
 begin
   perform private.staff_view_rank(p_venue_id, 'door');  -- venue exists; the role check follows
@@ -2368,19 +2589,21 @@ begin
   if v_email is null or length(v_email) > 254 or v_email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' then
     perform private.raise_error('INVALID_INPUT', format('%s is not an email address', coalesce(left(v_email, 60), 'null')));
   end if;
-  if p_role is null or p_role not in ('door', 'host', 'manager', 'admin') then
-    perform private.raise_error('INVALID_INPUT', format('unknown role %s; choose from door, host, manager, admin',
-      coalesce(left(p_role, 40), 'null')));
-  end if;
-  insert into public.staff_invitations as i (venue_id, email, role, invited_by)
-  values (p_venue_id, v_email, p_role, (select auth.uid()))
-  on conflict (venue_id, lower(email)) where accepted_at is null
-  do update set role = excluded.role, invited_by = excluded.invited_by, created_at = now()
+  perform private.require_role_name(p_role);
+  insert into public.staff_invitations as i (venue_id, email, role, invited_by, token_hash, expires_at)
+  values (p_venue_id, v_email, p_role, (select auth.uid()), private.invitation_token_hash(v_token),
+          private.now() + private.invitation_ttl())
+  on conflict (venue_id, lower(email)) where accepted_at is null and revoked_at is null
+  do update set role = excluded.role, invited_by = excluded.invited_by, created_at = now(),
+                token_hash = excluded.token_hash, expires_at = excluded.expires_at
   returning * into v_invitation;
+  insert into public.notifications (venue_id, customer_id, kind, payload)
+  values (p_venue_id, null, 'staff_invitation', jsonb_build_object(
+    'to', v_email, 'token', v_token, 'invitation_id', v_invitation.id, 'role', p_role,
+    'venue', (select v.name from public.venues v where v.id = p_venue_id), 'expires_at', v_invitation.expires_at));
   perform private.write_audit(p_venue_id, 'staff_invitation', v_invitation.id, 'staff_invited', null, p_role, null,
-    jsonb_build_object('email', v_email));
-  return jsonb_build_object('invitation_id', v_invitation.id, 'venue_id', p_venue_id, 'email', v_email,
-                            'role', p_role, 'status', 'pending');
+    jsonb_build_object('email', v_email, 'expires_at', v_invitation.expires_at));
+  return private.invitation_json(v_invitation);
 end;
 $_$;
 
@@ -2529,6 +2752,32 @@ $$;
 
 COMMENT ON FUNCTION private.link_audit_row(p_row public.audit_log) IS 'Under the chain''s lock: give an audit row its place and hashes in its chain.';
 
+CREATE FUNCTION private.list_invitations(p_venue_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform private.staff_view_rank(p_venue_id, 'door');
+  perform private.require_staff(p_venue_id, 'admin', true);
+  return (select coalesce(jsonb_agg(private.invitation_json(i) order by i.created_at desc, i.id), '[]'::jsonb)
+          from public.staff_invitations i where i.venue_id = p_venue_id);
+end;
+$$;
+
+CREATE FUNCTION private.list_staff(p_venue_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform private.staff_view_rank(p_venue_id, 'manager');
+  return (select coalesce(jsonb_agg(jsonb_build_object(
+            'user_id', sm.user_id, 'email', u.email, 'name', u.raw_user_meta_data ->> 'full_name',
+            'role', sm.role, 'since', sm.created_at) order by private.staff_rank(sm.role::text) desc, u.email), '[]'::jsonb)
+          from public.staff_members sm left join auth.users u on u.id = sm.user_id
+          where sm.venue_id = p_venue_id);
+end;
+$$;
+
 CREATE FUNCTION private.live_booking_problems(p_venue_id uuid) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -2631,6 +2880,15 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.lock_venue_staff(p_venue_id uuid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('venue_staff:' || p_venue_id::text));
+end;
+$$;
+
 CREATE FUNCTION private.mark_deposit_paid(p_booking_id uuid, p_payment_reference text, p_method text) RETURNS public.bookings
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -2672,6 +2930,30 @@ CREATE FUNCTION private.may_join_staff_channel(p_topic text) RETURNS boolean
   select coalesce(private.channel_venue_id(p_topic) = any (private.staff_venue_ids('door')), false)
 $$;
 
+CREATE FUNCTION private.may_name_booking(p_booking public.bookings) RETURNS boolean
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  return private.is_trusted()
+      or (private.api_role() = 'authenticated'
+          and (p_booking.customer_id is not distinct from private.my_customer_id() and p_booking.customer_id is not null
+               or private.staff_role(p_booking.venue_id) is not null));
+end;
+$$;
+
+CREATE FUNCTION private.may_report_on(p_venue_id uuid, p_night date) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select private.is_trusted()
+      or private.staff_role(p_venue_id) is not null
+      or exists (select 1 from public.bookings b
+                 where b.venue_id = p_venue_id and b.booking_date = p_night and b.customer_id = private.my_customer_id())
+      or exists (select 1 from public.waitlist_entries w
+                 where w.venue_id = p_venue_id and w.booking_date = p_night and w.customer_id = private.my_customer_id())
+$$;
+
 CREATE FUNCTION private.may_see_payment(p_booking public.bookings) RETURNS boolean
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -2702,29 +2984,18 @@ declare
   v_dob text := coalesce(p_claims -> 'user_metadata' ->> 'date_of_birth',
                          (select u.raw_user_meta_data ->> 'date_of_birth' from auth.users u where u.id = p_uid));
 begin
-  update public.customers c
-     set user_id = p_uid,
-         date_of_birth = coalesce(c.date_of_birth, private.date_of_birth(v_dob))
-   where c.id = (select g.id from public.customers g
-                 where lower(g.email) = lower(p_claims ->> 'email') and g.user_id is null
-                   and exists (select 1 from auth.users u
-                               where u.id = p_uid and u.email_confirmed_at is not null and lower(u.email) = lower(g.email))
-                 order by g.created_at limit 1)
-  returning c.id into v_id;
+  insert into public.customers (user_id, email, phone, full_name, date_of_birth)
+  values (p_uid,
+          case when not exists (select 1 from public.customers c
+                                where c.club_id is null and lower(c.email) = lower(p_claims ->> 'email'))
+               then p_claims ->> 'email' end,
+          p_claims ->> 'phone',
+          p_claims -> 'user_metadata' ->> 'full_name',
+          private.date_of_birth(v_dob))
+  on conflict (user_id) do nothing
+  returning id into v_id;
   if v_id is null then
-    insert into public.customers (user_id, email, phone, full_name, date_of_birth)
-    values (p_uid,
-            case when not exists (select 1 from public.customers c
-                                  where c.club_id is null and lower(c.email) = lower(p_claims ->> 'email'))
-                 then p_claims ->> 'email' end,
-            p_claims ->> 'phone',
-            p_claims -> 'user_metadata' ->> 'full_name',
-            private.date_of_birth(v_dob))
-    on conflict (user_id) do nothing
-    returning id into v_id;
-    if v_id is null then
-      select c.id into v_id from public.customers c where c.user_id = p_uid;
-    end if;
+    select c.id into v_id from public.customers c where c.user_id = p_uid;
   end if;
   return v_id;
 end;
@@ -3029,8 +3300,9 @@ begin
   return (
   select case when p_user_id is null then jsonb_build_object('name', null, 'role', 'system')
     else jsonb_build_object(
-      'name', coalesce((select u.raw_user_meta_data ->> 'full_name' from auth.users u where u.id = p_user_id),
-                       (select c.full_name from public.customers c where c.user_id = p_user_id)),
+      'name', case when not exists (select 1 from private.forgotten_users f where f.user_id = p_user_id) then
+                coalesce((select u.raw_user_meta_data ->> 'full_name' from auth.users u where u.id = p_user_id),
+                         (select c.full_name from public.customers c where c.user_id = p_user_id)) end,
       'role', coalesce((select sm.role::text from public.staff_members sm
                         where sm.user_id = p_user_id and sm.venue_id = p_venue_id), 'customer')) end);
 end;
@@ -3438,6 +3710,26 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.remove_staff(p_venue_id uuid, p_user_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_member public.staff_members := private.staff_member_for_change(p_venue_id, p_user_id);
+  v_revoked int := 0;
+begin
+  perform private.require_another_admin(p_venue_id, p_user_id, null);
+  if v_member.role = 'admin' then
+    v_revoked := private.revoke_invitations_sent_by(p_venue_id, p_user_id);
+  end if;
+  delete from public.staff_members sm where sm.id = v_member.id;
+  perform private.write_audit(p_venue_id, 'venue', p_venue_id, 'staff_removed', v_member.role::text, null, null,
+    jsonb_build_object('user_id', p_user_id, 'invitations_revoked', v_revoked));
+  return jsonb_build_object('venue_id', p_venue_id, 'user_id', p_user_id, 'role', null,
+                            'previous_role', v_member.role, 'invitations_revoked', v_revoked);
+end;
+$$;
+
 CREATE FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3466,12 +3758,21 @@ begin
   if not exists (select 1 from public.venues v where v.id = p_venue_id) then
     perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
   end if;
+  if not private.may_report_on(p_venue_id, p_date) then
+    perform private.raise_error('NOT_AUTHORIZED',
+      'reports come from the venue''s staff and its guests with a booking, hold or waitlist entry that night');
+  end if;
   v_key := md5(coalesce((select auth.uid())::text, private.api_role()) || '/' || p_venue_id::text);
-  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('client_reports:' || v_key));
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('client_reports:' || p_venue_id::text));
   if (select count(*) from private.client_reports r
       where r.reporter_key = v_key and r.reported_at > now() - interval '1 minute') >= private.client_reports_per_minute() then
     perform private.raise_error('INVALID_INPUT',
       format('rate limited: at most %s reports a minute', private.client_reports_per_minute()), 'PT429');
+  end if;
+  if (select count(*) from private.client_reports r
+      where r.venue_id = p_venue_id and r.reported_at > now() - interval '1 minute') >= private.client_reports_per_venue_minute() then
+    perform private.raise_error('INVALID_INPUT',
+      format('rate limited: this venue takes at most %s reports a minute', private.client_reports_per_venue_minute()), 'PT429');
   end if;
   insert into private.client_reports
     (venue_id, night, reporter_key, client, latencies_ms, resyncs, mismatched_resyncs, stale_hold_refusals)
@@ -3480,7 +3781,7 @@ begin
 end;
 $$;
 
-COMMENT ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) IS 'Stores one batch of client measurements (bounded, rate-limited per user and venue, no personal data).';
+COMMENT ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) IS 'Stores one batch of client measurements from the venue''s staff or that night''s guests (bounded, rate-limited per user and per venue, no personal data).';
 
 CREATE FUNCTION private.request_id() RETURNS text
     LANGUAGE plpgsql STABLE
@@ -3489,6 +3790,21 @@ CREATE FUNCTION private.request_id() RETURNS text
 begin
   return coalesce(nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-request-id',
                   nullif(current_setting('clubbooking.request_id', true), ''));
+end;
+$$;
+
+CREATE FUNCTION private.require_another_admin(p_venue_id uuid, p_user_id uuid, p_new_role text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if p_new_role is distinct from 'admin'
+     and exists (select 1 from public.staff_members sm
+                 where sm.venue_id = p_venue_id and sm.user_id = p_user_id and sm.role = 'admin')
+     and not exists (select 1 from public.staff_members sm
+                     where sm.venue_id = p_venue_id and sm.user_id <> p_user_id and sm.role = 'admin') then
+    perform private.raise_error('INVALID_TRANSITION', 'a venue keeps at least one admin: make someone else admin first');
+  end if;
 end;
 $$;
 
@@ -3502,6 +3818,29 @@ begin
   end if;
   if p_booking.status <> 'held' then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot be %s', p_booking.status, p_action));
+  end if;
+end;
+$$;
+
+CREATE FUNCTION private.require_role_name(p_role text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  if p_role is null or p_role not in ('door', 'host', 'manager', 'admin') then
+    perform private.raise_error('INVALID_INPUT', format('unknown role %s; choose from door, host, manager, admin',
+      coalesce(left(p_role, 40), 'null')));
+  end if;
+end;
+$$;
+
+CREATE FUNCTION private.require_signed_in() RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  if (select auth.uid()) is null and not private.is_trusted() then
+    perform private.raise_error('NOT_AUTHORIZED', 'sign in first', 'PT401');
   end if;
 end;
 $$;
@@ -3608,6 +3947,53 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.revoke_invitation(p_invitation_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_invitation public.staff_invitations;
+begin
+  if p_invitation_id is null then
+    perform private.raise_error('INVALID_INPUT', 'an invitation id is required');
+  end if;
+  perform private.require_signed_in();
+  select * into v_invitation from public.staff_invitations i where i.id = p_invitation_id for update;
+  if v_invitation.id is null
+     or not (private.is_trusted() or private.staff_role(v_invitation.venue_id) is not null) then
+    perform private.raise_error('INVALID_INPUT', 'unknown invitation', 'PT404');
+  end if;
+  perform private.require_staff(v_invitation.venue_id, 'admin', true);
+  if v_invitation.accepted_at is not null then
+    perform private.raise_error('INVALID_TRANSITION', 'this invitation was accepted: remove the staff member instead');
+  end if;
+  if v_invitation.revoked_at is null then
+    update public.staff_invitations i set revoked_at = private.now(), revoked_by = (select auth.uid()), token_hash = null
+     where i.id = p_invitation_id
+    returning * into v_invitation;
+    perform private.write_audit(v_invitation.venue_id, 'staff_invitation', v_invitation.id, 'invitation_revoked',
+      'pending', 'revoked', null, jsonb_build_object('email', v_invitation.email));
+  end if;
+  return private.invitation_json(v_invitation);
+end;
+$$;
+
+CREATE FUNCTION private.revoke_invitations_sent_by(p_venue_id uuid, p_user_id uuid) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_count int;
+begin
+  with revoked as (
+    update public.staff_invitations i set revoked_at = private.now(), revoked_by = (select auth.uid())
+     where i.venue_id = p_venue_id and i.invited_by = p_user_id and i.accepted_at is null and i.revoked_at is null
+    returning i.id)
+  select count(*) into v_count from revoked;
+  return v_count;
+end;
+$$;
+
 CREATE FUNCTION private.sample_conflicts() RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3622,6 +4008,29 @@ begin
     insert into private.conflict_samples (venue_id, value) values (v_id, v_value) on conflict do nothing;
   end loop;
   delete from private.conflict_samples s where s.sampled_at < now() - interval '90 days';
+end;
+$$;
+
+CREATE FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_member public.staff_members := private.staff_member_for_change(p_venue_id, p_user_id);
+  v_revoked int := 0;
+begin
+  perform private.require_role_name(p_role);
+  perform private.require_another_admin(p_venue_id, p_user_id, p_role);
+  if v_member.role = 'admin' and p_role <> 'admin' then
+    v_revoked := private.revoke_invitations_sent_by(p_venue_id, p_user_id);
+  end if;
+  if v_member.role::text <> p_role then
+    update public.staff_members sm set role = p_role where sm.id = v_member.id;
+    perform private.write_audit(p_venue_id, 'venue', p_venue_id, 'staff_role_changed', v_member.role::text, p_role,
+      null, jsonb_build_object('user_id', p_user_id, 'invitations_revoked', v_revoked));
+  end if;
+  return jsonb_build_object('venue_id', p_venue_id, 'user_id', p_user_id, 'role', p_role,
+                            'previous_role', v_member.role, 'invitations_revoked', v_revoked);
 end;
 $$;
 
@@ -3779,8 +4188,8 @@ begin
                 private.spec_text(v_item, 'name', v_where, 'Table ' || (v_item ->> 'number')),
                 private.spec_text(v_item, 'capacity_min', v_where)::int, private.spec_text(v_item, 'capacity_max', v_where)::int,
                 private.spec_text(v_item, 'vip', v_where, 'false')::boolean,
-                private.spec_text(v_item, 'minimum_spend', v_where, '0')::numeric,
-                private.spec_text(v_item, 'deposit', v_where, '0')::numeric,
+                private.finite_number(private.spec_text(v_item, 'minimum_spend', v_where, '0'), v_where || ': minimum_spend'),
+                private.finite_number(private.spec_text(v_item, 'deposit', v_where, '0'), v_where || ': deposit'),
                 private.spec_text(v_item, 'shared', v_where, 'false')::boolean,
                 array(select jsonb_array_elements_text(coalesce(v_item -> 'adjacent', '[]'::jsonb))::int), true)
         on conflict (venue_id, table_number) do update
@@ -3955,6 +4364,38 @@ begin
   where c.id = p_booking.customer_id
   group by c.id;
   return v_result;
+end;
+$$;
+
+CREATE TABLE public.staff_members (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    venue_id uuid NOT NULL,
+    user_id uuid NOT NULL,
+    role public.staff_role NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+COMMENT ON TABLE public.staff_members IS 'Venue staff and their role there: door < host < manager < admin.';
+
+CREATE FUNCTION private.staff_member_for_change(p_venue_id uuid, p_user_id uuid) RETURNS public.staff_members
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_member public.staff_members;
+begin
+  perform private.staff_view_rank(p_venue_id, 'door');
+  perform private.require_staff(p_venue_id, 'admin', true);
+  if p_user_id is null then
+    perform private.raise_error('INVALID_INPUT', 'a user id is required');
+  end if;
+  perform private.lock_venue_staff(p_venue_id);
+  select * into v_member from public.staff_members sm
+  where sm.venue_id = p_venue_id and sm.user_id = p_user_id for update;
+  if v_member.id is null then
+    perform private.raise_error('INVALID_INPUT', 'unknown staff member at this venue', 'PT404');
+  end if;
+  return v_member;
 end;
 $$;
 
@@ -4141,6 +4582,15 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.tables_terms(p_booking_id uuid, OUT deposit numeric, OUT minimum_spend numeric) RETURNS record
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(sum(t.deposit), 0), coalesce(sum(t.minimum_spend), 0)
+  from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
+  where bt.booking_id = p_booking_id and bt.is_active
+$$;
+
 CREATE FUNCTION private.text_arg(p_name text, p_value text, p_max integer) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
@@ -4278,6 +4728,7 @@ declare
   v_dob date;
   v_night tstzrange;
   v_capacity record;
+  v_from public.bookings;
 begin
   new.updated_at := now();
   new.updated_by := (select auth.uid());
@@ -4288,7 +4739,15 @@ begin
     perform private.raise_error('NOT_AUTHORIZED',
       'a deposit is paid by the payment webhook, or recorded by staff with record_payment');
   end if;
+  if tg_op = 'INSERT' and new.status is distinct from 'held' then
+    -- a booking written in a later status passes the rules of getting there from a hold
+    v_from := new;
+    v_from.status := 'held';
+    v_from.status_reason := null;
+    new := private.check_status_change(v_from, new);
+  end if;
   if tg_op = 'UPDATE' then
+    perform private.check_terms_change(old, new);
     if (new.venue_id, new.booking_date, new.period) is distinct from (old.venue_id, old.booking_date, old.period) then
       perform private.raise_error('INVALID_TRANSITION', 'a booking keeps its venue, night and time: cancel it and book again');
     end if;
@@ -4441,6 +4900,13 @@ begin
 end;
 $$;
 
+CREATE FUNCTION public.accept_invitation(p_token text) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.accept_invitation(p_token) $$;
+
+COMMENT ON FUNCTION public.accept_invitation(p_token text) IS 'The invited person, signed in with that address confirmed: accept an invitation by the token from its message.';
+
 CREATE FUNCTION public.acquire_booking_lock(table_id uuid, booking_date date, start_time time without time zone) RETURNS boolean
     LANGUAGE sql
     SET search_path TO ''
@@ -4518,6 +4984,13 @@ CREATE FUNCTION public.check_table_availability(table_id uuid, booking_date date
     AS $$ select private.check_table_availability(table_id, booking_date, start_time, end_time, exclude_booking_id) $$;
 
 COMMENT ON FUNCTION public.check_table_availability(table_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, exclude_booking_id uuid) IS 'Seed API: is the table free for that local time range of the night?';
+
+CREATE FUNCTION public.claim_booking(p_reference text) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.claim_booking(p_reference) $$;
+
+COMMENT ON FUNCTION public.claim_booking(p_reference text) IS 'The guest a club booked for, signed in with that confirmed address: take the booking (by its reference) into their own account.';
 
 CREATE FUNCTION public.cleanup_expired_locks() RETURNS void
     LANGUAGE sql
@@ -4661,7 +5134,7 @@ CREATE FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) 
     SET search_path TO ''
     AS $$ select private.invite_staff(p_venue_id, p_email, p_role) $$;
 
-COMMENT ON FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) IS 'Admin (aal2): invite a person by email as door, host, manager or admin; applied when they sign up or sign in.';
+COMMENT ON FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) IS 'Admin (aal2): invite a person by email as door, host, manager or admin; a single-use token goes to that address, valid 7 days; returns the invitation.';
 
 CREATE FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql
@@ -4669,6 +5142,20 @@ CREATE FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id tex
     AS $$ select private.join_waitlist(p_venue_id, p_date, p_slot_id, p_party_size, p_occasion) $$;
 
 COMMENT ON FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) IS 'Join a slot''s waitlist: {waitlist_entry_id, priority_score, position}.';
+
+CREATE FUNCTION public.list_invitations(p_venue_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select private.list_invitations(p_venue_id) $$;
+
+COMMENT ON FUNCTION public.list_invitations(p_venue_id uuid) IS 'Admin (aal2): a venue''s invitations with their status, newest first.';
+
+CREATE FUNCTION public.list_staff(p_venue_id uuid) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select private.list_staff(p_venue_id) $$;
+
+COMMENT ON FUNCTION public.list_staff(p_venue_id uuid) IS 'Manager+: a venue''s staff with email, name, role and since when.';
 
 CREATE FUNCTION public.mark_no_show(p_booking_id uuid DEFAULT NULL::uuid, p_reference text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql
@@ -4705,6 +5192,13 @@ CREATE FUNCTION public.release_booking_lock(table_id uuid, booking_date date, st
 
 COMMENT ON FUNCTION public.release_booking_lock(table_id uuid, booking_date date, start_time time without time zone) IS 'Seed API: release acquire_booking_lock''s lock.';
 
+CREATE FUNCTION public.remove_staff(p_venue_id uuid, p_user_id uuid) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.remove_staff(p_venue_id, p_user_id) $$;
+
+COMMENT ON FUNCTION public.remove_staff(p_venue_id uuid, p_user_id uuid) IS 'Admin (aal2): remove a person from a venue''s staff (never its last admin); an admin removed loses the invitations they sent.';
+
 CREATE FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) RETURNS jsonb
     LANGUAGE sql
     SET search_path TO ''
@@ -4713,7 +5207,21 @@ CREATE FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_cli
                                        p_mismatched_resyncs, p_stale_hold_refusals)
 $$;
 
-COMMENT ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) IS 'A client''s batch of monitoring figures for a venue''s night (signed in; at most 6 a minute).';
+COMMENT ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) IS 'A client''s batch of monitoring figures for a venue''s night (its staff, or a guest with a booking, hold or waitlist entry that night; at most 6 a minute).';
+
+CREATE FUNCTION public.revoke_invitation(p_invitation_id uuid) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.revoke_invitation(p_invitation_id) $$;
+
+COMMENT ON FUNCTION public.revoke_invitation(p_invitation_id uuid) IS 'Admin (aal2): revoke an open invitation; its token stops working.';
+
+CREATE FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.set_staff_role(p_venue_id, p_user_id, p_role) $$;
+
+COMMENT ON FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) IS 'Admin (aal2): give a staff member another role (never demoting the last admin).';
 
 CREATE FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) RETURNS jsonb
     LANGUAGE sql
@@ -4840,6 +5348,13 @@ CREATE TABLE private.error_codes (
 );
 
 COMMENT ON TABLE private.error_codes IS 'The contract''s error codes: MESSAGE is the code, SQLSTATE PTxyz makes PostgREST answer HTTP xyz.';
+
+CREATE TABLE private.forgotten_users (
+    user_id uuid NOT NULL,
+    forgotten_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+COMMENT ON TABLE private.forgotten_users IS 'Accounts whose customer record was erased: person_label names them no more (ids only, no personal data).';
 
 CREATE TABLE private.notification_deliveries (
     notification_id bigint NOT NULL,
@@ -5023,15 +5538,16 @@ COMMENT ON TABLE public.floors IS 'A floor of a venue (e.g. upstairs, downstairs
 CREATE TABLE public.notifications (
     id bigint NOT NULL,
     venue_id uuid NOT NULL,
-    customer_id uuid NOT NULL,
+    customer_id uuid,
     kind text NOT NULL,
     payload jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     read_at timestamp with time zone,
-    CONSTRAINT notifications_kind_check CHECK ((kind = ANY (ARRAY['waitlist_offer'::text, 'booking_cancelled_by_venue'::text])))
+    CONSTRAINT notifications_check CHECK (((customer_id IS NOT NULL) OR (kind = 'staff_invitation'::text))),
+    CONSTRAINT notifications_kind_check CHECK ((kind = ANY (ARRAY['waitlist_offer'::text, 'booking_cancelled_by_venue'::text, 'staff_invitation'::text])))
 );
 
-COMMENT ON TABLE public.notifications IS 'Messages for guests (waitlist offers, cancellations by the venue) for the app to show or send.';
+COMMENT ON TABLE public.notifications IS 'Messages for guests (waitlist offers, cancellations by the venue) for the app to show or send, and staff invitations to an address.';
 
 ALTER TABLE public.notifications ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.notifications_id_seq
@@ -5053,31 +5569,6 @@ CREATE TABLE public.promoters (
 );
 
 COMMENT ON TABLE public.promoters IS 'Promoters who bring guests; bookings carry their promoter_code, and each promoter sees only their own.';
-
-CREATE TABLE public.staff_invitations (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    venue_id uuid NOT NULL,
-    email text NOT NULL,
-    role text NOT NULL,
-    invited_by uuid,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    accepted_at timestamp with time zone,
-    accepted_user_id uuid,
-    CONSTRAINT staff_invitations_email_check CHECK (((length(email) >= 3) AND (length(email) <= 254))),
-    CONSTRAINT staff_invitations_role_check CHECK ((role = ANY (ARRAY['door'::text, 'host'::text, 'manager'::text, 'admin'::text])))
-);
-
-COMMENT ON TABLE public.staff_invitations IS 'An admin''s invitation of a person (by email) to a venue''s staff; applied when that person signs up or signs in with the confirmed address.';
-
-CREATE TABLE public.staff_members (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    venue_id uuid NOT NULL,
-    user_id uuid NOT NULL,
-    role public.staff_role NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
-);
-
-COMMENT ON TABLE public.staff_members IS 'Venue staff and their role there: door < host < manager < admin.';
 
 CREATE TABLE public.table_blocks (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -5140,8 +5631,8 @@ CREATE TABLE public.venue_tables (
     is_active boolean DEFAULT true NOT NULL,
     CONSTRAINT venue_tables_capacity_min_check CHECK ((capacity_min >= 1)),
     CONSTRAINT venue_tables_check CHECK ((capacity_max >= capacity_min)),
-    CONSTRAINT venue_tables_deposit_check CHECK ((deposit >= (0)::numeric)),
-    CONSTRAINT venue_tables_minimum_spend_check CHECK ((minimum_spend >= (0)::numeric)),
+    CONSTRAINT venue_tables_deposit_check CHECK (((deposit >= (0)::numeric) AND private.is_finite_number(deposit))),
+    CONSTRAINT venue_tables_minimum_spend_check CHECK (((minimum_spend >= (0)::numeric) AND private.is_finite_number(minimum_spend))),
     CONSTRAINT venue_tables_table_number_check CHECK ((table_number > 0))
 );
 
@@ -5164,6 +5655,9 @@ ALTER TABLE ONLY private.conflict_samples
 
 ALTER TABLE ONLY private.error_codes
     ADD CONSTRAINT error_codes_pkey PRIMARY KEY (code);
+
+ALTER TABLE ONLY private.forgotten_users
+    ADD CONSTRAINT forgotten_users_pkey PRIMARY KEY (user_id);
 
 ALTER TABLE ONLY private.notification_deliveries
     ADD CONSTRAINT notification_deliveries_delivery_id_key UNIQUE (delivery_id);
@@ -5239,6 +5733,9 @@ ALTER TABLE ONLY public.promoters
 
 ALTER TABLE ONLY public.staff_invitations
     ADD CONSTRAINT staff_invitations_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.staff_invitations
+    ADD CONSTRAINT staff_invitations_token_hash_key UNIQUE (token_hash);
 
 ALTER TABLE ONLY public.staff_members
     ADD CONSTRAINT staff_members_pkey PRIMARY KEY (id);
@@ -5336,9 +5833,9 @@ CREATE INDEX promoters_user_id_idx ON public.promoters USING btree (user_id);
 
 CREATE INDEX staff_invitations_accepted_user_id_idx ON public.staff_invitations USING btree (accepted_user_id);
 
-CREATE INDEX staff_invitations_email_idx ON public.staff_invitations USING btree (lower(email)) WHERE (accepted_at IS NULL);
+CREATE INDEX staff_invitations_invited_by_idx ON public.staff_invitations USING btree (invited_by) WHERE ((accepted_at IS NULL) AND (revoked_at IS NULL));
 
-CREATE UNIQUE INDEX staff_invitations_pending_key ON public.staff_invitations USING btree (venue_id, lower(email)) WHERE (accepted_at IS NULL);
+CREATE UNIQUE INDEX staff_invitations_pending_key ON public.staff_invitations USING btree (venue_id, lower(email)) WHERE ((accepted_at IS NULL) AND (revoked_at IS NULL));
 
 CREATE INDEX staff_invitations_venue_id_idx ON public.staff_invitations USING btree (venue_id);
 
@@ -5524,6 +6021,8 @@ ALTER TABLE private.conflict_samples ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.error_codes ENABLE ROW LEVEL SECURITY;
 
+ALTER TABLE private.forgotten_users ENABLE ROW LEVEL SECURITY;
+
 ALTER TABLE private.notification_deliveries ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.pending_audit_chains ENABLE ROW LEVEL SECURITY;
@@ -5558,7 +6057,7 @@ CREATE POLICY "Guests read their bookings' tables; staff, their venues' claims" 
 
 CREATE POLICY "Guests read their own bookings; hosts, their venues' bookings" ON public.bookings FOR SELECT TO authenticated USING (((customer_id = ( SELECT private.my_customer_id() AS my_customer_id)) OR (venue_id = ANY (( SELECT private.staff_venue_ids('host'::text) AS staff_venue_ids)::uuid[]))));
 
-CREATE POLICY "Guests read their own notifications; hosts, their venues'" ON public.notifications FOR SELECT TO authenticated USING (((customer_id = ( SELECT private.my_customer_id() AS my_customer_id)) OR (venue_id = ANY (( SELECT private.staff_venue_ids('host'::text) AS staff_venue_ids)::uuid[]))));
+CREATE POLICY "Guests read their own notifications; hosts, their venues'" ON public.notifications FOR SELECT TO authenticated USING (((customer_id = ( SELECT private.my_customer_id() AS my_customer_id)) OR ((venue_id = ANY (( SELECT private.staff_venue_ids('host'::text) AS staff_venue_ids)::uuid[])) AND (kind <> 'staff_invitation'::text))));
 
 CREATE POLICY "Guests read their own profile; hosts, the guests they booked" ON public.customers FOR SELECT TO authenticated USING (((user_id = ( SELECT auth.uid() AS uid)) OR (id IN ( SELECT b.customer_id
    FROM public.bookings b
@@ -5614,6 +6113,9 @@ GRANT USAGE ON SCHEMA private TO anon;
 GRANT USAGE ON SCHEMA private TO authenticated;
 GRANT USAGE ON SCHEMA private TO service_role;
 
+REVOKE ALL ON FUNCTION private.accept_invitation(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.accept_invitation(p_token text) TO authenticated;
+
 REVOKE ALL ON FUNCTION private.acquire_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.acquire_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) TO service_role;
 
@@ -5635,8 +6137,6 @@ GRANT ALL ON FUNCTION private.api_role() TO service_role;
 
 REVOKE ALL ON FUNCTION private.apply_payment_intent_event(p_type text, p_intent jsonb) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.apply_staff_invitations() FROM PUBLIC;
-
 REVOKE ALL ON FUNCTION private.approve_booking(p_booking_id uuid, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.approve_booking(p_booking_id uuid, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION private.approve_booking(p_booking_id uuid, p_reason text) TO service_role;
@@ -5646,6 +6146,11 @@ GRANT ALL ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, p
 GRANT ALL ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, p_party_size integer, p_reason text) TO service_role;
 
 REVOKE ALL ON FUNCTION private.audit_chain_night() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.is_finite_number(p_value numeric) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.is_finite_number(p_value numeric) TO anon;
+GRANT ALL ON FUNCTION private.is_finite_number(p_value numeric) TO authenticated;
+GRANT ALL ON FUNCTION private.is_finite_number(p_value numeric) TO service_role;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.bookings TO service_role;
 
@@ -5734,6 +6239,8 @@ REVOKE ALL ON FUNCTION private.booking_system_health() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.booking_system_health() TO authenticated;
 GRANT ALL ON FUNCTION private.booking_system_health() TO service_role;
 
+REVOKE ALL ON FUNCTION private.caller_confirmed_email() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.cancel_booking(p_booking_id uuid, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.cancel_booking(p_booking_id uuid, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION private.cancel_booking(p_booking_id uuid, p_reason text) TO service_role;
@@ -5765,7 +6272,12 @@ GRANT ALL ON FUNCTION private.check_table_availability(p_table_id uuid, p_bookin
 GRANT ALL ON FUNCTION private.check_table_availability(p_table_id uuid, p_booking_date date, p_start_time time without time zone, p_end_time time without time zone, p_exclude_booking_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION private.check_table_availability(p_table_id uuid, p_booking_date date, p_start_time time without time zone, p_end_time time without time zone, p_exclude_booking_id uuid) TO service_role;
 
+REVOKE ALL ON FUNCTION private.check_terms_change(p_old public.bookings, p_new public.bookings) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.check_waitlist_caps(p_venue_id uuid, p_customer_id uuid, p_night date) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.claim_booking(p_reference text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.claim_booking(p_reference text) TO authenticated;
 
 REVOKE ALL ON FUNCTION private.claim_changed_event() FROM PUBLIC;
 
@@ -5780,7 +6292,11 @@ GRANT ALL ON FUNCTION private.cleanup_expired_locks() TO service_role;
 
 REVOKE ALL ON FUNCTION private.client_night_figures(p_venue_id uuid, p_night date) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.client_reporter_night_cap() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.client_reports_per_minute() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.client_reports_per_venue_minute() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.club_knows_customer(p_club_id uuid, p_customer_id uuid) FROM PUBLIC;
 
@@ -5822,6 +6338,8 @@ GRANT ALL ON FUNCTION private.find_bookings(p_venue_id uuid, p_query text) TO au
 GRANT ALL ON FUNCTION private.find_bookings(p_venue_id uuid, p_query text) TO service_role;
 
 REVOKE ALL ON FUNCTION private.finish_notification_delivery(p_delivery_id uuid, p_ok boolean, p_error text, p_retry_in interval, p_max_attempts integer) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.finite_number(p_text text, p_what text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.forget_customer(p_customer_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.forget_customer(p_customer_id uuid) TO authenticated;
@@ -5903,6 +6421,15 @@ REVOKE ALL ON FUNCTION private.insert_hold(p_venue public.venues, p_customer_id 
 
 REVOKE ALL ON FUNCTION private.interval_text(p_interval interval) FROM PUBLIC;
 
+GRANT SELECT ON TABLE public.staff_invitations TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staff_invitations TO service_role;
+
+REVOKE ALL ON FUNCTION private.invitation_json(p_invitation public.staff_invitations) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.invitation_token_hash(p_token text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.invitation_ttl() FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.invite_staff(p_venue_id uuid, p_email text, p_role text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.invite_staff(p_venue_id uuid, p_email text, p_role text) TO authenticated;
 GRANT ALL ON FUNCTION private.invite_staff(p_venue_id uuid, p_email text, p_role text) TO service_role;
@@ -5926,6 +6453,14 @@ REVOKE ALL ON FUNCTION private.link_audit_at_commit() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.link_audit_row(p_row public.audit_log) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.list_invitations(p_venue_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.list_invitations(p_venue_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.list_invitations(p_venue_id uuid) TO service_role;
+
+REVOKE ALL ON FUNCTION private.list_staff(p_venue_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.list_staff(p_venue_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.list_staff(p_venue_id uuid) TO service_role;
+
 REVOKE ALL ON FUNCTION private.live_booking_problems(p_venue_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.local_instant(p_tz text, p_night date, p_opens time without time zone, p_at time without time zone) FROM PUBLIC;
@@ -5941,6 +6476,8 @@ REVOKE ALL ON FUNCTION private.lock_tables(p_table_ids uuid[], p_night date, p_c
 
 REVOKE ALL ON FUNCTION private.lock_venue_night(p_venue_id uuid, p_night date) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.lock_venue_staff(p_venue_id uuid) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.mark_deposit_paid(p_booking_id uuid, p_payment_reference text, p_method text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.mark_no_show(p_booking_id uuid) FROM PUBLIC;
@@ -5951,6 +6488,10 @@ REVOKE ALL ON FUNCTION private.may_join_staff_channel(p_topic text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.may_join_staff_channel(p_topic text) TO anon;
 GRANT ALL ON FUNCTION private.may_join_staff_channel(p_topic text) TO authenticated;
 GRANT ALL ON FUNCTION private.may_join_staff_channel(p_topic text) TO service_role;
+
+REVOKE ALL ON FUNCTION private.may_name_booking(p_booking public.bookings) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.may_report_on(p_venue_id uuid, p_night date) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.may_see_payment(p_booking public.bookings) FROM PUBLIC;
 
@@ -6045,13 +6586,23 @@ REVOKE ALL ON FUNCTION private.relay_events(p_last_id bigint, p_sent bigint[], p
 REVOKE ALL ON FUNCTION private.release_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.release_booking_lock(p_table_id uuid, p_booking_date date, p_start_time time without time zone) TO service_role;
 
+REVOKE ALL ON FUNCTION private.remove_staff(p_venue_id uuid, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.remove_staff(p_venue_id uuid, p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.remove_staff(p_venue_id uuid, p_user_id uuid) TO service_role;
+
 REVOKE ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO authenticated;
 GRANT ALL ON FUNCTION private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO service_role;
 
 REVOKE ALL ON FUNCTION private.request_id() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.require_another_admin(p_venue_id uuid, p_user_id uuid, p_new_role text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.require_live_hold(p_booking public.bookings, p_action text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.require_role_name(p_role text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.require_signed_in() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.require_staff(p_venue_id uuid, p_min_role text, p_needs_aal2 boolean) FROM PUBLIC;
 
@@ -6061,7 +6612,17 @@ REVOKE ALL ON FUNCTION private.resolve_customer(p_venue_id uuid, p_customer_id u
 
 REVOKE ALL ON FUNCTION private.retry_waitlist_offers() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.revoke_invitation(p_invitation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.revoke_invitation(p_invitation_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.revoke_invitation(p_invitation_id uuid) TO service_role;
+
+REVOKE ALL ON FUNCTION private.revoke_invitations_sent_by(p_venue_id uuid, p_user_id uuid) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.sample_conflicts() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO authenticated;
+GRANT ALL ON FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO service_role;
 
 REVOKE ALL ON FUNCTION private.set_status(p_booking public.bookings, p_status text, p_reason text, p_note text) FROM PUBLIC;
 
@@ -6078,6 +6639,11 @@ REVOKE ALL ON FUNCTION private.slots_overlapping(p_venue_id uuid, p_night date, 
 REVOKE ALL ON FUNCTION private.spec_text(p_item jsonb, p_key text, p_where text, p_default text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.staff_booking_json(p_booking public.bookings, p_rank integer) FROM PUBLIC;
+
+GRANT SELECT ON TABLE public.staff_members TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staff_members TO service_role;
+
+REVOKE ALL ON FUNCTION private.staff_member_for_change(p_venue_id uuid, p_user_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.staff_rank(p_role text) FROM PUBLIC;
 
@@ -6104,6 +6670,8 @@ REVOKE ALL ON FUNCTION private.tables_capacity(p_venue_id uuid, p_table_ids uuid
 
 REVOKE ALL ON FUNCTION private.tables_free(p_venue_id uuid, p_night date, p_table_ids uuid[], p_period tstzrange, p_party_size integer) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.tables_terms(p_booking_id uuid, OUT deposit numeric, OUT minimum_spend numeric) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.text_arg(p_name text, p_value text, p_max integer) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.try_lock_tables(p_table_ids uuid[], p_night date) FROM PUBLIC;
@@ -6129,6 +6697,9 @@ GRANT ALL ON FUNCTION private.verify_audit_chain(p_venue_id uuid, p_from timesta
 REVOKE ALL ON FUNCTION private.waitlist_priority(p_customer_id uuid, p_venue_id uuid, p_date date, p_occasion text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.write_audit(p_venue_id uuid, p_entity text, p_entity_id uuid, p_action text, p_old text, p_new text, p_reason text, p_detail jsonb) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.accept_invitation(p_token text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.accept_invitation(p_token text) TO authenticated;
 
 REVOKE ALL ON FUNCTION public.acquire_booking_lock(table_id uuid, booking_date date, start_time time without time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.acquire_booking_lock(table_id uuid, booking_date date, start_time time without time zone) TO service_role;
@@ -6168,6 +6739,9 @@ REVOKE ALL ON FUNCTION public.check_table_availability(table_id uuid, booking_da
 GRANT ALL ON FUNCTION public.check_table_availability(table_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, exclude_booking_id uuid) TO anon;
 GRANT ALL ON FUNCTION public.check_table_availability(table_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, exclude_booking_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.check_table_availability(table_id uuid, booking_date date, start_time time without time zone, end_time time without time zone, exclude_booking_id uuid) TO service_role;
+
+REVOKE ALL ON FUNCTION public.claim_booking(p_reference text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.claim_booking(p_reference text) TO authenticated;
 
 REVOKE ALL ON FUNCTION public.cleanup_expired_locks() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.cleanup_expired_locks() TO service_role;
@@ -6252,6 +6826,14 @@ REVOKE ALL ON FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot
 GRANT ALL ON FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) TO authenticated;
 GRANT ALL ON FUNCTION public.join_waitlist(p_venue_id uuid, p_date date, p_slot_id text, p_party_size integer, p_occasion text) TO service_role;
 
+REVOKE ALL ON FUNCTION public.list_invitations(p_venue_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.list_invitations(p_venue_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.list_invitations(p_venue_id uuid) TO service_role;
+
+REVOKE ALL ON FUNCTION public.list_staff(p_venue_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.list_staff(p_venue_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.list_staff(p_venue_id uuid) TO service_role;
+
 REVOKE ALL ON FUNCTION public.mark_no_show(p_booking_id uuid, p_reference text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.mark_no_show(p_booking_id uuid, p_reference text) TO authenticated;
 GRANT ALL ON FUNCTION public.mark_no_show(p_booking_id uuid, p_reference text) TO service_role;
@@ -6271,9 +6853,21 @@ GRANT ALL ON FUNCTION public.reject_booking(p_booking_id uuid, p_reason text) TO
 REVOKE ALL ON FUNCTION public.release_booking_lock(table_id uuid, booking_date date, start_time time without time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.release_booking_lock(table_id uuid, booking_date date, start_time time without time zone) TO service_role;
 
+REVOKE ALL ON FUNCTION public.remove_staff(p_venue_id uuid, p_user_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.remove_staff(p_venue_id uuid, p_user_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.remove_staff(p_venue_id uuid, p_user_id uuid) TO service_role;
+
 REVOKE ALL ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO authenticated;
 GRANT ALL ON FUNCTION public.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind, p_latencies_ms integer[], p_resyncs integer, p_mismatched_resyncs integer, p_stale_hold_refusals integer) TO service_role;
+
+REVOKE ALL ON FUNCTION public.revoke_invitation(p_invitation_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.revoke_invitation(p_invitation_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.revoke_invitation(p_invitation_id uuid) TO service_role;
+
+REVOKE ALL ON FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO authenticated;
+GRANT ALL ON FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO service_role;
 
 REVOKE ALL ON FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.setup_venue(p_venue_id uuid, p_spec jsonb) TO authenticated;
@@ -6362,12 +6956,6 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.notifications TO service_role;
 
 GRANT SELECT ON TABLE public.promoters TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.promoters TO service_role;
-
-GRANT SELECT ON TABLE public.staff_invitations TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staff_invitations TO service_role;
-
-GRANT SELECT ON TABLE public.staff_members TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staff_members TO service_role;
 
 GRANT SELECT ON TABLE public.table_blocks TO authenticated;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.table_blocks TO service_role;

@@ -149,6 +149,8 @@ def test_another_clients_hold_shows_on_the_board_within_2_seconds(browser: Any, 
         rival.hold_tables(leeds.VENUE_ID, NIGHT, "slot_21_00", [leeds.TABLE_IDS[5]], 6)
         page.wait_for_selector(f"{tile}[data-state=held]", timeout=2000)
         timings["hold_to_board_s"] = round(time.monotonic() - started, 3)
+    # events carry who by id and role; the board reads the name from the staff snapshot
+    page.wait_for_selector(f"{tile}:has-text('Rival 0')", timeout=2000)
     assert "Rival 0" in (page.text_content(tile) or ""), "staff see who changed it, by name"
     page.close()
 

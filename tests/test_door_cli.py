@@ -63,9 +63,13 @@ def test_a_night_at_the_door_from_the_cli_alone(door: dict[str, str]) -> None:
 
     code, out, err = run(door, "invite", "sam.host@manchester.example", "--role", "host", "--venue", MANCHESTER,
                          "--as", "admin", "--aal2")
-    assert (code, "pending until they sign up or sign in") == (0, out.strip().split(": ", 1)[1]), err
+    assert code == 0 and "a token went to that address" in out, err
     code, out, err = run(door, "user", "add", "sam.host@manchester.example", "--name", "Sam Host")
-    assert code == 0 and f"staff: {MANCHESTER}: host" in out, err
+    assert code == 0 and "staff:" not in out, err  # signing up makes nobody staff: acceptance is explicit
+    token = re.search(r"invitations accept (inv_[0-9a-f]+)", out)
+    assert token, out
+    code, out, err = run(door, "invitations", "accept", token.group(1), "--as", "email:sam.host@manchester.example")
+    assert (code, out.strip()) == (0, "joined as host"), err
     host = ("--as", "email:sam.host@manchester.example", "--venue", MANCHESTER)
 
     references = []
@@ -150,3 +154,24 @@ def test_permission_denied_and_unknown_functions_read_as_staff_words() -> None:
     assert denied.detail == "this account may not do that (hold_tables); act as someone with the right role"
     missing = from_postgrest({"code": "PGRST202", "message": "Could not find the function public.nope"})
     assert isinstance(missing, InvalidInput) and missing.status == 404 and "no such operation" in missing.detail
+
+
+def test_staff_and_invitations_are_managed_from_the_cli(door: dict[str, str]) -> None:
+    admin = ("--as", "admin", "--aal2")
+    code, out, err = run(door, "invite", "kit.door@leeds.example", "--role", "door", *admin)
+    assert code == 0, err
+    code, out, err = run(door, "invitations", "list", *admin)
+    line = next(line for line in out.splitlines() if "kit.door@leeds.example" in line)
+    assert code == 0 and line.split()[0] == "pending", out
+    code, out, err = run(door, "invitations", "revoke", line.split()[-1], *admin)
+    assert (code, out.strip()) == (0, "kit.door@leeds.example: revoked"), err
+    code, out, err = run(door, "invitations", "list", "--as", "admin")
+    assert code == cli.EXIT_BOOKING_ERROR and "MFA_REQUIRED" in err, (out, err)
+
+    code, out, err = run(door, "staff", "list")
+    assert code == 0 and "door@backroom.example" in out and "admin@backroom.example" in out, err
+    code, out, err = run(door, "staff", "role", "door@backroom.example", "host", *admin)
+    assert (code, out.strip()) == (0, "door@backroom.example: door -> host"), err
+    assert run(door, "staff", "role", "door@backroom.example", "door", *admin)[0] == 0
+    code, out, err = run(door, "staff", "remove", "admin@backroom.example", *admin)
+    assert code == cli.EXIT_BOOKING_ERROR and "INVALID_TRANSITION" in err, (out, err)  # the venue keeps an admin

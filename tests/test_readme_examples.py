@@ -59,7 +59,7 @@ PASTED = {
     "Quick start": ["public view", "staff view", "Dana Cole, party of 10", "Dana Cole", ": cancelled"],
     "Operations: the door, the host and the admin": [
         "venue The Backroom Manchester ready", "invited sam.host@manchester.example",
-        "staff: The Backroom Manchester: host", ": checked_in", "Priya Shah", "checked in"],
+        "joined as host", ": checked_in", "Priya Shah", "checked in"],
 }
 PROVIDED_BY_THE_TEST = ("make ", "export DATABASE_URL=")
 

@@ -466,6 +466,8 @@ def test_the_watcher_measures_delivery_latency_and_resync_mismatch_and_reports_t
         admin: psycopg.Connection[Any], client: BookingClient) -> None:
     night = leeds.next_open_night(weeks_ahead=7)
     viewer, rival = leeds.create_guests(admin, 2, prefix="monitor")
+    # reports come from the night's guests: the viewer has a booking that night (another slot)
+    client.as_user(viewer).hold_tables(leeds.VENUE_ID, night, "slot_23_30", [leeds.TABLE_IDS[9]], 2)
     metrics = ClientMetrics()
     source = ThreadedSource(client.as_user(viewer))
 

@@ -107,7 +107,7 @@ insert into ids select 'b3', (r ->> 'booking_id')::uuid from hold3;
 select tests.clear_authentication();
 select tests.authenticate_as((select id from ids where name = 'ben'));
 select throws_ok(format('select public.cancel_booking(%L)', (select id from ids where name = 'b3')),
-  'PT403', 'NOT_AUTHORIZED', 'a guest cannot cancel someone else''s booking');
+  'PT404', 'INVALID_INPUT', 'a guest cannot cancel someone else''s booking (to them it does not exist)');
 select tests.clear_authentication();
 select tests.authenticate_as((select id from ids where name = 'cat'));
 select is(public.cancel_booking((select id from ids where name = 'b3')) ->> 'status', 'cancelled', 'a guest cancels their own hold');

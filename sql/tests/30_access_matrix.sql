@@ -11,10 +11,16 @@
 -- Select outcomes: all rows, the persona's own rows, its venue's rows, none (RLS hides every
 -- row), deny (no privilege: 42501). Write outcomes: allow (privilege and RLS let the statement
 -- through; constraints may still refuse the row), none, deny (42501, or a trigger refusing).
--- RPC outcomes: allow (the call succeeds), deny (42501 or NOT_AUTHORIZED), mfa (MFA_REQUIRED).
+-- RPC outcomes: allow (the call succeeds), deny (42501 or NOT_AUTHORIZED, or, for a booking the
+-- persona may not name, the 404 an invented booking gets), mfa (MFA_REQUIRED).
 begin;
 \ir helpers/test_helpers.psql
 \ir helpers/security_fixtures.psql
+select set_config('t.ann_held_reference', (select reference from public.bookings where id = tests.fx('ann_held')), true);
+insert into fx select 'invitation', i.id from public.staff_invitations i where i.email = 'invited.door@test.example';
+insert into public.staff_invitations (venue_id, email, role, token_hash, expires_at)
+values (tests.venue_b(), 'ann@test.example', 'door', private.invitation_token_hash('inv_matrix_token_for_ann'),
+        private.now() + interval '7 days');
 
 create temp table expected_table_access (
   tbl text, command text, anon text, customer text, stranger text, door text, host text, manager text,
@@ -169,8 +175,9 @@ insert into expected_rpc_access values
   ('get_venue_metrics', $$select public.get_venue_metrics(tests.venue(), tests.night() - 7, tests.night())$$,
                                'deny', 'deny', 'deny', 'deny', 'deny', 'allow','allow','allow','allow','deny', 'allow', 'deny'),
   -- any signed-in client reports its monitoring figures (anon viewers are not collected)
+  -- monitoring comes from the venue's staff and that night's guests (Ann and Bob have bookings there)
   ('report_client_metrics', $$select public.report_client_metrics(tests.venue(), tests.night(), 'typescript', array[120, 340], 1, 0, 0)$$,
-                               'deny', 'allow','allow','allow','allow','allow','allow','allow','allow','allow','allow', 'allow'),
+                               'deny', 'allow','allow','allow','allow','allow','allow','allow','allow','deny', 'allow', 'deny'),
   ('export_customer_data', $$select public.export_customer_data(tests.fx('ann_customer'))$$,
                                'deny', 'allow','deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
   -- operations (issue 17): the door's views, walk-ins, invitations, the catalogue, venue setup
@@ -195,7 +202,23 @@ insert into expected_rpc_access values
                                'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
   -- replay: the staff view of a slot as it was, for the venue's staff
   ('get_availability_at', $$select public.get_availability_at(tests.venue(), tests.night(), 'slot_21_00', now())$$,
-                               'deny', 'deny', 'deny', 'allow','allow','allow','allow','allow','allow','deny', 'allow', 'deny');
+                               'deny', 'deny', 'deny', 'allow','allow','allow','allow','allow','allow','deny', 'allow', 'deny'),
+  -- staff management (issue 24): only the invited person accepts (an invitation to Ann at venue B, its token known here)
+  ('accept_invitation', $$select public.accept_invitation('inv_matrix_token_for_ann')$$,
+                               'deny', 'allow','deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny'),
+  -- a booking a club made for an address: only that address's account claims it (no fixture booking is one)
+  ('claim_booking', $$select public.claim_booking(current_setting('t.ann_held_reference'))$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny'),
+  ('list_invitations', $$select public.list_invitations(tests.venue())$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny'),
+  ('revoke_invitation', $$select public.revoke_invitation(tests.fx('invitation'))$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny'),
+  ('list_staff', $$select public.list_staff(tests.venue())$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'allow','allow','allow','allow','deny', 'allow', 'deny'),
+  ('remove_staff', $$select public.remove_staff(tests.venue(), tests.staff('door'))$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny'),
+  ('set_staff_role', $$select public.set_staff_role(tests.venue(), tests.staff('door'), 'host')$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny');
 
 -- The matrices' cells: one row per (persona, table, command) and per (persona, RPC call).
 create temp view expected_cells as
@@ -327,6 +350,8 @@ begin
   return case
     when v_try.err_state is null then 'allow'
     when v_try.err_state = '42501' or v_try.err_message = 'NOT_AUTHORIZED' then 'deny'
+    -- every fixture exists: a 404 for one is the answer to a persona who may not name it
+    when v_try.err_state = 'PT404' and v_try.err_message = 'INVALID_INPUT' then 'deny'
     when v_try.err_message = 'MFA_REQUIRED' then 'mfa'
     else 'error ' || v_try.err_state || ': ' || v_try.err_message end;
 end;

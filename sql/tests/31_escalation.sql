@@ -24,7 +24,7 @@ select throws_ok($$ select public.approve_booking(tests.fx('ann_pending')) $$, '
   'a customer cannot approve their own booking');
 select throws_ok($$ select public.block_tables(tests.venue(), tests.night(), array[tests.tbl(12)], 'slot_23_30') $$,
   'PT403', 'NOT_AUTHORIZED', 'a customer cannot block tables');
-select throws_ok($$ select public.cancel_booking(tests.fx('bob_held')) $$, 'PT403', 'NOT_AUTHORIZED',
+select throws_ok($$ select public.cancel_booking(tests.fx('bob_held')) $$, 'PT404', 'INVALID_INPUT',
   'a customer cannot cancel another guest''s booking');
 select throws_ok($$ select public.expire_holds() $$, '42501', null, 'a customer cannot run the sweeper');
 select is((select array(select jsonb_object_keys(existing_lock) order by 1)
@@ -42,8 +42,8 @@ select tests.authenticate_with_claims('authenticated', jsonb_build_object(
   'app_metadata', jsonb_build_object('role', 'manager', 'venue_id', tests.venue()),
   'user_metadata', jsonb_build_object('role', 'admin')));
 select is(public.get_user_role(), 'customer', 'staff claims in a token without a staff_members row make no one staff');
-select throws_ok($$ select public.approve_booking(tests.fx('ann_pending')) $$, 'PT403', 'NOT_AUTHORIZED',
-  'a forged manager claim cannot approve bookings');
+select throws_ok($$ select public.approve_booking(tests.fx('ann_pending')) $$, 'PT404', 'INVALID_INPUT',
+  'a forged manager claim cannot approve bookings (to them it does not exist)');
 select throws_ok($$ select public.update_venue_settings(tests.venue(), '{"min_age": 16}') $$, 'PT403', 'NOT_AUTHORIZED',
   'a forged admin claim with aal2 cannot change venue settings');
 select is(public.get_availability(tests.venue(), tests.night(), 'slot_21_00') ->> 'view', 'public',
@@ -52,8 +52,8 @@ select is(public.get_availability(tests.venue(), tests.night(), 'slot_21_00') ->
 select tests.clear_authentication();
 select tests.authenticate_with_claims('authenticated', jsonb_build_object(
   'sub', tests.fx('mallory'), 'role', 'service_role', 'aal', 'aal2'));
-select throws_ok($$ select public.refund_deposit(tests.fx('ann_pending'), 'forged') $$, 'PT403', 'NOT_AUTHORIZED',
-  'role = service_role in the claims of an authenticated session trusts no one');
+select throws_ok($$ select public.refund_deposit(tests.fx('ann_pending'), 'forged') $$, 'PT404', 'INVALID_INPUT',
+  'role = service_role in the claims of an authenticated session trusts no one (to them it does not exist)');
 select throws_ok($$ select public.expire_holds() $$, '42501', null, 'nor grants service_role''s functions');
 
 select tests.clear_authentication();
@@ -78,8 +78,8 @@ select is((select min_age from public.venues where id = tests.venue()), 18, 'and
 
 -- ---------- another venue's staff ----------
 select tests.act_as('other_admin');
-select throws_ok($$ select public.approve_booking(tests.fx('ann_pending')) $$, 'PT403', 'NOT_AUTHORIZED',
-  'an admin of venue B cannot approve venue A''s bookings');
+select throws_ok($$ select public.approve_booking(tests.fx('ann_pending')) $$, 'PT404', 'INVALID_INPUT',
+  'an admin of venue B cannot approve venue A''s bookings (to them it does not exist)');
 select is((select count(*)::int from public.get_availability_events(
              format('availability:%s:%s:%s:slot_21_00', (select club_id from public.venues where id = tests.venue()),
                     tests.venue(), tests.night()), 0) e where e.payload ? 'actor'), 0,

@@ -79,6 +79,42 @@ $$;
 
 grant execute on function private.raise_error(text, text, text) to anon, authenticated, service_role;
 
+-- A finite number: numeric and float keep NaN and +-Infinity, and NaN passes every ">= 0"
+-- (it sorts above all numbers). Every numeric column that takes input checks this.
+create function private.is_finite_number(p_value numeric) returns boolean
+language sql immutable
+set search_path = ''
+as $$ select p_value is null or p_value not in ('NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric) $$;
+
+comment on function private.is_finite_number is 'Whether a number is finite (not NaN or +-Infinity); null counts as finite.';
+
+-- Check constraints call it as whoever writes the row (service_role edits tables by hand).
+grant execute on function private.is_finite_number(numeric) to anon, authenticated, service_role;
+
+-- A number typed by a caller (a setup spec's text, a JSON value): the finite number, else
+-- INVALID_INPUT naming p_what (malformed, NaN and +-Infinity alike; never SQLSTATE 22P02).
+create function private.finite_number(p_text text, p_what text) returns numeric
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_value numeric;
+begin
+  if p_text is null then
+    return null;
+  end if;
+  begin
+    v_value := p_text::numeric;
+  exception when data_exception then
+    v_value := 'NaN';
+  end;
+  if not private.is_finite_number(v_value) then
+    perform private.raise_error('INVALID_INPUT', format('%s must be a finite number, not %s', p_what, left(p_text, 40)));
+  end if;
+  return v_value;
+end;
+$$;
+
 -- now(), or the instant in clubbooking.now: the test hook for expiry (freeze time without
 -- touching the system clock). Honoured only in a session logged in as the owner of this
 -- schema (postgres on Supabase, who runs the migrations and `supabase test db`; not a

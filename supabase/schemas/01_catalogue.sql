@@ -110,8 +110,8 @@ create table public.venue_tables (
   capacity_min int not null check (capacity_min >= 1),
   capacity_max int not null check (capacity_max >= capacity_min),
   is_vip boolean not null default false,
-  minimum_spend numeric(10, 2) not null default 0 check (minimum_spend >= 0),
-  deposit numeric(10, 2) not null default 0 check (deposit >= 0),
+  minimum_spend numeric(10, 2) not null default 0 check (minimum_spend >= 0 and private.is_finite_number(minimum_spend)),
+  deposit numeric(10, 2) not null default 0 check (deposit >= 0 and private.is_finite_number(deposit)),
   is_shared boolean not null default false,   -- split-capacity section: sells guests, not the table
   adjacent_numbers int[] not null default '{}',
   is_active boolean not null default true,

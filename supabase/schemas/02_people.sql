@@ -166,9 +166,22 @@ begin
 end;
 $$;
 
+-- The accounts whose customer record was erased (forget_customer): their name is shown nowhere
+-- again, whatever Supabase Auth still holds until the account itself is deleted. Ids only.
+create table private.forgotten_users (
+  user_id uuid primary key,
+  forgotten_at timestamptz not null default now()
+);
+
+comment on table private.forgotten_users is
+  'Accounts whose customer record was erased: person_label names them no more (ids only, no personal data).';
+
+alter table private.forgotten_users enable row level security;
+
 -- Who a user is, as venue staff read it (seed 003: "display who changed status"): a name
 -- (the account's full_name, else the guest record's) and the role at the venue (a staff
 -- role, else customer); {"name": null, "role": "system"} for no user (the sweeper, service_role).
+-- Read when a staff view is asked for, never stored: an erased account has no name here.
 -- (plpgsql: a SQL function with a SET clause is planned again on every call; every event calls it)
 create function private.person_label(p_user_id uuid, p_venue_id uuid) returns jsonb
 language plpgsql stable
@@ -179,8 +192,9 @@ begin
   return (
   select case when p_user_id is null then jsonb_build_object('name', null, 'role', 'system')
     else jsonb_build_object(
-      'name', coalesce((select u.raw_user_meta_data ->> 'full_name' from auth.users u where u.id = p_user_id),
-                       (select c.full_name from public.customers c where c.user_id = p_user_id)),
+      'name', case when not exists (select 1 from private.forgotten_users f where f.user_id = p_user_id) then
+                coalesce((select u.raw_user_meta_data ->> 'full_name' from auth.users u where u.id = p_user_id),
+                         (select c.full_name from public.customers c where c.user_id = p_user_id)) end,
       'role', coalesce((select sm.role::text from public.staff_members sm
                         where sm.user_id = p_user_id and sm.venue_id = p_venue_id), 'customer')) end);
 end;
@@ -199,6 +213,29 @@ begin
                   case when private.is_trusted() then private.api_role()
                        when (select auth.uid()) is not null then 'customer'
                        else 'anon' end));
+end;
+$$;
+
+-- The caller's current email address (lower case) when Supabase Auth has confirmed it and no
+-- change of it is pending (GoTrue keeps a pending address in email_change); else
+-- NOT_AUTHORIZED. Proof enough of an address for what was sent to it (an invitation's token, a
+-- booking's reference), not by itself: a changed address keeps the old confirmation time.
+create function private.caller_confirmed_email() returns text
+language plpgsql stable security definer
+set search_path = ''
+as $$
+declare
+  v_user record;
+begin
+  select lower(u.email) as email, u.email_confirmed_at, nullif(u.email_change, '') as email_change into v_user
+  from auth.users u where u.id = (select auth.uid());
+  if v_user.email is null or v_user.email_confirmed_at is null then
+    perform private.raise_error('NOT_AUTHORIZED', 'confirm your email address first');
+  end if;
+  if v_user.email_change is not null then
+    perform private.raise_error('NOT_AUTHORIZED', 'finish (or cancel) your email address change first');
+  end if;
+  return v_user.email;
 end;
 $$;
 

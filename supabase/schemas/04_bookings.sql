@@ -32,8 +32,10 @@ create table public.bookings (
   booking_date date not null,              -- the night (local date the night starts on)
   period tstzrange not null check (not isempty(period) and lower_inc(period) and not upper_inc(period)),
   party_size int not null,
-  deposit_total numeric(10, 2) not null default 0,
-  minimum_spend_total numeric(10, 2) not null default 0,
+  deposit_total numeric(10, 2) not null default 0
+    check (deposit_total >= 0 and private.is_finite_number(deposit_total)),
+  minimum_spend_total numeric(10, 2) not null default 0
+    check (minimum_spend_total >= 0 and private.is_finite_number(minimum_spend_total)),
   payment_reference text,                  -- the payment that paid the deposit (a Stripe PaymentIntent id)
   deposit_paid_at timestamptz,             -- set only when money arrived (the webhook) or staff took it
   payment_method text check (payment_method in ('stripe', 'cash', 'card_terminal', 'bank_transfer')),

@@ -17,13 +17,58 @@ begin
 end;
 $$;
 
+-- The deposit and the minimum spend a booking's live claims' tables ask (0 without claims).
+create function private.tables_terms(p_booking_id uuid, out deposit numeric, out minimum_spend numeric)
+language sql stable set search_path = ''
+as $$
+  select coalesce(sum(t.deposit), 0), coalesce(sum(t.minimum_spend), 0)
+  from public.booking_tables bt join public.venue_tables t on t.id = bt.table_id
+  where bt.booking_id = p_booking_id and bt.is_active
+$$;
+
+-- Hand edits of a live booking's terms (held, pending, confirmed, checked in): its deposit and
+-- minimum spend are what its tables ask, so a change to them must give exactly that (the RPCs
+-- that move a booking's tables recompute them; a paid deposit is never lowered below what was
+-- paid); each change of money or party size is audited with the old and new values.
+create function private.check_terms_change(p_old public.bookings, p_new public.bookings) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_terms record;
+begin
+  if (p_new.deposit_total, p_new.minimum_spend_total) is distinct from (p_old.deposit_total, p_old.minimum_spend_total)
+     and p_old.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then
+    v_terms := private.tables_terms(p_new.id);
+    if (p_new.deposit_total, p_new.minimum_spend_total) is distinct from (v_terms.deposit, v_terms.minimum_spend) then
+      perform private.raise_error('INVALID_TRANSITION', format(
+        'a booking''s deposit and minimum spend are what its tables ask (%s and %s): change its tables, not the amounts',
+        v_terms.deposit, v_terms.minimum_spend));
+    end if;
+    if p_new.deposit_paid_at is not null and p_new.deposit_total < p_old.deposit_total then
+      perform private.raise_error('INVALID_TRANSITION', 'a paid deposit is refunded (refund_deposit), not lowered');
+    end if;
+    perform private.write_audit(p_new.venue_id, 'booking', p_new.id, 'terms_changed', p_old.status::text, p_new.status::text,
+      nullif(trim(current_setting('clubbooking.reason', true)), ''),
+      jsonb_build_object('deposit', jsonb_build_array(p_old.deposit_total, p_new.deposit_total),
+                         'minimum_spend', jsonb_build_array(p_old.minimum_spend_total, p_new.minimum_spend_total)));
+  end if;
+  if p_new.party_size is distinct from p_old.party_size and not private.has_transaction_flag('capacity_override') then
+    perform private.write_audit(p_new.venue_id, 'booking', p_new.id, 'party_changed', p_old.status::text, p_new.status::text,
+      nullif(trim(current_setting('clubbooking.reason', true)), ''),
+      jsonb_build_object('party_size', jsonb_build_array(p_old.party_size, p_new.party_size)));
+  end if;
+end;
+$$;
+
 -- A status change on any path (an RPC, Studio, plain SQL): the state machine, a reason, and the
 -- deposit and approval rules. The RPCs set status_reason to a code of private.reason_codes
 -- (and any free text in status_note). By hand, the reason is either free text in status_reason
 -- (kept as the note, the code becomes manual_change) or, leaving status_reason alone, the
 -- transaction-local setting clubbooking.reason (Studio: `select set_config('clubbooking.reason',
 -- 'why', true);` in the same transaction); without one the change is refused. Table-holding
--- statuses beyond held need the deposit paid, and held -> confirmed a venue that auto-confirms.
+-- statuses beyond held need the deposit paid (the booking's deposit_total, and never less than
+-- its tables ask), and held -> confirmed a venue that auto-confirms.
 create function private.check_status_change(p_old public.bookings, p_new inout public.bookings)
 language plpgsql
 set search_path = ''
@@ -45,9 +90,11 @@ begin
     p_new.status_note := left(coalesce(p_new.status_reason, v_note), 500);
     p_new.status_reason := 'manual_change';
   end if;
-  if p_new.status in ('pending_approval', 'confirmed') and p_new.deposit_total > 0 and p_new.deposit_paid_at is null then
+  if p_new.status in ('pending_approval', 'confirmed') and p_new.deposit_paid_at is null
+     and greatest(p_new.deposit_total, (private.tables_terms(p_new.id)).deposit) > 0 then
     perform private.raise_error('INVALID_TRANSITION',
-      format('a deposit of %s is due: only a payment that arrived (or one staff took) pays it', p_new.deposit_total));
+      format('a deposit of %s is due: only a payment that arrived (or one staff took) pays it',
+             greatest(p_new.deposit_total, (private.tables_terms(p_new.id)).deposit)));
   end if;
   if p_old.status = 'held' and p_new.status = 'confirmed'
      and (select v.requires_approval from public.venues v where v.id = p_new.venue_id) then
@@ -59,7 +106,9 @@ $$;
 -- BEFORE INSERT OR UPDATE on bookings, for every path (RPC, Studio, plain SQL): the night is
 -- neither past nor beyond the horizon, the party is 1-50 (and, changed later, fits the
 -- tables), the range is inside opening hours, the guest is old enough, status changes follow
--- private.check_status_change, a booking never moves to another venue, night or time (its
+-- private.check_status_change (an INSERT in a later status than held as if it got there from a
+-- hold: deposit paid, approval where the venue needs it, a reason), money and party size
+-- follow private.check_terms_change, a booking never moves to another venue, night or time (its
 -- claims are that), and a deposit is marked paid only by the payment functions. Raises
 -- contract codes.
 create function private.validate_booking_constraints() returns trigger
@@ -74,6 +123,7 @@ declare
   v_dob date;
   v_night tstzrange;
   v_capacity record;
+  v_from public.bookings;
 begin
   new.updated_at := now();
   new.updated_by := (select auth.uid());
@@ -84,7 +134,15 @@ begin
     perform private.raise_error('NOT_AUTHORIZED',
       'a deposit is paid by the payment webhook, or recorded by staff with record_payment');
   end if;
+  if tg_op = 'INSERT' and new.status is distinct from 'held' then
+    -- a booking written in a later status passes the rules of getting there from a hold
+    v_from := new;
+    v_from.status := 'held';
+    v_from.status_reason := null;
+    new := private.check_status_change(v_from, new);
+  end if;
   if tg_op = 'UPDATE' then
+    perform private.check_terms_change(old, new);
     if (new.venue_id, new.booking_date, new.period) is distinct from (old.venue_id, old.booking_date, old.period) then
       perform private.raise_error('INVALID_TRANSITION', 'a booking keeps its venue, night and time: cancel it and book again');
     end if;
@@ -216,7 +274,8 @@ $$;
 -- claim is active exactly while its booking's status holds the table (or its block is
 -- active), and a hold's claim expires with the hold. The triggers above keep claims in step;
 -- a claim written by hand that disagrees is refused, so nobody can free a live booking's
--- table (and sell it twice) or make a cancelled one block it.
+-- table (and sell it twice) or make a cancelled one block it; nor can a table that asks a
+-- deposit be added to a booking past its hold whose deposit is unpaid.
 create function private.claim_follows_owner() returns trigger
 language plpgsql
 security definer
@@ -232,6 +291,13 @@ begin
     from public.bookings b where b.id = new.booking_id;
   else
     select blk.is_active, new.expires_at into v_active, v_expires from public.table_blocks blk where blk.id = new.block_id;
+  end if;
+  if tg_op = 'INSERT' and new.booking_id is not null and new.is_active
+     and exists (select 1 from public.bookings b join public.venue_tables t on t.id = new.table_id
+                 where b.id = new.booking_id and b.status in ('pending_approval', 'confirmed')
+                   and b.deposit_paid_at is null and t.deposit > 0) then
+    perform private.raise_error('INVALID_TRANSITION',
+      'this table asks a deposit the booking has not paid: hold it, pay, then submit');
   end if;
   if (new.is_active, new.expires_at) is distinct from (v_active, v_expires) then
     perform private.raise_error('INVALID_TRANSITION', format(

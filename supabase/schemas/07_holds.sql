@@ -6,9 +6,9 @@
 
 -- The customer a request is for: p_customer_id when staff (host+) or a trusted caller books
 -- for a guest their club knows (any other id is "unknown customer", whether it exists or
--- not); else the caller's own customer row, created from the JWT on first use, or a guest
--- record staff made for the caller's email (their walk-in history) when Supabase Auth has
--- confirmed that the address is theirs (auth.users.email_confirmed_at).
+-- not); else the caller's own customer row, created from the JWT on first use (never a guest
+-- record a club made: what a club typed about a person stays the club's; a booking it made
+-- for them reaches their account only when they claim it, private.claim_booking).
 create function private.resolve_customer(p_venue_id uuid, p_customer_id uuid) returns uuid
 language plpgsql
 set search_path = ''
@@ -44,9 +44,9 @@ begin
 end;
 $$;
 
--- The customer record of an account on its first request: the guest record staff made for its
--- email (the oldest, once Auth has confirmed the address; it gains the account's date of
--- birth if it had none), else a new profile from the JWT.
+-- The customer record of an account on its first request: a new profile of its own from the
+-- JWT (name, phone and email as the person gave them at sign-up), never a club's guest record
+-- for the same email.
 create function private.new_account_customer(p_uid uuid, p_claims jsonb) returns uuid
 language plpgsql
 set search_path = ''
@@ -57,33 +57,62 @@ declare
   v_dob text := coalesce(p_claims -> 'user_metadata' ->> 'date_of_birth',
                          (select u.raw_user_meta_data ->> 'date_of_birth' from auth.users u where u.id = p_uid));
 begin
-  update public.customers c
-     set user_id = p_uid,
-         date_of_birth = coalesce(c.date_of_birth, private.date_of_birth(v_dob))
-   where c.id = (select g.id from public.customers g
-                 where lower(g.email) = lower(p_claims ->> 'email') and g.user_id is null
-                   and exists (select 1 from auth.users u
-                               where u.id = p_uid and u.email_confirmed_at is not null and lower(u.email) = lower(g.email))
-                 order by g.created_at limit 1)
-  returning c.id into v_id;
+  insert into public.customers (user_id, email, phone, full_name, date_of_birth)
+  values (p_uid,
+          case when not exists (select 1 from public.customers c
+                                where c.club_id is null and lower(c.email) = lower(p_claims ->> 'email'))
+               then p_claims ->> 'email' end,
+          p_claims ->> 'phone',
+          p_claims -> 'user_metadata' ->> 'full_name',
+          private.date_of_birth(v_dob))
+  on conflict (user_id) do nothing
+  returning id into v_id;
   if v_id is null then
-    insert into public.customers (user_id, email, phone, full_name, date_of_birth)
-    values (p_uid,
-            case when not exists (select 1 from public.customers c
-                                  where c.club_id is null and lower(c.email) = lower(p_claims ->> 'email'))
-                 then p_claims ->> 'email' end,
-            p_claims ->> 'phone',
-            p_claims -> 'user_metadata' ->> 'full_name',
-            private.date_of_birth(v_dob))
-    on conflict (user_id) do nothing
-    returning id into v_id;
-    if v_id is null then
-      select c.id into v_id from public.customers c where c.user_id = p_uid;
-    end if;
+    select c.id into v_id from public.customers c where c.user_id = p_uid;
   end if;
   return v_id;
 end;
 $$;
+
+-- Claim a booking a club made for the caller (by the reference in the message sent to their
+-- address): the signed-in account whose current address is confirmed, with no change pending,
+-- and is the address on the club's guest record takes the booking into its own profile (the
+-- club's record keeps what the club typed, unchanged and unlinked). Only a live booking that
+-- has not ended. Any reference this account may not claim is the same INVALID_INPUT (PT404).
+create function private.claim_booking(p_reference text) returns jsonb
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v_uid uuid := (select auth.uid());
+  v_email text;
+  v_booking public.bookings;
+  v_profile uuid;
+begin
+  if v_uid is null or private.api_role() <> 'authenticated' then
+    perform private.raise_error('NOT_AUTHORIZED', 'sign in to claim a booking', 'PT401');
+  end if;
+  if p_reference is null or length(p_reference) > 40 then
+    perform private.raise_error('INVALID_INPUT', 'the booking''s reference (BR-YYMMDD-XXXXXX) is required');
+  end if;
+  v_email := private.caller_confirmed_email();
+  select b.* into v_booking from public.bookings b join public.customers c on c.id = b.customer_id
+  where b.reference = upper(btrim(p_reference)) and c.club_id is not null and c.user_id is null
+    and c.forgotten_at is null and lower(c.email) = v_email
+    and b.status in ('held', 'pending_approval', 'confirmed') and upper(b.period) > private.now()
+  for update of b;
+  if v_booking.id is null then
+    perform private.raise_error('INVALID_INPUT',
+      format('no booking %s made for your address to claim', left(btrim(p_reference), 40)), 'PT404');
+  end if;
+  v_profile := private.resolve_customer(v_booking.venue_id, null);
+  update public.bookings b set customer_id = v_profile where b.id = v_booking.id returning * into v_booking;
+  perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id, 'booking_claimed', null, null, null,
+    jsonb_build_object('customer_id', v_profile));
+  return private.booking_result(v_booking);
+end;
+$$;
+
+grant execute on function private.claim_booking(text) to authenticated;
 
 -- A date of birth from the sign-up metadata: YYYY-MM-DD of a real past date, else
 -- INVALID_INPUT (a contract error, never SQLSTATE 22007/22008); none is null. The age gate
@@ -378,6 +407,15 @@ $$;
 comment on function public.hold_tables is 'Hold tables for a slot: a held booking {booking_id, reference, hold_expires_at, deposit, ...}.';
 
 grant execute on function public.hold_tables(uuid, date, text, uuid[], int, text, text, text, text, uuid) to authenticated, service_role;
+
+create function public.claim_booking(p_reference text) returns jsonb
+language sql set search_path = ''
+as $$ select private.claim_booking(p_reference) $$;
+
+comment on function public.claim_booking is
+  'The guest a club booked for, signed in with that confirmed address: take the booking (by its reference) into their own account.';
+
+grant execute on function public.claim_booking(text) to authenticated;
 
 -- Does a club know a guest: a record its staff made, or a booking or waitlist entry at one of
 -- its venues? Clubs are tenants: staff act only for the guests their club knows.

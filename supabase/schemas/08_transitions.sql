@@ -3,13 +3,39 @@
 -- =============================================================================================
 -- Each verb a booking takes after its hold, with who may do it; and the sweep of dead holds.
 
+-- May the caller name this booking at all: its guest, staff of its venue (any role), or a
+-- trusted caller. Everyone else is told what an invented id or reference gets, so neither
+-- answer says whether a booking exists.
+create function private.may_name_booking(p_booking public.bookings) returns boolean
+language plpgsql stable security definer set search_path = ''
+as $$
+begin
+  return private.is_trusted()
+      or (private.api_role() = 'authenticated'
+          and (p_booking.customer_id is not distinct from private.my_customer_id() and p_booking.customer_id is not null
+               or private.staff_role(p_booking.venue_id) is not null));
+end;
+$$;
+
+-- NOT_AUTHORIZED (PT401) for a caller with no user, before any booking is looked up.
+create function private.require_signed_in() returns void
+language plpgsql stable set search_path = ''
+as $$
+begin
+  if (select auth.uid()) is null and not private.is_trusted() then
+    perform private.raise_error('NOT_AUTHORIZED', 'sign in first', 'PT401');
+  end if;
+end;
+$$;
+
 -- The booking a transition names: by id, or by the reference a guest reads out at the door
--- (any case, surrounding spaces ignored). Exactly one of them; an unknown one is a 404.
+-- (any case, surrounding spaces ignored). Exactly one of them; an unknown one, and one the
+-- caller may not name (private.may_name_booking), is the same 404.
 create function private.booking_id_for(p_booking_id uuid, p_reference text) returns uuid
 language plpgsql stable security definer set search_path = ''
 as $$
 declare
-  v_id uuid;
+  v_booking public.bookings;
 begin
   if (p_booking_id is null) = (p_reference is null) then
     perform private.raise_error('INVALID_INPUT', 'name the booking by its id or by its reference (BR-YYMMDD-XXXXXX), not both');
@@ -17,12 +43,13 @@ begin
   if p_booking_id is not null then
     return p_booking_id;
   end if;
-  select b.id into v_id from public.bookings b where b.reference = upper(btrim(p_reference));
-  if v_id is null then
+  perform private.require_signed_in();
+  select * into v_booking from public.bookings b where b.reference = upper(btrim(p_reference));
+  if v_booking.id is null or not private.may_name_booking(v_booking) then
     perform private.raise_error('INVALID_INPUT',
       format('no booking with reference %s (references look like BR-261204-S5F7EY)', left(btrim(p_reference), 40)), 'PT404');
   end if;
-  return v_id;
+  return v_booking.id;
 end;
 $$;
 
@@ -30,7 +57,8 @@ $$;
 grant execute on function private.booking_id_for(uuid, text) to authenticated, service_role;
 
 -- Lock a booking row for a transition and check the caller may act on it: the guest who owns
--- it (when p_guest_may), staff of its venue with at least p_min_role, or a trusted caller.
+-- it (when p_guest_may), staff of its venue with at least p_min_role, or a trusted caller. A
+-- booking the caller may not name at all is "unknown booking", as an invented id is.
 create function private.booking_for_transition(p_booking_id uuid, p_guest_may boolean, p_min_role text,
                                                p_needs_aal2 boolean default false)
 returns public.bookings
@@ -43,10 +71,12 @@ begin
   if p_booking_id is null then
     perform private.raise_error('INVALID_INPUT', 'booking id is required');
   end if;
-  select * into v_booking from public.bookings b where b.id = p_booking_id for update;
-  if not found then
+  perform private.require_signed_in();
+  select * into v_booking from public.bookings b where b.id = p_booking_id;
+  if not found or not private.may_name_booking(v_booking) then
     perform private.raise_error('INVALID_INPUT', 'unknown booking', 'PT404');
   end if;
+  select * into v_booking from public.bookings b where b.id = p_booking_id for update;
   if p_guest_may and v_booking.customer_id is not distinct from private.my_customer_id()
      and private.api_role() = 'authenticated' then
     return v_booking;

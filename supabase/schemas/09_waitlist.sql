@@ -135,15 +135,16 @@ grant execute on function public.join_waitlist(uuid, date, text, int, text) to a
 create table public.notifications (
   id bigint generated always as identity primary key,
   venue_id uuid not null references public.venues (id),
-  customer_id uuid not null references public.customers (id),
-  kind text not null check (kind in ('waitlist_offer', 'booking_cancelled_by_venue')),
+  customer_id uuid references public.customers (id),   -- null: a message to an address (payload.to)
+  kind text not null check (kind in ('waitlist_offer', 'booking_cancelled_by_venue', 'staff_invitation')),
   payload jsonb not null default '{}'::jsonb,
   created_at timestamptz not null default now(),
-  read_at timestamptz
+  read_at timestamptz,
+  check (customer_id is not null or kind = 'staff_invitation')
 );
 
 comment on table public.notifications is
-  'Messages for guests (waitlist offers, cancellations by the venue) for the app to show or send.';
+  'Messages for guests (waitlist offers, cancellations by the venue) for the app to show or send, and staff invitations to an address.';
 
 create index notifications_customer_id_idx on public.notifications (customer_id, created_at);
 
@@ -158,7 +159,7 @@ grant select, insert, update, delete on public.notifications to service_role;
 create policy "Guests read their own notifications; hosts, their venues'" on public.notifications
   for select to authenticated using (
     customer_id = (select private.my_customer_id())
-    or venue_id = any ((select private.staff_venue_ids('host'))::uuid[]));
+    or (venue_id = any ((select private.staff_venue_ids('host'))::uuid[]) and kind <> 'staff_invitation'));
 
 -- Slots whose offers stopped at something busy, for the sweeper to try again.
 create table private.waitlist_retries (

@@ -43,7 +43,7 @@ create table public.availability_events (
   version bigint not null,
   table_id uuid not null,
   payload jsonb not null,        -- the public shape (the seed's payload)
-  staff_payload jsonb not null,  -- the true states plus the actor
+  staff_payload jsonb not null,  -- the true states plus the actor (id and role)
   created_at timestamptz not null default now(),
   unique (channel, version)
 );
@@ -126,7 +126,7 @@ $$;
 -- code (anything else is announced as status_changed); a new claim of a booking takes its
 -- booking's status_reason while the booking is held (the hook for holds made for a reason other
 -- than a guest's request: a waitlist offer's hold says waitlist_offer), else hold_created. The
--- actor is the caller. Staff payloads also carry the booking and (in the events table only)
+-- actor is the caller, by id and role (no name: a stored payload never needs erasing). Staff payloads also carry the booking and (in the events table only)
 -- the free-text note.
 create function private.emit_slot_events() returns trigger
 language plpgsql
@@ -183,8 +183,9 @@ begin
                                            array(select distinct x.table_id from unnest(ch.changes) x)) st) as states
     from channel ch join counter c on c.channel = ch.channel
   ), actor as materialized (
-    select a.venue_id, jsonb_build_object('id', v_uid, 'name', private.person_label(v_uid, a.venue_id) ->> 'name',
-                                          'role', private.actor_role(a.venue_id)) as actor
+    -- ids, never names: events and Broadcast rows are kept (realtime.messages beyond our reach);
+    -- the staff snapshot names the person when it is read (changed_by_name)
+    select a.venue_id, jsonb_build_object('id', v_uid, 'role', private.actor_role(a.venue_id)) as actor
     from (select distinct ch.venue_id from channel ch) a
   ), event as materialized (
     select cs.channel, cs.venue_id, cs.booking_date, cs.slot_id, x.table_id, x.booking_id, x.note,

@@ -176,10 +176,46 @@ as $$ select 6 $$;
 
 revoke execute on function private.client_reports_per_minute() from public;
 
--- Store one batch. Signed-in callers only (the monitoring of anonymous viewers is not
--- collected); every figure bounded; at most client_reports_per_minute() per user and venue, as
--- INVALID_INPUT with HTTP 429. The advisory lock makes the count and the insert one step for
--- a user and venue (two concurrent reports can't both pass at the limit).
+-- The most reports a venue takes in a minute from all its reporters together (fresh accounts
+-- can't get round the per-account limit).
+create function private.client_reports_per_venue_minute() returns int
+language sql immutable
+set search_path = ''
+as $$ select 600 $$;
+
+revoke execute on function private.client_reports_per_venue_minute() from public;
+
+-- The most of each count (resyncs, mismatched resyncs, stale refusals) and of latency samples one
+-- reporter adds to a venue's night: one reporter moves a total only so far.
+create function private.client_reporter_night_cap() returns int
+language sql immutable
+set search_path = ''
+as $$ select 20 $$;
+
+revoke execute on function private.client_reporter_night_cap() from public;
+
+-- Who may report on a venue's night: its staff, trusted callers, and a guest with a booking,
+-- hold or waitlist entry at that venue that night.
+create function private.may_report_on(p_venue_id uuid, p_night date) returns boolean
+language sql stable security definer
+set search_path = ''
+as $$
+  select private.is_trusted()
+      or private.staff_role(p_venue_id) is not null
+      or exists (select 1 from public.bookings b
+                 where b.venue_id = p_venue_id and b.booking_date = p_night and b.customer_id = private.my_customer_id())
+      or exists (select 1 from public.waitlist_entries w
+                 where w.venue_id = p_venue_id and w.booking_date = p_night and w.customer_id = private.my_customer_id())
+$$;
+
+revoke execute on function private.may_report_on(uuid, date) from public;
+
+-- Store one batch. Only from those entitled to watch that night (private.may_report_on: the
+-- venue's staff, or a guest with a booking, hold or waitlist entry there that night; anyone else
+-- NOT_AUTHORIZED); every figure bounded; at most client_reports_per_minute() per user and venue
+-- and client_reports_per_venue_minute() per venue, as INVALID_INPUT with HTTP 429. The
+-- venue's advisory lock makes the counts and the insert one step (two concurrent reports can't
+-- both pass at a limit).
 create function private.report_client_metrics(p_venue_id uuid, p_date date, p_client public.client_kind,
                                               p_latencies_ms int[], p_resyncs int, p_mismatched_resyncs int,
                                               p_stale_hold_refusals int)
@@ -212,12 +248,21 @@ begin
   if not exists (select 1 from public.venues v where v.id = p_venue_id) then
     perform private.raise_error('INVALID_INPUT', 'unknown venue', 'PT404');
   end if;
+  if not private.may_report_on(p_venue_id, p_date) then
+    perform private.raise_error('NOT_AUTHORIZED',
+      'reports come from the venue''s staff and its guests with a booking, hold or waitlist entry that night');
+  end if;
   v_key := md5(coalesce((select auth.uid())::text, private.api_role()) || '/' || p_venue_id::text);
-  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('client_reports:' || v_key));
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('client_reports:' || p_venue_id::text));
   if (select count(*) from private.client_reports r
       where r.reporter_key = v_key and r.reported_at > now() - interval '1 minute') >= private.client_reports_per_minute() then
     perform private.raise_error('INVALID_INPUT',
       format('rate limited: at most %s reports a minute', private.client_reports_per_minute()), 'PT429');
+  end if;
+  if (select count(*) from private.client_reports r
+      where r.venue_id = p_venue_id and r.reported_at > now() - interval '1 minute') >= private.client_reports_per_venue_minute() then
+    perform private.raise_error('INVALID_INPUT',
+      format('rate limited: this venue takes at most %s reports a minute', private.client_reports_per_venue_minute()), 'PT429');
   end if;
   insert into private.client_reports
     (venue_id, night, reporter_key, client, latencies_ms, resyncs, mismatched_resyncs, stale_hold_refusals)
@@ -227,36 +272,48 @@ end;
 $$;
 
 comment on function private.report_client_metrics is
-  'Stores one batch of client measurements (bounded, rate-limited per user and venue, no personal data).';
+  'Stores one batch of client measurements from the venue''s staff or that night''s guests (bounded, rate-limited per user and per venue, no personal data).';
 
 revoke execute on function private.report_client_metrics(uuid, date, public.client_kind, int[], int, int, int) from public;
 
 grant execute on function private.report_client_metrics(uuid, date, public.client_kind, int[], int, int, int)
   to authenticated, service_role;
 
--- A night's client figures for a venue: p95 delivery latency (seed 003's goal: under 1000 ms)
--- and its sample count, resyncs and the share whose folded stream differed from the snapshot,
--- and stale-state hold refusals. Nulls where no client reported. Callers check access.
+-- A night's client figures for a venue, robust to any one reporter: the p95 delivery latency is
+-- the lower median of the reporters' own p95s (seed 003's goal: under 1000 ms), so one reporter
+-- moves it no further than the next reporter's figure; the sample count, resyncs, the share
+-- whose folded stream differed from the snapshot, and stale-state hold refusals add each
+-- reporter's night capped at private.client_reporter_night_cap(). Nulls where no client
+-- reported. Callers check access.
 create function private.client_night_figures(p_venue_id uuid, p_night date) returns jsonb
 language sql stable
 security definer
 set search_path = ''
 as $$
+  with per_reporter as (
+    select r.reporter_key,
+           (select percentile_cont(0.95) within group (order by l)
+            from private.client_reports r2 cross join lateral unnest(r2.latencies_ms) l
+            where r2.venue_id = p_venue_id and r2.night = p_night and r2.reporter_key = r.reporter_key) as p95,
+           least(sum(cardinality(r.latencies_ms)), private.client_reporter_night_cap() * 25) as samples,
+           least(sum(r.resyncs), private.client_reporter_night_cap()) as resyncs,
+           least(sum(r.mismatched_resyncs), private.client_reporter_night_cap()) as mismatched,
+           least(sum(r.stale_hold_refusals), private.client_reporter_night_cap()) as stale
+    from private.client_reports r
+    where r.venue_id = p_venue_id and r.night = p_night
+    group by r.reporter_key)
   select jsonb_build_object(
-    'delivery_p95_ms', (select round(percentile_cont(0.95) within group (order by l)::numeric, 1)
-                        from private.client_reports r cross join lateral unnest(r.latencies_ms) l
-                        where r.venue_id = p_venue_id and r.night = p_night),
-    'delivery_samples', coalesce((select sum(cardinality(r.latencies_ms)) from private.client_reports r
-                                  where r.venue_id = p_venue_id and r.night = p_night), 0),
-    'resyncs', coalesce(sum(r.resyncs), 0),
-    'snapshot_mismatch_rate', round(sum(r.mismatched_resyncs)::numeric / nullif(sum(r.resyncs), 0), 3),
-    'stale_hold_refusals', coalesce(sum(r.stale_hold_refusals), 0))
-  from private.client_reports r
-  where r.venue_id = p_venue_id and r.night = p_night
+    'delivery_p95_ms', (select round((percentile_disc(0.5) within group (order by p.p95))::numeric, 1)
+                        from per_reporter p where p.p95 is not null),
+    'delivery_samples', coalesce(sum(p.samples), 0),
+    'resyncs', coalesce(sum(p.resyncs), 0),
+    'snapshot_mismatch_rate', round(sum(p.mismatched)::numeric / nullif(sum(p.resyncs), 0), 3),
+    'stale_hold_refusals', coalesce(sum(p.stale), 0))
+  from per_reporter p
 $$;
 
 comment on function private.client_night_figures is
-  'Per-night client monitoring figures of a venue (delivery p95, mismatch rate, stale refusals).';
+  'Per-night client monitoring figures of a venue (delivery p95, mismatch rate, stale refusals), each reporter''s weight bounded.';
 
 revoke execute on function private.client_night_figures(uuid, date) from public;
 
@@ -271,7 +328,7 @@ as $$
 $$;
 
 comment on function public.report_client_metrics is
-  'A client''s batch of monitoring figures for a venue''s night (signed in; at most 6 a minute).';
+  'A client''s batch of monitoring figures for a venue''s night (its staff, or a guest with a booking, hold or waitlist entry that night; at most 6 a minute).';
 
 revoke execute on function public.report_client_metrics(uuid, date, public.client_kind, int[], int, int, int) from public;
 

@@ -279,11 +279,16 @@ declare
   v_waitlist uuid[];
   v_audit int;
   v_at timestamptz;
+  v_user_id uuid;
 begin
   if p_customer_id is null then
     perform private.raise_error('INVALID_INPUT', 'customer id is required');
   end if;
   v_id := private.gdpr_subject(p_customer_id, true);
+  select c.user_id into v_user_id from public.customers c where c.id = v_id;
+  if v_user_id is not null then
+    insert into private.forgotten_users (user_id) values (v_user_id) on conflict do nothing;
+  end if;
   update public.customers c
      set email = null, phone = null, full_name = null, date_of_birth = null, user_id = null,
          forgotten_at = coalesce(c.forgotten_at, private.now())
@@ -312,6 +317,11 @@ begin
   update public.availability_events e
      set staff_payload = e.staff_payload || jsonb_build_object('note', '[redacted]')
    where e.staff_payload ->> 'bookingId' = any (v_bookings::text[]) and e.staff_payload ? 'note';
+  -- Staff payloads carry the actor's id and role only; any written with a name are scrubbed.
+  update public.availability_events e
+     set staff_payload = jsonb_set(e.staff_payload, '{actor}', (e.staff_payload -> 'actor') - 'name')
+   where v_user_id is not null and e.staff_payload -> 'actor' ->> 'id' = v_user_id::text
+     and e.staff_payload -> 'actor' ? 'name';
 
   -- The audit log's one escape hatch (private.refuse_audit_change): as the table owner, with
   -- the flag on for this statement only, detail and reason may be redacted.

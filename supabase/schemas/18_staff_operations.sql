@@ -10,18 +10,26 @@ create table public.staff_invitations (
   invited_by uuid,
   created_at timestamptz not null default now(),
   accepted_at timestamptz,
-  accepted_user_id uuid references auth.users (id) on delete set null
+  accepted_user_id uuid references auth.users (id) on delete set null,
+  expires_at timestamptz not null default now() + interval '7 days',
+  revoked_at timestamptz,
+  revoked_by uuid,
+  -- sha256 of the single-use token; the token itself travels only to the invited address
+  token_hash bytea unique,
+  check (accepted_at is null or revoked_at is null)
 );
 
 comment on table public.staff_invitations is
-  'An admin''s invitation of a person (by email) to a venue''s staff; applied when that person signs up or signs in with the confirmed address.';
+  'An admin''s invitation of a person (by email) to a venue''s staff: a single-use token sent to that address (only its hash is kept), accepted with accept_invitation by the account whose confirmed address it is, before it expires; admins list and revoke them.';
 
+-- One open invitation per venue and address (inviting again replaces it, with a new token).
 create unique index staff_invitations_pending_key on public.staff_invitations (venue_id, lower(email))
-  where accepted_at is null;
+  where accepted_at is null and revoked_at is null;
 
 create index staff_invitations_venue_id_idx on public.staff_invitations (venue_id);
 
-create index staff_invitations_email_idx on public.staff_invitations (lower(email)) where accepted_at is null;
+create index staff_invitations_invited_by_idx on public.staff_invitations (invited_by)
+  where accepted_at is null and revoked_at is null;
 
 create index staff_invitations_accepted_user_id_idx on public.staff_invitations (accepted_user_id);
 
@@ -92,7 +100,7 @@ end;
 $$;
 
 -- Record a delivery's outcome: delivered, or failed (retried after p_retry_in, dead once it
--- has had p_max_attempts attempts).
+-- has had p_max_attempts attempts). A staff invitation's token leaves the outbox with it.
 create function private.finish_notification_delivery(p_delivery_id uuid, p_ok boolean, p_error text default null,
                                                       p_retry_in interval default null, p_max_attempts int default 8)
 returns text
@@ -109,6 +117,12 @@ begin
                                 else private.now() + coalesce(p_retry_in, interval '30 seconds') end
    where d.delivery_id = p_delivery_id and d.status = 'pending'
   returning d.status into v_status;
+  -- An invitation's token is kept only while its message waits to go.
+  if v_status in ('delivered', 'dead') then
+    update public.notifications n set payload = n.payload - 'token'
+     where n.id = (select d.notification_id from private.notification_deliveries d where d.delivery_id = p_delivery_id)
+       and n.kind = 'staff_invitation' and n.payload ? 'token';
+  end if;
   return v_status;
 end;
 $$;
@@ -349,14 +363,99 @@ $$;
 
 grant execute on function private.get_catalogue(uuid) to anon, authenticated, service_role;
 
--- Invite a person to a venue's staff by email (admin with aal2). It takes effect when they
--- sign up or sign in with that address confirmed (private.apply_staff_invitations); inviting
--- again replaces the pending role.
+-- The hash under which an invitation's token is kept (the token itself is never stored).
+create function private.invitation_token_hash(p_token text) returns bytea
+language sql immutable set search_path = ''
+as $$ select pg_catalog.sha256(pg_catalog.convert_to(p_token, 'UTF8')) $$;
+
+-- An invitation as admins see it: pending, accepted, revoked or expired.
+create function private.invitation_json(p_invitation public.staff_invitations) returns jsonb
+language sql stable set search_path = ''
+as $$
+  select jsonb_build_object(
+    'invitation_id', p_invitation.id, 'venue_id', p_invitation.venue_id, 'email', p_invitation.email,
+    'role', p_invitation.role, 'invited_by', p_invitation.invited_by, 'created_at', p_invitation.created_at,
+    'expires_at', p_invitation.expires_at, 'accepted_at', p_invitation.accepted_at,
+    'accepted_user_id', p_invitation.accepted_user_id, 'revoked_at', p_invitation.revoked_at,
+    'status', case when p_invitation.accepted_at is not null then 'accepted'
+                   when p_invitation.revoked_at is not null then 'revoked'
+                   when p_invitation.expires_at <= private.now() then 'expired'
+                   else 'pending' end)
+$$;
+
+-- Changes to a venue's staff (invitations accepted, staff removed or given a role) take this
+-- lock first, so "is someone else still an admin?" and the change are one step: two admins
+-- removing each other at once can't leave the venue with none.
+create function private.lock_venue_staff(p_venue_id uuid) returns void
+language plpgsql set search_path = ''
+as $$
+begin
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('venue_staff:' || p_venue_id::text));
+end;
+$$;
+
+-- INVALID_TRANSITION when p_user_id is the venue's only admin and the change would leave it
+-- without one (its last admin can't remove or demote themself, nor be removed or demoted).
+-- The caller holds private.lock_venue_staff.
+create function private.require_another_admin(p_venue_id uuid, p_user_id uuid, p_new_role text) returns void
+language plpgsql set search_path = ''
+as $$
+begin
+  if p_new_role is distinct from 'admin'
+     and exists (select 1 from public.staff_members sm
+                 where sm.venue_id = p_venue_id and sm.user_id = p_user_id and sm.role = 'admin')
+     and not exists (select 1 from public.staff_members sm
+                     where sm.venue_id = p_venue_id and sm.user_id <> p_user_id and sm.role = 'admin') then
+    perform private.raise_error('INVALID_TRANSITION', 'a venue keeps at least one admin: make someone else admin first');
+  end if;
+end;
+$$;
+
+-- Revoke the open invitations a user sent to a venue (they are no longer an admin there).
+create function private.revoke_invitations_sent_by(p_venue_id uuid, p_user_id uuid) returns int
+language plpgsql set search_path = ''
+as $$
+declare
+  v_count int;
+begin
+  with revoked as (
+    update public.staff_invitations i set revoked_at = private.now(), revoked_by = (select auth.uid())
+     where i.venue_id = p_venue_id and i.invited_by = p_user_id and i.accepted_at is null and i.revoked_at is null
+    returning i.id)
+  select count(*) into v_count from revoked;
+  return v_count;
+end;
+$$;
+
+-- How long an invitation stays open.
+create function private.invitation_ttl() returns interval
+language sql immutable set search_path = ''
+as $$ select interval '7 days' $$;
+
+-- INVALID_INPUT unless p_role names a staff role.
+create function private.require_role_name(p_role text) returns void
+language plpgsql immutable set search_path = ''
+as $$
+begin
+  if p_role is null or p_role not in ('door', 'host', 'manager', 'admin') then
+    perform private.raise_error('INVALID_INPUT', format('unknown role %s; choose from door, host, manager, admin',
+      coalesce(left(p_role, 40), 'null')));
+  end if;
+end;
+$$;
+
+-- Invite a person to a venue's staff by email (admin with aal2): a single-use token, kept only
+-- as its hash, goes to that address through the notification outbox (a 'staff_invitation'
+-- notification; the token leaves the outbox once delivered); the person accepts it with
+-- accept_invitation, signed in with that address confirmed, within 7 days. Inviting the same
+-- address again replaces the open invitation (new role, token and expiry). Returns the
+-- invitation (without the token).
 create function private.invite_staff(p_venue_id uuid, p_email text, p_role text) returns jsonb
 language plpgsql security definer set search_path = ''
 as $$
 declare
   v_email text := lower(btrim(p_email));
+  v_token text := 'inv_' || encode(extensions.gen_random_bytes(24), 'hex');
   v_invitation public.staff_invitations;
 begin
   perform private.staff_view_rank(p_venue_id, 'door');  -- venue exists; the role check follows
@@ -364,54 +463,207 @@ begin
   if v_email is null or length(v_email) > 254 or v_email !~ '^[^@\s]+@[^@\s]+\.[^@\s]+$' then
     perform private.raise_error('INVALID_INPUT', format('%s is not an email address', coalesce(left(v_email, 60), 'null')));
   end if;
-  if p_role is null or p_role not in ('door', 'host', 'manager', 'admin') then
-    perform private.raise_error('INVALID_INPUT', format('unknown role %s; choose from door, host, manager, admin',
-      coalesce(left(p_role, 40), 'null')));
-  end if;
-  insert into public.staff_invitations as i (venue_id, email, role, invited_by)
-  values (p_venue_id, v_email, p_role, (select auth.uid()))
-  on conflict (venue_id, lower(email)) where accepted_at is null
-  do update set role = excluded.role, invited_by = excluded.invited_by, created_at = now()
+  perform private.require_role_name(p_role);
+  insert into public.staff_invitations as i (venue_id, email, role, invited_by, token_hash, expires_at)
+  values (p_venue_id, v_email, p_role, (select auth.uid()), private.invitation_token_hash(v_token),
+          private.now() + private.invitation_ttl())
+  on conflict (venue_id, lower(email)) where accepted_at is null and revoked_at is null
+  do update set role = excluded.role, invited_by = excluded.invited_by, created_at = now(),
+                token_hash = excluded.token_hash, expires_at = excluded.expires_at
   returning * into v_invitation;
+  insert into public.notifications (venue_id, customer_id, kind, payload)
+  values (p_venue_id, null, 'staff_invitation', jsonb_build_object(
+    'to', v_email, 'token', v_token, 'invitation_id', v_invitation.id, 'role', p_role,
+    'venue', (select v.name from public.venues v where v.id = p_venue_id), 'expires_at', v_invitation.expires_at));
   perform private.write_audit(p_venue_id, 'staff_invitation', v_invitation.id, 'staff_invited', null, p_role, null,
-    jsonb_build_object('email', v_email));
-  return jsonb_build_object('invitation_id', v_invitation.id, 'venue_id', p_venue_id, 'email', v_email,
-                            'role', p_role, 'status', 'pending');
+    jsonb_build_object('email', v_email, 'expires_at', v_invitation.expires_at));
+  return private.invitation_json(v_invitation);
 end;
 $$;
 
 grant execute on function private.invite_staff(uuid, text, text) to authenticated, service_role;
 
--- Apply a user's pending invitations once their address is confirmed: on sign-up and on every
--- sign-in (Supabase Auth updates auth.users then). An invitation sets the role at that venue.
-create function private.apply_staff_invitations() returns trigger
+-- Accept an invitation (the signed-in person it was sent to): p_token is the token from the
+-- message. The account's current address must be the invited one and confirmed
+-- (auth.users.email_confirmed_at), with no email change pending (email_change, as GoTrue leaves
+-- it mid-change); the invitation open (not accepted, revoked or expired). Any token that is not
+-- an open invitation for this account is the same INVALID_INPUT (PT404). Sets the role at the
+-- venue; returns the invitation.
+create function private.accept_invitation(p_token text) returns jsonb
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v_uid uuid := (select auth.uid());
+  v_email text;
+  v_invitation public.staff_invitations;
+begin
+  if v_uid is null or private.api_role() <> 'authenticated' then
+    perform private.raise_error('NOT_AUTHORIZED', 'sign in with the invited address to accept', 'PT401');
+  end if;
+  if p_token is null or length(p_token) not between 8 and 200 then
+    perform private.raise_error('INVALID_INPUT', 'the invitation token from the message is required');
+  end if;
+  v_email := private.caller_confirmed_email();
+  select * into v_invitation from public.staff_invitations i
+  where i.token_hash = private.invitation_token_hash(p_token) for update;
+  if v_invitation.id is null or lower(v_invitation.email) <> v_email
+     or v_invitation.accepted_at is not null or v_invitation.revoked_at is not null then
+    perform private.raise_error('INVALID_INPUT', 'no open invitation for this account with that token', 'PT404');
+  end if;
+  if v_invitation.expires_at <= private.now() then
+    perform private.raise_error('INVALID_INPUT', 'this invitation has expired: ask an admin to invite you again');
+  end if;
+  perform private.lock_venue_staff(v_invitation.venue_id);
+  perform private.require_another_admin(v_invitation.venue_id, v_uid, v_invitation.role);
+  insert into public.staff_members (venue_id, user_id, role)
+  values (v_invitation.venue_id, v_uid, v_invitation.role)
+  on conflict (user_id, venue_id) do update set role = excluded.role;
+  update public.staff_invitations i set accepted_at = private.now(), accepted_user_id = v_uid, token_hash = null
+   where i.id = v_invitation.id
+  returning * into v_invitation;
+  perform private.write_audit(v_invitation.venue_id, 'staff_invitation', v_invitation.id, 'staff_joined',
+    null, v_invitation.role, null, jsonb_build_object('user_id', v_uid));
+  return private.invitation_json(v_invitation);
+end;
+$$;
+
+grant execute on function private.accept_invitation(text) to authenticated;
+
+-- A venue's invitations (admin with aal2), newest first, with their status.
+create function private.list_invitations(p_venue_id uuid) returns jsonb
+language plpgsql stable security definer set search_path = ''
+as $$
+begin
+  perform private.staff_view_rank(p_venue_id, 'door');
+  perform private.require_staff(p_venue_id, 'admin', true);
+  return (select coalesce(jsonb_agg(private.invitation_json(i) order by i.created_at desc, i.id), '[]'::jsonb)
+          from public.staff_invitations i where i.venue_id = p_venue_id);
+end;
+$$;
+
+grant execute on function private.list_invitations(uuid) to authenticated, service_role;
+
+-- Revoke an open invitation (admin with aal2 at its venue): its token stops working. One that
+-- is not at a venue the caller administers is "unknown invitation" (PT404), as an invented id
+-- is; an accepted one is INVALID_TRANSITION (remove_staff instead); revoking again is a no-op.
+create function private.revoke_invitation(p_invitation_id uuid) returns jsonb
 language plpgsql security definer set search_path = ''
 as $$
 declare
   v_invitation public.staff_invitations;
 begin
-  if new.email is null or new.email_confirmed_at is null then
-    return null;
+  if p_invitation_id is null then
+    perform private.raise_error('INVALID_INPUT', 'an invitation id is required');
   end if;
-  for v_invitation in
-    select * from public.staff_invitations i
-    where lower(i.email) = lower(new.email) and i.accepted_at is null
-    order by i.created_at
-    for update
-  loop
-    insert into public.staff_members (venue_id, user_id, role)
-    values (v_invitation.venue_id, new.id, v_invitation.role)
-    on conflict (user_id, venue_id) do update set role = excluded.role;
-    update public.staff_invitations i set accepted_at = now(), accepted_user_id = new.id where i.id = v_invitation.id;
-    perform private.write_audit(v_invitation.venue_id, 'staff_invitation', v_invitation.id, 'staff_joined',
-      null, v_invitation.role, null, jsonb_build_object('user_id', new.id));
-  end loop;
-  return null;
+  perform private.require_signed_in();
+  select * into v_invitation from public.staff_invitations i where i.id = p_invitation_id for update;
+  if v_invitation.id is null
+     or not (private.is_trusted() or private.staff_role(v_invitation.venue_id) is not null) then
+    perform private.raise_error('INVALID_INPUT', 'unknown invitation', 'PT404');
+  end if;
+  perform private.require_staff(v_invitation.venue_id, 'admin', true);
+  if v_invitation.accepted_at is not null then
+    perform private.raise_error('INVALID_TRANSITION', 'this invitation was accepted: remove the staff member instead');
+  end if;
+  if v_invitation.revoked_at is null then
+    update public.staff_invitations i set revoked_at = private.now(), revoked_by = (select auth.uid()), token_hash = null
+     where i.id = p_invitation_id
+    returning * into v_invitation;
+    perform private.write_audit(v_invitation.venue_id, 'staff_invitation', v_invitation.id, 'invitation_revoked',
+      'pending', 'revoked', null, jsonb_build_object('email', v_invitation.email));
+  end if;
+  return private.invitation_json(v_invitation);
 end;
 $$;
 
-create trigger apply_staff_invitations after insert or update on auth.users
-  for each row execute function private.apply_staff_invitations();
+grant execute on function private.revoke_invitation(uuid) to authenticated, service_role;
+
+-- A venue's staff (manager and up): user id, email, name, role, since.
+create function private.list_staff(p_venue_id uuid) returns jsonb
+language plpgsql stable security definer set search_path = ''
+as $$
+begin
+  perform private.staff_view_rank(p_venue_id, 'manager');
+  return (select coalesce(jsonb_agg(jsonb_build_object(
+            'user_id', sm.user_id, 'email', u.email, 'name', u.raw_user_meta_data ->> 'full_name',
+            'role', sm.role, 'since', sm.created_at) order by private.staff_rank(sm.role::text) desc, u.email), '[]'::jsonb)
+          from public.staff_members sm left join auth.users u on u.id = sm.user_id
+          where sm.venue_id = p_venue_id);
+end;
+$$;
+
+grant execute on function private.list_staff(uuid) to authenticated, service_role;
+
+-- The staff member a staff change names, locked, or "unknown staff member" (PT404).
+create function private.staff_member_for_change(p_venue_id uuid, p_user_id uuid) returns public.staff_members
+language plpgsql set search_path = ''
+as $$
+declare
+  v_member public.staff_members;
+begin
+  perform private.staff_view_rank(p_venue_id, 'door');
+  perform private.require_staff(p_venue_id, 'admin', true);
+  if p_user_id is null then
+    perform private.raise_error('INVALID_INPUT', 'a user id is required');
+  end if;
+  perform private.lock_venue_staff(p_venue_id);
+  select * into v_member from public.staff_members sm
+  where sm.venue_id = p_venue_id and sm.user_id = p_user_id for update;
+  if v_member.id is null then
+    perform private.raise_error('INVALID_INPUT', 'unknown staff member at this venue', 'PT404');
+  end if;
+  return v_member;
+end;
+$$;
+
+-- Remove a person from a venue's staff (admin with aal2). The venue keeps an admin; removing an
+-- admin revokes the invitations they sent (an admin on the way out can't invite themself back).
+create function private.remove_staff(p_venue_id uuid, p_user_id uuid) returns jsonb
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v_member public.staff_members := private.staff_member_for_change(p_venue_id, p_user_id);
+  v_revoked int := 0;
+begin
+  perform private.require_another_admin(p_venue_id, p_user_id, null);
+  if v_member.role = 'admin' then
+    v_revoked := private.revoke_invitations_sent_by(p_venue_id, p_user_id);
+  end if;
+  delete from public.staff_members sm where sm.id = v_member.id;
+  perform private.write_audit(p_venue_id, 'venue', p_venue_id, 'staff_removed', v_member.role::text, null, null,
+    jsonb_build_object('user_id', p_user_id, 'invitations_revoked', v_revoked));
+  return jsonb_build_object('venue_id', p_venue_id, 'user_id', p_user_id, 'role', null,
+                            'previous_role', v_member.role, 'invitations_revoked', v_revoked);
+end;
+$$;
+
+grant execute on function private.remove_staff(uuid, uuid) to authenticated, service_role;
+
+-- Give a venue's staff member another role (admin with aal2). The venue keeps an admin; an
+-- admin demoted loses the invitations they sent.
+create function private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) returns jsonb
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v_member public.staff_members := private.staff_member_for_change(p_venue_id, p_user_id);
+  v_revoked int := 0;
+begin
+  perform private.require_role_name(p_role);
+  perform private.require_another_admin(p_venue_id, p_user_id, p_role);
+  if v_member.role = 'admin' and p_role <> 'admin' then
+    v_revoked := private.revoke_invitations_sent_by(p_venue_id, p_user_id);
+  end if;
+  if v_member.role::text <> p_role then
+    update public.staff_members sm set role = p_role where sm.id = v_member.id;
+    perform private.write_audit(p_venue_id, 'venue', p_venue_id, 'staff_role_changed', v_member.role::text, p_role,
+      null, jsonb_build_object('user_id', p_user_id, 'invitations_revoked', v_revoked));
+  end if;
+  return jsonb_build_object('venue_id', p_venue_id, 'user_id', p_user_id, 'role', p_role,
+                            'previous_role', v_member.role, 'invitations_revoked', v_revoked);
+end;
+$$;
+
+grant execute on function private.set_staff_role(uuid, uuid, text) to authenticated, service_role;
 
 -- What would stop a live booking from running as booked: a table of it no longer active, a
 -- single table now too small for the party, a claim whose kind (shared or exclusive) no longer
@@ -606,8 +858,8 @@ begin
                 private.spec_text(v_item, 'name', v_where, 'Table ' || (v_item ->> 'number')),
                 private.spec_text(v_item, 'capacity_min', v_where)::int, private.spec_text(v_item, 'capacity_max', v_where)::int,
                 private.spec_text(v_item, 'vip', v_where, 'false')::boolean,
-                private.spec_text(v_item, 'minimum_spend', v_where, '0')::numeric,
-                private.spec_text(v_item, 'deposit', v_where, '0')::numeric,
+                private.finite_number(private.spec_text(v_item, 'minimum_spend', v_where, '0'), v_where || ': minimum_spend'),
+                private.finite_number(private.spec_text(v_item, 'deposit', v_where, '0'), v_where || ': deposit'),
                 private.spec_text(v_item, 'shared', v_where, 'false')::boolean,
                 array(select jsonb_array_elements_text(coalesce(v_item -> 'adjacent', '[]'::jsonb))::int), true)
         on conflict (venue_id, table_number) do update
@@ -722,9 +974,60 @@ language sql set search_path = ''
 as $$ select private.invite_staff(p_venue_id, p_email, p_role) $$;
 
 comment on function public.invite_staff is
-  'Admin (aal2): invite a person by email as door, host, manager or admin; applied when they sign up or sign in.';
+  'Admin (aal2): invite a person by email as door, host, manager or admin; a single-use token goes to that address, valid 7 days; returns the invitation.';
 
 grant execute on function public.invite_staff(uuid, text, text) to authenticated, service_role;
+
+create function public.accept_invitation(p_token text) returns jsonb
+language sql set search_path = ''
+as $$ select private.accept_invitation(p_token) $$;
+
+comment on function public.accept_invitation is
+  'The invited person, signed in with that address confirmed: accept an invitation by the token from its message.';
+
+grant execute on function public.accept_invitation(text) to authenticated;
+
+create function public.list_invitations(p_venue_id uuid) returns jsonb
+language sql stable set search_path = ''
+as $$ select private.list_invitations(p_venue_id) $$;
+
+comment on function public.list_invitations is 'Admin (aal2): a venue''s invitations with their status, newest first.';
+
+grant execute on function public.list_invitations(uuid) to authenticated, service_role;
+
+create function public.revoke_invitation(p_invitation_id uuid) returns jsonb
+language sql set search_path = ''
+as $$ select private.revoke_invitation(p_invitation_id) $$;
+
+comment on function public.revoke_invitation is 'Admin (aal2): revoke an open invitation; its token stops working.';
+
+grant execute on function public.revoke_invitation(uuid) to authenticated, service_role;
+
+create function public.list_staff(p_venue_id uuid) returns jsonb
+language sql stable set search_path = ''
+as $$ select private.list_staff(p_venue_id) $$;
+
+comment on function public.list_staff is 'Manager+: a venue''s staff with email, name, role and since when.';
+
+grant execute on function public.list_staff(uuid) to authenticated, service_role;
+
+create function public.remove_staff(p_venue_id uuid, p_user_id uuid) returns jsonb
+language sql set search_path = ''
+as $$ select private.remove_staff(p_venue_id, p_user_id) $$;
+
+comment on function public.remove_staff is
+  'Admin (aal2): remove a person from a venue''s staff (never its last admin); an admin removed loses the invitations they sent.';
+
+grant execute on function public.remove_staff(uuid, uuid) to authenticated, service_role;
+
+create function public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) returns jsonb
+language sql set search_path = ''
+as $$ select private.set_staff_role(p_venue_id, p_user_id, p_role) $$;
+
+comment on function public.set_staff_role is
+  'Admin (aal2): give a staff member another role (never demoting the last admin).';
+
+grant execute on function public.set_staff_role(uuid, uuid, text) to authenticated, service_role;
 
 create function public.get_catalogue(p_venue_id uuid default null) returns jsonb
 language sql stable set search_path = ''

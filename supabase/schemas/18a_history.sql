@@ -43,7 +43,7 @@ revoke all on private.audit_anchors from public;
 -- array (explicit nulls; times in UTC, so no session setting changes the text). Of `reason` and
 -- `detail` the hash covers what GDPR erasure keeps (a reason only when it is a code, as
 -- private.redact_text keeps it; detail without the personal keys): erasing a guest leaves every
--- chain verifiable (sql/tests/34_audit_chain.sql), and no hash of personal data is kept.
+-- chain verifiable (sql/tests/41_audit_chain.sql), and no hash of personal data is kept.
 -- row_hash itself is not covered. The code test is written out, not a call: the hash runs for
 -- every audit row at commit, and each call of a function with a SET clause costs the booking.
 create function private.audit_row_hash(p_row public.audit_log) returns bytea

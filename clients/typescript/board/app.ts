@@ -159,6 +159,9 @@ async function startWatch(): Promise<void> {
       badge.dataset.status = update.status;
       badge.textContent = update.status === "refreshing" ? "Refreshing availability…" : update.status;
       render();
+      if (update.kind === "event" && state.watch?.availability?.view === "staff") {
+        void resolveNames(state.watch.availability.tables).catch(() => {});
+      }
       if (update.kind === "event" && state.view === "door") scheduleBookings();
     },
   });
@@ -172,6 +175,7 @@ function render(): void {
   const availability = state.watch?.availability;
   if (!availability) return;
   document.body.dataset.availabilityView = availability.view;
+  learnNames(availability.tables);
   $("version").textContent = `v${availability.version} · ${availability.view} view` +
     (availability.bookable ? "" : " · over or closed: nothing sells");
   renderFloors(availability.tables);
@@ -179,10 +183,26 @@ function render(): void {
   renderGuestOptions(availability.tables);
 }
 
+// Who changed a table: events carry ids and roles, never names (nothing stored needs erasing);
+// names come from the staff snapshot, read again when an event names someone not yet known.
+const names = new Map<string, string>();
+
+function learnNames(tables: AvailabilityTable[]): void {
+  for (const table of tables) {
+    if (table.changed_by && table.changed_by_name) names.set(table.changed_by, table.changed_by_name);
+  }
+}
+
+async function resolveNames(tables: AvailabilityTable[]): Promise<void> {
+  if (!state.client || !state.venue) return;
+  if (!tables.some((t) => t.changed_by && !t.changed_by_name && !names.has(t.changed_by))) return;
+  learnNames((await state.client.getAvailability(state.venue.venue_id, night(), slot())).tables);
+  render();
+}
+
 function tableTile(table: AvailabilityTable, onClick?: () => void): HTMLElement {
-  const who = table.changed_by_name || table.changed_by_role
-    ? `${table.changed_by_name ?? "someone"} · ${table.changed_by_role ?? ""}`
-    : "";
+  const name = table.changed_by_name ?? (table.changed_by ? names.get(table.changed_by) : undefined);
+  const who = name || table.changed_by_role ? `${name ?? "someone"} · ${table.changed_by_role ?? ""}` : "";
   const tile = el(
     "button",
     { className: "table", type: "button" },

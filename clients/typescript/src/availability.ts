@@ -55,7 +55,10 @@ export function applyEvent(current: Availability, event: AvailabilityEvent): Ava
     const next: AvailabilityTable = event.new_state === "available" ? freed(table) : { ...table };
     next.state = event.new_state;
     if (event.actor) {
-      next.changed_by_name = event.actor.name ?? undefined;
+      // events carry the actor's id and role; the name comes from the staff snapshot (kept while
+      // the same person is behind the table, else read with the next snapshot)
+      next.changed_by_name = event.actor.name ??
+        (event.actor.id && event.actor.id === table.changed_by ? table.changed_by_name : undefined);
       next.changed_by_role = event.actor.role;
       if (event.actor.id) next.changed_by = event.actor.id;
     }

@@ -390,7 +390,7 @@ export type Database = {
       notifications: {
         Row: {
           created_at: string
-          customer_id: string
+          customer_id: string | null
           id: number
           kind: string
           payload: NonNullable<Json>
@@ -399,7 +399,7 @@ export type Database = {
         }
         Insert: {
           created_at?: string
-          customer_id: string
+          customer_id?: string | null
           id?: never
           kind: string
           payload?: NonNullable<Json>
@@ -408,7 +408,7 @@ export type Database = {
         }
         Update: {
           created_at?: string
-          customer_id?: string
+          customer_id?: string | null
           id?: never
           kind?: string
           payload?: NonNullable<Json>
@@ -470,9 +470,13 @@ export type Database = {
           accepted_user_id: string | null
           created_at: string
           email: string
+          expires_at: string
           id: string
           invited_by: string | null
+          revoked_at: string | null
+          revoked_by: string | null
           role: string
+          token_hash: string | null
           venue_id: string
         }
         Insert: {
@@ -480,9 +484,13 @@ export type Database = {
           accepted_user_id?: string | null
           created_at?: string
           email: string
+          expires_at?: string
           id?: string
           invited_by?: string | null
+          revoked_at?: string | null
+          revoked_by?: string | null
           role: string
+          token_hash?: string | null
           venue_id: string
         }
         Update: {
@@ -490,9 +498,13 @@ export type Database = {
           accepted_user_id?: string | null
           created_at?: string
           email?: string
+          expires_at?: string
           id?: string
           invited_by?: string | null
+          revoked_at?: string | null
+          revoked_by?: string | null
           role?: string
+          token_hash?: string | null
           venue_id?: string
         }
         Relationships: [
@@ -870,6 +882,7 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      accept_invitation: { Args: { p_token: string }; Returns: Json }
       acquire_booking_lock: {
         Args: { booking_date: string; start_time: string; table_id: string }
         Returns: boolean
@@ -924,6 +937,7 @@ export type Database = {
         }
         Returns: boolean
       }
+      claim_booking: { Args: { p_reference: string }; Returns: Json }
       cleanup_expired_locks: {
         Args: Record<PropertyKey, never>
         Returns: undefined
@@ -1057,6 +1071,8 @@ export type Database = {
         }
         Returns: Json
       }
+      list_invitations: { Args: { p_venue_id: string }; Returns: Json }
+      list_staff: { Args: { p_venue_id: string }; Returns: Json }
       mark_no_show: {
         Args: { p_booking_id?: string; p_reference?: string }
         Returns: Json
@@ -1077,6 +1093,10 @@ export type Database = {
         Args: { booking_date: string; start_time: string; table_id: string }
         Returns: boolean
       }
+      remove_staff: {
+        Args: { p_user_id: string; p_venue_id: string }
+        Returns: Json
+      }
       report_client_metrics: {
         Args: {
           p_client: Database["public"]["Enums"]["client_kind"]
@@ -1087,6 +1107,11 @@ export type Database = {
           p_stale_hold_refusals: number
           p_venue_id: string
         }
+        Returns: Json
+      }
+      revoke_invitation: { Args: { p_invitation_id: string }; Returns: Json }
+      set_staff_role: {
+        Args: { p_role: string; p_user_id: string; p_venue_id: string }
         Returns: Json
       }
       setup_venue: { Args: { p_spec: Json; p_venue_id: string }; Returns: Json }

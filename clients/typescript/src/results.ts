@@ -118,16 +118,16 @@ export const availabilityShape = {
   tables: req("array"),
 } as const satisfies Shape<Availability>;
 
-/** Who caused an event (staff channels only): name and role, as seed 003 asks. */
+/** Who caused an event (staff channels only): their id and role; the staff snapshot names them. */
 export interface Actor {
   id: string | null;
-  name: string | null;
+  name?: string | null;
   role: string;
 }
 
 export const actorShape = {
   id: req("string", "null"),
-  name: req("string", "null"),
+  name: opt("string", "null"),
   role: req("string"),
 } as const satisfies Shape<Actor>;
 

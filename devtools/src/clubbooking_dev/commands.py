@@ -117,12 +117,13 @@ def refused_clearly() -> Iterator[None]:
 def user_add(email: Annotated[str, typer.Argument()],
              name: Annotated[str | None, typer.Option(help="full name")] = None,
              dsn: cli.DsnOption = None) -> None:
-    """Sign a user up (or in again) on a local database: a confirmed auth.users row; pending invitations apply.
+    """Sign a user up (or in again) on a local database: a confirmed auth.users row. Their open staff
+    invitations are printed with the command that accepts each (locally, the outbox is their inbox).
 
-    On a Supabase project people sign up through Supabase Auth instead.
+    On a Supabase project people sign up through Supabase Auth, and invitations arrive by email.
     """
     with cli.handled(), psycopg.connect(cli.resolve_dsn(dsn), autocommit=True, connect_timeout=10) as conn:
-        # signing in again (as GoTrue does, it touches the row) applies invitations made since
+        # signing in again touches the row, as GoTrue does
         row = conn.execute("update auth.users set email_confirmed_at = coalesce(email_confirmed_at, now()), "
                            "last_sign_in_at = now() where lower(email) = lower(%s) returning id::text",
                            (email,)).fetchone()
@@ -132,7 +133,15 @@ def user_add(email: Annotated[str, typer.Argument()],
         roles = conn.execute("select v.name || ': ' || sm.role from public.staff_members sm "
                              "join public.venues v on v.id = sm.venue_id where sm.user_id = %s::uuid",
                              (row[0],)).fetchall()
+        invitations = conn.execute(
+            "select n.payload ->> 'venue', n.payload ->> 'role', n.payload ->> 'token' from public.notifications n "
+            "join public.staff_invitations i on i.id = (n.payload ->> 'invitation_id')::uuid "
+            "where n.kind = 'staff_invitation' and n.payload ->> 'to' = lower(%s) and n.payload ? 'token' "
+            "and i.accepted_at is null and i.revoked_at is null and i.expires_at > now() order by n.id",
+            (email,)).fetchall()
     cli.console.print(f"user {email}" + (f" (staff: {', '.join(r[0] for r in roles)})" if roles else ""))
+    for venue, role, token in invitations:
+        cli.console.print(f"invitation: {venue} as {role}: clubbooking invitations accept {token} --as email:{email}")
     print(row[0])
 
 

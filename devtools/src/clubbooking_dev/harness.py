@@ -14,6 +14,7 @@ superuser (BYPASSRLS, CREATEDB, CREATEROLE), exactly as a Supabase project's ``p
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import secrets
@@ -107,9 +108,24 @@ def preload_libraries(pg_bin: Path) -> str:
     return ",".join(lib for lib in wanted if any((d / f"{lib}.so").exists() for d in libdirs))
 
 
+def reachable_by_postgres(pg_bin: Path) -> Path:
+    """``pg_bin``, or a copy of its installation under the temporary directory when the postgres
+    user can't reach it (npm's binaries inside a clone in root's home, say)."""
+    if os.geteuid() != 0 or subprocess.run(_as_postgres(["test", "-x", str(pg_bin / "initdb")])).returncode == 0:
+        return pg_bin
+    digest = hashlib.sha256(bytes(pg_bin)).hexdigest()[:12]
+    copy = Path(tempfile.gettempdir()) / f"clubbooking-{pg_bin.parent.name}-{digest}"
+    if not (copy / pg_bin.name / "initdb").exists():
+        shutil.copytree(pg_bin.parent, copy, symlinks=True, dirs_exist_ok=True)
+        for path in [copy, *copy.rglob("*")]:
+            path.chmod(path.stat().st_mode | 0o555 if path.is_dir() else path.stat().st_mode | 0o444)
+    return copy / pg_bin.name
+
+
 def start_local_cluster(datadir: Path | None = None, port: int | None = None, pg_bin: Path = PG_BIN) -> Database:
     """initdb and start a cluster on loopback from the server binaries in ``pg_bin``; stop()
     removes it unless datadir was given."""
+    pg_bin = reachable_by_postgres(pg_bin)
     owned = datadir is None
     base = Path(tempfile.mkdtemp(prefix="clubbooking-pg-")) if datadir is None else datadir
     base.mkdir(parents=True, exist_ok=True)

@@ -47,6 +47,8 @@ class Board:
     changed_by: dict[uuid.UUID, str] = field(default_factory=dict)
     status: str = "live"
     last_event: AvailabilityEvent | None = None
+    # Events carry who by id and role, never a name: names come from staff snapshots.
+    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_staff(self) -> bool:
@@ -60,12 +62,26 @@ class Board:
         if update.availability is not None:
             self.availability = update.availability
         if update.kind == "snapshot":
+            self.learn_names(self.availability)
             self.changed_by = {t.table_id: actor_label({"name": t.extra.get("changed_by_name"),
                                                         "role": t.extra.get("changed_by_role")})
                                for t in self.availability.tables if t.extra.get("changed_by_role")}
         if update.event is not None:
             self.last_event = update.event
-            self.changed_by[update.event.section_id] = actor_label(update.event.actor)
+            actor = update.event.actor
+            if actor and not actor.get("name") and str(actor.get("id")) in self.names:
+                actor = {**actor, "name": self.names[str(actor.get("id"))]}
+            self.changed_by[update.event.section_id] = actor_label(actor)
+
+    def learn_names(self, snapshot: Availability) -> None:
+        """The names a staff snapshot gives the people who changed its tables."""
+        self.names.update({str(t.extra["changed_by"]): t.extra["changed_by_name"] for t in snapshot.tables
+                           if t.extra.get("changed_by") and t.extra.get("changed_by_name")})
+
+    def unnamed(self, event: AvailabilityEvent | None) -> bool:
+        """Whether an event names someone by id whom no snapshot has named yet."""
+        actor = event.actor if event else None
+        return bool(actor and actor.get("id") and not actor.get("name") and str(actor["id"]) not in self.names)
 
 
 def render(board: Board) -> RenderableType:
@@ -123,6 +139,8 @@ async def run_board(source: AvailabilitySource, venue_id: uuid.UUID, date: dt.da
                 if update.availability is None:
                     continue
                 board = Board(update.availability)
+            if board.is_staff and board.unnamed(update.event):
+                board.learn_names(await source.get_availability(venue_id, date, slot_id))
             board.apply(update)
             live.update(render(board), refresh=True)
             seen += 1

@@ -143,6 +143,11 @@ def cancel_booking(booking: Id, reason: str | None = None) -> Call[models.Bookin
     return _booking("cancel_booking", _args(_id_or_reference(booking), **_p(reason=reason)))
 
 
+def claim_booking(reference: str) -> Call[models.Booking]:
+    """Take a booking a venue made for the caller's (confirmed) address into their own account, by its reference."""
+    return _booking("claim_booking", {"p_reference": reference})
+
+
 def check_in_booking(booking: Id) -> Call[models.Booking]:
     """confirmed -> checked_in (door and up), by id or by the reference the guest reads out."""
     return _booking("check_in_booking", _id_or_reference(booking))
@@ -289,9 +294,42 @@ def create_guest(venue_id: Id, full_name: str, phone: str | None = None,
 
 
 def invite_staff(venue_id: Id, email: str, role: str) -> Call[models.StaffInvitation]:
-    """Invite a person by email as door, host, manager or admin (admin, aal2); applied when they sign up or in."""
+    """Invite a person by email as door, host, manager or admin (admin, aal2): a single-use token goes to that
+    address, valid 7 days; they accept it with ``accept_invitation``."""
     return Call("invite_staff", {"p_venue_id": venue_id, "p_email": email, "p_role": role},
                 models.StaffInvitation.from_json)
+
+
+def accept_invitation(token: str) -> Call[models.StaffInvitation]:
+    """Accept an invitation by the token from its message (signed in with the invited address, confirmed)."""
+    return Call("accept_invitation", {"p_token": token}, models.StaffInvitation.from_json)
+
+
+def list_invitations(venue_id: Id) -> Call[list[models.StaffInvitation]]:
+    """A venue's invitations with their status, newest first (admin, aal2)."""
+    return Call("list_invitations", {"p_venue_id": venue_id},
+                lambda rows: [models.StaffInvitation.from_json(r) for r in rows])
+
+
+def revoke_invitation(invitation_id: Id) -> Call[models.StaffInvitation]:
+    """Revoke an open invitation: its token stops working (admin, aal2)."""
+    return Call("revoke_invitation", {"p_invitation_id": invitation_id}, models.StaffInvitation.from_json)
+
+
+def list_staff(venue_id: Id) -> Call[list[models.StaffMember]]:
+    """A venue's staff with email, name and role (manager and up)."""
+    return Call("list_staff", {"p_venue_id": venue_id}, lambda rows: [models.StaffMember.from_json(r) for r in rows])
+
+
+def remove_staff(venue_id: Id, user_id: Id) -> Call[models.StaffMember]:
+    """Remove a person from a venue's staff (admin, aal2; never its last admin)."""
+    return Call("remove_staff", {"p_venue_id": venue_id, "p_user_id": user_id}, models.StaffMember.from_json)
+
+
+def set_staff_role(venue_id: Id, user_id: Id, role: str) -> Call[models.StaffMember]:
+    """Give a staff member another role (admin, aal2; never demoting the last admin)."""
+    return Call("set_staff_role", {"p_venue_id": venue_id, "p_user_id": user_id, "p_role": role},
+                models.StaffMember.from_json)
 
 
 def get_catalogue(venue_id: Id | None = None) -> Call[models.Catalogue]:

@@ -48,7 +48,7 @@ from clubbooking import render
 from clubbooking.board import run_board
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError, DatabaseUnavailable, SectionNotAvailable
-from clubbooking.models import AuditAnchor, Availability, Booking, Money, VenueInfo
+from clubbooking.models import AuditAnchor, Availability, Booking, Money, StaffMember, VenueInfo
 from clubbooking.relay import run_relay
 from clubbooking.watch import PsycopgListener, ThreadedSource
 
@@ -400,6 +400,15 @@ def check_in(booking: BookingArg, dsn: DsnOption = None, actor: AsOption = "door
     _transition("check_in_booking", booking, dsn, actor, aal2)
 
 
+@app.command()
+def claim(reference: Annotated[str, typer.Argument(metavar="REF", help="the reference from the venue's message")],
+          dsn: DsnOption = None, actor: AsOption = "anon", aal2: Aal2Option = False) -> None:
+    """Take a booking a venue made for your address into your account (--as email:<your address>)."""
+    with client_for(dsn, actor, aal2) as client:
+        result = client.claim_booking(reference)
+    console.print(f"{result.reference}: {result.status}, yours now")
+
+
 @app.command("no-show")
 def no_show(booking: BookingArg, dsn: DsnOption = None, actor: AsOption = "host", aal2: Aal2Option = False) -> None:
     """Mark a confirmed booking a no-show once its time has started; its tables are freed."""
@@ -522,10 +531,96 @@ def invite(email: Annotated[str, typer.Argument(help="the person's email address
            role: Annotated[str, typer.Option(help="door, host, manager or admin")] = "host",
            venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "admin",
            aal2: Aal2Option = False) -> None:
-    """Invite a person to the venue's staff (admin, with --aal2); it takes effect when they sign up or in."""
+    """Invite a person to the venue's staff (admin, with --aal2): a single-use token goes to their address."""
     with client_for(dsn, actor, aal2) as client:
         invitation = client.invite_staff(venue_of(client, venue).venue_id, email, role)
-    console.print(f"invited {invitation.email} as {invitation.role}: {invitation.status} until they sign up or sign in")
+    console.print(f"invited {invitation.email} as {invitation.role}: a token went to that address, valid until "
+                  f"{invitation.expires_at:%Y-%m-%d %H:%M} UTC; `clubbooking invitations accept TOKEN` takes it")
+
+
+staff_app = typer.Typer(help="A venue's staff: list (managers), remove or change a role (admins, --aal2).",
+                        no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
+UserArgument = Annotated[str, typer.Argument(metavar="USER", help="the staff member's user id or email")]
+
+
+def staff_user_id(client: BookingClient, venue_id: uuid.UUID, user: str) -> uuid.UUID:
+    """A staff member by user id or (any case) email; bad usage naming the staff otherwise."""
+    members = client.list_staff(venue_id)
+    for member in members:
+        if str(member.user_id) == user or (member.email or "").lower() == user.lower():
+            return member.user_id
+    raise typer.BadParameter(f"no staff member {user}; the staff are "
+                             f"{', '.join(m.email or str(m.user_id) for m in members) or 'none'}", param_hint="USER")
+
+
+@staff_app.command("list")
+def staff_list(venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "manager",
+               aal2: Aal2Option = False) -> None:
+    """The venue's staff: role, email, name (managers and admins)."""
+    with client_for(dsn, actor, aal2) as client:
+        members = client.list_staff(venue_of(client, venue).venue_id)
+    for member in members:
+        console.print(f"{member.role:<8} {member.email or '-':<36} {member.name or ''}  {member.user_id}")
+
+
+def _change_staff(dsn: str | None, actor: str, aal2: bool, venue: str | None, user: str,
+                  change: Callable[[BookingClient, uuid.UUID, uuid.UUID], StaffMember]) -> StaffMember:
+    with client_for(dsn, actor, aal2) as client:
+        venue_id = venue_of(client, venue).venue_id
+        return change(client, venue_id, staff_user_id(client, venue_id, user))
+
+
+@staff_app.command("remove")
+def staff_remove(user: UserArgument, venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "admin",
+                 aal2: Aal2Option = False) -> None:
+    """Remove a person from the venue's staff (never its last admin); an admin removed loses their invitations."""
+    removed = _change_staff(dsn, actor, aal2, venue, user, lambda client, venue_id, user_id:
+                            client.remove_staff(venue_id, user_id))
+    console.print(f"removed {user} (was {removed.previous_role}); invitations revoked: {removed.invitations_revoked}")
+
+
+@staff_app.command("role")
+def staff_role(user: UserArgument, role: Annotated[str, typer.Argument(help="door, host, manager or admin")],
+               venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "admin",
+               aal2: Aal2Option = False) -> None:
+    """Give a staff member another role (never demoting the last admin)."""
+    changed = _change_staff(dsn, actor, aal2, venue, user, lambda client, venue_id, user_id:
+                            client.set_staff_role(venue_id, user_id, role))
+    console.print(f"{user}: {changed.previous_role} -> {changed.role}")
+
+
+invitations_app = typer.Typer(help="Staff invitations: list and revoke (admins, --aal2), accept (the invited person).",
+                              no_args_is_help=True)
+app.add_typer(invitations_app, name="invitations")
+
+
+@invitations_app.command("list")
+def invitations_list(venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "admin",
+                     aal2: Aal2Option = False) -> None:
+    """The venue's invitations, newest first, with their status."""
+    with client_for(dsn, actor, aal2) as client:
+        invitations = client.list_invitations(venue_of(client, venue).venue_id)
+    for invitation in invitations:
+        console.print(f"{invitation.status:<9} {invitation.role:<8} {invitation.email:<36} {invitation.invitation_id}")
+
+
+@invitations_app.command("revoke")
+def invitations_revoke(invitation_id: Annotated[str, typer.Argument(metavar="ID", help="the invitation's id")],
+                       dsn: DsnOption = None, actor: AsOption = "admin", aal2: Aal2Option = False) -> None:
+    """Revoke an open invitation: its token stops working."""
+    with client_for(dsn, actor, aal2) as client:
+        invitation = client.revoke_invitation(invitation_id)
+    console.print(f"{invitation.email}: {invitation.status}")
+
+
+@invitations_app.command("accept")
+def invitations_accept(token: Annotated[str, typer.Argument(help="the token from the invitation's message")],
+                       dsn: DsnOption = None, actor: AsOption = "anon", aal2: Aal2Option = False) -> None:
+    """Accept an invitation, signed in (--as email:<address>) with the invited address confirmed."""
+    with client_for(dsn, actor, aal2) as client:
+        invitation = client.accept_invitation(token)
+    console.print(f"joined as {invitation.role}")
 
 
 venue_app = typer.Typer(help="Venue setup (admins).", no_args_is_help=True)

@@ -465,17 +465,24 @@ class Catalogue:
 
 @dataclass(frozen=True)
 class StaffInvitation:
-    """A pending invitation to a venue's staff, applied when the person signs up or signs in."""
+    """An invitation to a venue's staff: pending (until ``expires_at``), accepted, revoked or expired.
+
+    The token that accepts it goes only to the invited address; it is never part of this."""
 
     invitation_id: uuid.UUID
     venue_id: uuid.UUID
     email: str
     role: str
     status: str
+    expires_at: dt.datetime | None = None
+    invited_by: uuid.UUID | None = None
+    accepted_user_id: uuid.UUID | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StaffInvitation:
-        return cls(_uuid(data["invitation_id"]), _uuid(data["venue_id"]), data["email"], data["role"], data["status"])
+        return cls(_uuid(data["invitation_id"]), _uuid(data["venue_id"]), data["email"], data["role"], data["status"],
+                   _ts(data.get("expires_at")), _optional_uuid(data.get("invited_by")),
+                   _optional_uuid(data.get("accepted_user_id")))
 
 
 @dataclass(frozen=True)
@@ -517,3 +524,24 @@ class AuditAnchor:
         return {"venue_id": str(self.venue_id), "night": None if self.night is None else self.night.isoformat(),
                 "chain_seq": self.chain_seq, "row_hash": self.row_hash, "kind": self.kind,
                 "anchored_at": self.anchored_at.isoformat()}
+
+
+def _optional_uuid(value: Any) -> uuid.UUID | None:
+    return None if value is None else _uuid(value)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A person on a venue's staff and their role there (``role`` None once removed)."""
+
+    user_id: uuid.UUID
+    role: str | None
+    email: str | None = None
+    name: str | None = None
+    previous_role: str | None = None
+    invitations_revoked: int = 0
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StaffMember:
+        return cls(_uuid(data["user_id"]), data.get("role"), data.get("email"), data.get("name"),
+                   data.get("previous_role"), int(data.get("invitations_revoked") or 0))

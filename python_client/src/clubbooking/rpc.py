@@ -95,3 +95,15 @@ RPCS.update({r.name: r for r in (
     _rpc("anchor_audit_chains"),
     _rpc("get_availability_at", "p_venue_id:uuid", "p_date:date", "p_slot_id:text", "p_at:timestamp with time zone"),
 )})
+
+# Staff management: invitations by token, accepted explicitly; staff removed or re-roled; a
+# booking a club made for an address, claimed by that address's account.
+RPCS.update({r.name: r for r in (
+    _rpc("accept_invitation", "p_token:text"),
+    _rpc("claim_booking", "p_reference:text"),
+    _rpc("list_invitations", "p_venue_id:uuid"),
+    _rpc("revoke_invitation", "p_invitation_id:uuid"),
+    _rpc("list_staff", "p_venue_id:uuid"),
+    _rpc("remove_staff", "p_venue_id:uuid", "p_user_id:uuid"),
+    _rpc("set_staff_role", "p_venue_id:uuid", "p_user_id:uuid", "p_role:text"),
+)})
