@@ -89,7 +89,6 @@ STEPS = (
     Step("over_capacity", "manager", "approve_booking_over_capacity",
          lambda n, r: a(booking_id("hold")(r), 8, "birthday crowd"), Booking,
          lambda booking: booking.party_size == 8 and booking.status == "confirmed"),
-    Step("refund", "manager", "refund_deposit", lambda n, r: a(booking_id("hold")(r), "goodwill"), Booking),
     Step("settings", "admin", "update_venue_settings", lambda n, r: a(VENUE, {"waitlist_offer_ttl": "15 minutes"}),
          dict, lambda settings: settings["waitlist_offer_ttl"] == "00:15:00"),
     Step("taken", "guest2", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(3)], 4), Taken,
@@ -99,6 +98,10 @@ STEPS = (
          Booking, status("pending_approval")),
     Step("reject", "manager", "reject_booking", lambda n, r: a(booking_id("hold2")(r), "full"), Booking,
          status("rejected")),
+    # the cancellation policy refunds a request the venue did not accept (cash: handed back at once)
+    Step("refund", "manager", "refund_deposit", lambda n, r: a(booking_id("hold2")(r), "we were full"), Booking),
+    Step("channels", "guest", "set_notification_channels", lambda n, r: a(["sms", "email"]), dict,
+         lambda consent: consent["notification_channels"] == ["email", "sms"]),
     Step("hold3", "guest2", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(5)], 6), Booking),
     Step("cancel", "guest2", "cancel_booking", lambda n, r: a(booking_id("hold3")(r), reason="plans changed"),
          Booking, status("cancelled")),

@@ -24,6 +24,8 @@ select is(pg_temp.firing_order('public.bookings'), array[
   'after row update: bookings_waitlist_follow',
   'after statement update: bookings_claims_follow',
   'after statement update: bookings_emit_events',
+  'after statement insert: bookings_notify_guests',
+  'after statement update: bookings_notify_guests_on_update',
   'after statement insert: bookings_status_changed',
   'after statement update: bookings_status_changed_on_update'],
   'bookings_trigger_order: validation, the waitlist row trigger, then claims before events before audit');

@@ -77,6 +77,9 @@ grant select, insert, update, delete on public.venues to service_role;
 
 comment on column public.venues.currency is 'Deposits are charged in this currency (ISO 4217, lower case, as Stripe).';
 
+comment on column public.venues.cancellation_window is
+  'The cancellation policy: a guest cancels free until this long before the booking; after that, and on a no-show, the venue keeps the deposit.';
+
 create table public.floors (
   id uuid primary key default gen_random_uuid(),
   venue_id uuid not null references public.venues (id),

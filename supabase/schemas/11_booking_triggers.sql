@@ -9,9 +9,11 @@
 -- public.bookings
 --   before insert or update, row     trigger_validate_booking_constraints  the row's rules and status machine
 --   after update of status, row      bookings_waitlist_follow              an offered waitlist entry follows its hold
---   after insert, statement          bookings_status_changed               audit rows
+--   after insert, statement          bookings_notify_guests                the guest's notification (a hold)
+--                                    bookings_status_changed               audit rows
 --   after update, statement          bookings_claims_follow                claims follow statuses, first (name order)
 --                                    bookings_emit_events                  events for the changed statuses
+--                                    bookings_notify_guests_on_update      the guests' notifications
 --                                    bookings_status_changed_on_update     audit rows
 -- public.booking_tables
 --   before insert or update, row     booking_tables_follow_owner           a claim's period and state follow its booking
@@ -33,6 +35,11 @@ create trigger bookings_waitlist_follow
   for each row when (old.status is distinct from new.status)
   execute function private.offered_entry_follows_hold();
 
+create trigger bookings_notify_guests
+  after insert on public.bookings
+  referencing new table as new_rows
+  for each statement execute function private.notify_booking_changes();
+
 create trigger bookings_status_changed
   after insert on public.bookings
   referencing new table as new_rows
@@ -49,6 +56,11 @@ create trigger bookings_emit_events
   after update on public.bookings
   referencing old table as old_rows new table as new_rows
   for each statement execute function private.booking_status_event();
+
+create trigger bookings_notify_guests_on_update
+  after update on public.bookings
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function private.notify_booking_changes();
 
 create trigger bookings_status_changed_on_update
   after update on public.bookings

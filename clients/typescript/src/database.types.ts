@@ -313,6 +313,8 @@ export type Database = {
           forgotten_at: string | null
           full_name: string | null
           id: string
+          notification_channels: string[]
+          notification_consent_at: string | null
           phone: string | null
           user_id: string | null
         }
@@ -324,6 +326,8 @@ export type Database = {
           forgotten_at?: string | null
           full_name?: string | null
           id?: string
+          notification_channels?: string[]
+          notification_consent_at?: string | null
           phone?: string | null
           user_id?: string | null
         }
@@ -335,6 +339,8 @@ export type Database = {
           forgotten_at?: string | null
           full_name?: string | null
           id?: string
+          notification_channels?: string[]
+          notification_consent_at?: string | null
           phone?: string | null
           user_id?: string | null
         }
@@ -1055,6 +1061,10 @@ export type Database = {
           p_stale_hold_refusals: number
           p_venue_id: string
         }
+        Returns: Json
+      }
+      set_notification_channels: {
+        Args: { p_channels: string[]; p_customer_id?: string }
         Returns: Json
       }
       setup_venue: { Args: { p_spec: Json; p_venue_id: string }; Returns: Json }
