@@ -3,7 +3,8 @@
 It follows Stripe's published API reference (https://docs.stripe.com/api) for what it serves:
 
 - ``POST /v1/payment_intents`` (``amount``, ``currency``, ``metadata[...]``, ``description``,
-  ``automatic_payment_methods[enabled]``), ``GET /v1/payment_intents/{id}``, and
+  ``automatic_payment_methods[enabled]``), ``GET /v1/payment_intents/{id}``, ``POST
+  /v1/payment_intents/{id}`` (update ``amount``, ``description``, ``metadata`` while unpaid), and
   ``POST /v1/payment_intents/{id}/confirm`` (``payment_method``: ``pm_card_visa`` succeeds,
   ``pm_card_chargeDeclined`` fails with a ``card_error``);
 - ``POST /v1/refunds`` (``payment_intent``, optional ``amount``, ``metadata[...]``, ``reason``) and
@@ -133,6 +134,16 @@ class Ledger:
                               "resource_missing", "intent")
         return self.intents[intent_id]
 
+    def update_intent(self, intent_id: str, params: dict[str, Any]) -> Answer:
+        intent = self.intent(intent_id)
+        if intent["status"] == "succeeded":
+            raise StripeError(400, "invalid_request_error", "This PaymentIntent's amount could not be updated "
+                              "because it has a status of succeeded.", "payment_intent_unexpected_state")
+        amount = amount_param(params, "amount", required=False)
+        intent.update({k: v for k, v in (("amount", amount), ("description", params.get("description"))) if v})
+        intent["metadata"] |= metadata(params)
+        return 200, intent
+
     def confirm_intent(self, intent_id: str, params: dict[str, Any]) -> Answer:
         intent = self.intent(intent_id)
         if intent["status"] == "succeeded":
@@ -200,6 +211,8 @@ class Ledger:
                 return self.create_intent(params)
             case "GET", ["v1", "payment_intents", intent_id]:
                 return 200, self.intent(intent_id)
+            case "POST", ["v1", "payment_intents", intent_id]:
+                return self.update_intent(intent_id, params)
             case "POST", ["v1", "payment_intents", intent_id, "confirm"]:
                 return self.confirm_intent(intent_id, params)
             case "POST", ["v1", "refunds"]:
