@@ -1334,7 +1334,9 @@ declare
 begin
   select lower(p_booking.period) - v.cancellation_window into v_free_until
   from public.venues v where v.id = p_booking.venue_id;
-  if p_booking.refund_status = 'refund_due' then
+  if p_booking.refund_status = 'refund_due'
+     or (p_booking.refund_status = 'refund_failed' and p_booking.reconciliation ? 'payment_reference'
+         and p_booking.deposit_paid_at is null) then
     v_reason := 'payment_not_kept';
   elsif p_booking.deposit_paid_at is null or p_booking.deposit_total = 0 then
     v_reason := 'no_paid_deposit';
@@ -1634,7 +1636,6 @@ CREATE FUNCTION private.finish_deposit_refund(p_booking_id uuid, p_refund jsonb,
     AS $$
 declare
   v_status text;
-  v_venue_id uuid;
 begin
   update private.deposit_refunds r
      set status = case when p_refund is not null then 'sent' when p_final then 'failed' else 'queued' end,
@@ -1643,7 +1644,7 @@ begin
          last_error = left(p_error, 500),
          next_attempt_at = private.now() + coalesce(p_retry_in, interval '30 seconds')
    where r.booking_id = p_booking_id and r.status = 'queued'
-  returning r.status, r.venue_id into v_status, v_venue_id;
+  returning r.status into v_status;
   if v_status = 'failed' then
     perform private.settle_refund(p_booking_id, false, p_error);
   end if;
@@ -2782,9 +2783,9 @@ CREATE FUNCTION private.notice_kind(p_old_status text, p_new public.bookings, p_
                 and p_new.status_reason is distinct from 'late_deposit_re_held' then 'booking_held' end
     when p_old_status = p_new.status::text then
       case when p_changed and p_new.status in ('held', 'pending_approval', 'confirmed') then 'booking_changed' end
-    when p_new.status = 'pending_approval' then 'booking_requested'
+    when p_new.status = 'pending_approval' and p_old_status = 'held' then 'booking_requested'
     when p_new.status = 'confirmed' and p_old_status = 'pending_approval' then 'booking_approved'
-    when p_new.status = 'confirmed' then 'booking_confirmed'
+    when p_new.status = 'confirmed' and p_old_status = 'held' then 'booking_confirmed'
     when p_new.status = 'rejected' then 'booking_rejected'
     when p_new.status = 'expired' and p_old_status = 'pending_approval' then 'booking_request_expired'
     when p_new.status = 'cancelled' and p_new.status_reason is distinct from 'forced_block' then
@@ -3362,7 +3363,7 @@ CREATE FUNCTION private.refund_deposit(p_booking_id uuid, p_reason text) RETURNS
 declare
   v_booking public.bookings := private.override_booking(p_booking_id, p_reason);
   v_policy jsonb := private.deposit_refund_policy(v_booking);
-  v_intent text := case when v_booking.refund_status = 'refund_due' then v_booking.reconciliation ->> 'payment_reference'
+  v_intent text := case when (v_policy ->> 'reason') = 'payment_not_kept' then v_booking.reconciliation ->> 'payment_reference'
                         when v_booking.payment_method = 'stripe' then v_booking.payment_reference end;
   v_currency text;
 begin

@@ -3,7 +3,7 @@
 -- opting out and erasure honoured before anything is sent.
 begin;
 \ir helpers/test_helpers.psql
-select plan(22);
+select plan(23);
 
 insert into ids values ('gia', tests.create_user('gia')), ('hal', tests.create_user('hal'));
 insert into ids values ('g1', tests.hold_for((select id from ids where name = 'gia'), 3, 4));
@@ -51,6 +51,10 @@ select is(private.notice_kind('pending_approval',
             jsonb_populate_record((select b from public.bookings b where b.id = pg_temp.b('g2')), '{"status": "expired"}'),
             false, null),
   'booking_request_expired', 'notify_request_expired: a request that lapses is told');
+select is(private.notice_kind('checked_in',
+            jsonb_populate_record((select b from public.bookings b where b.id = pg_temp.b('g2')), '{"status": "confirmed"}'),
+            false, 'door'),
+  null, 'an undone check-in tells the guest nothing');
 select is(private.notice_kind('rejected', (select b from public.bookings b where b.id = pg_temp.b('g2')), true, 'manager'),
   null, 'a change of a closed booking is not told');
 

@@ -210,7 +210,8 @@ comment on function private.notify_guest is 'One notification about a booking fo
 -- The notification a booking's change gives its guest, if any: a hold (with how to pay), its
 -- request received, confirmed, approved, rejected or expired, a cancellation by the guest or by
 -- the venue (the forced block tells its guests itself), and a change of party, deposit or time.
--- A hold that runs out and the waitlist's own offers are not told here.
+-- A hold that runs out, the waitlist's own offers and the door's own corrections (an undone
+-- check-in or no-show) are not told here.
 create function private.notice_kind(p_old_status text, p_new public.bookings, p_changed boolean, p_actor_role text)
 returns text
 language sql stable set search_path = ''
@@ -221,9 +222,9 @@ as $$
                 and p_new.status_reason is distinct from 'late_deposit_re_held' then 'booking_held' end
     when p_old_status = p_new.status::text then
       case when p_changed and p_new.status in ('held', 'pending_approval', 'confirmed') then 'booking_changed' end
-    when p_new.status = 'pending_approval' then 'booking_requested'
+    when p_new.status = 'pending_approval' and p_old_status = 'held' then 'booking_requested'
     when p_new.status = 'confirmed' and p_old_status = 'pending_approval' then 'booking_approved'
-    when p_new.status = 'confirmed' then 'booking_confirmed'
+    when p_new.status = 'confirmed' and p_old_status = 'held' then 'booking_confirmed'
     when p_new.status = 'rejected' then 'booking_rejected'
     when p_new.status = 'expired' and p_old_status = 'pending_approval' then 'booking_request_expired'
     when p_new.status = 'cancelled' and p_new.status_reason is distinct from 'forced_block' then

@@ -274,7 +274,9 @@ declare
 begin
   select lower(p_booking.period) - v.cancellation_window into v_free_until
   from public.venues v where v.id = p_booking.venue_id;
-  if p_booking.refund_status = 'refund_due' then
+  if p_booking.refund_status = 'refund_due'
+     or (p_booking.refund_status = 'refund_failed' and p_booking.reconciliation ? 'payment_reference'
+         and p_booking.deposit_paid_at is null) then
     v_reason := 'payment_not_kept';
   elsif p_booking.deposit_paid_at is null or p_booking.deposit_total = 0 then
     v_reason := 'no_paid_deposit';
@@ -395,7 +397,6 @@ language plpgsql security definer set search_path = ''
 as $$
 declare
   v_status text;
-  v_venue_id uuid;
 begin
   update private.deposit_refunds r
      set status = case when p_refund is not null then 'sent' when p_final then 'failed' else 'queued' end,
@@ -404,7 +405,7 @@ begin
          last_error = left(p_error, 500),
          next_attempt_at = private.now() + coalesce(p_retry_in, interval '30 seconds')
    where r.booking_id = p_booking_id and r.status = 'queued'
-  returning r.status, r.venue_id into v_status, v_venue_id;
+  returning r.status into v_status;
   if v_status = 'failed' then
     perform private.settle_refund(p_booking_id, false, p_error);
   end if;

@@ -83,7 +83,7 @@ as $$
 declare
   v_booking public.bookings := private.override_booking(p_booking_id, p_reason);
   v_policy jsonb := private.deposit_refund_policy(v_booking);
-  v_intent text := case when v_booking.refund_status = 'refund_due' then v_booking.reconciliation ->> 'payment_reference'
+  v_intent text := case when (v_policy ->> 'reason') = 'payment_not_kept' then v_booking.reconciliation ->> 'payment_reference'
                         when v_booking.payment_method = 'stripe' then v_booking.payment_reference end;
   v_currency text;
 begin
