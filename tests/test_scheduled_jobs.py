@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 
 JOBS = {"clubbooking-expire-holds", "clubbooking-retry-waitlist-offers", "clubbooking-prune-events",
-        "clubbooking-sample-conflicts", "clubbooking-prune-idempotency-keys"}
+        "clubbooking-sample-conflicts", "clubbooking-prune-idempotency-keys", "clubbooking-booking-reminders"}
 
 
 def test_migrations_schedule_the_sweeper_and_retention_jobs(server_dsn: str) -> None:

@@ -173,8 +173,12 @@ begin
     perform private.raise_error('INVALID_TRANSITION', 'one PaymentIntent pays one booking');
   end if;
   if v_booking.payment_intent_id is null then
-    update public.bookings b set payment_intent_id = p_payment_intent_id where b.id = v_booking.id
-    returning * into v_booking;
+    begin
+      update public.bookings b set payment_intent_id = p_payment_intent_id where b.id = v_booking.id
+      returning * into v_booking;
+    exception when unique_violation then  -- another booking bound it meanwhile
+      perform private.raise_error('INVALID_TRANSITION', 'one PaymentIntent pays one booking');
+    end;
   end if;
   return private.booking_result(v_booking);
 end;
@@ -984,8 +988,12 @@ begin
        or v_booking.payment_intent_id <> v_intent then
       perform private.raise_error('INVALID_TRANSITION', 'that PaymentIntent belongs to another booking, or this booking has another');
     end if;
-    update public.bookings b set payment_intent_id = v_intent where b.id = v_booking.id
-    returning * into v_booking;
+    begin
+      update public.bookings b set payment_intent_id = v_intent where b.id = v_booking.id
+      returning * into v_booking;
+    exception when unique_violation then  -- another booking took it meanwhile
+      perform private.raise_error('INVALID_TRANSITION', 'that PaymentIntent belongs to another booking');
+    end;
     return private.booking_result(v_booking);
   end if;
   select not v.requires_approval into v_auto from public.venues v where v.id = v_booking.venue_id;

@@ -129,8 +129,12 @@ begin
        or v_booking.payment_intent_id <> v_intent then
       perform private.raise_error('INVALID_TRANSITION', 'that PaymentIntent belongs to another booking, or this booking has another');
     end if;
-    update public.bookings b set payment_intent_id = v_intent where b.id = v_booking.id
-    returning * into v_booking;
+    begin
+      update public.bookings b set payment_intent_id = v_intent where b.id = v_booking.id
+      returning * into v_booking;
+    exception when unique_violation then  -- another booking took it meanwhile
+      perform private.raise_error('INVALID_TRANSITION', 'that PaymentIntent belongs to another booking');
+    end;
     return private.booking_result(v_booking);
   end if;
   select not v.requires_approval into v_auto from public.venues v where v.id = v_booking.venue_id;

@@ -618,8 +618,12 @@ begin
     perform private.raise_error('INVALID_TRANSITION', 'one PaymentIntent pays one booking');
   end if;
   if v_booking.payment_intent_id is null then
-    update public.bookings b set payment_intent_id = p_payment_intent_id where b.id = v_booking.id
-    returning * into v_booking;
+    begin
+      update public.bookings b set payment_intent_id = p_payment_intent_id where b.id = v_booking.id
+      returning * into v_booking;
+    exception when unique_violation then  -- another booking bound it meanwhile
+      perform private.raise_error('INVALID_TRANSITION', 'one PaymentIntent pays one booking');
+    end;
   end if;
   return private.booking_result(v_booking);
 end;
