@@ -4,7 +4,7 @@ VENV := .venv
 CB := $(VENV)/bin/clubbooking
 export CLUBBOOKING_ROOT := $(CURDIR)
 
-.PHONY: bootstrap demo test lint pgtap pytest bench bench-quick up down serve board types reliability schema migration
+.PHONY: bootstrap demo test lint schema migration up down serve board types bench bench-quick bench-lint reliability
 
 bootstrap:
 	@bash scripts/bootstrap.sh
@@ -17,7 +17,8 @@ demo: bootstrap
 test: bootstrap lint
 	@$(CB) with-db -- bash scripts/test-against-db.sh
 
-lint: bootstrap
+## make lint: ruff and mypy over the client, the tooling, the tests and the benchmarks
+lint: bootstrap bench-lint
 	@$(VENV)/bin/ruff check --config python_client/pyproject.toml python_client devtools tests
 	@$(VENV)/bin/mypy --config-file python_client/pyproject.toml python_client/src devtools/src
 
@@ -60,8 +61,10 @@ board: bootstrap
 	@cd clients/typescript && ../../.tools/node_modules/.bin/deno bundle --quiet --platform browser --minify \
 	  board/app.ts -o board/dist/board.js
 
-## make types: regenerate clients/typescript/src/database.types.ts from the migrations (postgres-meta's
-## generator, on a throw-away database or $$DATABASE_URL's); `make test` fails when it is stale
+## make types: regenerate clients/typescript/src/database.types.ts (postgres-meta's generator) and the
+## error tables generated from private.error_codes (python_client/src/clubbooking/error_codes.py,
+## clients/typescript/src/error_codes.ts, supabase/functions/_shared/error_codes.ts) from the migrations,
+## on a throw-away database or $$DATABASE_URL's; `make test` fails when one is stale
 types: bootstrap
 	@$(CB) with-db -- bash scripts/gen-types.sh
 
@@ -77,8 +80,6 @@ bench-quick: bootstrap bench-lint
 bench-lint: bootstrap
 	@$(VENV)/bin/ruff check --config python_client/pyproject.toml bench
 	@$(VENV)/bin/mypy --config-file python_client/pyproject.toml bench
-
-lint: bench-lint
 
 ## make reliability: the fault-injecting checker at full size (>= 100k operations with crash, kill,
 ## timeout and clock faults, on a cluster of its own), the bad-input property tests with more

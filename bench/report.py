@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# The goals of issue 15, each against a baseline measured in the same run where it has one.
+# The performance goals (docs/performance.md), each against a baseline measured in the same run where it
+# has one.
 RUSH_P95_GOAL_MS = 10
 SHARE_GOAL = 0.06
 EVENTS_RATIO_GOAL = 0.8
@@ -46,7 +47,7 @@ def _at_most(value: float | int | None, goal: float) -> bool | None:
 
 
 def rows(results: dict[str, Any]) -> list[Row]:
-    """The table: one row per figure, goals where the issue sets one."""
+    """The table: one row per figure, with its goal where it has one."""
     out: list[Row] = []
     s = results["scenarios"]
     if pr := s.get("profile"):

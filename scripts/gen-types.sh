@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# clients/typescript/src/database.types.ts from the migrated schema, by the generator that
-# `supabase gen types typescript` runs (postgres-meta's TypeScript template, run as its server
-# does in type-generation mode). `make types` writes it; with --check (run by `make test`) it
-# fails when the committed file differs from what the migrations give.
+# The files generated from the migrated schema: clients/typescript/src/database.types.ts, by the
+# generator that `supabase gen types typescript` runs (postgres-meta's TypeScript template, run as
+# its server does in type-generation mode), and the error table of each client and the Edge
+# Functions, from private.error_codes (clubbooking_dev.error_codes). `make types` writes them;
+# with --check (run by `make test`) it fails when a committed file differs from what the
+# migrations give.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${DATABASE_URL:?DATABASE_URL must name a migrated database}"
@@ -16,6 +18,8 @@ if [ "${1:-}" = "--check" ]; then
     echo "gen-types: $out is stale: run \`make types\` and commit it" >&2
     exit 1
   fi
+  .venv/bin/python -m clubbooking_dev.error_codes check
 else
   cp "$generated" "$out"
+  .venv/bin/python -m clubbooking_dev.error_codes write
 fi

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 echo "== pgTAP (sql/tests, as \`supabase test db\` runs it: supabase/tests links there; helpers are .psql)"
 pg_prove --dbname "$DATABASE_URL" --failures --ext .pg --ext .sql -r supabase/tests
 
+echo "== PostgreSQL 17 (migrations, seed, pgTAP on a cluster of its own)"; bash scripts/test-pg17.sh
+
 echo "== Supabase CLI (db push, db lint, migration list)"; bash scripts/test-supabase-cli.sh
 
 echo "== pytest (tests/)"

@@ -7,14 +7,17 @@ template (`create database ... template ...`), so they never see each other's bo
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 import pytest
+from clubbooking.client import BookingClient
 from clubbooking_dev import harness
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -23,6 +26,13 @@ SQL_DIR = Path(__file__).parent / "sql"
 def sql_file(name: str) -> str:
     """A test query from tests/sql/<name>.sql."""
     return (SQL_DIR / f"{name}.sql").read_text()
+
+
+def client_at(dsn: str, instant: dt.datetime, claims: dict[str, Any] | None) -> BookingClient:
+    """A client whose database clock (private.now()) reads ``instant``: the test hook, not the system clock."""
+    options = quote(f"-c clubbooking.now={instant.isoformat()}")
+    separator = "&" if "?" in dsn else "?"
+    return BookingClient.connect(f"{dsn}{separator}options={options}", claims, pool_size=1)
 
 
 @pytest.fixture(scope="session")

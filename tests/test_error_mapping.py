@@ -1,12 +1,16 @@
-"""One place maps errors to exceptions, the same for both transports and for every code.
+"""One error table, generated, and one place that maps errors to exceptions, the same for both
+transports and for every code.
 
-The codes come from the live database (private.error_codes), so a code added in SQL without
-an exception class fails here. Through psycopg each code is really raised by
-private.raise_error; through supabase-py each arrives as the error JSON PostgREST makes of it.
+private.error_codes is the source: the files generated from it (clubbooking_dev.error_codes, `make
+types`) must be what the database gives, and every code in them must have its exception class, so a
+code added in SQL fails here until it is generated and has a class. Through psycopg each code is
+really raised by private.raise_error; through supabase-py each arrives as the error JSON PostgREST
+makes of it.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from pathlib import Path
@@ -17,21 +21,50 @@ import psycopg
 import pytest
 import respx
 from clubbooking import BookingClient, BookingError, InvalidInput, NotAuthorized
-from clubbooking.errors import ERRORS, from_database, from_parts
+from clubbooking.error_codes import ERROR_CODES
+from clubbooking.errors import ERRORS, from_database
+from clubbooking_dev import error_codes
 from postgrest.exceptions import APIError
 from postgrest_emulator import ANON_KEY, BASE_URL, status_of
 
+ROOT = Path(__file__).resolve().parents[1]
 DETAIL = json.dumps({"reason": "taken", "alternatives": [{"table_ids": [], "table_numbers": [9]}]})
 
 
 @pytest.fixture(scope="module")
-def codes(db_dsn: str) -> list[tuple[str, str]]:
-    with psycopg.connect(db_dsn) as conn:
-        return [(code, state) for code, state in conn.execute("select code, sqlstate from private.error_codes")]
+def generated(db_dsn: str) -> dict[Path, str]:
+    return error_codes.generated(error_codes.read(db_dsn), ROOT)
 
 
-def test_every_database_error_code_has_its_exception_class(codes: list[tuple[str, str]]) -> None:
-    assert {code for code, _ in codes} == set(ERRORS)
+@pytest.mark.parametrize("path", error_codes.paths(ROOT), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_committed_error_table_is_what_the_database_gives(generated: dict[Path, str], path: Path) -> None:
+    committed = path.read_text() if path.exists() else ""
+    diff = "".join(difflib.unified_diff(committed.splitlines(True), generated[path].splitlines(True),
+                                        "committed", "from private.error_codes", n=1))
+    assert not diff, f"{path.relative_to(ROOT)} is stale: run `make types` and commit it\n{diff[:3000]}"
+
+
+def test_the_generator_keeps_a_long_description_whole_within_the_line_width() -> None:
+    long = error_codes.ErrorCode("TEAPOT_REFUSED", "PT418", "A description that runs on, " * 8 + "and ends */ here.")
+    python = error_codes.python_module([long])
+    namespace: dict[str, Any] = {}
+    exec(compile(python, "error_codes.py", "exec"), namespace)
+    assert namespace["ERROR_CODES"] == ((long.code, "PT418", 418, "TeapotRefused", long.description),)
+    typescript = error_codes.client_module([long])
+    assert "ends *\\/ here." in typescript and typescript.count("*/") == typescript.count("/**")
+    assert max(len(line) for line in python.splitlines()) <= error_codes.LINE_WIDTH
+
+
+@pytest.fixture(scope="module")
+def codes() -> list[tuple[str, str]]:
+    """Each code and its SQLSTATE, from the generated table (the test above ties it to the database)."""
+    return [(row.code, row.sqlstate) for row in ERROR_CODES]
+
+
+def test_every_error_code_has_its_exception_class_with_the_tables_name_and_status() -> None:
+    assert set(ERRORS) == {row.code for row in ERROR_CODES}
+    for row in ERROR_CODES:
+        assert (ERRORS[row.code].__name__, ERRORS[row.code].http_status) == (row.class_name, row.status)
 
 
 def test_every_code_raised_in_sql_maps_to_its_class_status_and_data(admin: psycopg.Connection[Any],
@@ -92,20 +125,12 @@ def test_a_malformed_id_is_invalid_input_before_anything_is_sent(db_dsn: str) ->
     assert (raised.value.detail, raised.value.status) == ("not a uuid: 'table 2'", 422)
 
 
-def test_malformed_input_is_422_in_every_copy_of_the_contract(codes: list[tuple[str, str]]) -> None:
-    """INVALID_INPUT for malformed input has one status: the SQL code's, the Python client's (for a
-    PostgreSQL data error and its own checks), the Edge Functions', openapi.yaml's and the docs'."""
-    root = Path(__file__).resolve().parents[1]
-    edge = re.search(r'state\.startsWith\("22"\)\) return new ApiError\((\d+), "INVALID_INPUT"',
-                     (root / "supabase/functions/_shared/db.ts").read_text())
-    edge_default = re.search(r"export function invalid\(message: string, status = (\d+)\)",
-                             (root / "supabase/functions/_shared/http.ts").read_text())
+def test_the_docs_and_openapi_say_what_the_error_table_says() -> None:
+    """The prose copies: docs/security.md's error table (each code's SQLSTATE and status, before any
+    variant) and openapi.yaml's status for malformed input. The code copies import the table."""
+    docs = {code: (state, int(status)) for code, state, status in re.findall(
+        r"^\| `([A-Z_]+)` \| (PT\d{3})[^|]*\| (\d{3})[^|]*\|", (ROOT / "docs/security.md").read_text(), re.M)}
+    assert docs == {row.code: (row.sqlstate, row.status) for row in ERROR_CODES}
     openapi = re.search(r"Malformed input \(a bad uuid, date or\s+number included\) is (\d+) `INVALID_INPUT`",
-                        (root / "supabase/functions/openapi.yaml").read_text())
-    docs = re.search(r"^\| `INVALID_INPUT` \| PT(\d+) \(PT404\) \| (\d+) \(404\) \|",
-                     (root / "docs/security.md").read_text(), re.M)
-    assert edge and edge_default and openapi and docs
-    python = {from_parts(None, None, "22P02").status, InvalidInput("x").status}  # type: ignore[union-attr]
-    statuses = {int(dict(codes)["INVALID_INPUT"][2:]), *python, int(edge.group(1)), int(edge_default.group(1)),
-                int(openapi.group(1)), int(docs.group(1)), int(docs.group(2))}
-    assert statuses == {422}
+                        (ROOT / "supabase/functions/openapi.yaml").read_text())
+    assert openapi and int(openapi.group(1)) == InvalidInput.http_status == 422

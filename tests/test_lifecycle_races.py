@@ -8,13 +8,13 @@ import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import quote
 
 import psycopg
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError
 from clubbooking_dev import leeds
 from clubbooking_dev.checks import count_double_bookings
+from conftest import client_at
 
 SLOT = "slot_23_30"
 
@@ -88,13 +88,6 @@ def test_a_shared_section_never_sells_more_guests_than_its_capacity(scratch_dsn:
         assert outcomes.count("won") >= 5
         assert 24 < sold[0] <= 30, (sold, outcomes.count("won"))  # nearly full, never over
         assert set(outcomes) <= {"won", "SECTION_NOT_AVAILABLE"}
-
-
-def client_at(dsn: str, instant: dt.datetime, claims: dict[str, Any]) -> BookingClient:
-    """A client whose database clock (private.now()) reads ``instant``: the test hook, not the system clock."""
-    options = quote(f"-c clubbooking.now={instant.isoformat()}")
-    separator = "&" if "?" in dsn else "?"
-    return BookingClient.connect(f"{dsn}{separator}options={options}", claims, pool_size=1)
 
 
 def test_a_hold_is_bookable_by_another_guest_at_ttl_plus_one_second_with_no_sweeper(

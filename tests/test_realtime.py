@@ -27,7 +27,6 @@ from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError
 from clubbooking.models import Availability
 from clubbooking.monitoring import ClientMetrics
-from clubbooking.relay import run_relay
 from clubbooking.watch import (
     NOTIFY_CHANNEL,
     Backoff,
@@ -41,18 +40,13 @@ from clubbooking.watch import (
     ThreadedSource,
     Update,
     report,
-    watch_availability,
 )
 from clubbooking_dev import leeds
 from conftest import sql_file
+from watching import WAIT, relay_running, shown, states, until, watch_while
 
 SLOTS = leeds.SLOTS
-WAIT = 30.0  # an upper bound for a condition to come true, never a speed assertion
 L = TypeVar("L", bound=Listener)
-
-
-def states(snap: Availability) -> tuple[int, tuple[tuple[int, str], ...]]:
-    return snap.version, tuple((t.table_number, t.state) for t in snap.tables)
 
 
 @pytest.fixture
@@ -65,17 +59,8 @@ def client(db_dsn: str) -> Iterator[BookingClient]:
 @pytest.fixture
 def relay(db_dsn: str) -> Iterator[None]:
     """The event relay (`clubbooking relay`) running in a background thread."""
-    stop = threading.Event()
-
-    def run() -> None:
-        with psycopg.connect(db_dsn, autocommit=True) as conn:
-            run_relay(conn, poll=0.02, stop=stop)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join(10)
+    with relay_running(db_dsn):
+        yield
 
 
 def smallest_party(admin: psycopg.Connection[Any]) -> dict[uuid.UUID, int]:
@@ -219,40 +204,6 @@ class DroppingListener:
 
     async def close(self) -> None:
         await self.inner.close()
-
-
-async def watch_while(source: ThreadedSource, night: dt.date, slot: str, listen: Callable[[], Listener],
-                      script: Callable[[list[Update]], Awaitable[None]], idle_resync: float = 120,
-                      **options: Any) -> list[Update]:
-    """Run the watcher in a task while ``script`` makes changes; returns every update it yielded."""
-    seen: list[Update] = []
-
-    async def consume() -> None:
-        async for update in watch_availability(source, leeds.VENUE_ID, night, slot, listen=listen,
-                                               idle_resync=idle_resync, backoff=Backoff(base=0.05, cap=0.5),
-                                               **options):
-            seen.append(update)
-
-    task = asyncio.create_task(consume())
-    try:
-        await until(lambda: bool(seen))
-        await script(seen)
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    return seen
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    """Wait for a condition (bounded by WAIT; the test fails on timeout, it never measures speed)."""
-    async with asyncio.timeout(WAIT):
-        while not condition():
-            await asyncio.sleep(0.02)
-
-
-def shown(seen: list[Update]) -> Availability:
-    return next(u.availability for u in reversed(seen) if u.availability is not None)
 
 
 def hold_one(client: BookingClient, guest: dict[str, Any], night: dt.date, slot: str, table: int) -> Awaitable[Any]:

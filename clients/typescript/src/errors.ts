@@ -2,25 +2,13 @@
 // PostgREST an RPC's error arrives as {code: "PTxyz", message: CODE, details, hint} with HTTP
 // status xyz; `details` is a sentence, or JSON where the code carries data
 // (SECTION_NOT_AVAILABLE: {reason, alternatives}).
+// The codes, their statuses and the classes' names come from error_codes.ts, generated from the
+// database's private.error_codes (`make types`); ERROR_CLASSES only type-checks while each class
+// bears the name the table gives its code.
 import type { Alternative } from "./results.ts";
+import { ERROR_TABLE, type ErrorCode, isErrorCode } from "./error_codes.ts";
 
-/** The contract's error codes (README "Errors"); tests/contract.test.ts checks the database's list. */
-export const ERROR_CODES = [
-  "SECTION_NOT_AVAILABLE",
-  "TABLE_NOT_FOUND",
-  "CAPACITY_MISMATCH",
-  "INVALID_PARTY_SIZE",
-  "DATE_OUT_OF_RANGE",
-  "OUTSIDE_OPERATING_HOURS",
-  "UNDERAGE",
-  "MAX_TABLES_EXCEEDED",
-  "HOLD_EXPIRED",
-  "INVALID_TRANSITION",
-  "NOT_AUTHORIZED",
-  "MFA_REQUIRED",
-  "INVALID_INPUT",
-] as const;
-export type ErrorCode = typeof ERROR_CODES[number];
+export { ERROR_CODES, type ErrorCode } from "./error_codes.ts";
 
 /** PostgREST's error body, as supabase-js hands it over. */
 export interface PostgrestErrorLike {
@@ -32,7 +20,7 @@ export interface PostgrestErrorLike {
 
 /** An error of the contract (or, with code INTERNAL_ERROR, anything else the server said). */
 export class BookingError extends Error {
-  override name = "BookingError";
+  override name: string = "BookingError";
   constructor(
     readonly code: ErrorCode | "INTERNAL_ERROR",
     message: string,
@@ -46,7 +34,7 @@ export class BookingError extends Error {
 }
 
 export class SectionNotAvailable extends BookingError {
-  override name = "SectionNotAvailable";
+  override readonly name = "SectionNotAvailable";
   /** Free tables or combinations for the same party, nearest slot first. */
   get alternatives(): Alternative[] {
     const data = this.data as { alternatives?: Alternative[] } | null;
@@ -54,46 +42,52 @@ export class SectionNotAvailable extends BookingError {
   }
 }
 export class TableNotFound extends BookingError {
-  override name = "TableNotFound";
+  override readonly name = "TableNotFound";
 }
 export class CapacityMismatch extends BookingError {
-  override name = "CapacityMismatch";
+  override readonly name = "CapacityMismatch";
 }
 export class InvalidPartySize extends BookingError {
-  override name = "InvalidPartySize";
+  override readonly name = "InvalidPartySize";
 }
 export class DateOutOfRange extends BookingError {
-  override name = "DateOutOfRange";
+  override readonly name = "DateOutOfRange";
 }
 export class OutsideOperatingHours extends BookingError {
-  override name = "OutsideOperatingHours";
+  override readonly name = "OutsideOperatingHours";
 }
 export class Underage extends BookingError {
-  override name = "Underage";
+  override readonly name = "Underage";
 }
 export class MaxTablesExceeded extends BookingError {
-  override name = "MaxTablesExceeded";
+  override readonly name = "MaxTablesExceeded";
 }
 export class HoldExpired extends BookingError {
-  override name = "HoldExpired";
+  override readonly name = "HoldExpired";
 }
 export class InvalidTransition extends BookingError {
-  override name = "InvalidTransition";
+  override readonly name = "InvalidTransition";
 }
 export class NotAuthorized extends BookingError {
-  override name = "NotAuthorized";
+  override readonly name = "NotAuthorized";
 }
 export class MfaRequired extends BookingError {
-  override name = "MfaRequired";
+  override readonly name = "MfaRequired";
 }
 export class InvalidInput extends BookingError {
-  override name = "InvalidInput";
+  override readonly name = "InvalidInput";
 }
 
-type ErrorClass = new (code: ErrorCode, message: string, status: number, data: unknown) => BookingError;
+/** The class of a code: its instances are named as the generated table says. */
+type ErrorClass<C extends ErrorCode> = new (
+  code: ErrorCode,
+  message: string,
+  status: number,
+  data: unknown,
+) => BookingError & { readonly name: typeof ERROR_TABLE[C]["className"] };
 
 /** The exception class of each code. */
-export const ERROR_CLASSES: Record<ErrorCode, ErrorClass> = {
+export const ERROR_CLASSES: { readonly [C in ErrorCode]: ErrorClass<C> } = {
   SECTION_NOT_AVAILABLE: SectionNotAvailable,
   TABLE_NOT_FOUND: TableNotFound,
   CAPACITY_MISMATCH: CapacityMismatch,
@@ -121,8 +115,6 @@ function parseDetails(details: string | null): unknown {
   return details;
 }
 
-const isErrorCode = (value: string): value is ErrorCode => (ERROR_CODES as readonly string[]).includes(value);
-
 /**
  * A PostgREST error as a contract exception. The status comes from the PTxyz SQLSTATE (what
  * PostgREST answered with), else from `httpStatus`; PostgREST's own errors (42501 no privilege, 23P01 the exclusion
@@ -130,18 +122,16 @@ const isErrorCode = (value: string): value is ErrorCode => (ERROR_CODES as reado
  */
 export function toBookingError(error: PostgrestErrorLike, httpStatus?: number): BookingError {
   const data = parseDetails(error.details);
+  // A code's class, with the code's own status unless PostgREST's answer says otherwise.
+  const ofCode = (code: ErrorCode, message: string, answered?: number) =>
+    new ERROR_CLASSES[code](code, message, answered ?? ERROR_TABLE[code].status, data);
   const status = Number(error.code.match(/^PT(\d{3})$/)?.[1] ?? 0);
   if (status && isErrorCode(error.message)) {
-    return new ERROR_CLASSES[error.message](
-      error.message,
-      typeof data === "string" ? data : error.message,
-      status,
-      data,
-    );
+    return ofCode(error.message, typeof data === "string" ? data : error.message, status);
   }
   // PostgREST answers a missing privilege with 401 for anon (sign in first), 403 for the rest
-  if (error.code === "42501") return new NotAuthorized("NOT_AUTHORIZED", error.message, httpStatus ?? 403, data);
-  if (error.code === "23P01") return new SectionNotAvailable("SECTION_NOT_AVAILABLE", "the table was taken", 409, data);
-  if (error.code.startsWith("22")) return new InvalidInput("INVALID_INPUT", error.message, 422, data);
+  if (error.code === "42501") return ofCode("NOT_AUTHORIZED", error.message, httpStatus);
+  if (error.code === "23P01") return ofCode("SECTION_NOT_AVAILABLE", "the table was taken");
+  if (error.code.startsWith("22")) return ofCode("INVALID_INPUT", error.message);
   return new BookingError("INTERNAL_ERROR", error.message, 500, { code: error.code, details: data, hint: error.hint });
 }

@@ -15,6 +15,7 @@ import os
 import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 import psycopg
@@ -62,9 +63,12 @@ def seed(dsn: cli.DsnOption = None) -> None:
     cli.console.print("seeded The Backroom Leeds")
 
 
-def with_db(ctx: typer.Context) -> None:
+def with_db(ctx: typer.Context,
+            pg_bin: Annotated[Path | None, typer.Option(
+                help="a local cluster from these server binaries (another PostgreSQL version), "
+                     "never $DATABASE_URL's server or a container")] = None) -> None:
     """Run a command with DATABASE_URL set to a migrated, seeded throw-away database."""
-    with harness.throwaway_database() as db:
+    with harness.throwaway_database(pg_bin) as db:
         env = {**os.environ, "DATABASE_URL": db.dsn}
         code = subprocess.run(ctx.args, env=env).returncode
     raise typer.Exit(code)

@@ -22,7 +22,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -30,6 +30,8 @@ from urllib.parse import quote, urlencode
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+
+from clubbooking_dev import releases
 
 PG_BIN = Path(os.environ.get("CLUBBOOKING_PG_BIN", "/usr/lib/postgresql/15/bin"))
 CONTAINER_IMAGE = os.environ.get("CLUBBOOKING_PG_IMAGE", "supabase/postgres:15.8.1.085")
@@ -97,8 +99,17 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return cmd
 
 
-def start_local_cluster(datadir: Path | None = None, port: int | None = None) -> Database:
-    """initdb and start a cluster on loopback; stop() removes it unless datadir was given."""
+def preload_libraries(pg_bin: Path) -> str:
+    """SERVER_SETTINGS' shared_preload_libraries, less those not built for these server binaries
+    (PostgreSQL refuses to start with a missing one): pg_cron is Debian's package for 15 only."""
+    libdirs = (pg_bin.parent / "lib", pg_bin.parent / "lib" / "postgresql")  # Debian's layout, npm's
+    wanted = SERVER_SETTINGS["shared_preload_libraries"].split(",")
+    return ",".join(lib for lib in wanted if any((d / f"{lib}.so").exists() for d in libdirs))
+
+
+def start_local_cluster(datadir: Path | None = None, port: int | None = None, pg_bin: Path = PG_BIN) -> Database:
+    """initdb and start a cluster on loopback from the server binaries in ``pg_bin``; stop()
+    removes it unless datadir was given."""
     owned = datadir is None
     base = Path(tempfile.mkdtemp(prefix="clubbooking-pg-")) if datadir is None else datadir
     base.mkdir(parents=True, exist_ok=True)
@@ -107,24 +118,25 @@ def start_local_cluster(datadir: Path | None = None, port: int | None = None) ->
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")
     if not (data / "PG_VERSION").exists():
-        subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", ADMIN_USER,
+        subprocess.run(_as_postgres([str(pg_bin / "initdb"), "-D", str(data), "-U", ADMIN_USER,
                                      "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"]),
                        check=True, capture_output=True)
-        settings = {**SERVER_SETTINGS, "port": str(port), "unix_socket_directories": f"'{base}'"}
+        settings = {**SERVER_SETTINGS, "shared_preload_libraries": preload_libraries(pg_bin), "port": str(port),
+                    "unix_socket_directories": f"'{base}'"}
         with open(data / "postgresql.conf", "a") as conf:
             for key, value in settings.items():
                 quoted = value if value.startswith("'") or value.isdigit() else f"'{value}'"
                 conf.write(f"{key} = {quoted}\n")
     else:
         port = _configured_port(data) or port
-    subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"),
+    subprocess.run(_as_postgres([str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"),
                                  "-w", "-t", "60", "start"]), check=True, capture_output=True)
     dsn = url("127.0.0.1", port, "postgres", "postgres")
     wait_ready(admin_dsn(dsn))
     apply_compat(dsn)  # creates the postgres role itself
 
     def stop() -> None:
-        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
+        subprocess.run(_as_postgres([str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
                        capture_output=True)
         if owned:
             shutil.rmtree(base, ignore_errors=True)
@@ -232,8 +244,9 @@ def provide_extension(dsn: str, name: str) -> bool:
     return True
 
 
-def migrate(dsn: str) -> list[str]:
-    """Apply sql/compat (as supabase_admin) and the migrations not applied yet (as the DSN's user).
+def migrate(dsn: str, files: Iterable[Path] | None = None) -> list[str]:
+    """Apply sql/compat (as supabase_admin) and the migrations not applied yet (as the DSN's user):
+    ``files`` in filename order where given (a release's list), else every file of supabase/migrations.
 
     Applied migrations are recorded where the Supabase CLI records them
     (supabase_migrations.schema_migrations), so `supabase db push` and this agree.
@@ -246,7 +259,8 @@ def migrate(dsn: str) -> list[str]:
                      "(version text primary key, statements text[], name text)")
         done = {r[0] for r in conn.execute("select version from supabase_migrations.schema_migrations")}
     applied = []
-    for path in sorted((root / "supabase" / "migrations").glob("*.sql")):
+    for path in sorted((root / "supabase" / "migrations").glob("*.sql") if files is None else files,
+                       key=lambda p: p.name):
         version, _, name = path.stem.partition("_")
         if version in done:
             continue
@@ -256,6 +270,12 @@ def migrate(dsn: str) -> list[str]:
                          (version, name))
         applied.append(path.name)
     return applied
+
+
+def install_release(dsn: str, release: releases.Release) -> list[str]:
+    """A database as a project that installed ``release`` has it: exactly the migrations its
+    manifest lists, recorded as `supabase db push` records them (``migrate`` takes it to HEAD)."""
+    return migrate(dsn, release.migrations(project_root()))
 
 
 def seed(dsn: str) -> None:
@@ -336,9 +356,10 @@ def down() -> bool:
 
 
 @contextlib.contextmanager
-def throwaway_database() -> Iterator[Database]:
-    """A migrated, seeded database for the length of a block (demo, bench, tests)."""
-    db = start_database()
+def throwaway_database(pg_bin: Path | None = None) -> Iterator[Database]:
+    """A migrated, seeded database for the length of a block (demo, bench, tests); with ``pg_bin``
+    on a local cluster from those server binaries (another PostgreSQL version), whatever else answers."""
+    db = start_database() if pg_bin is None else start_local_cluster(pg_bin=pg_bin.resolve())
     try:
         wait_ready(db.dsn)
         apply_schema(db.dsn)

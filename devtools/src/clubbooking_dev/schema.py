@@ -182,6 +182,22 @@ def forward_migration(name: str, server_dsn: str | None = None) -> Path | None:
     return path
 
 
+def write_or_check(command: str, files: dict[Path, str], root: Path, source: str) -> int:
+    """``write`` the generated files, or ``check`` them: a diff for each stale one, and 1 if any is."""
+    stale = 0
+    for path, text in files.items():
+        old = path.read_text() if path.exists() else ""
+        if command == "write":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            print(f"wrote {path.relative_to(root)} ({text.count(chr(10))} lines)")
+        elif old != text:
+            stale += 1
+            sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), text.splitlines(True),
+                                                       f"{path.name} (committed)", f"{path.name} ({source})"))
+    return 1 if stale else 0
+
+
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "write"
     root = harness.project_root()
@@ -196,18 +212,7 @@ def main(argv: list[str]) -> int:
         return 0
     with fresh_database(source="schemas") as dsn:
         files = generated(dsn, root)
-    stale = 0
-    for path, text in files.items():
-        old = path.read_text() if path.exists() else ""
-        if command == "write":
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-            print(f"wrote {path.relative_to(root)} ({text.count(chr(10))} lines)")
-        elif old != text:
-            stale += 1
-            sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), text.splitlines(True),
-                                                       f"{path.name} (committed)", f"{path.name} (schemas)"))
-    return 1 if stale else 0
+    return write_or_check(command, files, root, "schemas")
 
 
 if __name__ == "__main__":

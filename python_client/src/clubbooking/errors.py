@@ -6,12 +6,22 @@ JSON where the code carries data, such as alternatives), with a SQLSTATE of Post
 place where those become Python exceptions. A few errors that PostgreSQL or PostgREST raise
 before our functions run (no privilege, a malformed value, a bad or expired JWT) map to the
 same classes, so bad input never surfaces as an internal error.
+
+The codes, their SQLSTATEs and HTTP statuses and the classes' names come from
+``clubbooking.error_codes``, generated from the database's ``private.error_codes`` (``make types``):
+a class names its code (``class TableNotFound(BookingError, code="TABLE_NOT_FOUND")``) and takes the
+rest from that table; what a class adds here is for people (its advice) or for its data.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any, ClassVar
+
+from clubbooking.error_codes import ERROR_CODES
+
+_ROWS = {row.code: row for row in ERROR_CODES}
+ERRORS: dict[str, type[BookingError]] = {}  # each contract code's class, filled as they are defined below
 
 
 class BookingError(Exception):
@@ -24,7 +34,20 @@ class BookingError(Exception):
 
     code: ClassVar[str] = "BOOKING_ERROR"
     http_status: ClassVar[int] = 400
+    default_sqlstate: ClassVar[str | None] = None  # the SQLSTATE the database raises the code with
     advice: ClassVar[str] = "the booking service refused the request"
+
+    def __init_subclass__(cls, *, code: str | None = None, **kwargs: Any) -> None:
+        """The class of a contract code: its status and SQLSTATE from the generated table, which
+        also names the class; a class without ``code`` (a user's subclass) inherits them."""
+        super().__init_subclass__(**kwargs)
+        if code is None:
+            return
+        row = _ROWS[code]
+        if cls.__name__ != row.class_name:
+            raise TypeError(f"the class of {code} is {row.class_name} (clubbooking.error_codes), not {cls.__name__}")
+        cls.code, cls.http_status, cls.default_sqlstate = row.code, row.status, row.sqlstate
+        ERRORS[code] = cls
 
     def __init__(self, detail: str = "", *, sqlstate: str | None = None, hint: str | None = None) -> None:
         super().__init__(f"{self.code}: {detail}" if detail else self.code)
@@ -50,11 +73,9 @@ def _json_or_none(text: str) -> Any:
     return None
 
 
-class SectionNotAvailable(BookingError):
+class SectionNotAvailable(BookingError, code="SECTION_NOT_AVAILABLE"):
     """The table or section is taken, held or blocked; ``alternatives`` lists what is free."""
 
-    code = "SECTION_NOT_AVAILABLE"
-    http_status = 409
     advice = "that table is taken, held or blocked for the slot; try one of the alternatives"
 
     @property
@@ -63,108 +84,76 @@ class SectionNotAvailable(BookingError):
         return list(self.data.get("alternatives", [])) if isinstance(self.data, dict) else []
 
 
-class TableNotFound(BookingError):
+class TableNotFound(BookingError, code="TABLE_NOT_FOUND"):
     """A table id that is not a table of that venue."""
 
-    code = "TABLE_NOT_FOUND"
-    http_status = 404
     advice = "no such table at this venue; check the table numbers"
 
 
-class CapacityMismatch(BookingError):
+class CapacityMismatch(BookingError, code="CAPACITY_MISMATCH"):
     """The party does not fit the tables; ``data`` holds the tables' range."""
 
-    code = "CAPACITY_MISMATCH"
-    http_status = 422
     advice = "the party does not fit those tables; pick tables whose seats cover the party"
 
 
-class InvalidPartySize(BookingError):
+class InvalidPartySize(BookingError, code="INVALID_PARTY_SIZE"):
     """Party size outside 1-50."""
 
-    code = "INVALID_PARTY_SIZE"
-    http_status = 422
     advice = "party size must be between 1 and 50"
 
 
-class DateOutOfRange(BookingError):
+class DateOutOfRange(BookingError, code="DATE_OUT_OF_RANGE"):
     """A past night, or one beyond the booking horizon (6 months)."""
 
-    code = "DATE_OUT_OF_RANGE"
-    http_status = 422
     advice = "that night is in the past or more than 6 months ahead"
 
 
-class OutsideOperatingHours(BookingError):
+class OutsideOperatingHours(BookingError, code="OUTSIDE_OPERATING_HOURS"):
     """Outside opening hours, or a night the venue is closed."""
 
-    code = "OUTSIDE_OPERATING_HOURS"
-    http_status = 422
     advice = "the venue is closed then; pick an opening night and one of its slots"
 
 
-class Underage(BookingError):
+class Underage(BookingError, code="UNDERAGE"):
     """The guest is under the venue's minimum age on the night."""
 
-    code = "UNDERAGE"
-    http_status = 422
     advice = "the guest is under the venue's minimum age on that night"
 
 
-class MaxTablesExceeded(BookingError):
+class MaxTablesExceeded(BookingError, code="MAX_TABLES_EXCEEDED"):
     """Too many tables for one guest (per night, or held at once)."""
 
-    code = "MAX_TABLES_EXCEEDED"
-    http_status = 409
     advice = "this guest already has as many tables as allowed; release one first"
 
 
-class HoldExpired(BookingError):
+class HoldExpired(BookingError, code="HOLD_EXPIRED"):
     """The hold ran out before it was submitted."""
 
-    code = "HOLD_EXPIRED"
-    http_status = 409
     advice = "the hold ran out; hold the tables again"
 
 
-class InvalidTransition(BookingError):
+class InvalidTransition(BookingError, code="INVALID_TRANSITION"):
     """The booking's status does not allow the action (or a deposit is due)."""
 
-    code = "INVALID_TRANSITION"
-    http_status = 409
     advice = "the booking's current status does not allow that (or its deposit is unpaid)"
 
 
-class NotAuthorized(BookingError):
+class NotAuthorized(BookingError, code="NOT_AUTHORIZED"):
     """Not allowed (status 401 when there is no signed-in user, else 403)."""
 
-    code = "NOT_AUTHORIZED"
-    http_status = 403
     advice = "not allowed for this user; act as a user with the right role (--as)"
 
 
-class MfaRequired(BookingError):
+class MfaRequired(BookingError, code="MFA_REQUIRED"):
     """A manager override or admin change from a session without ``aal2``."""
 
-    code = "MFA_REQUIRED"
-    http_status = 403
     advice = "this needs a session verified with MFA (aal2; --aal2 on the command line)"
 
 
-class InvalidInput(BookingError):
+class InvalidInput(BookingError, code="INVALID_INPUT"):
     """Malformed or missing input (status 404 for an unknown venue, slot or booking)."""
 
-    code = "INVALID_INPUT"
-    http_status = 422
     advice = "the request is malformed, or names an unknown venue, slot, booking or customer"
-
-
-ERRORS: dict[str, type[BookingError]] = {
-    cls.code: cls
-    for cls in (SectionNotAvailable, TableNotFound, CapacityMismatch, InvalidPartySize, DateOutOfRange,
-                OutsideOperatingHours, Underage, MaxTablesExceeded, HoldExpired, InvalidTransition,
-                NotAuthorized, MfaRequired, InvalidInput)
-}
 
 
 class DatabaseUnavailable(Exception):
@@ -191,6 +180,10 @@ def _denied_words(message: str | None, anonymous: bool) -> str:
 
 # PostgREST's own JWT errors (missing, malformed, expired, bad signature): no signed-in user.
 POSTGREST_JWT_ERRORS = ("PGRST300", "PGRST301", "PGRST302", "PGRST303")
+# The SQLSTATEs two codes take besides their own (their descriptions in private.error_codes say when):
+# NOT_AUTHORIZED with no signed-in user, INVALID_INPUT for an unknown venue, slot, booking or function.
+NO_USER_SQLSTATE = "PT401"
+UNKNOWN_SQLSTATE = "PT404"
 
 
 def from_parts(message: str | None, detail: str | None, sqlstate: str | None, *, hint: str | None = None,
@@ -199,16 +192,19 @@ def from_parts(message: str | None, detail: str | None, sqlstate: str | None, *,
     if message in ERRORS:
         return ERRORS[message](detail or "", sqlstate=sqlstate, hint=hint)
     if sqlstate == EXCLUSION_VIOLATION:
-        return SectionNotAvailable(json.dumps({"reason": "taken", "alternatives": []}), sqlstate="PT409")
+        return SectionNotAvailable(json.dumps({"reason": "taken", "alternatives": []}),
+                                   sqlstate=SectionNotAvailable.default_sqlstate)
     if sqlstate == INSUFFICIENT_PRIVILEGE:
-        return NotAuthorized(_denied_words(message, anonymous), sqlstate="PT401" if anonymous else "PT403", hint=hint)
+        return NotAuthorized(_denied_words(message, anonymous),
+                             sqlstate=NO_USER_SQLSTATE if anonymous else NotAuthorized.default_sqlstate, hint=hint)
     if sqlstate == POSTGREST_NO_FUNCTION:
         return InvalidInput(f"this server has no such operation ({message or 'unknown function'}); "
-                            "its database may be older than this client: apply the migrations", sqlstate="PT404")
+                            "its database may be older than this client: apply the migrations",
+                            sqlstate=UNKNOWN_SQLSTATE)
     if sqlstate in POSTGREST_JWT_ERRORS:
-        return NotAuthorized(message or "", sqlstate="PT401", hint=hint)
+        return NotAuthorized(message or "", sqlstate=NO_USER_SQLSTATE, hint=hint)
     if sqlstate is not None and sqlstate.startswith(DATA_EXCEPTION_CLASS):
-        return InvalidInput(message or "", sqlstate="PT422", hint=hint)
+        return InvalidInput(message or "", sqlstate=InvalidInput.default_sqlstate, hint=hint)
     return None
 
 

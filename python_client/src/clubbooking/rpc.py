@@ -69,7 +69,7 @@ RPCS: dict[str, Rpc] = {r.name: r for r in (
          "p_resyncs:integer", "p_mismatched_resyncs:integer", "p_stale_hold_refusals:integer"),
 )}
 
-# Security (issue 5): manager overrides and admin configuration (aal2), GDPR erasure and export.
+# Security: manager overrides and admin configuration (aal2), GDPR erasure and export.
 RPCS.update({r.name: r for r in (
     _rpc("approve_booking_over_capacity", "p_booking_id:uuid", "p_party_size:integer", "p_reason:text"),
     _rpc("refund_deposit", "p_booking_id:uuid", "p_reason:text"),
@@ -79,7 +79,7 @@ RPCS.update({r.name: r for r in (
     _rpc("export_customer_data", "p_customer_id:uuid"),
 )})
 
-# Operations (issue 17): the door's views, walk-in guests, invitations, the catalogue, venue setup.
+# Staff operations: the door's views, walk-in guests, invitations, the catalogue, venue setup.
 RPCS.update({r.name: r for r in (
     _rpc("get_night_bookings", "p_venue_id:uuid", "p_date:date", "p_statuses:text[]"),
     _rpc("find_bookings", "p_venue_id:uuid", "p_query:text"),

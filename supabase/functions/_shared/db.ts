@@ -4,6 +4,7 @@
 // RPCs, grants and RLS see the same caller they would see through /rpc. JSON goes in as text
 // cast to jsonb (`${text}::text::jsonb`): a bare jsonb parameter would be encoded twice.
 import postgres from "postgres";
+import { ERROR_STATUS, isErrorCode } from "./error_codes.ts";
 import { ApiError } from "./http.ts";
 import type { Claims } from "./auth.ts";
 
@@ -91,15 +92,20 @@ export function contractError(error: unknown, anonymous: boolean): unknown {
   const state = error.code;
   const detail = parseDetail(error.detail);
   const ptStatus = state.match(/^PT(\d{3})$/)?.[1];
-  if (ptStatus) {
+  if (ptStatus && isErrorCode(error.message)) {
     const message = typeof detail === "string" ? detail : error.message.toLowerCase().replaceAll("_", " ");
     return new ApiError(Number(ptStatus), error.message, message, detail);
   }
-  if (state.startsWith("22")) return new ApiError(422, "INVALID_INPUT", "malformed input", error.message);
-  if (state === "42501") {
-    return new ApiError(anonymous ? 401 : 403, "NOT_AUTHORIZED", anonymous ? "sign in first" : "not allowed", null);
+  if (state.startsWith("22")) {
+    return new ApiError(ERROR_STATUS.INVALID_INPUT, "INVALID_INPUT", "malformed input", error.message);
   }
-  if (state === "23P01") return new ApiError(409, "SECTION_NOT_AVAILABLE", "the table was taken", null);
+  if (state === "42501") {
+    const status = anonymous ? 401 : ERROR_STATUS.NOT_AUTHORIZED;
+    return new ApiError(status, "NOT_AUTHORIZED", anonymous ? "sign in first" : "not allowed", null);
+  }
+  if (state === "23P01") {
+    return new ApiError(ERROR_STATUS.SECTION_NOT_AVAILABLE, "SECTION_NOT_AVAILABLE", "the table was taken", null);
+  }
   if (["57014", "40001", "40P01"].includes(state)) {
     return new ApiError(503, "INTERNAL_ERROR", "busy: retry shortly", state, { "Retry-After": "1" });
   }

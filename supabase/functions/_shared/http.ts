@@ -1,11 +1,13 @@
 // HTTP plumbing shared by the Edge Functions: JSON answers, the error body
-// {code, message, detail}, CORS, method checks and body parsing.
+// {code, message, detail}, CORS, method checks and body parsing. The codes and their statuses come
+// from error_codes.ts, generated from the database's private.error_codes (`make types`).
+import { ERROR_STATUS, type ErrorCode } from "./error_codes.ts";
 
 /** An answer that is an error of the contract: `code` is one of the contract's codes. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode | "INTERNAL_ERROR",
     message: string,
     readonly detail: unknown = null,
     readonly headers: Record<string, string> = {},
@@ -111,8 +113,8 @@ export function parseObject(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** INVALID_INPUT (422, or 404 for an unknown resource). */
-export function invalid(message: string, status = 422): ApiError {
+/** INVALID_INPUT (its status, 422, or 404 for an unknown resource). */
+export function invalid(message: string, status: number = ERROR_STATUS.INVALID_INPUT): ApiError {
   return new ApiError(status, "INVALID_INPUT", message);
 }
 

@@ -108,12 +108,33 @@ def build_floor(conn: psycopg.Connection[Any], guests: int, hot: tuple[int, ...]
     return Floor(leeds.VENUE_ID, list(leeds.SLOTS), tables, combos, claims)
 
 
+@dataclass
+class Night:
+    """A workload that has run and not been checked yet: what was asked, what was acknowledged,
+    the test clock where it stopped and the sweeper's watch (``check`` judges them, later if need be)."""
+
+    history: History
+    clock: nemesis.FakeClock
+    watch: inv.SweepWatch
+    faults: FaultLog
+    seconds: float
+    nemesis_errors: list[str]
+
+
 def run(dsn: str, config: RunConfig, server: nemesis.ServerControl | None = None,
         weeks_ahead: int = 2) -> RunReport:
     """Run the workload against ``dsn`` (a migrated, seeded database) and check it.
 
     Crash faults need ``server`` (a local cluster this process controls); without it they are off.
     """
+    played = play(dsn, config, server, weeks_ahead)
+    return RunReport(config, played.seconds, {k: dict(v) for k, v in played.history.tally().items()},
+                     dict(played.faults.counts), dict(played.history.failure_codes()),
+                     check(dsn, played.history, played.clock.now(), played.watch), played.nemesis_errors)
+
+
+def play(dsn: str, config: RunConfig, server: nemesis.ServerControl | None = None, weeks_ahead: int = 2) -> Night:
+    """The workload and the nemesis against ``dsn`` until the run stops; nothing checked yet."""
     rng = random.Random(config.seed)
     night = first_friday(dt.date.today() + dt.timedelta(weeks=weeks_ahead))
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -165,9 +186,7 @@ def run(dsn: str, config: RunConfig, server: nemesis.ServerControl | None = None
     if server is not None and server.down.is_set():
         server.restart()
     harness.wait_ready(dsn)
-    return RunReport(config, elapsed, {k: dict(v) for k, v in history.tally().items()}, dict(faults.counts),
-                     dict(history.failure_codes()), check(dsn, history, clock.now(), watch),
-                     [e for t in threads for e in t.errors])
+    return Night(history, clock, watch, faults, elapsed, [e for t in threads for e in t.errors])
 
 
 def check(dsn: str, history: History, final_clock: dt.datetime, watch: inv.SweepWatch) -> list[inv.Invariant]:
