@@ -584,9 +584,11 @@ end;
 $$;
 
 CREATE FUNCTION private.booking_notice(p_booking public.bookings) RETURNS jsonb
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
+begin
+  return (
   select jsonb_build_object(
     'booking_id', p_booking.id, 'reference', p_booking.reference, 'status', p_booking.status,
     'venue_name', v.name, 'timezone', v.timezone, 'currency', v.currency,
@@ -599,7 +601,8 @@ CREATE FUNCTION private.booking_notice(p_booking public.bookings) RETURNS jsonb
           then jsonb_build_object('hold_expires_at', p_booking.hold_expires_at,
                                   'pay', format('POST /functions/v1/bookings/%s/payment-intent', p_booking.id))
           else '{}'::jsonb end
-  from public.venues v where v.id = p_booking.venue_id
+  from public.venues v where v.id = p_booking.venue_id);
+end;
 $$;
 
 COMMENT ON FUNCTION private.booking_notice(p_booking public.bookings) IS 'The payload of a guest''s notification about a booking: venue name, zone, currency, local start, deposit, how to pay.';
@@ -2778,10 +2781,11 @@ end;
 $$;
 
 CREATE FUNCTION private.notice_kind(p_old_status text, p_new public.bookings, p_changed boolean, p_actor_role text) RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-  select case
+begin
+  return case
     when p_old_status is null then
       case when p_new.status = 'held' and p_new.status_reason is distinct from 'waitlist_offer'
                 and p_new.status_reason is distinct from 'late_deposit_re_held' then 'booking_held' end
@@ -2794,7 +2798,8 @@ CREATE FUNCTION private.notice_kind(p_old_status text, p_new public.bookings, p_
     when p_new.status = 'expired' and p_old_status = 'pending_approval' then 'booking_request_expired'
     when p_new.status = 'cancelled' and p_new.status_reason is distinct from 'forced_block' then
       case when p_actor_role = 'customer' then 'booking_cancelled' else 'booking_cancelled_by_venue' end
-  end
+  end;
+end;
 $$;
 
 CREATE FUNCTION private.notify_booking_changes() RETURNS trigger

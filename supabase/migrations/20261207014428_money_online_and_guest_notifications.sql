@@ -187,10 +187,12 @@ $function$
 
 CREATE OR REPLACE FUNCTION private.booking_notice(p_booking bookings)
  RETURNS jsonb
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
  SET search_path TO ''
 AS $function$
+begin
+  return (
   select jsonb_build_object(
     'booking_id', p_booking.id, 'reference', p_booking.reference, 'status', p_booking.status,
     'venue_name', v.name, 'timezone', v.timezone, 'currency', v.currency,
@@ -203,7 +205,8 @@ AS $function$
           then jsonb_build_object('hold_expires_at', p_booking.hold_expires_at,
                                   'pay', format('POST /functions/v1/bookings/%s/payment-intent', p_booking.id))
           else '{}'::jsonb end
-  from public.venues v where v.id = p_booking.venue_id
+  from public.venues v where v.id = p_booking.venue_id);
+end;
 $function$
 ;
 
@@ -343,11 +346,12 @@ $function$
 
 CREATE OR REPLACE FUNCTION private.notice_kind(p_old_status text, p_new bookings, p_changed boolean, p_actor_role text)
  RETURNS text
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
  SET search_path TO ''
 AS $function$
-  select case
+begin
+  return case
     when p_old_status is null then
       case when p_new.status = 'held' and p_new.status_reason is distinct from 'waitlist_offer'
                 and p_new.status_reason is distinct from 'late_deposit_re_held' then 'booking_held' end
@@ -360,7 +364,8 @@ AS $function$
     when p_new.status = 'expired' and p_old_status = 'pending_approval' then 'booking_request_expired'
     when p_new.status = 'cancelled' and p_new.status_reason is distinct from 'forced_block' then
       case when p_actor_role = 'customer' then 'booking_cancelled' else 'booking_cancelled_by_venue' end
-  end
+  end;
+end;
 $function$
 ;
 

@@ -172,8 +172,10 @@ create policy "Guests read their own notifications; hosts, their venues'" on pub
 -- payment-intent route) and by when. No personal data: the worker reads the guest's name and
 -- address at sending time, so an erasure or an opt-out in between is honoured.
 create function private.booking_notice(p_booking public.bookings) returns jsonb
-language sql stable set search_path = ''
+language plpgsql stable set search_path = ''  -- plpgsql: its plan is cached (a booking's path plans nothing)
 as $$
+begin
+  return (
   select jsonb_build_object(
     'booking_id', p_booking.id, 'reference', p_booking.reference, 'status', p_booking.status,
     'venue_name', v.name, 'timezone', v.timezone, 'currency', v.currency,
@@ -186,7 +188,8 @@ as $$
           then jsonb_build_object('hold_expires_at', p_booking.hold_expires_at,
                                   'pay', format('POST /functions/v1/bookings/%s/payment-intent', p_booking.id))
           else '{}'::jsonb end
-  from public.venues v where v.id = p_booking.venue_id
+  from public.venues v where v.id = p_booking.venue_id);
+end;
 $$;
 
 comment on function private.booking_notice is
@@ -214,9 +217,10 @@ comment on function private.notify_guest is 'One notification about a booking fo
 -- check-in or no-show) are not told here.
 create function private.notice_kind(p_old_status text, p_new public.bookings, p_changed boolean, p_actor_role text)
 returns text
-language sql stable set search_path = ''
+language plpgsql stable set search_path = ''  -- plpgsql: its plan is cached
 as $$
-  select case
+begin
+  return case
     when p_old_status is null then
       case when p_new.status = 'held' and p_new.status_reason is distinct from 'waitlist_offer'
                 and p_new.status_reason is distinct from 'late_deposit_re_held' then 'booking_held' end
@@ -229,7 +233,8 @@ as $$
     when p_new.status = 'expired' and p_old_status = 'pending_approval' then 'booking_request_expired'
     when p_new.status = 'cancelled' and p_new.status_reason is distinct from 'forced_block' then
       case when p_actor_role = 'customer' then 'booking_cancelled' else 'booking_cancelled_by_venue' end
-  end
+  end;
+end;
 $$;
 
 -- AFTER STATEMENT on bookings (insert, update): one notification per booking whose change its
