@@ -2326,7 +2326,7 @@ begin
 end;
 $$;
 
-CREATE FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text DEFAULT NULL::text, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_promoter_code text DEFAULT NULL::text, p_customer_id uuid DEFAULT NULL::uuid, p_period tstzrange DEFAULT NULL::tstzrange, p_extra jsonb DEFAULT NULL::jsonb) RETURNS jsonb
+CREATE FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text DEFAULT NULL::text, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_promoter_code text DEFAULT NULL::text, p_customer_id uuid DEFAULT NULL::uuid, p_period tstzrange DEFAULT NULL::tstzrange, p_extra jsonb DEFAULT NULL::jsonb, p_alternatives boolean DEFAULT true) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
@@ -2393,7 +2393,7 @@ begin
   -- A table already taken (a live claim committed before we looked) fails fast, before any
   -- lock: in a rush the losers never queue behind the winner's lock.
   if not private.tables_free(p_venue_id, p_date, v_tables, v_period, p_party_size) then
-    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size);
+    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size, p_alternatives);
   end if;
 
   -- Serialise per guest (for the per-guest limits), then per table and night, in that order.
@@ -2403,7 +2403,7 @@ begin
   perform private.check_guest_limits(v_venue, v_customer_id, p_date, cardinality(v_tables));
 
   if not private.tables_free(p_venue_id, p_date, v_tables, v_period, p_party_size) then
-    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size);
+    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size, p_alternatives);
   end if;
 
   v_booking := private.insert_hold(v_venue, v_customer_id, p_date, v_period, v_tables, p_party_size,
@@ -3710,14 +3710,15 @@ begin
 end;
 $$;
 
-CREATE FUNCTION private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange, p_party_size integer) RETURNS void
+CREATE FUNCTION private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange, p_party_size integer, p_alternatives boolean DEFAULT true) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
 begin
   perform private.count_conflict(p_venue_id);
   perform private.raise_error('SECTION_NOT_AVAILABLE',
-    private.alternatives(p_venue_id, p_night, p_slot_id, p_period, p_party_size)::text);
+    case when p_alternatives is false then '{"reason": "taken", "alternatives": []}'
+         else private.alternatives(p_venue_id, p_night, p_slot_id, p_period, p_party_size)::text end);
 end;
 $$;
 
@@ -5308,17 +5309,18 @@ CREATE FUNCTION public.get_venue_metrics(p_venue_id uuid, p_from date, p_to date
 
 COMMENT ON FUNCTION public.get_venue_metrics(p_venue_id uuid, p_from date, p_to date) IS 'Per-night conversion, expiry, no-show and conflict figures (manager+).';
 
-CREATE FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text DEFAULT NULL::text, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_promoter_code text DEFAULT NULL::text, p_customer_id uuid DEFAULT NULL::uuid) RETURNS jsonb
+CREATE FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text DEFAULT NULL::text, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_promoter_code text DEFAULT NULL::text, p_customer_id uuid DEFAULT NULL::uuid, p_alternatives boolean DEFAULT true) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
 begin
   return private.hold_tables(p_venue_id, p_date, p_slot_id, p_table_ids, p_party_size, p_idempotency_key,
-                             p_special_requests, p_occasion, p_promoter_code, p_customer_id);
+                             p_special_requests, p_occasion, p_promoter_code, p_customer_id,
+                             p_alternatives => p_alternatives);
 end;
 $$;
 
-COMMENT ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid) IS 'Hold tables for a slot: a held booking {booking_id, reference, hold_expires_at, deposit, ...}.';
+COMMENT ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_alternatives boolean) IS 'Hold tables for a slot: a held booking {booking_id, reference, hold_expires_at, deposit, ...}; a refusal (SECTION_NOT_AVAILABLE) lists alternatives unless p_alternatives is false.';
 
 CREATE FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) RETURNS jsonb
     LANGUAGE sql
@@ -6727,9 +6729,9 @@ GRANT ALL ON FUNCTION private.handle_stripe_event(p_event jsonb) TO service_role
 
 REVOKE ALL ON FUNCTION private.has_transaction_flag(p_flag text) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb) TO authenticated;
-GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb) TO service_role;
+REVOKE ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb, p_alternatives boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb, p_alternatives boolean) TO authenticated;
+GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb, p_alternatives boolean) TO service_role;
 
 REVOKE ALL ON FUNCTION private.idempotency_begin(p_key text, p_route text, p_request jsonb, p_ttl interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.idempotency_begin(p_key text, p_route text, p_request jsonb, p_ttl interval) TO authenticated;
@@ -6903,7 +6905,7 @@ REVOKE ALL ON FUNCTION private.refuse_audit_change() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.refuse_claim_delete() FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange, p_party_size integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange, p_party_size integer, p_alternatives boolean) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.reject_booking(p_booking_id uuid, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.reject_booking(p_booking_id uuid, p_reason text) TO authenticated;
@@ -7151,9 +7153,9 @@ REVOKE ALL ON FUNCTION public.get_venue_metrics(p_venue_id uuid, p_from date, p_
 GRANT ALL ON FUNCTION public.get_venue_metrics(p_venue_id uuid, p_from date, p_to date) TO authenticated;
 GRANT ALL ON FUNCTION public.get_venue_metrics(p_venue_id uuid, p_from date, p_to date) TO service_role;
 
-REVOKE ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_alternatives boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_alternatives boolean) TO authenticated;
+GRANT ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_alternatives boolean) TO service_role;
 
 REVOKE ALL ON FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) TO authenticated;

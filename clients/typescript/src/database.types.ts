@@ -1055,6 +1055,7 @@ export type Database = {
       }
       hold_tables: {
         Args: {
+          p_alternatives?: boolean
           p_customer_id?: string
           p_date: string
           p_idempotency_key?: string

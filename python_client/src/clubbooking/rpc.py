@@ -40,7 +40,7 @@ RPCS: dict[str, Rpc] = {r.name: r for r in (
     _rpc("get_availability_events", "p_channel:text", "p_after_version:bigint", rows=True),
     _rpc("hold_tables", "p_venue_id:uuid", "p_date:date", "p_slot_id:text", "p_table_ids:uuid[]",
          "p_party_size:integer", "p_idempotency_key:text", "p_special_requests:text", "p_occasion:text",
-         "p_promoter_code:text", "p_customer_id:uuid"),
+         "p_promoter_code:text", "p_customer_id:uuid", "p_alternatives:boolean"),
     _rpc("submit_booking", "p_booking_id:uuid", "p_payment_reference:text"),
     _rpc("record_payment", "p_booking_id:uuid", "p_method:text", "p_reason:text"),
     _rpc("approve_booking", "p_booking_id:uuid", "p_reason:text"),
