@@ -4,7 +4,7 @@
 begin;
 \ir helpers/test_helpers.psql
 \ir helpers/security_fixtures.psql
-select plan(41);
+select plan(47);
 
 -- A chain rewritten from a position on, as someone who can disable the triggers would: every
 -- row's prev_hash and row_hash recomputed, so the chain is consistent in itself.
@@ -28,6 +28,10 @@ $$;
 create function tests.chain_row(p_night date, p_seq bigint) returns bigint language sql stable
 as $$ select a.id from public.audit_log a where a.venue_id = tests.venue() and a.chain_night is not distinct from p_night
       and a.chain_seq = p_seq $$;
+
+-- verify_audit_chain names a row by its row_id
+create function tests.chain_row_id(p_night date, p_seq bigint) returns uuid language sql stable
+as $$ select a.row_id from public.audit_log a where a.id = tests.chain_row(p_night, p_seq) $$;
 
 create function tests.verify() returns jsonb language sql
 as $$ select private.verify_audit_chain(tests.venue()) $$;
@@ -96,16 +100,16 @@ select throws_ok(format('delete from public.audit_log where id = %s', tests.chai
 alter table public.audit_log disable trigger user;
 savepoint tamper;
 update public.audit_log set actor_role = 'tampered' where id = tests.chain_row(tests.night(), 3);
-select is((tests.verify() ->> 'first_broken_id')::bigint, tests.chain_row(tests.night(), 3),
+select is((tests.verify() ->> 'first_broken_id')::uuid, tests.chain_row_id(tests.night(), 3),
   'a changed row is caught, and named');
 rollback to savepoint tamper;
 delete from public.audit_log where id = tests.chain_row(tests.night(), 2);
-select is((tests.verify() ->> 'first_broken_id')::bigint, tests.chain_row(tests.night(), 3),
+select is((tests.verify() ->> 'first_broken_id')::uuid, tests.chain_row_id(tests.night(), 3),
   'a deleted row is caught: the row after it is named');
 rollback to savepoint tamper;
 insert into public.audit_log (venue_id, entity, entity_id, action, actor_role, chain_night)
 values (tests.venue(), 'booking', tests.fx('ann_held'), 'status_changed', 'manager', tests.night());
-select is((tests.verify() ->> 'first_broken_id')::bigint, (select max(id) from public.audit_log),
+select is((tests.verify() ->> 'first_broken_id')::uuid, (select row_id from public.audit_log order by id desc limit 1),
   'an inserted row is caught, and named');
 rollback to savepoint tamper;
 update public.audit_log set chain_seq = -chain_seq where venue_id = tests.venue() and chain_night = tests.night() and chain_seq >= 2;
@@ -114,7 +118,7 @@ insert into public.audit_log (venue_id, entity, entity_id, action, actor_role, c
 values (tests.venue(), 'booking', tests.fx('ann_held'), 'status_changed', 'manager', tests.night(), 2,
         (select row_hash from public.audit_log where id = tests.chain_row(tests.night(), 1)));
 update public.audit_log set row_hash = private.audit_row_hash(audit_log) where id = (select max(id) from public.audit_log);
-select is((tests.verify() ->> 'first_broken_id')::bigint, tests.chain_row(tests.night(), 3),
+select is((tests.verify() ->> 'first_broken_id')::uuid, tests.chain_row_id(tests.night(), 3),
   'a row slipped into the middle with a valid hash of its own is caught: the row after it no longer follows');
 rollback to savepoint tamper;
 select tests.rehash_chain(tests.venue(), tests.night(), 2);
@@ -124,16 +128,16 @@ select cmp_ok(private.anchor_audit_chains(), '>=', 2, 'anchoring keeps the head 
 select is(private.anchor_audit_chains(), 0, 'a chain that has not moved since its anchor is not anchored again');
 update public.audit_log set actor_role = 'tampered' where id = tests.chain_row(tests.night(), 2);
 select tests.rehash_chain(tests.venue(), tests.night(), 2);
-select is((tests.verify() ->> 'first_broken_id')::bigint,
-          (select tests.chain_row(tests.night(), max(chain_seq)) from public.audit_log
+select is((tests.verify() ->> 'first_broken_id')::uuid,
+          (select tests.chain_row_id(tests.night(), max(chain_seq)) from public.audit_log
            where venue_id = tests.venue() and chain_night = tests.night()),
   'a rewrite of a whole chain is caught against its anchor: the anchored row is named');
 rollback to savepoint tamper;
 select private.anchor_audit_chains();
 delete from public.audit_log where id = (select tests.chain_row(tests.night(), max(chain_seq)) from public.audit_log
                                          where venue_id = tests.venue() and chain_night = tests.night());
-select is((tests.verify() ->> 'first_broken_id')::bigint,
-          (select tests.chain_row(tests.night(), max(chain_seq)) from public.audit_log
+select is((tests.verify() ->> 'first_broken_id')::uuid,
+          (select tests.chain_row_id(tests.night(), max(chain_seq)) from public.audit_log
            where venue_id = tests.venue() and chain_night = tests.night()),
   'a chain cut short of its anchor is caught: its last row left is named');
 rollback to savepoint tamper;
@@ -180,6 +184,22 @@ select is(tests.verify() ->> 'ok', 'true', 'pruned chains still verify against t
 select tests.freeze_time(now() + interval '91 days' + (tests.night() - current_date) * interval '1 day');
 select cmp_ok((private.prune_history(tests.venue()) ->> 'claims_deleted')::int, '>', 0,
   'claims whose period ended longer ago than the venue keeps them are pruned');
+select tests.freeze_time(now() + interval '93 days' + (tests.night() - current_date) * interval '1 day');
+select cmp_ok(private.history_kept_since(tests.venue()), '>', tests.night(),
+  'a night''s history is kept until the night ended longer ago than the venue keeps claims');
+select cmp_ok((private.prune_history(tests.venue()) ->> 'history_versions_deleted')::int, '>', 0,
+  'then the claims'' and bookings'' versions of that night are pruned');
+select is((select count(*)::int from private.claim_history where venue_id = tests.venue() and booking_date <= tests.night())
+          + (select count(*)::int from private.booking_history where venue_id = tests.venue() and booking_date <= tests.night()),
+          0, 'nothing of the replay''s history of a pruned night is left');
+select ok((select count(*) from private.claim_history where venue_id = tests.venue_b()) > 0,
+  'another venue''s history follows its own retention');
+select tests.act_as('manager');
+select throws_ok(format('select public.get_availability_at(%L, %L, %L, %L)', tests.venue(), tests.night(), 'slot_21_00', now()),
+  'PT422', 'DATE_OUT_OF_RANGE', 'replaying a night whose history was pruned is DATE_OUT_OF_RANGE, not an empty floor');
+select lives_ok(format('select public.get_availability_at(%L, %L, %L, %L)', tests.venue(), tests.night(2), 'slot_21_00', now()),
+  'a later night, still kept, is replayed');
+select tests.clear_authentication();
 
 select * from finish();
 rollback;

@@ -15,13 +15,16 @@ alter table public.audit_log
   add column chain_night date,
   add column chain_seq bigint,
   add column prev_hash bytea,
-  add column row_hash bytea;
+  add column row_hash bytea,
+  add column row_id uuid not null default gen_random_uuid();
 
 comment on column public.audit_log.chain_night is 'The night whose chain the row is in; null: the venue''s own chain.';
 comment on column public.audit_log.chain_seq is 'The row''s position in its chain (1, 2, ...), given at commit.';
 comment on column public.audit_log.prev_hash is 'row_hash of the previous row of the chain (null for the first).';
 comment on column public.audit_log.row_hash is
   'SHA-256 of prev_hash and the row''s content (private.audit_row_hash), given at commit; null until then.';
+comment on column public.audit_log.row_id is
+  'The row''s name in the API (verify_audit_chain''s first_broken_id); id orders the rows.';
 
 -- One row per position: two committers of a chain can never both append position n.
 create unique index audit_log_chain_idx on public.audit_log (venue_id, chain_night, chain_seq) nulls not distinct
@@ -159,8 +162,8 @@ set search_path = ''
 as $$
 begin
   return extensions.digest(pg_catalog.convert_to(pg_catalog.jsonb_build_array(
-           pg_catalog.encode(p_row.prev_hash, 'hex'), p_row.chain_seq, p_row.id, p_row.venue_id, p_row.chain_night,
-           p_row.entity, p_row.entity_id, p_row.action, p_row.old_status, p_row.new_status,
+           pg_catalog.encode(p_row.prev_hash, 'hex'), p_row.chain_seq, p_row.id, p_row.row_id, p_row.venue_id,
+           p_row.chain_night, p_row.entity, p_row.entity_id, p_row.action, p_row.old_status, p_row.new_status,
            case when p_row.reason ~ '^[a-z0-9_]+$' then p_row.reason end, p_row.actor_id, p_row.actor_role,
            p_row.request_id,
            (p_row.detail - private.pii_keys()) - 'redacted',

@@ -21,6 +21,7 @@ create table public.audit_log (
   chain_seq bigint,
   prev_hash bytea,
   row_hash bytea,
+  row_id uuid not null default gen_random_uuid(),
   constraint audit_log_entity_check check (entity in ('booking', 'block', 'waitlist', 'venue', 'customer', 'staff_invitation'))
 );
 
@@ -36,6 +37,8 @@ comment on column public.audit_log.chain_seq is 'The row''s position in its chai
 comment on column public.audit_log.prev_hash is 'row_hash of the previous row of the chain (null for the first).';
 comment on column public.audit_log.row_hash is
   'SHA-256 of prev_hash and the row''s content (private.audit_row_hash), given at commit; null until then.';
+comment on column public.audit_log.row_id is
+  'The row''s name in the API (verify_audit_chain''s first_broken_id); id orders the rows.';
 
 -- One row per position: two committers of a chain can never both append position n.
 create unique index audit_log_chain_idx on public.audit_log (venue_id, chain_night, chain_seq) nulls not distinct

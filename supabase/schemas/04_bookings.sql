@@ -527,6 +527,22 @@ window w as (partition by v.venue_id, v.booking_date, v.booking_id order by v.id
 
 comment on view private.booking_versions is 'Each version of each booking with its validity range (valid: from, to the next version).';
 
+-- The first night whose history (claims and their versions, bookings' versions) the venue still
+-- keeps: retention (private.prune_history) removes a night's history once the night ended more
+-- than the venue's claims_retention ago. A night ends before the second midnight after its date
+-- (one that closes before it opens ends the next morning), so the nights before the day before
+-- (now - claims_retention), in the venue's zone, have ended: those are the ones pruned.
+create function private.history_kept_since(p_venue_id uuid) returns date
+language sql stable
+set search_path = ''
+as $$
+  select ((private.now() - v.claims_retention) at time zone v.timezone)::date - 1
+  from public.venues v where v.id = p_venue_id
+$$;
+
+comment on function private.history_kept_since is
+  'The first night whose claims and history the venue keeps (claims_retention); earlier nights are pruned.';
+
 -- AFTER STATEMENT on booking_tables (insert, update): a version of each claim the statement wrote.
 create function private.keep_claim_history() returns trigger
 language plpgsql

@@ -51,8 +51,8 @@ set search_path = ''
 as $$
 begin
   return extensions.digest(pg_catalog.convert_to(pg_catalog.jsonb_build_array(
-           pg_catalog.encode(p_row.prev_hash, 'hex'), p_row.chain_seq, p_row.id, p_row.venue_id, p_row.chain_night,
-           p_row.entity, p_row.entity_id, p_row.action, p_row.old_status, p_row.new_status,
+           pg_catalog.encode(p_row.prev_hash, 'hex'), p_row.chain_seq, p_row.id, p_row.row_id, p_row.venue_id,
+           p_row.chain_night, p_row.entity, p_row.entity_id, p_row.action, p_row.old_status, p_row.new_status,
            case when p_row.reason ~ '^[a-z0-9_]+$' then p_row.reason end, p_row.actor_id, p_row.actor_role,
            p_row.request_id,
            (p_row.detail - private.pii_keys()) - 'redacted',
@@ -168,8 +168,9 @@ create constraint trigger audit_log_link_chain
 -- prefix's anchor), its prev_hash is its predecessor's row_hash, its row_hash is its content's,
 -- and every anchor of a checked position still matches; with no p_to, no anchor may lie beyond
 -- a chain's last row (rows cut from its end). Returns {ok, checked, first_broken_id}: the
--- earliest written row that breaks a chain (an unlinked row, e.g. one inserted behind the
--- triggers' back, is broken itself; a deleted row breaks its successor). Manager and above.
+-- row_id (the uuid that names an audit row in the API) of the earliest written row that breaks
+-- a chain (an unlinked row, e.g. one inserted behind the triggers' back, is broken itself; a
+-- deleted row breaks its successor). Manager and above.
 create function private.verify_audit_chain(p_venue_id uuid, p_from timestamptz default null,
                                            p_to timestamptz default null)
 returns jsonb
@@ -197,7 +198,7 @@ begin
     where a.venue_id = p_venue_id
     window w as (partition by a.chain_night order by a.chain_seq nulls last, a.id)
   ), checked as (
-    select (c.r).id, (c.r).created_at,
+    select (c.r).id, (c.r).row_id, (c.r).created_at,
            (c.r).row_hash is null or (c.r).chain_seq is null
            or (c.r).chain_seq is distinct from coalesce(case when c.n = 1 then p.chain_seq else c.lag_seq end, 0) + 1
            or (c.r).prev_hash is distinct from case when c.n = 1 then p.row_hash else c.lag_hash end
@@ -208,23 +209,23 @@ begin
     left join anchor d on d.chain = c.chain and d.chain_seq = (c.r).chain_seq and d.kind = 'daily'
     where (c.r).created_at >= coalesce(p_from, '-infinity') and (c.r).created_at <= coalesce(p_to, 'infinity')
   ), chain_end as (
-    select distinct on (c.chain) c.chain, (c.r).id, (c.r).created_at, (c.r).chain_seq
+    select distinct on (c.chain) c.chain, (c.r).id, (c.r).row_id, (c.r).created_at, (c.r).chain_seq
     from chain c order by c.chain, (c.r).chain_seq desc nulls last
   ), cut as (
     -- an anchor beyond its chain's last row: the chain's end was cut off (the last row left is named)
-    select e.id, e.created_at
+    select e.id, e.row_id, e.created_at
     from (select x.chain, max(x.chain_seq) as chain_seq from anchor x where x.kind = 'daily' group by x.chain) x
     left join chain_end e on e.chain = x.chain
     where p_to is null and x.chain_seq > coalesce(e.chain_seq, 0)
   ), broken as (
-    select k.id, k.created_at from checked k where k.broken
+    select k.id, k.row_id, k.created_at from checked k where k.broken
     union all
-    select t.id, t.created_at from cut t
+    select t.id, t.row_id, t.created_at from cut t
   )
   select jsonb_build_object(
            'ok', not exists (select 1 from broken),
            'checked', (select count(*)::int from checked),
-           'first_broken_id', (select b.id from broken b order by b.created_at nulls last, b.id nulls last limit 1))
+           'first_broken_id', (select b.row_id from broken b order by b.created_at nulls last, b.id nulls last limit 1))
     into v_result;
   return v_result;
 end;
@@ -318,7 +319,9 @@ grant execute on function public.get_audit_anchors(uuid, date) to authenticated,
 -- ---------- functions: retention ----------
 
 -- Retention (the pg_cron job clubbooking-prune-history, daily): for each venue (one, or all),
--- delete claims whose period ended more than claims_retention ago, and the audit rows older than
+-- delete claims whose period ended more than claims_retention ago, the claims' and bookings'
+-- versions (private.claim_history, private.booking_history) of the nights before the first one
+-- kept (private.history_kept_since: those nights' claims are all gone), and the audit rows older than
 -- audit_retention, chain by chain, as a prefix: the longest run of a chain's first rows that
 -- are all past retention, whose last row is kept as the chain's 'pruned' anchor (the first row
 -- left follows it, so the chain still verifies; a chain pruned whole continues from it). The
@@ -331,6 +334,7 @@ set search_path = ''
 as $$
 declare
   v_claims int;
+  v_history int;
   v_audit int;
 begin
   perform private.set_transaction_flag('claims_pruning', true);
@@ -341,6 +345,20 @@ begin
     returning 1)
   select count(*)::int into v_claims from gone;
   perform private.set_transaction_flag('claims_pruning', false);
+
+  -- the replay's history of the nights before the first one kept (get_availability_at refuses them)
+  with venue as materialized (
+    select v.id, private.history_kept_since(v.id) as kept_since from public.venues v
+    where p_venue_id is null or v.id = p_venue_id
+  ), claim_versions_gone as (
+    delete from private.claim_history h using venue v
+    where h.venue_id = v.id and h.booking_date < v.kept_since
+    returning 1
+  ), booking_versions_gone as (
+    delete from private.booking_history h using venue v
+    where h.venue_id = v.id and h.booking_date < v.kept_since
+    returning 1)
+  select (select count(*) from claim_versions_gone) + (select count(*) from booking_versions_gone) into v_history;
 
   perform private.set_transaction_flag('audit_pruning', true);
   with chain as (
@@ -370,9 +388,10 @@ begin
     returning 1)
   select count(*)::int into v_audit from gone;
   perform private.set_transaction_flag('audit_pruning', false);
-  return jsonb_build_object('claims_deleted', v_claims, 'audit_rows_deleted', v_audit);
+  return jsonb_build_object('claims_deleted', v_claims, 'history_versions_deleted', v_history,
+                            'audit_rows_deleted', v_audit);
 end;
 $$;
 
 comment on function private.prune_history is
-  'Daily retention: claims and audit rows past their venue''s retention; each pruned chain prefix leaves its anchor.';
+  'Daily retention: claims, their history and audit rows past their venue''s retention; each pruned chain prefix leaves its anchor.';
