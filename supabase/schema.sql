@@ -445,6 +445,7 @@ CREATE TABLE public.audit_log (
     chain_seq bigint,
     prev_hash bytea,
     row_hash bytea,
+    row_id uuid DEFAULT gen_random_uuid() NOT NULL,
     CONSTRAINT audit_log_entity_check CHECK ((entity = ANY (ARRAY['booking'::text, 'block'::text, 'waitlist'::text, 'venue'::text, 'customer'::text, 'staff_invitation'::text])))
 );
 
@@ -458,14 +459,16 @@ COMMENT ON COLUMN public.audit_log.prev_hash IS 'row_hash of the previous row of
 
 COMMENT ON COLUMN public.audit_log.row_hash IS 'SHA-256 of prev_hash and the row''s content (private.audit_row_hash), given at commit; null until then.';
 
+COMMENT ON COLUMN public.audit_log.row_id IS 'The row''s name in the API (verify_audit_chain''s first_broken_id); id orders the rows.';
+
 CREATE FUNCTION private.audit_row_hash(p_row public.audit_log) RETURNS bytea
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
     AS $_$
 begin
   return extensions.digest(pg_catalog.convert_to(pg_catalog.jsonb_build_array(
-           pg_catalog.encode(p_row.prev_hash, 'hex'), p_row.chain_seq, p_row.id, p_row.venue_id, p_row.chain_night,
-           p_row.entity, p_row.entity_id, p_row.action, p_row.old_status, p_row.new_status,
+           pg_catalog.encode(p_row.prev_hash, 'hex'), p_row.chain_seq, p_row.id, p_row.row_id, p_row.venue_id,
+           p_row.chain_night, p_row.entity, p_row.entity_id, p_row.action, p_row.old_status, p_row.new_status,
            case when p_row.reason ~ '^[a-z0-9_]+$' then p_row.reason end, p_row.actor_id, p_row.actor_role,
            p_row.request_id,
            (p_row.detail - private.pii_keys()) - 'redacted',
@@ -503,6 +506,11 @@ begin
     perform private.require_staff(p_venue_id, 'door');
     if p_at > private.now() then
       perform private.raise_error('INVALID_INPUT', format('%s is still to come: replay an instant that has passed', p_at));
+    end if;
+    if p_date < private.history_kept_since(p_venue_id) then
+      perform private.raise_error('DATE_OUT_OF_RANGE', format(
+        'the venue keeps a night''s history for %s after it (claims_retention): the earliest night kept is %s',
+        (select v.claims_retention from public.venues v where v.id = p_venue_id), private.history_kept_since(p_venue_id)));
     end if;
   end if;
   v_channel := private.channel_name(v_club_id, p_venue_id, p_date, p_slot_id);
@@ -2443,6 +2451,16 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.history_kept_since(p_venue_id uuid) RETURNS date
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select ((private.now() - v.claims_retention) at time zone v.timezone)::date - 1
+  from public.venues v where v.id = p_venue_id
+$$;
+
+COMMENT ON FUNCTION private.history_kept_since(p_venue_id uuid) IS 'The first night whose claims and history the venue keeps (claims_retention); earlier nights are pruned.';
+
 CREATE FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text DEFAULT NULL::text, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_promoter_code text DEFAULT NULL::text, p_customer_id uuid DEFAULT NULL::uuid, p_period tstzrange DEFAULT NULL::tstzrange, p_extra jsonb DEFAULT NULL::jsonb) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3647,6 +3665,7 @@ CREATE FUNCTION private.prune_history(p_venue_id uuid DEFAULT NULL::uuid) RETURN
     AS $$
 declare
   v_claims int;
+  v_history int;
   v_audit int;
 begin
   perform private.set_transaction_flag('claims_pruning', true);
@@ -3657,6 +3676,20 @@ begin
     returning 1)
   select count(*)::int into v_claims from gone;
   perform private.set_transaction_flag('claims_pruning', false);
+
+  -- the replay's history of the nights before the first one kept (get_availability_at refuses them)
+  with venue as materialized (
+    select v.id, private.history_kept_since(v.id) as kept_since from public.venues v
+    where p_venue_id is null or v.id = p_venue_id
+  ), claim_versions_gone as (
+    delete from private.claim_history h using venue v
+    where h.venue_id = v.id and h.booking_date < v.kept_since
+    returning 1
+  ), booking_versions_gone as (
+    delete from private.booking_history h using venue v
+    where h.venue_id = v.id and h.booking_date < v.kept_since
+    returning 1)
+  select (select count(*) from claim_versions_gone) + (select count(*) from booking_versions_gone) into v_history;
 
   perform private.set_transaction_flag('audit_pruning', true);
   with chain as (
@@ -3686,11 +3719,12 @@ begin
     returning 1)
   select count(*)::int into v_audit from gone;
   perform private.set_transaction_flag('audit_pruning', false);
-  return jsonb_build_object('claims_deleted', v_claims, 'audit_rows_deleted', v_audit);
+  return jsonb_build_object('claims_deleted', v_claims, 'history_versions_deleted', v_history,
+                            'audit_rows_deleted', v_audit);
 end;
 $$;
 
-COMMENT ON FUNCTION private.prune_history(p_venue_id uuid) IS 'Daily retention: claims and audit rows past their venue''s retention; each pruned chain prefix leaves its anchor.';
+COMMENT ON FUNCTION private.prune_history(p_venue_id uuid) IS 'Daily retention: claims, their history and audit rows past their venue''s retention; each pruned chain prefix leaves its anchor.';
 
 CREATE FUNCTION private.prune_idempotency_keys(p_keep interval DEFAULT '24:00:00'::interval) RETURNS integer
     LANGUAGE sql SECURITY DEFINER
@@ -5347,7 +5381,7 @@ begin
     where a.venue_id = p_venue_id
     window w as (partition by a.chain_night order by a.chain_seq nulls last, a.id)
   ), checked as (
-    select (c.r).id, (c.r).created_at,
+    select (c.r).id, (c.r).row_id, (c.r).created_at,
            (c.r).row_hash is null or (c.r).chain_seq is null
            or (c.r).chain_seq is distinct from coalesce(case when c.n = 1 then p.chain_seq else c.lag_seq end, 0) + 1
            or (c.r).prev_hash is distinct from case when c.n = 1 then p.row_hash else c.lag_hash end
@@ -5358,23 +5392,23 @@ begin
     left join anchor d on d.chain = c.chain and d.chain_seq = (c.r).chain_seq and d.kind = 'daily'
     where (c.r).created_at >= coalesce(p_from, '-infinity') and (c.r).created_at <= coalesce(p_to, 'infinity')
   ), chain_end as (
-    select distinct on (c.chain) c.chain, (c.r).id, (c.r).created_at, (c.r).chain_seq
+    select distinct on (c.chain) c.chain, (c.r).id, (c.r).row_id, (c.r).created_at, (c.r).chain_seq
     from chain c order by c.chain, (c.r).chain_seq desc nulls last
   ), cut as (
     -- an anchor beyond its chain's last row: the chain's end was cut off (the last row left is named)
-    select e.id, e.created_at
+    select e.id, e.row_id, e.created_at
     from (select x.chain, max(x.chain_seq) as chain_seq from anchor x where x.kind = 'daily' group by x.chain) x
     left join chain_end e on e.chain = x.chain
     where p_to is null and x.chain_seq > coalesce(e.chain_seq, 0)
   ), broken as (
-    select k.id, k.created_at from checked k where k.broken
+    select k.id, k.row_id, k.created_at from checked k where k.broken
     union all
-    select t.id, t.created_at from cut t
+    select t.id, t.row_id, t.created_at from cut t
   )
   select jsonb_build_object(
            'ok', not exists (select 1 from broken),
            'checked', (select count(*)::int from checked),
-           'first_broken_id', (select b.id from broken b order by b.created_at nulls last, b.id nulls last limit 1))
+           'first_broken_id', (select b.row_id from broken b order by b.created_at nulls last, b.id nulls last limit 1))
     into v_result;
   return v_result;
 end;
@@ -7105,6 +7139,8 @@ REVOKE ALL ON FUNCTION private.handle_stripe_event(p_event jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.handle_stripe_event(p_event jsonb) TO service_role;
 
 REVOKE ALL ON FUNCTION private.has_transaction_flag(p_flag text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.history_kept_since(p_venue_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb) TO authenticated;

@@ -67,7 +67,7 @@ def tamper(dsn: str, sql: str, *args: Any) -> None:
 def test_audit_verify_exits_6_naming_the_first_broken_row(scratch_dsn: str) -> None:
     with psycopg.connect(scratch_dsn, autocommit=True) as conn:
         book_and_cancel(scratch_dsn, leeds.create_guests(conn, 1, prefix="verify")[0], 3, [])
-        row = conn.execute("select id from public.audit_log where chain_night = %s and chain_seq = 1",
+        row = conn.execute("select id, row_id from public.audit_log where chain_night = %s and chain_seq = 1",
                            (NIGHT,)).fetchone()
     assert row is not None
     intact = clubbooking("audit", "verify", "--venue", str(leeds.VENUE_ID), dsn=scratch_dsn)
@@ -76,7 +76,7 @@ def test_audit_verify_exits_6_naming_the_first_broken_row(scratch_dsn: str) -> N
     tamper(scratch_dsn, "update public.audit_log set actor_role = 'manager' where id = %s", row[0])
     broken = clubbooking("audit", "verify", "--venue", str(leeds.VENUE_ID), dsn=scratch_dsn)
     assert broken.returncode == 6, broken.stdout + broken.stderr
-    assert f"audit row {row[0]}" in broken.stderr
+    assert f"audit row {row[1]}" in broken.stderr
 
 
 REWRITE = """
@@ -86,7 +86,7 @@ with recursive chain as (
   union all
   select n.id, n.chain_seq, private.audit_row_hash((n.id, n.venue_id, n.entity, n.entity_id, n.action, n.old_status,
            n.new_status, n.reason, n.actor_id, n.actor_role, n.request_id, n.detail, n.created_at, n.chain_night,
-           n.chain_seq, c.row_hash, null)::public.audit_log)
+           n.chain_seq, c.row_hash, null, n.row_id)::public.audit_log)
   from chain c join public.audit_log n on n.chain_night = %(night)s and n.chain_seq = c.chain_seq + 1
 ), rewritten as (
   update public.audit_log a set prev_hash = (select p.row_hash from chain p where p.chain_seq = a.chain_seq - 1),

@@ -49,9 +49,9 @@ begin
       perform private.raise_error('INVALID_INPUT', format('%s is still to come: replay an instant that has passed', p_at));
     end if;
     if p_date < private.history_kept_since(p_venue_id) then
-      perform private.raise_error('DATE_OUT_OF_RANGE',
-        format('the venue keeps a night''s history for %s after it (claims_retention): the earliest night it can replay is %s',
-               (select v.claims_retention from public.venues v where v.id = p_venue_id), private.history_kept_since(p_venue_id)));
+      perform private.raise_error('DATE_OUT_OF_RANGE', format(
+        'the venue keeps a night''s history for %s after it (claims_retention): the earliest night kept is %s',
+        (select v.claims_retention from public.venues v where v.id = p_venue_id), private.history_kept_since(p_venue_id)));
     end if;
   end if;
   v_channel := private.channel_name(v_club_id, p_venue_id, p_date, p_slot_id);

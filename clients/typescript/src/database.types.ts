@@ -27,6 +27,7 @@ export type Database = {
           reason: string | null
           request_id: string | null
           row_hash: string | null
+          row_id: string
           venue_id: string
         }
         Insert: {
@@ -46,6 +47,7 @@ export type Database = {
           reason?: string | null
           request_id?: string | null
           row_hash?: string | null
+          row_id?: string
           venue_id: string
         }
         Update: {
@@ -65,6 +67,7 @@ export type Database = {
           reason?: string | null
           request_id?: string | null
           row_hash?: string | null
+          row_id?: string
           venue_id?: string
         }
         Relationships: [

@@ -506,16 +506,15 @@ class StaffInvitation:
 @dataclass(frozen=True)
 class AuditChainCheck:
     """What ``verify_audit_chain`` found: every chain intact, how many rows it checked, and the audit row
-    (``audit_log.id``) where the first break is."""
+    (its ``audit_log.row_id``) where the first break is."""
 
     ok: bool
     checked: int
-    first_broken_id: int | None
+    first_broken_id: uuid.UUID | None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AuditChainCheck:
-        broken = data.get("first_broken_id")
-        return cls(bool(data["ok"]), int(data["checked"]), None if broken is None else int(broken))
+        return cls(bool(data["ok"]), int(data["checked"]), _optional_uuid(data.get("first_broken_id")))
 
 
 @dataclass(frozen=True)
