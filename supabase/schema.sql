@@ -209,10 +209,8 @@ CREATE FUNCTION private.anchor_audit_chains() RETURNS integer
     SET search_path TO ''
     AS $$
   with head as (
-    select distinct on (a.venue_id, a.chain_night) a.venue_id, a.chain_night, a.chain_seq, a.row_hash
-    from public.audit_log a
-    where a.chain_seq is not null
-    order by a.venue_id, a.chain_night, a.chain_seq desc
+    select h.venue_id, nullif(h.chain, 'infinity') as chain_night, h.chain_seq, h.row_hash
+    from private.audit_chain_heads h
   ), taken as (
     insert into private.audit_anchors (venue_id, chain_night, chain_seq, row_hash, kind)
     select h.venue_id, h.chain_night, h.chain_seq, h.row_hash, 'daily' from head h
@@ -338,6 +336,12 @@ begin
     when 'block' then (select k.booking_date from public.table_blocks k where k.id = new.entity_id)
     when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = new.entity_id)
   end);
+  insert into private.pending_audit_chains (venue_id, chain_night) values (new.venue_id, new.chain_night)
+  on conflict do nothing;
+  if found then
+    perform pg_catalog.set_config('clubbooking.audit_chains_noted',
+      (coalesce(nullif(current_setting('clubbooking.audit_chains_noted', true), '')::int, 0) + 1)::text, true);
+  end if;
   return new;
 end;
 $$;
@@ -2871,31 +2875,28 @@ CREATE FUNCTION private.link_audit_row(p_row public.audit_log) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+  v_chain date := coalesce(p_row.chain_night, 'infinity');
 begin
-  -- (two statements, not one with "is not distinct from": each is one descent of audit_log_chain_idx)
-  if p_row.chain_night is null then
-    select a.chain_seq, a.row_hash into p_row.chain_seq, p_row.prev_hash from public.audit_log a
-    where a.venue_id = p_row.venue_id and a.chain_night is null and a.chain_seq is not null
-    order by a.chain_seq desc limit 1;
-  else
-    select a.chain_seq, a.row_hash into p_row.chain_seq, p_row.prev_hash from public.audit_log a
-    where a.venue_id = p_row.venue_id and a.chain_night = p_row.chain_night and a.chain_seq is not null
-    order by a.chain_seq desc limit 1;
-  end if;
-  if not found then
-    select x.chain_seq, x.row_hash into p_row.chain_seq, p_row.prev_hash from private.audit_anchors x
-    where x.venue_id = p_row.venue_id and x.chain_night is not distinct from p_row.chain_night and x.kind = 'pruned'
-    order by x.chain_seq desc limit 1;
-  end if;
+  select h.chain_seq, h.row_hash into p_row.chain_seq, p_row.prev_hash
+  from private.audit_chain_heads h where h.venue_id = p_row.venue_id and h.chain = v_chain;
   p_row.chain_seq := coalesce(p_row.chain_seq, 0) + 1;
+  p_row.row_hash := private.audit_row_hash(p_row);
+  if p_row.chain_seq = 1 then
+    insert into private.audit_chain_heads (venue_id, chain, chain_seq, row_hash)
+    values (p_row.venue_id, v_chain, 1, p_row.row_hash);
+  else
+    update private.audit_chain_heads h set chain_seq = p_row.chain_seq, row_hash = p_row.row_hash
+    where h.venue_id = p_row.venue_id and h.chain = v_chain;
+  end if;
   update public.audit_log a
      set chain_night = p_row.chain_night, chain_seq = p_row.chain_seq, prev_hash = p_row.prev_hash,
-         row_hash = private.audit_row_hash(p_row)
+         row_hash = p_row.row_hash
    where a.id = p_row.id and a.row_hash is null;
 end;
 $$;
 
-COMMENT ON FUNCTION private.link_audit_row(p_row public.audit_log) IS 'Under the chain''s lock: give an audit row its place and hashes in its chain.';
+COMMENT ON FUNCTION private.link_audit_row(p_row public.audit_log) IS 'Under the chain''s lock: give an audit row its place and hashes in its chain, and move the chain''s head to it.';
 
 CREATE FUNCTION private.list_invitations(p_venue_id uuid) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -3348,22 +3349,6 @@ begin
   from public.venues v
   where v.id = p_venue_id
     and extract(isodow from p_night)::int = any (v.open_days));
-end;
-$$;
-
-CREATE FUNCTION private.note_audit_chains() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-begin
-  insert into private.pending_audit_chains (venue_id, chain_night)
-  select distinct n.venue_id, n.chain_night from new_rows n where n.row_hash is null
-  on conflict do nothing;
-  if found then
-    perform pg_catalog.set_config('clubbooking.audit_chains_noted',
-      (coalesce(nullif(current_setting('clubbooking.audit_chains_noted', true), '')::int, 0) + 1)::text, true);
-  end if;
-  return null;
 end;
 $$;
 
@@ -5874,6 +5859,16 @@ ALTER TABLE private.audit_anchors ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTI
     CACHE 1
 );
 
+CREATE TABLE private.audit_chain_heads (
+    venue_id uuid NOT NULL,
+    chain date NOT NULL,
+    chain_seq bigint NOT NULL,
+    row_hash bytea NOT NULL,
+    CONSTRAINT audit_chain_heads_chain_seq_check CHECK ((chain_seq >= 1))
+);
+
+COMMENT ON TABLE private.audit_chain_heads IS 'Each audit chain''s last linked position and hash (night ''infinity'': the venue''s own chain).';
+
 CREATE TABLE private.booking_history (
     id bigint NOT NULL,
     booking_id uuid NOT NULL,
@@ -6343,6 +6338,9 @@ ALTER TABLE ONLY private.api_idempotency_keys
 ALTER TABLE ONLY private.audit_anchors
     ADD CONSTRAINT audit_anchors_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY private.audit_chain_heads
+    ADD CONSTRAINT audit_chain_heads_pkey PRIMARY KEY (venue_id, chain);
+
 ALTER TABLE ONLY private.booking_history
     ADD CONSTRAINT booking_history_pkey PRIMARY KEY (id);
 
@@ -6502,8 +6500,6 @@ CREATE UNIQUE INDEX pending_audit_chains_idx ON private.pending_audit_chains USI
 
 CREATE INDEX stripe_events_booking_id_idx ON private.stripe_events USING btree (booking_id) WHERE (booking_id IS NOT NULL);
 
-CREATE UNIQUE INDEX audit_log_chain_idx ON public.audit_log USING btree (venue_id, chain_night, chain_seq) NULLS NOT DISTINCT WHERE (chain_seq IS NOT NULL);
-
 CREATE INDEX audit_log_entity_idx ON public.audit_log USING btree (entity_id);
 
 CREATE INDEX audit_log_venue_created_idx ON public.audit_log USING btree (venue_id, created_at);
@@ -6576,8 +6572,6 @@ CREATE CONSTRAINT TRIGGER audit_log_link_chain AFTER INSERT ON public.audit_log 
 
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION private.refuse_audit_change();
 
-CREATE TRIGGER audit_log_note_chains AFTER INSERT ON public.audit_log REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.note_audit_chains();
-
 CREATE TRIGGER audit_log_request_id BEFORE INSERT ON public.audit_log FOR EACH ROW EXECUTE FUNCTION private.fill_request_id();
 
 CREATE TRIGGER audit_log_rows_are_linked_once BEFORE UPDATE ON public.audit_log FOR EACH ROW WHEN (((old.row_hash IS NOT NULL) OR (new.row_hash IS NULL) OR ((to_jsonb(new.*) - ARRAY['chain_night'::text, 'chain_seq'::text, 'prev_hash'::text, 'row_hash'::text]) IS DISTINCT FROM (to_jsonb(old.*) - ARRAY['chain_night'::text, 'chain_seq'::text, 'prev_hash'::text, 'row_hash'::text])))) EXECUTE FUNCTION private.refuse_audit_change();
@@ -6630,6 +6624,9 @@ CREATE CONSTRAINT TRIGGER waitlist_entries_offer AFTER INSERT ON public.waitlist
 
 ALTER TABLE ONLY private.audit_anchors
     ADD CONSTRAINT audit_anchors_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
+
+ALTER TABLE ONLY private.audit_chain_heads
+    ADD CONSTRAINT audit_chain_heads_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
 
 ALTER TABLE ONLY private.client_reports
     ADD CONSTRAINT client_reports_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
@@ -6733,6 +6730,8 @@ ALTER TABLE ONLY public.waitlist_entries
 ALTER TABLE private.api_idempotency_keys ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.audit_anchors ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE private.audit_chain_heads ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.booking_history ENABLE ROW LEVEL SECURITY;
 
@@ -7257,8 +7256,6 @@ REVOKE ALL ON FUNCTION private.night_key(p_night date) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.night_key(p_night date) TO service_role;
 
 REVOKE ALL ON FUNCTION private.night_range(p_venue_id uuid, p_night date) FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION private.note_audit_chains() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.note_venue_night() FROM PUBLIC;
 

@@ -40,13 +40,10 @@ comment on column public.audit_log.row_hash is
 comment on column public.audit_log.row_id is
   'The row''s name in the API (verify_audit_chain''s first_broken_id); id orders the rows.';
 
--- One row per position: two committers of a chain can never both append position n.
-create unique index audit_log_chain_idx on public.audit_log (venue_id, chain_night, chain_seq) nulls not distinct
-  where chain_seq is not null;
-
 -- The chains the current transaction has written audit rows to, until its commit has taken their
--- locks (private.lock_venue_night). Unlogged, like private.pending_nights: nothing in it
--- outlives its transaction.
+-- locks (private.lock_venue_night); each audit row notes its chain as it is written
+-- (private.audit_chain_night). Unlogged, like private.pending_nights: nothing in it outlives
+-- its transaction.
 create unlogged table private.pending_audit_chains (
   txid xid8 not null default pg_catalog.pg_current_xact_id(),
   venue_id uuid not null,
@@ -61,32 +58,6 @@ create unique index pending_audit_chains_idx on private.pending_audit_chains (tx
 alter table private.pending_audit_chains enable row level security;
 
 revoke all on private.pending_audit_chains from public;
-
--- AFTER INSERT (statement) on audit_log: note the chains the statement's rows are in, once each,
--- and count the transaction's new notes (clubbooking.audit_chains_noted): a commit-time call that
--- finds the count moved takes the new chains' locks. Set-based: a sweep's thousands of rows are
--- one insert here.
-create function private.note_audit_chains() returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  insert into private.pending_audit_chains (venue_id, chain_night)
-  select distinct n.venue_id, n.chain_night from new_rows n where n.row_hash is null
-  on conflict do nothing;
-  if found then
-    perform pg_catalog.set_config('clubbooking.audit_chains_noted',
-      (coalesce(nullif(current_setting('clubbooking.audit_chains_noted', true), '')::int, 0) + 1)::text, true);
-  end if;
-  return null;
-end;
-$$;
-
-create trigger audit_log_note_chains
-  after insert on public.audit_log
-  referencing new table as new_rows
-  for each statement execute function private.note_audit_chains();
 
 alter table public.audit_log enable row level security;
 

@@ -36,6 +36,25 @@ alter table private.audit_anchors enable row level security;
 
 revoke all on private.audit_anchors from public;
 
+-- Each chain's head: the position and hash of its last linked row. Linking reads and moves it
+-- under the chain's lock, so an appender never searches audit_log for its chain's end, and
+-- audit_log's chain columns are in no index (linking a row updates it in place, HOT). It outlives
+-- pruning: a chain pruned whole continues from it. The venue's own chain is night 'infinity'.
+create table private.audit_chain_heads (
+  venue_id uuid not null references public.venues (id),
+  chain date not null,
+  chain_seq bigint not null check (chain_seq >= 1),
+  row_hash bytea not null,
+  primary key (venue_id, chain)
+);
+
+comment on table private.audit_chain_heads is
+  'Each audit chain''s last linked position and hash (night ''infinity'': the venue''s own chain).';
+
+alter table private.audit_chain_heads enable row level security;
+
+revoke all on private.audit_chain_heads from public;
+
 -- ---------- functions: the chain ----------
 
 -- The SHA-256 of an audit row in its chain: prev_hash, position and every column, as one JSON
@@ -64,8 +83,10 @@ $$;
 comment on function private.audit_row_hash is 'The hash an audit row must carry, given its prev_hash and chain_seq.';
 
 -- BEFORE INSERT on audit_log: the row's chain (the night of the booking, block or waitlist entry
--- it is about; the venue's own chain for anything else), and no chain columns from the writer:
--- rows are linked at commit. The benchmarks' baseline
+-- it is about; the venue's own chain for anything else), noted once per transaction in
+-- private.pending_audit_chains with a count of the notes (clubbooking.audit_chains_noted: a
+-- commit-time call that finds the count moved takes the new chains' locks), and no chain columns
+-- from the writer: rows are linked at commit. The benchmarks' baseline
 -- (clubbooking.audit_chain = off, honoured only for a session of the table's owner, who could
 -- disable the triggers anyway) marks its rows as outside any chain (an empty row_hash, which
 -- verification reports).
@@ -89,6 +110,12 @@ begin
     when 'block' then (select k.booking_date from public.table_blocks k where k.id = new.entity_id)
     when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = new.entity_id)
   end);
+  insert into private.pending_audit_chains (venue_id, chain_night) values (new.venue_id, new.chain_night)
+  on conflict do nothing;
+  if found then
+    perform pg_catalog.set_config('clubbooking.audit_chains_noted',
+      (coalesce(nullif(current_setting('clubbooking.audit_chains_noted', true), '')::int, 0) + 1)::text, true);
+  end if;
   return new;
 end;
 $$;
@@ -97,41 +124,38 @@ create trigger audit_log_chain_night
   before insert on public.audit_log
   for each row execute function private.audit_chain_night();
 
--- Link one audit row not yet linked to its chain's head (the chain's last linked row, else the
--- anchor of its pruned prefix, else nothing: position 0): its position, the head's hash as its
--- prev_hash, and its own hash. The caller holds the chain's lock (private.lock_venue_night,
--- which takes them all at commit) and links a chain's rows in the order they were written.
+-- Link one audit row not yet linked to its chain's head (private.audit_chain_heads; none yet:
+-- position 0): its position, the head's hash as its prev_hash, and its own hash; the head moves
+-- to it. The caller holds the chain's lock (private.lock_venue_night, which takes them all at
+-- commit) and links a chain's rows in the order they were written.
 create function private.link_audit_row(p_row public.audit_log) returns void
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_chain date := coalesce(p_row.chain_night, 'infinity');
 begin
-  -- (two statements, not one with "is not distinct from": each is one descent of audit_log_chain_idx)
-  if p_row.chain_night is null then
-    select a.chain_seq, a.row_hash into p_row.chain_seq, p_row.prev_hash from public.audit_log a
-    where a.venue_id = p_row.venue_id and a.chain_night is null and a.chain_seq is not null
-    order by a.chain_seq desc limit 1;
-  else
-    select a.chain_seq, a.row_hash into p_row.chain_seq, p_row.prev_hash from public.audit_log a
-    where a.venue_id = p_row.venue_id and a.chain_night = p_row.chain_night and a.chain_seq is not null
-    order by a.chain_seq desc limit 1;
-  end if;
-  if not found then
-    select x.chain_seq, x.row_hash into p_row.chain_seq, p_row.prev_hash from private.audit_anchors x
-    where x.venue_id = p_row.venue_id and x.chain_night is not distinct from p_row.chain_night and x.kind = 'pruned'
-    order by x.chain_seq desc limit 1;
-  end if;
+  select h.chain_seq, h.row_hash into p_row.chain_seq, p_row.prev_hash
+  from private.audit_chain_heads h where h.venue_id = p_row.venue_id and h.chain = v_chain;
   p_row.chain_seq := coalesce(p_row.chain_seq, 0) + 1;
+  p_row.row_hash := private.audit_row_hash(p_row);
+  if p_row.chain_seq = 1 then
+    insert into private.audit_chain_heads (venue_id, chain, chain_seq, row_hash)
+    values (p_row.venue_id, v_chain, 1, p_row.row_hash);
+  else
+    update private.audit_chain_heads h set chain_seq = p_row.chain_seq, row_hash = p_row.row_hash
+    where h.venue_id = p_row.venue_id and h.chain = v_chain;
+  end if;
   update public.audit_log a
      set chain_night = p_row.chain_night, chain_seq = p_row.chain_seq, prev_hash = p_row.prev_hash,
-         row_hash = private.audit_row_hash(p_row)
+         row_hash = p_row.row_hash
    where a.id = p_row.id and a.row_hash is null;
 end;
 $$;
 
 comment on function private.link_audit_row is
-  'Under the chain''s lock: give an audit row its place and hashes in its chain.';
+  'Under the chain''s lock: give an audit row its place and hashes in its chain, and move the chain''s head to it.';
 
 -- DEFERRED, on each audit row: at commit, link it to its chain, in the order the rows were
 -- written. The first call takes the locks of every chain the transaction wrote to (and every
@@ -252,17 +276,17 @@ grant execute on function public.verify_audit_chain(uuid, timestamptz, timestamp
 
 -- Anchor the head of every chain that moved since its last anchor (the pg_cron job
 -- clubbooking-anchor-audit-chains runs it daily; `clubbooking audit anchors --take` where
--- there is no pg_cron). Reads committed rows only, so it takes no lock. Returns how many.
+-- there is no pg_cron): the heads linking moved (private.audit_chain_heads), so a rewrite of
+-- audit_log does not move what is anchored. Reads committed heads only, so it takes no lock.
+-- Returns how many.
 create function private.anchor_audit_chains() returns int
 language sql
 security definer
 set search_path = ''
 as $$
   with head as (
-    select distinct on (a.venue_id, a.chain_night) a.venue_id, a.chain_night, a.chain_seq, a.row_hash
-    from public.audit_log a
-    where a.chain_seq is not null
-    order by a.venue_id, a.chain_night, a.chain_seq desc
+    select h.venue_id, nullif(h.chain, 'infinity') as chain_night, h.chain_seq, h.row_hash
+    from private.audit_chain_heads h
   ), taken as (
     insert into private.audit_anchors (venue_id, chain_night, chain_seq, row_hash, kind)
     select h.venue_id, h.chain_night, h.chain_seq, h.row_hash, 'daily' from head h
@@ -324,7 +348,8 @@ grant execute on function public.get_audit_anchors(uuid, date) to authenticated,
 -- kept (private.history_kept_since: those nights' claims are all gone), and the audit rows older than
 -- audit_retention, chain by chain, as a prefix: the longest run of a chain's first rows that
 -- are all past retention, whose last row is kept as the chain's 'pruned' anchor (the first row
--- left follows it, so the chain still verifies; a chain pruned whole continues from it). The
+-- left follows it, so the chain still verifies; a chain pruned whole continues from its head,
+-- which is that row). The
 -- daily anchors of pruned positions go with them. Takes no chain lock: it only removes rows
 -- behind a chain's head, which appenders never read. Returns the counts.
 create function private.prune_history(p_venue_id uuid default null) returns jsonb
