@@ -6574,7 +6574,7 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EAC
 
 CREATE TRIGGER audit_log_request_id BEFORE INSERT ON public.audit_log FOR EACH ROW EXECUTE FUNCTION private.fill_request_id();
 
-CREATE TRIGGER audit_log_rows_are_linked_once BEFORE UPDATE ON public.audit_log FOR EACH ROW WHEN (((old.row_hash IS NOT NULL) OR (new.row_hash IS NULL) OR ((to_jsonb(new.*) - ARRAY['chain_night'::text, 'chain_seq'::text, 'prev_hash'::text, 'row_hash'::text]) IS DISTINCT FROM (to_jsonb(old.*) - ARRAY['chain_night'::text, 'chain_seq'::text, 'prev_hash'::text, 'row_hash'::text])))) EXECUTE FUNCTION private.refuse_audit_change();
+CREATE TRIGGER audit_log_rows_are_linked_once BEFORE UPDATE ON public.audit_log FOR EACH ROW WHEN (((old.row_hash IS NOT NULL) OR (new.row_hash IS NULL) OR ((((((((((((((new.id IS DISTINCT FROM old.id) OR (new.venue_id IS DISTINCT FROM old.venue_id)) OR (new.entity IS DISTINCT FROM old.entity)) OR (new.entity_id IS DISTINCT FROM old.entity_id)) OR (new.action IS DISTINCT FROM old.action)) OR (new.old_status IS DISTINCT FROM old.old_status)) OR (new.new_status IS DISTINCT FROM old.new_status)) OR (new.reason IS DISTINCT FROM old.reason)) OR (new.actor_id IS DISTINCT FROM old.actor_id)) OR (new.actor_role IS DISTINCT FROM old.actor_role)) OR (new.request_id IS DISTINCT FROM old.request_id)) OR (new.detail IS DISTINCT FROM old.detail)) OR (new.created_at IS DISTINCT FROM old.created_at)) OR (new.row_id IS DISTINCT FROM old.row_id)))) EXECUTE FUNCTION private.refuse_audit_change();
 
 CREATE TRIGGER booking_tables_emit_events AFTER INSERT ON public.booking_tables REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.claim_changed_event();
 

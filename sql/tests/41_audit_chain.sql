@@ -4,7 +4,7 @@
 begin;
 \ir helpers/test_helpers.psql
 \ir helpers/security_fixtures.psql
-select plan(47);
+select plan(48);
 
 -- A chain rewritten from a position on, as someone who can disable the triggers would: every
 -- row's prev_hash and row_hash recomputed, so the chain is consistent in itself.
@@ -93,6 +93,13 @@ select throws_ok(format('update public.audit_log set row_hash = %L where id = %s
   'PT403', 'NOT_AUTHORIZED', 'a linked row''s hash cannot be changed, even by the table''s owner');
 select throws_ok(format('update public.audit_log set chain_seq = 99, reason = %L where id = %s', 'x', tests.chain_row(tests.night(), 1)),
   'PT403', 'NOT_AUTHORIZED', 'linking changes the chain columns only, once');
+select is((select array_agg(a.attname::text order by a.attnum) from pg_attribute a
+           join pg_trigger t on t.tgrelid = a.attrelid and t.tgname = 'audit_log_rows_are_linked_once'
+           where a.attrelid = 'public.audit_log'::regclass and a.attnum > 0 and not a.attisdropped
+             and a.attname not in ('chain_night', 'chain_seq', 'prev_hash', 'row_hash')
+             and (pg_get_triggerdef(t.oid) !~ ('\mnew\.' || a.attname || '\M')
+                  or pg_get_triggerdef(t.oid) !~ ('\mold\.' || a.attname || '\M'))), null,
+  'linking may change no column but the chain''s: the trigger''s WHEN compares every other column');
 select throws_ok(format('delete from public.audit_log where id = %s', tests.chain_row(tests.night(), 1)),
   'PT403', 'NOT_AUTHORIZED', 'audit rows are not deleted outside retention');
 
