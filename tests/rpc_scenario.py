@@ -22,6 +22,8 @@ from clubbooking.errors import BookingError, InvalidInput, InvalidPartySize, Inv
 from clubbooking.errors import SectionNotAvailable as Taken
 from clubbooking.models import (
     AtomicBookingResult,
+    AuditAnchor,
+    AuditChainCheck,
     Availability,
     BlockResult,
     Booking,
@@ -170,6 +172,12 @@ STEPS = (
     Step("export", "guest2", "export_customer_data", lambda n, r: a(), dict,
          lambda export: len(export["bookings"]) == 3 and export["waitlist_entries"][0]["status"] == "offered"),
     Step("forget", "guest2", "forget_customer", lambda n, r: a(r["export"]["customer"]["id"]), dict),
+    Step("anchor", "service", "anchor_audit_chains", lambda n, r: a(), int, lambda taken: taken >= 1),
+    Step("anchors", "manager", "get_audit_anchors", lambda n, r: a(VENUE, n - dt.timedelta(days=60)), list,
+         lambda anchors: any(isinstance(x, AuditAnchor) and x.night is not None for x in anchors)),
+    Step("verify", "manager", "verify_audit_chain", lambda n, r: a(VENUE), AuditChainCheck,
+         lambda check: check.ok and check.checked >= 10 and check.first_broken_id is None),
+    Step("verify_host", "host", "verify_audit_chain", lambda n, r: a(VENUE), NotAuthorized),
     Step("anon_hold", "anon", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(8)], 4), NotAuthorized,
          lambda error: error.status == 401),
     Step("bad_party", "guest", "hold_tables", lambda n, r: a(VENUE, n, SLOT, [table(8)], 0), InvalidPartySize,

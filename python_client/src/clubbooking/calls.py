@@ -384,3 +384,25 @@ def setup_venue(venue_id: Id | None, spec: Mapping[str, Any]) -> Call[models.Ven
     """Create (``venue_id`` None, ``spec["club_id"]`` set) or change a venue from a spec: settings, floors,
     tables, slots, combinations (admin, aal2). Refused, changing nothing, if a live booking would be stranded."""
     return Call("setup_venue", {"p_venue_id": venue_id, "p_spec": dict(spec)}, models.VenueInfo.from_json)
+
+
+# ---------- history: the audit chain ----------
+
+def verify_audit_chain(venue_id: Id, date_from: dt.datetime | None = None,
+                       date_to: dt.datetime | None = None) -> Call[models.AuditChainCheck]:
+    """Recompute the venue's audit chains over the rows written from ``date_from`` to ``date_to`` (manager+):
+    ok, how many rows were checked, and the first broken row's id."""
+    return Call("verify_audit_chain", _args({"p_venue_id": venue_id}, **_p(**{"from": date_from, "to": date_to})),
+                models.AuditChainCheck.from_json)
+
+
+def get_audit_anchors(venue_id: Id, since: dt.date | None = None) -> Call[list[models.AuditAnchor]]:
+    """The venue's audit chain anchors taken since a day (all by default), oldest first, to keep
+    elsewhere (manager+)."""
+    return Call("get_audit_anchors", _args({"p_venue_id": venue_id}, **_p(since=since)),
+                lambda rows: [models.AuditAnchor.from_json(r) for r in rows])
+
+
+def anchor_audit_chains() -> Call[int]:
+    """The back office: anchor the head of every audit chain that moved (pg_cron does it daily); how many."""
+    return Call("anchor_audit_chains", {}, int)

@@ -89,6 +89,13 @@ RPCS.update({r.name: r for r in (
     _rpc("setup_venue", "p_venue_id:uuid", "p_spec:jsonb"),
 )})
 
+# History: the audit chain and its anchors.
+RPCS.update({r.name: r for r in (
+    _rpc("verify_audit_chain", "p_venue_id:uuid", "p_from:timestamp with time zone", "p_to:timestamp with time zone"),
+    _rpc("get_audit_anchors", "p_venue_id:uuid", "p_since:date"),
+    _rpc("anchor_audit_chains"),
+)})
+
 # Staff management: invitations by token, accepted explicitly; staff removed or re-roled; a
 # booking a club made for an address, claimed by that address's account.
 RPCS.update({r.name: r for r in (
