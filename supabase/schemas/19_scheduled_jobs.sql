@@ -69,6 +69,14 @@ begin
 end
 $cron$;
 
+do $cron$
+begin
+  if exists (select 1 from pg_catalog.pg_extension where extname = 'pg_cron') then
+    perform cron.schedule('clubbooking-booking-reminders', '*/5 * * * *', 'select private.queue_booking_reminders()');
+  end if;
+end
+$cron$;
+
 revoke execute on all functions in schema public, private from public;
 
 revoke all on all procedures in schema private from public;
