@@ -24,8 +24,8 @@ select is((select (r ->> 'amount')::bigint from request), 5000::bigint,
 select is((select r ->> 'currency' from request), 'gbp', 'in the venue''s currency');
 select is((select r ->> 'idempotency_key' from request), 'clubbooking-payment-intent-' || pg_temp.b('p1'),
   'payment_intent_idempotency_key_per_booking: one key per booking');
-select throws_ok(format('select private.payment_intent_request(%L)', pg_temp.b('q1')), 'PT403', 'NOT_AUTHORIZED',
-  'another guest''s booking: refused');
+select throws_ok(format('select private.payment_intent_request(%L)', pg_temp.b('q1')), 'PT404', 'INVALID_INPUT',
+  'another guest''s booking: the answer an unknown one gets');
 
 -- ---------- one PaymentIntent, one booking ----------
 select is(private.bind_payment_intent(pg_temp.b('p1'), 'pi_pam_1') ->> 'booking_id', pg_temp.b('p1')::text,

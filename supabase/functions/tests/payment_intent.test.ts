@@ -78,11 +78,11 @@ dbTest("payment_intent_one_per_booking: repeated and concurrent requests get the
   assert.equal(again.body.client_secret, answers[0].body.client_secret);
 });
 
-dbTest("a host may ask for a guest's booking; another guest, anon and unknown bookings may not", async () => {
+dbTest("a host may ask for a guest's booking; another guest's is an unknown booking, anon may not", async () => {
   const { id } = await held(7);
   const stranger = await guest("stranger");
   await assertChangesNothing(async () => {
-    await assertError(await intentFor(id, stranger.token), 403, "NOT_AUTHORIZED");
+    await assertError(await intentFor(id, stranger.token), 404, "INVALID_INPUT");
     await assertError(await intentFor(id), 401, "NOT_AUTHORIZED");
     await assertError(await intentFor(crypto.randomUUID(), stranger.token), 404, "INVALID_INPUT");
     await assertError(await intentFor("not-a-uuid", stranger.token), 404, "INVALID_INPUT");
