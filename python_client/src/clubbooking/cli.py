@@ -400,6 +400,17 @@ _reasoned_transition("reject", "reject_booking", "manager", "Reject a pending bo
 _reasoned_transition("cancel", "cancel_booking", "host", "Cancel an open booking (as a host by default).")
 
 
+@app.command()
+def refund(booking: BookingArg, reason: Annotated[str, typer.Option(help="why (kept in the audit log)")],
+           venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "manager",
+           aal2: Aal2Option = False) -> None:
+    """Refund a deposit as the venue's cancellation policy allows (a manager with --aal2); a Stripe
+    deposit is queued for the worker (``notify --stripe-key``), a late cancellation's is kept."""
+    with client_for(dsn, actor, aal2) as client:
+        result = client.refund_deposit(booking_id_of(client, booking, venue), reason)
+    console.print(f"{result.reference}: {result.status}, deposit {result.deposit_money} refund requested")
+
+
 _reasoned_transition("undo-check-in", "undo_check_in", "door",
                      "Undo a mistaken check-in (back to confirmed), within the venue's undo window.")
 _reasoned_transition("undo-no-show", "undo_no_show", "host",
