@@ -1691,13 +1691,19 @@ begin
   else
     v_reason := 'booking_open';
   end if;
+  if v_reason in ('booking_open', 'late_cancellation_kept', 'no_show_kept') and p_booking.deposit_balance < 0
+     and p_booking.deposit_paid_at is not null then
+    return jsonb_build_object('refundable', true, 'reason', 'difference_refundable', 'free_until', v_free_until,
+                              'amount', -p_booking.deposit_balance);
+  end if;
   return jsonb_build_object('refundable', v_reason in ('payment_not_kept', 'request_not_accepted',
                                                        'cancelled_by_venue', 'cancelled_in_time'),
-                            'reason', v_reason, 'free_until', v_free_until);
+                            'reason', v_reason, 'free_until', v_free_until,
+                            'amount', p_booking.deposit_total + greatest(-p_booking.deposit_balance, 0));
 end;
 $$;
 
-COMMENT ON FUNCTION private.deposit_refund_policy(p_booking public.bookings) IS 'The venue''s cancellation policy for a booking''s deposit: {refundable, reason, free_until}; every refund follows it.';
+COMMENT ON FUNCTION private.deposit_refund_policy(p_booking public.bookings) IS 'The venue''s cancellation policy for a booking''s deposit: {refundable, reason, free_until, amount}; every refund follows it.';
 
 CREATE FUNCTION private.effective_status(p_booking public.bookings) RETURNS text
     LANGUAGE sql STABLE
@@ -3985,35 +3991,47 @@ CREATE FUNCTION private.refund_deposit(p_booking_id uuid, p_reason text) RETURNS
 declare
   v_booking public.bookings := private.override_booking(p_booking_id, p_reason);
   v_policy jsonb := private.deposit_refund_policy(v_booking);
+  v_difference boolean := (v_policy ->> 'reason') = 'difference_refundable';
   v_intent text := case when (v_policy ->> 'reason') = 'payment_not_kept' then v_booking.reconciliation ->> 'payment_reference'
                         when v_booking.payment_method = 'stripe' then v_booking.payment_reference end;
   v_currency text;
 begin
-  if v_booking.refund_status is distinct from 'refunded' and v_booking.refund_status is distinct from 'refund_pending' then
+  if v_booking.refund_status is distinct from 'refunded' and v_booking.refund_status is distinct from 'refund_pending'
+     and not exists (select 1 from private.deposit_refunds r
+                     where r.booking_id = v_booking.id and r.purpose = 'difference' and r.status in ('queued', 'sent')) then
     if not (v_policy ->> 'refundable')::boolean then
       perform private.raise_error('INVALID_TRANSITION', format('the cancellation policy keeps this deposit (%s; free until %s)',
         v_policy ->> 'reason', private.local_text(v_booking.venue_id, (v_policy ->> 'free_until')::timestamptz)));
     end if;
     select v.currency into v_currency from public.venues v where v.id = v_booking.venue_id;
     if v_intent is not null then
-      insert into private.deposit_refunds (booking_id, venue_id, payment_intent_id, amount, currency)
+      insert into private.deposit_refunds (booking_id, venue_id, payment_intent_id, amount, currency, purpose)
       values (v_booking.id, v_booking.venue_id, v_intent,
               case when v_booking.refund_status is distinct from 'refund_due'
-                   then private.minor_units(v_booking.deposit_total, v_currency) end, v_currency)
+                   then private.minor_units((v_policy ->> 'amount')::numeric, v_currency) end, v_currency,
+              case when v_difference then 'difference' else 'deposit' end)
       on conflict (booking_id) do update
         set status = 'queued', round = private.deposit_refunds.round + 1, attempts = 0, last_error = null,
-            next_attempt_at = private.now(), stripe_refund_id = null, stripe_status = null, settled_at = null
-        where private.deposit_refunds.status = 'failed';
+            next_attempt_at = private.now(), stripe_refund_id = null, stripe_status = null, settled_at = null,
+            amount = excluded.amount, purpose = excluded.purpose
+        where private.deposit_refunds.status = 'failed'
+           or (private.deposit_refunds.status = 'succeeded' and private.deposit_refunds.purpose = 'difference');
     end if;
-    update public.bookings b set refund_status = case when v_intent is null then 'refunded' else 'refund_pending' end
-     where b.id = v_booking.id
-    returning * into v_booking;
+    if v_difference then
+      update public.bookings b set deposit_balance = case when v_intent is null then 0 else b.deposit_balance end
+       where b.id = v_booking.id
+      returning * into v_booking;
+    else
+      update public.bookings b set refund_status = case when v_intent is null then 'refunded' else 'refund_pending' end
+       where b.id = v_booking.id
+      returning * into v_booking;
+    end if;
     perform private.audit_override(v_booking, case when v_intent is null then 'deposit_refunded' else 'deposit_refund_requested' end,
-      p_reason, jsonb_build_object('amount', v_booking.deposit_total, 'payment_reference', v_booking.payment_reference,
+      p_reason, jsonb_build_object('amount', (v_policy ->> 'amount')::numeric, 'payment_reference', v_booking.payment_reference,
                                    'policy', v_policy ->> 'reason'));
   end if;
   return private.booking_result(v_booking)
-      || jsonb_build_object('refunded_amount', v_booking.deposit_total, 'refund_status', v_booking.refund_status,
+      || jsonb_build_object('refunded_amount', (v_policy ->> 'amount')::numeric, 'refund_status', v_booking.refund_status,
                             'policy', v_policy);
 end;
 $$;
@@ -4035,13 +4053,17 @@ CREATE TABLE private.deposit_refunds (
     last_error text,
     requested_at timestamp with time zone DEFAULT now() NOT NULL,
     settled_at timestamp with time zone,
+    purpose text DEFAULT 'deposit'::text NOT NULL,
     CONSTRAINT deposit_refunds_amount_check CHECK ((amount > 0)),
     CONSTRAINT deposit_refunds_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
     CONSTRAINT deposit_refunds_payment_intent_id_check CHECK ((payment_intent_id ~ '^pi_[A-Za-z0-9_]{1,250}$'::text)),
+    CONSTRAINT deposit_refunds_purpose_check CHECK ((purpose = ANY (ARRAY['deposit'::text, 'difference'::text]))),
     CONSTRAINT deposit_refunds_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'sent'::text, 'succeeded'::text, 'failed'::text])))
 );
 
 COMMENT ON TABLE private.deposit_refunds IS 'Refunds owed through Stripe (amount in minor units; null: the whole payment): queued, sent, then succeeded or failed by the webhook.';
+
+COMMENT ON COLUMN private.deposit_refunds.purpose IS 'deposit: the deposit''s refund (with any difference owed); difference: what a change of tables made refundable, refunded alone.';
 
 CREATE FUNCTION private.refund_idempotency_key(p_refund private.deposit_refunds) RETURNS text
     LANGUAGE sql IMMUTABLE
@@ -4636,17 +4658,26 @@ CREATE FUNCTION private.settle_refund(p_booking_id uuid, p_succeeded boolean, p_
     AS $$
 declare
   v_booking public.bookings;
+  v_refund private.deposit_refunds;
 begin
   update private.deposit_refunds r
      set status = case when p_succeeded then 'succeeded' else 'failed' end, settled_at = private.now()
-   where r.booking_id = p_booking_id;
-  update public.bookings b set refund_status = case when p_succeeded then 'refunded' else 'refund_failed' end
-   where b.id = p_booking_id
-  returning * into v_booking;
+   where r.booking_id = p_booking_id
+  returning * into v_refund;
+  if v_refund.purpose = 'difference' then
+    update public.bookings b set deposit_balance = case when p_succeeded then 0 else b.deposit_balance end
+     where b.id = p_booking_id
+    returning * into v_booking;
+  else
+    update public.bookings b set refund_status = case when p_succeeded then 'refunded' else 'refund_failed' end
+     where b.id = p_booking_id
+    returning * into v_booking;
+  end if;
   perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id,
     case when p_succeeded then 'deposit_refunded' else 'deposit_refund_failed' end,
     v_booking.status::text, v_booking.status::text, left(coalesce(p_reason, 'stripe'), 500),
-    jsonb_build_object('amount', v_booking.deposit_total, 'payment_reference', v_booking.payment_reference));
+    jsonb_build_object('amount', v_refund.amount, 'currency', v_refund.currency, 'purpose', v_refund.purpose,
+                       'payment_reference', v_booking.payment_reference));
 end;
 $$;
 

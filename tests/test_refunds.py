@@ -44,15 +44,16 @@ def deliver_events(dsn: str, standin: StripeStandIn, kinds: set[str]) -> list[di
     return outcomes
 
 
-def paid_booking(dsn: str, standin: StripeStandIn, table: int) -> tuple[dict[str, Any], Any]:
+def paid_booking(dsn: str, standin: StripeStandIn, table: int, party: int = 4,
+                 amount: int = 5000) -> tuple[dict[str, Any], Any]:
     """A guest's hold on a table, paid online: a PaymentIntent at the stand-in, confirmed, its webhook event applied."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         claims = leeds.create_guests(conn, 1, prefix=f"refund{table}")[0]
     with BookingClient.connect(dsn, claims) as guest:
         booking = guest.hold_tables(leeds.VENUE_ID, leeds.next_open_night(weeks_ahead=3), "slot_23_30",
-                                    [leeds.TABLE_IDS[table]], 4)
+                                    [leeds.TABLE_IDS[table]], party)
     intent = client(standin).v1.payment_intents.create(
-        {"amount": 5000, "currency": "gbp", "metadata": {"booking_id": str(booking.booking_id)}},
+        {"amount": amount, "currency": "gbp", "metadata": {"booking_id": str(booking.booking_id)}},
         {"idempotency_key": f"clubbooking-payment-intent-{booking.booking_id}"})
     client(standin).v1.payment_intents.confirm(intent.id, {"payment_method": "pm_card_visa"})
     deliver_events(dsn, standin, {"payment_intent.succeeded"})
@@ -92,6 +93,24 @@ def test_refund_sent_once_and_confirmed_by_the_webhook(scratch_dsn: str, standin
     outcomes = deliver_events(scratch_dsn, standin, {"refund.updated"})
     assert outcomes[-1]["outcome"]["refund"] == "succeeded"
     assert refund_status(scratch_dsn, booking.booking_id) == ("refunded", "succeeded")
+
+
+def test_a_smaller_deposit_after_a_change_is_refunded_in_part(scratch_dsn: str, standin: StripeStandIn) -> None:
+    _claims, booking = paid_booking(scratch_dsn, standin, 5, party=6, amount=10000)   # a £100 booth
+    with BookingClient.connect(scratch_dsn, leeds.staff_claims("manager", aal="aal2")) as manager:
+        manager.approve_booking(booking.booking_id)
+        changed = manager.modify_booking(booking.booking_id, party_size=5, table_ids=[leeds.TABLE_IDS[3]])  # £50
+        assert changed.deposit_refundable == 50
+        manager.refund_deposit(booking.booking_id, "moved to a smaller table")
+    sent = notify.send_due_refunds(scratch_dsn, KEY, FAST, api_base=standin.base_url)
+    assert (sent.delivered, sent.dead) == (1, 0), sent.errors
+    ((_method, _path, params, key),) = [r for r in standin.ledger.requests if r[1] == "/v1/refunds"]
+    assert params["amount"] == "5000" and key == f"clubbooking-refund-{booking.booking_id}-1"
+    deliver_events(scratch_dsn, standin, {"refund.updated"})
+    with psycopg.connect(scratch_dsn) as conn:
+        row = conn.execute("select status::text, deposit_total, deposit_balance, refund_status from bookings "
+                           "where id = %s", (booking.booking_id,)).fetchone()
+    assert row == ("confirmed", 50, 0, None), "the difference is back with the guest; the booking and £50 stand"
 
 
 def test_refund_stripe_refuses_is_failed_for_staff(scratch_dsn: str, standin: StripeStandIn) -> None:

@@ -3,7 +3,7 @@
 -- policy that every refund follows, and refunds settled by Stripe's refund webhook.
 begin;
 \ir helpers/test_helpers.psql
-select plan(24);
+select plan(32);
 
 insert into ids values ('pam', tests.create_user('pam')), ('quin', tests.create_user('quin'));
 insert into ids values ('p1', tests.hold_for((select id from ids where name = 'pam'), 3, 4)),
@@ -96,6 +96,46 @@ select is(pg_temp.event('refund.updated', jsonb_build_object('id', 're_pam_1', '
 select is((select refund_status from public.bookings where id = pg_temp.b('p1')), 'refunded', 'the booking is refunded');
 select is((select count(*)::int from public.audit_log where entity_id = pg_temp.b('p1') and action = 'deposit_refunded'), 1,
   'and audited once');
+
+-- ---------- a smaller deposit after a change: the difference refunded in part ----------
+-- Rae's paid, approved booking on booth 6 (deposit 100) moves to table 11 (deposit 50): the 50
+-- is hers while the booking stands, refunded through the Refunds API's amount; the rest follows
+-- the policy (the venue's window is 30 days now: her cancellation is late, the 50 kept).
+insert into ids values ('rae', tests.create_user('rae'));
+insert into ids values ('r1', tests.hold_for((select id from ids where name = 'rae'), 6, 6));
+select tests.pay(pg_temp.b('r1'), 'pi_rae_1');
+select tests.authenticate_as_staff('manager');
+select public.approve_booking(pg_temp.b('r1'));
+select is(public.modify_booking(pg_temp.b('r1'), 5, array[tests.tbl(11)]) ->> 'deposit_refundable', '50.00',
+  'a change to a smaller deposit leaves the difference refundable');
+select tests.clear_authentication();
+select is(private.deposit_refund_policy((select b from public.bookings b where b.id = pg_temp.b('r1'))),
+  jsonb_build_object('refundable', true, 'reason', 'difference_refundable', 'amount', 50.00,
+                     'free_until', (select lower(b.period) - interval '30 days' from public.bookings b where b.id = pg_temp.b('r1'))),
+  'refund_difference_policy: while the booking stands, the difference alone is refundable');
+select tests.authenticate_as_staff('manager', 'aal2');
+select is(public.refund_deposit(pg_temp.b('r1'), 'smaller table') ->> 'refund_status', null,
+  'the difference''s refund leaves the deposit unrefunded');
+select tests.clear_authentication();
+select is((select row(amount, purpose, status)::text from private.deposit_refunds where booking_id = pg_temp.b('r1')),
+  '(5000,difference,queued)', 'refund_difference_partial: queued for Stripe with the amount, in pence');
+select private.claim_deposit_refunds(10);
+select private.finish_deposit_refund(pg_temp.b('r1'), '{"id": "re_rae_1", "object": "refund", "status": "pending"}');
+select is(pg_temp.event('refund.updated', jsonb_build_object('id', 're_rae_1', 'object', 'refund', 'status', 'succeeded',
+            'amount', 5000, 'payment_intent', 'pi_rae_1', 'metadata', jsonb_build_object('booking_id', pg_temp.b('r1'))))
+          -> 'outcome' ->> 'refund', 'succeeded', 'Stripe''s refund.updated settles the difference');
+select is((select row(deposit_balance, refund_status, status)::text from public.bookings where id = pg_temp.b('r1')),
+  '(0.00,,confirmed)', 'the balance is settled; the booking and its deposit stand');
+select tests.authenticate_as((select id from ids where name = 'rae'));
+select public.cancel_booking(pg_temp.b('r1'), 'not coming');
+select tests.clear_authentication();
+select tests.authenticate_as_staff('manager', 'aal2');
+select throws_ok(format('select public.refund_deposit(%L, %L)', pg_temp.b('r1'), 'again'), 'PT409', 'INVALID_TRANSITION',
+  'after the difference, a late cancellation keeps the deposit');
+select tests.clear_authentication();
+select is(private.deposit_refund_policy(jsonb_populate_record((select b from public.bookings b where b.id = pg_temp.b('r1')),
+                                                                '{"deposit_balance": -20}')) ->> 'amount', '20.00',
+  'a late cancellation keeps the deposit, never a difference still owed');
 
 select * from finish();
 rollback;

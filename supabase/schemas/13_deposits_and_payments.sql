@@ -260,11 +260,14 @@ revoke execute on function private.apply_payment_intent_event(text, jsonb) from 
 -- ---------------------------------------------------------------------------------------------
 
 -- The venue's cancellation policy applied to a booking's deposit: {refundable, reason,
--- free_until}. Refundable: a payment no booking could keep (refund_due), a request the venue
--- did not accept (rejected, expired), a cancellation by the venue, or by the guest before
--- free_until (the booking's start less the venue's cancellation_window). Kept: a guest's
--- cancellation after free_until and a no-show. Who cancelled and when is read from the
--- booking's audit row (it can't be changed); an open booking refunds nothing until it ends.
+-- free_until, amount}. Refundable: a payment no booking could keep (refund_due), a request the
+-- venue did not accept (rejected, expired), a cancellation by the venue, or by the guest before
+-- free_until (the booking's start less the venue's cancellation_window): the deposit and any
+-- part of the payment a change made refundable (amount). Kept: a guest's cancellation after
+-- free_until and a no-show. Who cancelled and when is read from the booking's audit row (it
+-- can't be changed). What a change of tables made refundable of a paid deposit (a negative
+-- deposit_balance) is the guest's whatever happens: refundable alone ('difference_refundable')
+-- while the booking is open or when the policy keeps the deposit itself.
 create function private.deposit_refund_policy(p_booking public.bookings) returns jsonb
 language plpgsql stable set search_path = ''
 as $$
@@ -295,19 +298,28 @@ begin
   else
     v_reason := 'booking_open';
   end if;
+  if v_reason in ('booking_open', 'late_cancellation_kept', 'no_show_kept') and p_booking.deposit_balance < 0
+     and p_booking.deposit_paid_at is not null then
+    return jsonb_build_object('refundable', true, 'reason', 'difference_refundable', 'free_until', v_free_until,
+                              'amount', -p_booking.deposit_balance);
+  end if;
   return jsonb_build_object('refundable', v_reason in ('payment_not_kept', 'request_not_accepted',
                                                        'cancelled_by_venue', 'cancelled_in_time'),
-                            'reason', v_reason, 'free_until', v_free_until);
+                            'reason', v_reason, 'free_until', v_free_until,
+                            'amount', p_booking.deposit_total + greatest(-p_booking.deposit_balance, 0));
 end;
 $$;
 
 comment on function private.deposit_refund_policy is
-  'The venue''s cancellation policy for a booking''s deposit: {refundable, reason, free_until}; every refund follows it.';
+  'The venue''s cancellation policy for a booking''s deposit: {refundable, reason, free_until, amount}; every refund follows it.';
 
 -- A refund owed through Stripe's Refunds API, one per booking: queued by refund_deposit, sent by
 -- the worker (`clubbooking notify --stripe-key`, POST /v1/refunds with the idempotency key, so a
 -- resend after a lost answer refunds once), and settled by Stripe's webhook (refund.updated,
--- charge.refunded). A failed refund queued again gets a new round, hence a new key.
+-- charge.refunded). A failed refund queued again gets a new round, hence a new key, and so
+-- does the deposit's refund after the refund of a difference (purpose 'difference': what a
+-- change of tables made refundable of a paid deposit, refunded in part through the Refunds
+-- API's amount while the booking stands).
 create table private.deposit_refunds (
   booking_id uuid primary key references public.bookings (id),
   venue_id uuid not null references public.venues (id),
@@ -322,11 +334,15 @@ create table private.deposit_refunds (
   next_attempt_at timestamptz not null default now(),
   last_error text,
   requested_at timestamptz not null default now(),
-  settled_at timestamptz
+  settled_at timestamptz,
+  purpose text not null default 'deposit' check (purpose in ('deposit', 'difference'))
 );
 
 comment on table private.deposit_refunds is
   'Refunds owed through Stripe (amount in minor units; null: the whole payment): queued, sent, then succeeded or failed by the webhook.';
+
+comment on column private.deposit_refunds.purpose is
+  'deposit: the deposit''s refund (with any difference owed); difference: what a change of tables made refundable, refunded alone.';
 
 create index deposit_refunds_due_idx on private.deposit_refunds (next_attempt_at) where status = 'queued';
 
@@ -344,24 +360,34 @@ create function private.refund_idempotency_key(p_refund private.deposit_refunds)
 language sql immutable set search_path = ''
 as $$ select format('clubbooking-refund-%s-%s', p_refund.booking_id, p_refund.round) $$;
 
--- A refund settled: the ledger row and the booking's refund_status follow, with an audit row
--- (deposit_refunded, or deposit_refund_failed with Stripe's reason).
+-- A refund settled: the ledger row follows, and the booking: its refund_status (the deposit's
+-- refund) or, for a difference refunded, its deposit_balance back to 0 (a failed one stays
+-- refundable); with an audit row (deposit_refunded, or deposit_refund_failed with Stripe's reason).
 create function private.settle_refund(p_booking_id uuid, p_succeeded boolean, p_reason text) returns void
 language plpgsql set search_path = ''
 as $$
 declare
   v_booking public.bookings;
+  v_refund private.deposit_refunds;
 begin
   update private.deposit_refunds r
      set status = case when p_succeeded then 'succeeded' else 'failed' end, settled_at = private.now()
-   where r.booking_id = p_booking_id;
-  update public.bookings b set refund_status = case when p_succeeded then 'refunded' else 'refund_failed' end
-   where b.id = p_booking_id
-  returning * into v_booking;
+   where r.booking_id = p_booking_id
+  returning * into v_refund;
+  if v_refund.purpose = 'difference' then
+    update public.bookings b set deposit_balance = case when p_succeeded then 0 else b.deposit_balance end
+     where b.id = p_booking_id
+    returning * into v_booking;
+  else
+    update public.bookings b set refund_status = case when p_succeeded then 'refunded' else 'refund_failed' end
+     where b.id = p_booking_id
+    returning * into v_booking;
+  end if;
   perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id,
     case when p_succeeded then 'deposit_refunded' else 'deposit_refund_failed' end,
     v_booking.status::text, v_booking.status::text, left(coalesce(p_reason, 'stripe'), 500),
-    jsonb_build_object('amount', v_booking.deposit_total, 'payment_reference', v_booking.payment_reference));
+    jsonb_build_object('amount', v_refund.amount, 'currency', v_refund.currency, 'purpose', v_refund.purpose,
+                       'payment_reference', v_booking.payment_reference));
 end;
 $$;
 

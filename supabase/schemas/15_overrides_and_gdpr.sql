@@ -75,44 +75,58 @@ grant execute on function private.approve_booking_over_capacity(uuid, int, text)
 -- otherwise). Staff need manager + aal2 (money leaving the venue); the back office
 -- (service_role) may ask too. A deposit paid through Stripe is queued for the worker
 -- (private.deposit_refunds; refund_status refund_pending until Stripe's webhook settles it);
--- one taken at the venue is handed back there (refunded at once). Repeating the call, or
--- calling it while a refund is pending, returns the same result; a failed refund is queued
--- again with a new idempotency key.
+-- one taken at the venue is handed back there (refunded at once). What a change of tables made
+-- refundable of a paid deposit (deposit_balance < 0) is refunded alone while the booking stands,
+-- or when the policy keeps the deposit (a part refund: the Refunds API's amount), and with the
+-- deposit when the deposit is refunded. Repeating the call, or calling it while a refund is
+-- pending, returns the same result; a failed refund is queued again with a new idempotency key.
 create function private.refund_deposit(p_booking_id uuid, p_reason text) returns jsonb
 language plpgsql security definer set search_path = ''
 as $$
 declare
   v_booking public.bookings := private.override_booking(p_booking_id, p_reason);
   v_policy jsonb := private.deposit_refund_policy(v_booking);
+  v_difference boolean := (v_policy ->> 'reason') = 'difference_refundable';
   v_intent text := case when (v_policy ->> 'reason') = 'payment_not_kept' then v_booking.reconciliation ->> 'payment_reference'
                         when v_booking.payment_method = 'stripe' then v_booking.payment_reference end;
   v_currency text;
 begin
-  if v_booking.refund_status is distinct from 'refunded' and v_booking.refund_status is distinct from 'refund_pending' then
+  if v_booking.refund_status is distinct from 'refunded' and v_booking.refund_status is distinct from 'refund_pending'
+     and not exists (select 1 from private.deposit_refunds r
+                     where r.booking_id = v_booking.id and r.purpose = 'difference' and r.status in ('queued', 'sent')) then
     if not (v_policy ->> 'refundable')::boolean then
       perform private.raise_error('INVALID_TRANSITION', format('the cancellation policy keeps this deposit (%s; free until %s)',
         v_policy ->> 'reason', private.local_text(v_booking.venue_id, (v_policy ->> 'free_until')::timestamptz)));
     end if;
     select v.currency into v_currency from public.venues v where v.id = v_booking.venue_id;
     if v_intent is not null then
-      insert into private.deposit_refunds (booking_id, venue_id, payment_intent_id, amount, currency)
+      insert into private.deposit_refunds (booking_id, venue_id, payment_intent_id, amount, currency, purpose)
       values (v_booking.id, v_booking.venue_id, v_intent,
               case when v_booking.refund_status is distinct from 'refund_due'
-                   then private.minor_units(v_booking.deposit_total, v_currency) end, v_currency)
+                   then private.minor_units((v_policy ->> 'amount')::numeric, v_currency) end, v_currency,
+              case when v_difference then 'difference' else 'deposit' end)
       on conflict (booking_id) do update
         set status = 'queued', round = private.deposit_refunds.round + 1, attempts = 0, last_error = null,
-            next_attempt_at = private.now(), stripe_refund_id = null, stripe_status = null, settled_at = null
-        where private.deposit_refunds.status = 'failed';
+            next_attempt_at = private.now(), stripe_refund_id = null, stripe_status = null, settled_at = null,
+            amount = excluded.amount, purpose = excluded.purpose
+        where private.deposit_refunds.status = 'failed'
+           or (private.deposit_refunds.status = 'succeeded' and private.deposit_refunds.purpose = 'difference');
     end if;
-    update public.bookings b set refund_status = case when v_intent is null then 'refunded' else 'refund_pending' end
-     where b.id = v_booking.id
-    returning * into v_booking;
+    if v_difference then
+      update public.bookings b set deposit_balance = case when v_intent is null then 0 else b.deposit_balance end
+       where b.id = v_booking.id
+      returning * into v_booking;
+    else
+      update public.bookings b set refund_status = case when v_intent is null then 'refunded' else 'refund_pending' end
+       where b.id = v_booking.id
+      returning * into v_booking;
+    end if;
     perform private.audit_override(v_booking, case when v_intent is null then 'deposit_refunded' else 'deposit_refund_requested' end,
-      p_reason, jsonb_build_object('amount', v_booking.deposit_total, 'payment_reference', v_booking.payment_reference,
+      p_reason, jsonb_build_object('amount', (v_policy ->> 'amount')::numeric, 'payment_reference', v_booking.payment_reference,
                                    'policy', v_policy ->> 'reason'));
   end if;
   return private.booking_result(v_booking)
-      || jsonb_build_object('refunded_amount', v_booking.deposit_total, 'refund_status', v_booking.refund_status,
+      || jsonb_build_object('refunded_amount', (v_policy ->> 'amount')::numeric, 'refund_status', v_booking.refund_status,
                             'policy', v_policy);
 end;
 $$;
