@@ -153,3 +153,19 @@ def test_email_from_the_notify_command(guest: tuple[str, dict[str, Any]], smtp: 
     assert sorted(m["Subject"] for m in inbox.messages) == [
         "Cancelled: The Backroom Leeds, " + inbox.messages[-1]["Subject"].split(", ", 1)[1],
         "Your table at The Backroom Leeds is held"]
+
+
+def test_email_staff_invitation_to_its_address_without_a_guests_consent(scratch_dsn: str,
+                                                                        smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    with BookingClient.connect(scratch_dsn, leeds.staff_claims("admin", aal="aal2")) as admin:
+        admin.invite_staff(leeds.VENUE_ID, "new.host@backroom.example", "host")
+    mailer = notify.Mailer("127.0.0.1", port, "b@backroom.example")
+    outcome = notify.deliver_due(scratch_dsn, policy=FAST, mailer=mailer)
+    assert (outcome.delivered, outcome.dead) == (1, 0), outcome.errors
+    (message,) = inbox.messages
+    assert message["To"] == "new.host@backroom.example"
+    assert message["Subject"] == "Join The Backroom Leeds's staff"
+    assert "clubbooking invitations accept inv_" in body(message) and "as host" in body(message)
+    with psycopg.connect(scratch_dsn) as conn:  # the token left the outbox with the message
+        assert conn.execute("select count(*) from notifications where payload ? 'token'").fetchone() == (0,)
