@@ -42,13 +42,17 @@ down: bootstrap
 ## make serve: the door board at http://127.0.0.1:$(SERVE_PORT)/ and the Edge Functions beside it
 ## (deno serve), over $$DATABASE_URL or the database `make up` keeps, with the local stand-ins
 ## for PostgREST's /rest/v1/rpc, Realtime and a local-only sign-in; local secrets default to the
-## Supabase CLI's well-known local JWT secret and a local Stripe signing secret.
+## Supabase CLI's well-known local JWT secret and a local Stripe signing secret. The payment-intent
+## route calls Stripe at $$STRIPE_API_BASE (the stand-in: python -m clubbooking_dev.stripe_standin
+## --port 12111) with $$STRIPE_SECRET_KEY; guests' notifications and refunds are sent by
+## `.venv/bin/clubbooking notify` beside it (docs/operations.md: "Guests hear about their booking").
 SERVE_PORT ?= 8000
 serve: bootstrap board
 	@cd supabase/functions && \
 	  DATABASE_URL="$${DATABASE_URL:-$$(../../$(CB) up | tail -n 1)}" \
 	  JWT_SECRET="$${JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long}" \
 	  STRIPE_WEBHOOK_SECRET="$${STRIPE_WEBHOOK_SECRET:-whsec_local}" \
+	  STRIPE_SECRET_KEY="$${STRIPE_SECRET_KEY:-sk_test_local}" STRIPE_API_BASE="$${STRIPE_API_BASE:-http://127.0.0.1:12111}" \
 	  ../../.tools/node_modules/.bin/deno serve --allow-env --allow-net --allow-read --host 127.0.0.1 \
 	    --port $(SERVE_PORT) serve.ts
 

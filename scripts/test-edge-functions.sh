@@ -8,6 +8,15 @@ cd "$(dirname "$0")/.."
 
 dsn=$(bash scripts/fresh-test-db.sh _edge_functions)
 
+# Stripe's API, as the payment-intent route and the tests call it: the local stand-in
+# (clubbooking_dev.stripe_standin), reached through the stripe library's host/port/protocol settings.
+standin_out=$(mktemp)
+.venv/bin/python -m clubbooking_dev.stripe_standin >"$standin_out" &
+standin_pid=$!
+trap 'kill "$standin_pid" 2>/dev/null; rm -f "$standin_out"' EXIT
+for _ in $(seq 50); do [ -s "$standin_out" ] && break; sleep 0.1; done
+export STRIPE_API_BASE=$(head -n 1 "$standin_out") STRIPE_SECRET_KEY=sk_test_standin
+
 cd supabase/functions
 deno=../../.tools/node_modules/.bin/deno
 "$deno" fmt --check --quiet

@@ -252,6 +252,12 @@ begin
     return jsonb_build_object('status', 'ignored', 'reason', 'the payment intent has no metadata.booking_id');
   end if;
   v_booking_id := v_booking_text::uuid;
+  if exists (select 1 from public.bookings b
+             where (b.payment_intent_id = p_intent ->> 'id' and b.id <> v_booking_id)
+                or (b.id = v_booking_id and b.payment_intent_id <> p_intent ->> 'id')) then
+    return jsonb_build_object('status', 'rejected', 'booking_id', v_booking_id, 'code', 'INVALID_INPUT',
+                              'detail', 'the PaymentIntent is bound to another booking, or the booking to another PaymentIntent');
+  end if;
   v_shortfall := case when p_type = 'payment_intent.succeeded' then private.payment_shortfall(v_booking_id, p_intent) end;
   if v_shortfall is not null then
     return jsonb_build_object('status', 'rejected', 'booking_id', v_booking_id, 'code', 'INVALID_INPUT',
@@ -276,7 +282,47 @@ begin
 end;
 $_$;
 
-COMMENT ON FUNCTION private.apply_payment_intent_event(p_type text, p_intent jsonb) IS 'Route a payment_intent.succeeded / payment_failed event to the deposit functions; returns the outcome.';
+COMMENT ON FUNCTION private.apply_payment_intent_event(p_type text, p_intent jsonb) IS 'Route a payment_intent.succeeded / payment_failed event to the deposit functions (refused for a PaymentIntent bound to another booking); returns the outcome.';
+
+CREATE FUNCTION private.apply_refund_event(p_type text, p_object jsonb) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $_$
+declare
+  v_refund private.deposit_refunds;
+  v_status text;
+begin
+  if p_type = 'charge.refunded' then
+    select * into v_refund from private.deposit_refunds r
+    where r.payment_intent_id = p_object ->> 'payment_intent' and r.status in ('queued', 'sent') for update;
+    v_status := case when p_object -> 'refunded' = 'true'::jsonb
+                       or (p_object ->> 'amount_refunded') ~ '^[0-9]{1,15}$'
+                          and (p_object ->> 'amount_refunded')::bigint >= coalesce(v_refund.amount, 1) then 'succeeded' end;
+  else
+    select * into v_refund from private.deposit_refunds r where r.stripe_refund_id = p_object ->> 'id' for update;
+    v_status := p_object ->> 'status';
+    if found and (p_object -> 'metadata' ->> 'booking_id') is distinct from v_refund.booking_id::text then
+      return jsonb_build_object('status', 'rejected', 'booking_id', v_refund.booking_id, 'code', 'INVALID_INPUT',
+                                'detail', 'the refund names another booking');
+    end if;
+  end if;
+  if v_refund.booking_id is null then
+    return jsonb_build_object('status', 'ignored', 'reason', 'no refund of ours is waiting for this');
+  end if;
+  update private.deposit_refunds r set stripe_status = coalesce(left(v_status, 40), r.stripe_status)
+   where r.booking_id = v_refund.booking_id;
+  if v_refund.status in ('succeeded', 'failed') or v_status is null
+     or v_status not in ('succeeded', 'failed', 'canceled') then
+    return jsonb_build_object('status', 'processed', 'booking_id', v_refund.booking_id, 'refund', v_refund.status);
+  end if;
+  perform private.settle_refund(v_refund.booking_id, v_status = 'succeeded',
+    coalesce(p_object ->> 'failure_reason', 'stripe_' || v_status));
+  return jsonb_build_object('status', 'processed', 'booking_id', v_refund.booking_id,
+                            'refund', case when v_status = 'succeeded' then 'succeeded' else 'failed' end);
+end;
+$_$;
+
+COMMENT ON FUNCTION private.apply_refund_event(p_type text, p_object jsonb) IS 'Settle the refund a refund.* or charge.refunded event is about (only one of ours, for the booking it names).';
 
 CREATE FUNCTION private.approve_booking(p_booking_id uuid, p_reason text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql SECURITY DEFINER
@@ -398,7 +444,7 @@ CREATE TABLE public.bookings (
     CONSTRAINT bookings_payment_method_check CHECK ((payment_method = ANY (ARRAY['stripe'::text, 'cash'::text, 'card_terminal'::text, 'bank_transfer'::text]))),
     CONSTRAINT bookings_period_check CHECK (((NOT isempty(period)) AND lower_inc(period) AND (NOT upper_inc(period)))),
     CONSTRAINT bookings_reference_check CHECK ((reference ~ '^BR-[0-9]{6}-[A-Z0-9]{6}$'::text)),
-    CONSTRAINT bookings_refund_status_check CHECK ((refund_status = ANY (ARRAY['refund_due'::text, 'refunded'::text])))
+    CONSTRAINT bookings_refund_status_check CHECK ((refund_status = ANY (ARRAY['refund_due'::text, 'refund_pending'::text, 'refunded'::text, 'refund_failed'::text])))
 );
 
 COMMENT ON TABLE public.bookings IS 'A booking of one or more tables for a time range of one night. Status machine: held -> pending_approval -> confirmed -> checked_in | no_show; held -> expired; open -> cancelled; pending_approval -> rejected.';
@@ -409,7 +455,7 @@ COMMENT ON COLUMN public.bookings.status_note IS 'Free text given with the last 
 
 COMMENT ON COLUMN public.bookings.reconciled_from IS 'The expired hold whose late deposit this booking took over.';
 
-COMMENT ON COLUMN public.bookings.refund_status IS 'refund_due: a payment arrived that no booking can keep.';
+COMMENT ON COLUMN public.bookings.refund_status IS 'refund_due: a payment arrived that no booking can keep; refund_pending: asked of Stripe, awaiting its webhook; refunded; refund_failed.';
 
 COMMENT ON COLUMN public.bookings.approval_expires_at IS 'A pending request lapses at this instant (the venue''s approval_ttl after it was made, never past its start).';
 
@@ -588,6 +634,36 @@ $$;
 
 COMMENT ON FUNCTION private.availability_snapshot(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) IS 'A slot''s snapshot shaped by the caller''s role, now (p_at null) or, for venue staff, as it was at p_at; runs inside the definer functions that call it.';
 
+CREATE FUNCTION private.bind_payment_intent(p_booking_id uuid, p_payment_intent_id text) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  v_booking public.bookings := private.booking_for_transition(p_booking_id, true, 'host');
+begin
+  if p_payment_intent_id is null or p_payment_intent_id !~ '^pi_[A-Za-z0-9_]{1,250}$' then
+    perform private.raise_error('INVALID_INPUT', 'a Stripe PaymentIntent id (pi_...) is required');
+  end if;
+  if v_booking.payment_intent_id <> p_payment_intent_id
+     or exists (select 1 from public.bookings b
+                where b.id <> v_booking.id
+                  and (b.payment_intent_id = p_payment_intent_id or b.payment_reference = p_payment_intent_id)) then
+    perform private.raise_error('INVALID_TRANSITION', 'one PaymentIntent pays one booking');
+  end if;
+  if v_booking.payment_intent_id is null then
+    begin
+      update public.bookings b set payment_intent_id = p_payment_intent_id where b.id = v_booking.id
+      returning * into v_booking;
+    exception when unique_violation then  -- another booking bound it meanwhile
+      perform private.raise_error('INVALID_TRANSITION', 'one PaymentIntent pays one booking');
+    end;
+  end if;
+  return private.booking_result(v_booking);
+end;
+$_$;
+
+COMMENT ON FUNCTION private.bind_payment_intent(p_booking_id uuid, p_payment_intent_id text) IS 'Bind a PaymentIntent to its booking, once; refused for a second one or another booking''s.';
+
 CREATE FUNCTION private.block_changed() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -687,8 +763,8 @@ begin
   end loop;
   insert into public.notifications (venue_id, customer_id, kind, payload)
   select b.venue_id, b.customer_id, 'booking_cancelled_by_venue',
-         jsonb_build_object('booking_id', b.id, 'reference', b.reference, 'reason', b.status_reason,
-                            'note', b.status_note, 'waitlisted', true)
+         private.booking_notice(b) || jsonb_build_object('reason', b.status_reason, 'note', b.status_note,
+                                                          'waitlisted', true)
   from public.bookings b where b.id = any (v_conflicts);
 
   with inserted as (
@@ -757,6 +833,30 @@ begin
   return v_booking.id;
 end;
 $$;
+
+CREATE FUNCTION private.booking_notice(p_booking public.bookings) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  return (
+  select jsonb_build_object(
+    'booking_id', p_booking.id, 'reference', p_booking.reference, 'status', p_booking.status,
+    'venue_name', v.name, 'timezone', v.timezone, 'currency', v.currency,
+    'date', p_booking.booking_date, 'starts_at', lower(p_booking.period), 'ends_at', upper(p_booking.period),
+    'starts_at_local', to_char(lower(p_booking.period) at time zone v.timezone, 'YYYY-MM-DD"T"HH24:MI'),
+    'party_size', p_booking.party_size, 'deposit', p_booking.deposit_total,
+    'deposit_due', p_booking.deposit_total > 0 and p_booking.deposit_paid_at is null,
+    'free_cancellation_until', lower(p_booking.period) - v.cancellation_window)
+  || case when p_booking.status = 'held' and p_booking.deposit_total > 0 and p_booking.deposit_paid_at is null
+          then jsonb_build_object('hold_expires_at', p_booking.hold_expires_at,
+                                  'pay', format('POST /functions/v1/bookings/%s/payment-intent', p_booking.id))
+          else '{}'::jsonb end
+  from public.venues v where v.id = p_booking.venue_id);
+end;
+$$;
+
+COMMENT ON FUNCTION private.booking_notice(p_booking public.bookings) IS 'The payload of a guest''s notification about a booking: venue name, zone, currency, local start, deposit, how to pay.';
 
 CREATE FUNCTION private.booking_problems(p_booking public.bookings) RETURNS text[]
     LANGUAGE plpgsql STABLE
@@ -1072,6 +1172,8 @@ CREATE TABLE public.venues (
 
 COMMENT ON TABLE public.venues IS 'A bookable venue. Opening hours are local (timezone); a night that closes before it opens ends the next morning.';
 
+COMMENT ON COLUMN public.venues.cancellation_window IS 'The cancellation policy: a guest cancels free until this long before the booking; after that, and on a no-show, the venue keeps the deposit.';
+
 COMMENT ON COLUMN public.venues.currency IS 'Deposits are charged in this currency (ISO 4217, lower case, as Stripe).';
 
 COMMENT ON COLUMN public.venues.modify_cutoff IS 'A guest may change their own booking until this long before it starts.';
@@ -1339,6 +1441,25 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.claim_deposit_refunds(p_limit integer DEFAULT 20, p_lease interval DEFAULT '00:01:00'::interval) RETURNS TABLE(booking_id uuid, venue_id uuid, payment_intent_id text, amount bigint, currency text, idempotency_key text, attempt integer)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  return query
+  with due as (
+    select r.booking_id from private.deposit_refunds r
+    where r.status = 'queued' and r.next_attempt_at <= private.now()
+    order by r.next_attempt_at limit p_limit
+    for update skip locked)
+  update private.deposit_refunds r
+     set attempts = r.attempts + 1, next_attempt_at = private.now() + p_lease
+    from due where r.booking_id = due.booking_id
+  returning r.booking_id, r.venue_id, r.payment_intent_id, r.amount, r.currency, private.refund_idempotency_key(r),
+            r.attempts;
+end;
+$$;
+
 CREATE FUNCTION private.claim_expiry(p_booking public.bookings) RETURNS timestamp with time zone
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
@@ -1383,23 +1504,36 @@ begin
 end;
 $$;
 
-CREATE FUNCTION private.claim_notification_deliveries(p_limit integer DEFAULT 20, p_lease interval DEFAULT '00:01:00'::interval) RETURNS TABLE(delivery_id uuid, notification_id bigint, attempt integer, kind text, venue_id uuid, customer_id uuid, payload jsonb, created_at timestamp with time zone)
+CREATE FUNCTION private.claim_notification_deliveries(p_channels text[], p_limit integer DEFAULT 20, p_lease interval DEFAULT '00:01:00'::interval) RETURNS TABLE(delivery_id uuid, notification_id bigint, channel text, attempt integer, kind text, venue_id uuid, customer_id uuid, recipient text, guest_name text, payload jsonb, created_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
+  update private.notification_deliveries d
+     set status = 'withdrawn', last_error = 'the guest withdrew consent or the address'
+    from public.notifications n, public.customers c
+   where d.status = 'pending' and d.channel = any (p_channels) and n.id = d.notification_id and c.id = n.customer_id
+     and not (d.channel = any (c.notification_channels)
+              and case d.channel when 'email' then c.email is not null else c.phone is not null end);
   return query
   with due as (
-    select d.notification_id from private.notification_deliveries d
-    where d.status = 'pending' and d.next_attempt_at <= private.now()
+    select d.notification_id, d.channel from private.notification_deliveries d
+    where d.status = 'pending' and d.channel = any (p_channels) and d.next_attempt_at <= private.now()
     order by d.next_attempt_at, d.notification_id
     limit p_limit
-    for update skip locked)
-  update private.notification_deliveries d
-     set attempts = d.attempts + 1, next_attempt_at = private.now() + p_lease
-    from due, public.notifications n
-   where d.notification_id = due.notification_id and n.id = d.notification_id
-  returning d.delivery_id, d.notification_id, d.attempts, n.kind, n.venue_id, n.customer_id, n.payload, n.created_at;
+    for update skip locked),
+  claimed as (
+    update private.notification_deliveries d
+       set attempts = d.attempts + 1, next_attempt_at = private.now() + p_lease
+      from due
+     where d.notification_id = due.notification_id and d.channel = due.channel
+    returning d.*)
+  select d.delivery_id, d.notification_id, d.channel, d.attempts, n.kind, n.venue_id, n.customer_id,
+         case when n.customer_id is null then n.payload ->> 'to' when d.channel = 'email' then c.email else c.phone end,
+         c.full_name, n.payload, n.created_at
+  from claimed d
+  join public.notifications n on n.id = d.notification_id
+  left join public.customers c on c.id = n.customer_id;
 end;
 $$;
 
@@ -1638,6 +1772,51 @@ begin
   return v_date;
 end;
 $_$;
+
+CREATE FUNCTION private.deposit_refund_policy(p_booking public.bookings) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+declare
+  v_free_until timestamptz;
+  v_cancel record;
+  v_reason text;
+begin
+  select lower(p_booking.period) - v.cancellation_window into v_free_until
+  from public.venues v where v.id = p_booking.venue_id;
+  if p_booking.refund_status = 'refund_due'
+     or (p_booking.refund_status = 'refund_failed' and p_booking.reconciliation ? 'payment_reference'
+         and p_booking.deposit_paid_at is null) then
+    v_reason := 'payment_not_kept';
+  elsif p_booking.deposit_paid_at is null or p_booking.deposit_total = 0 then
+    v_reason := 'no_paid_deposit';
+  elsif p_booking.status in ('rejected', 'expired') then
+    v_reason := 'request_not_accepted';
+  elsif p_booking.status = 'no_show' then
+    v_reason := 'no_show_kept';
+  elsif p_booking.status = 'cancelled' then
+    select a.actor_role, a.created_at into v_cancel from public.audit_log a
+    where a.entity_id = p_booking.id and a.new_status = 'cancelled'
+    order by a.created_at desc limit 1;
+    v_reason := case when v_cancel.actor_role is distinct from 'customer' then 'cancelled_by_venue'
+                     when v_cancel.created_at < v_free_until then 'cancelled_in_time'
+                     else 'late_cancellation_kept' end;
+  else
+    v_reason := 'booking_open';
+  end if;
+  if v_reason in ('booking_open', 'late_cancellation_kept', 'no_show_kept') and p_booking.deposit_balance < 0
+     and p_booking.deposit_paid_at is not null then
+    return jsonb_build_object('refundable', true, 'reason', 'difference_refundable', 'free_until', v_free_until,
+                              'amount', -p_booking.deposit_balance);
+  end if;
+  return jsonb_build_object('refundable', v_reason in ('payment_not_kept', 'request_not_accepted',
+                                                       'cancelled_by_venue', 'cancelled_in_time'),
+                            'reason', v_reason, 'free_until', v_free_until,
+                            'amount', p_booking.deposit_total + greatest(-p_booking.deposit_balance, 0));
+end;
+$$;
+
+COMMENT ON FUNCTION private.deposit_refund_policy(p_booking public.bookings) IS 'The venue''s cancellation policy for a booking''s deposit: {refundable, reason, free_until, amount}; every refund follows it.';
 
 CREATE FUNCTION private.effective_status(p_booking public.bookings) RETURNS text
     LANGUAGE sql STABLE
@@ -1910,6 +2089,28 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.finish_deposit_refund(p_booking_id uuid, p_refund jsonb, p_error text DEFAULT NULL::text, p_retry_in interval DEFAULT NULL::interval, p_final boolean DEFAULT false) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_status text;
+begin
+  update private.deposit_refunds r
+     set status = case when p_refund is not null then 'sent' when p_final then 'failed' else 'queued' end,
+         stripe_refund_id = coalesce(left(p_refund ->> 'id', 255), r.stripe_refund_id),
+         stripe_status = coalesce(left(p_refund ->> 'status', 40), r.stripe_status),
+         last_error = left(p_error, 500),
+         next_attempt_at = private.now() + coalesce(p_retry_in, interval '30 seconds')
+   where r.booking_id = p_booking_id and r.status = 'queued'
+  returning r.status into v_status;
+  if v_status = 'failed' then
+    perform private.settle_refund(p_booking_id, false, p_error);
+  end if;
+  return v_status;
+end;
+$$;
+
 CREATE FUNCTION private.finish_notification_delivery(p_delivery_id uuid, p_ok boolean, p_error text DEFAULT NULL::text, p_retry_in interval DEFAULT NULL::interval, p_max_attempts integer DEFAULT 8) RETURNS text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -1979,6 +2180,7 @@ begin
   end if;
   update public.customers c
      set email = null, phone = null, full_name = null, date_of_birth = null, user_id = null,
+         notification_channels = '{}',
          forgotten_at = coalesce(c.forgotten_at, private.now())
    where c.id = v_id
   returning c.forgotten_at into v_at;
@@ -2432,6 +2634,8 @@ begin
 
   if v_type in ('payment_intent.succeeded', 'payment_intent.payment_failed') then
     v_outcome := private.apply_payment_intent_event(v_type, v_object);
+  elsif v_type in ('refund.created', 'refund.updated', 'refund.failed', 'charge.refunded') then
+    v_outcome := private.apply_refund_event(v_type, v_object);
   else
     v_outcome := jsonb_build_object('status', 'ignored', 'reason', 'event type not handled');
   end if;
@@ -2442,7 +2646,7 @@ begin
 end;
 $_$;
 
-COMMENT ON FUNCTION private.handle_stripe_event(p_event jsonb) IS 'Apply a verified Stripe event once per event id; a repeat returns the first outcome and changes nothing.';
+COMMENT ON FUNCTION private.handle_stripe_event(p_event jsonb) IS 'Apply a verified Stripe event (payments, refunds) once per event id; a repeat returns the first outcome and changes nothing.';
 
 CREATE FUNCTION private.has_transaction_flag(p_flag text) RETURNS boolean
     LANGUAGE plpgsql STABLE
@@ -3111,6 +3315,17 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.minor_units(p_amount numeric, p_currency text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select round(p_amount * case when p_currency in ('bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg',
+                                                   'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf')
+                               then 1 else 100 end)::bigint
+$$;
+
+COMMENT ON FUNCTION private.minor_units(p_amount numeric, p_currency text) IS 'An amount in the currency''s smallest unit (pence; yen are whole), as Stripe counts it.';
+
 CREATE FUNCTION private.modify_booking(p_booking_id uuid, p_party_size integer DEFAULT NULL::integer, p_table_ids uuid[] DEFAULT NULL::uuid[], p_slot_id text DEFAULT NULL::text, p_reason text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -3364,28 +3579,81 @@ begin
 end;
 $$;
 
-CREATE FUNCTION private.notify_requests_expired() RETURNS trigger
+CREATE FUNCTION private.notice_kind(p_old_status text, p_new public.bookings, p_changed boolean, p_actor_role text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $$
+begin
+  return case
+    when p_old_status is null then
+      case when p_new.status = 'held' and p_new.status_reason is distinct from 'waitlist_offer'
+                and p_new.status_reason is distinct from 'late_deposit_re_held' then 'booking_held' end
+    when p_old_status = p_new.status::text then
+      case when p_changed and p_new.status in ('held', 'pending_approval', 'confirmed') then 'booking_changed' end
+    when p_new.status = 'pending_approval' and p_old_status = 'held' then 'booking_requested'
+    when p_new.status = 'confirmed' and p_old_status = 'pending_approval' then 'booking_approved'
+    when p_new.status = 'confirmed' and p_old_status = 'held' then 'booking_confirmed'
+    when p_new.status = 'rejected' then 'booking_rejected'
+    when p_new.status = 'expired' and p_old_status = 'pending_approval' then 'booking_request_expired'
+    when p_new.status = 'cancelled' and p_new.status_reason is distinct from 'forced_block' then
+      case when p_actor_role = 'customer' then 'booking_cancelled' else 'booking_cancelled_by_venue' end
+  end;
+end;
+$$;
+
+CREATE FUNCTION private.notify_booking_changes() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
-  if not exists (select 1 from new_rows n where n.status = 'expired' and n.status_reason = 'request_expired') then
-    return null;  -- most updates (every hold sweep) stop here
+  if tg_op = 'UPDATE' then
+    with was as materialized (
+      select jsonb_object_agg(o.id, jsonb_build_array(o.status, o.party_size, o.deposit_total, o.period::text)) as row
+      from old_rows o),
+    actor as materialized (
+      select v.venue_id, private.actor_role(v.venue_id) as actor_role from (select distinct d.venue_id from new_rows d) v)
+    insert into public.notifications (venue_id, customer_id, kind, payload)
+    select n.venue_id, n.customer_id, k.kind,
+           private.booking_notice(n)
+           || case when k.kind = 'booking_changed'
+                   then jsonb_build_object('before', jsonb_build_object('party_size', k.before -> 1, 'deposit', k.before -> 2,
+                                                                        'period', k.before -> 3))
+                   when k.kind in ('booking_rejected', 'booking_cancelled_by_venue')
+                   then jsonb_build_object('reason', n.status_reason, 'note', n.status_note)
+                   when k.kind = 'booking_request_expired' then jsonb_build_object('expired_at', n.approval_expires_at)
+                   else '{}'::jsonb end
+    from new_rows n
+    cross join was
+    join actor a on a.venue_id = n.venue_id
+    cross join lateral (
+      select private.notice_kind(was.row -> n.id::text ->> 0, n,
+               (was.row -> n.id::text) is distinct from jsonb_build_array(n.status, n.party_size, n.deposit_total, n.period::text),
+               a.actor_role) as kind,
+             was.row -> n.id::text as before) k
+    where k.kind is not null
+    order by n.venue_id, n.booking_date, n.id;
+  else
+    insert into public.notifications (venue_id, customer_id, kind, payload)
+    select n.venue_id, n.customer_id, 'booking_held', private.booking_notice(n)
+    from new_rows n where private.notice_kind(null, n, false, null) = 'booking_held';
   end if;
-  -- (old statuses from a map, not a join of the two transition tables: see private.claims_follow_booking)
-  with was as materialized (
-    select jsonb_object_agg(o.id, o.status) as status from old_rows o where o.status = 'pending_approval')
-  insert into public.notifications (venue_id, customer_id, kind, payload)
-  select n.venue_id, n.customer_id, 'request_expired', jsonb_build_object(
-           'booking_id', n.id, 'reference', n.reference, 'date', n.booking_date,
-           'starts_at', lower(n.period), 'expired_at', n.approval_expires_at)
-  from new_rows n
-  cross join was
-  where n.status = 'expired' and n.status_reason = 'request_expired' and was.status ? n.id::text
-  order by n.id;
   return null;
 end;
 $$;
+
+COMMENT ON FUNCTION private.notify_booking_changes() IS 'Statement trigger on bookings: a notification for each change its guest hears about (private.notice_kind).';
+
+CREATE FUNCTION private.notify_guest(p_booking_id uuid, p_kind text, p_detail jsonb DEFAULT '{}'::jsonb) RETURNS bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  insert into public.notifications (venue_id, customer_id, kind, payload)
+  select b.venue_id, b.customer_id, p_kind, private.booking_notice(b) || coalesce(p_detail, '{}'::jsonb)
+  from public.bookings b where b.id = p_booking_id
+  returning id
+$$;
+
+COMMENT ON FUNCTION private.notify_guest(p_booking_id uuid, p_kind text, p_detail jsonb) IS 'One notification about a booking for its guest; returns its id.';
 
 CREATE FUNCTION private.now() RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE
@@ -3489,7 +3757,7 @@ begin
        set status = 'offered', offered_booking_id = v_booking.id, offer_expires_at = v_booking.hold_expires_at
      where w.id = p_entry.id;
     insert into public.notifications (venue_id, customer_id, kind, payload)
-    values (p_venue.id, p_entry.customer_id, 'waitlist_offer', jsonb_build_object(
+    values (p_venue.id, p_entry.customer_id, 'waitlist_offer', private.booking_notice(v_booking) || jsonb_build_object(
       'waitlist_entry_id', p_entry.id, 'booking_id', v_booking.id, 'reference', v_booking.reference,
       'slot_id', p_slot_id, 'date', p_entry.booking_date, 'table_ids', to_jsonb(v_option.table_ids),
       'expires_at', v_booking.hold_expires_at));
@@ -3579,6 +3847,30 @@ $$;
 
 COMMENT ON FUNCTION private.override_booking(p_booking_id uuid, p_reason text) IS 'Lock and authorise (manager + aal2, with a reason) a booking for an override.';
 
+CREATE FUNCTION private.payment_intent_request(p_booking_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_booking public.bookings := private.booking_for_transition(p_booking_id, true, 'host');
+  v_venue public.venues;
+begin
+  perform private.require_live_hold(v_booking, 'paid for');
+  if v_booking.deposit_paid_at is not null or v_booking.deposit_total = 0 then
+    perform private.raise_error('INVALID_TRANSITION', 'no deposit is due on this booking');
+  end if;
+  select * into v_venue from public.venues v where v.id = v_booking.venue_id;
+  return jsonb_build_object(
+    'booking_id', v_booking.id, 'venue_id', v_venue.id, 'club_id', v_venue.club_id, 'reference', v_booking.reference,
+    'amount', private.minor_units(v_booking.deposit_total, v_venue.currency), 'currency', v_venue.currency,
+    'description', format('Deposit for %s at %s', v_booking.reference, v_venue.name),
+    'idempotency_key', format('clubbooking-payment-intent-%s', v_booking.id),
+    'payment_intent_id', v_booking.payment_intent_id, 'hold_expires_at', v_booking.hold_expires_at);
+end;
+$$;
+
+COMMENT ON FUNCTION private.payment_intent_request(p_booking_id uuid) IS 'The payment-intent route''s inputs for a held booking: amount, currency, metadata ids, idempotency key, bound PaymentIntent.';
+
 CREATE FUNCTION private.payment_shortfall(p_booking_id uuid, p_intent jsonb) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -3588,10 +3880,7 @@ declare
   v_currency text;
   v_paid text := coalesce(p_intent ->> 'amount_received', p_intent ->> 'amount');
 begin
-  -- Stripe's zero-decimal currencies are charged in whole units, every other one in hundredths.
-  select round(b.deposit_total * case when v.currency in ('bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga',
-                                                          'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf')
-                                      then 1 else 100 end)::bigint, v.currency
+  select private.minor_units(b.deposit_total, v.currency), v.currency
     into v_due, v_currency
   from public.bookings b join public.venues v on v.id = b.venue_id where b.id = p_booking_id;
   if not found or v_due = 0 then
@@ -3743,12 +4032,47 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.queue_booking_reminders() RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_count int;
+begin
+  insert into public.notifications (venue_id, customer_id, kind, payload)
+  select b.venue_id, b.customer_id, r.kind, private.booking_notice(b) || jsonb_build_object('hours_before', r.hours)
+  from (values ('booking_reminder_24h', 24, interval '2 hours'), ('booking_reminder_2h', 2, interval '0')) r(kind, hours, until)
+  join public.bookings b
+    on b.status = 'confirmed'
+   and lower(b.period) > private.now() + r.until
+   and lower(b.period) <= private.now() + make_interval(hours => r.hours)
+   and b.created_at < lower(b.period) - make_interval(hours => r.hours)
+  order by b.venue_id, b.booking_date, b.id
+  on conflict (kind, (payload ->> 'booking_id')) where kind in ('booking_reminder_24h', 'booking_reminder_2h')
+  do nothing;
+  get diagnostics v_count = row_count;
+  return v_count;
+end;
+$$;
+
+COMMENT ON FUNCTION private.queue_booking_reminders() IS 'Queue the 24-hour and 2-hour reminders of confirmed bookings, once each (pg_cron, every five minutes).';
+
 CREATE FUNCTION private.queue_notification_delivery() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
-  insert into private.notification_deliveries (notification_id) values (new.id);
+  if new.customer_id is null then
+    insert into private.notification_deliveries (notification_id, channel)
+    select new.id, 'email' where new.payload ->> 'to' is not null;
+    return null;
+  end if;
+  insert into private.notification_deliveries (notification_id, channel)
+  select new.id, ch.channel
+  from public.customers c
+  cross join lateral unnest(c.notification_channels) ch(channel)
+  where c.id = new.customer_id
+    and case ch.channel when 'email' then c.email is not null when 'sms' then c.phone is not null else false end;
   return null;
 end;
 $$;
@@ -3922,22 +4246,85 @@ CREATE FUNCTION private.refund_deposit(p_booking_id uuid, p_reason text) RETURNS
     AS $$
 declare
   v_booking public.bookings := private.override_booking(p_booking_id, p_reason);
+  v_policy jsonb := private.deposit_refund_policy(v_booking);
+  v_difference boolean := (v_policy ->> 'reason') = 'difference_refundable';
+  v_intent text := case when (v_policy ->> 'reason') = 'payment_not_kept' then v_booking.reconciliation ->> 'payment_reference'
+                        when v_booking.payment_method = 'stripe' then v_booking.payment_reference end;
+  v_currency text;
 begin
-  if v_booking.refund_status is distinct from 'refunded' then
-    if v_booking.refund_status is null and (v_booking.deposit_paid_at is null or v_booking.deposit_total = 0) then
-      perform private.raise_error('INVALID_TRANSITION', 'no paid deposit to refund');
+  if v_booking.refund_status is distinct from 'refunded' and v_booking.refund_status is distinct from 'refund_pending'
+     and not exists (select 1 from private.deposit_refunds r
+                     where r.booking_id = v_booking.id and r.purpose = 'difference' and r.status in ('queued', 'sent')) then
+    if not (v_policy ->> 'refundable')::boolean then
+      perform private.raise_error('INVALID_TRANSITION', format('the cancellation policy keeps this deposit (%s; free until %s)',
+        v_policy ->> 'reason', private.local_text(v_booking.venue_id, (v_policy ->> 'free_until')::timestamptz)));
     end if;
-    update public.bookings b set refund_status = 'refunded' where b.id = v_booking.id
-    returning * into v_booking;
-    perform private.audit_override(v_booking, 'deposit_refunded', p_reason,
-      jsonb_build_object('amount', v_booking.deposit_total, 'payment_reference', v_booking.payment_reference));
+    select v.currency into v_currency from public.venues v where v.id = v_booking.venue_id;
+    if v_intent is not null then
+      insert into private.deposit_refunds (booking_id, venue_id, payment_intent_id, amount, currency, purpose)
+      values (v_booking.id, v_booking.venue_id, v_intent,
+              case when v_booking.refund_status is distinct from 'refund_due'
+                   then private.minor_units((v_policy ->> 'amount')::numeric, v_currency) end, v_currency,
+              case when v_difference then 'difference' else 'deposit' end)
+      on conflict (booking_id) do update
+        set status = 'queued', round = private.deposit_refunds.round + 1, attempts = 0, last_error = null,
+            next_attempt_at = private.now(), stripe_refund_id = null, stripe_status = null, settled_at = null,
+            amount = excluded.amount, purpose = excluded.purpose
+        where private.deposit_refunds.status = 'failed'
+           or (private.deposit_refunds.status = 'succeeded' and private.deposit_refunds.purpose = 'difference');
+    end if;
+    if v_difference then
+      update public.bookings b set deposit_balance = case when v_intent is null then 0 else b.deposit_balance end
+       where b.id = v_booking.id
+      returning * into v_booking;
+    else
+      update public.bookings b set refund_status = case when v_intent is null then 'refunded' else 'refund_pending' end
+       where b.id = v_booking.id
+      returning * into v_booking;
+    end if;
+    perform private.audit_override(v_booking, case when v_intent is null then 'deposit_refunded' else 'deposit_refund_requested' end,
+      p_reason, jsonb_build_object('amount', (v_policy ->> 'amount')::numeric, 'payment_reference', v_booking.payment_reference,
+                                   'policy', v_policy ->> 'reason'));
   end if;
   return private.booking_result(v_booking)
-      || jsonb_build_object('refunded_amount', v_booking.deposit_total, 'refund_status', v_booking.refund_status);
+      || jsonb_build_object('refunded_amount', (v_policy ->> 'amount')::numeric, 'refund_status', v_booking.refund_status,
+                            'policy', v_policy);
 end;
 $$;
 
-COMMENT ON FUNCTION private.refund_deposit(p_booking_id uuid, p_reason text) IS 'Manager override (aal2) or back office: record a paid deposit as refunded.';
+COMMENT ON FUNCTION private.refund_deposit(p_booking_id uuid, p_reason text) IS 'Manager override (aal2) or back office: refund a deposit as the cancellation policy allows (Stripe ones through the worker).';
+
+CREATE TABLE private.deposit_refunds (
+    booking_id uuid NOT NULL,
+    venue_id uuid NOT NULL,
+    payment_intent_id text NOT NULL,
+    amount bigint,
+    currency text NOT NULL,
+    round integer DEFAULT 1 NOT NULL,
+    status text DEFAULT 'queued'::text NOT NULL,
+    stripe_refund_id text,
+    stripe_status text,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_error text,
+    requested_at timestamp with time zone DEFAULT now() NOT NULL,
+    settled_at timestamp with time zone,
+    purpose text DEFAULT 'deposit'::text NOT NULL,
+    CONSTRAINT deposit_refunds_amount_check CHECK ((amount > 0)),
+    CONSTRAINT deposit_refunds_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
+    CONSTRAINT deposit_refunds_payment_intent_id_check CHECK ((payment_intent_id ~ '^pi_[A-Za-z0-9_]{1,250}$'::text)),
+    CONSTRAINT deposit_refunds_purpose_check CHECK ((purpose = ANY (ARRAY['deposit'::text, 'difference'::text]))),
+    CONSTRAINT deposit_refunds_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'sent'::text, 'succeeded'::text, 'failed'::text])))
+);
+
+COMMENT ON TABLE private.deposit_refunds IS 'Refunds owed through Stripe (amount in minor units; null: the whole payment): queued, sent, then succeeded or failed by the webhook.';
+
+COMMENT ON COLUMN private.deposit_refunds.purpose IS 'deposit: the deposit''s refund (with any difference owed); difference: what a change of tables made refundable, refunded alone.';
+
+CREATE FUNCTION private.refund_idempotency_key(p_refund private.deposit_refunds) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select format('clubbooking-refund-%s-%s', p_refund.booking_id, p_refund.round) $$;
 
 CREATE FUNCTION private.refuse_audit_change() RETURNS trigger
     LANGUAGE plpgsql
@@ -4449,6 +4836,33 @@ $$;
 
 COMMENT ON FUNCTION private.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text, p_payment_method text, p_reason text) IS 'Host+: a walk-in guest, the tables and a checked_in booking in one call; deposit taken at the venue or waived by a manager (aal2).';
 
+CREATE FUNCTION private.set_notification_channels(p_channels text[], p_customer_id uuid DEFAULT NULL::uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_id uuid := private.gdpr_subject(p_customer_id, false);
+  v_customer public.customers;
+begin
+  if p_channels is null or array_position(p_channels, null) is not null
+     or not p_channels <@ array['email', 'sms']::text[] then
+    perform private.raise_error('INVALID_INPUT', 'channels are a list of email and sms (empty: none)');
+  end if;
+  update public.customers c
+     set notification_channels = array(select distinct ch from unnest(p_channels) ch order by ch),
+         notification_consent_at = private.now()
+   where c.id = v_id
+  returning * into v_customer;
+  perform private.write_audit(b.venue_id, 'customer', v_id, 'notification_channels_set', null, null, null,
+    jsonb_build_object('channels', to_jsonb(v_customer.notification_channels)))
+  from (select distinct bk.venue_id from public.bookings bk where bk.customer_id = v_id) b;
+  return jsonb_build_object('customer_id', v_id, 'notification_channels', to_jsonb(v_customer.notification_channels),
+                            'notification_consent_at', v_customer.notification_consent_at);
+end;
+$$;
+
+COMMENT ON FUNCTION private.set_notification_channels(p_channels text[], p_customer_id uuid) IS 'A guest''s consent to notifications: the channels (email, sms) they may be told on; empty opts out. Guest or back office.';
+
 CREATE FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -4500,6 +4914,35 @@ begin
   else
     delete from private.transaction_flags f where f.txid = pg_catalog.pg_current_xact_id() and f.flag = p_flag;
   end if;
+end;
+$$;
+
+CREATE FUNCTION private.settle_refund(p_booking_id uuid, p_succeeded boolean, p_reason text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  v_booking public.bookings;
+  v_refund private.deposit_refunds;
+begin
+  update private.deposit_refunds r
+     set status = case when p_succeeded then 'succeeded' else 'failed' end, settled_at = private.now()
+   where r.booking_id = p_booking_id
+  returning * into v_refund;
+  if v_refund.purpose = 'difference' then
+    update public.bookings b set deposit_balance = case when p_succeeded then 0 else b.deposit_balance end
+     where b.id = p_booking_id
+    returning * into v_booking;
+  else
+    update public.bookings b set refund_status = case when p_succeeded then 'refunded' else 'refund_failed' end
+     where b.id = p_booking_id
+    returning * into v_booking;
+  end if;
+  perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id,
+    case when p_succeeded then 'deposit_refunded' else 'deposit_refund_failed' end,
+    v_booking.status::text, v_booking.status::text, left(coalesce(p_reason, 'stripe'), 500),
+    jsonb_build_object('amount', v_refund.amount, 'currency', v_refund.currency, 'purpose', v_refund.purpose,
+                       'payment_reference', v_booking.payment_reference));
 end;
 $$;
 
@@ -4958,8 +5401,17 @@ begin
     if v_intent !~ '^pi_[A-Za-z0-9_]{1,250}$' then
       perform private.raise_error('INVALID_INPUT', 'payment_reference must be a Stripe PaymentIntent id (pi_...)');
     end if;
-    update public.bookings b set payment_intent_id = v_intent where b.id = v_booking.id
-    returning * into v_booking;
+    -- One PaymentIntent pays one booking (bookings_payment_intent_key).
+    if exists (select 1 from public.bookings b where b.payment_intent_id = v_intent and b.id <> v_booking.id)
+       or v_booking.payment_intent_id <> v_intent then
+      perform private.raise_error('INVALID_TRANSITION', 'that PaymentIntent belongs to another booking, or this booking has another');
+    end if;
+    begin
+      update public.bookings b set payment_intent_id = v_intent where b.id = v_booking.id
+      returning * into v_booking;
+    exception when unique_violation then  -- another booking took it meanwhile
+      perform private.raise_error('INVALID_TRANSITION', 'that PaymentIntent belongs to another booking');
+    end;
     return private.booking_result(v_booking);
   end if;
   select not v.requires_approval into v_auto from public.venues v where v.id = v_booking.venue_id;
@@ -5718,7 +6170,7 @@ CREATE FUNCTION public.refund_deposit(p_booking_id uuid, p_reason text) RETURNS 
     SET search_path TO ''
     AS $$ select private.refund_deposit(p_booking_id, p_reason) $$;
 
-COMMENT ON FUNCTION public.refund_deposit(p_booking_id uuid, p_reason text) IS 'Manager override (aal2): record a paid deposit as refunded, with a reason.';
+COMMENT ON FUNCTION public.refund_deposit(p_booking_id uuid, p_reason text) IS 'Manager override (aal2): refund a deposit as the venue''s cancellation policy allows (through Stripe when paid there), with a reason.';
 
 CREATE FUNCTION public.reject_booking(p_booking_id uuid, p_reason text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql
@@ -5767,6 +6219,13 @@ CREATE FUNCTION public.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text
 $$;
 
 COMMENT ON FUNCTION public.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text, p_payment_method text, p_reason text) IS 'Staff (host+): seat a walk-in: a guest, the tables and a checked_in booking in one call (deposit taken or waived).';
+
+CREATE FUNCTION public.set_notification_channels(p_channels text[], p_customer_id uuid DEFAULT NULL::uuid) RETURNS jsonb
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.set_notification_channels(p_channels, p_customer_id) $$;
+
+COMMENT ON FUNCTION public.set_notification_channels(p_channels text[], p_customer_id uuid) IS 'Choose the channels (email, sms) to hear about your bookings on; an empty list opts out.';
 
 CREATE FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) RETURNS jsonb
     LANGUAGE sql
@@ -6057,10 +6516,12 @@ CREATE TABLE private.notification_deliveries (
     next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
     last_error text,
     delivered_at timestamp with time zone,
-    CONSTRAINT notification_deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'dead'::text])))
+    channel text DEFAULT 'sms'::text NOT NULL,
+    CONSTRAINT notification_deliveries_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text]))),
+    CONSTRAINT notification_deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'dead'::text, 'withdrawn'::text])))
 );
 
-COMMENT ON TABLE private.notification_deliveries IS 'Delivery state of each notification to the configured webhook: pending, delivered or dead (dead letter).';
+COMMENT ON TABLE private.notification_deliveries IS 'Delivery state of each notification per consented channel (email: SMTP, sms: the signed webhook): pending, delivered, dead (dead letter) or withdrawn.';
 
 CREATE UNLOGGED TABLE private.pending_audit_chains (
     txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
@@ -6215,12 +6676,17 @@ CREATE TABLE public.customers (
     full_name text,
     date_of_birth date,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    forgotten_at timestamp with time zone
+    forgotten_at timestamp with time zone,
+    notification_channels text[] DEFAULT '{email}'::text[] NOT NULL,
+    notification_consent_at timestamp with time zone,
+    CONSTRAINT customers_notification_channels_check CHECK ((notification_channels <@ ARRAY['email'::text, 'sms'::text]))
 );
 
 COMMENT ON TABLE public.customers IS 'A guest. user_id links a Supabase Auth account; guests booked by staff may have none. PII: email, phone, full_name, date_of_birth.';
 
 COMMENT ON COLUMN public.customers.club_id IS 'Clubs are tenants: a guest record staff made belongs to their club (null for an account holder''s own profile).';
+
+COMMENT ON COLUMN public.customers.notification_channels IS 'Channels the guest consents to be told about their bookings on (email, sms); empty: opted out. set_notification_channels changes it.';
 
 CREATE TABLE public.floors (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -6240,10 +6706,10 @@ CREATE TABLE public.notifications (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     read_at timestamp with time zone,
     CONSTRAINT notifications_check CHECK (((customer_id IS NOT NULL) OR (kind = 'staff_invitation'::text))),
-    CONSTRAINT notifications_kind_check CHECK ((kind = ANY (ARRAY['waitlist_offer'::text, 'booking_cancelled_by_venue'::text, 'staff_invitation'::text, 'request_expired'::text])))
+    CONSTRAINT notifications_kind_check CHECK ((kind = ANY (ARRAY['waitlist_offer'::text, 'booking_held'::text, 'booking_requested'::text, 'booking_confirmed'::text, 'booking_approved'::text, 'booking_rejected'::text, 'booking_request_expired'::text, 'booking_changed'::text, 'booking_cancelled'::text, 'booking_cancelled_by_venue'::text, 'booking_reminder_24h'::text, 'booking_reminder_2h'::text, 'staff_invitation'::text])))
 );
 
-COMMENT ON TABLE public.notifications IS 'Messages for guests (waitlist offers, cancellations by the venue, requests that lapsed) for the app to show or send, and staff invitations to an address.';
+COMMENT ON TABLE public.notifications IS 'Messages for guests about their bookings and waitlist offers, for the app to show and the worker to send on the channels they consent to; and staff invitations to an address (no customer).';
 
 ALTER TABLE public.notifications ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.notifications_id_seq
@@ -6358,6 +6824,12 @@ ALTER TABLE ONLY private.client_reports
 ALTER TABLE ONLY private.conflict_samples
     ADD CONSTRAINT conflict_samples_pkey PRIMARY KEY (venue_id, sampled_at);
 
+ALTER TABLE ONLY private.deposit_refunds
+    ADD CONSTRAINT deposit_refunds_pkey PRIMARY KEY (booking_id);
+
+ALTER TABLE ONLY private.deposit_refunds
+    ADD CONSTRAINT deposit_refunds_stripe_refund_id_key UNIQUE (stripe_refund_id);
+
 ALTER TABLE ONLY private.error_codes
     ADD CONSTRAINT error_codes_pkey PRIMARY KEY (code);
 
@@ -6368,7 +6840,7 @@ ALTER TABLE ONLY private.notification_deliveries
     ADD CONSTRAINT notification_deliveries_delivery_id_key UNIQUE (delivery_id);
 
 ALTER TABLE ONLY private.notification_deliveries
-    ADD CONSTRAINT notification_deliveries_pkey PRIMARY KEY (notification_id);
+    ADD CONSTRAINT notification_deliveries_pkey PRIMARY KEY (notification_id, channel);
 
 ALTER TABLE ONLY private.pending_changes
     ADD CONSTRAINT pending_changes_pkey PRIMARY KEY (txid, seq);
@@ -6496,7 +6968,13 @@ CREATE INDEX client_reports_reporter_idx ON private.client_reports USING btree (
 
 CREATE INDEX client_reports_venue_night_idx ON private.client_reports USING btree (venue_id, night);
 
-CREATE INDEX notification_deliveries_due_idx ON private.notification_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+CREATE INDEX deposit_refunds_due_idx ON private.deposit_refunds USING btree (next_attempt_at) WHERE (status = 'queued'::text);
+
+CREATE INDEX deposit_refunds_payment_intent_idx ON private.deposit_refunds USING btree (payment_intent_id);
+
+CREATE INDEX deposit_refunds_venue_id_idx ON private.deposit_refunds USING btree (venue_id);
+
+CREATE INDEX notification_deliveries_due_idx ON private.notification_deliveries USING btree (channel, next_attempt_at) WHERE (status = 'pending'::text);
 
 CREATE UNIQUE INDEX pending_audit_chains_idx ON private.pending_audit_chains USING btree (txid, venue_id, chain_night) NULLS NOT DISTINCT;
 
@@ -6516,11 +6994,15 @@ CREATE INDEX booking_tables_booking_id_idx ON public.booking_tables USING btree 
 
 CREATE INDEX booking_tables_night_idx ON public.booking_tables USING btree (venue_id, booking_date, table_id) WHERE is_active;
 
+CREATE INDEX bookings_confirmed_start_idx ON public.bookings USING btree (lower(period)) WHERE (status = 'confirmed'::public.booking_status);
+
 CREATE INDEX bookings_customer_night_idx ON public.bookings USING btree (customer_id, booking_date);
 
 CREATE INDEX bookings_held_expiry_idx ON public.bookings USING btree (hold_expires_at) WHERE (status = 'held'::public.booking_status);
 
 CREATE UNIQUE INDEX bookings_idempotency_key ON public.bookings USING btree (customer_id, idempotency_key) WHERE (idempotency_key IS NOT NULL);
+
+CREATE UNIQUE INDEX bookings_payment_intent_key ON public.bookings USING btree (payment_intent_id) WHERE (payment_intent_id IS NOT NULL);
 
 CREATE INDEX bookings_pending_expiry_idx ON public.bookings USING btree (approval_expires_at) WHERE (status = 'pending_approval'::public.booking_status);
 
@@ -6535,6 +7017,8 @@ CREATE UNIQUE INDEX customers_club_email_key ON public.customers USING btree (cl
 CREATE UNIQUE INDEX customers_email_key ON public.customers USING btree (lower(email)) WHERE ((email IS NOT NULL) AND (club_id IS NULL));
 
 CREATE INDEX notifications_customer_id_idx ON public.notifications USING btree (customer_id, created_at);
+
+CREATE UNIQUE INDEX notifications_one_reminder_key ON public.notifications USING btree (kind, ((payload ->> 'booking_id'::text))) WHERE (kind = ANY (ARRAY['booking_reminder_24h'::text, 'booking_reminder_2h'::text]));
 
 CREATE INDEX notifications_venue_id_idx ON public.notifications USING btree (venue_id);
 
@@ -6600,7 +7084,9 @@ CREATE TRIGGER bookings_keep_history AFTER INSERT ON public.bookings REFERENCING
 
 CREATE TRIGGER bookings_keep_history_on_update AFTER UPDATE ON public.bookings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.keep_booking_history();
 
-CREATE TRIGGER bookings_notify_requests_expired AFTER UPDATE ON public.bookings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.notify_requests_expired();
+CREATE TRIGGER bookings_notify_guests AFTER INSERT ON public.bookings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.notify_booking_changes();
+
+CREATE TRIGGER bookings_notify_guests_on_update AFTER UPDATE ON public.bookings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.notify_booking_changes();
 
 CREATE TRIGGER bookings_status_changed AFTER INSERT ON public.bookings REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.booking_status_changed();
 
@@ -6635,6 +7121,12 @@ ALTER TABLE ONLY private.client_reports
 
 ALTER TABLE ONLY private.conflict_samples
     ADD CONSTRAINT conflict_samples_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
+
+ALTER TABLE ONLY private.deposit_refunds
+    ADD CONSTRAINT deposit_refunds_booking_id_fkey FOREIGN KEY (booking_id) REFERENCES public.bookings(id);
+
+ALTER TABLE ONLY private.deposit_refunds
+    ADD CONSTRAINT deposit_refunds_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
 
 ALTER TABLE ONLY private.notification_deliveries
     ADD CONSTRAINT notification_deliveries_notification_id_fkey FOREIGN KEY (notification_id) REFERENCES public.notifications(id) ON DELETE CASCADE;
@@ -6744,6 +7236,8 @@ ALTER TABLE private.claim_history ENABLE ROW LEVEL SECURITY;
 ALTER TABLE private.client_reports ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.conflict_samples ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE private.deposit_refunds ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.error_codes ENABLE ROW LEVEL SECURITY;
 
@@ -6863,6 +7357,8 @@ GRANT ALL ON FUNCTION private.api_role() TO service_role;
 
 REVOKE ALL ON FUNCTION private.apply_payment_intent_event(p_type text, p_intent jsonb) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.apply_refund_event(p_type text, p_object jsonb) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.approve_booking(p_booking_id uuid, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.approve_booking(p_booking_id uuid, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION private.approve_booking(p_booking_id uuid, p_reason text) TO service_role;
@@ -6949,6 +7445,10 @@ REVOKE ALL ON FUNCTION private.audit_row_hash(p_row public.audit_log) FROM PUBLI
 
 REVOKE ALL ON FUNCTION private.availability_snapshot(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.bind_payment_intent(p_booking_id uuid, p_payment_intent_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.bind_payment_intent(p_booking_id uuid, p_payment_intent_id text) TO authenticated;
+GRANT ALL ON FUNCTION private.bind_payment_intent(p_booking_id uuid, p_payment_intent_id text) TO service_role;
+
 REVOKE ALL ON FUNCTION private.block_changed() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.block_tables(p_venue_id uuid, p_date date, p_table_ids uuid[], p_slot_id text, p_kind text, p_reason text, p_release_at timestamp with time zone, p_force boolean) FROM PUBLIC;
@@ -6960,6 +7460,8 @@ REVOKE ALL ON FUNCTION private.booking_for_transition(p_booking_id uuid, p_guest
 REVOKE ALL ON FUNCTION private.booking_id_for(p_booking_id uuid, p_reference text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.booking_id_for(p_booking_id uuid, p_reference text) TO authenticated;
 GRANT ALL ON FUNCTION private.booking_id_for(p_booking_id uuid, p_reference text) TO service_role;
+
+REVOKE ALL ON FUNCTION private.booking_notice(p_booking public.bookings) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.booking_problems(p_booking public.bookings) FROM PUBLIC;
 
@@ -7019,11 +7521,13 @@ GRANT ALL ON FUNCTION private.claim_booking(p_reference text) TO authenticated;
 
 REVOKE ALL ON FUNCTION private.claim_changed_event() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.claim_deposit_refunds(p_limit integer, p_lease interval) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.claim_expiry(p_booking public.bookings) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.claim_follows_owner() FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.claim_notification_deliveries(p_limit integer, p_lease interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.claim_notification_deliveries(p_channels text[], p_limit integer, p_lease interval) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.claims_follow_booking() FROM PUBLIC;
 
@@ -7058,6 +7562,8 @@ GRANT ALL ON FUNCTION private.create_guest(p_venue_id uuid, p_full_name text, p_
 
 REVOKE ALL ON FUNCTION private.date_of_birth(p_text text) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.deposit_refund_policy(p_booking public.bookings) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.effective_status(p_booking public.bookings) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.emit_slot_events() FROM PUBLIC;
@@ -7076,6 +7582,8 @@ REVOKE ALL ON FUNCTION private.fill_request_id() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.find_bookings(p_venue_id uuid, p_query text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.find_bookings(p_venue_id uuid, p_query text) TO authenticated;
 GRANT ALL ON FUNCTION private.find_bookings(p_venue_id uuid, p_query text) TO service_role;
+
+REVOKE ALL ON FUNCTION private.finish_deposit_refund(p_booking_id uuid, p_refund jsonb, p_error text, p_retry_in interval, p_final boolean) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.finish_notification_delivery(p_delivery_id uuid, p_ok boolean, p_error text, p_retry_in interval, p_max_attempts integer) FROM PUBLIC;
 
@@ -7241,6 +7749,8 @@ REVOKE ALL ON FUNCTION private.may_report_on(p_venue_id uuid, p_night date) FROM
 
 REVOKE ALL ON FUNCTION private.may_see_payment(p_booking public.bookings) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.minor_units(p_amount numeric, p_currency text) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.modify_booking(p_booking_id uuid, p_party_size integer, p_table_ids uuid[], p_slot_id text, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.modify_booking(p_booking_id uuid, p_party_size integer, p_table_ids uuid[], p_slot_id text, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION private.modify_booking(p_booking_id uuid, p_party_size integer, p_table_ids uuid[], p_slot_id text, p_reason text) TO service_role;
@@ -7261,7 +7771,11 @@ REVOKE ALL ON FUNCTION private.night_range(p_venue_id uuid, p_night date) FROM P
 
 REVOKE ALL ON FUNCTION private.note_venue_night() FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.notify_requests_expired() FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.notice_kind(p_old_status text, p_new public.bookings, p_changed boolean, p_actor_role text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.notify_booking_changes() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.notify_guest(p_booking_id uuid, p_kind text, p_detail jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.now() FROM PUBLIC;
 
@@ -7280,6 +7794,10 @@ REVOKE ALL ON FUNCTION private.offered_entry_follows_hold() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.override_booking(p_booking_id uuid, p_reason text) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.payment_intent_request(p_booking_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.payment_intent_request(p_booking_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.payment_intent_request(p_booking_id uuid) TO service_role;
+
 REVOKE ALL ON FUNCTION private.payment_shortfall(p_booking_id uuid, p_intent jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.person_label(p_user_id uuid, p_venue_id uuid) FROM PUBLIC;
@@ -7295,6 +7813,8 @@ REVOKE ALL ON FUNCTION private.prune_idempotency_keys(p_keep interval) FROM PUBL
 REVOKE ALL ON FUNCTION private.public_reason(p_reason text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.public_state(p_state text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.queue_booking_reminders() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.queue_notification_delivery() FROM PUBLIC;
 
@@ -7320,6 +7840,8 @@ REVOKE ALL ON FUNCTION private.redact_text(p_text text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.refund_deposit(p_booking_id uuid, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.refund_deposit(p_booking_id uuid, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION private.refund_deposit(p_booking_id uuid, p_reason text) TO service_role;
+
+REVOKE ALL ON FUNCTION private.refund_idempotency_key(p_refund private.deposit_refunds) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.refuse_audit_change() FROM PUBLIC;
 
@@ -7378,6 +7900,10 @@ REVOKE ALL ON FUNCTION private.seat_walk_in(p_venue_id uuid, p_date date, p_slot
 GRANT ALL ON FUNCTION private.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text, p_payment_method text, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION private.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text, p_payment_method text, p_reason text) TO service_role;
 
+REVOKE ALL ON FUNCTION private.set_notification_channels(p_channels text[], p_customer_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.set_notification_channels(p_channels text[], p_customer_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.set_notification_channels(p_channels text[], p_customer_id uuid) TO service_role;
+
 REVOKE ALL ON FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO authenticated;
 GRANT ALL ON FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO service_role;
@@ -7385,6 +7911,8 @@ GRANT ALL ON FUNCTION private.set_staff_role(p_venue_id uuid, p_user_id uuid, p_
 REVOKE ALL ON FUNCTION private.set_status(p_booking public.bookings, p_status text, p_reason text, p_note text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.set_transaction_flag(p_flag text, p_on boolean) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.settle_refund(p_booking_id uuid, p_succeeded boolean, p_reason text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.setup_venue(p_venue_id uuid, p_spec jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.setup_venue(p_venue_id uuid, p_spec jsonb) TO authenticated;
@@ -7643,6 +8171,10 @@ REVOKE ALL ON FUNCTION public.seat_walk_in(p_venue_id uuid, p_date date, p_slot_
 GRANT ALL ON FUNCTION public.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text, p_payment_method text, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION public.seat_walk_in(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_full_name text, p_phone text, p_payment_method text, p_reason text) TO service_role;
 
+REVOKE ALL ON FUNCTION public.set_notification_channels(p_channels text[], p_customer_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.set_notification_channels(p_channels text[], p_customer_id uuid) TO authenticated;
+GRANT ALL ON FUNCTION public.set_notification_channels(p_channels text[], p_customer_id uuid) TO service_role;
+
 REVOKE ALL ON FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO authenticated;
 GRANT ALL ON FUNCTION public.set_staff_role(p_venue_id uuid, p_user_id uuid, p_role text) TO service_role;
@@ -7732,6 +8264,10 @@ GRANT SELECT(full_name) ON TABLE public.customers TO authenticated;
 GRANT SELECT(created_at) ON TABLE public.customers TO authenticated;
 
 GRANT SELECT(forgotten_at) ON TABLE public.customers TO authenticated;
+
+GRANT SELECT(notification_channels) ON TABLE public.customers TO authenticated;
+
+GRANT SELECT(notification_consent_at) ON TABLE public.customers TO authenticated;
 
 GRANT SELECT ON TABLE public.floors TO anon;
 GRANT SELECT ON TABLE public.floors TO authenticated;

@@ -1,6 +1,6 @@
-"""The notifications worker against a local webhook receiver that fails, times out and sees
-deliveries twice: each notification is delivered once per delivery id, signed, retried with
-backoff, and dead-lettered after its attempts run out."""
+"""The notifications worker's SMS channel against a local webhook receiver that fails, times out
+and sees deliveries twice: each notification is delivered once per delivery id, signed, retried
+with backoff, and dead-lettered after its attempts run out."""
 
 from __future__ import annotations
 
@@ -65,7 +65,9 @@ def notifications(scratch_dsn: str) -> Iterator[tuple[str, list[int]]]:
     """Three notifications for a guest of the Leeds club; the scratch database's DSN and their ids."""
     with psycopg.connect(scratch_dsn, autocommit=True) as conn:
         claims = leeds.create_guests(conn, 1, prefix="notify")[0]
-        row = conn.execute("insert into customers (user_id, full_name) values (%s, 'Nat') returning id",
+        # Nat agreed to texts: her notifications go to the SMS provider's webhook
+        row = conn.execute("insert into customers (user_id, full_name, phone, notification_channels) "
+                           "values (%s, 'Nat', '+44 7700 900555', '{sms}') returning id",
                            (claims["sub"],)).fetchone()
         ids = [r[0] for r in conn.execute(
             "insert into notifications (venue_id, customer_id, kind, payload) "

@@ -129,7 +129,7 @@ def random_workload(db_dsn: str, guests: list[dict[str, Any]], party: dict[uuid.
                     start, end = dt.time(hour), dt.time((hour + 1) % 24)
                     result = host.create_booking_atomic(leeds.VENUE_ID, f"r{rng.random()}@guests.example", None,
                                                         "Range", [table], night, start, end, party[table],
-                                                        stripe_payment_intent_id="pi_range")
+                                                        stripe_payment_intent_id=f"pi_range_{rng.getrandbits(64):x}")
                     if result.booking_id:
                         mine.append(result.booking_id)
                 elif action == "advance" and mine:

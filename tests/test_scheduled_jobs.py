@@ -9,7 +9,7 @@ import psycopg
 
 JOBS = {"clubbooking-expire-holds", "clubbooking-retry-waitlist-offers", "clubbooking-prune-events",
         "clubbooking-sample-conflicts", "clubbooking-prune-idempotency-keys", "clubbooking-prune-cron-history",
-        "clubbooking-anchor-audit-chains", "clubbooking-prune-history"}
+        "clubbooking-anchor-audit-chains", "clubbooking-prune-history", "clubbooking-booking-reminders"}
 
 
 def test_migrations_schedule_the_sweeper_and_retention_jobs(server_dsn: str) -> None:

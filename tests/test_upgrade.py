@@ -107,6 +107,17 @@ REWRITTEN: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+def by_key(table: Table, key_columns: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """A table's rows by the key a table had before the upgrade: a primary key may widen (a new
+    column joins it), and the rows it kept are still found by the columns of the old one."""
+    if table.key_columns == key_columns or not key_columns:
+        return {key: [row] for key, row in table.rows.items()}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for row in table.rows.values():
+        rows.setdefault(json.dumps([row.get(c) for c in key_columns], sort_keys=True), []).append(row)
+    return rows
+
+
 def kept(before: dict[str, Table], after: dict[str, Table]) -> dict[str, Kept]:
     """Per table of ``before``: is every row still there, equal on the columns it had (but for
     what ``REWRITTEN`` says a migration rewrites on purpose)?"""
@@ -115,10 +126,12 @@ def kept(before: dict[str, Table], after: dict[str, Table]) -> dict[str, Kept]:
         new = after.get(name, Table([], {}))
         same = REWRITTEN.get(name, lambda row: row)
         result = Kept(len(old.rows), len(new.rows))
+        rows = by_key(new, old.key_columns)
         for key, row in old.rows.items():
-            if key not in new.rows:
+            if key not in rows:
                 result.missing.append(key)
-            elif same({column: new.rows[key].get(column, "<dropped>") for column in row}) != same(row):
+            elif all(same({column: candidate.get(column, "<dropped>") for column in row}) != same(row)
+                     for candidate in rows[key]):
                 result.changed.append(key)
         figures[name] = result
     return figures

@@ -26,10 +26,11 @@ select is(pg_temp.firing_order('public.bookings'), array[
   'after statement update: bookings_emit_events',
   'after statement insert: bookings_keep_history',
   'after statement update: bookings_keep_history_on_update',
-  'after statement update: bookings_notify_requests_expired',
+  'after statement insert: bookings_notify_guests',
+  'after statement update: bookings_notify_guests_on_update',
   'after statement insert: bookings_status_changed',
   'after statement update: bookings_status_changed_on_update'],
-  'bookings_trigger_order: validation, the waitlist row trigger, then claims before events before history before audit');
+  'bookings_trigger_order: validation, the waitlist row trigger, then claims before events before history before the guests'' notifications before audit');
 
 select is(pg_temp.firing_order('public.booking_tables'), array[
   'before row insert or update: booking_tables_follow_owner',

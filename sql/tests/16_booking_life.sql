@@ -211,7 +211,7 @@ insert into ids values ('dora_hold', tests.hold_for(tests.uid('dora'), 10, 2, 's
 select is((select status::text || ' ' || status_reason from public.bookings where id = tests.uid('carl_request')),
   'expired request_expired', 'request deadline: the next hold on its table expires it (lazily, under the table''s lock)');
 select is((select count(*)::int from public.notifications where customer_id = (select customer_id from public.bookings where id = tests.uid('carl_request'))
-             and kind = 'request_expired' and payload ->> 'booking_id' = tests.uid('carl_request')::text), 1,
+             and kind = 'booking_request_expired' and payload ->> 'booking_id' = tests.uid('carl_request')::text), 1,
   'request deadline: the guest is told their request lapsed');
 select is((select count(*)::int from public.audit_log where entity_id = tests.uid('carl_request')
              and old_status = 'pending_approval' and new_status = 'expired'), 1,

@@ -42,7 +42,7 @@ insert into expected_table_access values
   ('waitlist_entries',   'select', 'deny', 'own',  'none', 'none', 'venue','venue','venue','venue','venue','venue','all', 'none'),
   ('audit_log',          'select', 'deny', 'none', 'none', 'none', 'none', 'venue','venue','venue','venue','venue','all', 'none'),
   ('availability_events','select', 'all',  'all',  'all',  'all',  'all',  'all',  'all',  'all',  'all',  'all',  'all', 'all'),
-  ('notifications',      'select', 'deny', 'own',  'none', 'none', 'venue','venue','venue','venue','venue','venue','all', 'none'),
+  ('notifications',      'select', 'deny', 'own',  'own',  'none', 'venue','venue','venue','venue','venue','venue','all', 'none'),
   ('promoters',          'select', 'deny', 'none', 'none', 'none', 'none', 'venue','venue','venue','venue','venue','all', 'own'),
   ('staff_invitations',  'select', 'deny', 'none', 'none', 'none', 'none', 'venue','venue','venue','venue','venue','all', 'none'),
 -- writes: only the back office, and nobody rewrites audit rows or events
@@ -109,6 +109,11 @@ insert into fx values
 select tests.pay(tests.fx('bob_seated'), 'pi_bob_seated'), tests.pay(tests.fx('bob_no_show'), 'pi_bob_no_show');
 select public.approve_booking(tests.fx('bob_seated')), public.approve_booking(tests.fx('bob_no_show'));
 select public.check_in_booking(tests.fx('bob_seated')), public.mark_no_show(tests.fx('bob_no_show'));
+
+-- A deposit the cancellation policy refunds: Ann's paid request, rejected by the venue.
+insert into fx values ('ann_refundable', tests.fixture_booking('ann', tests.venue(), tests.tbl(13), 6));
+select tests.pay(tests.fx('ann_refundable'), 'pi_ann_refundable');
+select public.reject_booking(tests.fx('ann_refundable'), 'matrix');
 
 -- Each RPC with one call that succeeds for a caller who may make it (fixture ids by name).
 create temp table expected_rpc_access (
@@ -177,10 +182,12 @@ insert into expected_rpc_access values
                                'deny', 'deny', 'deny', 'deny', 'deny', 'allow','allow','allow','allow','allow','allow', 'deny'),
   ('approve_booking_over_capacity', $$select public.approve_booking_over_capacity(tests.fx('ann_pending'), 9, 'matrix')$$,
                                'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','mfa',  'allow','deny', 'allow', 'deny'),
-  ('refund_deposit', $$select public.refund_deposit(tests.fx('ann_pending'), 'matrix')$$,
+  ('refund_deposit', $$select public.refund_deposit(tests.fx('ann_refundable'), 'matrix')$$,
                                'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','mfa',  'allow','deny', 'allow', 'deny'),
   ('update_venue_settings', $$select public.update_venue_settings(tests.venue(), '{"hold_ttl": "4 minutes"}')$$,
                                'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny'),
+  ('set_notification_channels', $$select public.set_notification_channels(array['email', 'sms'], tests.fx('ann_customer'))$$,
+                               'deny', 'allow','deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
   ('forget_customer', $$select public.forget_customer(tests.fx('ann_customer'))$$,
                                'deny', 'allow','deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny'),
   -- a promoter's own attributed bookings; the back office has no promoter identity

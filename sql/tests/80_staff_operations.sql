@@ -221,11 +221,13 @@ select tests.clear_authentication();
 
 -- ---------- notification deliveries ----------
 update private.notification_deliveries set status = 'delivered' where status = 'pending';  -- the invitation's message went
+update public.customers set email = 'kim.lee@guests.example' where id = (select id from ids where name = 'walk_2');
+select private.claim_notification_deliveries(array['email', 'sms'], 1000);  -- what the night so far queued
 insert into public.notifications (venue_id, customer_id, kind, payload)
 select tests.venue(), id, 'waitlist_offer', '{}' from ids where name = 'walk_2';
-select is((select count(*)::int from private.claim_notification_deliveries(10)), 1,
+select is((select count(*)::int from private.claim_notification_deliveries(array['email', 'sms'], 10)), 1,
   'deliveries: a new notification is queued and claimed once');
-select is((select count(*)::int from private.claim_notification_deliveries(10)), 0,
+select is((select count(*)::int from private.claim_notification_deliveries(array['email', 'sms'], 10)), 0,
   'deliveries: a claimed delivery is not claimed again while its lease runs');
 select is(private.finish_notification_delivery(
   (select delivery_id from private.notification_deliveries order by notification_id desc limit 1), false, 'HTTP 500', '0 seconds', 1),

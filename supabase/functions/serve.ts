@@ -1,7 +1,7 @@
 // `make serve`: the three functions on one loopback port for local work, routed by the first
 // path segment as Supabase routes /functions/v1/<name>/... (that prefix is accepted too):
 //   GET  /availability/v1/clubs/:clubId/venues/:venueId/availability?date=...&slotId=...
-//   POST /bookings, /bookings/:id/submit, /bookings/:id/cancel
+//   POST /bookings, /bookings/:id/submit, /bookings/:id/cancel, /bookings/:id/payment-intent
 //   POST /stripe-webhook
 // and beside them the local stack (_local/routes.ts): the door board at `/`, PostgREST's
 // /rest/v1/rpc/*, Realtime's /realtime/v1/websocket and a local-only sign-in.

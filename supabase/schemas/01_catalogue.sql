@@ -1,6 +1,6 @@
--- =============================================================================================
+-- ======================================================================================
 -- Catalogue: clubs, venues, floors, tables, combinations, slots, and the venue's clock
--- =============================================================================================
+-- ======================================================================================
 -- What a club sells and when: the venue's local time (nights, slots, opening hours) and what a
 -- set of tables seats.
 
@@ -99,6 +99,9 @@ comment on column public.venues.modify_cutoff is 'A guest may change their own b
 comment on column public.venues.approval_ttl is 'How long a request waits for approval (never past its start) before it lapses.';
 
 comment on column public.venues.undo_window is 'How long after a check-in or a no-show staff may undo it.';
+
+comment on column public.venues.cancellation_window is
+  'The cancellation policy: a guest cancels free until this long before the booking; after that, and on a no-show, the venue keeps the deposit.';
 
 create table public.floors (
   id uuid primary key default gen_random_uuid(),

@@ -13,7 +13,12 @@ create table public.customers (
   full_name text,
   date_of_birth date,
   created_at timestamptz not null default now(),
-  forgotten_at timestamptz
+  forgotten_at timestamptz,
+  -- The channels the guest agreed to hear about their bookings on: email (messages about a
+  -- booking they made) until they opt out, SMS only once they opt in.
+  notification_channels text[] not null default '{email}'
+    check (notification_channels <@ array['email', 'sms']::text[]),
+  notification_consent_at timestamptz
 );
 
 comment on table public.customers is
@@ -24,6 +29,9 @@ comment on column public.customers.club_id is
 
 -- One profile per email among account holders, and one guest record per email in each club:
 -- a club's lookup by email never finds another club's guest or an account holder's profile.
+comment on column public.customers.notification_channels is
+  'Channels the guest consents to be told about their bookings on (email, sms); empty: opted out. set_notification_channels changes it.';
+
 create unique index customers_email_key on public.customers (lower(email)) where email is not null and club_id is null;
 
 create unique index customers_club_email_key on public.customers (club_id, lower(email))

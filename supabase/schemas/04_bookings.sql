@@ -56,7 +56,7 @@ create table public.bookings (
   -- same tables are held again for the guest and submitted if they are still free; otherwise
   -- the payment is flagged for refund and the guest is offered alternatives.
   reconciled_from uuid references public.bookings (id),
-  refund_status text check (refund_status in ('refund_due', 'refunded')),
+  refund_status text check (refund_status in ('refund_due', 'refund_pending', 'refunded', 'refund_failed')),
   reconciliation jsonb,
   approval_expires_at timestamptz,         -- a request lapses here (pending_approval only)
   status_changed_at timestamptz not null default now(),  -- when and by whom the status was last set
@@ -93,7 +93,12 @@ grant select, insert, update, delete on public.bookings to service_role;
 
 comment on column public.bookings.reconciled_from is 'The expired hold whose late deposit this booking took over.';
 
-comment on column public.bookings.refund_status is 'refund_due: a payment arrived that no booking can keep.';
+comment on column public.bookings.refund_status is
+  'refund_due: a payment arrived that no booking can keep; refund_pending: asked of Stripe, awaiting its webhook; refunded; refund_failed.';
+
+-- One PaymentIntent pays one booking: the payment-intent route binds it, the webhook checks it.
+create unique index bookings_payment_intent_key on public.bookings (payment_intent_id)
+  where payment_intent_id is not null;
 
 comment on column public.bookings.approval_expires_at is
   'A pending request lapses at this instant (the venue''s approval_ttl after it was made, never past its start).';

@@ -139,7 +139,10 @@ create table public.notifications (
   id bigint generated always as identity primary key,
   venue_id uuid not null references public.venues (id),
   customer_id uuid references public.customers (id),   -- null: a message to an address (payload.to)
-  kind text not null check (kind in ('waitlist_offer', 'booking_cancelled_by_venue', 'staff_invitation', 'request_expired')),
+  kind text not null check (kind in ('waitlist_offer', 'booking_held', 'booking_requested', 'booking_confirmed',
+                                     'booking_approved', 'booking_rejected', 'booking_request_expired',
+                                     'booking_changed', 'booking_cancelled', 'booking_cancelled_by_venue',
+                                     'booking_reminder_24h', 'booking_reminder_2h', 'staff_invitation')),
   payload jsonb not null default '{}'::jsonb,
   created_at timestamptz not null default now(),
   read_at timestamptz,
@@ -147,11 +150,15 @@ create table public.notifications (
 );
 
 comment on table public.notifications is
-  'Messages for guests (waitlist offers, cancellations by the venue, requests that lapsed) for the app to show or send, and staff invitations to an address.';
+  'Messages for guests about their bookings and waitlist offers, for the app to show and the worker to send on the channels they consent to; and staff invitations to an address (no customer).';
 
 create index notifications_customer_id_idx on public.notifications (customer_id, created_at);
 
 create index notifications_venue_id_idx on public.notifications (venue_id);
+
+-- Each reminder once per booking, however often the reminder job runs.
+create unique index notifications_one_reminder_key on public.notifications (kind, ((payload ->> 'booking_id')))
+  where kind in ('booking_reminder_24h', 'booking_reminder_2h');
 
 alter table public.notifications enable row level security;
 
@@ -163,6 +170,121 @@ create policy "Guests read their own notifications; hosts, their venues'" on pub
   for select to authenticated using (
     customer_id = (select private.my_customer_id())
     or (venue_id = any ((select private.staff_venue_ids('host'))::uuid[]) and kind <> 'staff_invitation'));
+
+-- A booking as its guest is told about it: the venue's name, zone and currency, the local
+-- start, the party and the deposit, and for a hold with a deposit due, how to pay (the
+-- payment-intent route) and by when. No personal data: the worker reads the guest's name and
+-- address at sending time, so an erasure or an opt-out in between is honoured.
+create function private.booking_notice(p_booking public.bookings) returns jsonb
+language plpgsql stable set search_path = ''  -- plpgsql: its plan is cached (a booking's path plans nothing)
+as $$
+begin
+  return (
+  select jsonb_build_object(
+    'booking_id', p_booking.id, 'reference', p_booking.reference, 'status', p_booking.status,
+    'venue_name', v.name, 'timezone', v.timezone, 'currency', v.currency,
+    'date', p_booking.booking_date, 'starts_at', lower(p_booking.period), 'ends_at', upper(p_booking.period),
+    'starts_at_local', to_char(lower(p_booking.period) at time zone v.timezone, 'YYYY-MM-DD"T"HH24:MI'),
+    'party_size', p_booking.party_size, 'deposit', p_booking.deposit_total,
+    'deposit_due', p_booking.deposit_total > 0 and p_booking.deposit_paid_at is null,
+    'free_cancellation_until', lower(p_booking.period) - v.cancellation_window)
+  || case when p_booking.status = 'held' and p_booking.deposit_total > 0 and p_booking.deposit_paid_at is null
+          then jsonb_build_object('hold_expires_at', p_booking.hold_expires_at,
+                                  'pay', format('POST /functions/v1/bookings/%s/payment-intent', p_booking.id))
+          else '{}'::jsonb end
+  from public.venues v where v.id = p_booking.venue_id);
+end;
+$$;
+
+comment on function private.booking_notice is
+  'The payload of a guest''s notification about a booking: venue name, zone, currency, local start, deposit, how to pay.';
+
+-- Tell a booking's guest about it (kind: a notifications kind; p_detail is merged into the
+-- payload). For changes no status shows, e.g. a booking's tables moved: status changes, holds
+-- and changed party sizes, deposits or times are told by private.notify_booking_changes.
+create function private.notify_guest(p_booking_id uuid, p_kind text, p_detail jsonb default '{}'::jsonb)
+returns bigint
+language sql security definer set search_path = ''
+as $$
+  insert into public.notifications (venue_id, customer_id, kind, payload)
+  select b.venue_id, b.customer_id, p_kind, private.booking_notice(b) || coalesce(p_detail, '{}'::jsonb)
+  from public.bookings b where b.id = p_booking_id
+  returning id
+$$;
+
+comment on function private.notify_guest is 'One notification about a booking for its guest; returns its id.';
+
+-- The notification a booking's change gives its guest, if any: a hold (with how to pay), its
+-- request received, confirmed, approved, rejected or expired, a cancellation by the guest or by
+-- the venue (the forced block tells its guests itself), and a change of party, deposit or time.
+-- A hold that runs out, the waitlist's own offers and the door's own corrections (an undone
+-- check-in or no-show) are not told here.
+create function private.notice_kind(p_old_status text, p_new public.bookings, p_changed boolean, p_actor_role text)
+returns text
+language plpgsql stable set search_path = ''  -- plpgsql: its plan is cached
+as $$
+begin
+  return case
+    when p_old_status is null then
+      case when p_new.status = 'held' and p_new.status_reason is distinct from 'waitlist_offer'
+                and p_new.status_reason is distinct from 'late_deposit_re_held' then 'booking_held' end
+    when p_old_status = p_new.status::text then
+      case when p_changed and p_new.status in ('held', 'pending_approval', 'confirmed') then 'booking_changed' end
+    when p_new.status = 'pending_approval' and p_old_status = 'held' then 'booking_requested'
+    when p_new.status = 'confirmed' and p_old_status = 'pending_approval' then 'booking_approved'
+    when p_new.status = 'confirmed' and p_old_status = 'held' then 'booking_confirmed'
+    when p_new.status = 'rejected' then 'booking_rejected'
+    when p_new.status = 'expired' and p_old_status = 'pending_approval' then 'booking_request_expired'
+    when p_new.status = 'cancelled' and p_new.status_reason is distinct from 'forced_block' then
+      case when p_actor_role = 'customer' then 'booking_cancelled' else 'booking_cancelled_by_venue' end
+  end;
+end;
+$$;
+
+-- AFTER STATEMENT on bookings (insert, update): one notification per booking whose change its
+-- guest hears about (private.notice_kind). Set-based, old rows from a map as the audit trigger
+-- does (see claims_follow_booking): a sweep of expired holds inserts nothing.
+create function private.notify_booking_changes() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if tg_op = 'UPDATE' then
+    with was as materialized (
+      select jsonb_object_agg(o.id, jsonb_build_array(o.status, o.party_size, o.deposit_total, o.period::text)) as row
+      from old_rows o),
+    actor as materialized (
+      select v.venue_id, private.actor_role(v.venue_id) as actor_role from (select distinct d.venue_id from new_rows d) v)
+    insert into public.notifications (venue_id, customer_id, kind, payload)
+    select n.venue_id, n.customer_id, k.kind,
+           private.booking_notice(n)
+           || case when k.kind = 'booking_changed'
+                   then jsonb_build_object('before', jsonb_build_object('party_size', k.before -> 1, 'deposit', k.before -> 2,
+                                                                        'period', k.before -> 3))
+                   when k.kind in ('booking_rejected', 'booking_cancelled_by_venue')
+                   then jsonb_build_object('reason', n.status_reason, 'note', n.status_note)
+                   when k.kind = 'booking_request_expired' then jsonb_build_object('expired_at', n.approval_expires_at)
+                   else '{}'::jsonb end
+    from new_rows n
+    cross join was
+    join actor a on a.venue_id = n.venue_id
+    cross join lateral (
+      select private.notice_kind(was.row -> n.id::text ->> 0, n,
+               (was.row -> n.id::text) is distinct from jsonb_build_array(n.status, n.party_size, n.deposit_total, n.period::text),
+               a.actor_role) as kind,
+             was.row -> n.id::text as before) k
+    where k.kind is not null
+    order by n.venue_id, n.booking_date, n.id;
+  else
+    insert into public.notifications (venue_id, customer_id, kind, payload)
+    select n.venue_id, n.customer_id, 'booking_held', private.booking_notice(n)
+    from new_rows n where private.notice_kind(null, n, false, null) = 'booking_held';
+  end if;
+  return null;
+end;
+$$;
+
+comment on function private.notify_booking_changes is
+  'Statement trigger on bookings: a notification for each change its guest hears about (private.notice_kind).';
 
 -- Slots whose offers stopped at something busy, for the sweeper to try again.
 create table private.waitlist_retries (
@@ -229,7 +351,7 @@ begin
        set status = 'offered', offered_booking_id = v_booking.id, offer_expires_at = v_booking.hold_expires_at
      where w.id = p_entry.id;
     insert into public.notifications (venue_id, customer_id, kind, payload)
-    values (p_venue.id, p_entry.customer_id, 'waitlist_offer', jsonb_build_object(
+    values (p_venue.id, p_entry.customer_id, 'waitlist_offer', private.booking_notice(v_booking) || jsonb_build_object(
       'waitlist_entry_id', p_entry.id, 'booking_id', v_booking.id, 'reference', v_booking.reference,
       'slot_id', p_slot_id, 'date', p_entry.booking_date, 'table_ids', to_jsonb(v_option.table_ids),
       'expires_at', v_booking.hold_expires_at));
@@ -367,29 +489,3 @@ create constraint trigger waitlist_entries_offer
   for each row when (new.status = 'waiting')
   execute function private.offer_at_commit();
 
--- AFTER STATEMENT on bookings (update): a guest whose request lapsed unanswered (expired with
--- request_expired, by the sweeper or lazily under a later booking's locks) is told, one
--- notification per request.
-create function private.notify_requests_expired() returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  if not exists (select 1 from new_rows n where n.status = 'expired' and n.status_reason = 'request_expired') then
-    return null;  -- most updates (every hold sweep) stop here
-  end if;
-  -- (old statuses from a map, not a join of the two transition tables: see private.claims_follow_booking)
-  with was as materialized (
-    select jsonb_object_agg(o.id, o.status) as status from old_rows o where o.status = 'pending_approval')
-  insert into public.notifications (venue_id, customer_id, kind, payload)
-  select n.venue_id, n.customer_id, 'request_expired', jsonb_build_object(
-           'booking_id', n.id, 'reference', n.reference, 'date', n.booking_date,
-           'starts_at', lower(n.period), 'expired_at', n.approval_expires_at)
-  from new_rows n
-  cross join was
-  where n.status = 'expired' and n.status_reason = 'request_expired' and was.status ? n.id::text
-  order by n.id;
-  return null;
-end;
-$$;

@@ -10,11 +10,12 @@
 --   before insert or update, row     trigger_validate_booking_constraints  the row's rules and status machine
 --   after update of status, row      bookings_waitlist_follow              an offered waitlist entry follows its hold
 --   after insert, statement          bookings_keep_history                 a version of each booking (history)
+--                                    bookings_notify_guests                the guest's notification (a hold)
 --                                    bookings_status_changed               audit rows
 --   after update, statement          bookings_claims_follow                claims follow statuses, first (name order)
 --                                    bookings_emit_events                  events for the changed statuses
 --                                    bookings_keep_history_on_update       a version of each booking (history)
---                                    bookings_notify_requests_expired      guests told of requests that lapsed
+--                                    bookings_notify_guests_on_update      the guests' notifications
 --                                    bookings_status_changed_on_update     audit rows
 -- public.booking_tables
 --   before insert or update, row     booking_tables_follow_owner           a claim's period and state follow its booking
@@ -43,6 +44,11 @@ create trigger bookings_keep_history
   referencing new table as new_rows
   for each statement execute function private.keep_booking_history();
 
+create trigger bookings_notify_guests
+  after insert on public.bookings
+  referencing new table as new_rows
+  for each statement execute function private.notify_booking_changes();
+
 create trigger bookings_status_changed
   after insert on public.bookings
   referencing new table as new_rows
@@ -65,10 +71,10 @@ create trigger bookings_keep_history_on_update
   referencing new table as new_rows
   for each statement execute function private.keep_booking_history();
 
-create trigger bookings_notify_requests_expired
+create trigger bookings_notify_guests_on_update
   after update on public.bookings
   referencing old table as old_rows new table as new_rows
-  for each statement execute function private.notify_requests_expired();
+  for each statement execute function private.notify_booking_changes();
 
 create trigger bookings_status_changed_on_update
   after update on public.bookings

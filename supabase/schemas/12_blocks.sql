@@ -144,8 +144,8 @@ begin
   end loop;
   insert into public.notifications (venue_id, customer_id, kind, payload)
   select b.venue_id, b.customer_id, 'booking_cancelled_by_venue',
-         jsonb_build_object('booking_id', b.id, 'reference', b.reference, 'reason', b.status_reason,
-                            'note', b.status_note, 'waitlisted', true)
+         private.booking_notice(b) || jsonb_build_object('reason', b.status_reason, 'note', b.status_note,
+                                                          'waitlisted', true)
   from public.bookings b where b.id = any (v_conflicts);
 
   with inserted as (

@@ -159,6 +159,18 @@ alter table private.stripe_events enable row level security;
 
 revoke all on private.stripe_events from public, anon, authenticated, service_role;
 
+-- An amount in a currency's smallest unit, as Stripe counts it: its zero-decimal currencies
+-- are charged in whole units, every other one in hundredths.
+create function private.minor_units(p_amount numeric, p_currency text) returns bigint
+language sql immutable set search_path = ''
+as $$
+  select round(p_amount * case when p_currency in ('bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg',
+                                                   'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf')
+                               then 1 else 100 end)::bigint
+$$;
+
+comment on function private.minor_units is 'An amount in the currency''s smallest unit (pence; yen are whole), as Stripe counts it.';
+
 -- Does a succeeded PaymentIntent pay a booking's deposit: the venue's currency, and at least
 -- the deposit (amount_received, else amount, in minor units)? Null when it does (or the
 -- booking is unknown: the deposit functions refuse that), else why not, as JSON.
@@ -170,10 +182,7 @@ declare
   v_currency text;
   v_paid text := coalesce(p_intent ->> 'amount_received', p_intent ->> 'amount');
 begin
-  -- Stripe's zero-decimal currencies are charged in whole units, every other one in hundredths.
-  select round(b.deposit_total * case when v.currency in ('bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga',
-                                                          'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf')
-                                      then 1 else 100 end)::bigint, v.currency
+  select private.minor_units(b.deposit_total, v.currency), v.currency
     into v_due, v_currency
   from public.bookings b join public.venues v on v.id = b.venue_id where b.id = p_booking_id;
   if not found or v_due = 0 then
@@ -189,7 +198,9 @@ $$;
 
 revoke execute on function private.payment_shortfall(uuid, jsonb) from public;
 
--- Move the booking a PaymentIntent event names (metadata.booking_id) on: a succeeded payment
+-- Move the booking a PaymentIntent event names (metadata.booking_id) on, unless the
+-- PaymentIntent is bound to another booking or the booking to another one (rejected, nothing
+-- changed: one PaymentIntent pays one booking). A succeeded payment
 -- that covers the deposit records it, a failed one records the failure. A contract error from
 -- the deposit functions, or a payment short of the deposit or in another currency
 -- (INVALID_INPUT, for staff to refund), is the event's outcome (status 'rejected', nothing
@@ -209,6 +220,12 @@ begin
     return jsonb_build_object('status', 'ignored', 'reason', 'the payment intent has no metadata.booking_id');
   end if;
   v_booking_id := v_booking_text::uuid;
+  if exists (select 1 from public.bookings b
+             where (b.payment_intent_id = p_intent ->> 'id' and b.id <> v_booking_id)
+                or (b.id = v_booking_id and b.payment_intent_id <> p_intent ->> 'id')) then
+    return jsonb_build_object('status', 'rejected', 'booking_id', v_booking_id, 'code', 'INVALID_INPUT',
+                              'detail', 'the PaymentIntent is bound to another booking, or the booking to another PaymentIntent');
+  end if;
   v_shortfall := case when p_type = 'payment_intent.succeeded' then private.payment_shortfall(v_booking_id, p_intent) end;
   if v_shortfall is not null then
     return jsonb_build_object('status', 'rejected', 'booking_id', v_booking_id, 'code', 'INVALID_INPUT',
@@ -234,9 +251,241 @@ end;
 $$;
 
 comment on function private.apply_payment_intent_event is
-  'Route a payment_intent.succeeded / payment_failed event to the deposit functions; returns the outcome.';
+  'Route a payment_intent.succeeded / payment_failed event to the deposit functions (refused for a PaymentIntent bound to another booking); returns the outcome.';
 
 revoke execute on function private.apply_payment_intent_event(text, jsonb) from public;
+
+-- ---------------------------------------------------------------------------------------------
+-- Refunds: the cancellation policy, the refunds owed to Stripe, and Stripe's answers
+-- ---------------------------------------------------------------------------------------------
+
+-- The venue's cancellation policy applied to a booking's deposit: {refundable, reason,
+-- free_until, amount}. Refundable: a payment no booking could keep (refund_due), a request the
+-- venue did not accept (rejected, expired), a cancellation by the venue, or by the guest before
+-- free_until (the booking's start less the venue's cancellation_window): the deposit and any
+-- part of the payment a change made refundable (amount). Kept: a guest's cancellation after
+-- free_until and a no-show. Who cancelled and when is read from the booking's audit row (it
+-- can't be changed). What a change of tables made refundable of a paid deposit (a negative
+-- deposit_balance) is the guest's whatever happens: refundable alone ('difference_refundable')
+-- while the booking is open or when the policy keeps the deposit itself.
+create function private.deposit_refund_policy(p_booking public.bookings) returns jsonb
+language plpgsql stable set search_path = ''
+as $$
+declare
+  v_free_until timestamptz;
+  v_cancel record;
+  v_reason text;
+begin
+  select lower(p_booking.period) - v.cancellation_window into v_free_until
+  from public.venues v where v.id = p_booking.venue_id;
+  if p_booking.refund_status = 'refund_due'
+     or (p_booking.refund_status = 'refund_failed' and p_booking.reconciliation ? 'payment_reference'
+         and p_booking.deposit_paid_at is null) then
+    v_reason := 'payment_not_kept';
+  elsif p_booking.deposit_paid_at is null or p_booking.deposit_total = 0 then
+    v_reason := 'no_paid_deposit';
+  elsif p_booking.status in ('rejected', 'expired') then
+    v_reason := 'request_not_accepted';
+  elsif p_booking.status = 'no_show' then
+    v_reason := 'no_show_kept';
+  elsif p_booking.status = 'cancelled' then
+    select a.actor_role, a.created_at into v_cancel from public.audit_log a
+    where a.entity_id = p_booking.id and a.new_status = 'cancelled'
+    order by a.created_at desc limit 1;
+    v_reason := case when v_cancel.actor_role is distinct from 'customer' then 'cancelled_by_venue'
+                     when v_cancel.created_at < v_free_until then 'cancelled_in_time'
+                     else 'late_cancellation_kept' end;
+  else
+    v_reason := 'booking_open';
+  end if;
+  if v_reason in ('booking_open', 'late_cancellation_kept', 'no_show_kept') and p_booking.deposit_balance < 0
+     and p_booking.deposit_paid_at is not null then
+    return jsonb_build_object('refundable', true, 'reason', 'difference_refundable', 'free_until', v_free_until,
+                              'amount', -p_booking.deposit_balance);
+  end if;
+  return jsonb_build_object('refundable', v_reason in ('payment_not_kept', 'request_not_accepted',
+                                                       'cancelled_by_venue', 'cancelled_in_time'),
+                            'reason', v_reason, 'free_until', v_free_until,
+                            'amount', p_booking.deposit_total + greatest(-p_booking.deposit_balance, 0));
+end;
+$$;
+
+comment on function private.deposit_refund_policy is
+  'The venue''s cancellation policy for a booking''s deposit: {refundable, reason, free_until, amount}; every refund follows it.';
+
+-- A refund owed through Stripe's Refunds API, one per booking: queued by refund_deposit, sent by
+-- the worker (`clubbooking notify --stripe-key`, POST /v1/refunds with the idempotency key, so a
+-- resend after a lost answer refunds once), and settled by Stripe's webhook (refund.updated,
+-- charge.refunded). A failed refund queued again gets a new round, hence a new key, and so
+-- does the deposit's refund after the refund of a difference (purpose 'difference': what a
+-- change of tables made refundable of a paid deposit, refunded in part through the Refunds
+-- API's amount while the booking stands).
+create table private.deposit_refunds (
+  booking_id uuid primary key references public.bookings (id),
+  venue_id uuid not null references public.venues (id),
+  payment_intent_id text not null check (payment_intent_id ~ '^pi_[A-Za-z0-9_]{1,250}$'),
+  amount bigint check (amount > 0),
+  currency text not null check (currency ~ '^[a-z]{3}$'),
+  round int not null default 1,
+  status text not null default 'queued' check (status in ('queued', 'sent', 'succeeded', 'failed')),
+  stripe_refund_id text unique,
+  stripe_status text,
+  attempts int not null default 0,
+  next_attempt_at timestamptz not null default now(),
+  last_error text,
+  requested_at timestamptz not null default now(),
+  settled_at timestamptz,
+  purpose text not null default 'deposit' check (purpose in ('deposit', 'difference'))
+);
+
+comment on table private.deposit_refunds is
+  'Refunds owed through Stripe (amount in minor units; null: the whole payment): queued, sent, then succeeded or failed by the webhook.';
+
+comment on column private.deposit_refunds.purpose is
+  'deposit: the deposit''s refund (with any difference owed); difference: what a change of tables made refundable, refunded alone.';
+
+create index deposit_refunds_due_idx on private.deposit_refunds (next_attempt_at) where status = 'queued';
+
+create index deposit_refunds_venue_id_idx on private.deposit_refunds (venue_id);
+
+create index deposit_refunds_payment_intent_idx on private.deposit_refunds (payment_intent_id);
+
+-- RLS on with no policy: only the owner's functions touch it.
+alter table private.deposit_refunds enable row level security;
+
+revoke all on private.deposit_refunds from public, anon, authenticated, service_role;
+
+-- The Idempotency-Key of a refund's round: a resend of the same round refunds once at Stripe.
+create function private.refund_idempotency_key(p_refund private.deposit_refunds) returns text
+language sql immutable set search_path = ''
+as $$ select format('clubbooking-refund-%s-%s', p_refund.booking_id, p_refund.round) $$;
+
+-- A refund settled: the ledger row follows, and the booking: its refund_status (the deposit's
+-- refund) or, for a difference refunded, its deposit_balance back to 0 (a failed one stays
+-- refundable); with an audit row (deposit_refunded, or deposit_refund_failed with Stripe's reason).
+create function private.settle_refund(p_booking_id uuid, p_succeeded boolean, p_reason text) returns void
+language plpgsql set search_path = ''
+as $$
+declare
+  v_booking public.bookings;
+  v_refund private.deposit_refunds;
+begin
+  update private.deposit_refunds r
+     set status = case when p_succeeded then 'succeeded' else 'failed' end, settled_at = private.now()
+   where r.booking_id = p_booking_id
+  returning * into v_refund;
+  if v_refund.purpose = 'difference' then
+    update public.bookings b set deposit_balance = case when p_succeeded then 0 else b.deposit_balance end
+     where b.id = p_booking_id
+    returning * into v_booking;
+  else
+    update public.bookings b set refund_status = case when p_succeeded then 'refunded' else 'refund_failed' end
+     where b.id = p_booking_id
+    returning * into v_booking;
+  end if;
+  perform private.write_audit(v_booking.venue_id, 'booking', v_booking.id,
+    case when p_succeeded then 'deposit_refunded' else 'deposit_refund_failed' end,
+    v_booking.status::text, v_booking.status::text, left(coalesce(p_reason, 'stripe'), 500),
+    jsonb_build_object('amount', v_refund.amount, 'currency', v_refund.currency, 'purpose', v_refund.purpose,
+                       'payment_reference', v_booking.payment_reference));
+end;
+$$;
+
+-- Claim up to p_limit queued refunds for the worker (SKIP LOCKED: two workers never send one at
+-- once); a claim is a lease, so a worker that dies leaves the refund to be sent again with the
+-- same key. Returns what POST /v1/refunds needs.
+create function private.claim_deposit_refunds(p_limit int default 20, p_lease interval default '1 minute')
+returns table (booking_id uuid, venue_id uuid, payment_intent_id text, amount bigint, currency text,
+               idempotency_key text, attempt int)
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  return query
+  with due as (
+    select r.booking_id from private.deposit_refunds r
+    where r.status = 'queued' and r.next_attempt_at <= private.now()
+    order by r.next_attempt_at limit p_limit
+    for update skip locked)
+  update private.deposit_refunds r
+     set attempts = r.attempts + 1, next_attempt_at = private.now() + p_lease
+    from due where r.booking_id = due.booking_id
+  returning r.booking_id, r.venue_id, r.payment_intent_id, r.amount, r.currency, private.refund_idempotency_key(r),
+            r.attempts;
+end;
+$$;
+
+-- The worker's outcome of sending a refund: Stripe's refund object (status 'sent' until the
+-- webhook settles it), or an error: retried after p_retry_in, unless p_final (Stripe refused
+-- the request itself: failed, the booking refund_failed, for staff to look at).
+create function private.finish_deposit_refund(p_booking_id uuid, p_refund jsonb, p_error text default null,
+                                              p_retry_in interval default null, p_final boolean default false)
+returns text
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v_status text;
+begin
+  update private.deposit_refunds r
+     set status = case when p_refund is not null then 'sent' when p_final then 'failed' else 'queued' end,
+         stripe_refund_id = coalesce(left(p_refund ->> 'id', 255), r.stripe_refund_id),
+         stripe_status = coalesce(left(p_refund ->> 'status', 40), r.stripe_status),
+         last_error = left(p_error, 500),
+         next_attempt_at = private.now() + coalesce(p_retry_in, interval '30 seconds')
+   where r.booking_id = p_booking_id and r.status = 'queued'
+  returning r.status into v_status;
+  if v_status = 'failed' then
+    perform private.settle_refund(p_booking_id, false, p_error);
+  end if;
+  return v_status;
+end;
+$$;
+
+-- Apply Stripe's word on a refund: refund.created / refund.updated (a refund object) and
+-- charge.refunded (a charge, refunded in full or in part). The refund must be one the worker
+-- sent for the booking its metadata names (or, for a charge, one queued for its
+-- PaymentIntent): any other is rejected, nothing changed. succeeded settles it; failed and
+-- canceled fail it; pending and the rest only record Stripe's status.
+create function private.apply_refund_event(p_type text, p_object jsonb) returns jsonb
+language plpgsql set search_path = ''
+as $$
+declare
+  v_refund private.deposit_refunds;
+  v_status text;
+begin
+  if p_type = 'charge.refunded' then
+    select * into v_refund from private.deposit_refunds r
+    where r.payment_intent_id = p_object ->> 'payment_intent' and r.status in ('queued', 'sent') for update;
+    v_status := case when p_object -> 'refunded' = 'true'::jsonb
+                       or (p_object ->> 'amount_refunded') ~ '^[0-9]{1,15}$'
+                          and (p_object ->> 'amount_refunded')::bigint >= coalesce(v_refund.amount, 1) then 'succeeded' end;
+  else
+    select * into v_refund from private.deposit_refunds r where r.stripe_refund_id = p_object ->> 'id' for update;
+    v_status := p_object ->> 'status';
+    if found and (p_object -> 'metadata' ->> 'booking_id') is distinct from v_refund.booking_id::text then
+      return jsonb_build_object('status', 'rejected', 'booking_id', v_refund.booking_id, 'code', 'INVALID_INPUT',
+                                'detail', 'the refund names another booking');
+    end if;
+  end if;
+  if v_refund.booking_id is null then
+    return jsonb_build_object('status', 'ignored', 'reason', 'no refund of ours is waiting for this');
+  end if;
+  update private.deposit_refunds r set stripe_status = coalesce(left(v_status, 40), r.stripe_status)
+   where r.booking_id = v_refund.booking_id;
+  if v_refund.status in ('succeeded', 'failed') or v_status is null
+     or v_status not in ('succeeded', 'failed', 'canceled') then
+    return jsonb_build_object('status', 'processed', 'booking_id', v_refund.booking_id, 'refund', v_refund.status);
+  end if;
+  perform private.settle_refund(v_refund.booking_id, v_status = 'succeeded',
+    coalesce(p_object ->> 'failure_reason', 'stripe_' || v_status));
+  return jsonb_build_object('status', 'processed', 'booking_id', v_refund.booking_id,
+                            'refund', case when v_status = 'succeeded' then 'succeeded' else 'failed' end);
+end;
+$$;
+
+comment on function private.apply_refund_event is
+  'Settle the refund a refund.* or charge.refunded event is about (only one of ours, for the booking it names).';
+
+revoke execute on function private.apply_refund_event(text, jsonb) from public;
 
 -- Handle one verified Stripe event exactly once per event id: {event_id, type, duplicate,
 -- outcome}. A repeat returns the first outcome and changes nothing. Security definer: the
@@ -272,6 +521,8 @@ begin
 
   if v_type in ('payment_intent.succeeded', 'payment_intent.payment_failed') then
     v_outcome := private.apply_payment_intent_event(v_type, v_object);
+  elsif v_type in ('refund.created', 'refund.updated', 'refund.failed', 'charge.refunded') then
+    v_outcome := private.apply_refund_event(v_type, v_object);
   else
     v_outcome := jsonb_build_object('status', 'ignored', 'reason', 'event type not handled');
   end if;
@@ -283,7 +534,7 @@ end;
 $$;
 
 comment on function private.handle_stripe_event is
-  'Apply a verified Stripe event once per event id; a repeat returns the first outcome and changes nothing.';
+  'Apply a verified Stripe event (payments, refunds) once per event id; a repeat returns the first outcome and changes nothing.';
 
 revoke execute on function private.handle_stripe_event(jsonb) from public;
 
@@ -338,3 +589,74 @@ comment on function public.record_payment is
 grant execute on function public.record_payment(uuid, text, text) to authenticated;
 
 grant execute on function public.record_payment(uuid, text, text) to service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- PaymentIntents: one per booking, created by the payment-intent route
+-- ---------------------------------------------------------------------------------------------
+
+-- What the payment-intent route asks Stripe for, for a held booking whose deposit is due: the
+-- amount (minor units) and currency from the database, the ids for its metadata, the
+-- idempotency key (one per booking), and the PaymentIntent already bound to it, if any. The
+-- booking's guest or host and above; the booking row is locked, so two requests for one
+-- booking queue here. HOLD_EXPIRED for a dead hold, INVALID_TRANSITION when nothing is due.
+create function private.payment_intent_request(p_booking_id uuid) returns jsonb
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v_booking public.bookings := private.booking_for_transition(p_booking_id, true, 'host');
+  v_venue public.venues;
+begin
+  perform private.require_live_hold(v_booking, 'paid for');
+  if v_booking.deposit_paid_at is not null or v_booking.deposit_total = 0 then
+    perform private.raise_error('INVALID_TRANSITION', 'no deposit is due on this booking');
+  end if;
+  select * into v_venue from public.venues v where v.id = v_booking.venue_id;
+  return jsonb_build_object(
+    'booking_id', v_booking.id, 'venue_id', v_venue.id, 'club_id', v_venue.club_id, 'reference', v_booking.reference,
+    'amount', private.minor_units(v_booking.deposit_total, v_venue.currency), 'currency', v_venue.currency,
+    'description', format('Deposit for %s at %s', v_booking.reference, v_venue.name),
+    'idempotency_key', format('clubbooking-payment-intent-%s', v_booking.id),
+    'payment_intent_id', v_booking.payment_intent_id, 'hold_expires_at', v_booking.hold_expires_at);
+end;
+$$;
+
+comment on function private.payment_intent_request is
+  'The payment-intent route''s inputs for a held booking: amount, currency, metadata ids, idempotency key, bound PaymentIntent.';
+
+grant execute on function private.payment_intent_request(uuid) to authenticated, service_role;
+
+-- Bind a PaymentIntent to the booking it was created for (its guest or host and above). Binding
+-- the bound one again is a no-op; another PaymentIntent for this booking, or this one for
+-- another booking, is INVALID_TRANSITION: one PaymentIntent pays one booking, and the webhook
+-- refuses it for any other.
+create function private.bind_payment_intent(p_booking_id uuid, p_payment_intent_id text) returns jsonb
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v_booking public.bookings := private.booking_for_transition(p_booking_id, true, 'host');
+begin
+  if p_payment_intent_id is null or p_payment_intent_id !~ '^pi_[A-Za-z0-9_]{1,250}$' then
+    perform private.raise_error('INVALID_INPUT', 'a Stripe PaymentIntent id (pi_...) is required');
+  end if;
+  if v_booking.payment_intent_id <> p_payment_intent_id
+     or exists (select 1 from public.bookings b
+                where b.id <> v_booking.id
+                  and (b.payment_intent_id = p_payment_intent_id or b.payment_reference = p_payment_intent_id)) then
+    perform private.raise_error('INVALID_TRANSITION', 'one PaymentIntent pays one booking');
+  end if;
+  if v_booking.payment_intent_id is null then
+    begin
+      update public.bookings b set payment_intent_id = p_payment_intent_id where b.id = v_booking.id
+      returning * into v_booking;
+    exception when unique_violation then  -- another booking bound it meanwhile
+      perform private.raise_error('INVALID_TRANSITION', 'one PaymentIntent pays one booking');
+    end;
+  end if;
+  return private.booking_result(v_booking);
+end;
+$$;
+
+comment on function private.bind_payment_intent is
+  'Bind a PaymentIntent to its booking, once; refused for a second one or another booking''s.';
+
+grant execute on function private.bind_payment_intent(uuid, text) to authenticated, service_role;

@@ -70,32 +70,69 @@ grant execute on function private.approve_booking_over_capacity(uuid, int, text)
 
 grant execute on function private.approve_booking_over_capacity(uuid, int, text) to service_role;
 
--- Record a deposit refund (bookings.refund_status = 'refunded'; the audit row says when, who
--- and why): staff need manager + aal2 (a refund is money leaving the venue); the back office
--- (service_role, e.g. the payment webhook) may record one too. Only a paid deposit, or a
--- payment flagged refund_due by the reconciliation, can be refunded, once; repeating the
--- call returns the same result.
+-- Refund a booking's deposit as the venue's cancellation policy allows
+-- (private.deposit_refund_policy: refused with INVALID_TRANSITION and the policy's reason
+-- otherwise). Staff need manager + aal2 (money leaving the venue); the back office
+-- (service_role) may ask too. A deposit paid through Stripe is queued for the worker
+-- (private.deposit_refunds; refund_status refund_pending until Stripe's webhook settles it);
+-- one taken at the venue is handed back there (refunded at once). What a change of tables made
+-- refundable of a paid deposit (deposit_balance < 0) is refunded alone while the booking stands,
+-- or when the policy keeps the deposit (a part refund: the Refunds API's amount), and with the
+-- deposit when the deposit is refunded. Repeating the call, or calling it while a refund is
+-- pending, returns the same result; a failed refund is queued again with a new idempotency key.
 create function private.refund_deposit(p_booking_id uuid, p_reason text) returns jsonb
 language plpgsql security definer set search_path = ''
 as $$
 declare
   v_booking public.bookings := private.override_booking(p_booking_id, p_reason);
+  v_policy jsonb := private.deposit_refund_policy(v_booking);
+  v_difference boolean := (v_policy ->> 'reason') = 'difference_refundable';
+  v_intent text := case when (v_policy ->> 'reason') = 'payment_not_kept' then v_booking.reconciliation ->> 'payment_reference'
+                        when v_booking.payment_method = 'stripe' then v_booking.payment_reference end;
+  v_currency text;
 begin
-  if v_booking.refund_status is distinct from 'refunded' then
-    if v_booking.refund_status is null and (v_booking.deposit_paid_at is null or v_booking.deposit_total = 0) then
-      perform private.raise_error('INVALID_TRANSITION', 'no paid deposit to refund');
+  if v_booking.refund_status is distinct from 'refunded' and v_booking.refund_status is distinct from 'refund_pending'
+     and not exists (select 1 from private.deposit_refunds r
+                     where r.booking_id = v_booking.id and r.purpose = 'difference' and r.status in ('queued', 'sent')) then
+    if not (v_policy ->> 'refundable')::boolean then
+      perform private.raise_error('INVALID_TRANSITION', format('the cancellation policy keeps this deposit (%s; free until %s)',
+        v_policy ->> 'reason', private.local_text(v_booking.venue_id, (v_policy ->> 'free_until')::timestamptz)));
     end if;
-    update public.bookings b set refund_status = 'refunded' where b.id = v_booking.id
-    returning * into v_booking;
-    perform private.audit_override(v_booking, 'deposit_refunded', p_reason,
-      jsonb_build_object('amount', v_booking.deposit_total, 'payment_reference', v_booking.payment_reference));
+    select v.currency into v_currency from public.venues v where v.id = v_booking.venue_id;
+    if v_intent is not null then
+      insert into private.deposit_refunds (booking_id, venue_id, payment_intent_id, amount, currency, purpose)
+      values (v_booking.id, v_booking.venue_id, v_intent,
+              case when v_booking.refund_status is distinct from 'refund_due'
+                   then private.minor_units((v_policy ->> 'amount')::numeric, v_currency) end, v_currency,
+              case when v_difference then 'difference' else 'deposit' end)
+      on conflict (booking_id) do update
+        set status = 'queued', round = private.deposit_refunds.round + 1, attempts = 0, last_error = null,
+            next_attempt_at = private.now(), stripe_refund_id = null, stripe_status = null, settled_at = null,
+            amount = excluded.amount, purpose = excluded.purpose
+        where private.deposit_refunds.status = 'failed'
+           or (private.deposit_refunds.status = 'succeeded' and private.deposit_refunds.purpose = 'difference');
+    end if;
+    if v_difference then
+      update public.bookings b set deposit_balance = case when v_intent is null then 0 else b.deposit_balance end
+       where b.id = v_booking.id
+      returning * into v_booking;
+    else
+      update public.bookings b set refund_status = case when v_intent is null then 'refunded' else 'refund_pending' end
+       where b.id = v_booking.id
+      returning * into v_booking;
+    end if;
+    perform private.audit_override(v_booking, case when v_intent is null then 'deposit_refunded' else 'deposit_refund_requested' end,
+      p_reason, jsonb_build_object('amount', (v_policy ->> 'amount')::numeric, 'payment_reference', v_booking.payment_reference,
+                                   'policy', v_policy ->> 'reason'));
   end if;
   return private.booking_result(v_booking)
-      || jsonb_build_object('refunded_amount', v_booking.deposit_total, 'refund_status', v_booking.refund_status);
+      || jsonb_build_object('refunded_amount', (v_policy ->> 'amount')::numeric, 'refund_status', v_booking.refund_status,
+                            'policy', v_policy);
 end;
 $$;
 
-comment on function private.refund_deposit is 'Manager override (aal2) or back office: record a paid deposit as refunded.';
+comment on function private.refund_deposit is
+  'Manager override (aal2) or back office: refund a deposit as the cancellation policy allows (Stripe ones through the worker).';
 
 grant execute on function private.refund_deposit(uuid, text) to authenticated;
 
@@ -195,7 +232,8 @@ create function public.refund_deposit(p_booking_id uuid, p_reason text) returns 
 language sql set search_path = ''
 as $$ select private.refund_deposit(p_booking_id, p_reason) $$;
 
-comment on function public.refund_deposit is 'Manager override (aal2): record a paid deposit as refunded, with a reason.';
+comment on function public.refund_deposit is
+  'Manager override (aal2): refund a deposit as the venue''s cancellation policy allows (through Stripe when paid there), with a reason.';
 
 grant execute on function public.refund_deposit(uuid, text) to authenticated;
 
@@ -295,6 +333,7 @@ begin
   end if;
   update public.customers c
      set email = null, phone = null, full_name = null, date_of_birth = null, user_id = null,
+         notification_channels = '{}',
          forgotten_at = coalesce(c.forgotten_at, private.now())
    where c.id = v_id
   returning c.forgotten_at into v_at;
@@ -405,6 +444,49 @@ comment on function private.export_customer_data is 'GDPR access: all data held 
 grant execute on function private.export_customer_data(uuid) to authenticated;
 
 grant execute on function private.export_customer_data(uuid) to service_role;
+
+-- The channels a guest agrees to hear about their bookings on (email, sms; empty: none), set by
+-- the guest themselves (p_customer_id null: the caller) or the back office; the time of the
+-- choice is kept as the consent's record. Deliveries already queued on a withdrawn channel
+-- are withdrawn when a worker next looks. Returns {customer_id, notification_channels,
+-- notification_consent_at}.
+create function private.set_notification_channels(p_channels text[], p_customer_id uuid default null) returns jsonb
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v_id uuid := private.gdpr_subject(p_customer_id, false);
+  v_customer public.customers;
+begin
+  if p_channels is null or array_position(p_channels, null) is not null
+     or not p_channels <@ array['email', 'sms']::text[] then
+    perform private.raise_error('INVALID_INPUT', 'channels are a list of email and sms (empty: none)');
+  end if;
+  update public.customers c
+     set notification_channels = array(select distinct ch from unnest(p_channels) ch order by ch),
+         notification_consent_at = private.now()
+   where c.id = v_id
+  returning * into v_customer;
+  perform private.write_audit(b.venue_id, 'customer', v_id, 'notification_channels_set', null, null, null,
+    jsonb_build_object('channels', to_jsonb(v_customer.notification_channels)))
+  from (select distinct bk.venue_id from public.bookings bk where bk.customer_id = v_id) b;
+  return jsonb_build_object('customer_id', v_id, 'notification_channels', to_jsonb(v_customer.notification_channels),
+                            'notification_consent_at', v_customer.notification_consent_at);
+end;
+$$;
+
+comment on function private.set_notification_channels is
+  'A guest''s consent to notifications: the channels (email, sms) they may be told on; empty opts out. Guest or back office.';
+
+grant execute on function private.set_notification_channels(text[], uuid) to authenticated, service_role;
+
+create function public.set_notification_channels(p_channels text[], p_customer_id uuid default null) returns jsonb
+language sql set search_path = ''
+as $$ select private.set_notification_channels(p_channels, p_customer_id) $$;
+
+comment on function public.set_notification_channels is
+  'Choose the channels (email, sms) to hear about your bookings on; an empty list opts out.';
+
+grant execute on function public.set_notification_channels(text[], uuid) to authenticated, service_role;
 
 create function public.forget_customer(p_customer_id uuid) returns jsonb
 language sql set search_path = ''

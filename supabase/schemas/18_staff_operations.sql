@@ -42,32 +42,49 @@ grant select, insert, update, delete on public.staff_invitations to service_role
 create policy "Managers can read their venues' invitations" on public.staff_invitations
   for select to authenticated using (venue_id = any ((select private.staff_venue_ids('manager'))::uuid[]));
 
--- One row per notification: the delivery id the receiver de-duplicates on, the attempts, and
--- the state: pending (due at next_attempt_at), delivered, or dead (after max attempts).
+-- One row per notification and channel the guest consents to (email over SMTP; sms over the
+-- signed webhook, for an SMS provider): the delivery id the receiver de-duplicates on, the
+-- attempts, and the state: pending (due at next_attempt_at), delivered, dead (after max
+-- attempts), or withdrawn (the guest opted out of the channel, lost the address or was
+-- forgotten before it went).
 create table private.notification_deliveries (
-  notification_id bigint primary key references public.notifications (id) on delete cascade,
+  notification_id bigint not null references public.notifications (id) on delete cascade,
   delivery_id uuid not null unique default gen_random_uuid(),
-  status text not null default 'pending' check (status in ('pending', 'delivered', 'dead')),
+  status text not null default 'pending' check (status in ('pending', 'delivered', 'dead', 'withdrawn')),
   attempts int not null default 0,
   next_attempt_at timestamptz not null default now(),
   last_error text,
-  delivered_at timestamptz
+  delivered_at timestamptz,
+  channel text not null default 'sms' check (channel in ('email', 'sms')),
+  primary key (notification_id, channel)
 );
 
 comment on table private.notification_deliveries is
-  'Delivery state of each notification to the configured webhook: pending, delivered or dead (dead letter).';
+  'Delivery state of each notification per consented channel (email: SMTP, sms: the signed webhook): pending, delivered, dead (dead letter) or withdrawn.';
 
-create index notification_deliveries_due_idx on private.notification_deliveries (next_attempt_at)
+create index notification_deliveries_due_idx on private.notification_deliveries (channel, next_attempt_at)
   where status = 'pending';
 
 alter table private.notification_deliveries enable row level security;
 
--- Every new notification is queued for delivery.
+-- Every new notification is queued: a guest's on each channel they consent to and have an
+-- address for (email: an email address; sms: a phone number); a message to an address (no
+-- customer: a staff invitation, payload.to) by email, consent not being a guest's to give there.
 create function private.queue_notification_delivery() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
-  insert into private.notification_deliveries (notification_id) values (new.id);
+  if new.customer_id is null then
+    insert into private.notification_deliveries (notification_id, channel)
+    select new.id, 'email' where new.payload ->> 'to' is not null;
+    return null;
+  end if;
+  insert into private.notification_deliveries (notification_id, channel)
+  select new.id, ch.channel
+  from public.customers c
+  cross join lateral unnest(c.notification_channels) ch(channel)
+  where c.id = new.customer_id
+    and case ch.channel when 'email' then c.email is not null when 'sms' then c.phone is not null else false end;
   return null;
 end;
 $$;
@@ -75,27 +92,44 @@ $$;
 create trigger notifications_queue_delivery after insert on public.notifications
   for each row execute function private.queue_notification_delivery();
 
--- Claim up to p_limit due deliveries for a worker (rows another worker has claimed are
--- skipped); each claim counts as an attempt and pushes the row's next attempt p_lease ahead,
--- so a worker that dies mid-send leaves it to be retried, never lost.
-create function private.claim_notification_deliveries(p_limit int default 20, p_lease interval default '1 minute')
-returns table (delivery_id uuid, notification_id bigint, attempt int, kind text, venue_id uuid,
-               customer_id uuid, payload jsonb, created_at timestamptz)
+-- Claim up to p_limit due deliveries on p_channels for a worker (rows another worker has
+-- claimed are skipped); each claim counts as an attempt and pushes the row's next attempt
+-- p_lease ahead, so a worker that dies mid-send leaves it to be retried, never lost. The
+-- guest's consent and address are read now: a delivery whose guest has since opted out of the
+-- channel, lost the address or been forgotten is withdrawn, not sent. A message to an address
+-- (no customer) goes to payload.to.
+create function private.claim_notification_deliveries(p_channels text[], p_limit int default 20,
+                                                      p_lease interval default '1 minute')
+returns table (delivery_id uuid, notification_id bigint, channel text, attempt int, kind text, venue_id uuid,
+               customer_id uuid, recipient text, guest_name text, payload jsonb, created_at timestamptz)
 language plpgsql security definer set search_path = ''
 as $$
 begin
+  update private.notification_deliveries d
+     set status = 'withdrawn', last_error = 'the guest withdrew consent or the address'
+    from public.notifications n, public.customers c
+   where d.status = 'pending' and d.channel = any (p_channels) and n.id = d.notification_id and c.id = n.customer_id
+     and not (d.channel = any (c.notification_channels)
+              and case d.channel when 'email' then c.email is not null else c.phone is not null end);
   return query
   with due as (
-    select d.notification_id from private.notification_deliveries d
-    where d.status = 'pending' and d.next_attempt_at <= private.now()
+    select d.notification_id, d.channel from private.notification_deliveries d
+    where d.status = 'pending' and d.channel = any (p_channels) and d.next_attempt_at <= private.now()
     order by d.next_attempt_at, d.notification_id
     limit p_limit
-    for update skip locked)
-  update private.notification_deliveries d
-     set attempts = d.attempts + 1, next_attempt_at = private.now() + p_lease
-    from due, public.notifications n
-   where d.notification_id = due.notification_id and n.id = d.notification_id
-  returning d.delivery_id, d.notification_id, d.attempts, n.kind, n.venue_id, n.customer_id, n.payload, n.created_at;
+    for update skip locked),
+  claimed as (
+    update private.notification_deliveries d
+       set attempts = d.attempts + 1, next_attempt_at = private.now() + p_lease
+      from due
+     where d.notification_id = due.notification_id and d.channel = due.channel
+    returning d.*)
+  select d.delivery_id, d.notification_id, d.channel, d.attempts, n.kind, n.venue_id, n.customer_id,
+         case when n.customer_id is null then n.payload ->> 'to' when d.channel = 'email' then c.email else c.phone end,
+         c.full_name, n.payload, n.created_at
+  from claimed d
+  join public.notifications n on n.id = d.notification_id
+  left join public.customers c on c.id = n.customer_id;
 end;
 $$;
 
@@ -126,6 +160,37 @@ begin
   return v_status;
 end;
 $$;
+
+-- The reminder job's scan: confirmed bookings by start.
+create index bookings_confirmed_start_idx on public.bookings (lower(period)) where status = 'confirmed';
+
+-- Reminders 24 hours and 2 hours before a confirmed booking starts, each once per booking
+-- (notifications_one_reminder_key), for bookings made before the reminder's hour; pg_cron
+-- runs it every five minutes. Returns how many it queued.
+create function private.queue_booking_reminders() returns int
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v_count int;
+begin
+  insert into public.notifications (venue_id, customer_id, kind, payload)
+  select b.venue_id, b.customer_id, r.kind, private.booking_notice(b) || jsonb_build_object('hours_before', r.hours)
+  from (values ('booking_reminder_24h', 24, interval '2 hours'), ('booking_reminder_2h', 2, interval '0')) r(kind, hours, until)
+  join public.bookings b
+    on b.status = 'confirmed'
+   and lower(b.period) > private.now() + r.until
+   and lower(b.period) <= private.now() + make_interval(hours => r.hours)
+   and b.created_at < lower(b.period) - make_interval(hours => r.hours)
+  order by b.venue_id, b.booking_date, b.id
+  on conflict (kind, (payload ->> 'booking_id')) where kind in ('booking_reminder_24h', 'booking_reminder_2h')
+  do nothing;
+  get diagnostics v_count = row_count;
+  return v_count;
+end;
+$$;
+
+comment on function private.queue_booking_reminders is
+  'Queue the 24-hour and 2-hour reminders of confirmed bookings, once each (pg_cron, every five minutes).';
 
 -- A booking's status as every read shows it: a hold past its expiry, or a request past its
 -- deadline, is expired, swept or not.

@@ -74,6 +74,7 @@ begin
   if exists (select 1 from pg_catalog.pg_extension where extname = 'pg_cron') then
     perform cron.schedule('clubbooking-anchor-audit-chains', '7 0 * * *', 'select private.anchor_audit_chains()');
     perform cron.schedule('clubbooking-prune-history', '37 4 * * *', 'select private.prune_history()');
+    perform cron.schedule('clubbooking-booking-reminders', '*/5 * * * *', 'select private.queue_booking_reminders()');
   end if;
 end
 $cron$;

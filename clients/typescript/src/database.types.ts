@@ -349,6 +349,8 @@ export type Database = {
           forgotten_at: string | null
           full_name: string | null
           id: string
+          notification_channels: string[]
+          notification_consent_at: string | null
           phone: string | null
           user_id: string | null
         }
@@ -360,6 +362,8 @@ export type Database = {
           forgotten_at?: string | null
           full_name?: string | null
           id?: string
+          notification_channels?: string[]
+          notification_consent_at?: string | null
           phone?: string | null
           user_id?: string | null
         }
@@ -371,6 +375,8 @@ export type Database = {
           forgotten_at?: string | null
           full_name?: string | null
           id?: string
+          notification_channels?: string[]
+          notification_consent_at?: string | null
           phone?: string | null
           user_id?: string | null
         }
@@ -1171,6 +1177,10 @@ export type Database = {
           p_table_ids: string[]
           p_venue_id: string
         }
+        Returns: Json
+      }
+      set_notification_channels: {
+        Args: { p_channels: string[]; p_customer_id?: string }
         Returns: Json
       }
       set_staff_role: {

@@ -289,7 +289,8 @@ def approve_booking_over_capacity(booking_id: Id, party_size: int, reason: str) 
 
 
 def refund_deposit(booking_id: Id, reason: str) -> Call[models.Booking]:
-    """Manager override (aal2) or back office: record a paid deposit as refunded."""
+    """Manager override (aal2) or back office: refund a deposit as the venue's cancellation policy allows
+    (a Stripe payment through the worker: refund_status ``refund_pending`` until Stripe confirms)."""
     return _booking("refund_deposit", {"p_booking_id": booking_id, "p_reason": reason})
 
 
@@ -301,6 +302,13 @@ def update_venue_settings(venue_id: Id, settings: Mapping[str, Any]) -> Call[dic
 def forget_customer(customer_id: Id) -> Call[dict[str, Any]]:
     """GDPR erasure (the customer, service_role, or an aal2 admin of every venue involved)."""
     return Call("forget_customer", {"p_customer_id": customer_id}, dict)
+
+
+def set_notification_channels(channels: Sequence[str], customer_id: Id | None = None) -> Call[dict[str, Any]]:
+    """The channels (``email``, ``sms``) the guest (the caller by default) agrees to hear about their bookings
+    on; an empty list opts out. ``{customer_id, notification_channels, notification_consent_at}``."""
+    return Call("set_notification_channels",
+                _args({"p_channels": list(channels)}, **_p(customer_id=customer_id)), dict)
 
 
 def export_customer_data(customer_id: Id | None = None) -> Call[dict[str, Any]]:

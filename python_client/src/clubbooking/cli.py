@@ -408,6 +408,17 @@ _reasoned_transition("reject", "reject_booking", "manager", "Reject a pending bo
 _reasoned_transition("cancel", "cancel_booking", "host", "Cancel an open booking (as a host by default).")
 
 
+@app.command()
+def refund(booking: BookingArg, reason: Annotated[str, typer.Option(help="why (kept in the audit log)")],
+           venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "manager",
+           aal2: Aal2Option = False) -> None:
+    """Refund a deposit as the venue's cancellation policy allows (a manager with --aal2); a Stripe
+    deposit is queued for the worker (``notify --stripe-key``), a late cancellation's is kept."""
+    with client_for(dsn, actor, aal2) as client:
+        result = client.refund_deposit(booking_id_of(client, booking, venue), reason)
+    console.print(f"{result.reference}: {result.status}, deposit {result.deposit_money} refund requested")
+
+
 _reasoned_transition("undo-check-in", "undo_check_in", "door",
                      "Undo a mistaken check-in (back to confirmed), within the venue's undo window.")
 _reasoned_transition("undo-no-show", "undo_no_show", "host",
@@ -856,9 +867,21 @@ def watch(date: Night, slot: DefaultSlot = None, venue: VenueOption = None,
 
 
 @app.command()
-def notify(webhook: Annotated[str, typer.Option(envvar="CLUBBOOKING_WEBHOOK_URL", help="where to POST notifications")],
-           secret: Annotated[str, typer.Option(envvar="CLUBBOOKING_WEBHOOK_SECRET",
-                                               help="the HMAC-SHA256 signing secret the receiver shares")],
+def notify(webhook: Annotated[str | None, typer.Option(
+               envvar="CLUBBOOKING_WEBHOOK_URL", help="the SMS provider's webhook to POST sms deliveries to")] = None,
+           secret: Annotated[str | None, typer.Option(
+               envvar="CLUBBOOKING_WEBHOOK_SECRET", help="the HMAC-SHA256 signing secret the receiver shares")] = None,
+           smtp: Annotated[str | None, typer.Option(envvar="CLUBBOOKING_SMTP",
+                                                    help="host:port of the SMTP server for email deliveries")] = None,
+           mail_from: Annotated[str, typer.Option(envvar="CLUBBOOKING_MAIL_FROM", help="the sender of the emails")]
+           = "bookings@clubbooking.invalid",
+           smtp_starttls: Annotated[bool, typer.Option(help="STARTTLS before sending")] = False,
+           smtp_user: Annotated[str | None, typer.Option(envvar="CLUBBOOKING_SMTP_USER")] = None,
+           smtp_password: Annotated[str | None, typer.Option(envvar="CLUBBOOKING_SMTP_PASSWORD")] = None,
+           stripe_key: Annotated[str | None, typer.Option(envvar="STRIPE_SECRET_KEY",
+                                                          help="send queued deposit refunds to Stripe")] = None,
+           stripe_api_base: Annotated[str | None, typer.Option(envvar="STRIPE_API_BASE",
+                                                               help="Stripe's API address (a local stand-in)")] = None,
            once: Annotated[bool, typer.Option(help="deliver what is due now and stop (for cron)")] = False,
            minutes: Annotated[float, typer.Option(help="stop after this long (0: until interrupted)")] = 0,
            max_attempts: Annotated[int, typer.Option(min=1, help="attempts before a delivery is dead")] = 8,
@@ -866,20 +889,33 @@ def notify(webhook: Annotated[str, typer.Option(envvar="CLUBBOOKING_WEBHOOK_URL"
                                                                  "doubling each time")] = 5.0,
            timeout: Annotated[float, typer.Option(min=0.1, help="seconds to wait for the webhook")] = 10.0,
            dsn: DsnOption = None) -> None:
-    """Deliver notifications to a webhook: signed, once per delivery id, retried with backoff, dead after N.
+    """Tell guests about their bookings (email over SMTP, SMS through a signed webhook) and send queued refunds.
 
-    Needs a DSN of the database owner (postgres): it reads the private delivery queue.
+    Each delivery once per delivery id, retried with backoff, dead after N. Needs a DSN of the database
+    owner (postgres): it reads the private delivery and refund queues.
     """
     from clubbooking import notify as worker
 
+    if not (webhook or smtp or stripe_key):
+        raise typer.BadParameter("give --smtp, --webhook (with --secret) or --stripe-key: something to send")
     policy = worker.Policy(timeout=timeout, base_delay=base_delay, max_attempts=max_attempts)
+    mailer = worker.Mailer.parse(smtp, mail_from, starttls=smtp_starttls, username=smtp_user,
+                                 password=smtp_password) if smtp else None
     with handled():
         url = resolve_dsn(dsn)
-        done = (worker.deliver_due(url, webhook, secret, policy) if once
-                else worker.run(url, webhook, secret, policy, minutes=minutes))
-    for error in done.errors:
+        if once:
+            done = worker.deliver_due(url, webhook, secret, policy, mailer=mailer)
+            refunds = (worker.send_due_refunds(url, stripe_key, policy, api_base=stripe_api_base) if stripe_key
+                       else worker.Outcome())
+        else:
+            done = worker.run(url, webhook, secret, policy, minutes=minutes, mailer=mailer, stripe_key=stripe_key,
+                              stripe_api_base=stripe_api_base)
+            refunds = worker.Outcome()
+    for error in done.errors + refunds.errors:
         errors.print(f"[yellow]failed[/] {error}")
     console.print(f"delivered {done.delivered}, to retry {done.retried}, dead {done.dead}")
+    if stripe_key and once:
+        console.print(f"refunds sent {refunds.delivered}, to retry {refunds.retried}, failed {refunds.dead}")
 
 
 def load_plugins() -> None:

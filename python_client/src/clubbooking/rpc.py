@@ -76,6 +76,7 @@ RPCS.update({r.name: r for r in (
     _rpc("refund_deposit", "p_booking_id:uuid", "p_reason:text"),
     _rpc("update_venue_settings", "p_venue_id:uuid", "p_settings:jsonb"),
     _rpc("forget_customer", "p_customer_id:uuid"),
+    _rpc("set_notification_channels", "p_channels:text[]", "p_customer_id:uuid"),
     _rpc("export_customer_data", "p_customer_id:uuid"),
 )})
 

@@ -50,3 +50,44 @@ export async function verifyStripeSignature(
   }
   throw rejected("no v1 signature of the Stripe-Signature header matches the payload in the tolerance window");
 }
+
+let client: { key: string; api: string; stripe: Stripe } | null = null;
+
+/**
+ * The Stripe API client (npm `stripe` over fetch, as the Edge Runtime needs): the secret key
+ * STRIPE_SECRET_KEY, and Stripe's address from STRIPE_API_BASE when set (a local stand-in, e.g.
+ * http://127.0.0.1:12111, through the library's host, port and protocol settings).
+ */
+export function stripeClient(): Stripe {
+  const key = Deno.env.get("STRIPE_SECRET_KEY") ?? "";
+  const api = Deno.env.get("STRIPE_API_BASE") ?? "";
+  if (!key) throw new Error("STRIPE_SECRET_KEY is not set");
+  if (client === null || client.key !== key || client.api !== api) {
+    const base = api ? new URL(api) : null;
+    const stripe = new Stripe(key, {
+      httpClient: Stripe.createFetchHttpClient(),
+      maxNetworkRetries: 2,
+      timeout: 10_000,
+      ...(base
+        ? {
+          host: base.hostname,
+          port: base.port || (base.protocol === "http:" ? 80 : 443),
+          protocol: base.protocol === "http:" ? "http" as const : "https" as const,
+        }
+        : {}),
+    });
+    client = { key, api, stripe };
+  }
+  return client.stripe;
+}
+
+/** A failed call to Stripe as an answer: 503 to retry (Stripe or the network), never Stripe's own words. */
+export function stripeUnavailable(error: unknown): ApiError {
+  if (error instanceof Stripe.errors.StripeError) {
+    console.error("stripe", error.type, error.code, error.message);
+    return new ApiError(503, "INTERNAL_ERROR", "the payment provider did not answer: retry shortly", null, {
+      "Retry-After": "2",
+    });
+  }
+  throw error;
+}

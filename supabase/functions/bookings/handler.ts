@@ -1,6 +1,7 @@
 // POST /bookings                     hold tables      -> public.hold_tables     (201)
 // POST /bookings/:bookingId/submit   held -> request  -> public.submit_booking  (200)
 // POST /bookings/:bookingId/cancel   cancel           -> public.cancel_booking  (200)
+// POST /bookings/:bookingId/payment-intent  the booking's Stripe PaymentIntent (payment_intent.ts)
 // Each runs the RPC as the caller, honours Idempotency-Key, and answers contract errors as
 // {code, message, detail} with the status their SQLSTATE carries. This file only checks the
 // shape of the body (types); every booking rule is the RPC's.
@@ -8,8 +9,9 @@ import { authenticate } from "../_shared/auth.ts";
 import type { Tx } from "../_shared/db.ts";
 import { checkMethod, handle, invalid, isUuid, parseDate, parseObject, readText } from "../_shared/http.ts";
 import { idempotentCall, type Outcome } from "../_shared/idempotency.ts";
+import { paymentIntent } from "./payment_intent.ts";
 
-const ROUTE = /\/bookings(?:\/([^/]+)\/(submit|cancel))?\/?$/;
+const ROUTE = /\/bookings(?:\/([^/]+)\/(submit|cancel|payment-intent))?\/?$/;
 const INT32_MAX = 2 ** 31 - 1;
 
 type Body = Record<string, unknown>;
@@ -85,10 +87,14 @@ export const handler = handle(async (req) => {
   const preflight = checkMethod(req, ["POST"]);
   if (preflight) return preflight;
   const route = new URL(req.url).pathname.match(ROUTE);
-  if (!route) throw invalid("no such route: POST /bookings, /bookings/:id/submit or /bookings/:id/cancel", 404);
+  if (!route) {
+    throw invalid("no such route: POST /bookings, /bookings/:id/submit, /cancel or /payment-intent", 404);
+  }
   const [, bookingId, action] = route;
   if (bookingId !== undefined && !isUuid(bookingId)) throw invalid("unknown booking", 404);
   const claims = await authenticate(req);
+  // One PaymentIntent per booking: a repeat returns it, so this route needs no Idempotency-Key.
+  if (action === "payment-intent") return paymentIntent(req, claims, bookingId);
   const body = parseObject(await readText(req));
   const key = req.headers.get("Idempotency-Key");
   if (action === undefined) {
