@@ -613,9 +613,7 @@ function bookingRow(booking: NightBooking): HTMLElement {
       el(
         "span",
         { className: "meta" },
-        `${booking.reference} · party of ${booking.party_size} · ${tables} · ${booking.starts_local} ${
-          slotLabel(booking.slot_id)
-        }`,
+        `${booking.reference} · party of ${booking.party_size} · ${tables} · ${when(booking)}`,
       ),
       arrival,
     ),
@@ -624,6 +622,12 @@ function bookingRow(booking: NightBooking): HTMLElement {
   item.dataset.reference = booking.reference;
   item.dataset.status = booking.status;
   return item;
+}
+
+/** A booking's time and slot, once: "Early (21:00-23:30)", or "21:40 · Early (21:00-23:30)". */
+function when(booking: NightBooking): string {
+  const label = slotLabel(booking.slot_id);
+  return label.includes(booking.starts_local) ? label : [booking.starts_local, label].filter(Boolean).join(" · ");
 }
 
 /** What a transition did, in words. */
@@ -663,7 +667,7 @@ function fittingOptions(tables: AvailabilityTable[], party: number): Option[] {
   const singles = [...free.values()]
     .filter((t) => t.capacity_min <= party && party <= t.capacity_max)
     .map((t) => ({
-      label: `Table ${t.table_number} · ${t.name}`,
+      label: t.name === `Table ${t.table_number}` ? t.name : `Table ${t.table_number} · ${t.name}`,
       tableIds: [t.table_id],
       capacity: `${t.capacity_min}-${t.capacity_max}`,
       deposit: Number(t.deposit),
@@ -685,6 +689,7 @@ function renderWalkInTables(tables: AvailabilityTable[]): void {
   const party = Number($<HTMLInputElement>("walk-in-party").value) || 0;
   const chosen = select.value;
   const chosenLabel = select.selectedOptions[0]?.dataset.label;
+  const chosenDeposit = select.selectedOptions[0]?.dataset.deposit ?? "0";
   const options = fittingOptions(tables, party);
   const note = $("walk-in-table-note");
   select.replaceChildren(
@@ -703,6 +708,7 @@ function renderWalkInTables(tables: AvailabilityTable[]): void {
     const gone = el("option", { value: chosen }, `${chosenLabel}: taken now`);
     gone.dataset.label = chosenLabel;
     gone.dataset.taken = "true";
+    gone.dataset.deposit = chosenDeposit;
     select.append(gone);
     select.value = chosen;
     note.textContent = `${chosenLabel} was just taken or no longer fits ${party}: pick another.`;
