@@ -9,6 +9,7 @@ superuser only), so the night can be played at any hour of the day.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 import uuid
 from collections.abc import Iterator
@@ -211,3 +212,13 @@ def test_staff_and_invitations_are_managed_from_the_cli(door: dict[str, str]) ->
     assert run(door, "staff", "role", "door@backroom.example", "door", *admin)[0] == 0
     code, out, err = run(door, "staff", "remove", "admin@backroom.example", *admin)
     assert code == cli.EXIT_BOOKING_ERROR and "INVALID_TRANSITION" in err, (out, err)  # the venue keeps an admin
+
+
+def test_every_command_that_names_a_booking_takes_venue() -> None:
+    """The door names a booking by the end of its reference, found at --venue: every command that
+    takes a BOOKING takes --venue, as every other staff command does."""
+    commands = {command.name or command.callback.__name__: inspect.signature(command.callback).parameters
+                for command in cli.app.registered_commands if command.callback}
+    naming = {name for name, params in commands.items() if "booking" in params}
+    assert {"check-in", "no-show", "submit", "cancel", "modify", "undo-check-in"} <= naming
+    assert [name for name in sorted(naming) if "venue" not in commands[name]] == []
