@@ -127,10 +127,13 @@ LAPTOP = {"width": 1280, "height": 800}
 
 
 def open_board(browser: Any, board_url: str, *, who: str, view: str = "door", guest_name: str = "",
-               viewport: dict[str, int] | None = None) -> Any:
+               viewport: dict[str, int] | None = None, deaf: bool = False) -> Any:
     """A new page on the board for the night, signed in locally as a staff role or 'guest'
-    (``who="anon"``: not signed in, the public floor)."""
+    (``who="anon"``: not signed in, the public floor); ``deaf``: its Realtime socket passes
+    everything but the slot's broadcasts, so the page keeps showing what it last heard."""
     page = browser.new_page(viewport=viewport or {"width": 1400, "height": 900})
+    if deaf:
+        page.route_web_socket(re.compile(r".*/realtime/v1/websocket.*"), without_broadcasts)
     started = time.monotonic()
     page.goto(f"{board_url}/?night={NIGHT.isoformat()}&slot=slot_21_00&view={view}")
     page.wait_for_selector("body[data-ready=true]")
@@ -147,6 +150,18 @@ def open_board(browser: Any, board_url: str, *, who: str, view: str = "door", gu
     page.wait_for_function("document.querySelectorAll('#floors [data-table-id]').length === 16")
     timings[f"open_and_sign_in_{who}_s"] = round(time.monotonic() - started, 2)
     return page
+
+
+def without_broadcasts(socket: Any) -> None:
+    """A Realtime socket that joins and answers as usual but never delivers a broadcast (binary
+    user broadcasts of Phoenix vsn 2.0.0, or JSON ones of 1.0.0)."""
+    server = socket.connect_to_server()
+
+    def from_server(message: str | bytes) -> None:
+        if isinstance(message, bytes) or "availability.updated" in message:
+            return
+        socket.send(message)
+    server.on_message(from_server)
 
 
 def guest_client(conn: psycopg.Connection[Any], name: str) -> BookingClient:
@@ -566,3 +581,30 @@ def test_the_guest_view_passes_axe_at_both_sizes(browser: Any, board_url: str) -
         assert page_width(page) <= viewport["width"]
         assert serious_violations(page, f"guest_{size}") == []
         page.close()
+
+
+def test_a_guest_who_loses_a_race_reads_words_and_sees_the_alternatives_in_view(
+        browser: Any, board_url: str, admin: psycopg.Connection[Any]) -> None:
+    """The guest's page has not heard that the table it offers was just taken: the tap is refused
+    in words, and the alternatives (slot labels, not ids) are on the phone's screen, one tap each."""
+    page = open_board(browser, board_url, who="guest", view="guest", guest_name="Slow Sam", viewport=PHONE,
+                      deaf=True)
+    page.fill("#party-size", "6")
+    option = page.locator("#guest-options .option").first
+    table_ids = (option.get_attribute("data-table-ids") or "").split(",")
+    with guest_client(admin, "quick") as rival:
+        rival.hold_tables(leeds.VENUE_ID, NIGHT, "slot_21_00", table_ids, 6)
+    option.click()
+    page.wait_for_selector("#guest-hold .alternatives")
+    message = page.text_content("#message") or ""
+    assert "just taken" in message and not re.search(r"[A-Z]{3,}_[A-Z_]+", message), message
+    first = page.locator("#guest-hold .alternative").first
+    box = first.bounding_box()
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], "the alternatives are in view"
+    text = page.text_content("#guest-hold") or ""
+    assert "slot_" not in text and re.search(r"\(\d\d:\d\d-\d\d:\d\d\)", text), text
+    started = time.monotonic()
+    first.click()
+    page.wait_for_selector("#guest-hold .countdown[data-seconds-left]")
+    timings["alternative_tap_to_countdown_s"] = round(time.monotonic() - started, 3)
+    page.close()
