@@ -13,6 +13,7 @@ from typing import Any
 RUSH_P95_GOAL_MS = 10
 SHARE_GOAL = 0.06
 EVENTS_RATIO_GOAL = 0.8
+CHAIN_RATIO_GOAL = 0.9  # the audit chain costs the booking path at most 10 %
 SNAPSHOT_P95_GOAL_MS = 2
 EXPIRY_GOAL = 5000
 
@@ -113,6 +114,11 @@ def rows(results: dict[str, Any]) -> list[Row]:
             Row("throughput", "events on / off", tp["events_on_vs_off"], "x", f">= {EVENTS_RATIO_GOAL}",
                 _at_least(tp["events_on_vs_off"], EVENTS_RATIO_GOAL),
                 f"events off: {tp['events_off']['tps']:,.0f} bookings/s"),
+            *([Row("throughput", "audit chain on / off", ch["chain_on_vs_off"], "x", f">= {CHAIN_RATIO_GOAL}",
+                   _at_least(ch["chain_on_vs_off"], CHAIN_RATIO_GOAL),
+                   f"on {ch['chain_on_tps']:,.0f} / off {ch['chain_off_tps']:,.0f} bookings/s, "
+                   f"median of {ch['pairs']} pairs of {ch['seconds_per_run']:g} s runs, in alternating order")]
+              if (ch := tp.get("audit_chain")) else []),
             Row("throughput", "double bookings (independent check)",
                 _throughput_doubles(tp), "", "0", _throughput_doubles(tp) == 0),
         ]
@@ -164,7 +170,8 @@ def _correct(variant: dict[str, Any]) -> bool:
 
 
 def _throughput_doubles(tp: dict[str, Any]) -> int:
-    return sum(int(tp[run]["double_bookings"]) for run in ("events_on", "events_off", "cold"))
+    return (sum(int(tp[run]["double_bookings"]) for run in ("events_on", "events_off", "cold"))
+            + int(tp.get("audit_chain", {}).get("double_bookings", 0)))
 
 
 def chart(results: dict[str, Any], path: Path) -> None:

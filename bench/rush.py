@@ -8,8 +8,8 @@ all taken. Our booking path against three baselines, each in its own clone of th
   ``check_table_availability``, insert, ``release_booking_lock`` (constraint dropped);
 - ``serializable``: check then insert in one SERIALIZABLE transaction, retried on
   serialization failures (constraint dropped);
-- ``ours_no_alternatives`` (a diagnostic, not a baseline): our path with the alternatives of
-  SECTION_NOT_AVAILABLE switched off, to show what they cost under the table's lock.
+- ``ours_no_alternatives`` (a diagnostic, not a baseline): our path asking for refusals without
+  alternatives (``p_alternatives => false``), to show what they cost under the table's lock.
 
 Double bookings are counted afterwards by ``clubbooking_dev.checks.count_double_bookings``.
 """
@@ -38,7 +38,7 @@ from clubbooking_dev.checks import count_double_bookings
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from bench.lab import Lab, ServerSampler, percentiles, sql_file, test_sql_file
+from bench.lab import Lab, ServerSampler, percentiles, test_sql_file
 
 SLOT = "slot_23_30"
 SLOT_TIMES = (dt.time(23, 30), dt.time(4, 0))
@@ -82,7 +82,6 @@ class Variant:
 
     name = ""
     drops_constraint = True
-    prepare_sql: str | None = None  # bench/sql file applied to the clone first
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -111,12 +110,14 @@ class Variant:
 class Ours(Variant):
     name = "ours"
     drops_constraint = False
+    alternatives = True
 
     def attempt(self, conn: psycopg.Connection[Any], a: Attempt) -> str:
         claims = {"sub": str(guest_id(a.guest)), "role": "authenticated", "aal": "aal1"}
         transport = PsycopgTransport(cast(ConnectionPool, _Borrowed(conn)), claims, owns_pool=False)
         try:
-            BookingClient(transport).hold_tables(leeds.VENUE_ID, a.night, SLOT, [a.table_id], a.party_size)
+            BookingClient(transport).hold_tables(leeds.VENUE_ID, a.night, SLOT, [a.table_id], a.party_size,
+                                                 alternatives=self.alternatives)
         except BookingError as error:
             return "taken" if error.code == "SECTION_NOT_AVAILABLE" else f"error:{error.code}"
         return "won"
@@ -170,10 +171,11 @@ class Serializable(Variant):
 
 
 class OursWithoutAlternatives(Ours):
-    """Diagnostic: our path with SECTION_NOT_AVAILABLE's alternatives switched off."""
+    """Diagnostic: our path asking for refusals without alternatives (``p_alternatives => false``),
+    as a client holding a live snapshot may."""
 
     name = "ours_no_alternatives"
-    prepare_sql = "no_alternatives.sql"
+    alternatives = False
 
 
 VARIANTS: list[Callable[[], Variant]] = [Ours, OursWithoutAlternatives, Naive, SeedAdvisory, Serializable]
@@ -196,8 +198,6 @@ def run_variant(lab: Lab, variant: Variant, *, clients: int, pool_size: int, rou
     admin = psycopg.connect(dsn, autocommit=True)
     if variant.drops_constraint:
         admin.execute("alter table booking_tables drop constraint booking_tables_no_overlap")
-    if variant.prepare_sql:
-        admin.execute(sql_file(variant.prepare_sql).encode())
     capacity_min = {leeds.TABLE_IDS[n]: int(r[0]) for n in leeds.TABLE_IDS
                     if (r := admin.execute("select capacity_min from venue_tables where id = %s",
                                            (leeds.TABLE_IDS[n],)).fetchone())}

@@ -2,8 +2,11 @@
 the whole booking transaction (locks, booking, claims, audit, events) at 16 clients, against
 the physical limit measured in the same run on the same server: pgbench's smallest durable
 transaction (one single-row insert and its commit), and against the same workload with the
-event triggers disabled (events on vs off). All three with pgbench, so no client language
-sits between the database and the figure.
+event triggers disabled (events on vs off), and against the same workload without the audit
+chain's hashing (chain on vs off: the owner-only session setting clubbooking.audit_chain = off,
+on a clone of its own; pairs of short runs in alternating order beside the chained clone, so both
+see the same machine). All with pgbench, so no client language sits between the database and the
+figure.
 
 Measured warm, as a live database is: each booking clone first takes bookings for a while (on
 tasks the measured run never uses), then ANALYZE, which autovacuum does within a minute of a busy
@@ -15,11 +18,13 @@ same run without warm-up) is reported beside it, as a diagnostic."""
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
 from typing import Any
 
 import psycopg
 from clubbooking_dev.checks import count_double_bookings
+from psycopg.conninfo import make_conninfo
 
 from bench.lab import Lab
 
@@ -31,6 +36,37 @@ def disable_events(dsn: str) -> None:
     with psycopg.connect(dsn, autocommit=True) as conn:
         for table, trigger in EVENT_TRIGGERS:
             conn.execute(f"alter table public.{table} disable trigger {trigger}")
+
+
+def unchained(dsn: str) -> str:
+    """The baseline without the audit chain: ``dsn`` with every session skipping the hashing."""
+    return make_conninfo(dsn, options="-c clubbooking.audit_chain=off")
+
+
+def chain_cost(lab: Lab, *, clients: int, seconds: float, warm_seconds: float,
+               step: Callable[[str], None], pairs: int = 3) -> dict[str, Any]:  # pairs <= 3
+    """Bookings/s with the audit chain and without it, each on a clone of its own warmed alike:
+    ``pairs`` pairs of short runs, each pair's order the reverse of the last (on-off, off-on, ...)
+    so a machine that gets busier or quieter favours neither; the ratio is the median of the
+    pairs' ratios. Each run takes tasks no other run takes."""
+    step("throughput: warming up, then bookings with and without the audit chain, alternating")
+    dsn_on = lab.clone("throughput_chain")
+    dsn_off = unchained(lab.clone("throughput_no_chain"))
+    for dsn in (dsn_on, dsn_off):
+        warm_up(lab, dsn, clients=clients, seconds=warm_seconds)
+    stride = lab.shape.tasks // 8  # runs from 1/8, 2/8, 3/8 of the tasks: below the warm-up's half
+    runs: dict[str, list[float]] = {"on": [], "off": []}
+    for i in range(pairs):
+        order = (("on", dsn_on), ("off", dsn_off)) if i % 2 == 0 else (("off", dsn_off), ("on", dsn_on))
+        for name, dsn in order:
+            runs[name].append(lab.pgbench(dsn, "hold.pgbench", clients=clients, seconds=seconds / pairs,
+                                          variables={"base": stride * (i + 1)}).tps)
+    ratios = [on / off for on, off in zip(runs["on"], runs["off"], strict=True)]
+    return {"pairs": pairs, "seconds_per_run": round(seconds / pairs, 1),
+            "chain_on_tps": round(statistics.mean(runs["on"]), 1),
+            "chain_off_tps": round(statistics.mean(runs["off"]), 1),
+            "chain_on_vs_off": round(statistics.median(ratios), 3), "pair_ratios": [round(r, 3) for r in ratios],
+            "double_bookings": bookings_made(dsn_on)[1] + bookings_made(dsn_off)[1]}
 
 
 def bookings_made(dsn: str) -> tuple[int, int]:
@@ -70,6 +106,7 @@ def run(lab: Lab, *, clients: int, seconds: float, step: Callable[[str], None]) 
     warm_up(lab, dsn_off, clients=clients, seconds=warm_seconds)
     off = lab.pgbench(dsn_off, "hold.pgbench", clients=clients, seconds=seconds)
     made_off, doubles_off = bookings_made(dsn_off)
+    chain = chain_cost(lab, clients=clients, seconds=seconds, warm_seconds=warm_seconds, step=step)
     return {
         "clients": clients, "seconds": seconds, "warm_up_seconds": warm_seconds,
         "warm_up_bookings": warm_bookings,
@@ -81,4 +118,5 @@ def run(lab: Lab, *, clients: int, seconds: float, step: Callable[[str], None]) 
         "share_of_limit": round(on.tps / limit.tps, 3),
         "cold_share_of_limit": round(cold.tps / limit.tps, 3),
         "events_on_vs_off": round(on.tps / off.tps, 3),
+        "audit_chain": chain,
     }

@@ -204,6 +204,25 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.anchor_audit_chains() RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with head as (
+    select h.venue_id, nullif(h.chain, 'infinity') as chain_night, h.chain_seq, h.row_hash
+    from private.audit_chain_heads h
+  ), taken as (
+    insert into private.audit_anchors (venue_id, chain_night, chain_seq, row_hash, kind)
+    select h.venue_id, h.chain_night, h.chain_seq, h.row_hash, 'daily' from head h
+    where not exists (select 1 from private.audit_anchors x
+                      where x.venue_id = h.venue_id and x.chain_night is not distinct from h.chain_night
+                        and x.chain_seq >= h.chain_seq)
+    returning 1)
+  select count(*)::int from taken
+$$;
+
+COMMENT ON FUNCTION private.anchor_audit_chains() IS 'Daily: keep the head of every audit chain that moved.';
+
 CREATE FUNCTION private.api_role() RETURNS text
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -298,6 +317,35 @@ $$;
 
 COMMENT ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, p_party_size integer, p_reason text) IS 'Manager override (aal2): set a party size beyond the tables'' capacity and confirm the booking.';
 
+CREATE FUNCTION private.audit_chain_night() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  new.chain_seq := null;
+  new.prev_hash := null;
+  new.row_hash := null;
+  if current_setting('clubbooking.audit_chain', true) = 'off' then
+    if pg_catalog.pg_has_role(session_user, (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'MEMBER') then
+      new.row_hash := '\x'::bytea;
+      return new;
+    end if;
+  end if;
+  new.chain_night := coalesce(new.chain_night, case new.entity
+    when 'booking' then (select b.booking_date from public.bookings b where b.id = new.entity_id)
+    when 'block' then (select k.booking_date from public.table_blocks k where k.id = new.entity_id)
+    when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = new.entity_id)
+  end);
+  insert into private.pending_audit_chains (venue_id, chain_night) values (new.venue_id, new.chain_night)
+  on conflict do nothing;
+  if found then
+    perform pg_catalog.set_config('clubbooking.audit_chains_noted',
+      (coalesce(nullif(current_setting('clubbooking.audit_chains_noted', true), '')::int, 0) + 1)::text, true);
+  end if;
+  return new;
+end;
+$$;
+
 CREATE FUNCTION private.is_finite_number(p_value numeric) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO ''
@@ -383,6 +431,58 @@ $$;
 
 COMMENT ON FUNCTION private.audit_override(p_booking public.bookings, p_action text, p_reason text, p_detail jsonb) IS 'One audit row for a manager override of a booking.';
 
+CREATE TABLE public.audit_log (
+    id bigint NOT NULL,
+    venue_id uuid NOT NULL,
+    entity text NOT NULL,
+    entity_id uuid NOT NULL,
+    action text NOT NULL,
+    old_status text,
+    new_status text,
+    reason text,
+    actor_id uuid,
+    actor_role text NOT NULL,
+    request_id text,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    chain_night date,
+    chain_seq bigint,
+    prev_hash bytea,
+    row_hash bytea,
+    row_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    CONSTRAINT audit_log_entity_check CHECK ((entity = ANY (ARRAY['booking'::text, 'block'::text, 'waitlist'::text, 'venue'::text, 'customer'::text, 'staff_invitation'::text])))
+);
+
+COMMENT ON TABLE public.audit_log IS 'Every state transition of bookings, blocks and waitlist entries: who, role, old, new, reason, when, request id. Append-only.';
+
+COMMENT ON COLUMN public.audit_log.chain_night IS 'The night whose chain the row is in; null: the venue''s own chain.';
+
+COMMENT ON COLUMN public.audit_log.chain_seq IS 'The row''s position in its chain (1, 2, ...), given at commit.';
+
+COMMENT ON COLUMN public.audit_log.prev_hash IS 'row_hash of the previous row of the chain (null for the first).';
+
+COMMENT ON COLUMN public.audit_log.row_hash IS 'SHA-256 of prev_hash and the row''s content (private.audit_row_hash), given at commit; null until then.';
+
+COMMENT ON COLUMN public.audit_log.row_id IS 'The row''s name in the API (verify_audit_chain''s first_broken_id); id orders the rows.';
+
+CREATE FUNCTION private.audit_row_hash(p_row public.audit_log) RETURNS bytea
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $_$
+begin
+  return extensions.digest(pg_catalog.convert_to(pg_catalog.jsonb_build_array(
+           pg_catalog.encode(p_row.prev_hash, 'hex'), p_row.chain_seq, p_row.id, p_row.row_id, p_row.venue_id,
+           p_row.chain_night, p_row.entity, p_row.entity_id, p_row.action, p_row.old_status, p_row.new_status,
+           case when p_row.reason ~ '^[a-z0-9_]+$' then p_row.reason end, p_row.actor_id, p_row.actor_role,
+           p_row.request_id,
+           (p_row.detail - private.pii_keys()) - 'redacted',
+           pg_catalog.to_char(p_row.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))::text, 'UTF8'),
+         'sha256');
+end;
+$_$;
+
+COMMENT ON FUNCTION private.audit_row_hash(p_row public.audit_log) IS 'The hash an audit row must carry, given its prev_hash and chain_seq.';
+
 CREATE FUNCTION private.availability_snapshot(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -410,6 +510,11 @@ begin
     perform private.require_staff(p_venue_id, 'door');
     if p_at > private.now() then
       perform private.raise_error('INVALID_INPUT', format('%s is still to come: replay an instant that has passed', p_at));
+    end if;
+    if p_date < private.history_kept_since(p_venue_id) then
+      perform private.raise_error('DATE_OUT_OF_RANGE', format(
+        'the venue keeps a night''s history for %s after it (claims_retention): the earliest night kept is %s',
+        (select v.claims_retention from public.venues v where v.id = p_venue_id), private.history_kept_since(p_venue_id)));
     end if;
   end if;
   v_channel := private.channel_name(v_club_id, p_venue_id, p_date, p_slot_id);
@@ -947,7 +1052,11 @@ CREATE TABLE public.venues (
     modify_cutoff interval DEFAULT '02:00:00'::interval NOT NULL,
     approval_ttl interval DEFAULT '00:15:00'::interval NOT NULL,
     undo_window interval DEFAULT '00:15:00'::interval NOT NULL,
+    audit_retention interval DEFAULT '400 days'::interval NOT NULL,
+    claims_retention interval DEFAULT '400 days'::interval NOT NULL,
     CONSTRAINT venues_approval_ttl_check CHECK (((approval_ttl >= '00:01:00'::interval) AND (approval_ttl <= '7 days'::interval))),
+    CONSTRAINT venues_audit_retention_check CHECK ((audit_retention >= '30 days'::interval)),
+    CONSTRAINT venues_claims_retention_check CHECK ((claims_retention >= '30 days'::interval)),
     CONSTRAINT venues_currency_check CHECK ((currency ~ '^[a-z]{3}$'::text)),
     CONSTRAINT venues_hold_ttl_check CHECK (((hold_ttl >= '00:00:30'::interval) AND (hold_ttl <= '01:00:00'::interval))),
     CONSTRAINT venues_max_held_tables_per_customer_check CHECK ((max_held_tables_per_customer >= 1)),
@@ -970,6 +1079,10 @@ COMMENT ON COLUMN public.venues.modify_cutoff IS 'A guest may change their own b
 COMMENT ON COLUMN public.venues.approval_ttl IS 'How long a request waits for approval (never past its start) before it lapses.';
 
 COMMENT ON COLUMN public.venues.undo_window IS 'How long after a check-in or a no-show staff may undo it.';
+
+COMMENT ON COLUMN public.venues.audit_retention IS 'How long audit rows are kept (private.prune_history); at least 30 days.';
+
+COMMENT ON COLUMN public.venues.claims_retention IS 'How long claims (booking_tables) are kept after their period ends (private.prune_history); at least 30 days.';
 
 CREATE FUNCTION private.check_guest_limits(p_venue public.venues, p_customer_id uuid, p_night date, p_tables integer, p_open_tables integer DEFAULT NULL::integer) RETURNS void
     LANGUAGE plpgsql
@@ -2047,6 +2160,22 @@ $$;
 
 COMMENT ON FUNCTION private.gdpr_subject(p_customer_id uuid, p_admins_may boolean) IS 'Authorise a GDPR request: the customer, service_role, or (erasure only) an aal2 admin of every venue involved.';
 
+CREATE FUNCTION private.get_audit_anchors(p_venue_id uuid, p_since date DEFAULT NULL::date) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform private.staff_view_rank(p_venue_id, 'manager');
+  return coalesce((
+    select jsonb_agg(jsonb_build_object('venue_id', x.venue_id, 'night', x.chain_night, 'chain_seq', x.chain_seq,
+                                        'row_hash', pg_catalog.encode(x.row_hash, 'hex'), 'kind', x.kind,
+                                        'anchored_at', x.anchored_at)
+                     order by x.anchored_at, x.chain_night nulls last, x.chain_seq)
+    from private.audit_anchors x
+    where x.venue_id = p_venue_id and (p_since is null or x.anchored_at >= p_since::timestamptz)), '[]'::jsonb);
+end;
+$$;
+
 CREATE FUNCTION private.get_availability(p_venue_id uuid, p_date date, p_slot_id text) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
@@ -2326,7 +2455,17 @@ begin
 end;
 $$;
 
-CREATE FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text DEFAULT NULL::text, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_promoter_code text DEFAULT NULL::text, p_customer_id uuid DEFAULT NULL::uuid, p_period tstzrange DEFAULT NULL::tstzrange, p_extra jsonb DEFAULT NULL::jsonb) RETURNS jsonb
+CREATE FUNCTION private.history_kept_since(p_venue_id uuid) RETURNS date
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select ((private.now() - v.claims_retention) at time zone v.timezone)::date - 1
+  from public.venues v where v.id = p_venue_id
+$$;
+
+COMMENT ON FUNCTION private.history_kept_since(p_venue_id uuid) IS 'The first night whose claims and history the venue keeps (claims_retention); earlier nights are pruned.';
+
+CREATE FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text DEFAULT NULL::text, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_promoter_code text DEFAULT NULL::text, p_customer_id uuid DEFAULT NULL::uuid, p_period tstzrange DEFAULT NULL::tstzrange, p_extra jsonb DEFAULT NULL::jsonb, p_alternatives boolean DEFAULT true) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     SET plan_cache_mode TO 'force_generic_plan'
@@ -2393,7 +2532,7 @@ begin
   -- A table already taken (a live claim committed before we looked) fails fast, before any
   -- lock: in a rush the losers never queue behind the winner's lock.
   if not private.tables_free(p_venue_id, p_date, v_tables, v_period, p_party_size) then
-    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size);
+    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size, p_alternatives);
   end if;
 
   -- Serialise per guest (for the per-guest limits), then per table and night, in that order.
@@ -2403,7 +2542,7 @@ begin
   perform private.check_guest_limits(v_venue, v_customer_id, p_date, cardinality(v_tables));
 
   if not private.tables_free(p_venue_id, p_date, v_tables, v_period, p_party_size) then
-    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size);
+    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size, p_alternatives);
   end if;
 
   v_booking := private.insert_hold(v_venue, v_customer_id, p_date, v_period, v_tables, p_party_size,
@@ -2712,6 +2851,53 @@ begin
 end;
 $$;
 
+CREATE FUNCTION private.link_audit_at_commit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_noted text := current_setting('clubbooking.audit_chains_noted', true);
+begin
+  if new.row_hash is not null then
+    return null;  -- outside any chain (the benchmarks' baseline)
+  end if;
+  if v_noted is distinct from current_setting('clubbooking.audit_chains_locked', true) then
+    perform private.lock_venue_night(null, null);
+    delete from private.pending_audit_chains c where c.txid = pg_catalog.pg_current_xact_id();
+    perform pg_catalog.set_config('clubbooking.audit_chains_locked', v_noted, true);
+  end if;
+  perform private.link_audit_row(new);
+  return null;
+end;
+$$;
+
+CREATE FUNCTION private.link_audit_row(p_row public.audit_log) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_chain date := coalesce(p_row.chain_night, 'infinity');
+begin
+  select h.chain_seq, h.row_hash into p_row.chain_seq, p_row.prev_hash
+  from private.audit_chain_heads h where h.venue_id = p_row.venue_id and h.chain = v_chain;
+  p_row.chain_seq := coalesce(p_row.chain_seq, 0) + 1;
+  p_row.row_hash := private.audit_row_hash(p_row);
+  if p_row.chain_seq = 1 then
+    insert into private.audit_chain_heads (venue_id, chain, chain_seq, row_hash)
+    values (p_row.venue_id, v_chain, 1, p_row.row_hash);
+  else
+    update private.audit_chain_heads h set chain_seq = p_row.chain_seq, row_hash = p_row.row_hash
+    where h.venue_id = p_row.venue_id and h.chain = v_chain;
+  end if;
+  update public.audit_log a
+     set chain_night = p_row.chain_night, chain_seq = p_row.chain_seq, prev_hash = p_row.prev_hash,
+         row_hash = p_row.row_hash
+   where a.id = p_row.id and a.row_hash is null;
+end;
+$$;
+
+COMMENT ON FUNCTION private.link_audit_row(p_row public.audit_log) IS 'Under the chain''s lock: give an audit row its place and hashes in its chain, and move the chain''s head to it.';
+
 CREATE FUNCTION private.list_invitations(p_venue_id uuid) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
@@ -2828,11 +3014,14 @@ CREATE FUNCTION private.lock_venue_night(p_venue_id uuid, p_night date) RETURNS 
     AS $$
 begin
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('events:' || n.venue_id::text),
-                                           private.night_key(n.booking_date))
+                                           coalesce(private.night_key(n.booking_date), -2147483648))
   from (select pn.venue_id, pn.booking_date from private.pending_nights pn
         where pn.txid = pg_catalog.pg_current_xact_id()
         union
         select p_venue_id, p_night where p_venue_id is not null
+        union
+        select c.venue_id, c.chain_night from private.pending_audit_chains c
+        where c.txid = pg_catalog.pg_current_xact_id()
         order by 1, 2 offset 0) n;
 end;
 $$;
@@ -3455,6 +3644,73 @@ CREATE FUNCTION private.prune_events(p_keep interval DEFAULT '2 days'::interval)
   select count(*)::int from gone
 $$;
 
+CREATE FUNCTION private.prune_history(p_venue_id uuid DEFAULT NULL::uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_claims int;
+  v_history int;
+  v_audit int;
+begin
+  perform private.set_transaction_flag('claims_pruning', true);
+  with gone as (
+    delete from public.booking_tables bt using public.venues v
+    where v.id = bt.venue_id and (p_venue_id is null or v.id = p_venue_id)
+      and upper(bt.period) < private.now() - v.claims_retention
+    returning 1)
+  select count(*)::int into v_claims from gone;
+  perform private.set_transaction_flag('claims_pruning', false);
+
+  -- the replay's history of the nights before the first one kept (get_availability_at refuses them)
+  with venue as materialized (
+    select v.id, private.history_kept_since(v.id) as kept_since from public.venues v
+    where p_venue_id is null or v.id = p_venue_id
+  ), claim_versions_gone as (
+    delete from private.claim_history h using venue v
+    where h.venue_id = v.id and h.booking_date < v.kept_since
+    returning 1
+  ), booking_versions_gone as (
+    delete from private.booking_history h using venue v
+    where h.venue_id = v.id and h.booking_date < v.kept_since
+    returning 1)
+  select (select count(*) from claim_versions_gone) + (select count(*) from booking_versions_gone) into v_history;
+
+  perform private.set_transaction_flag('audit_pruning', true);
+  with chain as (
+    select a.venue_id, a.chain_night,
+           coalesce(min(a.chain_seq) filter (where a.created_at >= private.now() - v.audit_retention) - 1,
+                    max(a.chain_seq)) as last_pruned
+    from public.audit_log a join public.venues v on v.id = a.venue_id
+    where (p_venue_id is null or a.venue_id = p_venue_id) and a.chain_seq is not null
+    group by a.venue_id, a.chain_night
+  ), prefix as materialized (
+    select c.venue_id, c.chain_night, c.last_pruned, a.row_hash
+    from chain c
+    join public.audit_log a on a.venue_id = c.venue_id and a.chain_night is not distinct from c.chain_night
+                           and a.chain_seq = c.last_pruned
+    where c.last_pruned >= 1
+  ), anchored as (
+    insert into private.audit_anchors (venue_id, chain_night, chain_seq, row_hash, kind)
+    select p.venue_id, p.chain_night, p.last_pruned, p.row_hash, 'pruned' from prefix p
+    on conflict do nothing
+  ), superseded as (
+    delete from private.audit_anchors x using prefix p
+    where x.venue_id = p.venue_id and x.chain_night is not distinct from p.chain_night
+      and x.kind = 'daily' and x.chain_seq <= p.last_pruned
+  ), gone as (
+    delete from public.audit_log a using prefix p
+    where a.venue_id = p.venue_id and a.chain_night is not distinct from p.chain_night and a.chain_seq <= p.last_pruned
+    returning 1)
+  select count(*)::int into v_audit from gone;
+  perform private.set_transaction_flag('audit_pruning', false);
+  return jsonb_build_object('claims_deleted', v_claims, 'history_versions_deleted', v_history,
+                            'audit_rows_deleted', v_audit);
+end;
+$$;
+
+COMMENT ON FUNCTION private.prune_history(p_venue_id uuid) IS 'Daily retention: claims, their history and audit rows past their venue''s retention; each pruned chain prefix leaves its anchor.';
+
 CREATE FUNCTION private.prune_idempotency_keys(p_keep interval DEFAULT '24:00:00'::interval) RETURNS integer
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO ''
@@ -3688,13 +3944,16 @@ CREATE FUNCTION private.refuse_audit_change() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if tg_op = 'UPDATE'
-     and current_setting('clubbooking.gdpr_redaction', true) = 'on'
-     and (pg_catalog.pg_has_role(current_user,
-            (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'USAGE')
-          or (select r.rolsuper from pg_catalog.pg_roles r where r.rolname = current_user))
-     and (to_jsonb(new) - array['detail', 'reason']) = (to_jsonb(old) - array['detail', 'reason']) then
-    return new;
+  if pg_catalog.pg_has_role(current_user, (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'USAGE')
+     or coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = current_user), false) then
+    if tg_op = 'UPDATE' and current_setting('clubbooking.gdpr_redaction', true) = 'on'
+       and (to_jsonb(new) - array['detail', 'reason']) = (to_jsonb(old) - array['detail', 'reason']) then
+      return new;
+    end if;
+    if tg_op = 'DELETE' and private.has_transaction_flag('audit_pruning')
+       and old.created_at < private.now() - (select v.audit_retention from public.venues v where v.id = old.venue_id) then
+      return old;
+    end if;
   end if;
   raise exception using message = 'NOT_AUTHORIZED', detail = 'audit_log is append-only', errcode = 'PT403';
 end;
@@ -3705,19 +3964,25 @@ CREATE FUNCTION private.refuse_claim_delete() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
+  if tg_op = 'DELETE' and private.has_transaction_flag('claims_pruning')
+     and pg_catalog.pg_has_role(current_user, (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'USAGE')
+     and upper(old.period) < private.now() - (select v.claims_retention from public.venues v where v.id = old.venue_id) then
+    return old;
+  end if;
   raise exception using message = 'NOT_AUTHORIZED',
     detail = 'claims are not deleted: cancel the booking or lift the block', errcode = 'PT403';
 end;
 $$;
 
-CREATE FUNCTION private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange, p_party_size integer) RETURNS void
+CREATE FUNCTION private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange, p_party_size integer, p_alternatives boolean DEFAULT true) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
 begin
   perform private.count_conflict(p_venue_id);
   perform private.raise_error('SECTION_NOT_AVAILABLE',
-    private.alternatives(p_venue_id, p_night, p_slot_id, p_period, p_party_size)::text);
+    case when p_alternatives is false then '{"reason": "taken", "alternatives": []}'
+         else private.alternatives(p_venue_id, p_night, p_slot_id, p_period, p_party_size)::text end);
 end;
 $$;
 
@@ -4926,7 +5191,7 @@ declare
   v_unknown text[];
 begin
   if p_venue_id is null or p_settings is null or jsonb_typeof(p_settings) <> 'object' or p_settings = '{}'::jsonb then
-    perform private.raise_error('INVALID_INPUT', 'venue and a JSON object of settings are required');
+    perform private.raise_error('INVALID_INPUT', 'settings must be a non-empty JSON object');
   end if;
   select * into v_before from public.venues v where v.id = p_venue_id for update;
   if not found then
@@ -4944,12 +5209,13 @@ begin
     update public.venues v
        set (name, timezone, opens_at, closes_at, open_days, hold_ttl, requires_approval, booking_horizon, min_age,
             max_tables_per_customer_night, max_held_tables_per_customer, max_waitlist_entries_per_night,
-            max_open_waitlist_entries, cancellation_window, waitlist_offer_ttl, modify_cutoff, approval_ttl,
-            undo_window)
+            max_open_waitlist_entries, cancellation_window, waitlist_offer_ttl, audit_retention, claims_retention,
+            modify_cutoff, approval_ttl, undo_window)
          = (select r.name, r.timezone, r.opens_at, r.closes_at, r.open_days, r.hold_ttl, r.requires_approval,
                    r.booking_horizon, r.min_age, r.max_tables_per_customer_night, r.max_held_tables_per_customer,
                    r.max_waitlist_entries_per_night, r.max_open_waitlist_entries,
-                   r.cancellation_window, r.waitlist_offer_ttl, r.modify_cutoff, r.approval_ttl, r.undo_window
+                   r.cancellation_window, r.waitlist_offer_ttl, r.audit_retention, r.claims_retention,
+                   r.modify_cutoff, r.approval_ttl, r.undo_window
             from jsonb_populate_record(v_before, p_settings) r)
      where v.id = p_venue_id
     returning * into v_after;
@@ -5071,10 +5337,70 @@ CREATE FUNCTION private.venue_setting_names() RETURNS text[]
   select array['name', 'timezone', 'opens_at', 'closes_at', 'open_days', 'hold_ttl', 'requires_approval',
                'booking_horizon', 'min_age', 'max_tables_per_customer_night', 'max_held_tables_per_customer',
                'max_waitlist_entries_per_night', 'max_open_waitlist_entries',
-               'cancellation_window', 'waitlist_offer_ttl', 'modify_cutoff', 'approval_ttl', 'undo_window']
+               'cancellation_window', 'waitlist_offer_ttl', 'audit_retention', 'claims_retention', 'modify_cutoff',
+               'approval_ttl', 'undo_window']
 $$;
 
 COMMENT ON FUNCTION private.venue_setting_names() IS 'The venues columns update_venue_settings may change.';
+
+CREATE FUNCTION private.verify_audit_chain(p_venue_id uuid, p_from timestamp with time zone DEFAULT NULL::timestamp with time zone, p_to timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_result jsonb;
+begin
+  perform private.staff_view_rank(p_venue_id, 'manager');
+  if p_from > p_to then
+    perform private.raise_error('INVALID_INPUT', 'p_from is after p_to');
+  end if;
+  with anchor as materialized (
+    select coalesce(x.chain_night, 'infinity'::date) as chain, x.chain_seq, x.row_hash, x.kind
+    from private.audit_anchors x where x.venue_id = p_venue_id
+  ), pruned as materialized (
+    select distinct on (x.chain) x.chain, x.chain_seq, x.row_hash from anchor x where x.kind = 'pruned'
+    order by x.chain, x.chain_seq desc
+  ), chain as materialized (
+    select a as r, coalesce(a.chain_night, 'infinity'::date) as chain,
+           lag(a.chain_seq) over w as lag_seq, lag(a.row_hash) over w as lag_hash, row_number() over w as n
+    from public.audit_log a
+    where a.venue_id = p_venue_id
+    window w as (partition by a.chain_night order by a.chain_seq nulls last, a.id)
+  ), checked as (
+    select (c.r).id, (c.r).row_id, (c.r).created_at,
+           (c.r).row_hash is null or (c.r).chain_seq is null
+           or (c.r).chain_seq is distinct from coalesce(case when c.n = 1 then p.chain_seq else c.lag_seq end, 0) + 1
+           or (c.r).prev_hash is distinct from case when c.n = 1 then p.row_hash else c.lag_hash end
+           or (c.r).row_hash <> private.audit_row_hash(c.r)
+           or d.row_hash <> (c.r).row_hash as broken
+    from chain c
+    left join pruned p on p.chain = c.chain
+    left join anchor d on d.chain = c.chain and d.chain_seq = (c.r).chain_seq and d.kind = 'daily'
+    where (c.r).created_at >= coalesce(p_from, '-infinity') and (c.r).created_at <= coalesce(p_to, 'infinity')
+  ), chain_end as (
+    select distinct on (c.chain) c.chain, (c.r).id, (c.r).row_id, (c.r).created_at, (c.r).chain_seq
+    from chain c order by c.chain, (c.r).chain_seq desc nulls last
+  ), cut as (
+    -- an anchor beyond its chain's last row: the chain's end was cut off (the last row left is named)
+    select e.id, e.row_id, e.created_at
+    from (select x.chain, max(x.chain_seq) as chain_seq from anchor x where x.kind = 'daily' group by x.chain) x
+    left join chain_end e on e.chain = x.chain
+    where p_to is null and x.chain_seq > coalesce(e.chain_seq, 0)
+  ), broken as (
+    select k.id, k.row_id, k.created_at from checked k where k.broken
+    union all
+    select t.id, t.row_id, t.created_at from cut t
+  )
+  select jsonb_build_object(
+           'ok', not exists (select 1 from broken),
+           'checked', (select count(*)::int from checked),
+           'first_broken_id', (select b.row_id from broken b order by b.created_at nulls last, b.id nulls last limit 1))
+    into v_result;
+  return v_result;
+end;
+$$;
+
+COMMENT ON FUNCTION private.verify_audit_chain(p_venue_id uuid, p_from timestamp with time zone, p_to timestamp with time zone) IS 'Manager+: recompute a venue''s audit chains over a time range; {ok, checked, first_broken_id}.';
 
 CREATE FUNCTION private.waitlist_priority(p_customer_id uuid, p_venue_id uuid, p_date date, p_occasion text) RETURNS integer
     LANGUAGE plpgsql STABLE
@@ -5133,6 +5459,13 @@ CREATE FUNCTION public.acquire_table_lock(p_table_id uuid, p_user_id uuid, p_dur
 $$;
 
 COMMENT ON FUNCTION public.acquire_table_lock(p_table_id uuid, p_user_id uuid, p_duration_ms integer) IS 'Seed API: can the table be taken now? Reports the live claim if not.';
+
+CREATE FUNCTION public.anchor_audit_chains() RETURNS integer
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select private.anchor_audit_chains() $$;
+
+COMMENT ON FUNCTION public.anchor_audit_chains() IS 'The back office: anchor every audit chain''s head now (pg_cron does it daily).';
 
 CREATE FUNCTION public.approve_booking(p_booking_id uuid, p_reason text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE sql
@@ -5242,6 +5575,13 @@ CREATE FUNCTION public.forget_customer(p_customer_id uuid) RETURNS jsonb
 
 COMMENT ON FUNCTION public.forget_customer(p_customer_id uuid) IS 'GDPR erasure of a customer (themselves, service_role, or an aal2 admin of their venues); counts and statistics stay.';
 
+CREATE FUNCTION public.get_audit_anchors(p_venue_id uuid, p_since date DEFAULT NULL::date) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select private.get_audit_anchors(p_venue_id, p_since) $$;
+
+COMMENT ON FUNCTION public.get_audit_anchors(p_venue_id uuid, p_since date) IS 'Manager+: the venue''s audit chain anchors since a day, to keep elsewhere.';
+
 CREATE FUNCTION public.get_availability(p_venue_id uuid, p_date date, p_slot_id text) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
@@ -5308,17 +5648,18 @@ CREATE FUNCTION public.get_venue_metrics(p_venue_id uuid, p_from date, p_to date
 
 COMMENT ON FUNCTION public.get_venue_metrics(p_venue_id uuid, p_from date, p_to date) IS 'Per-night conversion, expiry, no-show and conflict figures (manager+).';
 
-CREATE FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text DEFAULT NULL::text, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_promoter_code text DEFAULT NULL::text, p_customer_id uuid DEFAULT NULL::uuid) RETURNS jsonb
+CREATE FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text DEFAULT NULL::text, p_special_requests text DEFAULT NULL::text, p_occasion text DEFAULT NULL::text, p_promoter_code text DEFAULT NULL::text, p_customer_id uuid DEFAULT NULL::uuid, p_alternatives boolean DEFAULT true) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO ''
     AS $$
 begin
   return private.hold_tables(p_venue_id, p_date, p_slot_id, p_table_ids, p_party_size, p_idempotency_key,
-                             p_special_requests, p_occasion, p_promoter_code, p_customer_id);
+                             p_special_requests, p_occasion, p_promoter_code, p_customer_id,
+                             p_alternatives => p_alternatives);
 end;
 $$;
 
-COMMENT ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid) IS 'Hold tables for a slot: a held booking {booking_id, reference, hold_expires_at, deposit, ...}.';
+COMMENT ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_alternatives boolean) IS 'Hold tables for a slot: a held booking {booking_id, reference, hold_expires_at, deposit, ...}; a refusal (SECTION_NOT_AVAILABLE) lists alternatives unless p_alternatives is false.';
 
 CREATE FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) RETURNS jsonb
     LANGUAGE sql
@@ -5476,6 +5817,13 @@ CREATE FUNCTION public.update_venue_settings(p_venue_id uuid, p_settings jsonb) 
 
 COMMENT ON FUNCTION public.update_venue_settings(p_venue_id uuid, p_settings jsonb) IS 'Admin (aal2): change a venue''s settings (JSON object), audited.';
 
+CREATE FUNCTION public.verify_audit_chain(p_venue_id uuid, p_from timestamp with time zone DEFAULT NULL::timestamp with time zone, p_to timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS jsonb
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select private.verify_audit_chain(p_venue_id, p_from, p_to) $$;
+
+COMMENT ON FUNCTION public.verify_audit_chain(p_venue_id uuid, p_from timestamp with time zone, p_to timestamp with time zone) IS 'Manager+: are the venue''s audit chains intact over [p_from, p_to]? {ok, checked, first_broken_id}.';
+
 CREATE TABLE private.api_idempotency_keys (
     scope text NOT NULL,
     idempotency_key text NOT NULL,
@@ -5489,6 +5837,39 @@ CREATE TABLE private.api_idempotency_keys (
 );
 
 COMMENT ON TABLE private.api_idempotency_keys IS 'One row per (caller, Idempotency-Key): the request it was first used for and the answer to replay.';
+
+CREATE TABLE private.audit_anchors (
+    id bigint NOT NULL,
+    venue_id uuid NOT NULL,
+    chain_night date,
+    chain_seq bigint NOT NULL,
+    row_hash bytea NOT NULL,
+    kind text NOT NULL,
+    anchored_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT audit_anchors_chain_seq_check CHECK ((chain_seq >= 1)),
+    CONSTRAINT audit_anchors_kind_check CHECK ((kind = ANY (ARRAY['daily'::text, 'pruned'::text])))
+);
+
+COMMENT ON TABLE private.audit_anchors IS 'Audit chain heads: daily anchors, and the last row of each pruned prefix.';
+
+ALTER TABLE private.audit_anchors ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME private.audit_anchors_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE private.audit_chain_heads (
+    venue_id uuid NOT NULL,
+    chain date NOT NULL,
+    chain_seq bigint NOT NULL,
+    row_hash bytea NOT NULL,
+    CONSTRAINT audit_chain_heads_chain_seq_check CHECK ((chain_seq >= 1))
+);
+
+COMMENT ON TABLE private.audit_chain_heads IS 'Each audit chain''s last linked position and hash (night ''infinity'': the venue''s own chain).';
 
 CREATE TABLE private.booking_history (
     id bigint NOT NULL,
@@ -5681,6 +6062,14 @@ CREATE TABLE private.notification_deliveries (
 
 COMMENT ON TABLE private.notification_deliveries IS 'Delivery state of each notification to the configured webhook: pending, delivered or dead (dead letter).';
 
+CREATE UNLOGGED TABLE private.pending_audit_chains (
+    txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
+    venue_id uuid NOT NULL,
+    chain_night date
+);
+
+COMMENT ON TABLE private.pending_audit_chains IS 'Audit chains the current transaction wrote to, whose locks its commit takes.';
+
 CREATE UNLOGGED TABLE private.pending_changes (
     txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
     seq bigint NOT NULL,
@@ -5743,25 +6132,6 @@ CREATE TABLE private.waitlist_retries (
 );
 
 COMMENT ON TABLE private.waitlist_retries IS 'Slots whose waitlist offers stopped at a busy entry, guest or table; private.retry_waitlist_offers empties it.';
-
-CREATE TABLE public.audit_log (
-    id bigint NOT NULL,
-    venue_id uuid NOT NULL,
-    entity text NOT NULL,
-    entity_id uuid NOT NULL,
-    action text NOT NULL,
-    old_status text,
-    new_status text,
-    reason text,
-    actor_id uuid,
-    actor_role text NOT NULL,
-    request_id text,
-    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT audit_log_entity_check CHECK ((entity = ANY (ARRAY['booking'::text, 'block'::text, 'waitlist'::text, 'venue'::text, 'customer'::text, 'staff_invitation'::text])))
-);
-
-COMMENT ON TABLE public.audit_log IS 'Every state transition of bookings, blocks and waitlist entries: who, role, old, new, reason, when, request id. Append-only.';
 
 ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.audit_log_id_seq
@@ -5967,6 +6337,12 @@ COMMENT ON TABLE public.venue_tables IS 'A bookable table or section. is_shared 
 ALTER TABLE ONLY private.api_idempotency_keys
     ADD CONSTRAINT api_idempotency_keys_pkey PRIMARY KEY (scope, idempotency_key);
 
+ALTER TABLE ONLY private.audit_anchors
+    ADD CONSTRAINT audit_anchors_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY private.audit_chain_heads
+    ADD CONSTRAINT audit_chain_heads_pkey PRIMARY KEY (venue_id, chain);
+
 ALTER TABLE ONLY private.booking_history
     ADD CONSTRAINT booking_history_pkey PRIMARY KEY (id);
 
@@ -6104,6 +6480,10 @@ ALTER TABLE ONLY public.waitlist_entries
 
 CREATE INDEX api_idempotency_keys_created_at_idx ON private.api_idempotency_keys USING btree (created_at);
 
+CREATE INDEX audit_anchors_anchored_at_idx ON private.audit_anchors USING btree (anchored_at);
+
+CREATE UNIQUE INDEX audit_anchors_chain_idx ON private.audit_anchors USING btree (venue_id, chain_night, chain_seq, kind) NULLS NOT DISTINCT;
+
 CREATE INDEX booking_history_night_idx ON private.booking_history USING btree (venue_id, booking_date, booking_id, id);
 
 CREATE INDEX channel_versions_updated_at_idx ON private.channel_versions USING btree (updated_at);
@@ -6117,6 +6497,8 @@ CREATE INDEX client_reports_reporter_idx ON private.client_reports USING btree (
 CREATE INDEX client_reports_venue_night_idx ON private.client_reports USING btree (venue_id, night);
 
 CREATE INDEX notification_deliveries_due_idx ON private.notification_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+CREATE UNIQUE INDEX pending_audit_chains_idx ON private.pending_audit_chains USING btree (txid, venue_id, chain_night) NULLS NOT DISTINCT;
 
 CREATE INDEX stripe_events_booking_id_idx ON private.stripe_events USING btree (booking_id) WHERE (booking_id IS NOT NULL);
 
@@ -6184,11 +6566,17 @@ CREATE INDEX waitlist_entries_slot_idx ON public.waitlist_entries USING btree (v
 
 CREATE CONSTRAINT TRIGGER pending_nights_emit_events AFTER INSERT ON private.pending_nights DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION private.emit_slot_events();
 
-CREATE TRIGGER audit_log_is_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION private.refuse_audit_change();
+CREATE TRIGGER audit_log_chain_night BEFORE INSERT ON public.audit_log FOR EACH ROW EXECUTE FUNCTION private.audit_chain_night();
+
+CREATE TRIGGER audit_log_is_append_only BEFORE DELETE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION private.refuse_audit_change();
+
+CREATE CONSTRAINT TRIGGER audit_log_link_chain AFTER INSERT ON public.audit_log DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION private.link_audit_at_commit();
 
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON public.audit_log FOR EACH STATEMENT EXECUTE FUNCTION private.refuse_audit_change();
 
 CREATE TRIGGER audit_log_request_id BEFORE INSERT ON public.audit_log FOR EACH ROW EXECUTE FUNCTION private.fill_request_id();
+
+CREATE TRIGGER audit_log_rows_are_linked_once BEFORE UPDATE ON public.audit_log FOR EACH ROW WHEN (((old.row_hash IS NOT NULL) OR (new.row_hash IS NULL) OR ((((((((((((((new.id IS DISTINCT FROM old.id) OR (new.venue_id IS DISTINCT FROM old.venue_id)) OR (new.entity IS DISTINCT FROM old.entity)) OR (new.entity_id IS DISTINCT FROM old.entity_id)) OR (new.action IS DISTINCT FROM old.action)) OR (new.old_status IS DISTINCT FROM old.old_status)) OR (new.new_status IS DISTINCT FROM old.new_status)) OR (new.reason IS DISTINCT FROM old.reason)) OR (new.actor_id IS DISTINCT FROM old.actor_id)) OR (new.actor_role IS DISTINCT FROM old.actor_role)) OR (new.request_id IS DISTINCT FROM old.request_id)) OR (new.detail IS DISTINCT FROM old.detail)) OR (new.created_at IS DISTINCT FROM old.created_at)) OR (new.row_id IS DISTINCT FROM old.row_id)))) EXECUTE FUNCTION private.refuse_audit_change();
 
 CREATE TRIGGER booking_tables_emit_events AFTER INSERT ON public.booking_tables REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.claim_changed_event();
 
@@ -6235,6 +6623,12 @@ CREATE TRIGGER venues_conflict_counter AFTER INSERT ON public.venues FOR EACH RO
 CREATE TRIGGER waitlist_entries_note_venue_night AFTER INSERT ON public.waitlist_entries REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.note_venue_night();
 
 CREATE CONSTRAINT TRIGGER waitlist_entries_offer AFTER INSERT ON public.waitlist_entries DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.status = 'waiting'::public.waitlist_status)) EXECUTE FUNCTION private.offer_at_commit();
+
+ALTER TABLE ONLY private.audit_anchors
+    ADD CONSTRAINT audit_anchors_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
+
+ALTER TABLE ONLY private.audit_chain_heads
+    ADD CONSTRAINT audit_chain_heads_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
 
 ALTER TABLE ONLY private.client_reports
     ADD CONSTRAINT client_reports_venue_id_fkey FOREIGN KEY (venue_id) REFERENCES public.venues(id);
@@ -6337,6 +6731,10 @@ ALTER TABLE ONLY public.waitlist_entries
 
 ALTER TABLE private.api_idempotency_keys ENABLE ROW LEVEL SECURITY;
 
+ALTER TABLE private.audit_anchors ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE private.audit_chain_heads ENABLE ROW LEVEL SECURITY;
+
 ALTER TABLE private.booking_history ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.channel_versions ENABLE ROW LEVEL SECURITY;
@@ -6352,6 +6750,8 @@ ALTER TABLE private.error_codes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE private.forgotten_users ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.notification_deliveries ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE private.pending_audit_chains ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE private.pending_changes ENABLE ROW LEVEL SECURITY;
 
@@ -6453,6 +6853,9 @@ REVOKE ALL ON FUNCTION private.actor_role(p_venue_id uuid) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.alternatives(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange, p_party_size integer, p_limit integer) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.anchor_audit_chains() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.anchor_audit_chains() TO service_role;
+
 REVOKE ALL ON FUNCTION private.api_role() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.api_role() TO anon;
 GRANT ALL ON FUNCTION private.api_role() TO authenticated;
@@ -6467,6 +6870,8 @@ GRANT ALL ON FUNCTION private.approve_booking(p_booking_id uuid, p_reason text) 
 REVOKE ALL ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, p_party_size integer, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, p_party_size integer, p_reason text) TO authenticated;
 GRANT ALL ON FUNCTION private.approve_booking_over_capacity(p_booking_id uuid, p_party_size integer, p_reason text) TO service_role;
+
+REVOKE ALL ON FUNCTION private.audit_chain_night() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.is_finite_number(p_value numeric) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.is_finite_number(p_value numeric) TO anon;
@@ -6536,6 +6941,11 @@ GRANT SELECT(arrived_count) ON TABLE public.bookings TO authenticated;
 GRANT SELECT(deposit_balance) ON TABLE public.bookings TO authenticated;
 
 REVOKE ALL ON FUNCTION private.audit_override(p_booking public.bookings, p_action text, p_reason text, p_detail jsonb) FROM PUBLIC;
+
+GRANT SELECT ON TABLE public.audit_log TO authenticated;
+GRANT SELECT ON TABLE public.audit_log TO service_role;
+
+REVOKE ALL ON FUNCTION private.audit_row_hash(p_row public.audit_log) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.availability_snapshot(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamp with time zone) FROM PUBLIC;
 
@@ -6681,6 +7091,10 @@ REVOKE ALL ON FUNCTION private.free_options_in_periods(p_venue_id uuid, p_night 
 
 REVOKE ALL ON FUNCTION private.gdpr_subject(p_customer_id uuid, p_admins_may boolean) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.get_audit_anchors(p_venue_id uuid, p_since date) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.get_audit_anchors(p_venue_id uuid, p_since date) TO authenticated;
+GRANT ALL ON FUNCTION private.get_audit_anchors(p_venue_id uuid, p_since date) TO service_role;
+
 REVOKE ALL ON FUNCTION private.get_availability(p_venue_id uuid, p_date date, p_slot_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.get_availability(p_venue_id uuid, p_date date, p_slot_id text) TO anon;
 GRANT ALL ON FUNCTION private.get_availability(p_venue_id uuid, p_date date, p_slot_id text) TO authenticated;
@@ -6727,9 +7141,11 @@ GRANT ALL ON FUNCTION private.handle_stripe_event(p_event jsonb) TO service_role
 
 REVOKE ALL ON FUNCTION private.has_transaction_flag(p_flag text) FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb) TO authenticated;
-GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb) TO service_role;
+REVOKE ALL ON FUNCTION private.history_kept_since(p_venue_id uuid) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb, p_alternatives boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb, p_alternatives boolean) TO authenticated;
+GRANT ALL ON FUNCTION private.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_period tstzrange, p_extra jsonb, p_alternatives boolean) TO service_role;
 
 REVOKE ALL ON FUNCTION private.idempotency_begin(p_key text, p_route text, p_request jsonb, p_ttl interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.idempotency_begin(p_key text, p_route text, p_request jsonb, p_ttl interval) TO authenticated;
@@ -6778,6 +7194,10 @@ GRANT ALL ON FUNCTION private.join_waitlist(p_venue_id uuid, p_date date, p_slot
 REVOKE ALL ON FUNCTION private.keep_booking_history() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.keep_claim_history() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.link_audit_at_commit() FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION private.link_audit_row(p_row public.audit_log) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.list_invitations(p_venue_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.list_invitations(p_venue_id uuid) TO authenticated;
@@ -6868,6 +7288,8 @@ REVOKE ALL ON FUNCTION private.pii_keys() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.prune_events(p_keep interval) FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.prune_history(p_venue_id uuid) FROM PUBLIC;
+
 REVOKE ALL ON FUNCTION private.prune_idempotency_keys(p_keep interval) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.public_reason(p_reason text) FROM PUBLIC;
@@ -6903,7 +7325,7 @@ REVOKE ALL ON FUNCTION private.refuse_audit_change() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.refuse_claim_delete() FROM PUBLIC;
 
-REVOKE ALL ON FUNCTION private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange, p_party_size integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange, p_party_size integer, p_alternatives boolean) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.reject_booking(p_booking_id uuid, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.reject_booking(p_booking_id uuid, p_reason text) TO authenticated;
@@ -7038,6 +7460,10 @@ REVOKE ALL ON FUNCTION private.validate_booking_constraints() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.venue_setting_names() FROM PUBLIC;
 
+REVOKE ALL ON FUNCTION private.verify_audit_chain(p_venue_id uuid, p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.verify_audit_chain(p_venue_id uuid, p_from timestamp with time zone, p_to timestamp with time zone) TO authenticated;
+GRANT ALL ON FUNCTION private.verify_audit_chain(p_venue_id uuid, p_from timestamp with time zone, p_to timestamp with time zone) TO service_role;
+
 REVOKE ALL ON FUNCTION private.waitlist_priority(p_customer_id uuid, p_venue_id uuid, p_date date, p_occasion text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.write_audit(p_venue_id uuid, p_entity text, p_entity_id uuid, p_action text, p_old text, p_new text, p_reason text, p_detail jsonb) FROM PUBLIC;
@@ -7051,6 +7477,9 @@ GRANT ALL ON FUNCTION public.acquire_booking_lock(table_id uuid, booking_date da
 REVOKE ALL ON FUNCTION public.acquire_table_lock(p_table_id uuid, p_user_id uuid, p_duration_ms integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.acquire_table_lock(p_table_id uuid, p_user_id uuid, p_duration_ms integer) TO authenticated;
 GRANT ALL ON FUNCTION public.acquire_table_lock(p_table_id uuid, p_user_id uuid, p_duration_ms integer) TO service_role;
+
+REVOKE ALL ON FUNCTION public.anchor_audit_chains() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.anchor_audit_chains() TO service_role;
 
 REVOKE ALL ON FUNCTION public.approve_booking(p_booking_id uuid, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.approve_booking(p_booking_id uuid, p_reason text) TO authenticated;
@@ -7110,6 +7539,10 @@ REVOKE ALL ON FUNCTION public.forget_customer(p_customer_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.forget_customer(p_customer_id uuid) TO authenticated;
 GRANT ALL ON FUNCTION public.forget_customer(p_customer_id uuid) TO service_role;
 
+REVOKE ALL ON FUNCTION public.get_audit_anchors(p_venue_id uuid, p_since date) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.get_audit_anchors(p_venue_id uuid, p_since date) TO authenticated;
+GRANT ALL ON FUNCTION public.get_audit_anchors(p_venue_id uuid, p_since date) TO service_role;
+
 REVOKE ALL ON FUNCTION public.get_availability(p_venue_id uuid, p_date date, p_slot_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.get_availability(p_venue_id uuid, p_date date, p_slot_id text) TO anon;
 GRANT ALL ON FUNCTION public.get_availability(p_venue_id uuid, p_date date, p_slot_id text) TO authenticated;
@@ -7151,9 +7584,9 @@ REVOKE ALL ON FUNCTION public.get_venue_metrics(p_venue_id uuid, p_from date, p_
 GRANT ALL ON FUNCTION public.get_venue_metrics(p_venue_id uuid, p_from date, p_to date) TO authenticated;
 GRANT ALL ON FUNCTION public.get_venue_metrics(p_venue_id uuid, p_from date, p_to date) TO service_role;
 
-REVOKE ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid) TO authenticated;
-GRANT ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid) TO service_role;
+REVOKE ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_alternatives boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_alternatives boolean) TO authenticated;
+GRANT ALL ON FUNCTION public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size integer, p_idempotency_key text, p_special_requests text, p_occasion text, p_promoter_code text, p_customer_id uuid, p_alternatives boolean) TO service_role;
 
 REVOKE ALL ON FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.invite_staff(p_venue_id uuid, p_email text, p_role text) TO authenticated;
@@ -7238,8 +7671,9 @@ REVOKE ALL ON FUNCTION public.update_venue_settings(p_venue_id uuid, p_settings 
 GRANT ALL ON FUNCTION public.update_venue_settings(p_venue_id uuid, p_settings jsonb) TO authenticated;
 GRANT ALL ON FUNCTION public.update_venue_settings(p_venue_id uuid, p_settings jsonb) TO service_role;
 
-GRANT SELECT ON TABLE public.audit_log TO authenticated;
-GRANT SELECT ON TABLE public.audit_log TO service_role;
+REVOKE ALL ON FUNCTION public.verify_audit_chain(p_venue_id uuid, p_from timestamp with time zone, p_to timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.verify_audit_chain(p_venue_id uuid, p_from timestamp with time zone, p_to timestamp with time zone) TO authenticated;
+GRANT ALL ON FUNCTION public.verify_audit_chain(p_venue_id uuid, p_from timestamp with time zone, p_to timestamp with time zone) TO service_role;
 
 GRANT SELECT,USAGE ON SEQUENCE public.audit_log_id_seq TO service_role;
 

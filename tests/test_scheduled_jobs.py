@@ -8,7 +8,8 @@ from pathlib import Path
 import psycopg
 
 JOBS = {"clubbooking-expire-holds", "clubbooking-retry-waitlist-offers", "clubbooking-prune-events",
-        "clubbooking-sample-conflicts", "clubbooking-prune-idempotency-keys", "clubbooking-prune-cron-history"}
+        "clubbooking-sample-conflicts", "clubbooking-prune-idempotency-keys", "clubbooking-prune-cron-history",
+        "clubbooking-anchor-audit-chains", "clubbooking-prune-history"}
 
 
 def test_migrations_schedule_the_sweeper_and_retention_jobs(server_dsn: str) -> None:

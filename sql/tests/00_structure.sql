@@ -20,7 +20,7 @@ select is(
   'claims carry an exclusion constraint on (venue, table, overlapping period) for active exclusive claims');
 
 select has_function('public', 'get_availability', array['uuid', 'date', 'text'], 'get_availability(venue, date, slot)');
-select has_function('public', 'hold_tables', array['uuid', 'date', 'text', 'uuid[]', 'integer', 'text', 'text', 'text', 'text', 'uuid'], 'hold_tables');
+select has_function('public', 'hold_tables', array['uuid', 'date', 'text', 'uuid[]', 'integer', 'text', 'text', 'text', 'text', 'uuid', 'boolean'], 'hold_tables');
 select has_function('public', 'submit_booking', array['uuid', 'text'], 'submit_booking');
 select has_function('public', 'approve_booking', array['uuid', 'text'], 'approve_booking');
 select has_function('public', 'reject_booking', array['uuid', 'text'], 'reject_booking');

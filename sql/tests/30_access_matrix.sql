@@ -207,6 +207,13 @@ insert into expected_rpc_access values
                                'allow','allow','allow','allow','allow','allow','allow','allow','allow','allow','allow', 'allow'),
   ('setup_venue', $$select public.setup_venue(tests.venue(), '{"hold_ttl": "4 minutes"}')$$,
                                'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'mfa',  'allow','deny', 'allow', 'deny'),
+  -- the audit chain: managers and above verify their venue's and export its anchors; the back office anchors
+  ('verify_audit_chain', $$select public.verify_audit_chain(tests.venue())$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'allow','allow','allow','allow','deny', 'allow', 'deny'),
+  ('get_audit_anchors', $$select public.get_audit_anchors(tests.venue())$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'allow','allow','allow','allow','deny', 'allow', 'deny'),
+  ('anchor_audit_chains', $$select public.anchor_audit_chains()$$,
+                               'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'allow', 'deny'),
   -- staff management (issue 24): only the invited person accepts (an invitation to Ann at venue B, its token known here)
   ('accept_invitation', $$select public.accept_invitation('inv_matrix_token_for_ann')$$,
                                'deny', 'allow','deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny', 'deny'),

@@ -1,23 +1,26 @@
 -- Refusals: SECTION_NOT_AVAILABLE carries its alternatives in the DETAIL, the same slot's free
 -- table sets first (fewest wasted seats, lowest minimum spend, lower floor), then the
--- neighbouring slot's when the slot is full; at most five, found in one statement.
+-- neighbouring slot's when the slot is full; at most five, found in one statement. A client
+-- holding a live snapshot may ask for none (p_alternatives => false): the same refusal, none listed.
 begin;
 \ir helpers/test_helpers.psql
-select plan(6);
+select plan(8);
 
 set constraints all immediate;
 
 insert into ids values ('ana', tests.create_user('ana')), ('ben', tests.create_user('ben'));
 
 -- The DETAIL of a refused hold, as JSON (null when the hold was not refused).
-create function tests.refusal(p_user uuid, p_table int, p_party int, p_slot text) returns jsonb
+create function tests.refusal(p_user uuid, p_table int, p_party int, p_slot text,
+                              p_alternatives boolean default true) returns jsonb
 language plpgsql
 as $$
 declare
   v_detail text;
 begin
   perform tests.authenticate_as(p_user);
-  perform public.hold_tables(tests.venue(), tests.night(), p_slot, array[tests.tbl(p_table)], p_party);
+  perform public.hold_tables(tests.venue(), tests.night(), p_slot, array[tests.tbl(p_table)], p_party,
+                             p_alternatives => p_alternatives);
   perform tests.clear_authentication();
   return null;
 exception when sqlstate 'PT409' then
@@ -48,6 +51,13 @@ select ok((select bool_and(a ? 'table_ids' and a ? 'capacity_max' and a ? 'minim
                            and a ? 'combination_type')
            from taken, jsonb_array_elements(d -> 'alternatives') a),
   'each alternative names its tables, seats, minimum spend, deposit and kind');
+
+create temp table none_asked as
+  select tests.refusal((select id from ids where name = 'ben'), 1, 2, 'slot_23_30', p_alternatives => false) as d;
+select is((select d from none_asked), '{"reason": "taken", "alternatives": []}'::jsonb,
+  'a client that asks for no alternatives gets the same refusal with none listed');
+select is((select count(*)::int from public.bookings b where b.customer_id = (select id from ids where name = 'ben')), 0,
+  'a refusal without alternatives holds nothing either');
 
 -- The late slot full (every table blocked): the alternatives come from the neighbouring slot.
 select tests.authenticate_as_staff('manager');

@@ -70,11 +70,19 @@ create table public.venues (
     check (approval_ttl between interval '1 minute' and interval '7 days'),
   -- A check-in or a no-show can be undone for this long after it was recorded.
   undo_window interval not null default interval '15 minutes'
-    check (undo_window between interval '0 minutes' and interval '24 hours')
+    check (undo_window between interval '0 minutes' and interval '24 hours'),
+  audit_retention interval not null default interval '400 days'
+    check (audit_retention >= interval '30 days'),
+  claims_retention interval not null default interval '400 days'
+    check (claims_retention >= interval '30 days')
 );
 
 comment on table public.venues is
   'A bookable venue. Opening hours are local (timezone); a night that closes before it opens ends the next morning.';
+
+comment on column public.venues.audit_retention is 'How long audit rows are kept (private.prune_history); at least 30 days.';
+comment on column public.venues.claims_retention is
+  'How long claims (booking_tables) are kept after their period ends (private.prune_history); at least 30 days.';
 
 create index venues_club_id_idx on public.venues (club_id);
 

@@ -17,6 +17,11 @@ create table public.audit_log (
   request_id text,
   detail jsonb not null default '{}'::jsonb,
   created_at timestamptz not null default now(),
+  chain_night date,
+  chain_seq bigint,
+  prev_hash bytea,
+  row_hash bytea,
+  row_id uuid not null default gen_random_uuid(),
   constraint audit_log_entity_check check (entity in ('booking', 'block', 'waitlist', 'venue', 'customer', 'staff_invitation'))
 );
 
@@ -26,6 +31,33 @@ comment on table public.audit_log is
 create index audit_log_venue_created_idx on public.audit_log (venue_id, created_at);
 
 create index audit_log_entity_idx on public.audit_log (entity_id);
+
+comment on column public.audit_log.chain_night is 'The night whose chain the row is in; null: the venue''s own chain.';
+comment on column public.audit_log.chain_seq is 'The row''s position in its chain (1, 2, ...), given at commit.';
+comment on column public.audit_log.prev_hash is 'row_hash of the previous row of the chain (null for the first).';
+comment on column public.audit_log.row_hash is
+  'SHA-256 of prev_hash and the row''s content (private.audit_row_hash), given at commit; null until then.';
+comment on column public.audit_log.row_id is
+  'The row''s name in the API (verify_audit_chain''s first_broken_id); id orders the rows.';
+
+-- The chains the current transaction has written audit rows to, until its commit has taken their
+-- locks (private.lock_venue_night); each audit row notes its chain as it is written
+-- (private.audit_chain_night). Unlogged, like private.pending_nights: nothing in it outlives
+-- its transaction.
+create unlogged table private.pending_audit_chains (
+  txid xid8 not null default pg_catalog.pg_current_xact_id(),
+  venue_id uuid not null,
+  chain_night date
+);
+
+comment on table private.pending_audit_chains is
+  'Audit chains the current transaction wrote to, whose locks its commit takes.';
+
+create unique index pending_audit_chains_idx on private.pending_audit_chains (txid, venue_id, chain_night) nulls not distinct;
+
+alter table private.pending_audit_chains enable row level security;
+
+revoke all on private.pending_audit_chains from public;
 
 alter table public.audit_log enable row level security;
 
@@ -39,31 +71,50 @@ revoke update, delete, truncate on public.audit_log from service_role;
 -- functions (as the owner). service_role could insert forged audit rows and events before.
 revoke insert, update, delete, truncate on public.audit_log from service_role;
 
--- Append-only for everyone. The one exception is GDPR erasure: code running as the table's
--- owner (private.forget_customer, security definer) with clubbooking.gdpr_redaction on may
--- rewrite `detail` and `reason`, nothing else (not request_id). Ownership, not superuser: on
--- Supabase `postgres` owns the table and is no superuser. A role that is not the owner
--- (service_role) cannot pass by setting the flag itself.
+-- The audit log stays append-only. Three writers may touch a row: linking (once, at commit: the
+-- chain columns of a row that has no row_hash yet, nothing else; the trigger's WHEN lets only that
+-- through, without a call, as only the table's owner may update it at all: service_role's UPDATE
+-- is revoked); GDPR erasure (as the owner, clubbooking.gdpr_redaction on: detail and reason only,
+-- which the chain's hash covers only in their redacted form); and pruning (as the owner, with the
+-- audit_pruning transaction flag, which only private.prune_history sets: whole rows past their
+-- venue's retention). A role that is not the owner cannot pass by setting a flag.
 create function private.refuse_audit_change() returns trigger
 language plpgsql
 set search_path = ''
 as $$
 begin
-  if tg_op = 'UPDATE'
-     and current_setting('clubbooking.gdpr_redaction', true) = 'on'
-     and (pg_catalog.pg_has_role(current_user,
-            (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'USAGE')
-          or (select r.rolsuper from pg_catalog.pg_roles r where r.rolname = current_user))
-     and (to_jsonb(new) - array['detail', 'reason']) = (to_jsonb(old) - array['detail', 'reason']) then
-    return new;
+  if pg_catalog.pg_has_role(current_user, (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'USAGE')
+     or coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = current_user), false) then
+    if tg_op = 'UPDATE' and current_setting('clubbooking.gdpr_redaction', true) = 'on'
+       and (to_jsonb(new) - array['detail', 'reason']) = (to_jsonb(old) - array['detail', 'reason']) then
+      return new;
+    end if;
+    if tg_op = 'DELETE' and private.has_transaction_flag('audit_pruning')
+       and old.created_at < private.now() - (select v.audit_retention from public.venues v where v.id = old.venue_id) then
+      return old;
+    end if;
   end if;
   raise exception using message = 'NOT_AUTHORIZED', detail = 'audit_log is append-only', errcode = 'PT403';
 end;
 $$;
 
 create trigger audit_log_is_append_only
-  before update or delete on public.audit_log
+  before delete on public.audit_log
   for each row execute function private.refuse_audit_change();
+
+-- The WHEN names every column but the chain's, one by one: two to_jsonb of the row per linked
+-- row would cost the booking path more than the chain's hash (sql/tests/41_audit_chain.sql
+-- fails when a column is missing from it).
+create trigger audit_log_rows_are_linked_once
+  before update on public.audit_log
+  for each row
+  when (old.row_hash is not null or new.row_hash is null
+        or (new.id, new.venue_id, new.entity, new.entity_id, new.action, new.old_status, new.new_status, new.reason,
+            new.actor_id, new.actor_role, new.request_id, new.detail, new.created_at, new.row_id)
+           is distinct from
+           (old.id, old.venue_id, old.entity, old.entity_id, old.action, old.old_status, old.new_status, old.reason,
+            old.actor_id, old.actor_role, old.request_id, old.detail, old.created_at, old.row_id))
+  execute function private.refuse_audit_change();
 
 create trigger audit_log_no_truncate
   before truncate on public.audit_log

@@ -221,23 +221,31 @@ alter table private.pending_changes enable row level security;
 revoke all on private.pending_nights, private.pending_changes from public;
 
 -- One committer at a time per venue and night: the channel counters of the night are taken
--- under it, and so are the night's waitlist offers; the commit-time triggers take it. A
--- transaction that touched several venue-nights (the sweeper, an unblock across nights) takes
--- all of them at its first, in (venue, night) order, so two committers never wait on each
--- other: the statements that changed its rows noted each one in private.pending_nights.
--- Taking a lock the transaction already holds again costs nothing. Null arguments: only the
--- noted venue-nights.
+-- under it, and so are the night's waitlist offers and the night's audit chain; the commit-time
+-- triggers take it. A transaction that touched several venue-nights (the sweeper, an unblock
+-- across nights) takes all of them at its first, in (venue, night) order, so two committers
+-- never wait on each other: the statements that changed its rows noted each one in
+-- private.pending_nights, and its audit rows their chains in private.pending_audit_chains. The venue's own
+-- chain (rows with no night: settings, staff, guest records, erasure) is appended under a
+-- venue-level key of the same lock family (the night keys never reach -2^31), taken in the same
+-- pass, last: only by a transaction that wrote such a row (staff and admin actions, never a
+-- guest's booking), and only for its commit's last steps, so it queues nothing the booking path
+-- did not queue before. Taking a lock the transaction already holds again costs nothing. Null
+-- arguments: only the noted venue-nights and chains.
 create function private.lock_venue_night(p_venue_id uuid, p_night date) returns void
 language plpgsql
 set search_path = ''
 as $$
 begin
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('events:' || n.venue_id::text),
-                                           private.night_key(n.booking_date))
+                                           coalesce(private.night_key(n.booking_date), -2147483648))
   from (select pn.venue_id, pn.booking_date from private.pending_nights pn
         where pn.txid = pg_catalog.pg_current_xact_id()
         union
         select p_venue_id, p_night where p_venue_id is not null
+        union
+        select c.venue_id, c.chain_night from private.pending_audit_chains c
+        where c.txid = pg_catalog.pg_current_xact_id()
         order by 1, 2 offset 0) n;
 end;
 $$;
@@ -518,6 +526,22 @@ from (select h.*, max(h.valid_from) over w as since
 window w as (partition by v.venue_id, v.booking_date, v.booking_id order by v.id);
 
 comment on view private.booking_versions is 'Each version of each booking with its validity range (valid: from, to the next version).';
+
+-- The first night whose history (claims and their versions, bookings' versions) the venue still
+-- keeps: retention (private.prune_history) removes a night's history once the night ended more
+-- than the venue's claims_retention ago. A night ends before the second midnight after its date
+-- (one that closes before it opens ends the next morning), so the nights before the day before
+-- (now - claims_retention), in the venue's zone, have ended: those are the ones pruned.
+create function private.history_kept_since(p_venue_id uuid) returns date
+language sql stable
+set search_path = ''
+as $$
+  select ((private.now() - v.claims_retention) at time zone v.timezone)::date - 1
+  from public.venues v where v.id = p_venue_id
+$$;
+
+comment on function private.history_kept_since is
+  'The first night whose claims and history the venue keeps (claims_retention); earlier nights are pruned.';
 
 -- AFTER STATEMENT on booking_tables (insert, update): a version of each claim the statement wrote.
 create function private.keep_claim_history() returns trigger

@@ -363,12 +363,19 @@ $$;
 
 -- Claims are never deleted, by anyone: a booking or block gives its tables back through its
 -- status (audited, and announced to every client). Deleting one silently would free a table
--- that every client still shows as taken.
+-- that every client still shows as taken. The one exception is retention: the table's owner
+-- pruning (the claims_pruning transaction flag, which only private.prune_history sets) a claim
+-- whose period ended longer ago than its venue keeps claims; it frees nothing anyone can book.
 create function private.refuse_claim_delete() returns trigger
 language plpgsql
 set search_path = ''
 as $$
 begin
+  if tg_op = 'DELETE' and private.has_transaction_flag('claims_pruning')
+     and pg_catalog.pg_has_role(current_user, (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'USAGE')
+     and upper(old.period) < private.now() - (select v.claims_retention from public.venues v where v.id = old.venue_id) then
+    return old;
+  end if;
   raise exception using message = 'NOT_AUTHORIZED',
     detail = 'claims are not deleted: cancel the booking or lift the block', errcode = 'PT403';
 end;

@@ -305,9 +305,10 @@ $$;
 comment on function private.requested_tables is 'The distinct sorted table ids a request names, checked against the venue (contract errors).';
 
 -- Refuse a request for taken tables: count the conflict (outside the rolled-back work) and
--- raise SECTION_NOT_AVAILABLE with the alternatives as JSON.
+-- raise SECTION_NOT_AVAILABLE with the alternatives as JSON; with p_alternatives false (a
+-- client that holds a live snapshot and asked for none) the same shape with none listed.
 create function private.refuse_taken(p_venue_id uuid, p_night date, p_slot_id text, p_period tstzrange,
-                                     p_party_size int)
+                                     p_party_size int, p_alternatives boolean default true)
 returns void
 language plpgsql
 set search_path = ''
@@ -315,19 +316,21 @@ as $$
 begin
   perform private.count_conflict(p_venue_id);
   perform private.raise_error('SECTION_NOT_AVAILABLE',
-    private.alternatives(p_venue_id, p_night, p_slot_id, p_period, p_party_size)::text);
+    case when p_alternatives is false then '{"reason": "taken", "alternatives": []}'
+         else private.alternatives(p_venue_id, p_night, p_slot_id, p_period, p_party_size)::text end);
 end;
 $$;
 
 -- Hold tables for a party: the one booking path under every RPC that creates a booking.
 -- A slot (p_slot_id) or an explicit range (p_period) on the night p_date. All tables or
 -- none. Repeating a call with the same p_idempotency_key returns the first booking. p_extra
--- (callers in this schema only) passes status and reason on to private.insert_hold.
+-- (callers in this schema only) passes status and reason on to private.insert_hold. A refusal
+-- lists alternatives unless p_alternatives is false.
 create function private.hold_tables(
   p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size int,
   p_idempotency_key text default null, p_special_requests text default null, p_occasion text default null,
   p_promoter_code text default null, p_customer_id uuid default null, p_period tstzrange default null,
-  p_extra jsonb default null)
+  p_extra jsonb default null, p_alternatives boolean default true)
 returns jsonb
 language plpgsql
 security definer
@@ -399,7 +402,7 @@ begin
   -- A table already taken (a live claim committed before we looked) fails fast, before any
   -- lock: in a rush the losers never queue behind the winner's lock.
   if not private.tables_free(p_venue_id, p_date, v_tables, v_period, p_party_size) then
-    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size);
+    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size, p_alternatives);
   end if;
 
   -- Serialise per guest (for the per-guest limits), then per table and night, in that order.
@@ -409,7 +412,7 @@ begin
   perform private.check_guest_limits(v_venue, v_customer_id, p_date, cardinality(v_tables));
 
   if not private.tables_free(p_venue_id, p_date, v_tables, v_period, p_party_size) then
-    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size);
+    perform private.refuse_taken(p_venue_id, p_date, p_slot_id, v_period, p_party_size, p_alternatives);
   end if;
 
   v_booking := private.insert_hold(v_venue, v_customer_id, p_date, v_period, v_tables, p_party_size,
@@ -420,12 +423,12 @@ begin
 end;
 $$;
 
-grant execute on function private.hold_tables(uuid, date, text, uuid[], int, text, text, text, text, uuid, tstzrange, jsonb) to authenticated, service_role;
+grant execute on function private.hold_tables(uuid, date, text, uuid[], int, text, text, text, text, uuid, tstzrange, jsonb, boolean) to authenticated, service_role;
 
 create function public.hold_tables(p_venue_id uuid, p_date date, p_slot_id text, p_table_ids uuid[], p_party_size int,
                                    p_idempotency_key text default null, p_special_requests text default null,
                                    p_occasion text default null, p_promoter_code text default null,
-                                   p_customer_id uuid default null)
+                                   p_customer_id uuid default null, p_alternatives boolean default true)
 returns jsonb
 -- plpgsql, not sql: a SQL function with a SET clause is never inlined and is planned again on
 -- every call (the hot path's largest fixed cost); a plpgsql body keeps its plan for the session.
@@ -433,13 +436,14 @@ language plpgsql set search_path = ''
 as $$
 begin
   return private.hold_tables(p_venue_id, p_date, p_slot_id, p_table_ids, p_party_size, p_idempotency_key,
-                             p_special_requests, p_occasion, p_promoter_code, p_customer_id);
+                             p_special_requests, p_occasion, p_promoter_code, p_customer_id,
+                             p_alternatives => p_alternatives);
 end;
 $$;
 
-comment on function public.hold_tables is 'Hold tables for a slot: a held booking {booking_id, reference, hold_expires_at, deposit, ...}.';
+comment on function public.hold_tables is 'Hold tables for a slot: a held booking {booking_id, reference, hold_expires_at, deposit, ...}; a refusal (SECTION_NOT_AVAILABLE) lists alternatives unless p_alternatives is false.';
 
-grant execute on function public.hold_tables(uuid, date, text, uuid[], int, text, text, text, text, uuid) to authenticated, service_role;
+grant execute on function public.hold_tables(uuid, date, text, uuid[], int, text, text, text, text, uuid, boolean) to authenticated, service_role;
 
 create function public.claim_booking(p_reference text) returns jsonb
 language sql set search_path = ''

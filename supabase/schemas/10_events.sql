@@ -453,6 +453,11 @@ begin
     if p_at > private.now() then
       perform private.raise_error('INVALID_INPUT', format('%s is still to come: replay an instant that has passed', p_at));
     end if;
+    if p_date < private.history_kept_since(p_venue_id) then
+      perform private.raise_error('DATE_OUT_OF_RANGE', format(
+        'the venue keeps a night''s history for %s after it (claims_retention): the earliest night kept is %s',
+        (select v.claims_retention from public.venues v where v.id = p_venue_id), private.history_kept_since(p_venue_id)));
+    end if;
   end if;
   v_channel := private.channel_name(v_club_id, p_venue_id, p_date, p_slot_id);
   v_rank := case when private.is_trusted() then 4 else private.staff_rank(private.staff_role(p_venue_id)) end;
@@ -552,7 +557,8 @@ comment on function public.get_availability is 'Snapshot of a slot: {venue_id, d
 grant execute on function public.get_availability(uuid, date, text) to anon, authenticated, service_role;
 
 -- The floor at a past instant: the staff view of get_availability as it was at p_at, for the
--- venue's staff (door and up) and trusted roles; an instant still to come is INVALID_INPUT. A
+-- venue's staff (door and up) and trusted roles; an instant still to come is INVALID_INPUT, a
+-- night whose history retention has pruned (private.history_kept_since) DATE_OUT_OF_RANGE. A
 -- hold past its expiry at p_at is dead there, whether or not anything changed then. What is by
 -- nature now (the version, names, contact details, the tables themselves) is read now: see
 -- private.availability_snapshot.

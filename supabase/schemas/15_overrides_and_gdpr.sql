@@ -109,7 +109,8 @@ as $$
   select array['name', 'timezone', 'opens_at', 'closes_at', 'open_days', 'hold_ttl', 'requires_approval',
                'booking_horizon', 'min_age', 'max_tables_per_customer_night', 'max_held_tables_per_customer',
                'max_waitlist_entries_per_night', 'max_open_waitlist_entries',
-               'cancellation_window', 'waitlist_offer_ttl', 'modify_cutoff', 'approval_ttl', 'undo_window']
+               'cancellation_window', 'waitlist_offer_ttl', 'audit_retention', 'claims_retention', 'modify_cutoff',
+               'approval_ttl', 'undo_window']
 $$;
 
 comment on function private.venue_setting_names is 'The venues columns update_venue_settings may change.';
@@ -127,7 +128,7 @@ declare
   v_unknown text[];
 begin
   if p_venue_id is null or p_settings is null or jsonb_typeof(p_settings) <> 'object' or p_settings = '{}'::jsonb then
-    perform private.raise_error('INVALID_INPUT', 'venue and a JSON object of settings are required');
+    perform private.raise_error('INVALID_INPUT', 'settings must be a non-empty JSON object');
   end if;
   select * into v_before from public.venues v where v.id = p_venue_id for update;
   if not found then
@@ -145,12 +146,13 @@ begin
     update public.venues v
        set (name, timezone, opens_at, closes_at, open_days, hold_ttl, requires_approval, booking_horizon, min_age,
             max_tables_per_customer_night, max_held_tables_per_customer, max_waitlist_entries_per_night,
-            max_open_waitlist_entries, cancellation_window, waitlist_offer_ttl, modify_cutoff, approval_ttl,
-            undo_window)
+            max_open_waitlist_entries, cancellation_window, waitlist_offer_ttl, audit_retention, claims_retention,
+            modify_cutoff, approval_ttl, undo_window)
          = (select r.name, r.timezone, r.opens_at, r.closes_at, r.open_days, r.hold_ttl, r.requires_approval,
                    r.booking_horizon, r.min_age, r.max_tables_per_customer_night, r.max_held_tables_per_customer,
                    r.max_waitlist_entries_per_night, r.max_open_waitlist_entries,
-                   r.cancellation_window, r.waitlist_offer_ttl, r.modify_cutoff, r.approval_ttl, r.undo_window
+                   r.cancellation_window, r.waitlist_offer_ttl, r.audit_retention, r.claims_retention,
+                   r.modify_cutoff, r.approval_ttl, r.undo_window
             from jsonb_populate_record(v_before, p_settings) r)
      where v.id = p_venue_id
     returning * into v_after;

@@ -69,6 +69,15 @@ begin
 end
 $cron$;
 
+do $cron$
+begin
+  if exists (select 1 from pg_catalog.pg_extension where extname = 'pg_cron') then
+    perform cron.schedule('clubbooking-anchor-audit-chains', '7 0 * * *', 'select private.anchor_audit_chains()');
+    perform cron.schedule('clubbooking-prune-history', '37 4 * * *', 'select private.prune_history()');
+  end if;
+end
+$cron$;
+
 revoke execute on all functions in schema public, private from public;
 
 revoke all on all procedures in schema private from public;

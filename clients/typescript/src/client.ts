@@ -76,6 +76,8 @@ export type HoldRequest =
     occasion: string;
     promoterCode: string;
     customerId: string;
+    /** false: a refusal (SectionNotAvailable) lists no alternatives; for a caller with a live snapshot. */
+    alternatives: boolean;
   }>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -153,6 +155,7 @@ export class BookingClient {
         p_occasion: request.occasion,
         p_promoter_code: request.promoterCode,
         p_customer_id: request.customerId,
+        p_alternatives: request.alternatives,
       }) as BookingResult;
     } catch (error) {
       if (error instanceof SectionNotAvailable) {

@@ -14,6 +14,8 @@ export type Database = {
           action: string
           actor_id: string | null
           actor_role: string
+          chain_night: string | null
+          chain_seq: number | null
           created_at: string
           detail: NonNullable<Json>
           entity: string
@@ -21,14 +23,19 @@ export type Database = {
           id: number
           new_status: string | null
           old_status: string | null
+          prev_hash: string | null
           reason: string | null
           request_id: string | null
+          row_hash: string | null
+          row_id: string
           venue_id: string
         }
         Insert: {
           action: string
           actor_id?: string | null
           actor_role: string
+          chain_night?: string | null
+          chain_seq?: number | null
           created_at?: string
           detail?: NonNullable<Json>
           entity: string
@@ -36,14 +43,19 @@ export type Database = {
           id?: never
           new_status?: string | null
           old_status?: string | null
+          prev_hash?: string | null
           reason?: string | null
           request_id?: string | null
+          row_hash?: string | null
+          row_id?: string
           venue_id: string
         }
         Update: {
           action?: string
           actor_id?: string | null
           actor_role?: string
+          chain_night?: string | null
+          chain_seq?: number | null
           created_at?: string
           detail?: NonNullable<Json>
           entity?: string
@@ -51,8 +63,11 @@ export type Database = {
           id?: never
           new_status?: string | null
           old_status?: string | null
+          prev_hash?: string | null
           reason?: string | null
           request_id?: string | null
+          row_hash?: string | null
+          row_id?: string
           venue_id?: string
         }
         Relationships: [
@@ -746,8 +761,10 @@ export type Database = {
       venues: {
         Row: {
           approval_ttl: string
+          audit_retention: string
           booking_horizon: string
           cancellation_window: string
+          claims_retention: string
           closes_at: string
           club_id: string
           created_at: string
@@ -770,8 +787,10 @@ export type Database = {
         }
         Insert: {
           approval_ttl?: string
+          audit_retention?: string
           booking_horizon?: string
           cancellation_window?: string
+          claims_retention?: string
           closes_at?: string
           club_id: string
           created_at?: string
@@ -794,8 +813,10 @@ export type Database = {
         }
         Update: {
           approval_ttl?: string
+          audit_retention?: string
           booking_horizon?: string
           cancellation_window?: string
+          claims_retention?: string
           closes_at?: string
           club_id?: string
           created_at?: string
@@ -908,6 +929,7 @@ export type Database = {
           version: number
         }[]
       }
+      anchor_audit_chains: { Args: Record<PropertyKey, never>; Returns: number }
       approve_booking: {
         Args: { p_booking_id: string; p_reason?: string }
         Returns: Json
@@ -997,6 +1019,10 @@ export type Database = {
         Returns: Json
       }
       forget_customer: { Args: { p_customer_id: string }; Returns: Json }
+      get_audit_anchors: {
+        Args: { p_since?: string; p_venue_id: string }
+        Returns: Json
+      }
       get_availability: {
         Args: { p_date: string; p_slot_id: string; p_venue_id: string }
         Returns: Json
@@ -1055,6 +1081,7 @@ export type Database = {
       }
       hold_tables: {
         Args: {
+          p_alternatives?: boolean
           p_customer_id?: string
           p_date: string
           p_idempotency_key?: string
@@ -1169,6 +1196,10 @@ export type Database = {
       }
       update_venue_settings: {
         Args: { p_settings: Json; p_venue_id: string }
+        Returns: Json
+      }
+      verify_audit_chain: {
+        Args: { p_from?: string; p_to?: string; p_venue_id: string }
         Returns: Json
       }
     }

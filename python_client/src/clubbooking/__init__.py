@@ -28,6 +28,8 @@ from clubbooking.errors import (
 )
 from clubbooking.models import (
     AtomicBookingResult,
+    AuditAnchor,
+    AuditChainCheck,
     Availability,
     AvailabilityEvent,
     BlockResult,
@@ -42,6 +44,8 @@ from clubbooking.models import (
 __all__ = [
     "AsyncBookingClient",
     "AtomicBookingResult",
+    "AuditAnchor",
+    "AuditChainCheck",
     "Availability",
     "AvailabilityEvent",
     "BlockResult",

@@ -98,17 +98,20 @@ def get_optimal_table_combinations(venue_id: Id, booking_date: dt.date, start_ti
 def hold_tables(venue_id: Id, date: dt.date, slot_id: str, table_ids: Sequence[Id], party_size: int, *,
                 idempotency_key: str | None = None, special_requests: str | None = None,
                 occasion: str | None = None, promoter_code: str | None = None,
-                customer_id: Id | None = None) -> Call[models.Booking]:
+                customer_id: Id | None = None, alternatives: bool = True) -> Call[models.Booking]:
     """Hold tables (all or none) for a slot; the hold lives the venue's TTL (5 minutes).
 
     ``customer_id`` books for another customer (host and up); the same ``idempotency_key``
-    returns the first booking instead of a second one.
+    returns the first booking instead of a second one. A refusal (``SECTION_NOT_AVAILABLE``)
+    lists alternatives; ``alternatives=False`` asks for none (cheaper, for a caller that holds a
+    live snapshot).
     """
     return _booking("hold_tables", _args(
         {"p_venue_id": venue_id, "p_date": date, "p_slot_id": slot_id, "p_table_ids": _ids(table_ids),
          "p_party_size": party_size},
         **_p(idempotency_key=idempotency_key, special_requests=special_requests, occasion=occasion,
-             promoter_code=promoter_code, customer_id=customer_id)))
+             promoter_code=promoter_code, customer_id=customer_id,
+             alternatives=None if alternatives else False)))
 
 
 def submit_booking(booking_id: Id, payment_reference: str | None = None) -> Call[models.Booking]:
@@ -386,3 +389,25 @@ def setup_venue(venue_id: Id | None, spec: Mapping[str, Any]) -> Call[models.Ven
     """Create (``venue_id`` None, ``spec["club_id"]`` set) or change a venue from a spec: settings, floors,
     tables, slots, combinations (admin, aal2). Refused, changing nothing, if a live booking would be stranded."""
     return Call("setup_venue", {"p_venue_id": venue_id, "p_spec": dict(spec)}, models.VenueInfo.from_json)
+
+
+# ---------- history: the audit chain ----------
+
+def verify_audit_chain(venue_id: Id, date_from: dt.datetime | None = None,
+                       date_to: dt.datetime | None = None) -> Call[models.AuditChainCheck]:
+    """Recompute the venue's audit chains over the rows written from ``date_from`` to ``date_to`` (manager+):
+    ok, how many rows were checked, and the first broken row's id."""
+    return Call("verify_audit_chain", _args({"p_venue_id": venue_id}, **_p(**{"from": date_from, "to": date_to})),
+                models.AuditChainCheck.from_json)
+
+
+def get_audit_anchors(venue_id: Id, since: dt.date | None = None) -> Call[list[models.AuditAnchor]]:
+    """The venue's audit chain anchors taken since a day (all by default), oldest first, to keep
+    elsewhere (manager+)."""
+    return Call("get_audit_anchors", _args({"p_venue_id": venue_id}, **_p(since=since)),
+                lambda rows: [models.AuditAnchor.from_json(r) for r in rows])
+
+
+def anchor_audit_chains() -> Call[int]:
+    """The back office: anchor the head of every audit chain that moved (pg_cron does it daily); how many."""
+    return Call("anchor_audit_chains", {}, int)

@@ -18,6 +18,7 @@ Exit codes:
   3  no database: none configured, it cannot be reached, or (rush, demo) no scratch database may be made there
   4  ``rush`` found double bookings (must never happen; the dev plugin)
   5  the database failed in a way the contract does not name (the message is printed, never a traceback)
+  6  `audit verify` found a broken audit chain
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import os
 import re
 import sys
@@ -47,16 +49,17 @@ from clubbooking import render
 from clubbooking.board import run_board
 from clubbooking.client import BookingClient
 from clubbooking.errors import BookingError, DatabaseUnavailable, InvalidInput, SectionNotAvailable
-from clubbooking.models import Availability, Booking, Money, StaffMember, VenueInfo
+from clubbooking.models import AuditAnchor, Availability, Booking, Money, StaffMember, VenueInfo
 from clubbooking.relay import run_relay
 from clubbooking.watch import PsycopgListener, ThreadedSource
 
-EXIT_BOOKING_ERROR, EXIT_USAGE, EXIT_NO_DATABASE, EXIT_DATABASE_ERROR = 1, 2, 3, 5
+EXIT_BOOKING_ERROR, EXIT_USAGE, EXIT_NO_DATABASE, EXIT_DATABASE_ERROR, EXIT_CHAIN_BROKEN = 1, 2, 3, 5, 6
 PLUGIN_GROUP = "clubbooking.cli"
 
 app = typer.Typer(help="clubbooking: table bookings for nightclubs, on PostgreSQL.", no_args_is_help=True,
                   epilog="Exit codes: 0 success; 1 a contract error (code printed); 2 bad usage; "
-                         "3 no database; 4 rush found double bookings; 5 another database error.")
+                         "3 no database; 4 rush found double bookings; 5 another database error; "
+                         "6 `audit verify` found a broken audit chain.")
 # Piped or captured output is not cut at 80 columns: a booking reference must stay whole.
 console = Console(width=None if sys.stdout.isatty() else 160)
 errors = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -244,6 +247,11 @@ def availability(date: Night, slot: DefaultSlot = None,
     with client_for(dsn, actor, aal2) as client:
         place = venue_of(client, venue)
         snap = client.get_availability(place.venue_id, date, check_slot(place, slot))
+    print_board(snap, place)
+
+
+def print_board(snap: Availability, place: VenueInfo) -> None:
+    """A snapshot as a table: each table's floor, seats, minimum spend and state (and for staff, who and why)."""
     closed = "" if snap.bookable else "; past or closed: nothing can be booked"
     print_floor(snap, place, f"version {snap.version}, {snap.view} view{closed}")
 
@@ -754,6 +762,75 @@ def venue_setup(spec_file: Annotated[Path, typer.Argument(metavar="FILE", help="
     console.print(f"venue {place.name} ready: {len(place.tables)} tables on {len(place.floors)} floor(s), "
                   f"slots {', '.join(s.slot_id for s in place.slots)}")
     print(place.venue_id)
+
+
+audit_app = typer.Typer(help="The audit log's hash chains: verify them, export their anchors (managers).",
+                        no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+def parse_instant(value: str) -> dt.datetime:
+    """A time: ISO 8601 (a date alone is its midnight, local unless an offset is given)."""
+    try:
+        return dt.datetime.fromisoformat(value).astimezone()
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a time: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[+HH:MM]") from None
+
+
+@audit_app.command("verify")
+def audit_verify(date_from: Annotated[dt.datetime | None, typer.Option("--from", parser=parse_instant, metavar="TIME",
+                                                                       help="rows written from (default: all)")] = None,
+                 date_to: Annotated[dt.datetime | None, typer.Option("--to", parser=parse_instant, metavar="TIME",
+                                                                     help="rows written until (default: now)")] = None,
+                 anchors: Annotated[Path | None, typer.Option(help="anchors exported by `audit anchors` (JSON lines), "
+                                                                   "kept elsewhere: each must still be in the database",
+                                                              exists=True, dir_okay=False)] = None,
+                 venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "manager",
+                 aal2: Aal2Option = False) -> None:
+    """Recompute the venue's audit chains: every row's hash, its link to the row before it, and the anchors.
+
+    Exit 6 names the first broken row (or the exported anchor the database no longer has).
+    """
+    with client_for(dsn, actor, aal2) as client:
+        place = venue_of(client, venue)
+        check = client.verify_audit_chain(place.venue_id, date_from, date_to)
+        kept = {(a.night, a.chain_seq, a.kind): a.row_hash for a in client.get_audit_anchors(place.venue_id)}
+    missing = [a for a in read_anchors(anchors) if a.venue_id == place.venue_id
+               and kept.get((a.night, a.chain_seq, a.kind)) != a.row_hash] if anchors else []
+    if check.ok and not missing:
+        console.print(f"audit chains of {place.name} intact: {check.checked} rows checked")
+        return
+    if not check.ok:
+        errors.print(f"[red]broken[/]: {place.name}'s audit chain breaks at audit row {check.first_broken_id} "
+                     f"({check.checked} rows checked)")
+    for anchor in missing:
+        errors.print(f"[red]broken[/]: the anchor of {anchor.night or 'the venue'} at position {anchor.chain_seq} "
+                     f"({anchor.kind}, {anchor.anchored_at:%Y-%m-%d}) is not in the database as exported")
+    raise typer.Exit(EXIT_CHAIN_BROKEN)
+
+
+def read_anchors(path: Path) -> list[AuditAnchor]:
+    """Anchors as `audit anchors` wrote them; bad usage for a line that is not one."""
+    try:
+        return [AuditAnchor.from_json(json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
+    except (ValueError, KeyError, TypeError) as error:
+        raise typer.BadParameter(f"not an anchors export: {error}", param_hint="--anchors") from None
+
+
+@audit_app.command("anchors")
+def audit_anchors(since: Annotated[dt.date | None, typer.Option(parser=parse_night, metavar="DATE",
+                                                                help="anchors taken from this day")] = None,
+                  take: Annotated[bool, typer.Option("--take", help="first anchor every chain's head now "
+                                                                    "(the back office: --as service)")] = False,
+                  venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "manager",
+                  aal2: Aal2Option = False) -> None:
+    """Export the venue's audit chain anchors (one JSON object a line) to keep outside the database."""
+    with client_for(dsn, actor, aal2) as client:
+        if take:
+            errors.print(f"anchored {client.anchor_audit_chains()} chain head(s)")
+        found = client.get_audit_anchors(venue_of(client, venue).venue_id, since)
+    for anchor in found:
+        print(json.dumps(anchor.as_json()))
 
 
 def jsonable(value: Any) -> Any:

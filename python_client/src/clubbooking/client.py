@@ -176,6 +176,9 @@ class BookingClient:
     set_staff_role = SyncRpc(calls.set_staff_role)
     get_catalogue = SyncRpc(calls.get_catalogue)
     setup_venue = SyncRpc(calls.setup_venue)
+    verify_audit_chain = SyncRpc(calls.verify_audit_chain)
+    get_audit_anchors = SyncRpc(calls.get_audit_anchors)
+    anchor_audit_chains = SyncRpc(calls.anchor_audit_chains)
 
 
 class AsyncBookingClient:
@@ -293,6 +296,9 @@ class AsyncBookingClient:
     set_staff_role = AsyncRpc(calls.set_staff_role)
     get_catalogue = AsyncRpc(calls.get_catalogue)
     setup_venue = AsyncRpc(calls.setup_venue)
+    verify_audit_chain = AsyncRpc(calls.verify_audit_chain)
+    get_audit_anchors = AsyncRpc(calls.get_audit_anchors)
+    anchor_audit_chains = AsyncRpc(calls.anchor_audit_chains)
 
 
 def rpc_methods() -> dict[str, Callable[..., Call[Any]]]:

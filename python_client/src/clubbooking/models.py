@@ -503,6 +503,46 @@ class StaffInvitation:
                    _optional_uuid(data.get("accepted_user_id")))
 
 
+@dataclass(frozen=True)
+class AuditChainCheck:
+    """What ``verify_audit_chain`` found: every chain intact, how many rows it checked, and the audit row
+    (its ``audit_log.row_id``) where the first break is."""
+
+    ok: bool
+    checked: int
+    first_broken_id: uuid.UUID | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AuditChainCheck:
+        return cls(bool(data["ok"]), int(data["checked"]), _optional_uuid(data.get("first_broken_id")))
+
+
+@dataclass(frozen=True)
+class AuditAnchor:
+    """The head of an audit chain (a venue's night, or the venue itself when ``night`` is None) at a time:
+    its position and hash. ``kind`` is ``daily``, or ``pruned`` for the last row of a pruned prefix."""
+
+    venue_id: uuid.UUID
+    night: dt.date | None
+    chain_seq: int
+    row_hash: str
+    kind: str
+    anchored_at: dt.datetime
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AuditAnchor:
+        night = data.get("night")
+        return cls(_uuid(data["venue_id"]), None if night is None else dt.date.fromisoformat(str(night)),
+                   int(data["chain_seq"]), str(data["row_hash"]), str(data["kind"]),
+                   dt.datetime.fromisoformat(str(data["anchored_at"])))
+
+    def as_json(self) -> dict[str, Any]:
+        """The anchor as exported (one JSON object per line)."""
+        return {"venue_id": str(self.venue_id), "night": None if self.night is None else self.night.isoformat(),
+                "chain_seq": self.chain_seq, "row_hash": self.row_hash, "kind": self.kind,
+                "anchored_at": self.anchored_at.isoformat()}
+
+
 def _optional_uuid(value: Any) -> uuid.UUID | None:
     return None if value is None else _uuid(value)
 

@@ -40,7 +40,7 @@ RPCS: dict[str, Rpc] = {r.name: r for r in (
     _rpc("get_availability_events", "p_channel:text", "p_after_version:bigint", rows=True),
     _rpc("hold_tables", "p_venue_id:uuid", "p_date:date", "p_slot_id:text", "p_table_ids:uuid[]",
          "p_party_size:integer", "p_idempotency_key:text", "p_special_requests:text", "p_occasion:text",
-         "p_promoter_code:text", "p_customer_id:uuid"),
+         "p_promoter_code:text", "p_customer_id:uuid", "p_alternatives:boolean"),
     _rpc("submit_booking", "p_booking_id:uuid", "p_payment_reference:text"),
     _rpc("record_payment", "p_booking_id:uuid", "p_method:text", "p_reason:text"),
     _rpc("approve_booking", "p_booking_id:uuid", "p_reason:text"),
@@ -87,6 +87,13 @@ RPCS.update({r.name: r for r in (
     _rpc("invite_staff", "p_venue_id:uuid", "p_email:text", "p_role:text"),
     _rpc("get_catalogue", "p_venue_id:uuid"),
     _rpc("setup_venue", "p_venue_id:uuid", "p_spec:jsonb"),
+)})
+
+# History: the audit chain and its anchors.
+RPCS.update({r.name: r for r in (
+    _rpc("verify_audit_chain", "p_venue_id:uuid", "p_from:timestamp with time zone", "p_to:timestamp with time zone"),
+    _rpc("get_audit_anchors", "p_venue_id:uuid", "p_since:date"),
+    _rpc("anchor_audit_chains"),
 )})
 
 # Staff management: invitations by token, accepted explicitly; staff removed or re-roled; a
