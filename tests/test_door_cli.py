@@ -9,6 +9,7 @@ superuser only), so the night can be played at any hour of the day.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 import uuid
 from collections.abc import Iterator
@@ -85,6 +86,9 @@ def test_a_night_at_the_door_from_the_cli_alone(door: dict[str, str]) -> None:
     assert code == 0 and references[0] in out, err
     code, out, err = run(door, "check-in", references[0].lower(), *host[:2])
     assert (code, out.strip()) == (0, f"{references[0]}: checked_in"), err
+    # the end of a reference is enough at the door, --venue as on every staff command
+    code, out, err = run(door, "check-in", references[2][-6:].lower(), "--arrived", "3", *host)
+    assert (code, out.strip()) == (0, f"{references[2]}: checked_in, 3 of 4 arrived"), err
 
     code, out, err = run(door, "bookings", "tonight", "--venue", MANCHESTER, "--csv", "-", *host[:2])
     rows = {line.split(",")[0]: line for line in out.splitlines()[1:]}
@@ -143,6 +147,12 @@ def test_the_floor_at_2341_from_the_cli(db_dsn: str) -> None:
     (("hold", "tonight", "slot_99", "3"), cli.EXIT_USAGE, "slots are slot_21_00, slot_23_30"),
     (("hold", "tonight", "slot_23_30", "17"), cli.EXIT_USAGE, "tables are 1, 2, 3"),
     (("check-in", "BR-000000-NOPE00"), cli.EXIT_BOOKING_ERROR, "no booking with reference BR-000000-NOPE00"),
+    (("check-in", "261206-ncallu"), cli.EXIT_BOOKING_ERROR, "no booking with reference ending 261206-NCALLU at"),
+    (("check-in", "ncallu", "--venue", "The Backroom Leeds"), cli.EXIT_BOOKING_ERROR,
+     "no booking with reference ending NCALLU at The Backroom Leeds"),
+    (("check-in", ""), cli.EXIT_BOOKING_ERROR, "INVALID_INPUT"),
+    (("submit", ""), cli.EXIT_BOOKING_ERROR, "no booking given"),
+    (("submit", "not-a-uuid"), cli.EXIT_BOOKING_ERROR, "no booking with reference ending NOT-A-UUID"),
     (("bookings", "tonight", "--as", "anon"), cli.EXIT_BOOKING_ERROR, "NOT_AUTHORIZED"),
     (("guest", "add", "Al", "--phone", "call me"), cli.EXIT_BOOKING_ERROR, "is not a phone number"),
     (("invite", "x@example.com", "--role", "bouncer", "--aal2"), cli.EXIT_BOOKING_ERROR,
@@ -153,6 +163,7 @@ def test_every_failure_is_a_documented_exit_code_in_staff_words(door: dict[str, 
     result = run(door, *args)
     assert result[0] == code, result
     assert words in " ".join((result[1] + result[2]).split())
+    assert "syntax for type uuid" not in result[1] + result[2], "no text that isn't a uuid reaches PostgreSQL as one"
 
 
 def test_rush_refuses_clearly_where_it_may_not_make_a_database_of_its_own(db_dsn: str) -> None:
@@ -201,3 +212,13 @@ def test_staff_and_invitations_are_managed_from_the_cli(door: dict[str, str]) ->
     assert run(door, "staff", "role", "door@backroom.example", "door", *admin)[0] == 0
     code, out, err = run(door, "staff", "remove", "admin@backroom.example", *admin)
     assert code == cli.EXIT_BOOKING_ERROR and "INVALID_TRANSITION" in err, (out, err)  # the venue keeps an admin
+
+
+def test_every_command_that_names_a_booking_takes_venue() -> None:
+    """The door names a booking by the end of its reference, found at --venue: every command that
+    takes a BOOKING takes --venue, as every other staff command does."""
+    commands = {command.name or command.callback.__name__: inspect.signature(command.callback).parameters
+                for command in cli.app.registered_commands if command.callback}
+    naming = {name for name, params in commands.items() if "booking" in params}
+    assert {"check-in", "no-show", "submit", "cancel", "modify", "undo-check-in"} <= naming
+    assert [name for name in sorted(naming) if "venue" not in commands[name]] == []

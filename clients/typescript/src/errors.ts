@@ -7,6 +7,7 @@
 // bears the name the table gives its code.
 import type { Alternative } from "./results.ts";
 import { ERROR_TABLE, type ErrorCode, isErrorCode } from "./error_codes.ts";
+import { type Audience, isConnectionFailure, NO_CONNECTION, sentenceFor, UNEXPECTED } from "./words.ts";
 
 export { ERROR_CODES, type ErrorCode } from "./error_codes.ts";
 
@@ -30,6 +31,12 @@ export class BookingError extends Error {
     readonly data: unknown,
   ) {
     super(message);
+  }
+
+  /** The error in words for a host or a guest (words.ts), never a code: what a screen shows. */
+  say(audience: Audience = "guest"): string {
+    if (this.code !== "INTERNAL_ERROR") return sentenceFor(this.code, audience, this.message);
+    return isConnectionFailure(this.message) ? NO_CONNECTION : UNEXPECTED;
   }
 }
 

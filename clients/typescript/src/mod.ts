@@ -24,3 +24,12 @@ export {
 } from "./watch.ts";
 export { ClientMetrics, MAX_SAMPLES_PER_REPORT, type MetricsBatch } from "./metrics.ts";
 export { countdownAt, type CountdownTick, holdCountdown } from "./countdown.ts";
+export {
+  type Audience,
+  ERROR_SENTENCES,
+  formatMoney,
+  isConnectionFailure,
+  NO_CONNECTION,
+  sentenceFor,
+  UNEXPECTED,
+} from "./words.ts";

@@ -140,9 +140,14 @@ def reject_booking(booking_id: Id, reason: str | None = None) -> Call[models.Boo
 
 
 def _id_or_reference(booking: Id) -> dict[str, Any]:
-    """A booking named by its id or by its reference (BR-261204-S5F7EY, any case)."""
-    if isinstance(booking, str) and booking.strip().upper().startswith("BR-"):
-        return {"p_reference": booking.strip()}
+    """A booking named by its id, else by its reference (BR-261204-S5F7EY, any case): text that
+    is not a uuid goes as a reference, so the database answers it as an unknown booking
+    (INVALID_INPUT), never with PostgreSQL's uuid syntax error."""
+    if isinstance(booking, str):
+        try:
+            return {"p_booking_id": uuid.UUID(booking.strip())}
+        except ValueError:
+            return {"p_reference": booking.strip()}
     return {"p_booking_id": booking}
 
 

@@ -28,6 +28,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import re
 import sys
 import time
 import uuid
@@ -47,7 +48,7 @@ from rich.table import Table
 from clubbooking import render
 from clubbooking.board import run_board
 from clubbooking.client import BookingClient
-from clubbooking.errors import BookingError, DatabaseUnavailable, SectionNotAvailable
+from clubbooking.errors import BookingError, DatabaseUnavailable, InvalidInput, SectionNotAvailable
 from clubbooking.models import AuditAnchor, Availability, Booking, Money, StaffMember, VenueInfo
 from clubbooking.relay import run_relay
 from clubbooking.watch import PsycopgListener, ThreadedSource
@@ -337,15 +338,39 @@ def hold(date: Night, slot: Annotated[str, typer.Argument()],
     print(booking.booking_id)
 
 
+FULL_REFERENCE = re.compile(r"BR-\d{6}-[A-Z0-9]{6}")
+
+
+def resolve_booking(client: BookingClient, booking: str, venue: str | None) -> str:
+    """A booking as the door names it: its id, its reference, or the end of its reference
+    (``ncallu``, ``261206-ncallu``) when one booking at --venue has it. Anything else is the
+    contract's INVALID_INPUT: text that is not a uuid never reaches PostgreSQL as one."""
+    text = booking.strip().upper()
+    if not text:
+        fail(InvalidInput("no booking given: pass its reference (BR-...), the end of it, or its id"))
+    with contextlib.suppress(ValueError):
+        return str(uuid.UUID(text))
+    if FULL_REFERENCE.fullmatch(text):
+        return text
+    place = venue_of(client, venue)
+    matches = sorted({b.reference for b in client.find_bookings(place.venue_id, text) if b.reference.endswith(text)})
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        fail(InvalidInput(f"no booking with reference ending {text} at {place.name}"))
+    fail(InvalidInput(f"{text} ends {len(matches)} references at {place.name}: {', '.join(matches)}; "
+                      "give more of it"))
+
+
 def booking_id_of(client: BookingClient, booking: str, venue: str | None) -> str:
-    """A booking id from an id or a reference (found at --venue) for the RPCs that take ids only."""
-    if not booking.strip().upper().startswith("BR-"):
-        return booking
-    found = [b for b in client.find_bookings(venue_of(client, venue).venue_id, booking)
-             if b.reference == booking.strip().upper()]
-    if not found:
-        raise typer.BadParameter(f"no booking {booking} at this venue", param_hint="BOOKING")
-    return str(found[0].booking_id)
+    """A booking id from an id or a reference (whole or its end, found at --venue) for the RPCs that take ids only."""
+    found = resolve_booking(client, booking, venue)
+    if not found.startswith("BR-"):
+        return found
+    ids = [b.booking_id for b in client.find_bookings(venue_of(client, venue).venue_id, found) if b.reference == found]
+    if not ids:
+        fail(InvalidInput(f"no booking with reference {found} at this venue"))
+    return str(ids[0])
 
 
 def best_fit(client: BookingClient, venue: VenueInfo, date: dt.date, slot: str, party: int) -> list[uuid.UUID]:
@@ -367,12 +392,12 @@ def _transition(method: str, booking: str, dsn: str | None, actor: str, aal2: bo
     with client_for(dsn, actor, aal2) as client:
         by_reference = method in ("cancel_booking", "check_in_booking", "mark_no_show", "undo_check_in",
                                   "undo_no_show", "modify_booking")
-        target = booking if by_reference else booking_id_of(client, booking, venue)
+        target = resolve_booking(client, booking, venue) if by_reference else booking_id_of(client, booking, venue)
         result: Booking = getattr(client, method)(target, *args)
     console.print(f"{result.reference}: {result.status}")
 
 
-BookingArg = Annotated[str, typer.Argument(metavar="BOOKING", help="the booking's reference (BR-...) or id")]
+BookingArg = Annotated[str, typer.Argument(metavar="BOOKING", help="the booking's reference (BR-...), its end, or id")]
 ReasonOption = Annotated[str | None, typer.Option(help="why (kept in the audit log)")]
 
 
@@ -429,13 +454,14 @@ _reasoned_transition("undo-no-show", "undo_no_show", "host",
 def check_in(booking: BookingArg,
              arrived: Annotated[int | None, typer.Option("--arrived", help="how many of the party came in "
                                                                            "(default: all)")] = None,
-             dsn: DsnOption = None, actor: AsOption = "door", aal2: Aal2Option = False) -> None:
-    """Check a guest in at the door by the reference they read out (from an hour before their time).
+             venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "door",
+             aal2: Aal2Option = False) -> None:
+    """Check a guest in at the door by the reference they read out, or its end (from an hour before their time).
 
     Checking the same reference in again changes nothing and says when and by whom it was.
     """
     with client_for(dsn, actor, aal2) as client:
-        result = client.check_in_booking(booking, arrived)
+        result = client.check_in_booking(resolve_booking(client, booking, venue), arrived)
     partial = result.arrived_count is not None and result.arrived_count != result.party_size
     arrivals = f", {result.arrived_count} of {result.party_size} arrived" if partial else ""
     if result.already_checked_in_at is not None:
@@ -470,7 +496,7 @@ def modify(booking: BookingArg,
     with client_for(dsn, actor, aal2) as client:
         place = venue_of(client, venue)
         new_tables = table_ids(place, tables) if tables else None
-        result = client.modify_booking(booking, party_size=party, table_ids=new_tables,
+        result = client.modify_booking(resolve_booking(client, booking, venue), party_size=party, table_ids=new_tables,
                                        slot_id=check_slot(place, slot) if slot else None, reason=reason)
     console.print(describe_booking(result, place))
 
@@ -507,9 +533,10 @@ def claim(reference: Annotated[str, typer.Argument(metavar="REF", help="the refe
 
 
 @app.command("no-show")
-def no_show(booking: BookingArg, dsn: DsnOption = None, actor: AsOption = "host", aal2: Aal2Option = False) -> None:
+def no_show(booking: BookingArg, venue: VenueOption = None, dsn: DsnOption = None, actor: AsOption = "host",
+            aal2: Aal2Option = False) -> None:
     """Mark a confirmed booking a no-show once its time has started; its tables are freed."""
-    _transition("mark_no_show", booking, dsn, actor, aal2)
+    _transition("mark_no_show", booking, dsn, actor, aal2, venue=venue)
 
 
 # ---------- the door's night ----------
