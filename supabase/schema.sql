@@ -3605,6 +3605,9 @@ CREATE FUNCTION private.notify_booking_changes() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+  -- modify_booking's update: a change even when only the tables moved (no column shows it)
+  v_modified boolean := tg_op = 'UPDATE' and private.has_transaction_flag('booking_change');
 begin
   if tg_op = 'UPDATE' then
     with was as materialized (
@@ -3627,7 +3630,8 @@ begin
     join actor a on a.venue_id = n.venue_id
     cross join lateral (
       select private.notice_kind(was.row -> n.id::text ->> 0, n,
-               (was.row -> n.id::text) is distinct from jsonb_build_array(n.status, n.party_size, n.deposit_total, n.period::text),
+               v_modified or (was.row -> n.id::text) is distinct from
+                             jsonb_build_array(n.status, n.party_size, n.deposit_total, n.period::text),
                a.actor_role) as kind,
              was.row -> n.id::text as before) k
     where k.kind is not null
@@ -3642,18 +3646,6 @@ end;
 $$;
 
 COMMENT ON FUNCTION private.notify_booking_changes() IS 'Statement trigger on bookings: a notification for each change its guest hears about (private.notice_kind).';
-
-CREATE FUNCTION private.notify_guest(p_booking_id uuid, p_kind text, p_detail jsonb DEFAULT '{}'::jsonb) RETURNS bigint
-    LANGUAGE sql SECURITY DEFINER
-    SET search_path TO ''
-    AS $$
-  insert into public.notifications (venue_id, customer_id, kind, payload)
-  select b.venue_id, b.customer_id, p_kind, private.booking_notice(b) || coalesce(p_detail, '{}'::jsonb)
-  from public.bookings b where b.id = p_booking_id
-  returning id
-$$;
-
-COMMENT ON FUNCTION private.notify_guest(p_booking_id uuid, p_kind text, p_detail jsonb) IS 'One notification about a booking for its guest; returns its id.';
 
 CREATE FUNCTION private.now() RETURNS timestamp with time zone
     LANGUAGE plpgsql STABLE
@@ -7774,8 +7766,6 @@ REVOKE ALL ON FUNCTION private.note_venue_night() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.notice_kind(p_old_status text, p_new public.bookings, p_changed boolean, p_actor_role text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.notify_booking_changes() FROM PUBLIC;
-
-REVOKE ALL ON FUNCTION private.notify_guest(p_booking_id uuid, p_kind text, p_detail jsonb) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.now() FROM PUBLIC;
 

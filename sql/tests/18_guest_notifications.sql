@@ -3,7 +3,7 @@
 -- opting out and erasure honoured before anything is sent.
 begin;
 \ir helpers/test_helpers.psql
-select plan(23);
+select plan(24);
 
 insert into ids values ('gia', tests.create_user('gia')), ('hal', tests.create_user('hal'));
 insert into ids values ('g1', tests.hold_for((select id from ids where name = 'gia'), 3, 4));
@@ -92,9 +92,16 @@ select is(public.set_notification_channels(array['sms', 'email']) -> 'notificati
 select throws_ok($$ select public.set_notification_channels(array['pigeon']) $$, 'PT422', 'INVALID_INPUT',
   'an unknown channel is INVALID_INPUT');
 select tests.clear_authentication();
-select private.notify_guest(pg_temp.b('g4'), 'booking_changed', '{"tables": "moved"}');
+insert into ids values ('g5', tests.hold_for((select id from ids where name = 'hal'), 11, 4));
 select is((select count(*)::int from private.notification_deliveries d
            where d.notification_id = (select max(id) from public.notifications)), 2, 'then hears on both channels');
+-- ---------- a change that only moves the tables is told too ----------
+select tests.authenticate_as((select id from ids where name = 'hal'));
+select public.modify_booking(pg_temp.b('g5'), p_table_ids => array[tests.tbl(12)]);
+select tests.clear_authentication();
+select is((select (kind, payload ->> 'party_size', payload -> 'before' ->> 'party_size') from public.notifications
+           where payload ->> 'booking_id' = pg_temp.b('g5')::text order by id desc limit 1),
+          ('booking_changed'::text, '4'::text, '4'::text), 'notify_changed: tables moved, nothing else, is still a change');
 select tests.authenticate_as((select id from ids where name = 'hal'));
 select public.set_notification_channels(array[]::text[]);
 select tests.clear_authentication();

@@ -199,24 +199,9 @@ $$;
 comment on function private.booking_notice is
   'The payload of a guest''s notification about a booking: venue name, zone, currency, local start, deposit, how to pay.';
 
--- Tell a booking's guest about it (kind: a notifications kind; p_detail is merged into the
--- payload). For changes no status shows, e.g. a booking's tables moved: status changes, holds
--- and changed party sizes, deposits or times are told by private.notify_booking_changes.
-create function private.notify_guest(p_booking_id uuid, p_kind text, p_detail jsonb default '{}'::jsonb)
-returns bigint
-language sql security definer set search_path = ''
-as $$
-  insert into public.notifications (venue_id, customer_id, kind, payload)
-  select b.venue_id, b.customer_id, p_kind, private.booking_notice(b) || coalesce(p_detail, '{}'::jsonb)
-  from public.bookings b where b.id = p_booking_id
-  returning id
-$$;
-
-comment on function private.notify_guest is 'One notification about a booking for its guest; returns its id.';
-
 -- The notification a booking's change gives its guest, if any: a hold (with how to pay), its
 -- request received, confirmed, approved, rejected or expired, a cancellation by the guest or by
--- the venue (the forced block tells its guests itself), and a change of party, deposit or time.
+-- the venue (the forced block tells its guests itself), and a change of party, deposit, time or tables.
 -- A hold that runs out, the waitlist's own offers and the door's own corrections (an undone
 -- check-in or no-show) are not told here.
 create function private.notice_kind(p_old_status text, p_new public.bookings, p_changed boolean, p_actor_role text)
@@ -247,6 +232,9 @@ $$;
 create function private.notify_booking_changes() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
+declare
+  -- modify_booking's update: a change even when only the tables moved (no column shows it)
+  v_modified boolean := tg_op = 'UPDATE' and private.has_transaction_flag('booking_change');
 begin
   if tg_op = 'UPDATE' then
     with was as materialized (
@@ -269,7 +257,8 @@ begin
     join actor a on a.venue_id = n.venue_id
     cross join lateral (
       select private.notice_kind(was.row -> n.id::text ->> 0, n,
-               (was.row -> n.id::text) is distinct from jsonb_build_array(n.status, n.party_size, n.deposit_total, n.period::text),
+               v_modified or (was.row -> n.id::text) is distinct from
+                             jsonb_build_array(n.status, n.party_size, n.deposit_total, n.period::text),
                a.actor_role) as kind,
              was.row -> n.id::text as before) k
     where k.kind is not null
