@@ -81,9 +81,11 @@ PASTED = {
 }
 PROVIDED_BY_THE_TEST = ("make up", "export DATABASE_URL=")
 # Shell blocks the other tests of this module run: the Python client's (without a clock of its own),
-# `make demo` (a scratch database of its own), and the checker at a smaller size the page offers.
+# `make demo` (a scratch database of its own), the checker at a smaller size the page offers, and the
+# refund worker against the Stripe stand-in (once: `make serve` beside it takes a bundle to start).
 RUN_ELSEWHERE = {("docs/python-client.md", "The `clubbooking` command"), ("README.md", "Two commands"),
-                 ("docs/reliability.md", "Reliability: a fault-injecting checker")}
+                 ("docs/reliability.md", "Reliability: a fault-injecting checker"),
+                 ("docs/operations.md", "Money online: deposits, the cancellation policy, refunds")}
 SHELL_LANGUAGES = ("sh", "bash", "console", "shell", "zsh")
 NOT_RUN = re.compile(r"<!-- not run in tests: (?P<reason>.*\S.*) -->")
 DOC_PAGES = (ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md")))
@@ -217,3 +219,12 @@ def test_the_checker_runs_as_pasted_at_a_size_the_page_offers() -> None:
     result = paste(block.replace("--seconds 60 ", "--seconds 5 "), clean_shell("", "Europe/London", ""))
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
     assert "no internal error under load" in result.stdout
+
+
+def test_the_refund_worker_runs_as_pasted_against_the_stand_in(scratch_dsn: str) -> None:
+    """docs/operations.md's local Stripe: the stand-in and `make serve` in the background (stopped
+    with the block, as closing the terminal would), the worker once in the foreground."""
+    (block,) = shell_blocks("docs/operations.md", "Money online: deposits, the cancellation policy, refunds")
+    result = paste(block, clean_shell(scratch_dsn, "Europe/London", ""))
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
+    assert "refunds sent" in result.stdout
