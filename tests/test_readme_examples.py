@@ -52,21 +52,20 @@ def test_the_supabase_example_is_valid_python() -> None:
     compile(supabase[0], "the supabase example", "exec")
 
 
-def test_the_readme_examples_run_as_written_twice(scratch_dsn: str) -> None:
-    """In order, twice, on one database (the second run finds the first one's bookings); the
-    Python ones with the repository's venv as the page says, the shell block from a clean shell
-    (it activates the venv itself)."""
+def test_the_python_client_examples_run_as_written_at_20_00_and_00_30(scratch_dsn: str) -> None:
+    """In order, at 20:00 and then at 00:30 Leeds time, on one database (the second run finds the
+    first one's bookings); the Python ones with the repository's venv as the page says, the shell
+    block from a clean shell (it activates the venv itself)."""
     runnable = [(lang, code) for lang, code in examples() if not code.startswith(NEEDS_SUPABASE)]
-    clean = {"PATH": READER_PATH, "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8",
-             "DATABASE_URL": scratch_dsn, "COLUMNS": "200"}
-    for _ in range(2):
+    for local in (dt.time(20, 0), dt.time(0, 30)):
+        env = clean_shell(scratch_dsn, *reader_at(local))
         for (lang, code), expected in zip(runnable, EXPECTED, strict=True):
             command = [str(ROOT / ".venv/bin/python"), "-c", code] if lang == "python" else [
                 "bash", "-euo", "pipefail", "-c", code]
-            result = subprocess.run(command, capture_output=True, text=True, env=clean, cwd=ROOT, timeout=180)
-            assert result.returncode == 0, f"{code}\n{result.stdout}\n{result.stderr}"
+            result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=180)
+            assert result.returncode == 0, f"at {local}: {code}\n{result.stdout}\n{result.stderr}"
             for text in expected:
-                assert text in result.stdout, f"{text!r} not printed by:\n{code}\n{result.stdout}"
+                assert text in result.stdout, f"{text!r} not printed at {local} by:\n{code}\n{result.stdout}"
 
 
 # The shell blocks to paste, by (page, section), and what each must print. `make up` and the
@@ -80,7 +79,7 @@ PASTED = {
     ("docs/realtime.md", "The floor at any past instant"): ["as it was at 2026-12-04 23:41", "staff view"],
 }
 PROVIDED_BY_THE_TEST = ("make up", "export DATABASE_URL=")
-# Shell blocks the other tests of this module run: the Python client's (without a clock of its own),
+# Shell blocks the other tests of this module run: the Python client's (with its Python examples),
 # `make demo` (a scratch database of its own), the checker at a smaller size the page offers, and the
 # refund worker against the Stripe stand-in (once: `make serve` beside it takes a bundle to start).
 RUN_ELSEWHERE = {("docs/python-client.md", "The `clubbooking` command"), ("README.md", "Two commands"),
