@@ -81,10 +81,12 @@ PASTED = {
 PROVIDED_BY_THE_TEST = ("make up", "export DATABASE_URL=")
 # Shell blocks the other tests of this module run: the Python client's (with its Python examples),
 # `make demo` (a scratch database of its own), the checker at a smaller size the page offers, and the
-# refund worker against the Stripe stand-in (once: `make serve` beside it takes a bundle to start).
+# refund worker against the Stripe stand-in (once: `make serve` beside it takes a bundle to start), and
+# CONTRIBUTING's loop (its pgTAP file and pytest module keep clocks of their own).
 RUN_ELSEWHERE = {("docs/python-client.md", "The `clubbooking` command"), ("README.md", "Two commands"),
                  ("docs/reliability.md", "Reliability: a fault-injecting checker"),
-                 ("docs/operations.md", "Money online: deposits, the cancellation policy, refunds")}
+                 ("docs/operations.md", "Money online: deposits, the cancellation policy, refunds"),
+                 ("CONTRIBUTING.md", "Contributing")}
 SHELL_LANGUAGES = ("sh", "bash", "console", "shell", "zsh")
 NOT_RUN = re.compile(r"<!-- not run in tests: (?P<reason>.*\S.*) -->")
 DOC_PAGES = (ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md")))
@@ -227,3 +229,16 @@ def test_the_refund_worker_runs_as_pasted_against_the_stand_in(scratch_dsn: str)
     result = paste(block, clean_shell(scratch_dsn, "Europe/London", ""))
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr}"
     assert "refunds sent" in result.stdout
+
+
+def test_the_contributors_loop_runs_as_pasted(scratch_dsn: str) -> None:
+    """CONTRIBUTING's kept-database loop, one pgTAP file and one pytest module, on a database the
+    quick start used. At the machine's hour only: the pgTAP file moves its own clock and goes back to
+    the database's (`tests.freeze_time(null)`), and the pytest module clones a database of its own,
+    so a reader's hour reaches neither (`make test` runs both at whatever hour CI runs)."""
+    env = clean_shell(scratch_dsn, "Europe/London", "")
+    for page, section in (("README.md", "Quick start"), ("CONTRIBUTING.md", "Contributing")):
+        (block,) = shell_blocks(page, section)
+        result = paste(block, env)
+        assert result.returncode == 0, f"{page}:\n{result.stdout}\n{result.stderr}"
+    assert "Result: PASS" in result.stdout and " passed" in result.stdout, result.stdout
