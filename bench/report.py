@@ -119,6 +119,7 @@ def rows(results: dict[str, Any]) -> list[Row]:
                    f"on {ch['chain_on_tps']:,.0f} / off {ch['chain_off_tps']:,.0f} bookings/s, "
                    f"median of {ch['pairs']} pairs of {ch['seconds_per_run']:g} s runs, in alternating order")]
               if (ch := tp.get("audit_chain")) else []),
+            *_ladder_rows(tp),
             Row("throughput", "double bookings (independent check)",
                 _throughput_doubles(tp), "", "0", _throughput_doubles(tp) == 0),
         ]
@@ -169,9 +170,25 @@ def _correct(variant: dict[str, Any]) -> bool:
     return bool(variant["double_bookings"] == 0 and variant["winners_per_round"] == variant["tables"])
 
 
+def _ladder_rows(tp: dict[str, Any]) -> list[Row]:
+    """The guarantee ladder: bookings/s and share of the limit with each guarantee switched off in
+    turn (cumulative); the share goal marks the rungs that would meet it."""
+    rows = []
+    for rung in tp.get("guarantee_ladder", {}).get("rungs", []):
+        gone = rung["without"]
+        figure = "ladder: every guarantee" if not gone else f"ladder: without {gone[-1]}" + (
+            f" (and the {len(gone) - 1} above)" if len(gone) > 1 else "")
+        gain = "" if rung["gain_over_previous"] is None else f"; x{rung['gain_over_previous']} over the rung above"
+        rows.append(Row("throughput", figure, rung["tps"], "/s", f"share >= {SHARE_GOAL * 100:.0f} %",
+                        _at_least(rung["share_of_limit"], SHARE_GOAL),
+                        f"{rung['share_of_limit'] * 100:.2f} % of the limit; x{rung['x_full']} the full path{gain}"))
+    return rows
+
+
 def _throughput_doubles(tp: dict[str, Any]) -> int:
     return (sum(int(tp[run]["double_bookings"]) for run in ("events_on", "events_off", "cold"))
-            + int(tp.get("audit_chain", {}).get("double_bookings", 0)))
+            + int(tp.get("audit_chain", {}).get("double_bookings", 0))
+            + sum(int(r["double_bookings"]) for r in tp.get("guarantee_ladder", {}).get("rungs", [])))
 
 
 def chart(results: dict[str, Any], path: Path) -> None:

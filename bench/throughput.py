@@ -5,8 +5,11 @@ transaction (one single-row insert and its commit), and against the same workloa
 event triggers disabled (events on vs off), and against the same workload without the audit
 chain's hashing (chain on vs off: the owner-only session setting clubbooking.audit_chain = off,
 on a clone of its own; pairs of short runs in alternating order beside the chained clone, so both
-see the same machine). All with pgbench, so no client language sits between the database and the
-figure.
+see the same machine). The guarantee ladder prices each guarantee the path keeps: the same
+workload with the triggers that keep it switched off, one guarantee more at each rung, every rung
+on a clone of its own, measured in two passes (forward, then backward) so a machine that gets busier
+or quieter favours no rung. All with pgbench, so no client language sits between the database and
+the figure.
 
 Measured warm, as a live database is: each booking clone first takes bookings for a while (on
 tasks the measured run never uses), then ANALYZE, which autovacuum does within a minute of a busy
@@ -31,11 +34,27 @@ from bench.lab import Lab
 EVENT_TRIGGERS = (("booking_tables", "booking_tables_emit_events"), ("bookings", "bookings_emit_events"))
 
 
+# What the booking path keeps beyond the booking, its claims and its locks, each with the triggers
+# that keep it, in the order the ladder takes them away.
+GUARANTEES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("availability events", EVENT_TRIGGERS),
+    ("audit chain", (("audit_log", "audit_log_link_chain"), ("audit_log", "audit_log_chain_night"))),
+    ("guest notifications", (("bookings", "bookings_notify_guests"),)),
+    ("history for replay", (("bookings", "bookings_keep_history"), ("booking_tables", "booking_tables_keep_history"))),
+    ("audit row", (("bookings", "bookings_status_changed"),)),
+)
+
+
+def disable_triggers(dsn: str, triggers: tuple[tuple[str, str], ...]) -> None:
+    """Switch off triggers of the booking path (a scratch clone only)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for table, trigger in triggers:
+            conn.execute(f"alter table public.{table} disable trigger {trigger}")
+
+
 def disable_events(dsn: str) -> None:
     """Switch off the commit-time event triggers (a scratch clone only)."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for table, trigger in EVENT_TRIGGERS:
-            conn.execute(f"alter table public.{table} disable trigger {trigger}")
+    disable_triggers(dsn, EVENT_TRIGGERS)
 
 
 def unchained(dsn: str) -> str:
@@ -67,6 +86,38 @@ def chain_cost(lab: Lab, *, clients: int, seconds: float, warm_seconds: float,
             "chain_off_tps": round(statistics.mean(runs["off"]), 1),
             "chain_on_vs_off": round(statistics.median(ratios), 3), "pair_ratios": [round(r, 3) for r in ratios],
             "double_bookings": bookings_made(dsn_on)[1] + bookings_made(dsn_off)[1]}
+
+
+def guarantee_ladder(lab: Lab, *, clients: int, seconds: float, warm_seconds: float,
+                     step: Callable[[str], None]) -> dict[str, Any]:
+    """Bookings/s with every guarantee, then without the first, the first two, ... (GUARANTEES):
+    what each costs, measured on this machine in this run. Each rung is a clone of its own, warmed
+    alike; two passes of ``seconds / 2`` each, the second in reverse order, averaged."""
+    step("throughput: the guarantee ladder (each guarantee's triggers off in turn)")
+    rungs: list[dict[str, Any]] = []
+    off: tuple[tuple[str, str], ...] = ()
+    for k in range(len(GUARANTEES) + 1):
+        dsn = lab.clone(f"throughput_ladder_{k}")
+        if k:
+            off += GUARANTEES[k - 1][1]
+            disable_triggers(dsn, off)
+        warm_up(lab, dsn, clients=clients, seconds=warm_seconds)
+        rungs.append({"without": [g[0] for g in GUARANTEES[:k]], "dsn": dsn, "tps": []})
+    stride = lab.shape.tasks // 8
+    for n, order in enumerate((rungs, rungs[::-1])):
+        for rung in order:
+            rung["tps"].append(lab.pgbench(rung["dsn"], "hold.pgbench", clients=clients, seconds=seconds / 2,
+                                           variables={"base": stride * (n + 1)}).tps)
+    full = statistics.mean(rungs[0]["tps"])
+    out = []
+    for k, rung in enumerate(rungs):
+        tps = statistics.mean(rung["tps"])
+        _, doubles = bookings_made(rung["dsn"])
+        out.append({"without": rung["without"], "tps": round(tps, 1), "x_full": round(tps / full, 3),
+                    "runs": [round(t, 1) for t in rung["tps"]], "double_bookings": doubles,
+                    # what switching off this rung's guarantee gained over the rung before
+                    "gain_over_previous": None if k == 0 else round(tps / statistics.mean(rungs[k - 1]["tps"]), 3)})
+    return {"seconds_per_rung": seconds, "rungs": out}
 
 
 def bookings_made(dsn: str) -> tuple[int, int]:
@@ -107,6 +158,9 @@ def run(lab: Lab, *, clients: int, seconds: float, step: Callable[[str], None]) 
     off = lab.pgbench(dsn_off, "hold.pgbench", clients=clients, seconds=seconds)
     made_off, doubles_off = bookings_made(dsn_off)
     chain = chain_cost(lab, clients=clients, seconds=seconds, warm_seconds=warm_seconds, step=step)
+    ladder = guarantee_ladder(lab, clients=clients, seconds=seconds * 2 / 3, warm_seconds=warm_seconds, step=step)
+    for rung in ladder["rungs"]:
+        rung["share_of_limit"] = round(rung["tps"] / limit.tps, 4)
     return {
         "clients": clients, "seconds": seconds, "warm_up_seconds": warm_seconds,
         "warm_up_bookings": warm_bookings,
@@ -119,4 +173,5 @@ def run(lab: Lab, *, clients: int, seconds: float, step: Callable[[str], None]) 
         "cold_share_of_limit": round(cold.tps / limit.tps, 3),
         "events_on_vs_off": round(on.tps / off.tps, 3),
         "audit_chain": chain,
+        "guarantee_ladder": ladder,
     }
