@@ -5375,7 +5375,7 @@ $$;
 CREATE FUNCTION private.submit_booking(p_booking_id uuid, p_payment_reference text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
-    AS $_$
+    AS $$
 declare
   v_booking public.bookings := private.booking_for_transition(p_booking_id, true, 'host');
   v_intent text := private.text_arg('payment_reference', p_payment_reference, 255);
@@ -5390,28 +5390,15 @@ begin
       perform private.raise_error('INVALID_TRANSITION', format(
         'a deposit of %s is due: the payment submits the request when it arrives', v_booking.deposit_total));
     end if;
-    if v_intent !~ '^pi_[A-Za-z0-9_]{1,250}$' then
-      perform private.raise_error('INVALID_INPUT', 'payment_reference must be a Stripe PaymentIntent id (pi_...)');
-    end if;
-    -- One PaymentIntent pays one booking (bookings_payment_intent_key).
-    if exists (select 1 from public.bookings b where b.payment_intent_id = v_intent and b.id <> v_booking.id)
-       or v_booking.payment_intent_id <> v_intent then
-      perform private.raise_error('INVALID_TRANSITION', 'that PaymentIntent belongs to another booking, or this booking has another');
-    end if;
-    begin
-      update public.bookings b set payment_intent_id = v_intent where b.id = v_booking.id
-      returning * into v_booking;
-    exception when unique_violation then  -- another booking took it meanwhile
-      perform private.raise_error('INVALID_TRANSITION', 'that PaymentIntent belongs to another booking');
-    end;
-    return private.booking_result(v_booking);
+    -- the guest's PaymentIntent, bound to this booking once (one PaymentIntent pays one booking)
+    return private.bind_payment_intent(v_booking.id, v_intent);
   end if;
   select not v.requires_approval into v_auto from public.venues v where v.id = v_booking.venue_id;
   return private.set_status(v_booking,
     case when v_auto then 'confirmed' else 'pending_approval' end,
     case when v_auto then 'booking_confirmed' else 'booking_requested' end);
 end;
-$_$;
+$$;
 
 CREATE FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[] DEFAULT NULL::uuid[], p_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS TABLE(table_id uuid, state text, booking_id uuid, block_id uuid, guests integer)
     LANGUAGE plpgsql STABLE ROWS 16

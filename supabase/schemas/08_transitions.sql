@@ -151,21 +151,8 @@ begin
       perform private.raise_error('INVALID_TRANSITION', format(
         'a deposit of %s is due: the payment submits the request when it arrives', v_booking.deposit_total));
     end if;
-    if v_intent !~ '^pi_[A-Za-z0-9_]{1,250}$' then
-      perform private.raise_error('INVALID_INPUT', 'payment_reference must be a Stripe PaymentIntent id (pi_...)');
-    end if;
-    -- One PaymentIntent pays one booking (bookings_payment_intent_key).
-    if exists (select 1 from public.bookings b where b.payment_intent_id = v_intent and b.id <> v_booking.id)
-       or v_booking.payment_intent_id <> v_intent then
-      perform private.raise_error('INVALID_TRANSITION', 'that PaymentIntent belongs to another booking, or this booking has another');
-    end if;
-    begin
-      update public.bookings b set payment_intent_id = v_intent where b.id = v_booking.id
-      returning * into v_booking;
-    exception when unique_violation then  -- another booking took it meanwhile
-      perform private.raise_error('INVALID_TRANSITION', 'that PaymentIntent belongs to another booking');
-    end;
-    return private.booking_result(v_booking);
+    -- the guest's PaymentIntent, bound to this booking once (one PaymentIntent pays one booking)
+    return private.bind_payment_intent(v_booking.id, v_intent);
   end if;
   select not v.requires_approval into v_auto from public.venues v where v.id = v_booking.venue_id;
   return private.set_status(v_booking,
