@@ -1289,7 +1289,7 @@ begin
       private.local_text(p_old.venue_id, p_old.status_changed_at)));
   end if;
   p_new.status_changed_at := v_now;
-  p_new.status_changed_by := (select auth.uid());
+  p_new.status_changed_by := auth.uid();  -- (a simple expression: no executor run per row)
   -- (a request made once its time has started waits as long, never past its end)
   p_new.approval_expires_at := case when p_new.status = 'pending_approval'
                                     then least(v_now + v_venue.approval_ttl,
@@ -3896,13 +3896,22 @@ CREATE FUNCTION private.offered_entry_follows_hold() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+  v_was jsonb;  -- each booking's old status, by id
 begin
+  select jsonb_object_agg(o.id, o.status) into v_was from old_rows o;
+  with changed as materialized (
+    select array_agg(n.id) as ids, jsonb_object_agg(n.id, n.status) as status
+    from new_rows n
+    where n.status::text is distinct from v_was ->> n.id::text)
   update public.waitlist_entries w
-     set status = case new.status when 'expired' then 'expired'
-                                  when 'cancelled' then 'cancelled'
-                                  when 'rejected' then 'cancelled'
-                                  else 'accepted' end
-   where w.offered_booking_id = new.id and w.status = 'offered';
+     set status = case c.status ->> w.offered_booking_id::text
+                    when 'expired' then 'expired'
+                    when 'cancelled' then 'cancelled'
+                    when 'rejected' then 'cancelled'
+                    else 'accepted' end::public.waitlist_status
+    from changed c
+   where w.offered_booking_id = any (c.ids) and w.status = 'offered';
   return null;
 end;
 $$;
@@ -5778,7 +5787,7 @@ declare
   v_from public.bookings;
 begin
   new.updated_at := now();
-  new.updated_by := (select auth.uid());
+  new.updated_by := auth.uid();  -- (a simple expression: no executor run per row)
   if tg_op = 'INSERT' then
     v_now := private.now();
     new.status_changed_at := v_now;
@@ -7174,7 +7183,7 @@ CREATE TRIGGER bookings_status_changed AFTER INSERT ON public.bookings REFERENCI
 
 CREATE TRIGGER bookings_status_changed_on_update AFTER UPDATE ON public.bookings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.booking_status_changed();
 
-CREATE TRIGGER bookings_waitlist_follow AFTER UPDATE OF status ON public.bookings FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION private.offered_entry_follows_hold();
+CREATE TRIGGER bookings_waitlist_follow AFTER UPDATE ON public.bookings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.offered_entry_follows_hold();
 
 CREATE TRIGGER notifications_queue_delivery AFTER INSERT ON public.notifications FOR EACH ROW EXECUTE FUNCTION private.queue_notification_delivery();
 

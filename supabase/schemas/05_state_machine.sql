@@ -100,7 +100,7 @@ begin
       private.local_text(p_old.venue_id, p_old.status_changed_at)));
   end if;
   p_new.status_changed_at := v_now;
-  p_new.status_changed_by := (select auth.uid());
+  p_new.status_changed_by := auth.uid();  -- (a simple expression: no executor run per row)
   -- (a request made once its time has started waits as long, never past its end)
   p_new.approval_expires_at := case when p_new.status = 'pending_approval'
                                     then least(v_now + v_venue.approval_ttl,
@@ -156,7 +156,7 @@ declare
   v_from public.bookings;
 begin
   new.updated_at := now();
-  new.updated_by := (select auth.uid());
+  new.updated_by := auth.uid();  -- (a simple expression: no executor run per row)
   if tg_op = 'INSERT' then
     v_now := private.now();
     new.status_changed_at := v_now;

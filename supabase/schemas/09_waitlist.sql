@@ -440,20 +440,33 @@ begin
 end;
 $$;
 
--- AFTER UPDATE OF status on bookings: an offered entry follows its hold (accepted, expired or
--- cancelled).
+-- AFTER STATEMENT on bookings (update): the offered entries of the bookings whose status the
+-- statement changed follow their holds (accepted, expired or cancelled), in one update: the
+-- entries found by index from the array of those bookings' ids, each booking's new status from a
+-- map (see private.claims_follow_booking), the old statuses from a map read first (see
+-- private.booking_status_changed). A sweep's thousands of expiries are one statement, not one
+-- trigger call and one update per row.
 create function private.offered_entry_follows_hold() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_was jsonb;  -- each booking's old status, by id
 begin
+  select jsonb_object_agg(o.id, o.status) into v_was from old_rows o;
+  with changed as materialized (
+    select array_agg(n.id) as ids, jsonb_object_agg(n.id, n.status) as status
+    from new_rows n
+    where n.status::text is distinct from v_was ->> n.id::text)
   update public.waitlist_entries w
-     set status = case new.status when 'expired' then 'expired'
-                                  when 'cancelled' then 'cancelled'
-                                  when 'rejected' then 'cancelled'
-                                  else 'accepted' end
-   where w.offered_booking_id = new.id and w.status = 'offered';
+     set status = case c.status ->> w.offered_booking_id::text
+                    when 'expired' then 'expired'
+                    when 'cancelled' then 'cancelled'
+                    when 'rejected' then 'cancelled'
+                    else 'accepted' end::public.waitlist_status
+    from changed c
+   where w.offered_booking_id = any (c.ids) and w.status = 'offered';
   return null;
 end;
 $$;
