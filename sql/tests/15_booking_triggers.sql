@@ -21,7 +21,6 @@ $$;
 
 select is(pg_temp.firing_order('public.bookings'), array[
   'before row insert or update: trigger_validate_booking_constraints',
-  'after row update: bookings_waitlist_follow',
   'after statement update: bookings_claims_follow',
   'after statement update: bookings_emit_events',
   'after statement insert: bookings_keep_history',
@@ -29,8 +28,9 @@ select is(pg_temp.firing_order('public.bookings'), array[
   'after statement insert: bookings_notify_guests',
   'after statement update: bookings_notify_guests_on_update',
   'after statement insert: bookings_status_changed',
-  'after statement update: bookings_status_changed_on_update'],
-  'bookings_trigger_order: validation, the waitlist row trigger, then claims before events before history before the guests'' notifications before audit');
+  'after statement update: bookings_status_changed_on_update',
+  'after statement update: bookings_waitlist_follow'],
+  'bookings_trigger_order: validation, then claims before events before history before the guests'' notifications before audit before the offered waitlist entries');
 
 select is(pg_temp.firing_order('public.booking_tables'), array[
   'before row insert or update: booking_tables_follow_owner',

@@ -40,18 +40,21 @@ comment on column public.audit_log.row_hash is
 comment on column public.audit_log.row_id is
   'The row''s name in the API (verify_audit_chain''s first_broken_id); id orders the rows.';
 
--- The chains the current transaction has written audit rows to, until its commit has taken their
--- locks (private.lock_venue_night); each audit row notes its chain as it is written
--- (private.audit_chain_night). Unlogged, like private.pending_nights: nothing in it outlives
+-- The chains the current transaction has written audit rows to, with the ids of its rows not
+-- yet linked, until its commit has taken their locks (private.lock_venue_night) and linked them:
+-- each statement that writes audit rows notes their chains and ids (private.note_audit_chains);
+-- a chain's first note queues the deferred call that links the transaction's rows
+-- (private.link_audit_at_commit). Unlogged, like private.pending_nights: nothing in it outlives
 -- its transaction.
 create unlogged table private.pending_audit_chains (
   txid xid8 not null default pg_catalog.pg_current_xact_id(),
   venue_id uuid not null,
-  chain_night date
+  chain_night date,
+  ids bigint[] not null default '{}'::bigint[]
 );
 
 comment on table private.pending_audit_chains is
-  'Audit chains the current transaction wrote to, whose locks its commit takes.';
+  'Audit chains the current transaction wrote to, whose locks its commit takes, and its rows it links there.';
 
 create unique index pending_audit_chains_idx on private.pending_audit_chains (txid, venue_id, chain_night) nulls not distinct;
 

@@ -90,14 +90,17 @@ begin
   if not private.is_valid_transition(p_old.status::text, p_new.status::text) then
     perform private.raise_error('INVALID_TRANSITION', format('a %s booking cannot become %s', p_old.status, p_new.status));
   end if;
-  select * into v_venue from public.venues v where v.id = p_new.venue_id;
+  -- the venue's rules, read for the transitions they govern (not for an expiry or a cancellation)
+  if p_old.status in ('checked_in', 'no_show') or p_new.status in ('pending_approval', 'confirmed') then
+    select * into v_venue from public.venues v where v.id = p_new.venue_id;
+  end if;
   if p_old.status in ('checked_in', 'no_show') and v_now > p_old.status_changed_at + v_venue.undo_window then
     perform private.raise_error('INVALID_TRANSITION', format('a %s can be undone for %s; it was recorded at %s',
       replace(p_old.status::text, '_', '-'), private.interval_text(v_venue.undo_window),
       private.local_text(p_old.venue_id, p_old.status_changed_at)));
   end if;
   p_new.status_changed_at := v_now;
-  p_new.status_changed_by := (select auth.uid());
+  p_new.status_changed_by := auth.uid();  -- (a simple expression: no executor run per row)
   -- (a request made once its time has started waits as long, never past its end)
   p_new.approval_expires_at := case when p_new.status = 'pending_approval'
                                     then least(v_now + v_venue.approval_ttl,
@@ -145,7 +148,7 @@ set search_path = ''
 as $$
 declare
   v_venue public.venues;
-  v_now timestamptz := private.now();
+  v_now timestamptz;  -- read where it is used: an update that changes no time, party or guest never does
   v_today date;
   v_dob date;
   v_night tstzrange;
@@ -153,8 +156,9 @@ declare
   v_from public.bookings;
 begin
   new.updated_at := now();
-  new.updated_by := (select auth.uid());
+  new.updated_by := auth.uid();  -- (a simple expression: no executor run per row)
   if tg_op = 'INSERT' then
+    v_now := private.now();
     new.status_changed_at := v_now;
     new.status_changed_by := new.updated_by;
     new.arrived_count := case when new.status = 'checked_in' then coalesce(new.arrived_count, new.party_size) end;
@@ -175,7 +179,10 @@ begin
     new := private.check_status_change(v_from, new);
   end if;
   if tg_op = 'UPDATE' then
-    if not private.has_transaction_flag('booking_change') and not private.has_transaction_flag('walk_in') then
+    -- (the flags are read only when money or party size changed: what check_terms_change checks)
+    if (new.deposit_total, new.minimum_spend_total, new.party_size)
+         is distinct from (old.deposit_total, old.minimum_spend_total, old.party_size)
+       and not private.has_transaction_flag('booking_change') and not private.has_transaction_flag('walk_in') then
       perform private.check_terms_change(old, new);
     end if;
     if (new.venue_id, new.booking_date) is distinct from (old.venue_id, old.booking_date)
@@ -198,6 +205,7 @@ begin
     if (new.party_size, new.customer_id, new.period) is not distinct from (old.party_size, old.customer_id, old.period) then
       return new;
     end if;
+    v_now := private.now();
   end if;
 
   select * into v_venue from public.venues v where v.id = new.venue_id;
@@ -282,7 +290,8 @@ end;
 $$;
 
 -- AFTER STATEMENT on bookings (insert, update): one audit row per transition of the rows the
--- statement wrote (the note when there is one, else the code). Set-based: a sweep of 10,000
+-- statement wrote (the note when there is one, else the code), in the chain of the booking's
+-- night (named here, so the row trigger need not look it up). Set-based: a sweep of 10,000
 -- expired holds is one audit insert, with the actor's role read once per venue. (A
 -- statement-level trigger with transition tables cannot name columns, so it runs after every
 -- update of bookings and finds the status changes.)
@@ -291,31 +300,39 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_was jsonb;   -- each booking's old status, by id
+  v_role jsonb;  -- the actor's role, by venue id
+  v_request_id text;
 begin
   if tg_op = 'UPDATE' then
-    -- (old statuses from a map, not a join of the two transition tables: see claims_follow_booking)
-    with was as materialized (select jsonb_object_agg(o.id, o.status) as status from old_rows o),
-    actor as materialized (
-      select v.venue_id, private.actor_role(v.venue_id) as actor_role from (select distinct d.venue_id from new_rows d) v)
+    -- Old statuses, the venues' roles and the request from maps and values read into variables
+    -- first (not a join of the two transition tables, nor a join planned for one row: see
+    -- claims_follow_booking): a CTE or subquery joined to every row is read again (a map
+    -- copied whole) for each row.
+    select (select jsonb_object_agg(o.id, o.status) from old_rows o),
+           (select jsonb_object_agg(v.venue_id, private.actor_role(v.venue_id))
+            from (select distinct d.venue_id from new_rows d) v),
+           private.request_id()
+      into v_was, v_role, v_request_id;
     insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
-                                  actor_id, actor_role, request_id, detail)
-    select n.venue_id, 'booking', n.id, 'status_changed', was.status ->> n.id::text, n.status::text,
-           coalesce(n.status_note, n.status_reason), (select auth.uid()), a.actor_role, r.request_id, '{}'::jsonb
+                                  actor_id, actor_role, request_id, detail, chain_night)
+    select n.venue_id, 'booking', n.id, 'status_changed', v_was ->> n.id::text, n.status::text,
+           coalesce(n.status_note, n.status_reason), (select auth.uid()), v_role ->> n.venue_id::text, v_request_id,
+           '{}'::jsonb, n.booking_date
     from new_rows n
-    cross join was
-    join actor a on a.venue_id = n.venue_id
-    cross join (select private.request_id() as request_id offset 0) r
-    where n.status::text is distinct from was.status ->> n.id::text
+    where n.status::text is distinct from v_was ->> n.id::text
     order by n.venue_id, n.booking_date, lower(n.period), n.id;
   else
     insert into public.audit_log (venue_id, entity, entity_id, action, old_status, new_status, reason,
-                                  actor_id, actor_role, request_id, detail)
+                                  actor_id, actor_role, request_id, detail, chain_night)
     select n.venue_id, 'booking', n.id, case when n.status = 'held' then 'hold_created' else 'booking_created' end,
            null, n.status::text,
            coalesce(n.status_note, n.status_reason), (select auth.uid()), private.actor_role(n.venue_id),
            private.request_id(),
            jsonb_build_object('reference', n.reference, 'party_size', n.party_size,
-                              'period', n.period::text, 'hold_expires_at', n.hold_expires_at)
+                              'period', n.period::text, 'hold_expires_at', n.hold_expires_at),
+           n.booking_date
     from new_rows n;
   end if;
   return null;
@@ -345,12 +362,15 @@ begin
   else
     select blk.is_active, new.expires_at into v_active, v_expires from public.table_blocks blk where blk.id = new.block_id;
   end if;
-  if tg_op = 'INSERT' and new.booking_id is not null and new.is_active
-     and exists (select 1 from public.bookings b join public.venue_tables t on t.id = new.table_id
-                 where b.id = new.booking_id and b.status in ('pending_approval', 'confirmed')
-                   and b.deposit_paid_at is null and t.deposit > 0) then
-    perform private.raise_error('INVALID_TRANSITION',
-      'this table asks a deposit the booking has not paid: hold it, pay, then submit');
+  -- (the deposit's query apart from the test of tg_op: in one condition, whose plan for an
+  -- update folds to false, it was planned afresh on every call)
+  if tg_op = 'INSERT' and new.booking_id is not null and new.is_active then
+    if exists (select 1 from public.bookings b join public.venue_tables t on t.id = new.table_id
+               where b.id = new.booking_id and b.status in ('pending_approval', 'confirmed')
+                 and b.deposit_paid_at is null and t.deposit > 0) then
+      perform private.raise_error('INVALID_TRANSITION',
+        'this table asks a deposit the booking has not paid: hold it, pay, then submit');
+    end if;
   end if;
   if (new.is_active, new.expires_at) is distinct from (v_active, v_expires) then
     perform private.raise_error('INVALID_TRANSITION', format(

@@ -227,21 +227,24 @@ end;
 $$;
 
 -- AFTER STATEMENT on bookings (insert, update): one notification per booking whose change its
--- guest hears about (private.notice_kind). Set-based, old rows from a map as the audit trigger
--- does (see claims_follow_booking): a sweep of expired holds inserts nothing.
+-- guest hears about (private.notice_kind). Set-based, old rows and the venues' actor roles from
+-- maps read into variables first, as the audit trigger does (see booking_status_changed): a
+-- sweep of expired holds inserts nothing.
 create function private.notify_booking_changes() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 declare
   -- modify_booking's update: a change even when only the tables moved (no column shows it)
   v_modified boolean := tg_op = 'UPDATE' and private.has_transaction_flag('booking_change');
+  v_was jsonb;   -- each booking's old [status, party, deposit, period], by id
+  v_role jsonb;  -- the actor's role, by venue id
 begin
   if tg_op = 'UPDATE' then
-    with was as materialized (
-      select jsonb_object_agg(o.id, jsonb_build_array(o.status, o.party_size, o.deposit_total, o.period::text)) as row
-      from old_rows o),
-    actor as materialized (
-      select v.venue_id, private.actor_role(v.venue_id) as actor_role from (select distinct d.venue_id from new_rows d) v)
+    select (select jsonb_object_agg(o.id, jsonb_build_array(o.status, o.party_size, o.deposit_total, o.period::text))
+            from old_rows o),
+           (select jsonb_object_agg(v.venue_id, private.actor_role(v.venue_id))
+            from (select distinct d.venue_id from new_rows d) v)
+      into v_was, v_role;
     insert into public.notifications (venue_id, customer_id, kind, payload)
     select n.venue_id, n.customer_id, k.kind,
            private.booking_notice(n)
@@ -253,14 +256,12 @@ begin
                    when k.kind = 'booking_request_expired' then jsonb_build_object('expired_at', n.approval_expires_at)
                    else '{}'::jsonb end
     from new_rows n
-    cross join was
-    join actor a on a.venue_id = n.venue_id
     cross join lateral (
-      select private.notice_kind(was.row -> n.id::text ->> 0, n,
-               v_modified or (was.row -> n.id::text) is distinct from
+      select private.notice_kind(v_was -> n.id::text ->> 0, n,
+               v_modified or (v_was -> n.id::text) is distinct from
                              jsonb_build_array(n.status, n.party_size, n.deposit_total, n.period::text),
-               a.actor_role) as kind,
-             was.row -> n.id::text as before) k
+               v_role ->> n.venue_id::text) as kind,
+             v_was -> n.id::text as before) k
     where k.kind is not null
     order by n.venue_id, n.booking_date, n.id;
   else
@@ -439,20 +440,33 @@ begin
 end;
 $$;
 
--- AFTER UPDATE OF status on bookings: an offered entry follows its hold (accepted, expired or
--- cancelled).
+-- AFTER STATEMENT on bookings (update): the offered entries of the bookings whose status the
+-- statement changed follow their holds (accepted, expired or cancelled), in one update: the
+-- entries found by index from the array of those bookings' ids, each booking's new status from a
+-- map (see private.claims_follow_booking), the old statuses from a map read first (see
+-- private.booking_status_changed). A sweep's thousands of expiries are one statement, not one
+-- trigger call and one update per row.
 create function private.offered_entry_follows_hold() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_was jsonb;  -- each booking's old status, by id
 begin
+  select jsonb_object_agg(o.id, o.status) into v_was from old_rows o;
+  with changed as materialized (
+    select array_agg(n.id) as ids, jsonb_object_agg(n.id, n.status) as status
+    from new_rows n
+    where n.status::text is distinct from v_was ->> n.id::text)
   update public.waitlist_entries w
-     set status = case new.status when 'expired' then 'expired'
-                                  when 'cancelled' then 'cancelled'
-                                  when 'rejected' then 'cancelled'
-                                  else 'accepted' end
-   where w.offered_booking_id = new.id and w.status = 'offered';
+     set status = case c.status ->> w.offered_booking_id::text
+                    when 'expired' then 'expired'
+                    when 'cancelled' then 'cancelled'
+                    when 'rejected' then 'cancelled'
+                    else 'accepted' end::public.waitlist_status
+    from changed c
+   where w.offered_booking_id = any (c.ids) and w.status = 'offered';
   return null;
 end;
 $$;

@@ -312,21 +312,27 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  v_was jsonb;       -- each booking's old status, by id
+  v_free text[];     -- of the statuses the statement shows, those that hold no table (private.table_state)
 begin
-  -- (old statuses from a map, and each booking's claims by index: see private.claims_follow_booking)
-  with was as materialized (
-    select jsonb_object_agg(o.id, o.status) as status from old_rows o
-  ), changed as materialized (
+  -- (old statuses from a map read first, as private.booking_status_changed reads it, and each
+  -- booking's claims by index: see private.claims_follow_booking; whether a status frees its
+  -- tables is asked once per status, not twice per row)
+  select (select jsonb_object_agg(o.id, o.status) from old_rows o),
+         array(select s.status::text from (select n.status from new_rows n union select o.status from old_rows o) s
+               where private.table_state(s.status) = 'available')
+    into v_was, v_free;
+  with changed as materialized (
     select n.id, n.venue_id, n.booking_date, n.period, n.status, n.status_reason, n.status_note,
-           (was.status ->> n.id::text)::public.booking_status as old_status
+           (v_was ->> n.id::text)::public.booking_status as old_status
     from new_rows n
-    cross join was
-    where n.status::text is distinct from was.status ->> n.id::text
+    where n.status::text is distinct from v_was ->> n.id::text
   ), queued as (
     insert into private.pending_changes (venue_id, booking_date, period, table_id, reason, booking_id, note, frees)
     select c.venue_id, c.booking_date, bt.period, bt.table_id,
            coalesce(c.status_reason, 'booking_' || c.status), c.id, c.status_note,
-           private.table_state(c.old_status) <> 'available' and private.table_state(c.status) = 'available'
+           c.old_status::text <> all (v_free) and c.status::text = any (v_free)
     from changed c
     cross join lateral (select b.period, b.table_id from public.booking_tables b
                         where b.booking_id = c.id and b.released_at is null offset 0) bt

@@ -8,7 +8,6 @@
 --
 -- public.bookings
 --   before insert or update, row     trigger_validate_booking_constraints  the row's rules and status machine
---   after update of status, row      bookings_waitlist_follow              an offered waitlist entry follows its hold
 --   after insert, statement          bookings_keep_history                 a version of each booking (history)
 --                                    bookings_notify_guests                the guest's notification (a hold)
 --                                    bookings_status_changed               audit rows
@@ -17,6 +16,7 @@
 --                                    bookings_keep_history_on_update       a version of each booking (history)
 --                                    bookings_notify_guests_on_update      the guests' notifications
 --                                    bookings_status_changed_on_update     audit rows
+--                                    bookings_waitlist_follow              offered waitlist entries follow their holds
 -- public.booking_tables
 --   before insert or update, row     booking_tables_follow_owner           a claim's period and state follow its booking
 --   before delete, row               booking_tables_never_deleted          claims are history
@@ -33,11 +33,6 @@
 create trigger trigger_validate_booking_constraints
   before insert or update on public.bookings
   for each row execute function private.validate_booking_constraints();
-
-create trigger bookings_waitlist_follow
-  after update of status on public.bookings
-  for each row when (old.status is distinct from new.status)
-  execute function private.offered_entry_follows_hold();
 
 create trigger bookings_keep_history
   after insert on public.bookings
@@ -80,6 +75,11 @@ create trigger bookings_status_changed_on_update
   after update on public.bookings
   referencing old table as old_rows new table as new_rows
   for each statement execute function private.booking_status_changed();
+
+create trigger bookings_waitlist_follow
+  after update on public.bookings
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function private.offered_entry_follows_hold();
 
 -- ---------------------------------------------------------------------------------------------
 -- public.booking_tables

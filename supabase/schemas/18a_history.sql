@@ -83,13 +83,11 @@ $$;
 comment on function private.audit_row_hash is 'The hash an audit row must carry, given its prev_hash and chain_seq.';
 
 -- BEFORE INSERT on audit_log: the row's chain (the night of the booking, block or waitlist entry
--- it is about; the venue's own chain for anything else), noted once per transaction in
--- private.pending_audit_chains with a count of the notes (clubbooking.audit_chains_noted: a
--- commit-time call that finds the count moved takes the new chains' locks), and no chain columns
--- from the writer: rows are linked at commit. The benchmarks' baseline
--- (clubbooking.audit_chain = off, honoured only for a session of the table's owner, who could
--- disable the triggers anyway) marks its rows as outside any chain (an empty row_hash, which
--- verification reports).
+-- it is about, unless the writer names it; the venue's own chain for anything else), and no
+-- chain columns from the writer: rows are linked at commit (private.note_audit_chains notes
+-- them, per statement). The benchmarks' baseline (clubbooking.audit_chain = off, honoured only
+-- for a session of the table's owner, who could disable the triggers anyway) marks its rows as
+-- outside any chain (an empty row_hash, which verification reports).
 create function private.audit_chain_night() returns trigger
 language plpgsql
 security definer
@@ -101,20 +99,21 @@ begin
   new.row_hash := null;
   if current_setting('clubbooking.audit_chain', true) = 'off' then
     if pg_catalog.pg_has_role(session_user, (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid), 'MEMBER') then
+      new.chain_night := null;
       new.row_hash := '\x'::bytea;
       return new;
     end if;
   end if;
-  new.chain_night := coalesce(new.chain_night, case new.entity
-    when 'booking' then (select b.booking_date from public.bookings b where b.id = new.entity_id)
-    when 'block' then (select k.booking_date from public.table_blocks k where k.id = new.entity_id)
-    when 'waitlist' then (select w.booking_date from public.waitlist_entries w where w.id = new.entity_id)
-  end);
-  insert into private.pending_audit_chains (venue_id, chain_night) values (new.venue_id, new.chain_night)
-  on conflict do nothing;
-  if found then
-    perform pg_catalog.set_config('clubbooking.audit_chains_noted',
-      (coalesce(nullif(current_setting('clubbooking.audit_chains_noted', true), '')::int, 0) + 1)::text, true);
+  -- (one lookup per kind, apart from the tests: in one expression, whose plan folds the tests
+  -- when the row is known, it was planned afresh for every row)
+  if new.chain_night is not null then
+    null;
+  elsif new.entity = 'booking' then
+    new.chain_night := (select b.booking_date from public.bookings b where b.id = new.entity_id);
+  elsif new.entity = 'block' then
+    new.chain_night := (select k.booking_date from public.table_blocks k where k.id = new.entity_id);
+  elsif new.entity = 'waitlist' then
+    new.chain_night := (select w.booking_date from public.waitlist_entries w where w.id = new.entity_id);
   end if;
   return new;
 end;
@@ -124,66 +123,145 @@ create trigger audit_log_chain_night
   before insert on public.audit_log
   for each row execute function private.audit_chain_night();
 
--- Link one audit row not yet linked to its chain's head (private.audit_chain_heads; none yet:
--- position 0): its position, the head's hash as its prev_hash, and its own hash; the head moves
--- to it. The caller holds the chain's lock (private.lock_venue_night, which takes them all at
--- commit) and links a chain's rows in the order they were written.
-create function private.link_audit_row(p_row public.audit_log) returns void
+-- AFTER STATEMENT on audit_log (insert): note the chains of the rows the statement wrote and
+-- their ids in private.pending_audit_chains, one row per chain, in one statement: a chain's first
+-- note in the transaction (or its first since its rows were last linked) queues the commit-time
+-- call that links them (private.link_audit_at_commit); a later note adds its ids to it. Rows
+-- outside any chain (the baseline's) are not noted.
+create function private.note_audit_chains() returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  insert into private.pending_audit_chains as c (venue_id, chain_night, ids)
+  select n.venue_id, n.chain_night, array_agg(n.id order by n.id)
+  from new_rows n
+  where n.row_hash is null
+  group by n.venue_id, n.chain_night
+  on conflict (txid, venue_id, chain_night) do update set ids = c.ids || excluded.ids;
+  return null;
+end;
+$$;
+
+comment on function private.note_audit_chains is
+  'Statement trigger on audit_log: note the written rows'' chains and ids for their linking at commit.';
+
+create trigger audit_log_note_chains
+  after insert on public.audit_log
+  referencing new table as new_rows
+  for each statement execute function private.note_audit_chains();
+
+-- Link the audit rows p_ids names that are not linked yet, each to its chain: chain by chain,
+-- from the chain's head (private.audit_chain_heads; none yet: position 0), in the order the rows
+-- were written (id), each row its position, the previous row's hash as its prev_hash, and its
+-- own hash (private.audit_row_hash); then each chain's head moves to its last row. Set-based:
+-- one read of the rows and their heads, one update of the rows and one of the heads, whether
+-- one row or a sweep's thousands. The caller holds the chains' locks (private.lock_venue_night,
+-- which takes them all at commit).
+create function private.link_audit_rows(p_ids bigint[]) returns void
 language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
-  v_chain date := coalesce(p_row.chain_night, 'infinity');
+  v_next record;
+  v_row public.audit_log;
+  v_venue uuid;
+  v_chain date;
+  v_seq bigint;
+  v_hash bytea;
+  v_ids bigint[] := '{}';
+  v_seqs bigint[] := '{}';
+  v_prevs bytea[] := '{}';
+  v_hashes bytea[] := '{}';
+  v_head_venues uuid[] := '{}';
+  v_head_chains date[] := '{}';
+  v_head_seqs bigint[] := '{}';
+  v_head_hashes bytea[] := '{}';
 begin
-  select h.chain_seq, h.row_hash into p_row.chain_seq, p_row.prev_hash
-  from private.audit_chain_heads h where h.venue_id = p_row.venue_id and h.chain = v_chain;
-  p_row.chain_seq := coalesce(p_row.chain_seq, 0) + 1;
-  p_row.row_hash := private.audit_row_hash(p_row);
-  if p_row.chain_seq = 1 then
-    insert into private.audit_chain_heads (venue_id, chain, chain_seq, row_hash)
-    values (p_row.venue_id, v_chain, 1, p_row.row_hash);
-  else
-    update private.audit_chain_heads h set chain_seq = p_row.chain_seq, row_hash = p_row.row_hash
-    where h.venue_id = p_row.venue_id and h.chain = v_chain;
+  for v_next in
+    select a as row, c.chain, h.chain_seq as head_seq, h.row_hash as head_hash
+    from public.audit_log a
+    cross join lateral (select coalesce(a.chain_night, 'infinity'::date) as chain) c
+    left join private.audit_chain_heads h on h.venue_id = a.venue_id and h.chain = c.chain
+    where a.id = any (p_ids) and a.row_hash is null
+    order by a.venue_id, c.chain, a.id
+  loop
+    if (v_next.row).venue_id is distinct from v_venue or v_next.chain is distinct from v_chain then
+      if v_venue is not null then
+        v_head_venues := v_head_venues || v_venue;
+        v_head_chains := v_head_chains || v_chain;
+        v_head_seqs := v_head_seqs || v_seq;
+        v_head_hashes := v_head_hashes || v_hash;
+      end if;
+      v_venue := (v_next.row).venue_id;
+      v_chain := v_next.chain;
+      v_seq := coalesce(v_next.head_seq, 0);
+      v_hash := v_next.head_hash;
+    end if;
+    v_row := v_next.row;
+    v_row.chain_seq := v_seq + 1;
+    v_row.prev_hash := v_hash;
+    v_seq := v_row.chain_seq;
+    v_hash := private.audit_row_hash(v_row);
+    v_ids := v_ids || v_row.id;
+    v_seqs := v_seqs || v_seq;
+    v_prevs := v_prevs || v_row.prev_hash;
+    v_hashes := v_hashes || v_hash;
+  end loop;
+  if v_venue is null then
+    return;
   end if;
+  v_head_venues := v_head_venues || v_venue;
+  v_head_chains := v_head_chains || v_chain;
+  v_head_seqs := v_head_seqs || v_seq;
+  v_head_hashes := v_head_hashes || v_hash;
   update public.audit_log a
-     set chain_night = p_row.chain_night, chain_seq = p_row.chain_seq, prev_hash = p_row.prev_hash,
-         row_hash = p_row.row_hash
-   where a.id = p_row.id and a.row_hash is null;
+     set chain_seq = u.chain_seq, prev_hash = u.prev_hash, row_hash = u.row_hash
+    from unnest(v_ids, v_seqs, v_prevs, v_hashes) u(id, chain_seq, prev_hash, row_hash)
+   where a.id = u.id and a.row_hash is null;
+  insert into private.audit_chain_heads as h (venue_id, chain, chain_seq, row_hash)
+  select u.venue_id, u.chain, u.chain_seq, u.row_hash
+  from unnest(v_head_venues, v_head_chains, v_head_seqs, v_head_hashes) u(venue_id, chain, chain_seq, row_hash)
+  on conflict (venue_id, chain) do update set chain_seq = excluded.chain_seq, row_hash = excluded.row_hash;
 end;
 $$;
 
-comment on function private.link_audit_row is
-  'Under the chain''s lock: give an audit row its place and hashes in its chain, and move the chain''s head to it.';
+comment on function private.link_audit_rows is
+  'Under the chains'' locks: give audit rows not yet linked their places and hashes in their chains, in the order written, and move each chain''s head to its last.';
 
--- DEFERRED, on each audit row: at commit, link it to its chain, in the order the rows were
--- written. The first call takes the locks of every chain the transaction wrote to (and every
--- venue-night it changed, in one pass); a call after a new chain was noted (a waitlist offer made
--- at commit) takes the new ones.
+-- DEFERRED, on each chain a transaction noted (private.pending_audit_chains): at commit (or at
+-- SET CONSTRAINTS ... IMMEDIATE) the first call takes the locks of every chain the transaction
+-- wrote to (and every venue-night it changed, in one pass), empties the notes and links all the
+-- rows they name (private.link_audit_rows): one call links a sweep's thousands of rows. The calls
+-- for the transaction's other chains find their notes gone and return at once; rows written
+-- after the linking (a waitlist offer made at commit) note their chain again, which queues
+-- another call that takes any new locks and links them.
 create function private.link_audit_at_commit() returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
-  v_noted text := current_setting('clubbooking.audit_chains_noted', true);
+  v_ids bigint[];
 begin
-  if new.row_hash is not null then
-    return null;  -- outside any chain (the benchmarks' baseline)
+  if not exists (select 1 from private.pending_audit_chains c where c.txid = new.txid and c.venue_id = new.venue_id
+                 and c.chain_night is not distinct from new.chain_night) then
+    return null;  -- linked with the others
   end if;
-  if v_noted is distinct from current_setting('clubbooking.audit_chains_locked', true) then
-    perform private.lock_venue_night(null, null);
-    delete from private.pending_audit_chains c where c.txid = pg_catalog.pg_current_xact_id();
-    perform pg_catalog.set_config('clubbooking.audit_chains_locked', v_noted, true);
-  end if;
-  perform private.link_audit_row(new);
+  perform private.lock_venue_night(null, null);
+  with noted as (
+    delete from private.pending_audit_chains c where c.txid = new.txid returning c.ids
+  )
+  select array_agg(i.id) into v_ids from noted n cross join lateral unnest(n.ids) i(id);
+  perform private.link_audit_rows(v_ids);
   return null;
 end;
 $$;
 
-create constraint trigger audit_log_link_chain
-  after insert on public.audit_log
+create constraint trigger pending_audit_chains_link
+  after insert on private.pending_audit_chains
   deferrable initially deferred
   for each row execute function private.link_audit_at_commit();
 
