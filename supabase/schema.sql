@@ -564,7 +564,10 @@ begin
     end if;
   end if;
   v_channel := private.channel_name(v_club_id, p_venue_id, p_date, p_slot_id);
-  v_rank := case when private.is_trusted() then 4 else private.staff_rank(private.staff_role(p_venue_id)) end;
+  -- (anon is neither trusted nor anyone's staff: the public's snapshot asks no more)
+  v_rank := case when private.api_role() = 'anon' then 0
+                 when private.is_trusted() then 4
+                 else private.staff_rank(private.staff_role(p_venue_id)) end;
   -- A slot that has ended, or a night the venue is closed, sells nothing: the public sees every
   -- table unavailable there (staff still see what happened).
   v_bookable := upper(v_period) > coalesce(p_at, private.now()) and private.night_range(p_venue_id, p_date) is not null;
