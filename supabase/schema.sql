@@ -5505,7 +5505,7 @@ begin
 end;
 $$;
 
-COMMENT ON FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[], p_at timestamp with time zone) IS 'The tables'' true states in a time range of a night (all tables, or the given ones), now or at a past instant p_at; the snapshot, its replay and the events read it.';
+COMMENT ON FUNCTION private.table_slot_states(p_venue_id uuid, p_night date, p_period tstzrange, p_table_ids uuid[], p_at timestamp with time zone) IS 'The tables'' true states in a time range of a night (all tables, or the given ones), now or at a past instant p_at; the events and the snapshot''s replay read it, the live snapshot ranks claims by the same rule.';
 
 CREATE FUNCTION private.table_state(p_status public.booking_status) RETURNS text
     LANGUAGE plpgsql IMMUTABLE

@@ -177,3 +177,6 @@ $function$
 
 comment on function private.availability_snapshot is
   'A slot''s snapshot shaped by the caller''s role, now (p_at null: the live claims read in the same statement) or, for venue staff, as it was at p_at; runs inside the definer functions that call it.';
+
+comment on function private.table_slot_states is
+  'The tables'' true states in a time range of a night (all tables, or the given ones), now or at a past instant p_at; the events and the snapshot''s replay read it, the live snapshot ranks claims by the same rule.';
