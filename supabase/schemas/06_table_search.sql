@@ -244,4 +244,4 @@ end;
 $$;
 
 comment on function private.table_slot_states is
-  'The tables'' true states in a time range of a night (all tables, or the given ones), now or at a past instant p_at; the snapshot, its replay and the events read it.';
+  'The tables'' true states in a time range of a night (all tables, or the given ones), now or at a past instant p_at; the events and the snapshot''s replay read it, the live snapshot ranks claims by the same rule.';

@@ -427,13 +427,18 @@ comment on function private.relay_events is
 -- stays now: the version is 0 (a replay stands at no point of the channel's stream: `as_of`
 -- says when it is), and the tables, people's names and roles and guests' contact details are
 -- read as they are now.
+-- Now and a past instant are two statements, the branch taken here. The live one (every
+-- public snapshot) reads the night's live claims itself, in one index scan, and ranks them per
+-- table by the rule of private.table_slot_states (sql/tests/83_snapshot_reads.sql proves the
+-- two agree, claim by claim): no set-returning calls, no history. The replay reads the states
+-- at p_at from table_slot_states and the bookings as they were.
 create function private.availability_snapshot(p_venue_id uuid, p_date date, p_slot_id text, p_at timestamptz)
 returns jsonb
 language plpgsql stable
 set search_path = ''
--- One plan for now and for a past instant: left to choose, the plan cache would re-plan the
--- snapshot on every call (with p_at null a custom plan drops the history's branches, and so
--- always looks cheaper); the generic plan never runs the branch p_at does not take.
+-- One plan per statement for the session (the replay's table_slot_states too): left to choose,
+-- the plan cache re-plans a statement on every call whose custom plan looks cheaper than the
+-- generic one (private.slot_claims under table_slot_states does).
 set plan_cache_mode = force_generic_plan
 as $$
 declare
@@ -466,31 +471,98 @@ begin
     end if;
   end if;
   v_channel := private.channel_name(v_club_id, p_venue_id, p_date, p_slot_id);
-  v_rank := case when private.is_trusted() then 4 else private.staff_rank(private.staff_role(p_venue_id)) end;
+  -- (anon is neither trusted nor anyone's staff: the public's snapshot asks no more)
+  v_rank := case when private.api_role() = 'anon' then 0
+                 when private.is_trusted() then 4
+                 else private.staff_rank(private.staff_role(p_venue_id)) end;
   -- A slot that has ended, or a night the venue is closed, sells nothing: the public sees every
   -- table unavailable there (staff still see what happened).
   v_bookable := upper(v_period) > coalesce(p_at, private.now()) and private.night_range(p_venue_id, p_date) is not null;
 
+  if p_at is null then
+    return (
+      -- the night's live claims over the slot (as private.slot_claims reads them now), ranked:
+      -- a block first, then checked_in > confirmed > pending_approval > held
+      with claims as materialized (
+        select bt.table_id, bt.booking_id, bt.block_id, bt.is_exclusive, bt.party_size,
+               case when bt.block_id is not null then 'blocked'
+                    when bk.status in ('held', 'pending_approval', 'confirmed', 'checked_in') then bk.status::text
+                    else 'available' end as state,
+               case when bt.block_id is not null then 0
+                    else coalesce(array_position(array['checked_in', 'confirmed', 'pending_approval', 'held'],
+                                                 bk.status::text), 5) end as strength
+        from public.booking_tables bt
+        left join public.bookings bk on bk.id = bt.booking_id
+        where bt.venue_id = p_venue_id and bt.booking_date = p_date and bt.is_active
+          and coalesce(bt.expires_at > (select private.now()), true) and bt.period && v_period)
+      select jsonb_build_object(
+        'venue_id', p_venue_id, 'club_id', v_club_id, 'date', to_char(p_date, 'YYYY-MM-DD'), 'slot_id', p_slot_id,
+        'channel', v_channel,
+        'version', coalesce((select cv.version from private.channel_versions cv where cv.channel = v_channel), 0),
+        'starts_at', lower(v_period), 'ends_at', upper(v_period),
+        'view', case when v_rank > 0 then 'staff' else 'public' end,
+        'bookable', v_bookable,
+        'tables', coalesce(jsonb_agg(
+          jsonb_build_object(
+            'table_id', t.id, 'table_number', t.table_number, 'name', t.name, 'floor', f.name,
+            'capacity_min', t.capacity_min, 'capacity_max', t.capacity_max, 'is_vip', t.is_vip,
+            'minimum_spend', t.minimum_spend, 'deposit', t.deposit, 'is_shared', t.is_shared,
+            'state', case when v_rank > 0 then s.state when not v_bookable then 'unavailable'
+                          else private.public_state(s.state) end)
+          || case when t.is_shared then jsonb_build_object('remaining_capacity', t.capacity_max - s.guests) else '{}'::jsonb end
+          -- who holds a table, for staff only: the public view reads no booking, guest or block
+          || case when v_rank > 0 and s.state <> 'available' then (
+               select jsonb_strip_nulls(jsonb_build_object(
+                 'booking_id', s.booking_id, 'reference', b.reference, 'party_size', b.party_size,
+                 'customer_name', c.full_name, 'hold_expires_at', b.hold_expires_at,
+                 'block_id', s.block_id, 'block_kind', blk.kind, 'block_reason', blk.reason,
+                 'release_at', blk.release_at,
+                 'changed_by', coalesce(b.updated_by, blk.created_by),
+                 'changed_by_name', private.person_label(coalesce(b.updated_by, blk.created_by), p_venue_id) ->> 'name',
+                 'changed_by_role', private.person_label(coalesce(b.updated_by, blk.created_by), p_venue_id) ->> 'role',
+                 'phone', case when v_rank >= 2 then c.phone end,
+                 'email', case when v_rank >= 2 then c.email end,
+                 'deposit_paid', case when v_rank >= 3 then b.deposit_paid_at is not null end,
+                 'payment_reference', case when v_rank >= 3 then b.payment_reference end))
+               from (select s.booking_id, s.block_id) k
+               left join public.bookings b on b.id = k.booking_id
+               left join public.customers c on c.id = b.customer_id
+               left join public.table_blocks blk on blk.id = k.block_id)
+             else '{}'::jsonb end
+          order by t.table_number), '[]'::jsonb))
+      from public.venue_tables t
+      join public.floors f on f.id = t.floor_id
+      -- each table's state: its strongest exclusive claim, else a split-capacity section full
+      -- of guests 'held', else 'available'
+      left join (select distinct on (c.table_id) c.table_id, c.state, c.booking_id, c.block_id
+                 from claims c where c.is_exclusive
+                 order by c.table_id, c.strength) top on top.table_id = t.id
+      left join (select c.table_id, sum(c.party_size)::int as guests
+                 from claims c where not c.is_exclusive
+                 group by c.table_id) shared on shared.table_id = t.id
+      cross join lateral (
+        select coalesce(top.state, case when t.is_shared and shared.guests >= t.capacity_max then 'held'
+                                        else 'available' end) as state,
+               top.booking_id, top.block_id, coalesce(shared.guests, 0) as guests) s
+      where t.venue_id = p_venue_id and t.is_active);
+  end if;
+
+  -- at p_at: venue staff only (require_staff above), so the staff view
   return (
     select jsonb_build_object(
       'venue_id', p_venue_id, 'club_id', v_club_id, 'date', to_char(p_date, 'YYYY-MM-DD'), 'slot_id', p_slot_id,
-      'channel', v_channel,
-      'version', case when p_at is null
-                      then coalesce((select cv.version from private.channel_versions cv where cv.channel = v_channel), 0)
-                      else 0 end,
+      'channel', v_channel, 'version', 0,
       'starts_at', lower(v_period), 'ends_at', upper(v_period),
-      'view', case when v_rank > 0 then 'staff' else 'public' end,
-      'bookable', v_bookable,
+      'view', 'staff', 'bookable', v_bookable, 'as_of', p_at,
       'tables', coalesce(jsonb_agg(
         jsonb_build_object(
           'table_id', t.id, 'table_number', t.table_number, 'name', t.name, 'floor', f.name,
           'capacity_min', t.capacity_min, 'capacity_max', t.capacity_max, 'is_vip', t.is_vip,
           'minimum_spend', t.minimum_spend, 'deposit', t.deposit, 'is_shared', t.is_shared,
-          'state', case when v_rank > 0 then s.state when not v_bookable then 'unavailable'
-                        else private.public_state(s.state) end)
+          'state', s.state)
         || case when t.is_shared then jsonb_build_object('remaining_capacity', t.capacity_max - s.guests) else '{}'::jsonb end
-        -- who holds a table, for staff only: the public view reads no booking, guest or block
-        || case when v_rank > 0 and s.state <> 'available' then (
+        -- who held a table then: the booking as it was at p_at, the block's reason as it was made
+        || case when s.state <> 'available' then (
              select jsonb_strip_nulls(jsonb_build_object(
                'booking_id', s.booking_id, 'reference', bk.reference, 'party_size', b.party_size,
                'customer_name', c.full_name, 'hold_expires_at', b.hold_expires_at,
@@ -505,28 +577,21 @@ begin
                'payment_reference', case when v_rank >= 3 then b.payment_reference end))
              from (select s.booking_id, s.block_id) k
              left join public.bookings bk on bk.id = k.booking_id
-             -- the booking as it is, or as it was at p_at
              left join lateral (
-               select bk.party_size, bk.customer_id, bk.hold_expires_at, bk.updated_by, bk.deposit_paid_at,
-                      bk.payment_reference
-               where p_at is null
-               union all
                select bv.party_size, bv.customer_id, bv.hold_expires_at, bv.updated_by, bv.deposit_paid_at,
                       bv.payment_reference
                from private.booking_versions bv
-               where p_at is not null and bv.venue_id = p_venue_id and bv.booking_date = p_date
-                 and bv.booking_id = k.booking_id and bv.valid @> p_at) b on true
+               where bv.venue_id = p_venue_id and bv.booking_date = p_date and bv.booking_id = k.booking_id
+                 and bv.valid @> p_at) b on true
              left join public.customers c on c.id = b.customer_id
              left join lateral (
                select x.kind, x.release_at, x.created_by,
-                      case when p_at is null then x.reason
-                           else coalesce((select a.reason from public.audit_log a
-                                          where a.entity_id = x.id and a.entity = 'block' and a.action = 'table_blocked'
-                                          order by a.id limit 1), x.reason) end as reason
+                      coalesce((select a.reason from public.audit_log a
+                                where a.entity_id = x.id and a.entity = 'block' and a.action = 'table_blocked'
+                                order by a.id limit 1), x.reason) as reason
                from public.table_blocks x where x.id = k.block_id) blk on true)
            else '{}'::jsonb end
         order by t.table_number), '[]'::jsonb))
-      || case when p_at is not null then jsonb_build_object('as_of', p_at) else '{}'::jsonb end
     from public.venue_tables t
     join public.floors f on f.id = t.floor_id
     join private.table_slot_states(p_venue_id, p_date, v_period, null, p_at) s on s.table_id = t.id
@@ -535,7 +600,7 @@ end;
 $$;
 
 comment on function private.availability_snapshot is
-  'A slot''s snapshot shaped by the caller''s role, now (p_at null) or, for venue staff, as it was at p_at; runs inside the definer functions that call it.';
+  'A slot''s snapshot shaped by the caller''s role, now (p_at null: the live claims read in the same statement) or, for venue staff, as it was at p_at; runs inside the definer functions that call it.';
 
 -- The snapshot of a slot now, shaped by the caller's role (private.availability_snapshot).
 create function private.get_availability(p_venue_id uuid, p_date date, p_slot_id text)
