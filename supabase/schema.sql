@@ -7188,7 +7188,7 @@ CREATE CONSTRAINT TRIGGER pending_audit_chains_link AFTER INSERT ON private.pend
 
 CREATE CONSTRAINT TRIGGER pending_nights_emit_events AFTER INSERT ON private.pending_nights DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION private.emit_slot_events();
 
-CREATE TRIGGER audit_log_chain_night BEFORE INSERT ON public.audit_log FOR EACH ROW EXECUTE FUNCTION private.audit_chain_night();
+CREATE TRIGGER audit_log_chain_night BEFORE INSERT ON public.audit_log FOR EACH ROW WHEN (((new.chain_night IS NULL) OR (num_nonnulls(new.chain_seq, new.prev_hash, new.row_hash) > 0) OR (current_setting('clubbooking.audit_chain'::text, true) = 'off'::text))) EXECUTE FUNCTION private.audit_chain_night();
 
 CREATE TRIGGER audit_log_is_append_only BEFORE DELETE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION private.refuse_audit_change();
 

@@ -119,9 +119,14 @@ begin
 end;
 $$;
 
+-- (not called for a row it would leave as it is: its night named, no chain column given, the
+-- chain on: the booking triggers' rows, thousands in a sweep)
 create trigger audit_log_chain_night
   before insert on public.audit_log
-  for each row execute function private.audit_chain_night();
+  for each row
+  when (new.chain_night is null or num_nonnulls(new.chain_seq, new.prev_hash, new.row_hash) > 0
+        or current_setting('clubbooking.audit_chain', true) = 'off')
+  execute function private.audit_chain_night();
 
 -- AFTER STATEMENT on audit_log (insert): note the chains of the rows the statement wrote and
 -- their ids in private.pending_audit_chains, one row per chain, in one statement: a chain's first

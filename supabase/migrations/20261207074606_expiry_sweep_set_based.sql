@@ -11,6 +11,8 @@
 
 drop trigger if exists "audit_log_link_chain" on "public"."audit_log";
 
+drop trigger if exists "audit_log_chain_night" on "public"."audit_log";
+
 drop trigger if exists "bookings_waitlist_follow" on "public"."bookings";
 
 drop function if exists "private"."link_audit_row"(p_row audit_log);
@@ -520,6 +522,8 @@ $function$
 CREATE CONSTRAINT TRIGGER pending_audit_chains_link AFTER INSERT ON private.pending_audit_chains DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION private.link_audit_at_commit();
 
 CREATE TRIGGER audit_log_note_chains AFTER INSERT ON public.audit_log REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.note_audit_chains();
+
+CREATE TRIGGER audit_log_chain_night BEFORE INSERT ON public.audit_log FOR EACH ROW WHEN (((new.chain_night IS NULL) OR (num_nonnulls(new.chain_seq, new.prev_hash, new.row_hash) > 0) OR (current_setting('clubbooking.audit_chain'::text, true) = 'off'::text))) EXECUTE FUNCTION private.audit_chain_night();
 
 CREATE TRIGGER bookings_waitlist_follow AFTER UPDATE ON public.bookings REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.offered_entry_follows_hold();
 
