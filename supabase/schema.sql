@@ -3168,14 +3168,14 @@ declare
   v_chain date;
   v_seq bigint;
   v_hash bytea;
-  v_ids bigint[] := '{}';
-  v_seqs bigint[] := '{}';
-  v_prevs bytea[] := '{}';
-  v_hashes bytea[] := '{}';
-  v_head_venues uuid[] := '{}';
-  v_head_chains date[] := '{}';
-  v_head_seqs bigint[] := '{}';
-  v_head_hashes bytea[] := '{}';
+  v_ids bigint[] := '{}'::bigint[];
+  v_seqs bigint[] := '{}'::bigint[];
+  v_prevs bytea[] := '{}'::bytea[];
+  v_hashes bytea[] := '{}'::bytea[];
+  v_head_venues uuid[] := '{}'::uuid[];
+  v_head_chains date[] := '{}'::date[];
+  v_head_seqs bigint[] := '{}'::bigint[];
+  v_head_hashes bytea[] := '{}'::bytea[];
 begin
   for v_next in
     select a as row, c.chain, h.chain_seq as head_seq, h.row_hash as head_hash
