@@ -625,38 +625,3 @@ comment on function private.payment_intent_request is
 
 grant execute on function private.payment_intent_request(uuid) to authenticated, service_role;
 
--- Bind a PaymentIntent to the booking it was created for (its guest or host and above). Binding
--- the bound one again is a no-op; another PaymentIntent for this booking, or this one for
--- another booking, is INVALID_TRANSITION: one PaymentIntent pays one booking, and the webhook
--- refuses it for any other.
-create function private.bind_payment_intent(p_booking_id uuid, p_payment_intent_id text) returns jsonb
-language plpgsql security definer set search_path = ''
-as $$
-declare
-  v_booking public.bookings := private.booking_for_transition(p_booking_id, true, 'host');
-begin
-  if p_payment_intent_id is null or p_payment_intent_id !~ '^pi_[A-Za-z0-9_]{1,250}$' then
-    perform private.raise_error('INVALID_INPUT', 'a Stripe PaymentIntent id (pi_...) is required');
-  end if;
-  if v_booking.payment_intent_id <> p_payment_intent_id
-     or exists (select 1 from public.bookings b
-                where b.id <> v_booking.id
-                  and (b.payment_intent_id = p_payment_intent_id or b.payment_reference = p_payment_intent_id)) then
-    perform private.raise_error('INVALID_TRANSITION', 'one PaymentIntent pays one booking');
-  end if;
-  if v_booking.payment_intent_id is null then
-    begin
-      update public.bookings b set payment_intent_id = p_payment_intent_id where b.id = v_booking.id
-      returning * into v_booking;
-    exception when unique_violation then  -- another booking bound it meanwhile
-      perform private.raise_error('INVALID_TRANSITION', 'one PaymentIntent pays one booking');
-    end;
-  end if;
-  return private.booking_result(v_booking);
-end;
-$$;
-
-comment on function private.bind_payment_intent is
-  'Bind a PaymentIntent to its booking, once; refused for a second one or another booking''s.';
-
-grant execute on function private.bind_payment_intent(uuid, text) to authenticated, service_role;
