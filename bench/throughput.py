@@ -38,7 +38,7 @@ EVENT_TRIGGERS = (("booking_tables", "booking_tables_emit_events"), ("bookings",
 # that keep it, in the order the ladder takes them away.
 GUARANTEES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("availability events", EVENT_TRIGGERS),
-    ("audit chain", (("audit_log", "audit_log_link_chain"), ("audit_log", "audit_log_chain_night"))),
+    ("audit chain", (("audit_log", "audit_log_note_chains"), ("audit_log", "audit_log_chain_night"))),
     ("guest notifications", (("bookings", "bookings_notify_guests"),)),
     ("history for replay", (("bookings", "bookings_keep_history"), ("booking_tables", "booking_tables_keep_history"))),
     ("audit row", (("bookings", "bookings_status_changed"),)),
