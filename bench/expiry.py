@@ -1,7 +1,10 @@
 """Expiry: how long ``expire_holds()`` takes to sweep many expired holds (it expires up to
 10,000 per call, as pg_cron calls it, so the sweep is repeated calls until one finds none), and
 what the sweep does to the latency of bookings made at the same time (pgbench, 2 clients,
-other tables) compared with the same bookings without a sweep."""
+other tables) compared with the same bookings without a sweep. The guarantee ladder sweeps the
+same holds alone (no bookings meanwhile) with every guarantee, then with one more guarantee's
+triggers switched off at each rung (bench.throughput.GUARANTEES), each on a clone of its own:
+what each guarantee costs the sweep."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from typing import Any
 import psycopg
 
 from bench.lab import Lab, PgbenchRun, percentiles, sql_file
+from bench.throughput import GUARANTEES, disable_triggers
 
 LOAD_CLIENTS = 2
 
@@ -49,6 +53,23 @@ def sweep(dsn: str) -> dict[str, Any]:
             "holds_per_s": round(expired / seconds, 1), "window": (start_epoch, start_epoch + seconds)}
 
 
+def guarantee_ladder(lab: Lab, *, holds: int, step: Callable[[str], None]) -> list[dict[str, Any]]:
+    """The sweep alone with every guarantee, then without the first, the first two, ...: holds/s."""
+    rungs: list[dict[str, Any]] = []
+    off: tuple[tuple[str, str], ...] = ()
+    for k in range(len(GUARANTEES) + 1):
+        step(f"expiry: the guarantee ladder, rung {k + 1} of {len(GUARANTEES) + 1}")
+        dsn = lab.clone(f"expiry_ladder_{k}")
+        if k:
+            off += GUARANTEES[k - 1][1]
+            disable_triggers(dsn, off)
+        write_expired_holds(dsn, lab.shape.tasks - holds, lab.shape.tasks)
+        swept = sweep(dsn)
+        rungs.append({"without": [g[0] for g in GUARANTEES[:k]], "holds_per_s": swept["holds_per_s"],
+                      "expired": swept["expired"]})
+    return rungs
+
+
 def run(lab: Lab, *, holds: int, seconds: float, step: Callable[[str], None]) -> dict[str, Any]:
     dsn = lab.clone("expiry")
     step(f"expiry: writing {holds:,} expired holds")
@@ -75,10 +96,12 @@ def run(lab: Lab, *, holds: int, seconds: float, step: Callable[[str], None]) ->
         row = conn.execute("select count(*) from public.bookings where status = 'held' "
                            "and hold_expires_at <= now()").fetchone()
     during_stats = percentiles(during)
+    ladder = guarantee_ladder(lab, holds=holds, step=step)
     return {
         "holds": holds, "sweep": swept, "left_unswept": int(row[0]) if row else -1,
         "booking_latency_without_sweep_ms": quiet.latency_ms,
         "booking_latency_during_sweep_ms": during_stats,
         "p95_during_vs_without": round((during_stats["p95"] or 0) / (quiet.latency_ms["p95"] or 1), 2),
         "sweep_covered_by_load": hi - lo <= load_seconds - 1.0,
+        "guarantee_ladder": ladder,
     }
