@@ -42,6 +42,10 @@ GUARANTEES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("guest notifications", (("bookings", "bookings_notify_guests"),)),
     ("history for replay", (("bookings", "bookings_keep_history"), ("booking_tables", "booking_tables_keep_history"))),
     ("audit row", (("bookings", "bookings_status_changed"),)),
+    # the row rules every writer meets, Studio's hand edits included: the status machine, the
+    # night, hours and age of a booking; a claim active exactly while its owner holds the table
+    ("row rules", (("bookings", "trigger_validate_booking_constraints"),
+                   ("booking_tables", "booking_tables_follow_owner"))),
 )
 
 
