@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 
 from bench.lab import Lab, PgbenchRun, percentiles, sql_file
-from bench.throughput import GUARANTEES, disable_triggers
+from bench.throughput import GUARANTEES, ladder_rung
 
 LOAD_CLIENTS = 2
 
@@ -56,17 +56,12 @@ def sweep(dsn: str) -> dict[str, Any]:
 def guarantee_ladder(lab: Lab, *, holds: int, step: Callable[[str], None]) -> list[dict[str, Any]]:
     """The sweep alone with every guarantee, then without the first, the first two, ...: holds/s."""
     rungs: list[dict[str, Any]] = []
-    off: tuple[tuple[str, str], ...] = ()
     for k in range(len(GUARANTEES) + 1):
         step(f"expiry: the guarantee ladder, rung {k + 1} of {len(GUARANTEES) + 1}")
-        dsn = lab.clone(f"expiry_ladder_{k}")
-        if k:
-            off += GUARANTEES[k - 1][1]
-            disable_triggers(dsn, off)
+        dsn, without = ladder_rung(lab, "expiry_ladder", k)
         write_expired_holds(dsn, lab.shape.tasks - holds, lab.shape.tasks)
         swept = sweep(dsn)
-        rungs.append({"without": [g[0] for g in GUARANTEES[:k]], "holds_per_s": swept["holds_per_s"],
-                      "expired": swept["expired"]})
+        rungs.append({"without": without, "holds_per_s": swept["holds_per_s"], "expired": swept["expired"]})
     return rungs
 
 

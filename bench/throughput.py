@@ -56,6 +56,14 @@ def disable_triggers(dsn: str, triggers: tuple[tuple[str, str], ...]) -> None:
             conn.execute(f"alter table public.{table} disable trigger {trigger}")
 
 
+def ladder_rung(lab: Lab, label: str, k: int) -> tuple[str, list[str]]:
+    """Rung k of a guarantee ladder: a fresh clone with the triggers of the first k GUARANTEES
+    switched off, and the names of those guarantees."""
+    dsn = lab.clone(f"{label}_{k}")
+    disable_triggers(dsn, tuple(t for _, triggers in GUARANTEES[:k] for t in triggers))
+    return dsn, [name for name, _ in GUARANTEES[:k]]
+
+
 def disable_events(dsn: str) -> None:
     """Switch off the commit-time event triggers (a scratch clone only)."""
     disable_triggers(dsn, EVENT_TRIGGERS)
@@ -99,14 +107,10 @@ def guarantee_ladder(lab: Lab, *, clients: int, seconds: float, warm_seconds: fl
     alike; two passes of ``seconds / 2`` each, the second in reverse order, averaged."""
     step("throughput: the guarantee ladder (each guarantee's triggers off in turn)")
     rungs: list[dict[str, Any]] = []
-    off: tuple[tuple[str, str], ...] = ()
     for k in range(len(GUARANTEES) + 1):
-        dsn = lab.clone(f"throughput_ladder_{k}")
-        if k:
-            off += GUARANTEES[k - 1][1]
-            disable_triggers(dsn, off)
+        dsn, without = ladder_rung(lab, "throughput_ladder", k)
         warm_up(lab, dsn, clients=clients, seconds=warm_seconds)
-        rungs.append({"without": [g[0] for g in GUARANTEES[:k]], "dsn": dsn, "tps": []})
+        rungs.append({"without": without, "dsn": dsn, "tps": []})
     stride = lab.shape.tasks // 8
     for n, order in enumerate((rungs, rungs[::-1])):
         for rung in order:
