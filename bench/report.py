@@ -186,23 +186,27 @@ def _rung_name(ladder: str, gone: list[str]) -> str:
 
 
 def _ladder_rows(tp: dict[str, Any]) -> list[Row]:
-    """The guarantee ladder: bookings/s and share of the limit with each guarantee switched off in
-    turn (cumulative); the share goal marks the rungs that would meet it."""
+    """The guarantee ladders, ours and the lean probe's: bookings/s and share of the limit with each
+    guarantee (or part) switched off in turn (cumulative), against our full path; the share goal
+    marks the rungs that would meet it."""
     rows = []
-    for rung in tp.get("guarantee_ladder", {}).get("rungs", []):
-        gone = rung["without"]
-        figure = _rung_name("ladder", gone)
-        gain = "" if rung["gain_over_previous"] is None else f"; x{rung['gain_over_previous']} over the rung above"
-        rows.append(Row("throughput", figure, rung["tps"], "/s", f"share >= {SHARE_GOAL * 100:.0f} %",
-                        _at_least(rung["share_of_limit"], SHARE_GOAL),
-                        f"{rung['share_of_limit'] * 100:.2f} % of the limit; x{rung['x_full']} the full path{gain}"))
+    ladder = tp.get("guarantee_ladder", {})
+    for key, name in (("rungs", "ladder"), ("lean_rungs", "lean probe")):
+        for rung in ladder.get(key, []):
+            figure = _rung_name(name, rung["without"])
+            gain = "" if rung["gain_over_previous"] is None else f"; x{rung['gain_over_previous']} over the rung above"
+            share = rung["share_of_limit"]
+            rows.append(Row("throughput", figure, rung["tps"], "/s", f"share >= {SHARE_GOAL * 100:.0f} %",
+                            _at_least(share, SHARE_GOAL),
+                            f"{share * 100:.2f} % of the limit; x{rung['x_full']} our full path{gain}"))
     return rows
 
 
 def _throughput_doubles(tp: dict[str, Any]) -> int:
     return (sum(int(tp[run]["double_bookings"]) for run in ("events_on", "events_off", "cold"))
             + int(tp.get("audit_chain", {}).get("double_bookings", 0))
-            + sum(int(r["double_bookings"]) for r in tp.get("guarantee_ladder", {}).get("rungs", [])))
+            + sum(int(r["double_bookings"]) for key in ("rungs", "lean_rungs")
+                  for r in tp.get("guarantee_ladder", {}).get(key, [])))
 
 
 def chart(results: dict[str, Any], path: Path) -> None:

@@ -8,8 +8,10 @@ on a clone of its own; pairs of short runs in alternating order beside the chain
 see the same machine). The guarantee ladder prices each guarantee the path keeps: the same
 workload with the triggers that keep it switched off, one guarantee more at each rung, every rung
 on a clone of its own, measured in two passes (forward, then backward) so a machine that gets busier
-or quieter favours no rung. All with pgbench, so no client language sits between the database and
-the figure.
+or quieter favours no rung. The lean probe (bench/sql/lean_hold.sql) answers whether the same
+guarantees could be had for much less: the same hold written by the verb itself in about ten
+statements, its own ladder run in the same passes. All with pgbench, so no client language sits
+between the database and the figure.
 
 Measured warm, as a live database is: each booking clone first takes bookings for a while (on
 tasks the measured run never uses), then ANALYZE, which autovacuum does within a minute of a busy
@@ -23,13 +25,15 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import psycopg
+from clubbooking_dev import harness
 from clubbooking_dev.checks import count_double_bookings
 from psycopg.conninfo import make_conninfo
 
-from bench.lab import Lab
+from bench.lab import Lab, sql_file
 
 EVENT_TRIGGERS = (("booking_tables", "booking_tables_emit_events"), ("bookings", "bookings_emit_events"))
 
@@ -100,32 +104,67 @@ def chain_cost(lab: Lab, *, clients: int, seconds: float, warm_seconds: float,
             "double_bookings": bookings_made(dsn_on)[1] + bookings_made(dsn_off)[1]}
 
 
+# The lean probe (bench/sql/lean_hold.sql): the same hold with its guarantees written by the verb
+# itself in about ten statements, each part it can leave out (bench.without), in the order its
+# ladder takes them away: the events' Broadcast rows, their stored rows, the read of the tables'
+# new states, the rest of the events (channels, counters, previous states, payloads), then the
+# other guarantees as GUARANTEES names them.
+LEAN_PARTS: tuple[tuple[str, str], ...] = (
+    ("Broadcast rows", "broadcast"), ("stored events", "stored"), ("states read", "states"),
+    ("the rest of the events", "events"), ("audit chain", "chain"), ("guest notifications", "notifications"),
+    ("history for replay", "history"), ("audit row", "audit"),
+)
+# The lean probe's clone: the booking path's triggers off but for the row rules (the guards a verb
+# that writes its own rows keeps for hand edits), and the audit log's own chain and request triggers.
+LEAN_OFF = (*(t for name, triggers in GUARANTEES if name != "row rules" for t in triggers),
+            ("audit_log", "audit_log_request_id"))
+
+
+def lean_rung(lab: Lab, k: int) -> tuple[str, list[str]]:
+    """Rung k of the lean ladder: a fresh clone with the lean probe, leaving out its first k parts."""
+    dsn = lab.clone(f"throughput_lean_{k}")
+    disable_triggers(dsn, LEAN_OFF)
+    database = dsn.rsplit("/", 1)[-1].split("?")[0]
+    with psycopg.connect(harness.admin_dsn(dsn), autocommit=True) as conn:
+        conn.execute(sql_file("lean_hold.sql").encode())
+        conn.execute(f"alter database {database} set bench.without = '{','.join(p for _, p in LEAN_PARTS[:k])}'")
+    return dsn, [name for name, _ in LEAN_PARTS[:k]]
+
+
 def guarantee_ladder(lab: Lab, *, clients: int, seconds: float, warm_seconds: float,
                      step: Callable[[str], None]) -> dict[str, Any]:
     """Bookings/s with every guarantee, then without the first, the first two, ... (GUARANTEES):
-    what each costs, measured on this machine in this run. Each rung is a clone of its own, warmed
+    what each costs, measured on this machine in this run; and the same for the lean probe
+    (LEAN_PARTS), whose rungs run in the same passes. Each rung is a clone of its own, warmed
     alike; two passes of ``seconds / 2`` each, the second in reverse order, averaged."""
-    step("throughput: the guarantee ladder (each guarantee's triggers off in turn)")
-    rungs: list[dict[str, Any]] = []
-    for k in range(len(GUARANTEES) + 1):
-        dsn, without = ladder_rung(lab, "throughput_ladder", k)
-        warm_up(lab, dsn, clients=clients, seconds=warm_seconds)
-        rungs.append({"without": without, "dsn": dsn, "tps": []})
+    step("throughput: the guarantee ladders (ours, and the lean probe's)")
+    ladders: dict[str, list[dict[str, Any]]] = {"rungs": [], "lean_rungs": []}
+    for key, builder, script, count in (
+            ("rungs", partial(ladder_rung, lab, "throughput_ladder"), "hold.pgbench", len(GUARANTEES)),
+            ("lean_rungs", partial(lean_rung, lab), "lean_hold.pgbench", len(LEAN_PARTS))):
+        for k in range(count + 1):
+            dsn, without = builder(k)
+            warm_up(lab, dsn, clients=clients, seconds=warm_seconds, script=script)
+            ladders[key].append({"without": without, "dsn": dsn, "script": script, "tps": []})
+    every = ladders["rungs"] + ladders["lean_rungs"]
     stride = lab.shape.tasks // 8
-    for n, order in enumerate((rungs, rungs[::-1])):
+    for n, order in enumerate((every, every[::-1])):
         for rung in order:
-            rung["tps"].append(lab.pgbench(rung["dsn"], "hold.pgbench", clients=clients, seconds=seconds / 2,
+            rung["tps"].append(lab.pgbench(rung["dsn"], rung["script"], clients=clients, seconds=seconds / 2,
                                            variables={"base": stride * (n + 1)}).tps)
-    full = statistics.mean(rungs[0]["tps"])
-    out = []
-    for k, rung in enumerate(rungs):
-        tps = statistics.mean(rung["tps"])
-        _, doubles = bookings_made(rung["dsn"])
-        out.append({"without": rung["without"], "tps": round(tps, 1), "x_full": round(tps / full, 3),
-                    "runs": [round(t, 1) for t in rung["tps"]], "double_bookings": doubles,
-                    # what switching off this rung's guarantee gained over the rung before
-                    "gain_over_previous": None if k == 0 else round(tps / statistics.mean(rungs[k - 1]["tps"]), 3)})
-    return {"seconds_per_rung": seconds, "rungs": out}
+    full = statistics.mean(ladders["rungs"][0]["tps"])
+    out: dict[str, Any] = {"seconds_per_rung": seconds}
+    for key, rungs in ladders.items():
+        out[key] = []
+        for k, rung in enumerate(rungs):
+            tps = statistics.mean(rung["tps"])
+            _, doubles = bookings_made(rung["dsn"])
+            out[key].append({
+                "without": rung["without"], "tps": round(tps, 1), "x_full": round(tps / full, 3),
+                "runs": [round(t, 1) for t in rung["tps"]], "double_bookings": doubles,
+                # what switching off this rung's guarantee gained over the rung before
+                "gain_over_previous": None if k == 0 else round(tps / statistics.mean(rungs[k - 1]["tps"]), 3)})
+    return out
 
 
 def bookings_made(dsn: str) -> tuple[int, int]:
@@ -136,9 +175,9 @@ def bookings_made(dsn: str) -> tuple[int, int]:
         return (int(row[0]) if row else 0), count_double_bookings(conn)
 
 
-def warm_up(lab: Lab, dsn: str, *, clients: int, seconds: float) -> int:
+def warm_up(lab: Lab, dsn: str, *, clients: int, seconds: float, script: str = "hold.pgbench") -> int:
     """Bookings on the upper half of the tasks (the measured runs take the lower), then ANALYZE."""
-    lab.pgbench(dsn, "hold.pgbench", clients=clients, seconds=seconds, variables={"base": lab.shape.tasks // 2})
+    lab.pgbench(dsn, script, clients=clients, seconds=seconds, variables={"base": lab.shape.tasks // 2})
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute("analyze public.bookings, public.booking_tables, public.audit_log, public.availability_events, "
                      "public.customers, private.channel_versions")
@@ -167,7 +206,7 @@ def run(lab: Lab, *, clients: int, seconds: float, step: Callable[[str], None]) 
     made_off, doubles_off = bookings_made(dsn_off)
     chain = chain_cost(lab, clients=clients, seconds=seconds, warm_seconds=warm_seconds, step=step)
     ladder = guarantee_ladder(lab, clients=clients, seconds=seconds * 2 / 3, warm_seconds=warm_seconds, step=step)
-    for rung in ladder["rungs"]:
+    for rung in ladder["rungs"] + ladder["lean_rungs"]:
         rung["share_of_limit"] = round(rung["tps"] / limit.tps, 4)
     return {
         "clients": clients, "seconds": seconds, "warm_up_seconds": warm_seconds,
