@@ -58,8 +58,9 @@ def guarantee_ladder(lab: Lab, *, holds: int, step: Callable[[str], None]) -> li
     rungs: list[dict[str, Any]] = []
     for k in range(len(GUARANTEES) + 1):
         step(f"expiry: the guarantee ladder, rung {k + 1} of {len(GUARANTEES) + 1}")
-        dsn, without = ladder_rung(lab, "expiry_ladder", k)
-        write_expired_holds(dsn, lab.shape.tasks - holds, lab.shape.tasks)
+        # (the holds first: writing them switches every trigger on again)
+        dsn, without = ladder_rung(lab, "expiry_ladder", k,
+                                   lambda d: write_expired_holds(d, lab.shape.tasks - holds, lab.shape.tasks))
         swept = sweep(dsn)
         rungs.append({"without": without, "holds_per_s": swept["holds_per_s"], "expired": swept["expired"]})
     return rungs

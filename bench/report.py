@@ -129,6 +129,10 @@ def rows(results: dict[str, Any]) -> list[Row]:
                            level["snapshot"]["latency_ms"]["p95"], "ms", f"<= {SNAPSHOT_P95_GOAL_MS} ms",
                            _at_most(level["snapshot"]["latency_ms"]["p95"], SNAPSHOT_P95_GOAL_MS),
                            "hold p95 {} ms".format(level["hold"]["latency_ms"]["p95"])))
+        if floor := sc.get("snapshot_floor"):
+            out.append(Row("scale", "snapshot's floor p95 (a one-row read instead), 4 readers",
+                           floor["latency_ms"]["p95"], "ms", "", None,
+                           "p50 {p50} ms; {tps:,.0f} transactions/s".format(tps=floor["tps"], **floor["latency_ms"])))
         out.append(Row("scale", "p95 growth, smallest to largest level", sc["snapshot_p95_growth"], "x", "flat (~1x)",
                        None, f"hold: x{sc['hold_p95_growth']}"))
     if rt := s.get("realtime"):

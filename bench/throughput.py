@@ -35,17 +35,22 @@ from psycopg.conninfo import make_conninfo
 
 from bench.lab import Lab, sql_file
 
-EVENT_TRIGGERS = (("booking_tables", "booking_tables_emit_events"), ("bookings", "bookings_emit_events"))
+EVENT_TRIGGERS = (("booking_tables", "booking_tables_emit_events"), ("bookings", "bookings_emit_events"),
+                  ("booking_tables", "booking_tables_emit_unblock_events"))
 
 
-# What the booking path keeps beyond the booking, its claims and its locks, each with the triggers
-# that keep it, in the order the ladder takes them away.
+# What the booking path and the sweep keep beyond the bookings, their claims and their locks, each
+# with the triggers that keep it on an insert (a hold) and on an update (a status change: the
+# sweep), in the order the ladders take them away.
 GUARANTEES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("availability events", EVENT_TRIGGERS),
     ("audit chain", (("audit_log", "audit_log_note_chains"), ("audit_log", "audit_log_chain_night"))),
-    ("guest notifications", (("bookings", "bookings_notify_guests"),)),
-    ("history for replay", (("bookings", "bookings_keep_history"), ("booking_tables", "booking_tables_keep_history"))),
-    ("audit row", (("bookings", "bookings_status_changed"),)),
+    ("guest notifications", (("bookings", "bookings_notify_guests"), ("bookings", "bookings_notify_guests_on_update"))),
+    ("history for replay", (("bookings", "bookings_keep_history"), ("booking_tables", "booking_tables_keep_history"),
+                            ("bookings", "bookings_keep_history_on_update"),
+                            ("booking_tables", "booking_tables_keep_history_on_update"))),
+    ("audit row", (("bookings", "bookings_status_changed"), ("bookings", "bookings_status_changed_on_update"))),
+    ("waitlist offers follow their holds", (("bookings", "bookings_waitlist_follow"),)),
     # the row rules every writer meets, Studio's hand edits included: the status machine, the
     # night, hours and age of a booking; a claim active exactly while its owner holds the table
     ("row rules", (("bookings", "trigger_validate_booking_constraints"),
@@ -60,10 +65,13 @@ def disable_triggers(dsn: str, triggers: tuple[tuple[str, str], ...]) -> None:
             conn.execute(f"alter table public.{table} disable trigger {trigger}")
 
 
-def ladder_rung(lab: Lab, label: str, k: int) -> tuple[str, list[str]]:
-    """Rung k of a guarantee ladder: a fresh clone with the triggers of the first k GUARANTEES
-    switched off, and the names of those guarantees."""
+def ladder_rung(lab: Lab, label: str, k: int, prepare: Callable[[str], None] | None = None) -> tuple[str, list[str]]:
+    """Rung k of a guarantee ladder: a fresh clone (given its fixtures by ``prepare``, which may
+    switch triggers on again) with the triggers of the first k GUARANTEES switched off, and the
+    names of those guarantees."""
     dsn = lab.clone(f"{label}_{k}")
+    if prepare:
+        prepare(dsn)
     disable_triggers(dsn, tuple(t for _, triggers in GUARANTEES[:k] for t in triggers))
     return dsn, [name for name, _ in GUARANTEES[:k]]
 
