@@ -214,14 +214,15 @@ def _throughput_doubles(tp: dict[str, Any]) -> int:
 
 
 def chart(results: dict[str, Any], path: Path) -> None:
-    """Six panels, each with its goal line; rush bars red where the variant double-booked."""
+    """Eight panels, each with its goal line; rush bars red where the variant double-booked; the
+    guarantee ladders as bars, one a rung."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     s = results["scenarios"]
-    fig, axes = plt.subplots(2, 3, figsize=(16, 8))
+    fig, axes = plt.subplots(2, 4, figsize=(24, 9))
     goal = {"color": "red", "linestyle": "--", "linewidth": 1}
     if rush := s.get("rush"):
         variants = rush["variants"]
@@ -263,6 +264,9 @@ def chart(results: dict[str, Any], path: Path) -> None:
         ax.plot(xs, [lv["hold"]["latency_ms"]["p95"] for lv in sc["levels"]], marker="o", label="hold p95")
         ax.set_xscale("log")
         ax.set_ylim(bottom=0)
+        if floor := sc.get("snapshot_floor"):
+            ax.axhline(floor["latency_ms"]["p95"], color="gray", linestyle=":",
+                       label="floor p95: the same transaction, a one-row read")
         ax.axhline(SNAPSHOT_P95_GOAL_MS, **goal, label=f"snapshot goal {SNAPSHOT_P95_GOAL_MS} ms")
         ax.legend(fontsize=8)
     ax.set_title("Scale: p95 ms vs historical bookings")
@@ -277,15 +281,44 @@ def chart(results: dict[str, Any], path: Path) -> None:
     ax.set_title("Realtime: commit-to-listener ms")
     ax = axes[1][2]
     if ex := s.get("expiry"):
-        ax.bar(["sweep"], [ex["sweep"]["holds_per_s"]], color="tab:green")
-        ax.axhline(EXPIRY_GOAL, **goal, label=f"goal {EXPIRY_GOAL:,} holds/s")
-        ax.legend(fontsize=8)
+        rungs = ex.get("guarantee_ladder", [])
+        _ladder_panel(ax, ["under bookings", *(_rung_label(r["without"]) for r in rungs)],
+                      [ex["sweep"]["holds_per_s"]] + [r["holds_per_s"] for r in rungs], EXPIRY_GOAL,
+                      f"goal {EXPIRY_GOAL:,} holds/s", "holds/s")
     ax.set_title("Expiry: holds expired per second")
+    ladder = (tp or {}).get("guarantee_ladder", {})
+    for ax, key, name in ((axes[0][3], "rungs", "ours"), (axes[1][3], "lean_rungs", "lean probe")):
+        rungs = ladder.get(key, [])
+        if rungs:
+            _ladder_panel(ax, [_rung_label(r["without"]) for r in rungs],
+                          [100 * r["share_of_limit"] for r in rungs], SHARE_GOAL * 100,
+                          f"goal {SHARE_GOAL * 100:.0f} %", "% of the single-row insert limit")
+        ax.set_title(f"Throughput ladder, {name}: % of the limit")
     fig.suptitle(f"clubbooking benchmarks ({results['mode']}, {results['started']}): green = no double booking, "
-                 "red dashed = goal")
+                 "red dashed = goal; a ladder's rung drops one guarantee more than the rung above")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def _rung_label(gone: list[str]) -> str:
+    """A ladder's bar: what its rung dropped beyond the rung above."""
+    return f"- {gone[-1]}" if gone else "every guarantee"
+
+
+def _ladder_panel(ax: Any, labels: list[str], values: list[float], goal_value: float, goal_label: str,
+                  unit: str) -> None:
+    """A ladder as horizontal bars, its first rung on top, green where it meets the goal."""
+    ys = range(len(values))[::-1]
+    ax.barh(list(ys), values, color=["tab:green" if v >= goal_value else "tab:gray" for v in values])
+    ax.set_yticks(list(ys), labels, fontsize=8)
+    for y, v in zip(ys, values, strict=True):
+        ax.annotate(f"{v:,.1f}" if v < 100 else f"{v:,.0f}", (v, y), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize=7)
+    ax.axvline(goal_value, color="red", linestyle="--", linewidth=1, label=goal_label)
+    ax.set_xlabel(unit)
+    ax.margins(x=0.15)
+    ax.legend(fontsize=8, loc="lower right")
 
 
 def write(results: dict[str, Any], folder: Path, stem: str) -> dict[str, Path]:
