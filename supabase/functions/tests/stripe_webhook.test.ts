@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { handler as bookings } from "../bookings/handler.ts";
 import { handler } from "../stripe-webhook/handler.ts";
+import { ApiError } from "../_shared/http.ts";
+import { DEFAULT_TOLERANCE_SECONDS, verifyStripeSignature } from "../_shared/stripe.ts";
 import Stripe from "stripe";
 import {
   answer,
@@ -159,8 +161,10 @@ dbTest("a bad, stale or missing signature is 401 and changes nothing", async () 
     for (
       const signature of [
         stripeSignature(payload, { secret: "whsec_wrong" }),
-        stripeSignature(payload, { at: now - 301 }),
-        stripeSignature(payload, { at: now + 301 }),
+        // a minute beyond the 300 s tolerance either way: the handler reads its own clock later,
+        // so a signature one second outside it at `now` was inside it a second on (a CI flake)
+        stripeSignature(payload, { at: now - 360 }),
+        stripeSignature(payload, { at: now + 360 }),
         stripeSignature(payload.replace('"amount":5000', '"amount":1')),
         `t=${now},v1=${stripeV1(payload.replace("5000", "1"), now)}`,
         `t=${now},v0=${stripeV1(payload, now)}`,
@@ -174,6 +178,17 @@ dbTest("a bad, stale or missing signature is 401 and changes nothing", async () 
     await assertError(unsigned, 401, "NOT_AUTHORIZED");
   });
   assert.equal((await booking(bookingId)).status, "held");
+});
+
+Deno.test("a signature verifies up to the tolerance either side of its receipt, and not a second beyond", async () => {
+  const payload = paymentEvent("charge.succeeded", null);
+  const now = 1_800_000_000; // the receiver's clock, fixed: no race with the wall clock
+  const verify = (at: number) =>
+    verifyStripeSignature(payload, stripeSignature(payload, { at }), [STRIPE_SECRET], DEFAULT_TOLERANCE_SECONDS, now);
+  for (const at of [now - DEFAULT_TOLERANCE_SECONDS, now, now + DEFAULT_TOLERANCE_SECONDS]) await verify(at);
+  for (const at of [now - DEFAULT_TOLERANCE_SECONDS - 1, now + DEFAULT_TOLERANCE_SECONDS + 1]) {
+    await assert.rejects(verify(at), (error) => error instanceof ApiError && error.code === "NOT_AUTHORIZED");
+  }
 });
 
 dbTest("any one of several v1 signatures may match, and a rolled secret still verifies", async () => {
