@@ -31,6 +31,7 @@ from typing import Any
 import psycopg
 from clubbooking_dev import harness
 from clubbooking_dev.checks import count_double_bookings
+from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from bench.lab import Lab, sql_file
@@ -132,10 +133,10 @@ def lean_rung(lab: Lab, k: int) -> tuple[str, list[str]]:
     """Rung k of the lean ladder: a fresh clone with the lean probe, leaving out its first k parts."""
     dsn = lab.clone(f"throughput_lean_{k}")
     disable_triggers(dsn, LEAN_OFF)
-    database = dsn.rsplit("/", 1)[-1].split("?")[0]
     with psycopg.connect(harness.admin_dsn(dsn), autocommit=True) as conn:
         conn.execute(sql_file("lean_hold.sql").encode())
-        conn.execute(f"alter database {database} set bench.without = '{','.join(p for _, p in LEAN_PARTS[:k])}'")
+        conn.execute(sql.SQL("alter database {} set bench.without = {}").format(
+            sql.Identifier(conn.info.dbname), sql.Literal(",".join(p for _, p in LEAN_PARTS[:k]))))
     return dsn, [name for name, _ in LEAN_PARTS[:k]]
 
 
